@@ -1,0 +1,43 @@
+# Two commands: `make demo` (install, build the demo borough, serve it) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEMO_ENV := KITH_DEMO=1
+
+.PHONY: install demo demo-data serve test lint types check clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Kith needs Python 3.11 or newer"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo-data: $(STAMP)
+	$(DEMO_ENV) $(BIN)/kith migrate --no-input -v 0
+	$(DEMO_ENV) $(BIN)/kith demo
+	$(DEMO_ENV) $(BIN)/kith collectstatic --no-input -v 0
+
+serve: $(STAMP)
+	@echo "Serving the demo at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	$(DEMO_ENV) $(BIN)/gunicorn kith.wsgi --bind $(HOST):$(PORT) --workers 2 \
+		--access-logfile - --forwarded-allow-ips 127.0.0.1
+
+demo: demo-data serve
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+
+types: $(STAMP)
+	$(BIN)/mypy
+
+test: $(STAMP) lint types
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) var

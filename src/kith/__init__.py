@@ -1,0 +1,1 @@
+"""Kith: software for neighbourhood mutual-aid groups."""

@@ -1,0 +1,19 @@
+"""Changes to a person's own account."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from kith.core.audit import log_action
+
+
+@transaction.atomic
+def update_profile(person, *, acting_user, display_name: str, phone: str | None) -> None:
+    """A person edits their own name and phone. Caller: that person."""
+    old = {"display_name": person.display_name, "phone": bool(person.phone)}
+    person.display_name = display_name
+    if phone is not None:
+        person.phone = phone or None
+    person.save()
+    new = {"display_name": person.display_name, "phone": bool(person.phone)}
+    log_action("kith.person.updated", actor=acting_user, obj=person, old=old, new=new)

@@ -1,0 +1,3 @@
+def superuser_only(request) -> bool:
+    user = request.user
+    return bool(user.is_active and user.is_superuser)

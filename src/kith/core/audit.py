@@ -1,0 +1,75 @@
+"""log_action(): the one way services record what they changed."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.db import models, transaction
+
+from kith.core.middleware import current_request_id
+from kith.core.models import AuditEvent
+
+# Keys whose values never go into the trail in the clear.
+_SENSITIVE = re.compile(
+    r"(phone|email|address|postcode|password|secret|token|key|note|dob|birth|health|code)",
+    re.IGNORECASE,
+)
+MASKED = "***"
+
+
+def mask(values: dict[str, Any] | None) -> dict[str, Any]:
+    """Copy `values` with anything that looks personal or secret replaced by ***."""
+    out: dict[str, Any] = {}
+    for key, value in (values or {}).items():
+        if _SENSITIVE.search(key):
+            out[key] = MASKED if value not in (None, "", [], {}) else value
+        elif isinstance(value, dict):
+            out[key] = mask(value)
+        else:
+            out[key] = _jsonable(value)
+    return out
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [_jsonable(v) for v in value]
+        return sorted(items, key=str) if isinstance(value, set | frozenset) else items
+    if isinstance(value, models.Model):
+        return str(value.pk)
+    return str(value)
+
+
+def log_action(
+    action: str,
+    *,
+    actor,
+    group=None,
+    obj: models.Model | None = None,
+    old: dict[str, Any] | None = None,
+    new: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Write one AuditEvent. Call it inside the service's transaction.
+
+    `action` is a namespaced code such as ``kith.group.member_added``.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError(f"log_action({action!r}) must run inside the change's transaction")
+    return AuditEvent.objects.create(
+        action=action,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        group=group,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=str(obj)[:200] if obj is not None else "",
+        old=mask(old),
+        new=mask(new),
+        request_id=current_request_id(),
+    )
+
+
+def snapshot(obj: models.Model, fields: list[str]) -> dict[str, Any]:
+    """The named fields' current values, for an audit row's old/new."""
+    return {name: _jsonable(getattr(obj, name)) for name in fields}

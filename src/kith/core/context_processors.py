@@ -1,0 +1,5 @@
+from django.conf import settings
+
+
+def kith(request):
+    return {"KITH_DEMO": settings.DEMO}

@@ -1,0 +1,34 @@
+"""UK phone numbers: one normaliser so every form says the same thing about a bad number."""
+
+from __future__ import annotations
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+
+
+def normalise_uk_phone(raw: str) -> str:
+    """Return E.164 (+447700900123) or raise ValidationError with a plain reason."""
+    text = raw.strip()
+    if len(text) > 25:
+        raise ValidationError("That phone number is too long.")
+    try:
+        number = phonenumbers.parse(text, "GB")
+    except phonenumbers.NumberParseException:
+        raise ValidationError(
+            "Enter a phone number with digits only, like 020 7946 0000 or 07700 900123."
+        ) from None
+    if number.country_code != 44:
+        raise ValidationError("Enter a UK phone number (starting 0 or +44).")
+    if not phonenumbers.is_possible_number(number):
+        raise ValidationError("That phone number has too few or too many digits.")
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError("That is not a UK phone number in use. Check the digits.")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def display_phone(e164: str) -> str:
+    try:
+        number = phonenumbers.parse(e164, "GB")
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)

@@ -1,0 +1,71 @@
+"""reveal(): the one way to read encrypted personal data.
+
+It checks need-to-know (a permission in the subject's group, and two-factor sign-in
+for anyone whose role can see residents' details) and writes a PersonalDataAccess row
+in the same transaction as the read, so every look leaves a trace.
+"""
+
+from __future__ import annotations
+
+from django.db import models, transaction
+
+from kith.core.fields import Sealed
+from kith.core.middleware import current_request_id
+from kith.core.models import PersonalDataAccess
+
+
+class NeedToKnowDenied(Exception):
+    """The viewer may not see this; the message says why in plain words."""
+
+
+def has_two_factor(user) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def check_need_to_know(viewer, group, permission: str = "residents.reveal") -> None:
+    from kith.groups.access import has_permission
+
+    if not getattr(viewer, "is_authenticated", False) or not has_permission(
+        viewer, group, permission
+    ):
+        raise NeedToKnowDenied("Your role in this group does not include contact details.")
+    if not has_two_factor(viewer):
+        raise NeedToKnowDenied(
+            "Set up two-factor sign-in (an authenticator app) before you can see "
+            "anyone's contact details."
+        )
+
+
+@transaction.atomic
+def reveal(
+    subject: models.Model,
+    field: str,
+    *,
+    viewer,
+    group,
+    reason: str,
+    permission: str = "residents.reveal",
+) -> str | None:
+    """Return the plaintext of `subject.field` for `viewer`, and record that they saw it."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise NeedToKnowDenied("Say why you need to see this (for example: calling back).")
+    check_need_to_know(viewer, group, permission)
+    sealed = getattr(subject, field)
+    if sealed is None:
+        return None
+    if not isinstance(sealed, Sealed):
+        raise TypeError(f"{type(subject).__name__}.{field} is not an encrypted field")
+    PersonalDataAccess.objects.create(
+        viewer=viewer,
+        group=group,
+        subject_type=subject._meta.label_lower,
+        subject_id=str(subject.pk),
+        subject_repr=str(subject)[:200],
+        field=field,
+        reason=reason[:200],
+        request_id=current_request_id(),
+    )
+    return sealed._open()

@@ -1,0 +1,37 @@
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+
+@require_GET
+def home(request):
+    if request.user.is_authenticated:
+        return redirect("groups:mine")
+    return render(request, "core/home.html")
+
+
+@require_GET
+def healthz(request):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"ok": True})
+
+
+def forbidden(request, exception=None):
+    message = str(exception) if exception and str(exception) else (
+        "You don't have access to this page."
+    )
+    return render(request, "403.html", {"message": message}, status=403)
+
+
+def not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    return HttpResponse(
+        "<!doctype html><title>Something went wrong</title><h1>Something went wrong</h1>"
+        "<p>Nothing you typed was lost on our side; please try again in a minute.</p>",
+        status=500,
+    )

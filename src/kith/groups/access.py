@@ -1,0 +1,99 @@
+"""Tenancy in one place: who may see which group, and the decorator every group page uses.
+
+Outsiders get 404 (nothing leaks that a group's page exists); members who lack a
+permission get 403 with a plain explanation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from kith.groups.models import Group, Membership
+from kith.groups.roles import (
+    COORDINATOR,
+    PARENT_PERMISSIONS,
+    PARENT_SHARED_PERMISSIONS,
+    permissions_for,
+)
+
+
+@dataclass(frozen=True)
+class GroupAccess:
+    group: Group
+    roles: frozenset[str] = frozenset()
+    permissions: frozenset[str] = field(default_factory=frozenset)
+    via_parent: Group | None = None
+
+    @property
+    def is_member(self) -> bool:
+        return bool(self.roles)
+
+    @property
+    def can_enter(self) -> bool:
+        return bool(self.permissions)
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions
+
+
+def resolve_access(user, group: Group) -> GroupAccess:
+    """What `user` may do in `group`: their own roles there, else a coordinator's view from above."""
+    if not getattr(user, "is_authenticated", False):
+        return GroupAccess(group)
+    membership = Membership.objects.filter(person=user, group=group).first()
+    if membership and membership.roles:
+        return GroupAccess(group, membership.roles, permissions_for(membership.roles))
+    sharing = group.shares_personal_data_with_parent
+    for ancestor in group.ancestors():
+        coordinates = Membership.objects.with_role(COORDINATOR).filter(
+            person=user, group=ancestor
+        ).exists()
+        if coordinates:
+            perms = PARENT_SHARED_PERMISSIONS if sharing else PARENT_PERMISSIONS
+            return GroupAccess(group, frozenset(), frozenset(perms), via_parent=ancestor)
+        sharing = sharing and ancestor.shares_personal_data_with_parent
+    return GroupAccess(group)
+
+
+def has_permission(user, group: Group, permission: str) -> bool:
+    return resolve_access(user, group).can(permission)
+
+
+def group_view(permission: str):
+    """Resolve `group_slug` from the URL, check `permission`, pass (request, group, ...) on.
+
+    Sets request.group and request.access for templates.
+    """
+
+    def decorate(view):
+        @login_required
+        @wraps(view)
+        def wrapper(request, group_slug: str, *args, **kwargs):
+            group = get_object_or_404(Group.objects.select_related("parent"), slug=group_slug)
+            access = resolve_access(request.user, group)
+            if not access.can_enter:
+                raise Http404("No such group")
+            if not access.can(permission):
+                raise PermissionDenied(
+                    "Your role in this group does not include this page. "
+                    "Ask one of the group's coordinators if you need it."
+                )
+            request.group = group
+            request.access = access
+            return view(request, group, *args, **kwargs)
+
+        wrapper.kith_permission = permission  # read by the permission matrix test
+        return wrapper
+
+    return decorate
+
+
+def groups_for(user):
+    """The groups a person belongs to, for scoping lists."""
+    return Group.objects.filter(memberships__person=user).distinct()

@@ -1,0 +1,77 @@
+"""Aggregate figures for dashboards: counts only, never anyone's details.
+
+A parent sees each child's totals (the child and everything below it), computed in a
+fixed number of queries however big the tree.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+
+from kith.groups.models import Group, Membership
+from kith.groups.roles import ROLE_NAMES
+
+
+@dataclass
+class Figures:
+    members: int = 0
+    roles: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ROLE_NAMES, 0))
+    residents: int = 0
+
+    def add(self, other: Figures) -> None:
+        self.members += other.members
+        self.residents += other.residents
+        for role, n in other.roles.items():
+            self.roles[role] += n
+
+
+def _own_figures(group_ids: list[int]) -> dict[int, Figures]:
+    from kith.residents.models import Resident
+
+    out = {gid: Figures() for gid in group_ids}
+    role_counts = {f"n_{role}": Count("id", filter=Q(**{f"is_{role}": True})) for role in ROLE_NAMES}
+    rows = (
+        Membership.objects.filter(group_id__in=group_ids)
+        .values("group_id")
+        .annotate(n=Count("id"), **role_counts)
+    )
+    for row in rows:
+        fig = out[row["group_id"]]
+        fig.members = row["n"]
+        fig.roles = {role: row[f"n_{role}"] for role in ROLE_NAMES}
+    residents = Counter(
+        dict(
+            Resident.objects.filter(group_id__in=group_ids)
+            .values_list("group_id")
+            .annotate(n=Count("id"))
+            .values_list("group_id", "n")
+        )
+    )
+    for gid, n in residents.items():
+        out[gid].residents = n
+    return out
+
+
+def figures_with_children(group: Group) -> tuple[Figures, list[tuple[Group, Figures]]]:
+    """This group's own figures, and one rolled-up row per direct child."""
+    below = Group.objects.filter(pk__in=group.descendant_ids()).only("id", "parent_id", "name",
+                                                                     "slug", "kind")
+    nodes = {g.pk: g for g in below}
+    own = _own_figures([group.pk, *nodes])
+    totals = {gid: Figures() for gid in nodes}
+
+    def child_of_group(gid: int) -> int:
+        # Walk up until the parent is `group`: that's the child this row rolls into.
+        node = nodes[gid]
+        while node.parent_id != group.pk:
+            node = nodes[node.parent_id]
+        return node.pk
+
+    for gid in nodes:
+        totals[child_of_group(gid)].add(own[gid])
+    children = sorted((nodes[gid] for gid in nodes if nodes[gid].parent_id == group.pk),
+                      key=lambda g: g.name)
+    return own[group.pk], [(child, totals[child.pk]) for child in children]

@@ -1,0 +1,85 @@
+from django import forms
+from django.core.exceptions import ValidationError
+
+from kith.core.phones import normalise_uk_phone
+from kith.groups.catalogue import SERVICES
+from kith.groups.coverage import CoverageError, parse_coverage
+from kith.groups.models import Group
+from kith.groups.roles import ROLES
+
+
+class RolesField(forms.MultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("choices", ROLES)
+        kwargs.setdefault("label", "Roles")
+        kwargs.setdefault("error_messages", {"required": "Choose at least one role."})
+        super().__init__(**kwargs)
+
+
+class RolesForm(forms.Form):
+    roles = RolesField()
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(
+        label="Their email address (optional)", required=False,
+        help_text="Leave empty to make a link you can share on WhatsApp or by text.",
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    roles = RolesField(initial=["volunteer"])
+
+
+class GroupProfileForm(forms.ModelForm):
+    services = forms.MultipleChoiceField(
+        choices=SERVICES, required=False, widget=forms.CheckboxSelectMultiple,
+        label="Services you offer",
+    )
+    coverage = forms.CharField(
+        label="Areas you cover", required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Postcode districts (like SW3) or sectors (like SW3 5), separated by commas.",
+    )
+
+    class Meta:
+        model = Group
+        fields = ["name", "description", "whatsapp_url", "facebook_url", "phone", "email",
+                  "services", "coverage", "shares_personal_data_with_parent"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["coverage"] = ", ".join(self.instance.coverage or [])
+        if self.instance.parent_id is None:
+            del self.fields["shares_personal_data_with_parent"]
+
+    def clean_coverage(self):
+        try:
+            return parse_coverage(self.cleaned_data["coverage"])
+        except CoverageError as exc:
+            raise ValidationError(str(exc)) from None
+
+    def clean_phone(self):
+        raw = self.cleaned_data["phone"]
+        return normalise_uk_phone(raw) if raw.strip() else ""
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.ChoiceField(label="What happened", required=False)
+    actor = forms.ChoiceField(label="Who did it", required=False)
+    since = forms.DateField(label="From (date)", required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label="To (date)", required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, actions=(), actors=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", "Anything")] + [(a, a) for a in actions]
+        self.fields["actor"].choices = [("", "Anyone")] + [(str(p.pk), str(p)) for p in actors]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            raise ValidationError("The 'From' date is after the 'To' date.")
+        return data

@@ -1,0 +1,50 @@
+"""Roles are flags on a membership, not ranks; permissions are named and map to roles.
+
+Pure data, so the permission matrix test and the views read the same table.
+"""
+
+from __future__ import annotations
+
+COORDINATOR = "coordinator"
+CALL_HANDLER = "call_handler"
+VOLUNTEER = "volunteer"
+SAFEGUARDING_LEAD = "safeguarding_lead"
+TREASURER = "treasurer"
+
+ROLES: list[tuple[str, str]] = [
+    (COORDINATOR, "Coordinator"),
+    (CALL_HANDLER, "Call handler"),
+    (VOLUNTEER, "Volunteer"),
+    (SAFEGUARDING_LEAD, "Safeguarding lead"),
+    (TREASURER, "Treasurer"),
+]
+ROLE_LABELS = dict(ROLES)
+ROLE_NAMES = [name for name, _ in ROLES]
+
+ANY_ROLE = frozenset(ROLE_NAMES)
+
+# Who may do what inside a group they belong to.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "group.view": ANY_ROLE,
+    "group.edit": frozenset({COORDINATOR}),
+    "members.view": frozenset({COORDINATOR, SAFEGUARDING_LEAD}),
+    "members.manage": frozenset({COORDINATOR}),
+    "audit.view": frozenset({COORDINATOR, SAFEGUARDING_LEAD}),
+    "residents.view": frozenset({COORDINATOR, CALL_HANDLER, SAFEGUARDING_LEAD}),
+    "residents.add": frozenset({COORDINATOR, CALL_HANDLER}),
+    # Need-to-know for contact details; reveal() also insists on two-factor sign-in.
+    "residents.reveal": frozenset({COORDINATOR, CALL_HANDLER, SAFEGUARDING_LEAD}),
+    "access_log.view": frozenset({COORDINATOR, SAFEGUARDING_LEAD}),
+}
+
+# A coordinator of an ancestor group sees a child's aggregate figures only...
+PARENT_PERMISSIONS = frozenset({"group.view"})
+# ...and its residents only where every group between them has chosen to share.
+PARENT_SHARED_PERMISSIONS = PARENT_PERMISSIONS | {"residents.view", "residents.reveal"}
+
+# Roles whose holders can see residents' personal data, and so must use two-factor sign-in.
+PERSONAL_DATA_ROLES = PERMISSIONS["residents.reveal"]
+
+
+def permissions_for(roles: frozenset[str] | set[str]) -> frozenset[str]:
+    return frozenset(perm for perm, allowed in PERMISSIONS.items() if roles & allowed)

@@ -1,0 +1,170 @@
+"""Every change to groups, memberships and invitations. Each writes its audit row in the same transaction."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from kith.core.audit import log_action, snapshot
+from kith.groups.models import Group, Invitation, Membership
+from kith.groups.roles import COORDINATOR, ROLE_NAMES
+
+GROUP_FIELDS = [
+    "name", "kind", "parent", "description", "whatsapp_url", "facebook_url", "phone", "email",
+    "services", "coverage", "shares_personal_data_with_parent",
+]
+
+
+def _check_roles(roles) -> frozenset[str]:
+    roles = frozenset(roles)
+    unknown = roles - set(ROLE_NAMES)
+    if unknown:
+        raise ValidationError(f"Unknown role: {', '.join(sorted(unknown))}")
+    if not roles:
+        raise ValidationError("Choose at least one role.")
+    return roles
+
+
+def _check_not_last_coordinator(membership: Membership, new_roles: frozenset[str]) -> None:
+    if not membership.is_coordinator or COORDINATOR in new_roles:
+        return
+    others = (
+        Membership.objects.with_role(COORDINATOR)
+        .filter(group=membership.group)
+        .exclude(pk=membership.pk)
+        .select_for_update()
+    )
+    if not others.exists():
+        raise ValidationError(
+            "A group needs at least one coordinator. Make someone else a coordinator first."
+        )
+
+
+@transaction.atomic
+def create_group(*, acting_user, **fields) -> Group:
+    """Create a group. Callers: the demo loader, superusers, network coordinators (later: approvals)."""
+    group = Group(**fields)
+    group.full_clean()
+    group.save()
+    log_action("kith.group.created", actor=acting_user, group=group, obj=group,
+               new=snapshot(group, GROUP_FIELDS))
+    return group
+
+
+@transaction.atomic
+def update_group(group: Group, *, acting_user, **changes) -> Group:
+    """Change a group's public profile. Caller must hold `group.edit`."""
+    group = Group.objects.select_for_update().get(pk=group.pk)
+    old = snapshot(group, list(changes))
+    for name, value in changes.items():
+        setattr(group, name, value)
+    group.full_clean()
+    group.save()
+    new = snapshot(group, list(changes))
+    changed = {k for k in new if new[k] != old[k]}
+    if changed:
+        log_action("kith.group.updated", actor=acting_user, group=group, obj=group,
+                   old={k: old[k] for k in changed}, new={k: new[k] for k in changed})
+    return group
+
+
+@transaction.atomic
+def add_member(group: Group, person, *, roles, acting_user) -> Membership:
+    """Give `person` these roles in `group`, adding to any they already hold there."""
+    roles = _check_roles(roles)
+    membership, created = Membership.objects.select_for_update().get_or_create(
+        person=person, group=group
+    )
+    old_roles = membership.roles
+    membership.set_roles(old_roles | roles)
+    membership.save()
+    action = "kith.group.member_added" if created else "kith.group.roles_changed"
+    log_action(action, actor=acting_user, group=group, obj=membership,
+               old={"roles": sorted(old_roles)} if not created else {},
+               new={"person": person.pk, "roles": sorted(membership.roles)})
+    return membership
+
+
+@transaction.atomic
+def change_roles(membership: Membership, *, roles, acting_user) -> Membership:
+    """Replace a member's roles. Caller must hold `members.manage`."""
+    roles = _check_roles(roles)
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    _check_not_last_coordinator(membership, roles)
+    old_roles = membership.roles
+    if old_roles == roles:
+        return membership
+    membership.set_roles(roles)
+    membership.save()
+    log_action("kith.group.roles_changed", actor=acting_user, group=membership.group,
+               obj=membership, old={"roles": sorted(old_roles)}, new={"roles": sorted(roles)})
+    return membership
+
+
+@transaction.atomic
+def remove_member(membership: Membership, *, acting_user) -> None:
+    """Take someone out of a group. Caller must hold `members.manage`."""
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    _check_not_last_coordinator(membership, frozenset())
+    log_action("kith.group.member_removed", actor=acting_user, group=membership.group,
+               obj=membership, old={"person": membership.person_id,
+                                    "roles": sorted(membership.roles)})
+    membership.delete()
+
+
+@transaction.atomic
+def create_invitation(group: Group, *, roles, acting_user, email: str = "") -> Invitation:
+    """Make an invitation link; if an email is given, send it once the transaction commits."""
+    roles = _check_roles(roles)
+    invitation = Invitation.objects.create(
+        group=group, email=email.strip().lower(), roles=sorted(roles), created_by=acting_user
+    )
+    log_action("kith.group.invitation_created", actor=acting_user, group=group, obj=invitation,
+               new={"email": invitation.email, "roles": invitation.roles})
+    if invitation.email:
+        transaction.on_commit(lambda: _send_invitation(invitation, acting_user))
+    return invitation
+
+
+def _send_invitation(invitation: Invitation, inviter) -> None:
+    context = {
+        "invitation": invitation,
+        "inviter": inviter,
+        "url": settings.SITE_URL + invitation.get_absolute_url(),
+    }
+    send_mail(
+        subject=f"[Kith] You're invited to join {invitation.group.name}",
+        message=render_to_string("groups/email/invitation.txt", context),
+        from_email=None,
+        recipient_list=[invitation.email],
+    )
+
+
+@transaction.atomic
+def revoke_invitation(invitation: Invitation, *, acting_user) -> Invitation:
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not invitation.is_open:
+        raise ValidationError(f"This invitation is already {invitation.status}.")
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    log_action("kith.group.invitation_revoked", actor=acting_user, group=invitation.group,
+               obj=invitation, old={"status": "open"}, new={"status": "revoked"})
+    return invitation
+
+
+@transaction.atomic
+def accept_invitation(invitation: Invitation, *, person) -> Membership:
+    """The invited person joins. Anyone holding the link may accept it, once."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not invitation.is_open:
+        raise ValidationError(f"This invitation is {invitation.status}.")
+    invitation.accepted_by = person
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_by", "accepted_at"])
+    log_action("kith.group.invitation_accepted", actor=person, group=invitation.group,
+               obj=invitation, new={"person": person.pk, "roles": invitation.roles})
+    return add_member(invitation.group, person, roles=invitation.roles, acting_user=person)

@@ -1,0 +1,188 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kith.core.models import AuditEvent, PersonalDataAccess
+from kith.groups import services
+from kith.groups.access import group_view
+from kith.groups.figures import figures_with_children
+from kith.groups.forms import AuditFilterForm, GroupProfileForm, InvitationForm, RolesForm
+from kith.groups.models import Group, Invitation, Membership
+from kith.groups.roles import ROLE_LABELS
+
+PAGE_SIZE = 50
+
+
+def _error_text(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+@require_GET
+@login_required
+def my_groups(request):
+    memberships = (
+        Membership.objects.filter(person=request.user).select_related("group", "group__parent")
+    )
+    return render(request, "groups/mine.html", {"memberships": memberships,
+                                                "role_labels": ROLE_LABELS})
+
+
+@require_GET
+@group_view("group.view")
+def dashboard(request, group):
+    own, children = figures_with_children(group)
+    open_invitations = None
+    if request.access.can("members.manage"):
+        open_invitations = sum(1 for i in group.invitations.all() if i.is_open)
+    return render(request, "groups/dashboard.html", {
+        "group": group, "own": own, "children": children, "role_labels": ROLE_LABELS,
+        "open_invitations": open_invitations,
+    })
+
+
+@require_GET
+@group_view("members.view")
+def members(request, group):
+    rows = group.memberships.select_related("person").order_by("person__display_name")
+    return render(request, "groups/members.html", {"group": group, "memberships": rows,
+                                                   "role_labels": ROLE_LABELS})
+
+
+@require_http_methods(["GET", "POST"])
+@group_view("members.manage")
+def member_edit(request, group, pk):
+    membership = get_object_or_404(group.memberships.select_related("person"), pk=pk)
+    form = RolesForm(request.POST or None, initial={"roles": sorted(membership.roles)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_roles(membership, roles=form.cleaned_data["roles"],
+                                  acting_user=request.user)
+        except ValidationError as exc:
+            form.add_error("roles", _error_text(exc))
+        else:
+            messages.success(request, f"Roles for {membership.person} saved.")
+            return redirect("groups:members", group.slug)
+    return render(request, "groups/member_edit.html",
+                  {"group": group, "membership": membership, "form": form})
+
+
+@require_POST
+@group_view("members.manage")
+def member_remove(request, group, pk):
+    membership = get_object_or_404(group.memberships.select_related("person"), pk=pk)
+    try:
+        services.remove_member(membership, acting_user=request.user)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, f"{membership.person} is no longer in {group}.")
+    return redirect("groups:members", group.slug)
+
+
+@require_http_methods(["GET", "POST"])
+@group_view("members.manage")
+def invitations(request, group):
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        invitation = services.create_invitation(
+            group, roles=form.cleaned_data["roles"], email=form.cleaned_data["email"],
+            acting_user=request.user,
+        )
+        if invitation.email:
+            messages.success(request, f"Invitation emailed to {invitation.email}.")
+        else:
+            messages.success(request, "Invitation link made. Copy it from the list below.")
+        return redirect("groups:invitations", group.slug)
+    return render(request, "groups/invitations.html", {
+        "group": group, "form": form, "invitations": group.invitations.all()[:100],
+        "role_labels": ROLE_LABELS,
+    })
+
+
+@require_POST
+@group_view("members.manage")
+def invitation_revoke(request, group, pk):
+    invitation = get_object_or_404(group.invitations, pk=pk)
+    try:
+        services.revoke_invitation(invitation, acting_user=request.user)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, "Invitation cancelled; the link no longer works.")
+    return redirect("groups:invitations", group.slug)
+
+
+@require_http_methods(["GET", "POST"])
+@group_view("group.edit")
+def group_settings(request, group):
+    form = GroupProfileForm(request.POST or None, instance=Group.objects.get(pk=group.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_group(group, acting_user=request.user, **{
+                name: form.cleaned_data[name] for name in form.fields
+            })
+        except ValidationError as exc:
+            form.add_error(None, _error_text(exc))
+        else:
+            messages.success(request, "Group details saved.")
+            return redirect("groups:settings", group.slug)
+    return render(request, "groups/settings.html", {"group": group, "form": form})
+
+
+@require_GET
+@group_view("audit.view")
+def audit_trail(request, group):
+    events = AuditEvent.objects.filter(group=group).select_related("actor")
+    actions = events.order_by("action").values_list("action", flat=True).distinct()
+    actor_ids = events.exclude(actor=None).values_list("actor_id", flat=True).distinct()
+    actors = type(request.user).objects.filter(pk__in=actor_ids).order_by("display_name")
+    form = AuditFilterForm(request.GET or None, actions=list(actions), actors=actors)
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["action"]:
+            events = events.filter(action=data["action"])
+        if data["actor"]:
+            events = events.filter(actor_id=data["actor"])
+        if data["since"]:
+            events = events.filter(created_at__date__gte=data["since"])
+        if data["until"]:
+            events = events.filter(created_at__date__lte=data["until"])
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "groups/audit.html", {"group": group, "form": form, "page": page,
+                                                 "query": query.urlencode()})
+
+
+@require_GET
+@group_view("access_log.view")
+def access_log(request, group):
+    rows = PersonalDataAccess.objects.filter(group=group).select_related("viewer")
+    term = request.GET.get("q", "").strip()[:100]
+    if term:
+        rows = rows.filter(Q(subject_repr__icontains=term) | Q(viewer__display_name__icontains=term))
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "groups/access_log.html", {"group": group, "page": page, "q": term})
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request, token):
+    invitation = get_object_or_404(Invitation.objects.select_related("group"), token=token[:64])
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        try:
+            services.accept_invitation(invitation, person=request.user)
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, f"Welcome to {invitation.group}.")
+            return redirect("groups:dashboard", invitation.group.slug)
+    return render(request, "groups/invitation_accept.html", {
+        "invitation": invitation, "role_labels": ROLE_LABELS,
+    })

@@ -1,0 +1,49 @@
+from django import forms
+from django.core.exceptions import ValidationError
+
+from kith.core.phones import normalise_uk_phone
+from kith.groups.coverage import SECTOR_RE
+
+
+class ResidentForm(forms.Form):
+    name = forms.CharField(label="What to call them", max_length=100,
+                           help_text="For example: Mrs Ahmed, or Joe.")
+    phone = forms.CharField(label="Phone number", max_length=25, required=False,
+                            widget=forms.TextInput(attrs={"inputmode": "tel",
+                                                          "autocomplete": "off"}))
+    address = forms.CharField(label="Address", required=False,
+                              widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}))
+    postcode_sector = forms.CharField(
+        label="Postcode sector", max_length=8, required=False,
+        help_text="The first part and the next digit only, like W10 6.",
+    )
+    notes = forms.CharField(
+        label="Private notes", required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Health or circumstances. Sealed like contact details; each look is logged.",
+    )
+
+    def clean_phone(self):
+        raw = self.cleaned_data["phone"]
+        return normalise_uk_phone(raw) if raw.strip() else ""
+
+    def clean_postcode_sector(self):
+        raw = " ".join(self.cleaned_data["postcode_sector"].upper().split())
+        if raw and not SECTOR_RE.match(raw):
+            raise ValidationError("Give the sector like W10 6: the first half, a space, one digit.")
+        return raw
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("phone") and not data.get("address") and not self.errors:
+            raise ValidationError("Give a phone number or an address, so someone can reach them.")
+        return data
+
+
+class RevealForm(forms.Form):
+    field = forms.ChoiceField(choices=[("phone", "Phone"), ("address", "Address"),
+                                       ("notes", "Notes")], widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label="Why do you need it?", max_length=200,
+        help_text="For example: calling back about shopping. This is recorded.",
+        error_messages={"required": "Say why you need to see it."},
+    )

@@ -1,0 +1,59 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from kith.core.privacy import NeedToKnowDenied, has_two_factor, reveal
+from kith.groups.access import group_view
+from kith.residents.forms import ResidentForm, RevealForm
+from kith.residents.services import register_resident
+
+SEALED_FIELDS = [("phone", "Phone"), ("address", "Address"), ("notes", "Private notes")]
+
+
+@require_GET
+@group_view("residents.view")
+def resident_list(request, group):
+    residents = group.residents.only("id", "name", "postcode_sector", "created_at", "group_id")
+    term = request.GET.get("q", "").strip()[:100]
+    if term:
+        residents = residents.filter(name__icontains=term)
+    page = Paginator(residents, 50).get_page(request.GET.get("page"))
+    return render(request, "residents/list.html", {"group": group, "page": page, "q": term,
+                                                   "query": f"q={term}" if term else ""})
+
+
+@require_http_methods(["GET", "POST"])
+@group_view("residents.add")
+def resident_new(request, group):
+    form = ResidentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        resident = register_resident(group, acting_user=request.user, **form.cleaned_data)
+        messages.success(request, f"{resident.name} recorded. Their details are sealed.")
+        return redirect(resident.get_absolute_url())
+    return render(request, "residents/new.html", {"group": group, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@group_view("residents.view")
+def resident_detail(request, group, pk):
+    resident = get_object_or_404(group.residents, pk=pk)
+    shown: dict[str, str | None] = {}
+    form = RevealForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        field = form.cleaned_data["field"]
+        try:
+            shown[field] = reveal(resident, field, viewer=request.user, group=group,
+                                  reason=form.cleaned_data["reason"])
+        except NeedToKnowDenied as exc:
+            form.add_error(None, str(exc))
+    fields = [
+        {"name": name, "label": label, "present": getattr(resident, name) is not None,
+         "value": shown.get(name), "revealed": name in shown}
+        for name, label in SEALED_FIELDS
+    ]
+    return render(request, "residents/detail.html", {
+        "group": group, "resident": resident, "fields": fields, "form": form,
+        "can_reveal": request.access.can("residents.reveal"),
+        "has_two_factor": has_two_factor(request.user),
+    })

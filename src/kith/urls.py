@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from kith.core.admin_site import superuser_only
+
+admin.site.has_permission = superuser_only  # the admin is for superusers, never group roles
+admin.site.site_header = "Kith administration"
+
+urlpatterns = [
+    path("", include("kith.core.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("", include("kith.accounts.urls")),
+    path("", include("kith.groups.urls")),
+    path("", include("kith.residents.urls")),
+    path("", include("kith.demo.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "kith.core.views.forbidden"
+handler404 = "kith.core.views.not_found"
+handler500 = "kith.core.views.server_error"

@@ -1,0 +1,19 @@
+"""Test settings: Kith's own, with a throwaway var/ and fast hashing."""
+
+import os
+import tempfile
+
+os.environ.setdefault("KITH_VAR_DIR", tempfile.mkdtemp(prefix="kith-test-"))
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+
+from kith.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+SECURE_SSL_REDIRECT = False
+KITH_FIELD_KEYS = ["YCBLeYKIZmyjkOUOqIHHG5o70VJylzRiC2G4XvE7Rfc="]
