@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
@@ -140,7 +141,7 @@ def audit_trail(request, group):
     events = AuditEvent.objects.filter(group=group).select_related("actor")
     actions = events.order_by("action").values_list("action", flat=True).distinct()
     actor_ids = events.exclude(actor=None).values_list("actor_id", flat=True).distinct()
-    actors = type(request.user).objects.filter(pk__in=actor_ids).order_by("display_name")
+    actors = get_user_model().objects.filter(pk__in=actor_ids).order_by("display_name")
     form = AuditFilterForm(request.GET or None, actions=list(actions), actors=actors)
     if form.is_valid():
         data = form.cleaned_data

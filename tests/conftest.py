@@ -1,0 +1,84 @@
+"""Personas from the seeds' stories, shared by every test.
+
+Golborne Road (a street group inside Golborne ward, inside the borough) is home to:
+coordinator Priya, call handler Sam, volunteer Tom, and resident Mrs Ahmed (no email).
+Olu has an account but no group. Nadia coordinates a different street, Lots Road.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from kith.groups.models import Group
+from tests.factories import GroupFactory, MembershipFactory, PersonFactory, ResidentFactory
+
+
+@pytest.fixture
+def borough(db):
+    return GroupFactory(slug="kensington-chelsea", name="Kensington & Chelsea Mutual Aid",
+                        kind=Group.Kind.BOROUGH)
+
+
+@pytest.fixture
+def ward(borough):
+    return GroupFactory(slug="golborne", name="Golborne Ward", kind=Group.Kind.WARD,
+                        parent=borough)
+
+
+@pytest.fixture
+def street(ward):
+    return GroupFactory(slug="golborne-road", name="Golborne Road Neighbours",
+                        kind=Group.Kind.STREET, parent=ward, coverage=["W10 5"])
+
+
+@pytest.fixture
+def other_street(ward):
+    return GroupFactory(slug="lots-road", name="Lots Road Helpers", kind=Group.Kind.STREET,
+                        parent=ward)
+
+
+def _member(group, email, name, **roles):
+    person = PersonFactory(email=email, display_name=name)
+    MembershipFactory(person=person, group=group, **{f"is_{r}": v for r, v in roles.items()})
+    return person
+
+
+@pytest.fixture
+def priya(street):
+    return _member(street, "priya@example.org", "Priya Shah", coordinator=True)
+
+
+@pytest.fixture
+def sam(street):
+    return _member(street, "sam@example.org", "Sam Okafor", call_handler=True)
+
+
+@pytest.fixture
+def tom(street):
+    return _member(street, "tom@example.org", "Tom Brennan", volunteer=True)
+
+
+@pytest.fixture
+def nadia(other_street):
+    """Coordinator of another group: must see nothing of Golborne Road."""
+    return _member(other_street, "nadia@example.org", "Nadia Nowak", coordinator=True)
+
+
+@pytest.fixture
+def olu(db):
+    """Signed up, in no group."""
+    return PersonFactory(email="olu@example.org", display_name="Olu Adeyemi")
+
+
+@pytest.fixture
+def mrs_ahmed(street):
+    return ResidentFactory(group=street, name="Mrs Ahmed")
+
+
+def enable_totp(person):
+    """Give a person a TOTP authenticator, as if they had set up an app."""
+    from allauth.mfa.models import Authenticator
+
+    Authenticator.objects.create(user=person, type=Authenticator.Type.TOTP,
+                                 data={"secret": "JBSWY3DPEHPK3PXP"})
+    return person
