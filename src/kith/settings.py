@@ -27,15 +27,16 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    "allauth",
-    "allauth.account",
-    "allauth.mfa",
-    "js_lib_htmx",
+    # Kith's apps come before allauth so our templates (its layout included) win.
     "kith.core",
     "kith.accounts",
     "kith.groups",
     "kith.residents",
     "kith.demo",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "js_lib_htmx",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,24 @@ _SENSITIVE = re.compile(
 )
 MASKED = "***"
 
+# Plain-English names for the trail; a code missing here is shown as itself.
+ACTION_LABELS = {
+    "kith.group.created": "Group created",
+    "kith.group.updated": "Group details changed",
+    "kith.group.member_added": "Member added",
+    "kith.group.roles_changed": "Roles changed",
+    "kith.group.member_removed": "Member removed",
+    "kith.group.invitation_created": "Invitation made",
+    "kith.group.invitation_revoked": "Invitation cancelled",
+    "kith.group.invitation_accepted": "Invitation accepted",
+    "kith.person.updated": "Own details changed",
+    "kith.resident.registered": "Resident recorded",
+}
+
+
+def action_label(code: str) -> str:
+    return ACTION_LABELS.get(code, code)
+
 
 def mask(values: dict[str, Any] | None) -> dict[str, Any]:
     """Copy `values` with anything that looks personal or secret replaced by ***."""

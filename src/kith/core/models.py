@@ -44,6 +44,12 @@ class AuditEvent(models.Model):
         raise PermissionError("Audit events are append-only")
 
     @property
+    def label(self) -> str:
+        from kith.core.audit import action_label
+
+        return action_label(self.action)
+
+    @property
     def changes(self) -> list[tuple[str, object, object]]:
         keys = sorted(set(self.old) | set(self.new))
         return [(k, self.old.get(k), self.new.get(k)) for k in keys]

@@ -1,6 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from kith.core.audit import action_label
 from kith.core.phones import normalise_uk_phone
 from kith.groups.catalogue import SERVICES
 from kith.groups.coverage import CoverageError, parse_coverage
@@ -75,7 +76,7 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args, actions=(), actors=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", "Anything")] + [(a, a) for a in actions]
+        self.fields["action"].choices = [("", "Anything")] + [(a, action_label(a)) for a in actions]
         self.fields["actor"].choices = [("", "Anyone")] + [(str(p.pk), str(p)) for p in actors]
 
     def clean(self):
