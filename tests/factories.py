@@ -15,6 +15,11 @@ class PersonFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"person{n}@example.org")
     display_name = factory.Faker("name", locale="en_GB")
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # Through the manager, as sign-up does, so allauth's EmailAddress row exists too.
+        return model_class.objects.create_user(*args, **kwargs)
+
 
 class GroupFactory(factory.django.DjangoModelFactory):
     class Meta:

@@ -22,6 +22,12 @@ class PersonManager(BaseUserManager):
             # Volunteers sign in with an emailed code; a password is optional.
             person.set_unusable_password()
         person.save(using=self._db)
+        # allauth proves an address through this row: a code sign-in marks it verified.
+        from allauth.account.models import EmailAddress
+
+        EmailAddress.objects.get_or_create(
+            user=person, email=person.email, defaults={"primary": True, "verified": False}
+        )
         return person
 
     def create_superuser(self, email: str, password: str | None = None, **extra):

@@ -3,6 +3,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from kith.core.phones import display_phone
 from kith.core.privacy import NeedToKnowDenied, has_two_factor, reveal
 from kith.groups.access import group_view
 from kith.residents.forms import ResidentForm, RevealForm
@@ -49,7 +50,8 @@ def resident_detail(request, group, pk):
             form.add_error(None, str(exc))
     fields = [
         {"name": name, "label": label, "present": getattr(resident, name) is not None,
-         "value": shown.get(name), "revealed": name in shown}
+         "value": shown.get(name), "revealed": name in shown,
+         "display": display_phone(shown[name]) if name == "phone" and shown.get(name) else None}
         for name, label in SEALED_FIELDS
     ]
     return render(request, "residents/detail.html", {

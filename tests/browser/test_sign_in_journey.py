@@ -1,0 +1,99 @@
+"""Priya, a coordinator, signs in with the code emailed to her and checks her group."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from kith.groups import services
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _code_from(message) -> str:
+    body = message.get_body(preferencelist=("plain",)).get_content()
+    match = re.search(r"^\s*([A-Z0-9]{3,}(?:-[A-Z0-9]{3,})*)\s*$", body, re.MULTILINE)
+    assert match, f"no code in the email:\n{body}"
+    return match.group(1)
+
+
+def test_it_signs_in_by_emailed_code_and_sees_dashboard_and_audit(
+    live_server, page, smtp_mailbox, screenshot, axe_check, priya, sam, tom, mrs_ahmed
+):
+    services.update_group(priya.memberships.get().group, acting_user=priya,
+                          description="Neighbours around Golborne Road.")
+    page.goto(live_server.url + "/")
+    axe_check("home")
+    screenshot("01-home")
+
+    page.get_by_role("link", name="Sign in").first.click()
+    axe_check("sign in")
+    screenshot("02-sign-in")
+    page.get_by_label("Your email address").fill("priya@example.org")
+    page.get_by_role("button", name="Email me a code").click()
+
+    code = _code_from(smtp_mailbox.wait_for("priya@example.org"))
+    page.wait_for_url("**/login/code/confirm/")
+    axe_check("enter code")
+    screenshot("03-enter-code")
+    page.get_by_label(re.compile("code", re.I)).fill(code)
+    page.get_by_role("button", name=re.compile("sign in|confirm", re.I)).click()
+
+    page.wait_for_url("**/groups/")
+    assert page.get_by_role("heading", name="My groups").is_visible()
+    axe_check("my groups")
+    screenshot("04-my-groups")
+
+    page.get_by_role("link", name="Golborne Road Neighbours").click()
+    figures = page.get_by_role("list", name="Figures for Golborne Road Neighbours")
+    assert "3 members" in " ".join(figures.inner_text().split())
+    assert "1 residents helped" in " ".join(figures.inner_text().split())
+    axe_check("dashboard")
+    screenshot("05-dashboard")
+
+    page.get_by_role("link", name="Audit trail").click()
+    assert page.locator(".trail").get_by_text("Group details changed").is_visible()
+    axe_check("audit trail")
+    screenshot("06-audit-trail")
+
+    page.get_by_label("What happened").select_option("kith.group.updated")
+    page.get_by_role("button", name="Filter").click()
+    assert page.get_by_text("1 event.").is_visible()
+
+
+def test_it_keeps_contact_details_sealed_until_two_factor_and_a_reason(
+    live_server, page, screenshot, axe_check, sam, mrs_ahmed, client
+):
+    from django.conf import settings as dj_settings
+
+    from tests.conftest import enable_totp
+
+    # Sign in by session cookie: this journey is about the resident page, not sign-in.
+    client.force_login(sam)
+    page.context.add_cookies([{
+        "name": dj_settings.SESSION_COOKIE_NAME, "value": client.cookies["sessionid"].value,
+        "url": live_server.url,
+    }])
+    page.goto(f"{live_server.url}/g/golborne-road/residents/{mrs_ahmed.pk}/")
+    assert page.get_by_text("two-factor sign-in").first.is_visible()
+    assert "7946 0100" not in page.content() and "79460100" not in page.content()
+    axe_check("resident, sealed")
+    screenshot("07-resident-sealed")
+
+    enable_totp(sam)
+    page.reload()
+    page.get_by_role("button", name="Show phone").click()
+    assert page.get_by_text("Say why you need to see it.").first.is_visible()
+    page.get_by_label("Why do you need the phone?").fill("Calling back about shopping")
+    page.get_by_role("button", name="Show phone").click()
+    assert page.get_by_role("link", name="020 7946 0100").is_visible()
+    axe_check("resident, revealed")
+    screenshot("08-resident-revealed")
+
+
+def test_it_has_an_axe_check_that_can_fail(page, axe_check):
+    """Guard against a checker that passes everything: an unlabelled field must be caught."""
+    page.set_content("<!doctype html><html lang='en'><title>t</title><main><input></main></html>")
+    with pytest.raises(AssertionError, match="label"):
+        axe_check("deliberately broken page")

@@ -1,0 +1,78 @@
+"""The demo borough: its shape, that loading it twice adds nothing, and that it seals phones.
+
+Loading takes a few seconds, so it happens once for this module inside a transaction that
+is rolled back afterwards; each test then runs in its own savepoint on top.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+
+from kith.core.fields import Sealed
+from kith.core.models import AuditEvent
+from kith.demo.loader import load_demo
+from kith.groups.models import Group, Membership
+from kith.residents.models import Resident
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [Group, get_user_model(), Membership, Resident, AuditEvent]
+
+
+def _counts():
+    return {model.__name__: model.objects.count() for model in MODELS}
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), transaction.atomic():
+        summary = load_demo()
+        yield summary
+        transaction.set_rollback(True)
+
+
+def test_it_reports_each_step(demo):
+    assert demo == ["18 groups", "6 personas", "300 volunteers", "120 residents"]
+
+
+@pytest.mark.parametrize("kind, expected", [
+    ("network", 1), ("borough", 1), ("ward", 4), ("street", 12),
+])
+def test_it_builds_the_borough(demo, kind, expected):
+    assert Group.objects.filter(kind=kind).count() == expected
+
+
+def test_it_enrols_the_volunteers_and_residents(demo):
+    volunteers = Membership.objects.with_role("volunteer")
+    assert volunteers.filter(person__email__startswith="volunteer").count() == 300
+    assert Resident.objects.count() == 120
+    assert Resident.objects.filter(group__slug="golborne-road", name="Mrs Ahmed").exists()
+
+
+def test_it_gives_every_street_a_coordinator(demo):
+    headless = Group.objects.filter(kind="street").exclude(
+        memberships__is_coordinator=True)
+    assert list(headless) == []
+
+
+def test_it_creates_nothing_on_a_second_run(demo):
+    before = _counts()
+    load_demo()
+    assert _counts() == before
+
+
+def test_it_seals_every_residents_phone(demo):
+    assert all(isinstance(r.phone, Sealed) for r in Resident.objects.all())
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT phone FROM residents_resident")
+        stored = [phone for (phone,) in cursor.fetchall()]
+    assert len(stored) == 120
+    assert not any(phone.startswith("+44") or "7946" in phone for phone in stored)
+
+
+def test_it_masks_residents_details_in_its_audit_rows(demo):
+    event = AuditEvent.objects.filter(action="kith.resident.registered").first()
+    assert event.new["phone"] == "***"
+    assert event.new["address"] == "***"

@@ -1,0 +1,303 @@
+"""Who gets what on every named URL: the permission matrix.
+
+EXPECTED has one row per URL name: {persona: outcome}. An outcome is a status code, or
+"302 <url name>" for a redirect (SIGN_IN is the sign-in page). The matrix is parametrised
+over every name the root resolver knows, so a new URL without a row fails here, and so
+does a row for a URL that has gone. PREFIX_RULES covers the Django admin by rule.
+
+Decisions written down here:
+- Group pages: anonymous -> sign in; outsiders and other groups' coordinators -> 404 (a
+  group's pages do not admit it exists); members without the permission -> 403.
+- The ward coordinator sees the street from above (access.py: PARENT_PERMISSIONS is only
+  "group.view"). The street exists to her, so its other pages are 403, not 404. Residents
+  are 403 too unless the street shares personal data with its parent (tested below).
+- POST-only URLs answer GET with 405 whoever asks: the method check runs first and
+  reveals nothing about the group.
+- The admin is for superusers only; everyone else is sent to the admin's sign-in.
+- Personas have no authenticator (two-factor) unless a test gives them one.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from django.urls import URLResolver, get_resolver, resolve, reverse
+
+from kith.core.models import AuditEvent
+from kith.groups.models import Invitation, Membership
+from kith.groups.roles import PARENT_PERMISSIONS, permissions_for
+from tests.factories import MembershipFactory, PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = ["anonymous", "outsider", "volunteer", "call_handler", "coordinator",
+            "other_coordinator", "ward_coordinator"]
+FIXTURE_FOR = {"outsider": "olu", "volunteer": "tom", "call_handler": "sam",
+               "coordinator": "priya", "other_coordinator": "nadia",
+               "ward_coordinator": "ward_coordinator"}
+ROLES_OF = {"volunteer": {"volunteer"}, "call_handler": {"call_handler"},
+            "coordinator": {"coordinator"}}
+
+SIGN_IN = "302 account_login"
+ADMIN_SIGN_IN = "302 admin:login"
+MINE = "302 groups:mine"
+
+
+def everyone(outcome):
+    return dict.fromkeys(PERSONAS, outcome)
+
+
+def signed_in(outcome, anonymous=SIGN_IN):
+    """Any signed-in person gets `outcome`; someone not signed in gets `anonymous`."""
+    return {**everyone(outcome), "anonymous": anonymous}
+
+
+def group_page(volunteer, call_handler, coordinator, ward_coordinator):
+    """A page inside Golborne Road: tenancy fixes the other three columns."""
+    return {"anonymous": SIGN_IN, "outsider": 404, "other_coordinator": 404,
+            "volunteer": volunteer, "call_handler": call_handler, "coordinator": coordinator,
+            "ward_coordinator": ward_coordinator}
+
+
+EXPECTED: dict[str, dict[str, int | str]] = {
+    # --- core
+    "core:home": signed_in(MINE, anonymous=200),
+    "core:healthz": everyone(200),
+    # --- Kith's own pages
+    "accounts:profile": signed_in(200),
+    "groups:mine": signed_in(200),
+    "groups:dashboard": group_page(200, 200, 200, 200),
+    "groups:members": group_page(403, 403, 200, 403),
+    "groups:member_edit": group_page(403, 403, 200, 403),
+    "groups:member_remove": everyone(405),
+    "groups:invitations": group_page(403, 403, 200, 403),
+    "groups:invitation_revoke": everyone(405),
+    "groups:settings": group_page(403, 403, 200, 403),
+    "groups:audit": group_page(403, 403, 200, 403),
+    "groups:access_log": group_page(403, 403, 200, 403),
+    # Anyone holding the link may read the invitation; joining needs sign-in (POST).
+    "groups:invitation_accept": everyone(200),
+    "residents:list": group_page(403, 200, 200, 403),
+    "residents:new": group_page(403, 200, 200, 403),
+    "residents:detail": group_page(403, 200, 200, 403),
+    # Exists only when KITH_DEMO is on; the tests run without it.
+    "demo:mailbox": everyone(404),
+    # --- allauth: accounts
+    "account_login": signed_in(MINE, anonymous=200),
+    "account_logout": signed_in(200, anonymous="302 core:home"),
+    "account_inactive": everyone(200),
+    "account_signup": signed_in(MINE, anonymous=200),
+    "account_reauthenticate": signed_in(200),
+    "account_email": signed_in(200),
+    "account_email_verification_sent": signed_in("302 account_email"),
+    "account_change_password": signed_in(200),
+    "account_set_password": signed_in("302 account_change_password"),
+    "account_reset_password": everyone(200),
+    "account_reset_password_done": everyone(200),
+    "account_reset_password_from_key": everyone(200),  # a bad key: a "link is invalid" page
+    "account_reset_password_from_key_done": everyone(200),
+    "account_request_login_code": signed_in(MINE, anonymous=200),
+    "account_confirm_login_code": signed_in(MINE, anonymous="302 account_request_login_code"),
+    # --- allauth: two-factor
+    "mfa_index": signed_in(200),
+    "mfa_authenticate": signed_in(MINE),  # only mid sign-in
+    "mfa_reauthenticate": signed_in("302 account_reauthenticate"),  # no authenticator yet
+    "mfa_activate_totp": signed_in("302 account_reauthenticate"),  # sensitive: sign in again
+    "mfa_deactivate_totp": signed_in(404),  # nothing to deactivate
+    "mfa_view_recovery_codes": signed_in(404),
+    "mfa_generate_recovery_codes": signed_in("302 account_reauthenticate"),
+    "mfa_download_recovery_codes": signed_in(404),
+    # --- admin exceptions to the prefix rule below
+    "admin:login": everyone(200),
+    "admin:logout": everyone("302 admin:index"),
+}
+
+# Every other admin URL: superusers only, so everyone here goes to the admin's sign-in.
+PREFIX_RULES: dict[str, dict[str, int | str]] = {
+    "admin:": everyone(ADMIN_SIGN_IN),
+}
+
+# Which object a URL's <pk> means; a new URL with a pk needs a line here.
+PK_FOR = {
+    "groups:member_edit": "membership",
+    "groups:member_remove": "membership",
+    "groups:invitation_revoke": "invitation",
+    "residents:detail": "resident",
+}
+# Other URL arguments by name (admin and allauth ones need only to be well formed).
+ARG_FOR = {"group_slug": "golborne-road", "uidb36": "0", "key": "not-a-real-key",
+           "object_id": "1", "content_type_id": "1", "app_label": "core"}
+
+
+def _walk(resolver, namespace=()):
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = namespace + ((entry.namespace,) if entry.namespace else ())
+            yield from _walk(entry, inner)
+        elif entry.name:
+            yield ":".join(namespace + (entry.name,)), entry
+
+
+URL_PATTERNS = dict(_walk(get_resolver()))
+
+
+def _rule_for(name: str):
+    if name in EXPECTED:
+        return EXPECTED[name]
+    for prefix, row in PREFIX_RULES.items():
+        if name.startswith(prefix):
+            return row
+    return None
+
+
+def _url(name: str, world) -> str:
+    kwargs = {}
+    for arg in URL_PATTERNS[name].pattern.regex.groupindex:
+        if arg == "pk":
+            kwargs[arg] = getattr(world, PK_FOR[name]).pk
+        elif arg == "token":
+            kwargs[arg] = world.invitation.token
+        else:
+            kwargs[arg] = ARG_FOR[arg]
+    return reverse(name, kwargs=kwargs)
+
+
+def _outcome(response) -> int | str:
+    if response.status_code in (301, 302):
+        return f"302 {resolve(urlsplit(response.url).path).view_name}"
+    return response.status_code
+
+
+class World:
+    """Everyone and everything the matrix needs, in and around Golborne Road."""
+
+    def __init__(self, request):
+        self.people = {p: request.getfixturevalue(f) for p, f in FIXTURE_FOR.items()}
+        self.people["anonymous"] = None
+        self.membership = Membership.objects.get(person=self.people["volunteer"])
+        self.resident = request.getfixturevalue("mrs_ahmed")
+        self.invitation = Invitation.objects.create(
+            group=self.membership.group, roles=["volunteer"], created_by=self.people["coordinator"]
+        )
+
+
+@pytest.fixture
+def ward_coordinator(ward):
+    person = PersonFactory(email="wendy@example.org", display_name="Wendy Clarke")
+    MembershipFactory(person=person, group=ward, is_coordinator=True)
+    return person
+
+
+@pytest.fixture
+def world(request):
+    return World(request)
+
+
+def _as(client, person):
+    if person is not None:
+        client.force_login(person)
+    return client
+
+
+def test_it_has_a_row_for_every_url_name():
+    missing = sorted(name for name in URL_PATTERNS if _rule_for(name) is None)
+    assert not missing, f"URL names with no row in EXPECTED: {missing}"
+
+
+def test_it_has_no_rows_for_urls_that_are_gone():
+    stale = sorted(set(EXPECTED) - set(URL_PATTERNS))
+    assert not stale, f"Rows in EXPECTED for URL names that no longer exist: {stale}"
+    unused = [p for p in PREFIX_RULES if not any(n.startswith(p) for n in URL_PATTERNS)]
+    assert not unused, f"PREFIX_RULES that match no URL: {unused}"
+
+
+def test_it_gives_every_row_every_persona():
+    rows = {**EXPECTED, **PREFIX_RULES}
+    incomplete = {name: sorted(set(PERSONAS) ^ set(row))
+                  for name, row in rows.items() if set(row) != set(PERSONAS)}
+    assert not incomplete
+
+
+@pytest.mark.parametrize("name", sorted(URL_PATTERNS))
+def test_it_agrees_with_the_role_table(name):
+    """Group pages' rows say what roles.py says for the permission the view checks."""
+    permission = getattr(URL_PATTERNS[name].callback, "kith_permission", None)
+    row = _rule_for(name)
+    if permission is None or row is None or row["volunteer"] == 405:
+        return
+    for persona, roles in ROLES_OF.items():
+        assert row[persona] == (200 if permission in permissions_for(roles) else 403), persona
+    assert row["ward_coordinator"] == (200 if permission in PARENT_PERMISSIONS else 403)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("name", sorted(set(URL_PATTERNS) | set(EXPECTED)))
+def test_it_answers_each_persona_as_the_matrix_says(client, world, name, persona):
+    assert name in URL_PATTERNS, f"{name} is in EXPECTED but no URL has that name"
+    row = _rule_for(name)
+    assert row is not None, f"{name} has no row in EXPECTED"
+    response = _as(client, world.people[persona]).get(_url(name, world))
+    assert _outcome(response) == row[persona]
+
+
+@pytest.mark.parametrize("name", ["admin:index", "admin:app_list",
+                                  "admin:core_auditevent_changelist",
+                                  "admin:core_personaldataaccess_changelist"])
+def test_it_lets_a_superuser_into_the_admin(client, name):
+    boss = PersonFactory(email="root@example.org", is_staff=True, is_superuser=True)
+    kwargs = {"app_label": "core"} if name == "admin:app_list" else {}
+    assert client.get(reverse(name, kwargs=kwargs)).status_code == 302
+    assert _as(client, boss).get(reverse(name, kwargs=kwargs)).status_code == 200
+
+
+@pytest.mark.parametrize("name", ["residents:list", "residents:detail"])
+def test_it_shows_residents_to_the_ward_only_when_the_street_shares(client, world, name):
+    street = world.membership.group
+    url = _url(name, world)
+    _as(client, world.people["ward_coordinator"])
+    assert client.get(url).status_code == 403
+    street.shares_personal_data_with_parent = True
+    street.save()
+    assert client.get(url).status_code == 200
+    assert client.get(_url("residents:new", world)).status_code == 403
+    assert client.get(_url("groups:members", world)).status_code == 403
+
+
+POST_ONLY = ["groups:member_remove", "groups:invitation_revoke"]
+
+
+@pytest.mark.parametrize("name", POST_ONLY)
+def test_it_answers_get_on_post_only_urls_with_405(client, world, name):
+    response = _as(client, world.people["coordinator"]).get(_url(name, world))
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+
+
+def _state(world):
+    invitation = Invitation.objects.get(pk=world.invitation.pk)
+    membership = Membership.objects.filter(pk=world.membership.pk).first()
+    return (membership and membership.roles, invitation.status, AuditEvent.objects.count())
+
+
+@pytest.mark.parametrize("persona,outcome", [
+    ("anonymous", SIGN_IN), ("outsider", 404), ("other_coordinator", 404),
+    ("volunteer", 403), ("call_handler", 403), ("ward_coordinator", 403),
+])
+@pytest.mark.parametrize("name", POST_ONLY)
+def test_it_refuses_post_only_urls_to_people_without_the_right(client, world, name, persona,
+                                                                outcome):
+    before = _state(world)
+    response = _as(client, world.people[persona]).post(_url(name, world))
+    assert _outcome(response) == outcome
+    assert _state(world) == before
+
+
+@pytest.mark.parametrize("name,then", [("groups:member_remove", "302 groups:members"),
+                                       ("groups:invitation_revoke", "302 groups:invitations")])
+def test_it_lets_the_coordinator_post_to_them(client, world, name, then):
+    """The control for the test above: the same POST by the coordinator does change things."""
+    before = _state(world)
+    response = _as(client, world.people["coordinator"]).post(_url(name, world))
+    assert _outcome(response) == then
+    assert _state(world) != before
