@@ -17,4 +17,4 @@ STORAGES = {
 }
 SECURE_SSL_REDIRECT = False
 KITH_FIELD_KEYS = ["YCBLeYKIZmyjkOUOqIHHG5o70VJylzRiC2G4XvE7Rfc="]
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405

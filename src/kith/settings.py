@@ -198,4 +198,3 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
 }
-FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 default, chosen now

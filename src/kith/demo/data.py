@@ -51,7 +51,7 @@ STREET_ADDRESSES = {
     "lots-road": "Lots Road", "cremorne": "Cremorne Road",
 }
 
-DEMO_PASSWORD = "neighbours-2026"  # printed by `make demo`; demo personas only
+DEMO_PASSWORD = "neighbours-2026"  # noqa: S105 printed by `make demo`; demo personas only
 
 # email local part, name, [(group slug, roles)], superuser
 PERSONAS = [

@@ -37,6 +37,9 @@ class GroupProfileForm(forms.ModelForm):
         choices=SERVICES, required=False, widget=forms.CheckboxSelectMultiple,
         label="Services you offer",
     )
+    whatsapp_url = forms.URLField(label="WhatsApp invite link", required=False,
+                                  assume_scheme="https")
+    facebook_url = forms.URLField(label="Facebook group", required=False, assume_scheme="https")
     coverage = forms.CharField(
         label="Areas you cover", required=False, widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Postcode districts (like SW3) or sectors (like SW3 5), separated by commas.",

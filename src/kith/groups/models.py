@@ -154,6 +154,9 @@ class Invitation(models.Model):
     def __str__(self) -> str:
         return f"Invitation to {self.group} ({self.email or 'link'})"
 
+    def get_absolute_url(self) -> str:
+        return reverse("groups:invitation_accept", args=[self.token])
+
     @property
     def status(self) -> str:
         if self.revoked_at:
@@ -167,6 +170,3 @@ class Invitation(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == "open"
-
-    def get_absolute_url(self) -> str:
-        return reverse("groups:invitation_accept", args=[self.token])
