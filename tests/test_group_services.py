@@ -321,16 +321,12 @@ def test_it_rejects_an_unknown_kind(db):
     assert "kind" in caught.value.message_dict
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: Group.KIND_ORDER is never enforced; a ward can sit "
-                                       "under a street")
 def test_it_refuses_a_child_shallower_than_its_parent(priya, street):
     with pytest.raises(ValidationError):
         services.create_group(acting_user=priya, name="Upside-down Ward", slug="upside-down",
                               kind="ward", parent=street)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a group may be made its own parent, so ancestors() "
-                                       "and descendant_ids() loop forever")
 def test_it_refuses_a_group_that_is_its_own_parent(priya, street):
     with pytest.raises(ValidationError):
         services.update_group(street, acting_user=priya, parent=street)

@@ -157,8 +157,6 @@ def test_it_refuses_an_anonymous_viewer(street, mrs_ahmed):
     assert not PersonalDataAccess.objects.exists()
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: reveal() trusts the group argument and never checks "
-                                       "it is the subject's group")
 def test_it_refuses_to_reveal_a_resident_through_another_group(nadia, other_street, mrs_ahmed):
     enable_totp(nadia)
     with pytest.raises(NeedToKnowDenied):

@@ -56,7 +56,11 @@ def secret_file(path: Path, make: callable) -> str:  # type: ignore[valid-type]
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
     value = make()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        # Another process (a second gunicorn worker) made it first: use theirs.
+        return path.read_text().strip()
     with os.fdopen(fd, "w") as handle:
         handle.write(value + "\n")
     return value

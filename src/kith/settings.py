@@ -9,7 +9,11 @@ import dj_database_url
 from kith.env import envbool, envint, envlist, envstr, new_secret_key, secret_file
 
 BASE_DIR = Path(__file__).resolve().parent
-VAR_DIR = Path(envstr("KITH_VAR_DIR", str(Path.cwd() / "var"))).resolve()
+_CHECKOUT = BASE_DIR.parent.parent
+# In a checkout, var/ sits beside pyproject.toml wherever `kith` is run from; an installed copy
+# should set KITH_VAR_DIR (docs/DEPLOY.md), else it falls back to ./var.
+_DEFAULT_VAR = _CHECKOUT / "var" if (_CHECKOUT / "pyproject.toml").exists() else Path.cwd() / "var"
+VAR_DIR = Path(envstr("KITH_VAR_DIR", str(_DEFAULT_VAR))).resolve()
 
 DEMO = envbool("KITH_DEMO", False)
 DEBUG = envbool("DEBUG", False)
@@ -133,6 +137,8 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
 }
+# Behind nginx every visitor would look like 127.0.0.1; count the proxies so limits are per person.
+ALLAUTH_TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
 ACCOUNT_RATE_LIMITS_ENABLED = envbool("KITH_RATE_LIMITS", True)
 if not ACCOUNT_RATE_LIMITS_ENABLED:
     ACCOUNT_RATE_LIMITS = False
@@ -170,7 +176,7 @@ SECURE_SSL_REDIRECT = SECURE and envbool("SECURE_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365 if SECURE else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE
-SECURE_HSTS_PRELOAD = SECURE
+SECURE_HSTS_PRELOAD = SECURE and envbool("SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -20,7 +20,7 @@ class ProfileForm(forms.Form):
     display_name = forms.CharField(label="Your name", max_length=100)
     phone = forms.CharField(
         label="Phone number (optional)", max_length=20, required=False,
-        help_text="Only coordinators of your groups can see it, and each look is logged.",
+        help_text="Stored sealed (encrypted). It is never shown back on this page.",
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
 

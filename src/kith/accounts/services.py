@@ -16,4 +16,6 @@ def update_profile(person, *, acting_user, display_name: str, phone: str | None)
         person.phone = phone or None
     person.save()
     new = {"display_name": person.display_name, "phone": bool(person.phone)}
+    if new == old and phone is None:
+        return
     log_action("kith.person.updated", actor=acting_user, obj=person, old=old, new=new)

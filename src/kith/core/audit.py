@@ -12,7 +12,7 @@ from kith.core.models import AuditEvent
 
 # Keys whose values never go into the trail in the clear.
 _SENSITIVE = re.compile(
-    r"(phone|email|address|postcode|password|secret|token|key|note|dob|birth|health|code)",
+    r"(phone|email|address|postcode(?!_sector)|password|secret|token|key|note|dob|birth|health|code)",
     re.IGNORECASE,
 )
 MASKED = "***"
@@ -28,6 +28,7 @@ ACTION_LABELS = {
     "kith.group.invitation_revoked": "Invitation cancelled",
     "kith.group.invitation_accepted": "Invitation accepted",
     "kith.person.updated": "Own details changed",
+    "kith.person.signed_up": "Account created",
     "kith.resident.registered": "Resident recorded",
 }
 
@@ -44,6 +45,8 @@ def mask(values: dict[str, Any] | None) -> dict[str, Any]:
             out[key] = MASKED if value not in (None, "", [], {}) else value
         elif isinstance(value, dict):
             out[key] = mask(value)
+        elif isinstance(value, list | tuple):
+            out[key] = [mask(v) if isinstance(v, dict) else _jsonable(v) for v in value]
         else:
             out[key] = _jsonable(value)
     return out

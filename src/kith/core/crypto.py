@@ -6,6 +6,7 @@ old rows re-encrypted at leisure (`kith rotate-keys`).
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -60,8 +61,10 @@ def add_primary_key_to_file() -> str:
     new_key = Fernet.generate_key().decode()
     path = settings.KITH_FIELD_KEYS_FILE
     tmp = path.with_suffix(".tmp")
-    tmp.write_text("\n".join([new_key, *existing]) + "\n")
-    tmp.chmod(0o600)
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never readable by others
+    with os.fdopen(fd, "w") as handle:
+        handle.write("\n".join([new_key, *existing]) + "\n")
     tmp.replace(path)
     reset_cache()
     return new_key

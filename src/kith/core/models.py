@@ -6,6 +6,17 @@ from django.conf import settings
 from django.db import models
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """Blocks bulk edits too. (Deleting a person or group still nulls the link: Django's
+    collector updates through the SQL layer, not through this queryset.)"""
+
+    def update(self, **kwargs):
+        raise PermissionError("Audit records are append-only")
+
+    def delete(self):
+        raise PermissionError("Audit records are append-only")
+
+
 class AuditEvent(models.Model):
     """One state change, written by a service in the same transaction as the change.
 
@@ -27,6 +38,8 @@ class AuditEvent(models.Model):
     old = models.JSONField(default=dict, blank=True)
     new = models.JSONField(default=dict, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -69,6 +82,8 @@ class PersonalDataAccess(models.Model):
     field = models.CharField(max_length=50)
     reason = models.CharField(max_length=200)
     request_id = models.CharField(max_length=64, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

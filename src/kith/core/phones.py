@@ -11,11 +11,16 @@ def normalise_uk_phone(raw: str) -> str:
     text = raw.strip()
     if len(text) > 25:
         raise ValidationError("That phone number is too long.")
+    if any(ch.isalpha() for ch in text):
+        # The library would turn letters into keypad digits; nobody means that here.
+        raise ValidationError(
+            "Enter a phone number with digits only, like 020 7946 0000 or 07911 123456."
+        )
     try:
         number = phonenumbers.parse(text, "GB")
     except phonenumbers.NumberParseException:
         raise ValidationError(
-            "Enter a phone number with digits only, like 020 7946 0000 or 07700 900123."
+            "Enter a phone number with digits only, like 020 7946 0000 or 07911 123456."
         ) from None
     if number.country_code != 44:
         raise ValidationError("Enter a UK phone number (starting 0 or +44).")

@@ -38,6 +38,18 @@ def check_need_to_know(viewer, group, permission: str = "residents.reveal") -> N
         )
 
 
+def _check_belongs(subject: models.Model, group) -> None:
+    """The group passed in must be the subject's own, or need-to-know could be borrowed."""
+    if hasattr(subject, "group_id"):
+        belongs = subject.group_id == group.pk
+    elif hasattr(subject, "memberships"):
+        belongs = subject.memberships.filter(group=group).exists()
+    else:
+        belongs = False
+    if not belongs:
+        raise NeedToKnowDenied("These details belong to another group.")
+
+
 @transaction.atomic
 def reveal(
     subject: models.Model,
@@ -52,6 +64,7 @@ def reveal(
     reason = (reason or "").strip()
     if not reason:
         raise NeedToKnowDenied("Say why you need to see this (for example: calling back).")
+    _check_belongs(subject, group)
     check_need_to_know(viewer, group, permission)
     sealed = getattr(subject, field)
     if sealed is None:

@@ -43,22 +43,23 @@ class GroupAccess:
 
 
 def resolve_access(user, group: Group) -> GroupAccess:
-    """What `user` may do in `group`: their own roles there, else a coordinator's view from above."""
+    """What `user` may do in `group`: their own roles there, plus a coordinator's view from above."""
     if not getattr(user, "is_authenticated", False):
         return GroupAccess(group)
     membership = Membership.objects.filter(person=user, group=group).first()
-    if membership and membership.roles:
-        return GroupAccess(group, membership.roles, permissions_for(membership.roles))
+    roles = membership.roles if membership else frozenset()
+    via_parent, from_above = _view_from_above(user, group)
+    return GroupAccess(group, roles, permissions_for(roles) | from_above, via_parent=via_parent)
+
+
+def _view_from_above(user, group: Group) -> tuple[Group | None, frozenset[str]]:
+    """The nearest ancestor `user` coordinates, and what that lets them see in `group`."""
     sharing = group.shares_personal_data_with_parent
     for ancestor in group.ancestors():
-        coordinates = Membership.objects.with_role(COORDINATOR).filter(
-            person=user, group=ancestor
-        ).exists()
-        if coordinates:
-            perms = PARENT_SHARED_PERMISSIONS if sharing else PARENT_PERMISSIONS
-            return GroupAccess(group, frozenset(), frozenset(perms), via_parent=ancestor)
+        if Membership.objects.with_role(COORDINATOR).filter(person=user, group=ancestor).exists():
+            return ancestor, frozenset(PARENT_SHARED_PERMISSIONS if sharing else PARENT_PERMISSIONS)
         sharing = sharing and ancestor.shares_personal_data_with_parent
-    return GroupAccess(group)
+    return None, frozenset()
 
 
 def has_permission(user, group: Group, permission: str) -> bool:

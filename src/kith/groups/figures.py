@@ -1,7 +1,7 @@
 """Aggregate figures for dashboards: counts only, never anyone's details.
 
-A parent sees each child's totals (the child and everything below it), computed in a
-fixed number of queries however big the tree.
+A parent sees each child's totals (the child and everything below it): one query per level
+of the tree (at most five) plus two, however many groups there are.
 """
 
 from __future__ import annotations

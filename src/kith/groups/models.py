@@ -6,6 +6,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
@@ -64,6 +65,17 @@ class Group(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("groups:dashboard", args=[self.slug])
+
+    def clean(self) -> None:
+        if self.parent_id is None:
+            return
+        if self.pk is not None and (self.parent_id == self.pk
+                                    or self.parent_id in self.descendant_ids()):
+            raise ValidationError({"parent": "A group cannot sit inside itself or its own subgroups."})
+        parent_kind = Group.objects.filter(pk=self.parent_id).values_list("kind", flat=True).first()
+        if parent_kind and self.KIND_ORDER.index(self.kind) <= self.KIND_ORDER.index(parent_kind):
+            raise ValidationError({"kind": f"A {self.get_kind_display().lower()} group cannot sit "
+                                           f"inside a {parent_kind} group."})
 
     def ancestors(self) -> list[Group]:
         """Parent first, root last."""
@@ -152,7 +164,8 @@ class Invitation(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"Invitation to {self.group} ({self.email or 'link'})"
+        # No address here: this string lands in audit rows, which mask personal data.
+        return f"Invitation to {self.group} ({'by email' if self.email else 'shared link'})"
 
     def get_absolute_url(self) -> str:
         return reverse("groups:invitation_accept", args=[self.token])

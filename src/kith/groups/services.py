@@ -80,6 +80,8 @@ def add_member(group: Group, person, *, roles, acting_user) -> Membership:
         person=person, group=group
     )
     old_roles = membership.roles
+    if not created and roles <= old_roles:
+        return membership
     membership.set_roles(old_roles | roles)
     membership.save()
     action = "kith.group.member_added" if created else "kith.group.roles_changed"
@@ -158,10 +160,16 @@ def revoke_invitation(invitation: Invitation, *, acting_user) -> Invitation:
 
 @transaction.atomic
 def accept_invitation(invitation: Invitation, *, person) -> Membership:
-    """The invited person joins. Anyone holding the link may accept it, once."""
+    """The invited person joins, once. A shared link works for whoever holds it; an emailed
+    invitation only for the account with that address, since it may carry a coordinator's roles."""
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_open:
         raise ValidationError(f"This invitation is {invitation.status}.")
+    if invitation.email and invitation.email != person.email.lower():
+        raise ValidationError(
+            "This invitation was sent to a different email address. Sign in with that "
+            "address to accept it, or ask the coordinator for a new invitation."
+        )
     invitation.accepted_by = person
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_by", "accepted_at"])
