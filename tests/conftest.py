@@ -80,5 +80,41 @@ def enable_totp(person):
     from allauth.mfa.models import Authenticator
 
     Authenticator.objects.create(user=person, type=Authenticator.Type.TOTP,
-                                 data={"secret": "JBSWY3DPEHPK3PXP"})
+                                 data={"secret": TOTP_SECRET})
     return person
+
+
+TOTP_SECRET = "JBSWY3DPEHPK3PXP"
+
+
+def totp_code(secret: str = TOTP_SECRET, at: float | None = None) -> str:
+    """The six digits an authenticator app would show now (RFC 6238, SHA-1, 30 s)."""
+    import base64
+    import hashlib
+    import hmac
+    import struct
+    import time
+
+    counter = int((time.time() if at is None else at) // 30)
+    digest = hmac.new(base64.b32decode(secret), struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    value = struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF
+    return f"{value % 1_000_000:06d}"
+
+
+def confirm_two_factor(client) -> None:
+    """Prove the authenticator in this client's session, through allauth's own page."""
+    from django.urls import reverse
+
+    response = client.post(reverse("mfa_reauthenticate"), {"code": totp_code()})
+    assert response.status_code == 302, response.content[:2000]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits and used TOTP codes live in the cache; no test inherits another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.conftest import enable_totp
+from tests.conftest import confirm_two_factor, enable_totp
 
 pytestmark = pytest.mark.django_db
 
@@ -21,4 +21,9 @@ def test_it_walks_the_coordinator_pages(client, priya, sam, mrs_ahmed):
     enable_totp(priya)
     r = client.post(f"/g/golborne-road/residents/{mrs_ahmed.pk}/",
                     {"field": "phone", "reason": "calling back"})
-    assert b"+442079460100" in r.content
+    assert "with your authenticator app first" in r.content.decode()
+    assert b"+442079460100" not in r.content
+    confirm_two_factor(client)
+    r = client.post(f"/g/golborne-road/residents/{mrs_ahmed.pk}/",
+                    {"field": "phone", "reason": "calling back"})
+    assert b"020 7946 0100" in r.content

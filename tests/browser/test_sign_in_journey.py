@@ -67,7 +67,7 @@ def test_it_keeps_contact_details_sealed_until_two_factor_and_a_reason(
 ):
     from django.conf import settings as dj_settings
 
-    from tests.conftest import enable_totp
+    from tests.conftest import enable_totp, totp_code
 
     # Sign in by session cookie: this journey is about the resident page, not sign-in.
     client.force_login(sam)
@@ -83,13 +83,20 @@ def test_it_keeps_contact_details_sealed_until_two_factor_and_a_reason(
 
     enable_totp(sam)
     page.reload()
+    page.get_by_role("link", name="confirm it's you with your authenticator app").click()
+    axe_check("confirm with authenticator")
+    screenshot("08-confirm-authenticator")
+    page.get_by_label(re.compile("code", re.I)).fill(totp_code())
+    page.get_by_role("button", name=re.compile("confirm", re.I)).click()
+    page.wait_for_url(f"**/g/golborne-road/residents/{mrs_ahmed.pk}/")
+
     page.get_by_role("button", name="Show phone").click()
     assert page.get_by_text("Say why you need to see it.").first.is_visible()
     page.get_by_label("Why do you need the phone?").fill("Calling back about shopping")
     page.get_by_role("button", name="Show phone").click()
     assert page.get_by_role("link", name="020 7946 0100").is_visible()
     axe_check("resident, revealed")
-    screenshot("08-resident-revealed")
+    screenshot("09-resident-revealed")
 
 
 def test_it_has_an_axe_check_that_can_fail(page, axe_check):

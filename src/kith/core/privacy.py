@@ -24,6 +24,18 @@ def has_two_factor(user) -> bool:
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
+def session_used_two_factor(request) -> bool:
+    """Did this browser session prove the authenticator app (at sign-in or by re-confirming)?
+
+    Owning an authenticator is not enough: someone who took over a mailbox could sign in by
+    code and add their own. The session itself must have used one.
+    """
+    from allauth.account.authentication import get_authentication_records
+
+    records = get_authentication_records(request, request.user)
+    return any(record.get("method") == "mfa" for record in records)
+
+
 def check_need_to_know(viewer, group, permission: str = "residents.reveal") -> None:
     from kith.groups.access import has_permission
 
@@ -59,13 +71,21 @@ def reveal(
     group,
     reason: str,
     permission: str = "residents.reveal",
+    request=None,
 ) -> str | None:
-    """Return the plaintext of `subject.field` for `viewer`, and record that they saw it."""
+    """Return the plaintext of `subject.field` for `viewer`, and record that they saw it.
+
+    Views pass `request`, so the session must have used two-factor too.
+    """
     reason = (reason or "").strip()
     if not reason:
         raise NeedToKnowDenied("Say why you need to see this (for example: calling back).")
     _check_belongs(subject, group)
     check_need_to_know(viewer, group, permission)
+    if request is not None and not session_used_two_factor(request):
+        raise NeedToKnowDenied(
+            "Confirm it's you with your authenticator app first (once per sign-in)."
+        )
     sealed = getattr(subject, field)
     if sealed is None:
         return None

@@ -5,7 +5,7 @@ from kith.core.audit import action_label
 from kith.core.phones import normalise_uk_phone
 from kith.groups.catalogue import SERVICES
 from kith.groups.coverage import CoverageError, parse_coverage
-from kith.groups.models import Group
+from kith.groups.models import FACEBOOK_GROUP, WHATSAPP_INVITE, Group
 from kith.groups.roles import ROLES
 
 
@@ -25,7 +25,7 @@ class RolesForm(forms.Form):
 
 class InvitationForm(forms.Form):
     email = forms.EmailField(
-        label="Their email address (optional)", required=False,
+        label="Their email address (optional)", required=False, max_length=254,
         help_text="Leave empty to make a link you can share on WhatsApp or by text.",
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
@@ -37,9 +37,11 @@ class GroupProfileForm(forms.ModelForm):
         choices=SERVICES, required=False, widget=forms.CheckboxSelectMultiple,
         label="Services you offer",
     )
-    whatsapp_url = forms.URLField(label="WhatsApp invite link", required=False,
-                                  assume_scheme="https")
-    facebook_url = forms.URLField(label="Facebook group", required=False, assume_scheme="https")
+    # Plain text boxes: the model's validators then give the specific hint, not "Enter a valid URL".
+    whatsapp_url = forms.CharField(label="WhatsApp invite link", required=False, max_length=200,
+                                   validators=[WHATSAPP_INVITE])
+    facebook_url = forms.CharField(label="Facebook group", required=False, max_length=200,
+                                   validators=[FACEBOOK_GROUP])
     coverage = forms.CharField(
         label="Areas you cover", required=False, widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Postcode districts (like SW3) or sectors (like SW3 5), separated by commas.",

@@ -1,6 +1,21 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from kith.groups import views
+
+
+class TokenConverter:
+    """Invitation tokens are URL-safe base64; anything else is a 404 at the resolver."""
+
+    regex = r"[A-Za-z0-9_-]{1,64}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(TokenConverter, "token")
 
 app_name = "groups"
 urlpatterns = [
@@ -16,5 +31,5 @@ urlpatterns = [
     path("g/<slug:group_slug>/settings/", views.group_settings, name="settings"),
     path("g/<slug:group_slug>/audit/", views.audit_trail, name="audit"),
     path("g/<slug:group_slug>/access-log/", views.access_log, name="access_log"),
-    path("invite/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("invite/<token:token>/", views.invitation_accept, name="invitation_accept"),
 ]

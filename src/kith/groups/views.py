@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -9,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kith.core.models import AuditEvent, PersonalDataAccess
+from kith.core.text import search_term
 from kith.groups import services
 from kith.groups.access import group_view
 from kith.groups.figures import figures_with_children
@@ -164,16 +167,17 @@ def audit_trail(request, group):
 @group_view("access_log.view")
 def access_log(request, group):
     rows = PersonalDataAccess.objects.filter(group=group).select_related("viewer")
-    term = request.GET.get("q", "").strip()[:100]
+    term = search_term(request)
     if term:
         rows = rows.filter(Q(subject_repr__icontains=term) | Q(viewer__display_name__icontains=term))
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "groups/access_log.html", {"group": group, "page": page, "q": term})
+    return render(request, "groups/access_log.html", {"group": group, "page": page, "q": term,
+                                                      "query": urlencode({"q": term}) if term else ""})
 
 
 @require_http_methods(["GET", "POST"])
 def invitation_accept(request, token):
-    invitation = get_object_or_404(Invitation.objects.select_related("group"), token=token[:64])
+    invitation = get_object_or_404(Invitation.objects.select_related("group"), token=token)
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())

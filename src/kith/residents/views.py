@@ -1,10 +1,13 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kith.core.phones import display_phone
-from kith.core.privacy import NeedToKnowDenied, has_two_factor, reveal
+from kith.core.privacy import NeedToKnowDenied, has_two_factor, reveal, session_used_two_factor
+from kith.core.text import search_term
 from kith.groups.access import group_view
 from kith.residents.forms import ResidentForm, RevealForm
 from kith.residents.services import register_resident
@@ -16,12 +19,12 @@ SEALED_FIELDS = [("phone", "Phone"), ("address", "Address"), ("notes", "Private 
 @group_view("residents.view")
 def resident_list(request, group):
     residents = group.residents.only("id", "name", "postcode_sector", "created_at", "group_id")
-    term = request.GET.get("q", "").strip()[:100]
+    term = search_term(request)
     if term:
         residents = residents.filter(name__icontains=term)
     page = Paginator(residents, 50).get_page(request.GET.get("page"))
     return render(request, "residents/list.html", {"group": group, "page": page, "q": term,
-                                                   "query": f"q={term}" if term else ""})
+                                                   "query": urlencode({"q": term}) if term else ""})
 
 
 @require_http_methods(["GET", "POST"])
@@ -45,7 +48,7 @@ def resident_detail(request, group, pk):
         field = form.cleaned_data["field"]
         try:
             shown[field] = reveal(resident, field, viewer=request.user, group=group,
-                                  reason=form.cleaned_data["reason"])
+                                  reason=form.cleaned_data["reason"], request=request)
         except NeedToKnowDenied as exc:
             form.add_error(None, str(exc))
     fields = [
@@ -58,4 +61,5 @@ def resident_detail(request, group, pk):
         "group": group, "resident": resident, "fields": fields, "form": form,
         "can_reveal": request.access.can("residents.reveal"),
         "has_two_factor": has_two_factor(request.user),
+        "session_two_factor": session_used_two_factor(request),
     })
