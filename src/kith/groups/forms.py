@@ -52,6 +52,7 @@ class GroupProfileForm(forms.ModelForm):
         fields = ["name", "description", "whatsapp_url", "facebook_url", "phone", "email",
                   "services", "coverage", "shares_personal_data_with_parent"]
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+        labels = {"shares_personal_data_with_parent": "Share residents' details with the group above"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -69,6 +70,29 @@ class GroupProfileForm(forms.ModelForm):
     def clean_phone(self):
         raw = self.cleaned_data["phone"]
         return normalise_uk_phone(raw) if raw.strip() else ""
+
+
+class SubgroupForm(forms.Form):
+    name = forms.CharField(label="Name of the new group", max_length=120,
+                           help_text="For example: Portobello Road Neighbours.")
+    kind = forms.ChoiceField(label="What kind of group is it?", widget=forms.RadioSelect)
+    coverage = forms.CharField(
+        label="Areas it covers", required=False,
+        help_text="Postcode districts (like SW3) or sectors (like SW3 5), separated by commas.",
+    )
+
+    def __init__(self, *args, parent: Group, **kwargs):
+        super().__init__(*args, **kwargs)
+        deeper = Group.KIND_ORDER[Group.KIND_ORDER.index(parent.kind) + 1:]
+        self.fields["kind"].choices = [(k, Group.Kind(k).label) for k in deeper]
+        if deeper:
+            self.fields["kind"].initial = deeper[-1]  # most new groups are streets
+
+    def clean_coverage(self):
+        try:
+            return parse_coverage(self.cleaned_data["coverage"])
+        except CoverageError as exc:
+            raise ValidationError(str(exc)) from None
 
 
 class AuditFilterForm(forms.Form):

@@ -8,6 +8,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.text import slugify
 
 from kith.core.audit import log_action, snapshot
 from kith.groups.models import Group, Invitation, Membership
@@ -52,6 +53,28 @@ def create_group(*, acting_user, **fields) -> Group:
     group.save()
     log_action("kith.group.created", actor=acting_user, group=group, obj=group,
                new=snapshot(group, GROUP_FIELDS))
+    return group
+
+
+def _free_slug(name: str) -> str:
+    base = slugify(name)[:70] or "group"
+    slug, n = base, 2
+    while Group.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@transaction.atomic
+def create_subgroup(parent: Group, *, acting_user, name: str, kind: str,
+                    coverage: list[str]) -> Group:
+    """A coordinator (`group.edit` on `parent`) starts a group inside theirs and coordinates it.
+
+    Both rows and both audit events land together or not at all.
+    """
+    group = create_group(acting_user=acting_user, parent=parent, name=name, kind=kind,
+                         slug=_free_slug(name), coverage=coverage,
+                         services=list(parent.services))
+    add_member(group, acting_user, roles={COORDINATOR}, acting_user=acting_user)
     return group
 
 

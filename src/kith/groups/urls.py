@@ -29,6 +29,7 @@ urlpatterns = [
     path("g/<slug:group_slug>/invitations/<int:pk>/revoke/", views.invitation_revoke,
          name="invitation_revoke"),
     path("g/<slug:group_slug>/settings/", views.group_settings, name="settings"),
+    path("g/<slug:group_slug>/groups/new/", views.subgroup_new, name="subgroup_new"),
     path("g/<slug:group_slug>/audit/", views.audit_trail, name="audit"),
     path("g/<slug:group_slug>/access-log/", views.access_log, name="access_log"),
     path("invite/<token:token>/", views.invitation_accept, name="invitation_accept"),

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,7 +15,13 @@ from kith.core.text import search_term
 from kith.groups import services
 from kith.groups.access import group_view
 from kith.groups.figures import figures_with_children
-from kith.groups.forms import AuditFilterForm, GroupProfileForm, InvitationForm, RolesForm
+from kith.groups.forms import (
+    AuditFilterForm,
+    GroupProfileForm,
+    InvitationForm,
+    RolesForm,
+    SubgroupForm,
+)
 from kith.groups.models import Group, Invitation, Membership
 from kith.groups.roles import ROLE_LABELS
 
@@ -136,6 +142,24 @@ def group_settings(request, group):
             messages.success(request, "Group details saved.")
             return redirect("groups:settings", group.slug)
     return render(request, "groups/settings.html", {"group": group, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@group_view("group.edit")
+def subgroup_new(request, group):
+    form = SubgroupForm(request.POST or None, parent=group)
+    if group.kind == Group.Kind.STREET:
+        raise PermissionDenied("A street group is the smallest kind: it cannot hold other groups.")
+    if request.method == "POST" and form.is_valid():
+        try:
+            child = services.create_subgroup(group, acting_user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, _error_text(exc))
+        else:
+            messages.success(request, f"{child.name} is set up, with you as its coordinator. "
+                                      "Invite its members next.")
+            return redirect("groups:invitations", child.slug)
+    return render(request, "groups/subgroup_new.html", {"group": group, "form": form})
 
 
 @require_GET
