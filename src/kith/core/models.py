@@ -17,13 +17,29 @@ class AppendOnlyQuerySet(models.QuerySet):
         raise PermissionError("Audit records are append-only")
 
 
-class AuditEvent(models.Model):
-    """One state change, written by a service in the same transaction as the change.
-
-    Rows are append-only: no view, form or admin action updates or deletes them.
-    """
+class AppendOnlyRecord(models.Model):
+    """Evidence: written once, never edited or deleted through the ORM, one row or many."""
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    request_id = models.CharField(max_length=64, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError(f"{type(self).__name__} rows are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError(f"{type(self).__name__} rows are append-only")
+
+
+class AuditEvent(AppendOnlyRecord):
+    """One state change, written by a service in the same transaction as the change."""
+
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",
@@ -37,9 +53,6 @@ class AuditEvent(models.Model):
     object_repr = models.CharField(max_length=200, blank=True)
     old = models.JSONField(default=dict, blank=True)
     new = models.JSONField(default=dict, blank=True)
-    request_id = models.CharField(max_length=64, blank=True)
-
-    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -47,14 +60,6 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} by {self.actor_id or 'system'} at {self.created_at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("Audit events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("Audit events are append-only")
 
     @property
     def label(self) -> str:
@@ -68,10 +73,9 @@ class AuditEvent(models.Model):
         return [(k, self.old.get(k), self.new.get(k)) for k in keys]
 
 
-class PersonalDataAccess(models.Model):
+class PersonalDataAccess(AppendOnlyRecord):
     """Who saw which piece of someone's personal data, when, and why."""
 
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     viewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -81,9 +85,6 @@ class PersonalDataAccess(models.Model):
     subject_repr = models.CharField(max_length=200, blank=True)
     field = models.CharField(max_length=50)
     reason = models.CharField(max_length=200)
-    request_id = models.CharField(max_length=64, blank=True)
-
-    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -91,11 +92,3 @@ class PersonalDataAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.viewer_id} saw {self.subject_type}:{self.subject_id}.{self.field}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("Access records are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("Access records are append-only")
