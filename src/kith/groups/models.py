@@ -56,6 +56,8 @@ class Group(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # When a coordinator last confirmed the public listing is right; shown on the listing.
+    last_verified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]
