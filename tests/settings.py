@@ -18,3 +18,6 @@ STORAGES = {
 SECURE_SSL_REDIRECT = False
 KITH_FIELD_KEYS = ["YCBLeYKIZmyjkOUOqIHHG5o70VJylzRiC2G4XvE7Rfc="]
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
+# The postcode index takes a few seconds to build; share one across test runs on this machine.
+KITH_PLACES_CACHE = Path(tempfile.gettempdir()) / "kith-test-places"  # noqa: F405
+KITH_MAP_TILES = "/map/blank/{z}/{x}/{y}.png"  # no test touches the network

@@ -84,6 +84,14 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     "residents:list": group_page(403, 200, 200, 403),
     "residents:new": group_page(403, 200, 200, 403),
     "residents:detail": group_page(403, 200, 200, 403),
+    # Public: anyone may start a group or say a listing is wrong (rate-limited per address).
+    "listings:start": everyone(200),
+    "listings:register": everyone(200),
+    "listings:report": everyone(200),
+    # listings.moderate. On a street (not a network) the queue page only says who approves.
+    "listings:registrations": group_page(403, 403, 200, 403),
+    "listings:reports": group_page(403, 403, 200, 403),
+    "listings:verify": everyone(405),
     # Exists only when KITH_DEMO is on; the tests run without it.
     "demo:mailbox": everyone(404),
     # --- allauth: accounts

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import dj_database_url
@@ -36,6 +37,9 @@ INSTALLED_APPS = [
     "kith.accounts",
     "kith.groups",
     "kith.residents",
+    "kith.places",
+    "kith.directory",
+    "kith.listings",
     "kith.demo",
     "allauth",
     "allauth.account",
@@ -188,6 +192,12 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Leaflet's own files from the django-leaflet package; its Django app needs GDAL, so it is
+# not installed as an app: only its static folder is served (found without importing it).
+_leaflet = importlib.util.find_spec("leaflet")
+STATICFILES_DIRS = (
+    [Path(_leaflet.submodule_search_locations[0]) / "static"] if _leaflet else []
+)
 WHITENOISE_AUTOREFRESH = DEBUG
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -204,3 +214,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
 }
+KITH_PLACES_CACHE = Path(envstr("KITH_PLACES_CACHE", str(VAR_DIR / "places")))
+# Map tiles: any XYZ tile server. Tests and offline demos use the built-in blank tile.
+KITH_MAP_TILES = envstr("KITH_MAP_TILES", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+KITH_MAP_ATTRIBUTION = envstr("KITH_MAP_ATTRIBUTION", "© OpenStreetMap contributors")

@@ -39,6 +39,8 @@ class Person(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(unique=True)
     display_name = models.CharField("Name", max_length=100, blank=True)
     phone = EncryptedTextField(null=True, blank=True)
+    # Coarse home area ("W10 5"): enough for public density maps, never a home position.
+    postcode_sector = models.CharField(max_length=8, blank=True, db_index=True)
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)

@@ -30,6 +30,12 @@ ACTION_LABELS = {
     "kith.person.updated": "Own details changed",
     "kith.person.signed_up": "Account created",
     "kith.resident.registered": "Resident recorded",
+    "kith.listing.registration_submitted": "New group sent for approval",
+    "kith.listing.registration_approved": "New group approved",
+    "kith.listing.registration_rejected": "New group turned down",
+    "kith.listing.report_submitted": "Listing reported as out of date",
+    "kith.listing.report_resolved": "Listing report resolved",
+    "kith.listing.verified": "Listing checked by the group",
 }
 
 

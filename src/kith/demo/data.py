@@ -35,12 +35,26 @@ WARDS: list[tuple[str, str, list[str], list[tuple[str, str, list[str]]]]] = [
         ("philbeach-gardens", "Philbeach Gardens Helpers", ["SW5 9"]),
         ("earls-court-square", "Earls Court Square Street Group", ["SW5 0"]),
     ]),
-    ("chelsea-riverside", "Chelsea Riverside Mutual Aid", ["SW10 0", "SW3 5"], [
+    ("chelsea-riverside", "Chelsea Riverside Mutual Aid", ["SW10 0"], [
         ("worlds-end", "World's End Neighbours", ["SW10 0"]),
         ("lots-road", "Lots Road Helpers", ["SW10 0"]),
         ("cremorne", "Cremorne Street Group", ["SW10 0"]),
     ]),
 ]
+
+# Real postcodes in the Royal Borough (ONS Postcode Directory, Open Government Licence v3.0).
+DEMO_POSTCODES = {
+    'W10 5': ['W10 5AA', 'W10 5BT', 'W10 5EG', 'W10 5GU', 'W10 5JL', 'W10 5LZ', 'W10 5PN', 'W10 5RF', 'W10 5TE', 'W10 5UY'],
+    'W10 6': ['W10 6AA', 'W10 6BP', 'W10 6DZ', 'W10 6GA', 'W10 6HW', 'W10 6LH', 'W10 6NT', 'W10 6QF', 'W10 6RY', 'W10 6TJ'],
+    'W11 1': ['W11 1AB', 'W11 1EQ', 'W11 1GF', 'W11 1JD', 'W11 1LU', 'W11 1PZ', 'W11 1RQ', 'W11 1TR', 'W11 1WJ', 'W11 1YD'],
+    'W11 4': ['W11 4AA', 'W11 4BY', 'W11 4ER', 'W11 4GS', 'W11 4JT', 'W11 4NU', 'W11 4QS', 'W11 4SP', 'W11 4WJ', 'W11 4YF'],
+    'SW5 9': ['SW5 9AA', 'SW5 9DA', 'SW5 9EZ', 'SW5 9GY', 'SW5 9JY', 'SW5 9PD', 'SW5 9RA', 'SW5 9SY', 'SW5 9UW', 'SW5 9XU'],
+    'SW5 0': ['SW5 0AA', 'SW5 0BX', 'SW5 0ET', 'SW5 0HS', 'SW5 0LT', 'SW5 0PN', 'SW5 0RH', 'SW5 0SZ', 'SW5 0WG', 'SW5 0XX'],
+    'SW10 0': ['SW10 0AB', 'SW10 0DA', 'SW10 0EW', 'SW10 0GR', 'SW10 0JP', 'SW10 0NH', 'SW10 0QB', 'SW10 0RX', 'SW10 0TT', 'SW10 0WX'],
+    'SW3 5': ['SW3 5AA', 'SW3 5BU', 'SW3 5EL', 'SW3 5HH', 'SW3 5LQ', 'SW3 5PL', 'SW3 5RD', 'SW3 5TB', 'SW3 5UU', 'SW3 5XP'],
+}
+# Residents who rang the borough line from here have no street group yet: the demo's coverage gap.
+UNCOVERED_SECTOR = "SW3 5"
 
 STREET_ADDRESSES = {
     "golborne-road": "Golborne Road", "wornington-green": "Wornington Road",

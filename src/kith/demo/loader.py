@@ -104,6 +104,9 @@ def load_volunteers(ctx: DemoContext) -> str:
     for n in range(1, data.VOLUNTEERS + 1):
         street = ctx.streets[n % len(ctx.streets)]
         person = _person(f"volunteer{n:03d}@{data.EMAIL_DOMAIN}", _name(ctx.rng))
+        if person.postcode_sector != street.coverage[0]:
+            person.postcode_sector = street.coverage[0]  # coarse home area, for density maps
+            person.save(update_fields=["postcode_sector"])
         _join(street, person, ["volunteer"])
     return f"{data.VOLUNTEERS} volunteers"
 
@@ -117,17 +120,22 @@ def load_residents(ctx: DemoContext) -> str:
             notes="No email. Lives alone; daughter visits on Sundays.",
         )
     for n in range(1, data.RESIDENTS):
-        street = ctx.streets[n % len(ctx.streets)]
         rng = ctx.rng
+        # Every twentieth rang the borough line from a sector no street group covers yet.
+        uncovered = n % 20 == 0
+        group = ctx.groups["kensington-chelsea"] if uncovered else ctx.streets[n % len(ctx.streets)]
+        sector = data.UNCOVERED_SECTOR if uncovered else group.coverage[0]
+        street_name = "Cheyne Walk" if uncovered else data.STREET_ADDRESSES[group.slug]
         # Draw every random value before the existence check, so a re-run draws the same ones.
         name = f"{rng.choice(data.RESIDENT_TITLES)} {rng.choice(data.LAST_NAMES)} ({n:03d})"
-        address = f"{rng.randint(1, 180)} {data.STREET_ADDRESSES[street.slug]}, London"
+        postcode = rng.choice(data.DEMO_POSTCODES[sector])
+        address = f"{rng.randint(1, 180)} {street_name}, London {postcode}"
         notes = rng.choice(data.RESIDENT_NOTES)
-        if Resident.objects.filter(group=street, name=name).exists():
+        if Resident.objects.filter(group=group, name=name).exists():
             continue
         register_resident(
-            street, acting_user=None, name=name, phone=f"+44207946{n + 200:04d}",
-            address=address, postcode_sector=street.coverage[0], notes=notes,
+            group, acting_user=None, name=name, phone=f"+44207946{n + 200:04d}",
+            address=address, postcode_sector=sector, notes=notes,
         )
     return f"{data.RESIDENTS} residents"
 

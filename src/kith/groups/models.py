@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db import models
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -79,6 +79,18 @@ class Group(models.Model):
             raise ValidationError({"kind": f"A {self.get_kind_display().lower()} group cannot sit "
                                            f"inside a {parent_kind} group."})
 
+    def save(self, *args, **kwargs):
+        # Coverage is also kept as rows, so "who covers W10 5?" is an indexed query on any database.
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            wanted = set(self.coverage or [])
+            have = set(self.areas.values_list("area", flat=True))
+            if wanted != have:
+                self.areas.exclude(area__in=wanted).delete()
+                CoverageArea.objects.bulk_create(
+                    [CoverageArea(group=self, area=area) for area in sorted(wanted - have)]
+                )
+
     def ancestors(self) -> list[Group]:
         """Parent first, root last."""
         chain: list[Group] = []
@@ -96,6 +108,19 @@ class Group(models.Model):
             frontier = list(Group.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
             found.extend(frontier)
         return found
+
+
+class CoverageArea(models.Model):
+    """One postcode district ("W10") or sector ("W10 5") a group covers; mirrors Group.coverage."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="areas")
+    area = models.CharField(max_length=8, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["group", "area"], name="one_row_per_area")]
+
+    def __str__(self) -> str:
+        return f"{self.group} covers {self.area}"
 
 
 class MembershipQuerySet(models.QuerySet):

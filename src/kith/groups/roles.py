@@ -35,6 +35,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Need-to-know for contact details; reveal() also insists on two-factor sign-in.
     "residents.reveal": frozenset({COORDINATOR, CALL_HANDLER, SAFEGUARDING_LEAD}),
     "access_log.view": frozenset({COORDINATOR, SAFEGUARDING_LEAD}),
+    # A network's coordinators approve new groups; a group's own coordinators handle
+    # reports that its public listing is out of date.
+    "listings.moderate": frozenset({COORDINATOR}),
+    # Where residents live but no local group covers: counts per postcode sector.
+    "gaps.view": frozenset({COORDINATOR}),
 }
 
 # A coordinator of an ancestor group sees a child's aggregate figures only...

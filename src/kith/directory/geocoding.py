@@ -1,0 +1,71 @@
+"""The Django edge of kith.places: one loaded postcode index per process, and query parsing."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from django.conf import settings
+
+from kith.places.geo import LatLon
+from kith.places.index import PostcodeIndex
+from kith.places.postcodes import PostcodeError, looks_like_postcode, parse, parse_area
+
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _load(cache_dir: str) -> PostcodeIndex:
+    return PostcodeIndex.load(Path(cache_dir), progress=False)
+
+
+def postcode_index() -> PostcodeIndex:
+    """Loaded on first use (built into var/ the very first time), then shared by the process."""
+    with _lock:
+        return _load(str(settings.KITH_PLACES_CACHE))
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a search points: a full postcode, or a sector or district's centre."""
+
+    label: str
+    point: LatLon
+    sector: str | None
+    district: str
+    precision: str  # "postcode", "sector" or "district"
+
+
+def place_for(text: str) -> Place:
+    """Resolve what someone typed into a Place, or raise PostcodeError saying what is wrong."""
+    index = postcode_index()
+    try:
+        postcode = parse(text)
+    except PostcodeError as not_full:
+        try:
+            area = parse_area(text)
+        except PostcodeError:
+            raise not_full from None  # the full-postcode reason is the more specific one
+        district, _, digit = area.partition(" ")
+        centre = index.sector_centroid(area) if digit else index.district_centroid(area)
+        if centre is None:
+            raise PostcodeError(f"We don't know the area {area}. Check it, or try a full postcode.") from None
+        return Place(area, centre, area if digit else None, district, "sector" if digit else "district")
+    location = index.locate(postcode)
+    if location is None:
+        raise PostcodeError(
+            f"We can't find {postcode.text}. It may be new, or from the Channel Islands or "
+            "Isle of Man, which our map data does not place."
+        )
+    return Place(postcode.text, location.latlon, postcode.sector, postcode.district, location.precision)
+
+
+def area_centre(area: str) -> LatLon | None:
+    index = postcode_index()
+    return index.sector_centroid(area) if " " in area else index.district_centroid(area)
+
+
+__all__ = ["Place", "PostcodeError", "area_centre", "looks_like_postcode", "place_for",
+           "postcode_index"]

@@ -1,0 +1,58 @@
+// Kith's maps: groups as dots, volunteers as k-anonymous hexagons, coverage gaps as circles.
+// Everything drawn here comes from aggregate data; no individual is ever placed.
+(function () {
+  "use strict";
+  var el = document.getElementById("map");
+  if (!el || !window.L) { return; }
+  var map = L.map(el, { scrollWheelZoom: false }).setView([51.5, -0.19], 12);
+  if (el.dataset.tiles) {
+    L.tileLayer(el.dataset.tiles, { maxZoom: 17, attribution: el.dataset.tilesAttribution || "" }).addTo(map);
+  }
+  var bounds = [];
+
+  function shade(count, max) {
+    var t = Math.min(1, count / Math.max(max, 1));
+    return "rgba(11, 93, 59, " + (0.2 + 0.6 * t).toFixed(2) + ")";
+  }
+
+  function drawPublic(data) {
+    var counts = data.volunteers.features.map(function (f) { return f.properties.count; });
+    var max = Math.max.apply(null, counts.concat([1]));
+    L.geoJSON(data.volunteers, {
+      style: function (f) { return { color: "#083f28", weight: 1, fillColor: shade(f.properties.count, max), fillOpacity: 1 }; },
+      onEachFeature: function (f, layer) { layer.bindTooltip(f.properties.count + " volunteers"); }
+    }).addTo(map);
+    L.geoJSON(data.groups, {
+      pointToLayer: function (f, latlng) {
+        bounds.push(latlng);
+        return L.circleMarker(latlng, { radius: 8, color: "#1b1b1b", weight: 2, fillColor: "#ffbf47", fillOpacity: 1 });
+      },
+      onEachFeature: function (f, layer) {
+        var a = document.createElement("a");
+        a.href = f.properties.url; a.textContent = f.properties.name + " (" + f.properties.kind + ")";
+        layer.bindPopup(a);
+      }
+    }).addTo(map);
+    if (bounds.length) { map.fitBounds(L.latLngBounds(bounds).pad(0.1)); }
+  }
+
+  function drawGaps(gaps) {
+    gaps.forEach(function (g) {
+      if (g.lat === null) { return; }
+      var at = L.latLng(g.lat, g.lon);
+      bounds.push(at);
+      L.circle(at, { radius: 250, color: "#a3161b", weight: 2, fillOpacity: 0.3 })
+        .bindTooltip(g.sector + ": " + g.residents + " residents").addTo(map);
+    });
+    if (bounds.length) { map.fitBounds(L.latLngBounds(bounds).pad(0.2)); }
+  }
+
+  var gapsData = document.getElementById("gaps-data");
+  if (gapsData) {
+    drawGaps(JSON.parse(gapsData.textContent));
+  } else if (el.dataset.source) {
+    fetch(el.dataset.source, { headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.json(); })
+      .then(function (data) { el.dataset.loaded = "true"; drawPublic(data); });
+  }
+}());

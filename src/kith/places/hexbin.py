@@ -1,0 +1,380 @@
+"""Counting points in H3 hexagons for public maps, never showing a hexagon with fewer than k.
+
+Pure Python with numpy and h3; no Django.
+
+`aggregate` counts points per H3 cell at the resolution asked for, then enforces k-anonymity: a
+cell with fewer than `k_min` points gives its points to its parent cell (one resolution coarser),
+and so on up; what is still under `k_min` at resolution 0 is dropped. Every point is counted in
+exactly one returned hexagon or dropped, so the returned total is the input total less dropped
+points, and no returned hexagon ever has a count under `k_min`. A parent made of leftovers is
+returned alongside its children that were big enough, so on a map it sits behind them.
+
+Speed. h3 4.x (the Python package) has no vectorised point-to-cell call, and one call costs about
+0.4 µs, so a million calls would take 0.4 s. Instead, `aggregate` puts the points in a lattice of
+square bins (half a hexagon edge wide) and asks h3 only for the bins' corners. H3 cells are
+convex, so a bin whose four corners fall in the same cell lies wholly inside it, and all its
+points are counted there at once. Bins that straddle an edge are split in four, again and again,
+and the few points left near edges are asked about one by one. The result is exact: the same
+counts as calling h3 for every point. (Cell edges are great-circle arcs, which bow by a few
+centimetres against a lat/lon square at these sizes, so a point within centimetres of an edge
+might in theory land in the cell next door; points within 5° of a pole are always asked one by
+one, since the cells there are not convex in latitude and longitude.)
+
+Resolution. GeoJSON from `to_geojson` costs about 240 bytes a hexagon. A London-wide view (about
+1,600 km²) at resolution 7 (5.2 km² cells, 1.4 km edges) has at most a few hundred hexagons,
+well under 300 KB; resolution 8 would be about 2,200 hexagons and over 500 KB. A borough view
+can afford resolution 8 or 9. `resolution_for_view` picks the finest resolution that keeps a
+view under a number of hexagons.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from itertools import repeat
+from typing import Any
+
+import h3
+import numpy as np
+from h3.api import basic_int
+
+LONDON_RESOLUTION = 7
+MAX_RESOLUTION = 15
+_POLAR_LAT = 85.0
+_DENSE_BINS = 4_000_000  # bins counted with bincount; more than this and np.unique takes over
+_SMALL = 256  # fewer points than this: just ask h3 for each
+_WALK_STEPS = 4
+_NEXT = np.array([1, 2, 3, 4, 5, 0])
+_M_PER_DEG_LAT = 111_320.0
+
+
+@dataclass(frozen=True)
+class Hexagon:
+    cell: str  # H3 index as hex text, e.g. "87195da49ffffff"
+    count: int
+    boundary: list[tuple[float, float]]  # (lat, lon) corners, as h3 gives them; not closed
+
+
+def _cells_one_by_one(lats: np.ndarray, lons: np.ndarray, resolution: int) -> np.ndarray:
+    to_cell = basic_int.latlng_to_cell
+    return np.fromiter(
+        map(to_cell, lats.tolist(), lons.tolist(), repeat(resolution)), dtype=np.uint64, count=len(lats)
+    )
+
+
+@dataclass
+class _Frame:
+    """A local plane: u = (lon - lon0) / dlon, v = (lat - lat0) / dlat, in units of one bin."""
+
+    lat0: float
+    lon0: float
+    dlat: float
+    dlon: float
+    margin: float  # in (u, v) units: closer than this to a straight cell edge, ask h3 itself
+
+    def to_uv(self, lats: np.ndarray, lons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return (lons - self.lon0) * (1.0 / self.dlon), (lats - self.lat0) * (1.0 / self.dlat)
+
+    def to_latlon(self, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        lat = np.clip(self.lat0 + v * self.dlat, -90.0, 90.0)
+        lon = self.lon0 + u * self.dlon
+        return lat, np.where(lon > 180.0, lon - 360.0, lon)
+
+
+class _CellTable:
+    """Cells met so far, each with its six edges as lines a*u + b*v + c (>= 0 inside, in u/v
+    units of distance), and, once asked for, the cells across its edges."""
+
+    def __init__(self, resolution: int, frame: _Frame):
+        self.resolution, self.frame = resolution, frame
+        self.row: dict[int, int] = {}
+        self.cells: list[int] = []
+        self.a = np.zeros((0, 6))
+        self.b = np.zeros((0, 6))
+        self.c = np.zeros((0, 6))
+        self.regular = np.zeros(0, dtype=bool)
+        self.mid_u = np.zeros((0, 6))  # middles of the edges, for finding the cells across them
+        self.mid_v = np.zeros((0, 6))
+        self.across = np.zeros((0, 6), dtype=np.uint64)
+        self.has_across = np.zeros(0, dtype=bool)
+
+    def __len__(self) -> int:
+        return len(self.cells)
+
+    def rows_for(self, cells: np.ndarray) -> np.ndarray:
+        distinct, inverse = np.unique(cells, return_inverse=True)
+        known = self.row
+        new = [cell for cell in distinct.tolist() if cell not in known]
+        if new:
+            self._add(new)
+        rows = np.fromiter((known[cell] for cell in distinct.tolist()), dtype=np.int64, count=len(distinct))
+        return rows[inverse]
+
+    def _add(self, cells: list[int]) -> None:
+        lats = np.zeros((len(cells), 6))
+        lons = np.zeros((len(cells), 6))
+        regular = np.ones(len(cells), dtype=bool)
+        for i, cell in enumerate(cells):
+            boundary = basic_int.cell_to_boundary(cell)
+            if len(boundary) == 6:
+                lats[i] = [p[0] for p in boundary]
+                lons[i] = [p[1] for p in boundary]
+            else:  # a pentagon, or a cell bent over an icosahedron edge: h3 will be asked
+                regular[i] = False
+        regular &= np.ptp(lons, axis=1) < 90.0  # nor across the 180th meridian
+        u, v = self.frame.to_uv(lats, lons)
+        un, vn = u[:, _NEXT], v[:, _NEXT]
+        a, b = -(vn - v), un - u
+        length = np.hypot(a, b)
+        length[length == 0] = 1.0
+        sign = np.where(np.sum(u * vn - un * v, axis=1) > 0, 1.0, -1.0)[:, None]  # anticlockwise?
+        a, b = sign * a / length, sign * b / length
+        c = -(a * u + b * v)
+        start = len(self.cells)
+        for i, cell in enumerate(cells):
+            self.row[cell] = start + i
+        self.cells.extend(cells)
+        self.a = np.concatenate((self.a, a))
+        self.b = np.concatenate((self.b, b))
+        self.c = np.concatenate((self.c, c))
+        self.regular = np.concatenate((self.regular, regular))
+        self.mid_u = np.concatenate((self.mid_u, (u + un) / 2))
+        self.mid_v = np.concatenate((self.mid_v, (v + vn) / 2))
+        self.across = np.concatenate((self.across, np.zeros((len(cells), 6), dtype=np.uint64)))
+        self.has_across = np.concatenate((self.has_across, np.zeros(len(cells), dtype=bool)))
+
+    def neighbour_rows(self, rows: np.ndarray, edges: np.ndarray) -> np.ndarray:
+        """The row of the cell across edge `edges[i]` of cell `rows[i]` (rows made as needed)."""
+        missing = np.unique(rows[~self.has_across[rows]])
+        if len(missing):
+            # Ask h3 for the cell just beyond the middle of each edge.
+            step = max(0.01, 4 * self.frame.margin)
+            out_u = self.mid_u[missing] - self.a[missing] * step
+            out_v = self.mid_v[missing] - self.b[missing] * step
+            lat, lon = self.frame.to_latlon(out_u.ravel(), out_v.ravel())
+            self.across[missing] = _cells_one_by_one(lat, lon, self.resolution).reshape(-1, 6)
+            self.has_across[missing] = True
+        return self.rows_for(self.across[rows, edges])
+
+
+def _make_frame(lats: np.ndarray, resolution: int, lat0: float, lon0: float) -> _Frame:
+    edge_m = h3.average_hexagon_edge_length(resolution, "m")
+    step_m = min(edge_m / 2, 2_000.0)
+    lat_lo, lat_hi = float(lats.min()), float(lats.max())
+    # Longitude step for the |latitude| nearest the equator, so no bin is wider than step_m.
+    nearest_equator = 0.0 if lat_lo <= 0.0 <= lat_hi else min(abs(lat_lo), abs(lat_hi))
+    farthest = min(max(abs(lat_lo), abs(lat_hi)), _POLAR_LAT)
+    dlat = step_m / _M_PER_DEG_LAT
+    dlon = step_m / (_M_PER_DEG_LAT * math.cos(math.radians(nearest_equator)))
+    # Straight lines between a cell's corners stand in for its edges (great-circle arcs). An arc
+    # of length l bows by at most l^2 tan(lat) / 8R in latitude/longitude; stay twice that, plus
+    # a metre, away from any edge, or ask h3. (Edges vary in length: allow 1.5 x the average.)
+    bow_m = (1.5 * edge_m) ** 2 * math.tan(math.radians(farthest)) / (8 * 6_371_008.8)
+    margin_m = 1.0 + 2 * bow_m
+    shrink = math.cos(math.radians(farthest)) / math.cos(math.radians(nearest_equator))
+    shortest_unit_m = step_m * 0.99 * shrink
+    return _Frame(lat0, lon0, dlat, dlon, margin_m / shortest_unit_m)
+
+
+def _count_cells(lats: np.ndarray, lons: np.ndarray, resolution: int) -> tuple[np.ndarray, np.ndarray]:
+    """(cells, counts) for every point, as per-point h3 calls would give (see the module)."""
+    found_cells: list[np.ndarray] = []
+    found_counts: list[np.ndarray] = []
+
+    def ask_h3(plats: np.ndarray, plons: np.ndarray) -> None:
+        if len(plats):
+            found_cells.append(_cells_one_by_one(plats, plons, resolution))
+            found_counts.append(np.ones(len(plats), dtype=np.int64))
+
+    polar = np.abs(lats) > _POLAR_LAT
+    if polar.any():
+        ask_h3(lats[polar], lons[polar])
+        lats, lons = lats[~polar], lons[~polar]
+    if len(lats) < _SMALL:
+        ask_h3(lats, lons)
+        lats = lats[:0]
+
+    if len(lats):
+        frame = _make_frame(lats, resolution, float(lats.min()), float(lons.min()))
+        table = _CellTable(resolution, frame)
+        u, v = frame.to_uv(lats, lons)
+
+        # 1. Square bins; h3 for each corner. A bin whose corners are all in one cell, well inside
+        #    its edges, lies inside that cell (cells are convex): count its points there at once.
+        bx, by = u.astype(np.int64), v.astype(np.int64)
+        nx, ny = int(bx.max()) + 2, int(by.max()) + 2
+        flat = by * nx + bx
+        if nx * ny <= _DENSE_BINS:
+            bin_counts = np.bincount(flat, minlength=nx * ny)
+            occupied = np.flatnonzero(bin_counts)
+            occupied_counts = bin_counts[occupied]
+            position = np.full(nx * ny, -1, dtype=np.int64)
+            position[occupied] = np.arange(len(occupied))
+            point_bin = position[flat]
+        else:
+            occupied, point_bin, occupied_counts = np.unique(flat, return_inverse=True, return_counts=True)
+        obx, oby = occupied % nx, occupied // nx
+        corner_u = np.concatenate((obx, obx + 1, obx, obx + 1))
+        corner_v = np.concatenate((oby, oby, oby + 1, oby + 1))
+        corners, corner_inverse = np.unique(corner_v * nx + corner_u, return_inverse=True)
+        c_lat, c_lon = frame.to_latlon((corners % nx).astype(np.float64), (corners // nx).astype(np.float64))
+        corner_cells = _cells_one_by_one(c_lat, c_lon, resolution)[corner_inverse].reshape(4, -1)
+        same = (
+            (corner_cells[0] == corner_cells[1])
+            & (corner_cells[0] == corner_cells[2])
+            & (corner_cells[0] == corner_cells[3])
+        )
+        pure = np.zeros(len(occupied), dtype=bool)
+        if same.any():
+            candidates = np.flatnonzero(same)
+            rows = table.rows_for(corner_cells[0][candidates])
+            a, b, c, regular = table.a, table.b, table.c, table.regular
+            cu = corner_u.reshape(4, -1)[:, candidates].astype(np.float64)
+            cv = corner_v.reshape(4, -1)[:, candidates].astype(np.float64)
+            inside = regular[rows].copy()
+            for k in range(4):
+                dist = a[rows] * cu[k][:, None] + b[rows] * cv[k][:, None] + c[rows]
+                inside &= dist.min(axis=1) >= frame.margin
+            pure[candidates[inside]] = True
+        found_cells.append(corner_cells[0][pure])
+        found_counts.append(occupied_counts[pure])
+
+        # 2. Points in the other bins: start from the cell of the bin corner nearest to each, test
+        #    it against that cell's six edges, and step across the edge it is most outside of.
+        mixed = ~pure[point_bin]
+        u, v, point_bin = u[mixed], v[mixed], point_bin[mixed]
+        corner = (u - np.floor(u) >= 0.5).astype(np.int64) + 2 * (v - np.floor(v) >= 0.5)
+        corner_rows = table.rows_for(corner_cells.ravel()).reshape(4, -1)
+        rows = corner_rows[corner, point_bin]
+        row_counts = np.zeros(0, dtype=np.int64)
+        for _ in range(_WALK_STEPS):
+            if not len(u):
+                break
+            a, b, c, regular = table.a, table.b, table.c, table.regular
+            dist = a[rows] * u[:, None] + b[rows] * v[:, None] + c[rows]
+            worst = dist.argmin(axis=1)
+            nearest = dist[np.arange(len(u)), worst]
+            inside = (nearest >= frame.margin) & regular[rows]
+            row_counts = _add_counts(row_counts, np.bincount(rows[inside], minlength=len(table)))
+            outside = (nearest <= -frame.margin) & regular[rows]
+            unsure = ~(inside | outside)
+            ask_h3(*frame.to_latlon(u[unsure], v[unsure]))
+            u, v = u[outside], v[outside]
+            rows = table.neighbour_rows(rows[outside], worst[outside])
+        ask_h3(*frame.to_latlon(u, v))
+        counted = np.flatnonzero(row_counts)
+        found_cells.append(np.array(table.cells, dtype=np.uint64)[counted])
+        found_counts.append(row_counts[counted])
+
+    if not found_cells:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+    all_cells = np.concatenate(found_cells)
+    all_counts = np.concatenate(found_counts)
+    cells, inverse = np.unique(all_cells, return_inverse=True)
+    return cells, np.bincount(inverse, weights=all_counts, minlength=len(cells)).astype(np.int64)
+
+
+def _add_counts(total: np.ndarray, more: np.ndarray) -> np.ndarray:
+    if len(total) < len(more):
+        total = np.concatenate((total, np.zeros(len(more) - len(total), dtype=np.int64)))
+    total[: len(more)] += more
+    return total
+
+
+def count_cells(lats: Any, lons: Any, resolution: int) -> dict[str, int]:
+    """Points per H3 cell at `resolution`, with no k-anonymity: for internal use only."""
+    lat, lon = _clean_points(lats, lons)
+    _check_resolution(resolution)
+    cells, counts = _count_cells(lat, lon, resolution)
+    return {h3.int_to_str(int(c)): int(n) for c, n in zip(cells, counts, strict=True)}
+
+
+def _check_resolution(resolution: int) -> None:
+    if not isinstance(resolution, int | np.integer) or not 0 <= resolution <= MAX_RESOLUTION:
+        raise ValueError(f"resolution must be a whole number from 0 to {MAX_RESOLUTION}")
+
+
+def _clean_points(lats: Any, lons: Any) -> tuple[np.ndarray, np.ndarray]:
+    lat = np.asarray(lats, dtype=np.float64).ravel()
+    lon = np.asarray(lons, dtype=np.float64).ravel()
+    if lat.shape != lon.shape:
+        raise ValueError("lats and lons must have the same length")
+    keep = np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90.0) & (np.abs(lon) <= 180.0)
+    if not keep.all():
+        lat, lon = lat[keep], lon[keep]
+    return lat, lon
+
+
+def aggregate(lats: Any, lons: Any, *, resolution: int, k_min: int = 5) -> list[Hexagon]:
+    """Hexagons with their point counts; none with fewer than `k_min` points (see the module).
+
+    Points that are not numbers or not on the globe are ignored. Hexagons come out sorted by cell.
+    """
+    _check_resolution(resolution)
+    if k_min < 1:
+        raise ValueError("k_min must be at least 1")
+    lat, lon = _clean_points(lats, lons)
+    cells, counts = _count_cells(lat, lon, resolution)
+
+    kept: list[tuple[int, int]] = []
+    pending: dict[int, int] = dict(zip(cells.tolist(), counts.tolist(), strict=True))
+    res = resolution
+    while pending:
+        parents: defaultdict[int, int] = defaultdict(int)
+        for cell, count in pending.items():
+            if count >= k_min:
+                kept.append((cell, count))
+            elif res > 0:
+                parents[basic_int.cell_to_parent(cell, res - 1)] += count
+            # else: under k_min even at resolution 0, so dropped
+        pending = dict(parents)
+        res -= 1
+
+    kept.sort()
+    return [
+        Hexagon(
+            cell=h3.int_to_str(cell),
+            count=count,
+            boundary=[(float(a), float(b)) for a, b in basic_int.cell_to_boundary(cell)],
+        )
+        for cell, count in kept
+    ]
+
+
+def to_geojson(hexagons: list[Hexagon]) -> dict:
+    """A GeoJSON FeatureCollection: one Polygon per hexagon, `count` and `cell` in properties.
+
+    Coordinates are [lon, lat] rounded to 5 decimals (about a metre), rings closed. Serialise
+    with json.dumps(..., separators=(",", ":")) for the smallest text.
+    """
+    features = []
+    for hexagon in hexagons:
+        ring = [[round(lon, 5), round(lat, 5)] for lat, lon in hexagon.boundary]
+        if ring:
+            ring.append(ring[0])
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+                "properties": {"count": hexagon.count, "cell": hexagon.cell},
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def resolution_for_view(
+    min_lat: float, min_lon: float, max_lat: float, max_lon: float, *, max_cells: int = 1_000
+) -> int:
+    """The finest H3 resolution at which this box holds at most about `max_cells` hexagons."""
+    height_km = abs(max_lat - min_lat) * _M_PER_DEG_LAT / 1000
+    mid = math.radians((min_lat + max_lat) / 2)
+    width_km = abs(max_lon - min_lon) * _M_PER_DEG_LAT * math.cos(mid) / 1000
+    area = max(height_km * width_km, 1e-9)
+    best = 0
+    for res in range(MAX_RESOLUTION + 1):
+        if area / h3.average_hexagon_area(res, "km^2") <= max_cells:
+            best = res
+        else:
+            break
+    return best
