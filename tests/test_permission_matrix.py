@@ -85,6 +85,18 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     "residents:new": group_page(403, 200, 200, 403),
     "residents:detail": group_page(403, 200, 200, 403),
     # Public: anyone may start a group or say a listing is wrong (rate-limited per address).
+    # --- the public directory: open to all, signed in or not
+    "directory:find": everyone(200),
+    "directory:widget": everyone(200),
+    "directory:index": everyone(200),
+    "directory:borough": everyone(200),
+    "directory:group": everyone(200),
+    "directory:api_groups": everyone(400),  # no ?postcode= given
+    "directory:map": everyone(200),
+    "directory:map_data": everyone(200),
+    "directory:blank_tile": everyone(200),
+    # gaps.view: coordinators (the nav offers it on wards and boroughs, where gaps make sense)
+    "directory:gaps": group_page(403, 403, 200, 403),
     "listings:start": everyone(200),
     "listings:register": everyone(200),
     "listings:report": everyone(200),
@@ -140,7 +152,10 @@ PK_FOR = {
 }
 # Other URL arguments by name (admin and allauth ones need only to be well formed).
 ARG_FOR = {"group_slug": "golborne-road", "uidb36": "0", "key": "not-a-real-key",
-           "object_id": "1", "content_type_id": "1", "app_label": "core"}
+           "object_id": "1", "content_type_id": "1", "app_label": "core",
+           "z": 12, "x": 2046, "y": 1361}
+# The public directory's own slug argument, per page.
+SLUG_FOR = {"directory:group": "golborne-road", "directory:borough": "kensington-chelsea"}
 
 
 def _walk(resolver, namespace=()):
@@ -169,6 +184,8 @@ def _url(name: str, world) -> str:
     for arg in URL_PATTERNS[name].pattern.regex.groupindex:
         if arg == "pk":
             kwargs[arg] = getattr(world, PK_FOR[name]).pk
+        elif arg == "slug":
+            kwargs[arg] = SLUG_FOR[name]
         elif arg == "token":
             kwargs[arg] = world.invitation.token
         else:

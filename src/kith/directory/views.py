@@ -10,9 +10,9 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
 from kith.core.text import search_term
+from kith.core.throttle import over_limit
 from kith.directory.geocoding import PostcodeError, looks_like_postcode, place_for
 from kith.directory.search import groups_covering, groups_named
-from kith.directory.throttle import over_limit
 from kith.groups.catalogue import SERVICE_LABELS
 from kith.groups.models import Group
 from kith.places.index import ATTRIBUTION

@@ -65,6 +65,18 @@ class Group(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        # Coverage is also kept as rows, so "who covers W10 5?" is an indexed query on any database.
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            wanted = set(self.coverage or [])
+            have = set(self.areas.values_list("area", flat=True))
+            if wanted != have:
+                self.areas.exclude(area__in=wanted).delete()
+                CoverageArea.objects.bulk_create(
+                    [CoverageArea(group=self, area=area) for area in sorted(wanted - have)]
+                )
+
     def get_absolute_url(self) -> str:
         return reverse("groups:dashboard", args=[self.slug])
 
@@ -78,18 +90,6 @@ class Group(models.Model):
         if parent_kind and self.KIND_ORDER.index(self.kind) <= self.KIND_ORDER.index(parent_kind):
             raise ValidationError({"kind": f"A {self.get_kind_display().lower()} group cannot sit "
                                            f"inside a {parent_kind} group."})
-
-    def save(self, *args, **kwargs):
-        # Coverage is also kept as rows, so "who covers W10 5?" is an indexed query on any database.
-        with transaction.atomic():
-            super().save(*args, **kwargs)
-            wanted = set(self.coverage or [])
-            have = set(self.areas.values_list("area", flat=True))
-            if wanted != have:
-                self.areas.exclude(area__in=wanted).delete()
-                CoverageArea.objects.bulk_create(
-                    [CoverageArea(group=self, area=area) for area in sorted(wanted - have)]
-                )
 
     def ancestors(self) -> list[Group]:
         """Parent first, root last."""

@@ -72,11 +72,17 @@ class _Frame:
     dlat: float
     dlon: float
     margin: float  # in (u, v) units: closer than this to a straight cell edge, ask h3 itself
+    dtype: type  # float32 where the plane is small enough for it to be far finer than `margin`
 
     def to_uv(self, lats: np.ndarray, lons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return (lons - self.lon0) * (1.0 / self.dlon), (lats - self.lat0) * (1.0 / self.dlat)
+        u = np.subtract(lons, self.lon0)
+        u *= 1.0 / self.dlon
+        v = np.subtract(lats, self.lat0)
+        v *= 1.0 / self.dlat
+        return u.astype(self.dtype, copy=False), v.astype(self.dtype, copy=False)
 
     def to_latlon(self, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        u, v = u.astype(np.float64), v.astype(np.float64)
         lat = np.clip(self.lat0 + v * self.dlat, -90.0, 90.0)
         lon = self.lon0 + u * self.dlon
         return lat, np.where(lon > 180.0, lon - 360.0, lon)
@@ -98,6 +104,9 @@ class _CellTable:
         self.mid_v = np.zeros((0, 6))
         self.across = np.zeros((0, 6), dtype=np.uint64)
         self.has_across = np.zeros(0, dtype=bool)
+        self.a_cols: list[np.ndarray] = []
+        self.b_cols: list[np.ndarray] = []
+        self.c_cols: list[np.ndarray] = []
 
     def __len__(self) -> int:
         return len(self.cells)
@@ -123,7 +132,7 @@ class _CellTable:
             else:  # a pentagon, or a cell bent over an icosahedron edge: h3 will be asked
                 regular[i] = False
         regular &= np.ptp(lons, axis=1) < 90.0  # nor across the 180th meridian
-        u, v = self.frame.to_uv(lats, lons)
+        u, v = (lons - self.frame.lon0) / self.frame.dlon, (lats - self.frame.lat0) / self.frame.dlat
         un, vn = u[:, _NEXT], v[:, _NEXT]
         a, b = -(vn - v), un - u
         length = np.hypot(a, b)
@@ -143,6 +152,10 @@ class _CellTable:
         self.mid_v = np.concatenate((self.mid_v, (v + vn) / 2))
         self.across = np.concatenate((self.across, np.zeros((len(cells), 6), dtype=np.uint64)))
         self.has_across = np.concatenate((self.has_across, np.zeros(len(cells), dtype=bool)))
+        dtype = self.frame.dtype
+        self.a_cols = [np.ascontiguousarray(self.a[:, k], dtype=dtype) for k in range(6)]
+        self.b_cols = [np.ascontiguousarray(self.b[:, k], dtype=dtype) for k in range(6)]
+        self.c_cols = [np.ascontiguousarray(self.c[:, k], dtype=dtype) for k in range(6)]
 
     def neighbour_rows(self, rows: np.ndarray, edges: np.ndarray) -> np.ndarray:
         """The row of the cell across edge `edges[i]` of cell `rows[i]` (rows made as needed)."""
@@ -158,10 +171,11 @@ class _CellTable:
         return self.rows_for(self.across[rows, edges])
 
 
-def _make_frame(lats: np.ndarray, resolution: int, lat0: float, lon0: float) -> _Frame:
+def _make_frame(lats: np.ndarray, lons: np.ndarray, resolution: int) -> _Frame:
     edge_m = h3.average_hexagon_edge_length(resolution, "m")
     step_m = min(edge_m / 2, 2_000.0)
     lat_lo, lat_hi = float(lats.min()), float(lats.max())
+    lon_lo, lon_hi = float(lons.min()), float(lons.max())
     # Longitude step for the |latitude| nearest the equator, so no bin is wider than step_m.
     nearest_equator = 0.0 if lat_lo <= 0.0 <= lat_hi else min(abs(lat_lo), abs(lat_hi))
     farthest = min(max(abs(lat_lo), abs(lat_hi)), _POLAR_LAT)
@@ -174,7 +188,27 @@ def _make_frame(lats: np.ndarray, resolution: int, lat0: float, lon0: float) -> 
     margin_m = 1.0 + 2 * bow_m
     shrink = math.cos(math.radians(farthest)) / math.cos(math.radians(nearest_equator))
     shortest_unit_m = step_m * 0.99 * shrink
-    return _Frame(lat0, lon0, dlat, dlon, margin_m / shortest_unit_m)
+    margin = margin_m / shortest_unit_m
+    # float32 keeps about 7 digits: fine while rounding across the whole plane stays far below
+    # the margin (London at resolution 7 easily; all of Britain at fine resolutions not).
+    extent = max((lon_hi - lon_lo) / dlon, (lat_hi - lat_lo) / dlat) + 2
+    dtype = np.float32 if extent * 2.0**-20 < margin / 8 else np.float64
+    return _Frame(lat_lo, lon_lo, dlat, dlon, margin, dtype)
+
+
+def _edge_distances(
+    table: _CellTable, rows: np.ndarray, u: np.ndarray, v: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each point, its distance inside its cell's nearest edge (< 0: outside) and that edge."""
+    nearest = np.full(len(u), np.inf, dtype=u.dtype)
+    worst = np.zeros(len(u), dtype=np.int8)
+    for k in range(6):
+        dist = table.a_cols[k].take(rows) * u
+        dist += table.b_cols[k].take(rows) * v
+        dist += table.c_cols[k].take(rows)
+        np.copyto(worst, k, where=dist < nearest)
+        np.minimum(nearest, dist, out=nearest)
+    return nearest, worst
 
 
 def _count_cells(lats: np.ndarray, lons: np.ndarray, resolution: int) -> tuple[np.ndarray, np.ndarray]:
@@ -196,7 +230,7 @@ def _count_cells(lats: np.ndarray, lons: np.ndarray, resolution: int) -> tuple[n
         lats = lats[:0]
 
     if len(lats):
-        frame = _make_frame(lats, resolution, float(lats.min()), float(lons.min()))
+        frame = _make_frame(lats, lons, resolution)
         table = _CellTable(resolution, frame)
         u, v = frame.to_uv(lats, lons)
 
@@ -205,64 +239,65 @@ def _count_cells(lats: np.ndarray, lons: np.ndarray, resolution: int) -> tuple[n
         bx, by = u.astype(np.int64), v.astype(np.int64)
         nx, ny = int(bx.max()) + 2, int(by.max()) + 2
         flat = by * nx + bx
+        del bx, by
         if nx * ny <= _DENSE_BINS:
             bin_counts = np.bincount(flat, minlength=nx * ny)
             occupied = np.flatnonzero(bin_counts)
             occupied_counts = bin_counts[occupied]
             position = np.full(nx * ny, -1, dtype=np.int64)
             position[occupied] = np.arange(len(occupied))
-            point_bin = position[flat]
+            point_bin = position.take(flat)
         else:
             occupied, point_bin, occupied_counts = np.unique(flat, return_inverse=True, return_counts=True)
+        del flat
         obx, oby = occupied % nx, occupied // nx
         corner_u = np.concatenate((obx, obx + 1, obx, obx + 1))
         corner_v = np.concatenate((oby, oby, oby + 1, oby + 1))
         corners, corner_inverse = np.unique(corner_v * nx + corner_u, return_inverse=True)
         c_lat, c_lon = frame.to_latlon((corners % nx).astype(np.float64), (corners // nx).astype(np.float64))
         corner_cells = _cells_one_by_one(c_lat, c_lon, resolution)[corner_inverse].reshape(4, -1)
+        corner_rows = table.rows_for(corner_cells.ravel()).reshape(4, -1)
         same = (
-            (corner_cells[0] == corner_cells[1])
-            & (corner_cells[0] == corner_cells[2])
-            & (corner_cells[0] == corner_cells[3])
+            (corner_rows[0] == corner_rows[1])
+            & (corner_rows[0] == corner_rows[2])
+            & (corner_rows[0] == corner_rows[3])
         )
-        pure = np.zeros(len(occupied), dtype=bool)
-        if same.any():
-            candidates = np.flatnonzero(same)
-            rows = table.rows_for(corner_cells[0][candidates])
-            a, b, c, regular = table.a, table.b, table.c, table.regular
-            cu = corner_u.reshape(4, -1)[:, candidates].astype(np.float64)
-            cv = corner_v.reshape(4, -1)[:, candidates].astype(np.float64)
-            inside = regular[rows].copy()
+        pure = same & table.regular[corner_rows[0]]
+        candidates = np.flatnonzero(pure)
+        if len(candidates):
+            cu = corner_u.reshape(4, -1)[:, candidates].astype(frame.dtype)
+            cv = corner_v.reshape(4, -1)[:, candidates].astype(frame.dtype)
+            rows = corner_rows[0][candidates]
+            deepest = np.full(len(candidates), np.inf, dtype=frame.dtype)
             for k in range(4):
-                dist = a[rows] * cu[k][:, None] + b[rows] * cv[k][:, None] + c[rows]
-                inside &= dist.min(axis=1) >= frame.margin
-            pure[candidates[inside]] = True
+                np.minimum(deepest, _edge_distances(table, rows, cu[k], cv[k])[0], out=deepest)
+            pure[candidates[deepest < frame.margin]] = False
         found_cells.append(corner_cells[0][pure])
         found_counts.append(occupied_counts[pure])
 
         # 2. Points in the other bins: start from the cell of the bin corner nearest to each, test
         #    it against that cell's six edges, and step across the edge it is most outside of.
-        mixed = ~pure[point_bin]
-        u, v, point_bin = u[mixed], v[mixed], point_bin[mixed]
-        corner = (u - np.floor(u) >= 0.5).astype(np.int64) + 2 * (v - np.floor(v) >= 0.5)
-        corner_rows = table.rows_for(corner_cells.ravel()).reshape(4, -1)
-        rows = corner_rows[corner, point_bin]
-        row_counts = np.zeros(0, dtype=np.int64)
+        mixed = np.flatnonzero(~pure.take(point_bin))  # kept to ask h3 about the exact points
+        u, v, point_bin = u.take(mixed), v.take(mixed), point_bin.take(mixed)
+        corner = (u - np.floor(u) >= 0.5).astype(np.int64)
+        corner += 2 * (v - np.floor(v) >= 0.5)
+        rows = corner_rows.ravel().take(corner * len(occupied) + point_bin)
+        del corner, point_bin
+        row_counts = np.zeros(len(table), dtype=np.int64)
         for _ in range(_WALK_STEPS):
             if not len(u):
                 break
-            a, b, c, regular = table.a, table.b, table.c, table.regular
-            dist = a[rows] * u[:, None] + b[rows] * v[:, None] + c[rows]
-            worst = dist.argmin(axis=1)
-            nearest = dist[np.arange(len(u)), worst]
-            inside = (nearest >= frame.margin) & regular[rows]
+            nearest, worst = _edge_distances(table, rows, u, v)
+            regular = table.regular.take(rows)
+            inside = (nearest >= frame.margin) & regular
+            outside = (nearest <= -frame.margin) & regular
             row_counts = _add_counts(row_counts, np.bincount(rows[inside], minlength=len(table)))
-            outside = (nearest <= -frame.margin) & regular[rows]
-            unsure = ~(inside | outside)
-            ask_h3(*frame.to_latlon(u[unsure], v[unsure]))
-            u, v = u[outside], v[outside]
-            rows = table.neighbour_rows(rows[outside], worst[outside])
-        ask_h3(*frame.to_latlon(u, v))
+            unsure = mixed.take(np.flatnonzero(~(inside | outside)))
+            ask_h3(lats.take(unsure), lons.take(unsure))
+            step = np.flatnonzero(outside)
+            u, v, mixed = u.take(step), v.take(step), mixed.take(step)
+            rows = table.neighbour_rows(rows.take(step), worst.take(step))
+        ask_h3(lats.take(mixed), lons.take(mixed))
         counted = np.flatnonzero(row_counts)
         found_cells.append(np.array(table.cells, dtype=np.uint64)[counted])
         found_counts.append(row_counts[counted])

@@ -33,7 +33,7 @@
         layer.bindPopup(a);
       }
     }).addTo(map);
-    if (bounds.length) { map.fitBounds(L.latLngBounds(bounds).pad(0.1)); }
+    if (bounds.length) { map.fitBounds(L.latLngBounds(bounds).pad(0.1), { maxZoom: 13 }); }
   }
 
   function drawGaps(gaps) {
@@ -44,7 +44,7 @@
       L.circle(at, { radius: 250, color: "#a3161b", weight: 2, fillOpacity: 0.3 })
         .bindTooltip(g.sector + ": " + g.residents + " residents").addTo(map);
     });
-    if (bounds.length) { map.fitBounds(L.latLngBounds(bounds).pad(0.2)); }
+    if (bounds.length) { map.fitBounds(L.latLngBounds(bounds).pad(0.2), { maxZoom: 14 }); }
   }
 
   var gapsData = document.getElementById("gaps-data");
