@@ -21,6 +21,7 @@ install: $(STAMP)
 demo-data: $(STAMP)
 	$(DEMO_ENV) $(BIN)/kith migrate --no-input -v 0
 	$(DEMO_ENV) $(BIN)/kith demo
+	$(DEMO_ENV) $(BIN)/kith postcodes
 	$(DEMO_ENV) $(BIN)/kith collectstatic --no-input -v 0
 
 serve: $(STAMP)

@@ -189,6 +189,7 @@ PERSONAS = [
     ("sam", "Sam Okafor", [("golborne-road", ["call_handler"])], False),
     ("tom", "Tom Brennan", [("golborne-road", ["volunteer"])], False),
     ("dev", "Dev Patel", [("kensington-chelsea", ["coordinator", "safeguarding_lead"])], False),
+    ("nia", "Nia Campbell", [("demo-network", ["coordinator"])], False),
     ("olu", "Olu Adeyemi", [], False),
     ("admin", "Kith Admin", [], True),
 ]
@@ -197,6 +198,7 @@ PERSONA_NOTES = {
     "sam": "call handler, Golborne Road",
     "tom": "volunteer with a bike, Golborne Road",
     "dev": "borough coordinator and safeguarding lead",
+    "nia": "network coordinator: approves new groups",
     "olu": "signed up, not in any group (the outsider)",
     "admin": "superuser, for /admin/ only",
 }

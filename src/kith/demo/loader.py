@@ -17,6 +17,8 @@ from django.db import transaction
 from kith.demo import data
 from kith.groups import services as group_services
 from kith.groups.models import Group, Membership
+from kith.listings import services as listing_services
+from kith.listings.models import GroupRegistration, ListingReport
 from kith.residents.models import Resident
 from kith.residents.services import register_resident
 
@@ -140,8 +142,30 @@ def load_residents(ctx: DemoContext) -> str:
     return f"{data.RESIDENTS} residents"
 
 
+def load_listings(ctx: DemoContext) -> str:
+    """Some listings checked, one new group waiting for approval, one report to look at."""
+    borough = ctx.groups["kensington-chelsea"]
+    for street in ctx.streets[::2]:
+        if street.last_verified_at is None:
+            listing_services.verify_listing(street, acting_user=None)
+    if not GroupRegistration.objects.filter(name="Cheyne Walk Neighbours").exists():
+        listing_services.submit_registration(
+            acting_user=None, name="Cheyne Walk Neighbours", kind="street",
+            parent=ctx.groups["chelsea-riverside"], coverage=[data.UNCOVERED_SECTOR],
+            organiser_name="Ada Lovell", organiser_email=f"ada@{data.EMAIL_DOMAIN}",
+            whatsapp_url="https://chat.whatsapp.com/DemoCheyneWalk2026",
+        )
+    if not ListingReport.objects.filter(group=ctx.groups["lots-road"]).exists():
+        listing_services.submit_report(
+            ctx.groups["lots-road"], acting_user=None, problem=ListingReport.Problem.CONTACT,
+            details="The WhatsApp link says it has been reset.",
+        )
+    return f"{GroupRegistration.objects.filter(parent__in=borough.children.all()).count()} " \
+           "registration waiting, 1 listing report"
+
+
 STEPS: list[Callable[[DemoContext], str]] = [
-    load_groups, load_personas, load_volunteers, load_residents,
+    load_groups, load_personas, load_volunteers, load_residents, load_listings,
 ]
 
 

@@ -211,6 +211,20 @@ def _edge_distances(
     return nearest, worst
 
 
+def _corner_edge_distances(
+    table: _CellTable, rows: np.ndarray, cu: np.ndarray, cv: np.ndarray
+) -> np.ndarray:
+    """(bins, 6): the least distance, over a bin's four corners, inside each edge of cell `rows`.
+
+    Distance is linear across the square, so every point of the bin is at least this far inside.
+    """
+    a, b, c = table.a[rows], table.b[rows], table.c[rows]
+    least = np.full((len(rows), 6), np.inf)
+    for k in range(4):
+        np.minimum(least, a * cu[k][:, None] + b * cv[k][:, None] + c, out=least)
+    return least
+
+
 def _count_cells(lats: np.ndarray, lons: np.ndarray, resolution: int) -> tuple[np.ndarray, np.ndarray]:
     """(cells, counts) for every point, as per-point h3 calls would give (see the module)."""
     found_cells: list[np.ndarray] = []
@@ -232,10 +246,10 @@ def _count_cells(lats: np.ndarray, lons: np.ndarray, resolution: int) -> tuple[n
     if len(lats):
         frame = _make_frame(lats, lons, resolution)
         table = _CellTable(resolution, frame)
+        margin = frame.margin
         u, v = frame.to_uv(lats, lons)
 
-        # 1. Square bins; h3 for each corner. A bin whose corners are all in one cell, well inside
-        #    its edges, lies inside that cell (cells are convex): count its points there at once.
+        # Square bins, and the cell of each bin corner (h3 once per distinct corner).
         bx, by = u.astype(np.int64), v.astype(np.int64)
         nx, ny = int(bx.max()) + 2, int(by.max()) + 2
         flat = by * nx + bx
@@ -250,54 +264,93 @@ def _count_cells(lats: np.ndarray, lons: np.ndarray, resolution: int) -> tuple[n
         else:
             occupied, point_bin, occupied_counts = np.unique(flat, return_inverse=True, return_counts=True)
         del flat
+        n_bins = len(occupied)
         obx, oby = occupied % nx, occupied // nx
-        corner_u = np.concatenate((obx, obx + 1, obx, obx + 1))
-        corner_v = np.concatenate((oby, oby, oby + 1, oby + 1))
+        corner_u = np.stack((obx, obx + 1, obx, obx + 1))
+        corner_v = np.stack((oby, oby, oby + 1, oby + 1))
         corners, corner_inverse = np.unique(corner_v * nx + corner_u, return_inverse=True)
         c_lat, c_lon = frame.to_latlon((corners % nx).astype(np.float64), (corners // nx).astype(np.float64))
-        corner_cells = _cells_one_by_one(c_lat, c_lon, resolution)[corner_inverse].reshape(4, -1)
-        corner_rows = table.rows_for(corner_cells.ravel()).reshape(4, -1)
-        same = (
-            (corner_rows[0] == corner_rows[1])
-            & (corner_rows[0] == corner_rows[2])
-            & (corner_rows[0] == corner_rows[3])
-        )
-        pure = same & table.regular[corner_rows[0]]
-        candidates = np.flatnonzero(pure)
-        if len(candidates):
-            cu = corner_u.reshape(4, -1)[:, candidates].astype(frame.dtype)
-            cv = corner_v.reshape(4, -1)[:, candidates].astype(frame.dtype)
-            rows = corner_rows[0][candidates]
-            deepest = np.full(len(candidates), np.inf, dtype=frame.dtype)
-            for k in range(4):
-                np.minimum(deepest, _edge_distances(table, rows, cu[k], cv[k])[0], out=deepest)
-            pure[candidates[deepest < frame.margin]] = False
-        found_cells.append(corner_cells[0][pure])
+        corner_cells = _cells_one_by_one(c_lat, c_lon, resolution)[corner_inverse.ravel()]
+        corner_rows = table.rows_for(corner_cells).reshape(4, -1)
+        cu, cv = corner_u.astype(np.float64), corner_v.astype(np.float64)
+
+        # Bins of one cell: all four corners in it, well inside its edges. Cells are convex, so
+        # the whole bin is inside: count its points there at once.
+        first, second = corner_rows[0], corner_rows[1]
+        other = np.where(corner_rows[2] != first, corner_rows[2], corner_rows[3])
+        second = np.where(second != first, second, other)
+        one_cell = (corner_rows == first).all(axis=0) & table.regular[first]
+        least_first = _corner_edge_distances(table, first, cu, cv)
+        near_first = least_first < 2 * margin  # edges of `first` that come close to the bin
+        pure = one_cell & ~near_first.any(axis=1)
+        found_cells.append(np.array(table.cells, dtype=np.uint64)[first[pure]])
         found_counts.append(occupied_counts[pure])
 
-        # 2. Points in the other bins: start from the cell of the bin corner nearest to each, test
-        #    it against that cell's six edges, and step across the edge it is most outside of.
-        mixed = np.flatnonzero(~pure.take(point_bin))  # kept to ask h3 about the exact points
-        u, v, point_bin = u.take(mixed), v.take(mixed), point_bin.take(mixed)
+        # Bins of two cells split by one edge: every other edge of both cells stays well away from
+        # the bin, so a point well inside that one edge of either cell is in that cell.
+        two = (
+            ~one_cell
+            & ((corner_rows == first) | (corner_rows == second)).all(axis=0)
+            & table.regular[first]
+            & table.regular[second]
+        )
+        near_second = _corner_edge_distances(table, second, cu, cv) < 2 * margin
+        two &= (near_first.sum(axis=1) == 1) & (near_second.sum(axis=1) == 1)
+        edge_first = near_first.argmax(axis=1)
+        edge_second = near_second.argmax(axis=1)
+        dtype = frame.dtype
+        line = [
+            np.where(two, table.a[first, edge_first], 0).astype(dtype),
+            np.where(two, table.b[first, edge_first], 0).astype(dtype),
+            np.where(two, table.c[first, edge_first], 0).astype(dtype),
+            np.where(two, table.a[second, edge_second], 0).astype(dtype),
+            np.where(two, table.b[second, edge_second], 0).astype(dtype),
+            np.where(two, table.c[second, edge_second], 0).astype(dtype),
+        ]
+        kind = np.where(pure, 0, np.where(two, 1, 2)).astype(np.int8).take(point_bin)
+
+        split = np.flatnonzero(kind == 1)
+        if len(split):
+            su, sv, sbin = u.take(split), v.take(split), point_bin.take(split)
+            in_first = line[0].take(sbin) * su
+            in_first += line[1].take(sbin) * sv
+            in_first += line[2].take(sbin)
+            in_second = line[3].take(sbin) * su
+            in_second += line[4].take(sbin) * sv
+            in_second += line[5].take(sbin)
+            is_first = in_first >= margin
+            is_second = ~is_first & (in_second >= margin)
+            row_counts = np.bincount(first.take(sbin[is_first]), minlength=len(table))
+            row_counts += np.bincount(second.take(sbin[is_second]), minlength=len(table))
+            unsure = split.take(np.flatnonzero(~(is_first | is_second)))
+            ask_h3(lats.take(unsure), lons.take(unsure))
+            del su, sv, sbin, in_first, in_second, is_first, is_second
+        else:
+            row_counts = np.zeros(len(table), dtype=np.int64)
+
+        # The rest (near a corner of three cells): start from the cell of the bin corner nearest
+        # each point, test it against that cell's six edges, and step across the edge it is most
+        # outside of, until inside one well clear of its edges; h3 decides what stays unclear.
+        walk = np.flatnonzero(kind == 2)
+        u, v, point_bin = u.take(walk), v.take(walk), point_bin.take(walk)
         corner = (u - np.floor(u) >= 0.5).astype(np.int64)
         corner += 2 * (v - np.floor(v) >= 0.5)
-        rows = corner_rows.ravel().take(corner * len(occupied) + point_bin)
+        rows = corner_rows.ravel().take(corner * n_bins + point_bin)
         del corner, point_bin
-        row_counts = np.zeros(len(table), dtype=np.int64)
         for _ in range(_WALK_STEPS):
             if not len(u):
                 break
             nearest, worst = _edge_distances(table, rows, u, v)
             regular = table.regular.take(rows)
-            inside = (nearest >= frame.margin) & regular
-            outside = (nearest <= -frame.margin) & regular
+            inside = (nearest >= margin) & regular
+            outside = (nearest <= -margin) & regular
             row_counts = _add_counts(row_counts, np.bincount(rows[inside], minlength=len(table)))
-            unsure = mixed.take(np.flatnonzero(~(inside | outside)))
+            unsure = walk.take(np.flatnonzero(~(inside | outside)))
             ask_h3(lats.take(unsure), lons.take(unsure))
             step = np.flatnonzero(outside)
-            u, v, mixed = u.take(step), v.take(step), mixed.take(step)
+            u, v, walk = u.take(step), v.take(step), walk.take(step)
             rows = table.neighbour_rows(rows.take(step), worst.take(step))
-        ask_h3(lats.take(mixed), lons.take(mixed))
+        ask_h3(lats.take(walk), lons.take(walk))
         counted = np.flatnonzero(row_counts)
         found_cells.append(np.array(table.cells, dtype=np.uint64)[counted])
         found_counts.append(row_counts[counted])
