@@ -34,7 +34,8 @@ def demo(django_db_setup, django_db_blocker):
 
 
 def test_it_reports_each_step(demo):
-    assert demo == ["18 groups", "6 personas", "300 volunteers", "120 residents"]
+    assert demo == ["18 groups", "7 personas", "300 volunteers", "120 residents",
+                    "1 registration waiting, 1 listing report"]
 
 
 @pytest.mark.parametrize("kind, expected", [

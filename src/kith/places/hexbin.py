@@ -9,16 +9,23 @@ exactly one returned hexagon or dropped, so the returned total is the input tota
 points, and no returned hexagon ever has a count under `k_min`. A parent made of leftovers is
 returned alongside its children that were big enough, so on a map it sits behind them.
 
-Speed. h3 4.x (the Python package) has no vectorised point-to-cell call, and one call costs about
-0.4 µs, so a million calls would take 0.4 s. Instead, `aggregate` puts the points in a lattice of
-square bins (half a hexagon edge wide) and asks h3 only for the bins' corners. H3 cells are
-convex, so a bin whose four corners fall in the same cell lies wholly inside it, and all its
-points are counted there at once. Bins that straddle an edge are split in four, again and again,
-and the few points left near edges are asked about one by one. The result is exact: the same
-counts as calling h3 for every point. (Cell edges are great-circle arcs, which bow by a few
-centimetres against a lat/lon square at these sizes, so a point within centimetres of an edge
-might in theory land in the cell next door; points within 5° of a pole are always asked one by
-one, since the cells there are not convex in latitude and longitude.)
+Speed. The installed h3 (4.x) has no vectorised point-to-cell call, and one call costs about
+0.4-0.6 µs, so a million calls take over half a second. `aggregate` instead:
+
+1. puts the points in square bins half a hexagon edge wide, and asks h3 only for the bins'
+   corners (a few thousand calls for a city);
+2. counts a bin's points in one go when its four corners are in the same cell and clear of that
+   cell's edges: cells are convex, so the whole square is inside;
+3. tests each remaining point against the six edges of the cell of its bin's nearest corner,
+   with numpy over all points at once, stepping to the cell across an edge when it is outside;
+4. asks h3 about the few points within a margin of an edge, by their original coordinates.
+
+The margin (a metre, plus twice the most a cell edge, a great-circle arc, can bow away from the
+straight line between its corners in latitude/longitude) makes the result exact: the same
+counts as calling h3 for every point, which the tests check at resolutions 0 to 11, around the
+world, across the 180th meridian and around pentagons. Pentagons, cells across the 180th meridian
+and points within 5° of a pole are always asked of h3 one by one. Coarse resolutions (0-4) have
+big margins and so fall back to h3 for many points: they are correct but slower.
 
 Resolution. GeoJSON from `to_geojson` costs about 240 bytes a hexagon. A London-wide view (about
 1,600 km²) at resolution 7 (5.2 km² cells, 1.4 km edges) has at most a few hundred hexagons,
@@ -197,16 +204,18 @@ def _make_frame(lats: np.ndarray, lons: np.ndarray, resolution: int) -> _Frame:
 
 
 def _edge_distances(
-    table: _CellTable, rows: np.ndarray, u: np.ndarray, v: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """For each point, its distance inside its cell's nearest edge (< 0: outside) and that edge."""
+    table: _CellTable, rows: np.ndarray, u: np.ndarray, v: np.ndarray, *, which: bool = False
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """For each point, how far inside its cell's nearest edge it is (< 0: outside), and, if
+    `which`, that edge's number. One edge at a time over flat arrays: the fastest numpy way."""
     nearest = np.full(len(u), np.inf, dtype=u.dtype)
-    worst = np.zeros(len(u), dtype=np.int8)
+    worst = np.zeros(len(u), dtype=np.int8) if which else None
     for k in range(6):
         dist = table.a_cols[k].take(rows) * u
         dist += table.b_cols[k].take(rows) * v
         dist += table.c_cols[k].take(rows)
-        np.copyto(worst, k, where=dist < nearest)
+        if worst is not None:
+            np.copyto(worst, k, where=dist < nearest)
         np.minimum(nearest, dist, out=nearest)
     return nearest, worst
 
@@ -276,62 +285,17 @@ def _count_cells(lats: np.ndarray, lons: np.ndarray, resolution: int) -> tuple[n
 
         # Bins of one cell: all four corners in it, well inside its edges. Cells are convex, so
         # the whole bin is inside: count its points there at once.
-        first, second = corner_rows[0], corner_rows[1]
-        other = np.where(corner_rows[2] != first, corner_rows[2], corner_rows[3])
-        second = np.where(second != first, second, other)
-        one_cell = (corner_rows == first).all(axis=0) & table.regular[first]
-        least_first = _corner_edge_distances(table, first, cu, cv)
-        near_first = least_first < 2 * margin  # edges of `first` that come close to the bin
-        pure = one_cell & ~near_first.any(axis=1)
+        first = corner_rows[0]
+        pure = (corner_rows == first).all(axis=0) & table.regular[first]
+        pure &= (_corner_edge_distances(table, first, cu, cv) >= 2 * margin).all(axis=1)
         found_cells.append(np.array(table.cells, dtype=np.uint64)[first[pure]])
         found_counts.append(occupied_counts[pure])
+        row_counts = np.zeros(len(table), dtype=np.int64)
 
-        # Bins of two cells split by one edge: every other edge of both cells stays well away from
-        # the bin, so a point well inside that one edge of either cell is in that cell.
-        two = (
-            ~one_cell
-            & ((corner_rows == first) | (corner_rows == second)).all(axis=0)
-            & table.regular[first]
-            & table.regular[second]
-        )
-        near_second = _corner_edge_distances(table, second, cu, cv) < 2 * margin
-        two &= (near_first.sum(axis=1) == 1) & (near_second.sum(axis=1) == 1)
-        edge_first = near_first.argmax(axis=1)
-        edge_second = near_second.argmax(axis=1)
-        dtype = frame.dtype
-        line = [
-            np.where(two, table.a[first, edge_first], 0).astype(dtype),
-            np.where(two, table.b[first, edge_first], 0).astype(dtype),
-            np.where(two, table.c[first, edge_first], 0).astype(dtype),
-            np.where(two, table.a[second, edge_second], 0).astype(dtype),
-            np.where(two, table.b[second, edge_second], 0).astype(dtype),
-            np.where(two, table.c[second, edge_second], 0).astype(dtype),
-        ]
-        kind = np.where(pure, 0, np.where(two, 1, 2)).astype(np.int8).take(point_bin)
-
-        split = np.flatnonzero(kind == 1)
-        if len(split):
-            su, sv, sbin = u.take(split), v.take(split), point_bin.take(split)
-            in_first = line[0].take(sbin) * su
-            in_first += line[1].take(sbin) * sv
-            in_first += line[2].take(sbin)
-            in_second = line[3].take(sbin) * su
-            in_second += line[4].take(sbin) * sv
-            in_second += line[5].take(sbin)
-            is_first = in_first >= margin
-            is_second = ~is_first & (in_second >= margin)
-            row_counts = np.bincount(first.take(sbin[is_first]), minlength=len(table))
-            row_counts += np.bincount(second.take(sbin[is_second]), minlength=len(table))
-            unsure = split.take(np.flatnonzero(~(is_first | is_second)))
-            ask_h3(lats.take(unsure), lons.take(unsure))
-            del su, sv, sbin, in_first, in_second, is_first, is_second
-        else:
-            row_counts = np.zeros(len(table), dtype=np.int64)
-
-        # The rest (near a corner of three cells): start from the cell of the bin corner nearest
-        # each point, test it against that cell's six edges, and step across the edge it is most
-        # outside of, until inside one well clear of its edges; h3 decides what stays unclear.
-        walk = np.flatnonzero(kind == 2)
+        # Points in the other bins: start from the cell of the bin corner nearest each, test it
+        # against that cell's six edges, and step across the edge it is most outside of, until
+        # inside one well clear of its edges; h3 decides what stays unclear.
+        walk = np.flatnonzero(~pure.take(point_bin))
         u, v, point_bin = u.take(walk), v.take(walk), point_bin.take(walk)
         corner = (u - np.floor(u) >= 0.5).astype(np.int64)
         corner += 2 * (v - np.floor(v) >= 0.5)
@@ -340,7 +304,7 @@ def _count_cells(lats: np.ndarray, lons: np.ndarray, resolution: int) -> tuple[n
         for _ in range(_WALK_STEPS):
             if not len(u):
                 break
-            nearest, worst = _edge_distances(table, rows, u, v)
+            nearest, _ = _edge_distances(table, rows, u, v)
             regular = table.regular.take(rows)
             inside = (nearest >= margin) & regular
             outside = (nearest <= -margin) & regular
@@ -348,8 +312,10 @@ def _count_cells(lats: np.ndarray, lons: np.ndarray, resolution: int) -> tuple[n
             unsure = walk.take(np.flatnonzero(~(inside | outside)))
             ask_h3(lats.take(unsure), lons.take(unsure))
             step = np.flatnonzero(outside)
-            u, v, walk = u.take(step), v.take(step), walk.take(step)
-            rows = table.neighbour_rows(rows.take(step), worst.take(step))
+            u, v, walk, rows = u.take(step), v.take(step), walk.take(step), rows.take(step)
+            _, worst = _edge_distances(table, rows, u, v, which=True)
+            assert worst is not None
+            rows = table.neighbour_rows(rows, worst)
         ask_h3(lats.take(walk), lons.take(walk))
         counted = np.flatnonzero(row_counts)
         found_cells.append(np.array(table.cells, dtype=np.uint64)[counted])
