@@ -84,6 +84,7 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     "residents:list": group_page(403, 200, 200, 403),
     "residents:new": group_page(403, 200, 200, 403),
     "residents:detail": group_page(403, 200, 200, 403),
+    "residents:map": group_page(403, 200, 200, 403),
     # Public: anyone may start a group or say a listing is wrong (rate-limited per address).
     # --- the public directory: open to all, signed in or not
     "directory:find": everyone(200),

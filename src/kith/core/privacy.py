@@ -62,6 +62,36 @@ def _check_belongs(subject: models.Model, group) -> None:
         raise NeedToKnowDenied("These details belong to another group.")
 
 
+def _authorise(subjects, *, viewer, group, reason: str, permission: str, request) -> str:
+    """Every check before personal data is opened; returns the cleaned reason."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise NeedToKnowDenied("Say why you need to see this (for example: calling back).")
+    for subject in subjects:
+        _check_belongs(subject, group)
+    check_need_to_know(viewer, group, permission)
+    if request is not None and not session_used_two_factor(request):
+        raise NeedToKnowDenied(
+            "Confirm it's you with your authenticator app first (once per sign-in)."
+        )
+    return reason[:200]
+
+
+def _sealed(subject: models.Model, field: str) -> Sealed | None:
+    value = getattr(subject, field)
+    if value is not None and not isinstance(value, Sealed):
+        raise TypeError(f"{type(subject).__name__}.{field} is not an encrypted field")
+    return value
+
+
+def _access_row(subject: models.Model, field: str, *, viewer, group, reason: str):
+    return PersonalDataAccess(
+        viewer=viewer, group=group, subject_type=subject._meta.label_lower,
+        subject_id=str(subject.pk), subject_repr=str(subject)[:200], field=field,
+        reason=reason, request_id=current_request_id(),
+    )
+
+
 @transaction.atomic
 def reveal(
     subject: models.Model,
@@ -77,28 +107,34 @@ def reveal(
 
     Views pass `request`, so the session must have used two-factor too.
     """
-    reason = (reason or "").strip()
-    if not reason:
-        raise NeedToKnowDenied("Say why you need to see this (for example: calling back).")
-    _check_belongs(subject, group)
-    check_need_to_know(viewer, group, permission)
-    if request is not None and not session_used_two_factor(request):
-        raise NeedToKnowDenied(
-            "Confirm it's you with your authenticator app first (once per sign-in)."
-        )
-    sealed = getattr(subject, field)
+    reason = _authorise([subject], viewer=viewer, group=group, reason=reason,
+                        permission=permission, request=request)
+    sealed = _sealed(subject, field)
     if sealed is None:
         return None
-    if not isinstance(sealed, Sealed):
-        raise TypeError(f"{type(subject).__name__}.{field} is not an encrypted field")
-    PersonalDataAccess.objects.create(
-        viewer=viewer,
-        group=group,
-        subject_type=subject._meta.label_lower,
-        subject_id=str(subject.pk),
-        subject_repr=str(subject)[:200],
-        field=field,
-        reason=reason[:200],
-        request_id=current_request_id(),
-    )
+    _access_row(subject, field, viewer=viewer, group=group, reason=reason).save()
     return sealed._open()
+
+
+@transaction.atomic
+def reveal_many(
+    subjects: list[models.Model],
+    field: str,
+    *,
+    viewer,
+    group,
+    reason: str,
+    request,
+    permission: str = "residents.reveal",
+) -> dict[int, str]:
+    """reveal() for a list (the coordinators' map): one check, one access row per subject.
+
+    Returns {subject pk: plaintext} for the subjects that have the field set.
+    """
+    reason = _authorise(subjects, viewer=viewer, group=group, reason=reason,
+                        permission=permission, request=request)
+    opened = {s.pk: (s, sealed) for s in subjects if (sealed := _sealed(s, field)) is not None}
+    PersonalDataAccess.objects.bulk_create(
+        [_access_row(s, field, viewer=viewer, group=group, reason=reason) for s, _ in opened.values()]
+    )
+    return {pk: sealed._open() for pk, (_, sealed) in opened.items()}

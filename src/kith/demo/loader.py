@@ -118,7 +118,7 @@ def load_residents(ctx: DemoContext) -> str:
     if not Resident.objects.filter(group=golborne, name="Mrs Ahmed").exists():
         register_resident(
             golborne, acting_user=None, name="Mrs Ahmed", phone="+442079460100",
-            address="14 Golborne Road, London W10 5NW", postcode_sector="W10 5",
+            address="14 Golborne Road, London W10 5NW", postcode="W10 5NW",
             notes="No email. Lives alone; daughter visits on Sundays.",
         )
     for n in range(1, data.RESIDENTS):
@@ -137,7 +137,7 @@ def load_residents(ctx: DemoContext) -> str:
             continue
         register_resident(
             group, acting_user=None, name=name, phone=f"+44207946{n + 200:04d}",
-            address=address, postcode_sector=sector, notes=notes,
+            address=address, postcode=postcode, notes=notes,
         )
     return f"{data.RESIDENTS} residents"
 

@@ -27,7 +27,7 @@ HEX_RESOLUTION = 8  # about 0.7 km² a cell: neighbourhood scale, not street sca
 MAP_DATA_SECONDS = 300
 
 
-def _map_settings() -> dict:
+def map_settings() -> dict:
     return {"tiles": settings.KITH_MAP_TILES, "tiles_attribution": settings.KITH_MAP_ATTRIBUTION,
             "attribution": ATTRIBUTION}
 
@@ -35,7 +35,7 @@ def _map_settings() -> dict:
 @require_GET
 def public_map(request):
     groups = Group.objects.exclude(coverage=[]).order_by("name")
-    return render(request, "directory/map.html", {**_map_settings(), "groups": groups})
+    return render(request, "directory/map.html", {**map_settings(), "groups": groups})
 
 
 def _volunteer_points() -> tuple[list[float], list[float]]:
@@ -134,4 +134,4 @@ def gaps_for(group: Group) -> list[dict]:
 @group_view("gaps.view")
 def coverage_gaps(request, group):
     gaps = gaps_for(group)
-    return render(request, "directory/gaps.html", {**_map_settings(), "group": group, "gaps": gaps})
+    return render(request, "directory/gaps.html", {**map_settings(), "group": group, "gaps": gaps})

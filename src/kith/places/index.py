@@ -242,9 +242,9 @@ def build(cache_dir: Path, *, progress: bool = True, stream: TextIO | None = Non
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     target = cache_path(cache_dir)
-    handle = tempfile.NamedTemporaryFile(dir=cache_dir, prefix=".postcodes-", suffix=".tmp", delete=False)
+    fd, tmp_name = tempfile.mkstemp(dir=cache_dir, prefix=".postcodes-", suffix=".tmp")
     try:
-        with handle:
+        with os.fdopen(fd, "wb") as handle:
             np.savez(
                 handle,
                 keys=keys,
@@ -264,9 +264,10 @@ def build(cache_dir: Path, *, progress: bool = True, stream: TextIO | None = Non
             )
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(handle.name, target)
+        os.chmod(tmp_name, 0o644)  # mkstemp makes it private; it holds only public data
+        os.replace(tmp_name, target)
     except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
+        Path(tmp_name).unlink(missing_ok=True)
         raise
     for stale in cache_dir.glob("postcodes-*.npz"):  # caches of older data or formats
         if stale != target:

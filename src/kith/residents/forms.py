@@ -13,9 +13,15 @@ class ResidentForm(forms.Form):
                                                           "autocomplete": "off"}))
     address = forms.CharField(label="Address", required=False,
                               widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}))
+    postcode = forms.CharField(
+        label="Postcode", max_length=10, required=False,
+        help_text="The full postcode, like W10 5NW. It is sealed like the address.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
     postcode_sector = forms.CharField(
-        label="Postcode sector", max_length=8, required=False,
-        help_text="The first part and the next digit only, like W10 6.",
+        label="Or just the postcode sector", max_length=8, required=False,
+        help_text="If they'd rather not say the full postcode: the first part and the next "
+                  "digit, like W10 6.",
     )
     notes = forms.CharField(
         label="Private notes", required=False, widget=forms.Textarea(attrs={"rows": 3}),
@@ -25,6 +31,17 @@ class ResidentForm(forms.Form):
     def clean_phone(self):
         raw = self.cleaned_data["phone"]
         return normalise_uk_phone(raw) if raw.strip() else ""
+
+    def clean_postcode(self):
+        from kith.places.postcodes import PostcodeError, parse
+
+        raw = self.cleaned_data["postcode"]
+        if not raw.strip():
+            return ""
+        try:
+            return parse(raw).text
+        except PostcodeError as exc:
+            raise ValidationError(str(exc)) from None
 
     def clean_postcode_sector(self):
         raw = " ".join(self.cleaned_data["postcode_sector"].upper().split())

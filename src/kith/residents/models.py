@@ -15,6 +15,8 @@ class Resident(models.Model):
     name = models.CharField(max_length=100)
     phone = EncryptedTextField(null=True, blank=True)
     address = EncryptedTextField(null=True, blank=True)
+    # The full postcode places them on the coordinators' map; sealed like the address.
+    postcode = EncryptedTextField(null=True, blank=True)
     # Special-category notes (health, circumstances): sealed like contact details.
     notes = EncryptedTextField(null=True, blank=True)
     # Coarse location (postcode sector) is not identifying on its own and drives maps and gaps.

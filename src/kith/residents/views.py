@@ -1,12 +1,19 @@
 from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kith.core.phones import display_phone
-from kith.core.privacy import NeedToKnowDenied, has_two_factor, reveal, session_used_two_factor
+from kith.core.privacy import (
+    NeedToKnowDenied,
+    has_two_factor,
+    reveal,
+    reveal_many,
+    session_used_two_factor,
+)
 from kith.core.text import search_term
 from kith.groups.access import group_view
 from kith.residents.forms import ResidentForm, RevealForm
@@ -62,4 +69,69 @@ def resident_detail(request, group, pk):
         "can_reveal": request.access.can("residents.reveal"),
         "has_two_factor": has_two_factor(request.user),
         "session_two_factor": session_used_two_factor(request),
+    })
+
+
+class MapReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="Why do you need to see where they live?", max_length=200,
+        help_text="For example: planning this week's shopping round. Each resident shown is logged.",
+        error_messages={"required": "Say why you need to see it."},
+    )
+
+
+def _resident_points(residents, postcodes: dict[int, str]) -> list[dict]:
+    """Each resident at their postcode's centre (about 15 homes), for the coordinators' map."""
+    from kith.directory.geocoding import postcode_index
+    from kith.places.postcodes import PostcodeError, parse
+
+    index = postcode_index()
+    points = []
+    for resident in residents:
+        try:
+            location = index.locate(parse(postcodes.get(resident.pk, "")))
+        except PostcodeError:
+            location = None
+        if location is not None:
+            points.append({"name": resident.name, "url": resident.get_absolute_url(),
+                           "lat": round(location.lat, 5), "lon": round(location.lon, 5)})
+    return points
+
+
+def _volunteer_sectors(group) -> list[dict]:
+    """The group's volunteers counted per postcode sector: no one's home is shown."""
+    from django.db.models import Count
+
+    from kith.directory.geocoding import area_centre
+
+    rows = (group.memberships.filter(is_volunteer=True).exclude(person__postcode_sector="")
+            .values("person__postcode_sector").annotate(n=Count("id")))
+    out = []
+    for row in rows:
+        centre = area_centre(row["person__postcode_sector"])
+        if centre is not None:
+            out.append({"sector": row["person__postcode_sector"], "count": row["n"],
+                        "lat": round(centre.lat, 5), "lon": round(centre.lon, 5)})
+    return out
+
+
+@require_http_methods(["GET", "POST"])
+@group_view("residents.reveal")
+def resident_map(request, group):
+    from kith.directory.maps import map_settings
+
+    form = MapReasonForm(request.POST or None)
+    points = None
+    if request.method == "POST" and form.is_valid():
+        residents = list(group.residents.all())
+        try:
+            postcodes = reveal_many(residents, "postcode", viewer=request.user, group=group,
+                                    reason=form.cleaned_data["reason"], request=request)
+        except NeedToKnowDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            points = _resident_points(residents, postcodes)
+    return render(request, "residents/map.html", {
+        **map_settings(), "group": group, "form": form, "points": points,
+        "volunteers": _volunteer_sectors(group),
     })

@@ -47,8 +47,30 @@
     if (bounds.length) { map.fitBounds(L.latLngBounds(bounds).pad(0.2), { maxZoom: 14 }); }
   }
 
+  function drawResidents(points, volunteers) {
+    volunteers.forEach(function (v) {
+      var at = L.latLng(v.lat, v.lon);
+      bounds.push(at);
+      L.circle(at, { radius: 300, color: "#083f28", weight: 1, fillColor: "#0b5d3b", fillOpacity: 0.25 })
+        .bindTooltip(v.sector + ": " + v.count + " volunteers").addTo(map);
+    });
+    points.forEach(function (p) {
+      var at = L.latLng(p.lat, p.lon);
+      bounds.push(at);
+      var a = document.createElement("a");
+      a.href = p.url; a.textContent = p.name;
+      L.circleMarker(at, { radius: 7, color: "#1b1b1b", weight: 2, fillColor: "#a3161b", fillOpacity: 1 })
+        .bindPopup(a).addTo(map);
+    });
+    if (bounds.length) { map.fitBounds(L.latLngBounds(bounds).pad(0.2), { maxZoom: 16 }); }
+  }
+
   var gapsData = document.getElementById("gaps-data");
-  if (gapsData) {
+  var residentsData = document.getElementById("residents-data");
+  if (residentsData) {
+    drawResidents(JSON.parse(residentsData.textContent),
+                  JSON.parse(document.getElementById("volunteers-data").textContent));
+  } else if (gapsData) {
     drawGaps(JSON.parse(gapsData.textContent));
   } else if (el.dataset.source) {
     fetch(el.dataset.source, { headers: { "Accept": "application/json" } })

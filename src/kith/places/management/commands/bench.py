@@ -1,0 +1,26 @@
+"""`kith bench places [--json] [--quick]`: measure the places core on this machine."""
+
+import json
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = (
+        "Benchmark postcode lookups, the index's memory and map hexagons "
+        "(builds the postcode index in VAR_DIR/places first if it is missing)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("suite", choices=["places"], help="what to benchmark")
+        parser.add_argument("--json", action="store_true", dest="as_json", help="print the figures as JSON")
+        parser.add_argument("--quick", action="store_true", help="fewer repeats; well under a minute")
+
+    def handle(self, *args, suite, as_json, quick, **options):
+        # The logic lives in the package (kith.places.benchmark), so this works from an installed
+        # copy too; bench/places.py in the repository is a thin script over the same function.
+        from kith.places.benchmark import format_report, run
+
+        results = run(quick=quick, cache_dir=settings.VAR_DIR / "places")
+        self.stdout.write(json.dumps(results, indent=2) if as_json else format_report(results))
