@@ -18,12 +18,12 @@ from kith.directory.geocoding import area_centre
 from kith.directory.search import group_centre
 from kith.groups.access import group_view
 from kith.groups.models import CoverageArea, Group, Membership
-from kith.places.hexbin import aggregate, to_geojson
+from kith.places.hexbin import aggregate, resolution_for_view, to_geojson
 from kith.places.index import ATTRIBUTION
 from kith.residents.models import Resident
 
 K_ANONYMITY = 5  # a public hexagon never stands for fewer volunteers than this
-HEX_RESOLUTION = 8  # about 0.7 km² a cell: neighbourhood scale, not street scale
+FINEST_RESOLUTION = 8  # about 0.7 km² a cell: neighbourhood scale, never street scale
 MAP_DATA_SECONDS = 300
 
 
@@ -55,6 +55,14 @@ def _volunteer_points() -> tuple[list[float], list[float]]:
     return lats, lons
 
 
+def _resolution(lats: list[float], lons: list[float]) -> int:
+    """Coarser as the area grows, so a whole city stays a few hundred kilobytes."""
+    if not lats:
+        return FINEST_RESOLUTION
+    return min(FINEST_RESOLUTION,
+               resolution_for_view(min(lats), min(lons), max(lats), max(lons), max_cells=1_000))
+
+
 def _group_features() -> list[dict]:
     features = []
     for group in Group.objects.exclude(coverage=[]).order_by("name"):
@@ -76,7 +84,7 @@ def public_map_data(request):
     body = cache.get("public-map-data")
     if body is None:
         lats, lons = _volunteer_points()
-        hexes = aggregate(lats, lons, resolution=HEX_RESOLUTION, k_min=K_ANONYMITY)
+        hexes = aggregate(lats, lons, resolution=_resolution(lats, lons), k_min=K_ANONYMITY)
         body = {
             "groups": {"type": "FeatureCollection", "features": _group_features()},
             "volunteers": to_geojson(hexes),

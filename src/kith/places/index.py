@@ -251,7 +251,7 @@ def build(cache_dir: Path, *, progress: bool = True, stream: TextIO | None = Non
                 lat=lat32,
                 lon=lon32,
                 la=la,
-                la_codes=np.array(list(la_codes), dtype="U9"),
+                la_codes=np.array(list(la_codes), dtype=str),
                 sector_keys=sector_keys,
                 sector_lat=sector_lat,
                 sector_lon=sector_lon,

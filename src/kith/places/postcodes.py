@@ -115,7 +115,10 @@ def _clean(raw: object) -> str:
     """Upper case, ordinary characters (NFKC), single spaces, no stray quotes or full stops."""
     if raw is None:
         return ""
-    text = raw if isinstance(raw, str) else str(raw)
+    try:
+        text = raw if isinstance(raw, str) else str(raw)
+    except Exception:  # an object that cannot even say what it is: nothing to read
+        return ""
     if len(text) > 4 * MAX_INPUT:
         return text[: 4 * MAX_INPUT]  # long enough to be refused as too long; no need to read on
     text = unicodedata.normalize("NFKC", text)
