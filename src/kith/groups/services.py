@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 
 from kith.core.audit import log_action, snapshot
+from kith.core.mail import send_templated, site_url
 from kith.groups.models import Group, Invitation, Membership
 from kith.groups.roles import COORDINATOR, ROLE_NAMES
 
@@ -156,16 +154,11 @@ def create_invitation(group: Group, *, roles, acting_user, email: str = "") -> I
 
 
 def _send_invitation(invitation: Invitation, inviter) -> None:
-    context = {
-        "invitation": invitation,
-        "inviter": inviter,
-        "url": settings.SITE_URL + invitation.get_absolute_url(),
-    }
-    send_mail(
-        subject=f"[Kith] You're invited to join {invitation.group.name}",
-        message=render_to_string("groups/email/invitation.txt", context),
-        from_email=None,
-        recipient_list=[invitation.email],
+    send_templated(
+        to=invitation.email, subject=f"You're invited to join {invitation.group.name}",
+        template="groups/email/invitation.txt",
+        context={"invitation": invitation, "inviter": inviter,
+                 "url": site_url(invitation.get_absolute_url())},
     )
 
 

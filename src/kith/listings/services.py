@@ -6,16 +6,14 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from kith.core.audit import log_action
+from kith.core.mail import send_templated, site_url
 from kith.groups.models import Group, Membership
 from kith.groups.roles import COORDINATOR
 from kith.groups.services import _free_slug, create_group, create_invitation
@@ -197,13 +195,10 @@ def reject_registration(registration: GroupRegistration, *, acting_user,
 
 
 def _send_rejection(registration: GroupRegistration) -> None:
-    context = {"registration": registration,
-               "start_url": settings.SITE_URL + reverse("listings:start")}
-    send_mail(
-        subject=f"[Kith] About your request to list {registration.name}",
-        message=render_to_string("listings/email/registration_rejected.txt", context),
-        from_email=None,
-        recipient_list=[registration.organiser_email],
+    send_templated(
+        to=registration.organiser_email, subject=f"About your request to list {registration.name}",
+        template="listings/email/registration_rejected.txt",
+        context={"registration": registration, "start_url": site_url(reverse("listings:start"))},
     )
 
 
@@ -310,14 +305,9 @@ def send_verification_reminders(*, now: datetime | None = None) -> tuple[int, in
 
 
 def _send_reminder(group: Group, address: str) -> None:
-    context = {
-        "group": group,
-        "checked": group.last_verified_at,
-        "url": settings.SITE_URL + reverse("listings:reports", args=[group.slug]),
-    }
-    send_mail(
-        subject=f"[Kith] Is the listing for {group.name} still right?",
-        message=render_to_string("listings/email/verify_reminder.txt", context),
-        from_email=None,
-        recipient_list=[address],
+    send_templated(
+        to=address, subject=f"Is the listing for {group.name} still right?",
+        template="listings/email/verify_reminder.txt",
+        context={"group": group, "checked": group.last_verified_at,
+                 "url": site_url(reverse("listings:reports", args=[group.slug]))},
     )
