@@ -159,3 +159,34 @@ def test_it_keeps_coverage_rows_in_step_with_the_group(covered):
     assert sorted(covered.areas.values_list("area", flat=True)) == ["W10 4", "W10 5"]
     services.update_group(covered, acting_user=None, coverage=[])
     assert not Group.objects.get(pk=covered.pk).areas.exists()
+
+
+def test_it_finds_sector_groups_when_searching_a_whole_district(client, covered):
+    names = _names(client.get(reverse("directory:find"), {"q": "W10"}))
+    assert names[:2] == ["Golborne Road Neighbours", "Lots Road Helpers"] or \
+        set(names[:2]) == {"Golborne Road Neighbours", "Lots Road Helpers"}
+    assert "Kensington & Chelsea Mutual Aid" in names
+
+
+def test_it_refuses_coverage_that_breaks_the_postcode_rules():
+    from kith.groups.coverage import CoverageError, parse_coverage
+
+    with pytest.raises(CoverageError):
+        parse_coverage("QX1")
+    assert parse_coverage("w10 5, sw3") == ["W10 5", "SW3"]
+
+
+def test_it_keeps_only_the_sector_of_a_volunteers_postcode(client, tom):
+    from kith.core.models import AuditEvent
+
+    client.force_login(tom)
+    response = client.post(reverse("accounts:profile"),
+                           {"display_name": "Tom Brennan", "phone": "", "postcode": "w10 5nw"})
+    assert response.status_code == 302
+    tom.refresh_from_db()
+    assert tom.postcode_sector == "W10 5"
+    event = AuditEvent.objects.get(action="kith.person.updated")
+    assert event.new["postcode_sector"] == "W10 5"
+    bad = client.post(reverse("accounts:profile"),
+                      {"display_name": "Tom Brennan", "phone": "", "postcode": "W10"})
+    assert "first part and the next digit" in bad.content.decode()

@@ -24,6 +24,31 @@ class ProfileForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
 
+    postcode = forms.CharField(
+        label="Your postcode (optional)", max_length=10, required=False,
+        help_text="We keep only the first part and the next digit (like W10 5), to show how "
+                  "many volunteers live in each area. Never your home.",
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
+    )
+
+    def clean_postcode(self):
+        from kith.places.postcodes import PostcodeError, parse, parse_area
+
+        raw = self.cleaned_data["postcode"]
+        if not raw.strip():
+            return ""
+        try:
+            return parse(raw).sector
+        except PostcodeError:
+            pass
+        try:
+            area = parse_area(raw)
+        except PostcodeError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        if " " not in area:
+            raise forms.ValidationError("Give at least the first part and the next digit, like W10 5.")
+        return area
+
     def clean_phone(self):
         from kith.core.phones import normalise_uk_phone
 

@@ -14,12 +14,13 @@ from kith.groups.roles import PERSONAL_DATA_ROLES
 def profile(request):
     person = request.user
     # A person's own phone is theirs to see; no need-to-know check, and we show only whether it is set.
-    form = ProfileForm(request.POST or None, initial={"display_name": person.display_name})
+    form = ProfileForm(request.POST or None, initial={"display_name": person.display_name,
+                                                      "postcode": person.postcode_sector})
     if request.method == "POST" and form.is_valid():
         # An empty box keeps the saved number (we never show it back); the tick box removes it.
         phone = form.cleaned_data["phone"] or ("" if "clear_phone" in request.POST else None)
         update_profile(person, acting_user=person, display_name=form.cleaned_data["display_name"],
-                       phone=phone)
+                       phone=phone, postcode_sector=form.cleaned_data["postcode"])
         messages.success(request, "Your details are saved.")
         return redirect("accounts:profile")
     needs_2fa = any(

@@ -39,11 +39,11 @@ def group_centre(group: Group) -> LatLon | None:
 
 
 def groups_covering(place: Place) -> list[Match]:
-    areas = [place.district] + ([place.sector] if place.sector else [])
-    groups = (
-        Group.objects.filter(areas__area__in=areas).distinct().select_related("parent")
-        .prefetch_related("areas")
-    )
+    if place.sector:
+        covers = Q(areas__area__in=[place.district, place.sector])
+    else:  # a whole district: its own groups and those of every sector inside it
+        covers = Q(areas__area=place.district) | Q(areas__area__startswith=f"{place.district} ")
+    groups = Group.objects.filter(covers).distinct().select_related("parent")
     matches = []
     for group in groups:
         centre = group_centre(group)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from kith.places.postcodes import PostcodeError, parse_area
+
 _DISTRICT = r"[A-Z]{1,2}[0-9][0-9A-Z]?"
 DISTRICT_RE = re.compile(rf"^{_DISTRICT}$")
 SECTOR_RE = re.compile(rf"^({_DISTRICT}) ([0-9])$")
@@ -20,11 +22,12 @@ class CoverageError(ValueError):
 def normalise_area(raw: str) -> str:
     """One district or sector in canonical form, or CoverageError saying what is wrong."""
     text = " ".join(raw.upper().split())
-    if DISTRICT_RE.match(text):
-        return text
     match = SECTOR_RE.match(text)
-    if match:
-        return f"{match.group(1)} {match.group(2)}"
+    if DISTRICT_RE.match(text) or match:
+        try:  # the official format rules, so no group lists an area that search can't match
+            return parse_area(text)
+        except PostcodeError as exc:
+            raise CoverageError(str(exc)) from None
     full = FULL_POSTCODE_RE.match(text.replace(" ", "")) or FULL_POSTCODE_RE.match(text)
     if full:
         raise CoverageError(

@@ -103,6 +103,7 @@ def _volunteer_sectors(group) -> list[dict]:
     from django.db.models import Count
 
     from kith.directory.geocoding import area_centre
+    from kith.directory.maps import K_ANONYMITY
 
     rows = (group.memberships.filter(is_volunteer=True).exclude(person__postcode_sector="")
             .values("person__postcode_sector").annotate(n=Count("id")))
@@ -110,7 +111,9 @@ def _volunteer_sectors(group) -> list[dict]:
     for row in rows:
         centre = area_centre(row["person__postcode_sector"])
         if centre is not None:
-            out.append({"sector": row["person__postcode_sector"], "count": row["n"],
+            # Like the public map: a count under K_ANONYMITY is not shown, so no one stands out.
+            count = row["n"] if row["n"] >= K_ANONYMITY else None
+            out.append({"sector": row["person__postcode_sector"], "count": count,
                         "lat": round(centre.lat, 5), "lon": round(centre.lon, 5)})
     return out
 

@@ -52,7 +52,8 @@
       var at = L.latLng(v.lat, v.lon);
       bounds.push(at);
       L.circle(at, { radius: 300, color: "#083f28", weight: 1, fillColor: "#0b5d3b", fillOpacity: 0.25 })
-        .bindTooltip(v.sector + ": " + v.count + " volunteers").addTo(map);
+        .bindTooltip(v.sector + ": " + (v.count === null ? "fewer than 5" : v.count) + " volunteers")
+        .addTo(map);
     });
     points.forEach(function (p) {
       var at = L.latLng(p.lat, p.lon);
