@@ -12,7 +12,7 @@ from kith.core.models import AuditEvent
 
 # Keys whose values never go into the trail in the clear.
 _SENSITIVE = re.compile(
-    r"(phone|email|address|postcode(?!_sector)|password|secret|token|key|note|dob|birth|health|code)",
+    r"(phone|email|address|postcode(?!_sector)|password|secret|token|key|note|dob|birth|health|(?<!post)code)",
     re.IGNORECASE,
 )
 MASKED = "***"
