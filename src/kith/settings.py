@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "kith.accounts",
     "kith.groups",
     "kith.residents",
+    "kith.volunteers",
     "kith.places",
     "kith.directory",
     "kith.listings",

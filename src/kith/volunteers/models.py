@@ -1,0 +1,148 @@
+"""Volunteers: what they offer and when, the consents they gave, and the checks groups made."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from kith.core.fields import EncryptedTextField
+
+DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+DAY_LABELS = dict(zip(DAYS, ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+                             "Saturday", "Sunday"], strict=True))
+PARTS = ["am", "pm", "eve"]
+PART_LABELS = {"am": "Morning", "pm": "Afternoon", "eve": "Evening"}
+# Availability is stored as slot keys like "mon_am", "sat_eve".
+SLOTS = [f"{day}_{part}" for day in DAYS for part in PARTS]
+
+
+class VolunteerProfile(models.Model):
+    class Transport(models.TextChoices):
+        FOOT = "foot", "On foot"
+        BIKE = "bike", "Bike"
+        CAR = "car", "Car"
+        PUBLIC = "public", "Bus or train"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        ON_BREAK = "on_break", "Taking a break"
+        LEFT = "left", "Left"
+
+    person = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                  related_name="volunteer")
+    services = models.JSONField(default=list, blank=True)
+    availability = models.JSONField(default=list, blank=True)
+    languages = models.JSONField(default=list, blank=True)
+    transport = models.CharField(max_length=10, choices=Transport.choices, default=Transport.FOOT)
+    radius_km = models.PositiveSmallIntegerField("How far they will go (km)", default=2)
+    weekly_cap = models.PositiveSmallIntegerField("Most tasks a week", default=3)
+    # Full postcode, for distance: sealed; the coarse sector lives on Person.postcode_sector.
+    postcode = EncryptedTextField(null=True, blank=True)
+    on_duty = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    break_until = models.DateField(null=True, blank=True)
+    # Imported from a spreadsheet: they must confirm their consents before any offer.
+    reconfirm_consent = models.BooleanField(default=False)
+    last_active_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Volunteer {self.person}"
+
+
+class Consent(models.Model):
+    """One consent a person gave, to one version of its wording, at one time."""
+
+    class Kind(models.TextChoices):
+        DATA = "data", "Storing my details and sharing them with my group"
+        ADULT = "adult", "I am 18 or over, or joining through a group"
+        UNPAID = "unpaid", "I help without pay (shopping is refunded, time is never paid)"
+        SAFETY = "safety", "I have read the safety guidance"
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                               related_name="consents")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    version = models.PositiveSmallIntegerField()
+    given_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "kind", "version"],
+                                               name="one_consent_per_version")]
+
+    def __str__(self) -> str:
+        return f"{self.person} consented to {self.kind} v{self.version}"
+
+
+# Bump a version when its wording changes: everyone is asked again.
+CONSENT_VERSIONS = {Consent.Kind.DATA: 1, Consent.Kind.ADULT: 1, Consent.Kind.UNPAID: 1,
+                    Consent.Kind.SAFETY: 1}
+
+
+class Vetting(models.Model):
+    """The checks one group has made on one volunteer."""
+
+    class DBS(models.TextChoices):
+        NONE = "", "None"
+        BASIC = "basic", "Basic"
+        STANDARD = "standard", "Standard"
+        ENHANCED = "enhanced", "Enhanced"
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                               related_name="vettings")
+    group = models.ForeignKey("groups.Group", on_delete=models.CASCADE, related_name="vettings")
+    id_seen_at = models.DateField("ID seen on", null=True, blank=True)
+    references_at = models.DateField("References checked on", null=True, blank=True)
+    dbs_level = models.CharField("DBS check", max_length=10, choices=DBS.choices, blank=True)
+    dbs_date = models.DateField("DBS certificate date", null=True, blank=True)
+    safeguarding_at = models.DateField("Safeguarding training on", null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "group"],
+                                               name="one_vetting_per_group")]
+
+    def __str__(self) -> str:
+        return f"Vetting of {self.person} by {self.group}"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.approved_at is not None
+
+
+# The checks a group can require, by name.
+CHECKS = ["id", "references", "dbs", "safeguarding"]
+CHECK_LABELS = {"id": "ID seen", "references": "References", "dbs": "DBS check",
+                "safeguarding": "Safeguarding training"}
+DEFAULT_REQUIREMENTS = {"prescriptions": ["id", "references", "dbs"]}
+
+
+class VettingPolicy(models.Model):
+    """Which checks each service needs, decided by each group."""
+
+    group = models.OneToOneField("groups.Group", on_delete=models.CASCADE,
+                                 related_name="vetting_policy")
+    requirements = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return f"Vetting policy of {self.group}"
+
+
+class ImportMapping(models.Model):
+    """How one group's spreadsheet columns map to volunteer fields, remembered for next time."""
+
+    group = models.ForeignKey("groups.Group", on_delete=models.CASCADE,
+                              related_name="import_mappings")
+    source = models.CharField(max_length=20)  # "google_forms", "google_sheets", "airtable"
+    mapping = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["group", "source"],
+                                               name="one_mapping_per_source")]
+
+    def __str__(self) -> str:
+        return f"{self.source} columns for {self.group}"
