@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,7 +19,13 @@ _lock = threading.Lock()
 
 @lru_cache(maxsize=1)
 def _load(cache_dir: str) -> PostcodeIndex:
-    return PostcodeIndex.load(Path(cache_dir), progress=False)
+    folder = Path(cache_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    # Cold gunicorn workers would each build the index (about 0.5 GB at the peak): one builds,
+    # the others wait on this lock and then just load the file it wrote.
+    with open(folder / ".build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return PostcodeIndex.load(folder, progress=False)
 
 
 def postcode_index() -> PostcodeIndex:
