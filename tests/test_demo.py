@@ -15,10 +15,13 @@ from kith.core.models import AuditEvent
 from kith.demo.loader import load_demo
 from kith.groups.models import Group, Membership
 from kith.residents.models import Resident
+from kith.volunteers.models import Consent, Vetting, VolunteerProfile
+from kith.volunteers.policy import can_take
 
 pytestmark = pytest.mark.django_db
 
-MODELS = [Group, get_user_model(), Membership, Resident, AuditEvent]
+MODELS = [Group, get_user_model(), Membership, Resident, AuditEvent, VolunteerProfile, Consent,
+          Vetting]
 
 
 def _counts():
@@ -34,7 +37,8 @@ def demo(django_db_setup, django_db_blocker):
 
 
 def test_it_reports_each_step(demo):
-    assert demo == ["18 groups", "7 personas", "300 volunteers", "120 residents",
+    assert demo == ["18 groups", "7 personas", "300 volunteers",
+                    "301 volunteer profiles, 101 approved", "120 residents",
                     "1 registration waiting, 1 listing report"]
 
 
@@ -77,3 +81,20 @@ def test_it_masks_residents_details_in_its_audit_rows(demo):
     event = AuditEvent.objects.filter(action="kith.resident.registered").first()
     assert event.new["phone"] == "***"
     assert event.new["address"] == "***"
+
+
+def test_it_gives_volunteers_profiles_consents_and_some_checks(demo):
+    profiles = VolunteerProfile.objects.all()
+    assert all(p.services and isinstance(p.postcode, Sealed) for p in profiles)
+    assert Consent.objects.count() == profiles.count() * 4
+    assert profiles.filter(on_duty=True).exists()
+    assert profiles.filter(status="on_break").exists()
+    assert profiles.filter(reconfirm_consent=True).exists()
+    assert AuditEvent.objects.filter(action="kith.volunteer.approved").count() == 101
+
+
+def test_it_lets_tom_collect_prescriptions(demo):
+    tom = get_user_model().objects.get(email__startswith="tom@")
+    golborne = Group.objects.get(slug="golborne-road")
+    assert tom.volunteer.transport == "bike"
+    assert can_take(tom, golborne, "prescriptions")

@@ -85,6 +85,24 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     "residents:new": group_page(403, 200, 200, 403),
     "residents:detail": group_page(403, 200, 200, 403),
     "residents:map": group_page(403, 200, 200, 403),
+    # Volunteers' own pages: the personas have no volunteer profile, so they are sent to sign up.
+    "volunteers:home": everyone("302 volunteers:join"),
+    "volunteers:join": everyone(200),
+    "volunteers:finish": signed_in("302 volunteers:join"),  # nothing waiting to finish
+    "volunteers:safety": everyone(200),
+    "volunteers:details": signed_in("302 volunteers:join"),
+    "volunteers:consents": signed_in("302 volunteers:join"),
+    "volunteers:leave": signed_in("302 volunteers:join"),
+    "volunteers:duty": everyone(405),
+    "volunteers:break": everyone(405),
+    "volunteers:back": everyone(405),
+    # volunteers.view / .vet: coordinators and safeguarding leads; .contact (CSV): coordinators.
+    "volunteers:list": group_page(403, 403, 200, 403),
+    "volunteers:detail": group_page(403, 403, 200, 403),
+    "volunteers:policy": group_page(403, 403, 200, 403),
+    "volunteers:export": group_page(403, 403, 200, 403),
+    "volunteers:vetting": everyone(405),
+    "volunteers:approve": everyone(405),
     # Public: anyone may start a group or say a listing is wrong (rate-limited per address).
     # --- the public directory: open to all, signed in or not
     "directory:find": everyone(200),
@@ -105,6 +123,12 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     "listings:registrations": group_page(403, 403, 200, 403),
     "listings:reports": group_page(403, 403, 200, 403),
     "listings:verify": everyone(405),
+    # volunteers.import: coordinators. With no file uploaded, the later steps say so (200).
+    "volunteers_import:upload": group_page(403, 403, 200, 403),
+    "volunteers_import:columns": group_page(403, 403, 200, 403),
+    "volunteers_import:check": group_page(403, 403, 200, 403),
+    "volunteers_import:commit": everyone(405),
+    "volunteers_import:cancel": everyone(405),
     # Exists only when KITH_DEMO is on; the tests run without it.
     "demo:mailbox": everyone(404),
     # --- allauth: accounts
@@ -150,6 +174,9 @@ PK_FOR = {
     "groups:member_remove": "membership",
     "groups:invitation_revoke": "invitation",
     "residents:detail": "resident",
+    "volunteers:detail": "membership",
+    "volunteers:vetting": "membership",
+    "volunteers:approve": "membership",
 }
 # Other URL arguments by name (admin and allauth ones need only to be well formed).
 ARG_FOR = {"group_slug": "golborne-road", "uidb36": "0", "key": "not-a-real-key",
@@ -316,7 +343,7 @@ def test_it_shows_residents_to_the_ward_only_when_the_street_shares(client, worl
     assert client.get(_url("groups:members", world)).status_code == 403
 
 
-POST_ONLY = ["groups:member_remove", "groups:invitation_revoke"]
+POST_ONLY = ["groups:member_remove", "groups:invitation_revoke", "volunteers:approve"]
 
 
 @pytest.mark.parametrize("name", POST_ONLY)
@@ -346,7 +373,8 @@ def test_it_refuses_post_only_urls_to_people_without_the_right(client, world, na
 
 
 @pytest.mark.parametrize("name,then", [("groups:member_remove", "302 groups:members"),
-                                       ("groups:invitation_revoke", "302 groups:invitations")])
+                                       ("groups:invitation_revoke", "302 groups:invitations"),
+                                       ("volunteers:approve", "302 volunteers:detail")])
 def test_it_lets_the_coordinator_post_to_them(client, world, name, then):
     """The control for the test above: the same POST by the coordinator does change things."""
     before = _state(world)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("kith.groups.urls")),
     path("", include("kith.residents.urls")),
     path("", include("kith.volunteers.urls")),
+    path("", include("kith.volunteers.import_urls")),
     path("", include("kith.directory.urls")),
     path("", include("kith.listings.urls")),
     path("", include("kith.demo.urls")),

@@ -36,6 +36,20 @@ ACTION_LABELS = {
     "kith.listing.report_submitted": "Listing reported as out of date",
     "kith.listing.report_resolved": "Listing report resolved",
     "kith.listing.verified": "Listing checked by the group",
+    "kith.volunteer.imported": "Volunteers imported from a spreadsheet",
+    "kith.volunteer.signed_up": "Volunteer signed up",
+    "kith.volunteer.joined": "Volunteer joined the group",
+    "kith.volunteer.updated": "Volunteer's details changed",
+    "kith.volunteer.duty_changed": "Volunteer went on or off duty",
+    "kith.volunteer.break_started": "Volunteer took a break",
+    "kith.volunteer.break_ended": "Volunteer back from a break",
+    "kith.volunteer.consented": "Volunteer confirmed consents",
+    "kith.volunteer.left": "Volunteer left",
+    "kith.volunteer.vetting_updated": "Volunteer's checks recorded",
+    "kith.volunteer.approved": "Volunteer approved",
+    "kith.volunteer.approval_withdrawn": "Volunteer's approval withdrawn",
+    "kith.volunteer.policy_updated": "Checks needed for each service changed",
+    "kith.volunteer.exported": "Volunteer list downloaded",
 }
 
 

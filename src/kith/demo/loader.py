@@ -9,10 +9,12 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from kith.demo import data
 from kith.groups import services as group_services
@@ -21,6 +23,8 @@ from kith.listings import services as listing_services
 from kith.listings.models import GroupRegistration, ListingReport
 from kith.residents.models import Resident
 from kith.residents.services import register_resident
+from kith.volunteers import services as volunteer_services
+from kith.volunteers.models import CONSENT_VERSIONS, SLOTS, Consent, Vetting, VolunteerProfile
 
 SEED = 20200323  # the first UK lockdown; fixed so every demo is the same
 
@@ -113,6 +117,85 @@ def load_volunteers(ctx: DemoContext) -> str:
     return f"{data.VOLUNTEERS} volunteers"
 
 
+LANGUAGES = ["Arabic", "Polish", "Portuguese", "Spanish", "Somali", "Bengali", "Tigrinya",
+             "French"]
+OFFERED = ["shopping", "prescriptions", "dog_walking", "befriending", "posting", "errands",
+           "lifts", "interpreting"]
+
+
+def _profile(person, rng: random.Random, n: int, sector: str) -> VolunteerProfile:
+    services = rng.sample(OFFERED, k=rng.randint(1, 3))
+    availability = sorted(rng.sample(SLOTS, k=rng.randint(2, 6)), key=SLOTS.index)
+    languages = ["English"] + ([rng.choice(LANGUAGES)] if rng.random() < 0.3 else [])
+    transport = rng.choice(VolunteerProfile.Transport.values)
+    postcode = rng.choice(data.DEMO_POSTCODES[sector])
+    now = timezone.now()
+    return VolunteerProfile(
+        person=person, services=services, availability=availability, languages=languages,
+        transport=transport, radius_km=rng.choice([1, 2, 2, 5]), weekly_cap=rng.choice([2, 3, 5]),
+        postcode=postcode, on_duty=n % 4 == 0,
+        status=VolunteerProfile.Status.ON_BREAK if n % 25 == 0 else VolunteerProfile.Status.ACTIVE,
+        break_until=timezone.localdate() + timedelta(days=14) if n % 25 == 0 else None,
+        reconfirm_consent=n % 50 == 1,  # as if brought over from a spreadsheet
+        last_active_at=now - timedelta(days=45 if n % 10 == 0 else rng.randint(0, 20)),
+    )
+
+
+def load_volunteer_profiles(ctx: DemoContext) -> str:
+    """What each volunteer offers and when, their consents, and checks for some.
+
+    Profiles and consents are saved directly, in bulk (the sign-up service would email a
+    street's coordinators 300 times); checks and approvals go through the services, by the
+    street's coordinator. Every third volunteer is approved with ID and references seen,
+    every sixth has an enhanced DBS check too; Tom can collect prescriptions.
+    """
+    rng = random.Random(SEED + 1)  # its own, so the residents drawn after stay the same
+    Person = get_user_model()
+    tom = ctx.people["tom"]
+    golborne = ctx.groups["golborne-road"]
+    if tom.postcode_sector != golborne.coverage[0]:
+        tom.postcode_sector = golborne.coverage[0]
+        tom.save(update_fields=["postcode_sector"])
+    volunteers = [(tom, golborne)] + [
+        (person, ctx.streets[n % len(ctx.streets)]) for n, person in enumerate(
+            Person.objects.filter(email__startswith="volunteer",
+                                  email__endswith=f"@{data.EMAIL_DOMAIN}").order_by("email"), 1)
+    ]
+    have = set(VolunteerProfile.objects.values_list("person_id", flat=True))
+    new = []
+    for n, (person, street) in enumerate(volunteers):
+        profile = _profile(person, rng, n, street.coverage[0])  # drawn even if it exists
+        if person.pk not in have:
+            new.append(profile)
+    for profile in new:
+        if profile.person == tom:
+            profile.services, profile.transport = ["shopping", "prescriptions", "dog_walking"], "bike"
+            profile.status, profile.break_until, profile.reconfirm_consent = "active", None, False
+    VolunteerProfile.objects.bulk_create(new)
+    Consent.objects.bulk_create(
+        [Consent(person=person, kind=kind, version=version)
+         for person, _ in volunteers for kind, version in CONSENT_VERSIONS.items()],
+        ignore_conflicts=True)
+    approved = set(Vetting.objects.filter(approved_at__isnull=False)
+                   .values_list("person_id", "group_id"))
+    today = timezone.localdate()
+    for n, (person, street) in enumerate(volunteers):
+        if n % 3 or (person.pk, street.pk) in approved:
+            continue
+        membership = street.memberships.get(person=person)
+        coordinator = Membership.objects.with_role("coordinator").filter(group=street).first()
+        by = coordinator.person if coordinator else None
+        seen = today - timedelta(days=30 + n % 200)
+        dbs = n % 6 == 0
+        volunteer_services.record_vetting(
+            membership, acting_user=by, id_seen_at=seen, references_at=seen,
+            dbs_level="enhanced" if dbs else "", dbs_date=seen if dbs else None)
+        volunteer_services.approve(membership, acting_user=by)
+    total = VolunteerProfile.objects.count()
+    approvals = Vetting.objects.filter(approved_at__isnull=False).count()
+    return f"{total} volunteer profiles, {approvals} approved"
+
+
 def load_residents(ctx: DemoContext) -> str:
     golborne = ctx.groups["golborne-road"]
     if not Resident.objects.filter(group=golborne, name="Mrs Ahmed").exists():
@@ -165,7 +248,8 @@ def load_listings(ctx: DemoContext) -> str:
 
 
 STEPS: list[Callable[[DemoContext], str]] = [
-    load_groups, load_personas, load_volunteers, load_residents, load_listings,
+    load_groups, load_personas, load_volunteers, load_volunteer_profiles, load_residents,
+    load_listings,
 ]
 
 

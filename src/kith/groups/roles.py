@@ -40,6 +40,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "listings.moderate": frozenset({COORDINATOR}),
     # Where residents live but no local group covers: counts per postcode sector.
     "gaps.view": frozenset({COORDINATOR}),
+    # Bringing a spreadsheet of volunteers (Google Forms, Sheets, Airtable) into the group.
+    "volunteers.import": frozenset({COORDINATOR}),
+    # Volunteers: who they are, what they offer and the checks made on them...
+    "volunteers.view": frozenset({COORDINATOR, SAFEGUARDING_LEAD}),
+    "volunteers.vet": frozenset({COORDINATOR, SAFEGUARDING_LEAD}),
+    # ...and how to reach them (email, phone and exact postcode through reveal(), the CSV).
+    "volunteers.contact": frozenset({COORDINATOR}),
 }
 
 # A coordinator of an ancestor group sees a child's aggregate figures only...

@@ -50,6 +50,11 @@ class VolunteerProfile(models.Model):
     def __str__(self) -> str:
         return f"Volunteer {self.person}"
 
+    @property
+    def memberships(self):
+        """The person's memberships: reveal() checks the profile belongs to the viewer's group."""
+        return self.person.memberships
+
 
 class Consent(models.Model):
     """One consent a person gave, to one version of its wording, at one time."""

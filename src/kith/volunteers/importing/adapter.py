@@ -1,0 +1,338 @@
+"""The Django edge of importing volunteers: people already on Kith, the commit, the mapping, the mail.
+
+`import_volunteers()` is the one entry point, for the web pages and `kith import volunteers`
+alike. Without `commit=True` it is a dry run and writes nothing. With it, everything happens in
+one transaction: the people, their sign-in addresses, volunteer profiles and memberships are
+written with `bulk_create` in batches (a fixed number of queries per thousand rows, none per row),
+the column mapping is remembered for the group and source, and one audit row
+`kith.volunteer.imported` records the counts (no personal data). The re-consent emails go only
+once that transaction has committed.
+
+Imported people are made as `PersonManager.create_user(email)` makes them (lower-cased email,
+an unusable password so no hashing happens, a primary unverified `EmailAddress`), but in bulk:
+`create_user` saves one person at a time. Their profile has `reconfirm_consent=True`, so they get
+no offers until they sign in by code and confirm on /volunteer/.
+
+People already on Kith are found by email (their own, or another address they have proven)
+or by phone, and are merged (filling in only what they have not given) or skipped, as the
+coordinator chooses; a match by phone alone is always skipped, since nobody proves a phone number
+is theirs. Someone merged who had no volunteer profile is asked to confirm like a new volunteer.
+
+Not written: a `kith.group.member_added` row per person. The import's own row stands for them all,
+with its counts; fifty thousand identical rows would bury the trail.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+
+from allauth.account.models import EmailAddress
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from kith.accounts.models import Person
+from kith.core import crypto
+from kith.core.audit import log_action
+from kith.core.mail import send_templated, site_url
+from kith.groups.models import Group, Membership
+from kith.volunteers.importing.columns import check_mapping, guess_mapping, looks_like_header
+from kith.volunteers.importing.matching import Matcher
+from kith.volunteers.importing.plan import Candidate, Existing, Plan, Progress, make_plan
+from kith.volunteers.importing.report import MERGE, NEW, SKIP
+from kith.volunteers.importing.table import Table, read_table
+from kith.volunteers.models import ImportMapping, VolunteerProfile
+
+logger = logging.getLogger(__name__)
+
+BATCH = 1000
+AUDIT_ACTION = "kith.volunteer.imported"
+RECONSENT_TEMPLATE = "volunteers/import/email/reconsent.txt"
+
+
+class ImportRefused(Exception):
+    """Why an import was not written, in words fit to show the coordinator."""
+
+
+@dataclass
+class Outcome:
+    table: Table
+    mapping: dict[str, str]
+    mapping_notes: list[str]
+    plan: Plan
+    committed: bool = False
+    emailed: int = 0  # re-consent emails queued for after the commit
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def read_upload(data: bytes, *, hint: str | None = None) -> Table:
+    """The file as a table; raises table.UnreadableFile with a message for the coordinator."""
+    return read_table(data, hint=hint, is_header=looks_like_header)
+
+
+def remembered_mapping(group: Group, source: str) -> dict[str, str]:
+    saved = ImportMapping.objects.filter(group=group, source=source).first()
+    return dict(saved.mapping) if saved and isinstance(saved.mapping, dict) else {}
+
+
+def default_mapping(table: Table, group: Group, source: str) -> tuple[dict[str, str], list[str]]:
+    """The group's remembered choices for these headers, else a guess from the header names."""
+    return guess_mapping(table.headers, remembered_mapping(group, source))
+
+
+def existing_people(group: Group, matcher: Matcher) -> Existing:
+    """Everyone already on Kith, as digests under this import's key: one pass over people."""
+    existing = Existing()
+    by_email = existing.by_email
+    for pk, email in Person.objects.values_list("pk", "email").iterator(chunk_size=5000):
+        by_email[matcher.email(email)] = pk
+    # Other addresses count only once proven: anyone can add an unproven address to their own
+    # account, and must not catch someone else's row (and their details) that way.
+    verified = EmailAddress.objects.filter(verified=True).values_list("user_id", "email")
+    for pk, email in verified.iterator(chunk_size=5000):
+        by_email.setdefault(matcher.email(email), pk)
+    existing.by_phone = _phone_digests(matcher)
+    existing.volunteers_here = set(
+        Membership.objects.filter(group=group, is_volunteer=True).values_list("person_id", flat=True)
+    )
+    return existing
+
+
+def _phone_digests(matcher: Matcher) -> dict[bytes, int]:
+    """Existing people's phone numbers as digests: the one place an import opens sealed data.
+
+    Why this decrypts without `privacy.reveal()`: reveal() is for showing a sealed value to a
+    person, so it asks for a reason, need-to-know and two-factor, and writes an access row per
+    subject. Nothing here is shown to anyone. Each number is decrypted, hashed under this import's
+    one-off key and dropped at once; only digests leave this function, and all an import learns
+    from them is "row N is someone already on Kith", which the report says without the number.
+    Finding the same person by phone is part of checking a file, and cannot be done on ciphertext
+    (Fernet encrypts the same number differently every time). A phone match only ever skips a
+    row, never merges it (plan._match_existing). The import's own audit row records that it ran.
+    Keep it that way: never return, log or store what `crypto.decrypt` gives here.
+    """
+    digests: dict[bytes, int] = {}
+    rows = Person.objects.exclude(phone=None).values_list("pk", "phone").iterator(chunk_size=5000)
+    for pk, sealed in rows:
+        try:
+            digests[matcher.phone(crypto.decrypt(sealed.token))] = pk
+        except crypto.UnreadableSecret:
+            continue  # a value no current key opens: it cannot match, and rotate-keys reports it
+    return digests
+
+
+def import_volunteers(
+    data: bytes | None,
+    *,
+    table: Table | None = None,
+    group: Group,
+    source: str,
+    mapping: dict[str, str] | None = None,
+    duplicates: str = SKIP,
+    commit: bool = False,
+    good_rows_only: bool = False,
+    acting_user=None,
+    hint: str | None = None,
+    progress: Progress | None = None,
+    write_progress: Progress | None = None,
+) -> Outcome:
+    """Check (and with `commit`, import) a CSV export into `group`: its bytes, or `table` if read.
+
+    Raises `table.UnreadableFile` for a file that cannot be read, `ImportRefused` when a commit
+    is not possible (errors without `good_rows_only`, a mapping with no email column, someone
+    else importing the same people at the same moment).
+    """
+    if table is None:
+        if data is None:
+            raise TypeError("import_volunteers() needs the file's bytes or its table")
+        table = read_upload(data, hint=hint)
+    if mapping is None:
+        mapping, notes = default_mapping(table, group, source)
+    else:
+        notes = []
+        mapping = {h: mapping.get(h, "ignore") for h in table.headers}
+    problems = check_mapping(mapping, table.headers)
+    if problems:
+        raise ImportRefused(" ".join(problems))
+    matcher = Matcher()
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    if not commit:
+        plan = make_plan(table, mapping, matcher, existing_people(group, matcher),
+                         duplicates=duplicates, progress=progress)
+        timings["check_s"] = time.perf_counter() - started
+        return Outcome(table, mapping, notes, plan, timings=timings)
+    try:
+        with transaction.atomic():
+            plan = make_plan(table, mapping, matcher, existing_people(group, matcher),
+                             duplicates=duplicates, progress=progress)
+            timings["check_s"] = time.perf_counter() - started
+            report = plan.report
+            if report.error_rows and not good_rows_only:
+                raise ImportRefused(
+                    f"Nothing was imported: {report.error_rows} row"
+                    f"{'s have' if report.error_rows != 1 else ' has'} errors. Fix them and check "
+                    "the file again, or choose to import only the good rows."
+                )
+            if not report.can_commit(good_rows_only):
+                raise ImportRefused("Nothing was imported: there is no one new to import.")
+            started = time.perf_counter()
+            recipients = _write(plan, group=group, progress=write_progress)
+            ImportMapping.objects.update_or_create(group=group, source=source,
+                                                   defaults={"mapping": mapping})
+            log_action(AUDIT_ACTION, actor=acting_user, group=group,
+                       new={"source": source, **report.counts(good_rows_only=good_rows_only),
+                            "asked_to_confirm": len(recipients)})
+            timings["write_s"] = time.perf_counter() - started
+            transaction.on_commit(partial(send_reconsent_emails, group.name, recipients))
+    except IntegrityError:
+        raise ImportRefused(
+            "Nothing was imported: some of these people were added to Kith by someone else while "
+            "this import ran. Check the file again and import it once more."
+        ) from None
+    return Outcome(table, mapping, notes, plan, committed=True, emailed=len(recipients),
+                   timings=timings)
+
+
+def _new_profile(person: Person, c: Candidate) -> VolunteerProfile:
+    profile = VolunteerProfile(person=person, services=c.services, availability=c.availability,
+                               languages=c.languages, postcode=c.postcode, reconfirm_consent=True)
+    if c.transport:
+        profile.transport = c.transport
+    if c.radius_km is not None:
+        profile.radius_km = c.radius_km
+    if c.weekly_cap is not None:
+        profile.weekly_cap = c.weekly_cap
+    return profile
+
+
+def _batched(model, objects: list, step: Callable[[int], None] | None = None) -> None:
+    for start in range(0, len(objects), BATCH):
+        model.objects.bulk_create(objects[start:start + BATCH])
+        if step is not None:
+            step(min(start + BATCH, len(objects)))
+
+
+def _write(plan: Plan, *, group: Group, progress: Progress | None) -> list[tuple[str, str]]:
+    """Write the plan's new and merged rows. Returns (email, name) of whoever must confirm."""
+    new = plan.rows(NEW)
+    merge = plan.rows(MERGE)
+    total = len(new) * 4 + len(merge)
+    done = 0
+
+    def step(n: int) -> None:  # n of the current batch of objects; `done` counts those before
+        if progress is not None:
+            progress(min(done + n, total), total)
+
+    people: list[Person] = []
+    for c in new:
+        person = Person(email=c.email, display_name=c.name, phone=c.phone or None,
+                        postcode_sector=c.sector)
+        person.set_unusable_password()  # "!" and a random string: no hashing
+        people.append(person)
+    _batched(Person, people, step)
+    done += len(new)
+    _batched(EmailAddress, [EmailAddress(user=p, email=p.email, primary=True, verified=False)
+                            for p in people], step)
+    done += len(new)
+    _batched(VolunteerProfile, [_new_profile(p, c) for p, c in zip(people, new, strict=True)], step)
+    done += len(new)
+    _batched(Membership, [Membership(person=p, group=group, is_volunteer=True) for p in people], step)
+    done += len(new)
+    recipients = [(p.email, p.display_name) for p in people]
+    if merge:
+        recipients += _merge(merge, group)
+        done += len(merge)
+        step(0)
+    return recipients
+
+
+def _chunks(ids: list[int], size: int = 5000):
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
+def _merge(rows: list[Candidate], group: Group) -> list[tuple[str, str]]:
+    """Someone already on Kith: fill in what they have not given, never overwrite their choices."""
+    ids = [c.person_id for c in rows if c.person_id is not None]
+    people: dict[int, Person] = {}
+    profiles: dict[int, VolunteerProfile] = {}
+    memberships: dict[int, Membership] = {}
+    for chunk in _chunks(ids):
+        people.update((p.pk, p) for p in Person.objects.filter(pk__in=chunk))
+        profiles.update((v.person_id, v) for v in VolunteerProfile.objects.filter(person_id__in=chunk))
+        memberships.update((m.person_id, m) for m in
+                           Membership.objects.filter(group=group, person_id__in=chunk))
+    changed_people, new_profiles, changed_profiles = [], [], []
+    new_memberships, changed_memberships = [], []
+    recipients: list[tuple[str, str]] = []
+    seen: set[int] = set()
+    for c in rows:
+        person = people.get(c.person_id)  # type: ignore[arg-type]
+        if person is None or person.pk in seen:
+            continue
+        seen.add(person.pk)
+        changed = False
+        if not person.display_name and c.name:
+            person.display_name, changed = c.name, True
+        if person.phone is None and c.phone:
+            person.phone, changed = c.phone, True
+        if not person.postcode_sector and c.sector:
+            person.postcode_sector, changed = c.sector, True
+        if changed:
+            changed_people.append(person)
+        profile = profiles.get(person.pk)
+        if profile is None:
+            new_profiles.append(_new_profile(person, c))
+            recipients.append((person.email, person.display_name))
+        else:
+            touched = False
+            for name in ("services", "availability", "languages"):
+                if not getattr(profile, name) and getattr(c, name):
+                    setattr(profile, name, getattr(c, name))
+                    touched = True
+            if profile.postcode is None and c.postcode:
+                profile.postcode, touched = c.postcode, True
+            if touched:
+                changed_profiles.append(profile)
+        membership = memberships.get(person.pk)
+        if membership is None:
+            new_memberships.append(Membership(person=person, group=group, is_volunteer=True))
+        elif not membership.is_volunteer:
+            membership.is_volunteer = True
+            changed_memberships.append(membership)
+    Person.objects.bulk_update(changed_people, ["display_name", "phone", "postcode_sector"],
+                               batch_size=BATCH)
+    _batched(VolunteerProfile, new_profiles)
+    VolunteerProfile.objects.bulk_update(changed_profiles, ["services", "availability", "languages",
+                                                            "postcode"], batch_size=BATCH)
+    _batched(Membership, new_memberships)
+    Membership.objects.bulk_update(changed_memberships, ["is_volunteer"], batch_size=BATCH)
+    return recipients
+
+
+def send_reconsent_emails(group_name: str, recipients: list[tuple[str, str]]) -> tuple[int, int]:
+    """Ask each imported person to sign in and confirm. Runs after the commit. (sent, failed)."""
+    sent = failed = 0
+    context = {"group_name": group_name, "url": site_url("/volunteer/"),
+               "sign_in_url": site_url(reverse("account_login"))}
+    for email, name in recipients:
+        try:
+            send_templated(to=email, subject=f"Please confirm you want to volunteer with {group_name}",
+                           template=RECONSENT_TEMPLATE, context={**context, "name": name})
+        except Exception:  # noqa: BLE001 - one bad address must not stop the others
+            failed += 1
+        else:
+            sent += 1
+    if failed:
+        # No addresses in the log: the count is enough to go and look.
+        logger.warning("%d of %d re-consent emails for an import could not be sent", failed,
+                       len(recipients))
+    return sent, failed
+
+
+__all__ = ["MERGE", "SKIP", "ImportRefused", "Outcome", "import_volunteers", "read_upload",
+           "remembered_mapping", "default_mapping", "existing_people", "send_reconsent_emails"]

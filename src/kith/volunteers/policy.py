@@ -1,0 +1,161 @@
+"""Who may take a task: the gate between signing up and helping a neighbour.
+
+`can_take(person, group, service)` is what matching asks before offering a task or assigning
+one. It is pure-ish: `facts_for()` reads what it needs from the database (five small queries),
+and `reasons_not_to_take()` decides on those facts alone, so it can be tested, and called for
+many volunteers at once, without a database.
+
+A volunteer may take a task for `service` in `group` only when all of these hold:
+
+- they have a volunteer profile and are a volunteer in that group;
+- a coordinator or safeguarding lead of that group has approved them;
+- every check the group's policy asks for that service is recorded (VettingPolicy, or
+  DEFAULT_REQUIREMENTS for a group that has not decided);
+- their consents are at the current wording (CONSENT_VERSIONS) and nobody has asked them to
+  confirm again (`reconfirm_consent`, set by the spreadsheet import);
+- they have not left, and are not on a break. A break ends on its return date: from that day
+  they count as back, even before they next open Kith (which is when they are welcomed back).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.utils import timezone
+
+from kith.groups.catalogue import SERVICE_LABELS
+from kith.volunteers.models import (
+    CHECK_LABELS,
+    CONSENT_VERSIONS,
+    DEFAULT_REQUIREMENTS,
+    Consent,
+    Vetting,
+    VettingPolicy,
+    VolunteerProfile,
+)
+
+# Reasons, as codes; REASON_TEXT words them for coordinators. "missing:<check>" for checks.
+NO_PROFILE = "no_profile"
+LEFT = "left"
+ON_BREAK = "on_break"
+CONSENTS = "consents"
+NOT_MEMBER = "not_member"
+NOT_APPROVED = "not_approved"
+MISSING = "missing:"
+
+REASON_TEXT = {
+    NO_PROFILE: "has not filled in a volunteer profile",
+    LEFT: "has left",
+    ON_BREAK: "is taking a break",
+    CONSENTS: "needs to confirm their consents again",
+    NOT_MEMBER: "is not a volunteer in this group",
+    NOT_APPROVED: "is not approved yet",
+}
+
+
+MISSING_TEXT = {
+    "id": "needs their ID seen",
+    "references": "needs references checked",
+    "dbs": "needs a DBS check recorded",
+    "safeguarding": "needs safeguarding training recorded",
+}
+
+
+def reason_text(code: str) -> str:
+    if code.startswith(MISSING):
+        check = code.removeprefix(MISSING)
+        return MISSING_TEXT.get(check, f"needs {CHECK_LABELS.get(check, check)} recorded")
+    return REASON_TEXT.get(code, code)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything the decision needs about one person in one group."""
+
+    has_profile: bool
+    status: str = VolunteerProfile.Status.ACTIVE
+    break_until: date | None = None
+    reconfirm_consent: bool = False
+    consent_versions: dict[str, int] = field(default_factory=dict)  # kind -> newest version given
+    is_volunteer_here: bool = False
+    approved: bool = False
+    checks: frozenset[str] = frozenset()  # the checks recorded
+    requirements: dict[str, list[str]] = field(default_factory=dict)  # service -> checks needed
+
+
+def requirements_for(group) -> dict[str, list[str]]:
+    """The group's own policy, or the default for a group that has not decided."""
+    policy = VettingPolicy.objects.filter(group=group).first()
+    return dict(policy.requirements) if policy is not None else dict(DEFAULT_REQUIREMENTS)
+
+
+def checks_recorded(vetting: Vetting | None) -> frozenset[str]:
+    if vetting is None:
+        return frozenset()
+    recorded = {
+        "id": vetting.id_seen_at is not None,
+        "references": vetting.references_at is not None,
+        "dbs": bool(vetting.dbs_level) and vetting.dbs_date is not None,
+        "safeguarding": vetting.safeguarding_at is not None,
+    }
+    return frozenset(check for check, done in recorded.items() if done)
+
+
+def consent_versions(person) -> dict[str, int]:
+    versions: dict[str, int] = {}
+    for kind, version in Consent.objects.filter(person=person).values_list("kind", "version"):
+        versions[kind] = max(version, versions.get(kind, 0))
+    return versions
+
+
+def outdated_consents(versions: dict[str, int]) -> list[str]:
+    """The consent kinds not given at their current wording."""
+    return [kind for kind, current in CONSENT_VERSIONS.items() if versions.get(kind, 0) < current]
+
+
+def on_break(status: str, break_until: date | None, today: date) -> bool:
+    return status == VolunteerProfile.Status.ON_BREAK and (break_until is None
+                                                           or break_until > today)
+
+
+def facts_for(person, group) -> Facts:
+    profile = VolunteerProfile.objects.filter(person=person).first()
+    if profile is None:
+        return Facts(has_profile=False)
+    vetting = Vetting.objects.filter(person=person, group=group).first()
+    return Facts(
+        has_profile=True, status=profile.status, break_until=profile.break_until,
+        reconfirm_consent=profile.reconfirm_consent, consent_versions=consent_versions(person),
+        is_volunteer_here=group.memberships.filter(person=person, is_volunteer=True).exists(),
+        approved=vetting is not None and vetting.is_approved, checks=checks_recorded(vetting),
+        requirements=requirements_for(group),
+    )
+
+
+def reasons_not_to_take(facts: Facts, service: str, today: date) -> list[str]:
+    """Pure: every reason this person may not take a `service` task today (none: they may)."""
+    if not facts.has_profile:
+        return [NO_PROFILE]
+    reasons = []
+    if facts.status == VolunteerProfile.Status.LEFT:
+        reasons.append(LEFT)
+    elif on_break(facts.status, facts.break_until, today):
+        reasons.append(ON_BREAK)
+    if facts.reconfirm_consent or outdated_consents(facts.consent_versions):
+        reasons.append(CONSENTS)
+    if not facts.is_volunteer_here:
+        reasons.append(NOT_MEMBER)
+    if not facts.approved:
+        reasons.append(NOT_APPROVED)
+    for check in facts.requirements.get(service, []):
+        if check not in facts.checks:
+            reasons.append(f"{MISSING}{check}")
+    return reasons
+
+
+def can_take(person, group, service: str) -> bool:
+    """May `person` accept a `service` task in `group` now? For matching to ask."""
+    if service not in SERVICE_LABELS:
+        raise ValueError(f"Unknown service: {service!r}")
+    return not reasons_not_to_take(facts_for(person, group), service, timezone.localdate())

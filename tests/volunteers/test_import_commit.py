@@ -1,0 +1,226 @@
+"""Committing an import: people, addresses, profiles and memberships in one transaction.
+
+Priya imports Golborne Road's Google Form. The new volunteers are asked, by email once the import
+has committed, to sign in and confirm; until they do they get no offers. Tom is already a
+volunteer here, and Rosa is on Kith with a phone number in another group.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core import mail
+from django.db import IntegrityError
+
+from kith.accounts.models import Person
+from kith.core.fields import Sealed
+from kith.core.models import AuditEvent, PersonalDataAccess
+from kith.groups.models import Membership
+from kith.volunteers.importing import adapter
+from kith.volunteers.importing.adapter import ImportRefused, import_volunteers
+from kith.volunteers.importing.report import MERGE, NEW, SKIP
+from kith.volunteers.models import ImportMapping, VolunteerProfile
+from tests.factories import MembershipFactory, PersonFactory
+
+pytestmark = pytest.mark.django_db
+FIXTURES = Path(__file__).parent / "fixtures"
+FORM = (FIXTURES / "google_forms_responses.csv").read_bytes()
+NEW_IN_FORM = {"amara.okafor@example.org", "ben.carter@example.org", "chidi@example.org",
+               "dev.patel@example.org", "fatima.h@example.org"}
+
+
+@pytest.fixture
+def rosa(other_street):
+    """On Kith in Lots Road, with the phone number Fatima gives in the form."""
+    person = PersonFactory(email="rosa@example.org", display_name="Rosa Diaz", phone="+442079460999")
+    MembershipFactory(person=person, group=other_street, is_volunteer=True)
+    return person
+
+
+def run(street, data=FORM, **kwargs):
+    kwargs.setdefault("source", "google_forms")
+    return import_volunteers(data, group=street, **kwargs)
+
+
+def test_it_writes_nothing_on_a_dry_run(street, priya, tom):
+    before = (Person.objects.count(), AuditEvent.objects.count(), ImportMapping.objects.count())
+    outcome = run(street)
+    assert not outcome.committed and outcome.plan.report.rows == 9
+    assert (Person.objects.count(), AuditEvent.objects.count(), ImportMapping.objects.count()) == before
+
+
+def test_it_refuses_to_commit_while_any_row_has_an_error(street, priya):
+    with pytest.raises(ImportRefused, match="3 rows have errors"):
+        run(street, commit=True, acting_user=priya)
+    assert not Person.objects.filter(email__in=NEW_IN_FORM).exists()
+    assert not AuditEvent.objects.filter(action="kith.volunteer.imported").exists()
+
+
+def test_it_imports_the_good_rows_as_people_who_must_confirm(street, priya, tom,
+                                                            django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = run(street, commit=True, good_rows_only=True, acting_user=priya)
+    report = outcome.plan.report
+    assert outcome.committed and (report.new, report.matched, report.error_rows) == (5, 1, 3)
+    people = Person.objects.filter(email__in=NEW_IN_FORM)
+    assert people.count() == 5
+    amara = people.get(email="amara.okafor@example.org")
+    # As create_user(email) makes them: no password to hash, an unverified primary address.
+    assert not amara.has_usable_password() and amara.password.startswith("!")
+    assert list(EmailAddress.objects.filter(user=amara).values_list("email", "primary", "verified")) \
+        == [("amara.okafor@example.org", True, False)]
+    assert amara.display_name == "Amara Okafor" and amara.postcode_sector == "W10 5"
+    assert isinstance(amara.phone, Sealed) and "+447911123401" not in amara.phone.token
+    profile = amara.volunteer
+    assert profile.reconfirm_consent is True
+    assert (profile.services, profile.availability[:2], profile.languages) == (
+        ["shopping", "prescriptions"], ["mon_eve", "tue_eve"], ["English", "Igbo"])
+    assert (profile.transport, profile.radius_km, profile.weekly_cap) == ("car", 5, 2)
+    assert isinstance(profile.postcode, Sealed)
+    assert Membership.objects.get(person=amara, group=street).roles == {"volunteer"}
+    assert not amara.consents.exists()
+    # Fatima gave only a sector: her profile keeps the default distance and no full postcode.
+    fatima = people.get(email="fatima.h@example.org")
+    assert fatima.postcode_sector == "W10 5" and fatima.volunteer.postcode is None
+    # The rows with errors, and Tom (skipped by default), are untouched.
+    assert not Person.objects.filter(email="jo.bloggs@gmail.con").exists()
+    assert not VolunteerProfile.objects.filter(person=tom).exists()
+
+    # One audit row, counts only.
+    event = AuditEvent.objects.get(action="kith.volunteer.imported")
+    assert (event.group, event.actor) == (street, priya)
+    assert event.new == {"source": "google_forms", "rows": 9, "blank_rows": 1, "new": 5, "merged": 0,
+                         "skipped": 1, "left_out": 3, "flagged": 1, "good_rows_only": True,
+                         "asked_to_confirm": 5}
+    assert "@" not in str(event.new) and "+44" not in str(event.new)
+    assert not PersonalDataAccess.objects.exists()
+
+    # The re-consent emails, after the commit: a link to sign in by code and confirm.
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(NEW_IN_FORM)
+    message = next(m for m in mail.outbox if m.to == ["amara.okafor@example.org"])
+    assert message.subject == "[Kith] Please confirm you want to volunteer with Golborne Road Neighbours"
+    assert "Hello Amara Okafor," in message.body
+    assert "http://127.0.0.1:8000/volunteer/" in message.body and "Email me a code" in message.body
+    assert "Until you confirm, nobody will ask you to help." in message.body
+    # The mapping is remembered for Golborne Road's Google Forms.
+    saved = ImportMapping.objects.get(group=street, source="google_forms").mapping
+    assert saved["When are you usually free?"] == "availability"
+
+
+def test_it_sends_no_email_when_the_import_rolls_back(street, priya, monkeypatch,
+                                                      django_capture_on_commit_callbacks):
+    def boom(*args, **kwargs):
+        raise IntegrityError("someone else got there first")
+
+    monkeypatch.setattr(VolunteerProfile.objects, "bulk_create", boom)
+    with django_capture_on_commit_callbacks(execute=True), \
+            pytest.raises(ImportRefused, match="added to Kith by someone else"):
+        run(street, commit=True, good_rows_only=True, acting_user=priya)
+    assert not Person.objects.filter(email__in=NEW_IN_FORM).exists()  # the people rolled back too
+    assert mail.outbox == []
+
+
+def test_it_merges_people_already_on_kith_without_overwriting_their_choices(
+        street, priya, tom, rosa, django_capture_on_commit_callbacks):
+    tom_profile = VolunteerProfile.objects.create(person=tom, services=["befriending"],
+                                                  availability=[], transport="bike")
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = run(street, commit=True, good_rows_only=True, duplicates=MERGE, acting_user=priya)
+    report = outcome.plan.report
+    assert (report.new, report.will_merge, report.will_skip) == (4, 1, 1)
+    tom_profile.refresh_from_db()
+    assert tom_profile.services == ["befriending"]  # his own choice is kept
+    assert tom_profile.availability == ["sat_am", "sat_pm", "sat_eve", "sun_am", "sun_pm", "sun_eve"]
+    assert tom_profile.transport == "bike" and tom_profile.reconfirm_consent is False
+    tom.refresh_from_db()
+    assert isinstance(tom.phone, Sealed)  # filled in: he had not given one
+    # Fatima's phone number is Rosa's: found, but not merged on a phone number alone.
+    assert not Membership.objects.filter(person=rosa, group=street).exists()
+    assert not VolunteerProfile.objects.filter(person=rosa).exists()
+    assert not Person.objects.filter(email="fatima.h@example.org").exists()
+    # Tom had a profile, so he is not asked to confirm again; nor is Rosa, who was not touched.
+    assert {m.to[0] for m in mail.outbox} == NEW_IN_FORM - {"fatima.h@example.org"}
+    event = AuditEvent.objects.get(action="kith.volunteer.imported")
+    assert (event.new["merged"], event.new["skipped"], event.new["asked_to_confirm"]) == (1, 1, 4)
+
+
+def test_it_asks_someone_merged_without_a_volunteer_profile_to_confirm(
+        street, priya, olu, django_capture_on_commit_callbacks):
+    EmailAddress.objects.create(user=olu, email="ben.carter@example.org", verified=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        run(street, commit=True, good_rows_only=True, duplicates=MERGE, acting_user=priya)
+    assert olu.volunteer.reconfirm_consent is True
+    assert olu.volunteer.services == ["dog_walking", "befriending"]
+    assert Membership.objects.get(person=olu, group=street).roles == {"volunteer"}
+    assert olu.email == "olu@example.org"  # the account keeps its own address
+    assert "olu@example.org" in {m.to[0] for m in mail.outbox}
+
+
+def test_it_skips_people_already_on_kith_when_asked_to(street, priya, tom, rosa):
+    outcome = run(street, commit=True, good_rows_only=True, duplicates=SKIP, acting_user=priya)
+    assert outcome.plan.report.will_skip == 2
+    assert not Membership.objects.filter(person=rosa, group=street).exists()
+    assert not VolunteerProfile.objects.filter(person__in=[tom, rosa]).exists()
+
+
+def test_it_matches_emails_in_any_case_and_proven_second_addresses_only(street, priya, olu, nadia):
+    EmailAddress.objects.create(user=nadia, email="Ben.Carter@Example.org", primary=False)
+    outcome = run(street, duplicates=MERGE)
+    ben = outcome.plan.candidates[1]
+    assert (ben.email, ben.action) == ("ben.carter@example.org", NEW)  # an unproven claim
+    EmailAddress.objects.create(user=olu, email="Amara.Okafor@Example.org", primary=False,
+                                verified=True)
+    outcome = run(street, duplicates=MERGE)
+    amara = outcome.plan.candidates[0]
+    assert (amara.action, amara.person_id) == (MERGE, olu.pk)
+
+
+def test_it_writes_in_batches_not_a_query_per_row(street, priya):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def sheet(n: int) -> bytes:
+        lines = ["Name,Email,Phone,Postcode,Services"]
+        lines += [f"Person {i},p{i}@example.org,07911 {200000 + i},W10 5NW,Shopping" for i in range(n)]
+        return "\n".join(lines).encode()
+
+    with CaptureQueriesContext(connection) as queries:
+        run(street, sheet(1500), source="google_sheets", commit=True, acting_user=priya)
+    # Batches of up to 1,000 rows (SQLite allows fewer per statement: 999 values at most).
+    assert len(queries) < 1500 // 10
+    assert street.memberships.filter(is_volunteer=True).count() == 1500
+
+
+def test_it_reads_remembered_columns_before_guessing(street, priya):
+    ImportMapping.objects.create(group=street, source="google_forms",
+                                 mapping={"Anything else we should know?": "languages"})
+    outcome = run(street)
+    assert outcome.mapping["Anything else we should know?"] == "languages"
+    assert outcome.mapping["Email address"] == "email"
+
+
+def test_it_refuses_a_mapping_without_emails(street):
+    with pytest.raises(ImportRefused, match="email addresses"):
+        run(street, mapping={"Email address": "ignore"})
+
+
+def test_it_counts_failed_emails_without_logging_addresses(monkeypatch):
+    import logging
+
+    def refuse(*, to, **kwargs):
+        if to == "bad@example.org":
+            raise OSError("550 no such user bad@example.org")
+
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    adapter.logger.addHandler(handler)
+    monkeypatch.setattr(adapter, "send_templated", refuse)
+    try:
+        sent = adapter.send_reconsent_emails("Golborne", [("a@example.org", "A"), ("bad@example.org", "B")])
+    finally:
+        adapter.logger.removeHandler(handler)
+    assert sent == (1, 1)
+    assert [r.getMessage() for r in records] == ["1 of 2 re-consent emails for an import could not be sent"]
