@@ -12,6 +12,9 @@ def site_url(path: str) -> str:
     return settings.SITE_URL + path
 
 
-def send_templated(*, to: str, subject: str, template: str, context: dict) -> None:
+def send_templated(*, to: str, subject: str, template: str, context: dict,
+                   connection=None) -> None:
+    """Send one message. Pass a `connection` (django.core.mail.get_connection()) when sending
+    many, so they share one SMTP session instead of opening one each."""
     send_mail(subject=f"[Kith] {subject}", message=render_to_string(template, context),
-              from_email=None, recipient_list=[to])
+              from_email=None, recipient_list=[to], connection=connection)

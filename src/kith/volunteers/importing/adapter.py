@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from allauth.account.models import EmailAddress
+from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
@@ -319,14 +320,25 @@ def send_reconsent_emails(group_name: str, recipients: list[tuple[str, str]]) ->
     sent = failed = 0
     context = {"group_name": group_name, "url": site_url("/volunteer/"),
                "sign_in_url": site_url(reverse("account_login"))}
-    for email, name in recipients:
-        try:
-            send_templated(to=email, subject=f"Please confirm you want to volunteer with {group_name}",
-                           template=RECONSENT_TEMPLATE, context={**context, "name": name})
-        except Exception:  # noqa: BLE001 - one bad address must not stop the others
-            failed += 1
-        else:
-            sent += 1
+    connection = get_connection()  # one SMTP session for the whole batch
+    try:
+        connection.open()
+    except Exception:  # noqa: BLE001 - the import is saved; say so rather than fail the page
+        logger.warning("the mail server refused a connection: %d re-consent emails not sent",
+                       len(recipients))
+        return 0, len(recipients)
+    try:
+        for email, name in recipients:
+            try:
+                send_templated(to=email, subject=f"Please confirm you want to volunteer with {group_name}",
+                               template=RECONSENT_TEMPLATE, context={**context, "name": name},
+                               connection=connection)
+            except Exception:  # noqa: BLE001 - one bad address must not stop the others
+                failed += 1
+            else:
+                sent += 1
+    finally:
+        connection.close()
     if failed:
         # No addresses in the log: the count is enough to go and look.
         logger.warning("%d of %d re-consent emails for an import could not be sent", failed,
