@@ -224,3 +224,18 @@ def test_it_counts_failed_emails_without_logging_addresses(monkeypatch):
         adapter.logger.removeHandler(handler)
     assert sent == (1, 1)
     assert [r.getMessage() for r in records] == ["1 of 2 re-consent emails for an import could not be sent"]
+
+
+def test_it_never_brings_back_someone_who_left(street):
+    """Leaving was their choice: a merge from an old spreadsheet skips them, with a note."""
+    from kith.volunteers.importing import adapter
+    from kith.volunteers.models import VolunteerProfile
+    from tests.factories import PersonFactory
+
+    gone = PersonFactory(email="gone@example.org")
+    VolunteerProfile.objects.create(person=gone, status=VolunteerProfile.Status.LEFT)
+    data = b"Name,Email,Phone\nGone Away,gone@example.org,020 7946 0555\n"
+    result = adapter.import_volunteers(data, group=street, source="google_sheets", commit=True,
+                                       duplicates="merge")
+    assert not street.memberships.filter(person=gone).exists()
+    assert any("left volunteering" in p.message for p in result.plan.report.problems)

@@ -96,6 +96,10 @@ def existing_people(group: Group, matcher: Matcher) -> Existing:
     for pk, email in verified.iterator(chunk_size=5000):
         by_email.setdefault(matcher.email(email), pk)
     existing.by_phone = _phone_digests(matcher)
+    existing.left = set(
+        VolunteerProfile.objects.filter(status=VolunteerProfile.Status.LEFT)
+        .values_list("person_id", flat=True)
+    )
     existing.volunteers_here = set(
         Membership.objects.filter(group=group, is_volunteer=True).values_list("person_id", flat=True)
     )

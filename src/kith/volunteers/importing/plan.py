@@ -102,6 +102,7 @@ class Existing:
     by_email: dict[bytes, int] = field(default_factory=dict)
     by_phone: dict[bytes, int] = field(default_factory=dict)
     volunteers_here: set[int] = field(default_factory=set)  # volunteers in this group already
+    left: set[int] = field(default_factory=set)  # people who chose to stop volunteering
 
 
 @dataclass
@@ -273,7 +274,13 @@ def _match_existing(candidates: list[Candidate], existing: Existing, duplicates:
         if person is None:
             continue
         c.person_id = person
-        if by_email:
+        if person in existing.left:
+            # Leaving was their choice; an old spreadsheet row must not quietly undo it.
+            c.action = SKIP
+            problems.append(Problem(c.row, mapping_columns["email"], NOTE, (
+                "This person left volunteering on Kith, so this row will be skipped. If they "
+                "want to come back, they can sign up again themselves.")))
+        elif by_email:
             c.action = MERGE if duplicates == MERGE else SKIP
             then = ("their details here fill in any they have not given; their own choices are "
                     "kept" if c.action == MERGE else "this row will be skipped")

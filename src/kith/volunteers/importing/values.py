@@ -22,8 +22,8 @@ Issue = tuple[str, str]
 
 NAME_MAX = 100
 EMAIL_MAX = 254
-RADIUS_DEFAULT, RADIUS_MAX = 2, 50
-CAP_DEFAULT, CAP_MAX = 3, 50
+RADIUS_DEFAULT, RADIUS_MAX = 2, 20  # the details form offers up to 20 km
+CAP_DEFAULT, CAP_MAX = 3, 20  # and up to 20 tasks a week
 
 
 def shown(text: str, width: int = 40) -> str:
@@ -251,6 +251,9 @@ def _first_number(cell: str) -> tuple[float | None, bool]:
     return float(numbers[0]), is_range
 
 
+RADIUS_STEPS = (1, 2, 5, 10, 20)  # the choices on the volunteer's details form
+
+
 def parse_radius(text: str) -> tuple[int | None, list[Issue]]:
     cell = " ".join(text.casefold().split())
     if not cell:
@@ -275,7 +278,11 @@ def parse_radius(text: str) -> tuple[int | None, list[Issue]]:
     if km_int > RADIUS_MAX:
         issues.append((WARNING, f"{shown(text)} is further than {RADIUS_MAX} km: {RADIUS_MAX} was used."))
         km_int = RADIUS_MAX
-    return km_int, issues
+    # The details form offers only these distances; keep to what they said, never more.
+    allowed = max(r for r in RADIUS_STEPS if r <= km_int)
+    if allowed != km_int:
+        issues.append((NOTE, f"{shown(text)}: {allowed} km was used, the nearest choice below."))
+    return allowed, issues
 
 
 def parse_weekly_cap(text: str) -> tuple[int | None, list[Issue]]:
@@ -292,7 +299,8 @@ def parse_weekly_cap(text: str) -> tuple[int | None, list[Issue]]:
     if is_range:
         issues.append((NOTE, f"{shown(text)} is a range: the smaller figure was used."))
     cap = int(value)
-    if value and cap == 0:
+    if cap < 1:
+        issues.append((NOTE, f"{shown(text)}: at least 1 a week was used."))
         cap = 1
     if cap > CAP_MAX:
         issues.append((WARNING, f"{shown(text)} is more than {CAP_MAX}: {CAP_MAX} was used."))
