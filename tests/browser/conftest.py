@@ -7,6 +7,7 @@ Screenshots go to test-artifacts/ at the repository root.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import threading
 from email import message_from_bytes, policy
@@ -125,3 +126,26 @@ def smtp_mailbox(settings):
     settings.EMAIL_USE_TLS = False
     yield mailbox
     controller.stop()
+
+
+def code_from(message) -> str:
+    """The sign-in code in one of allauth's emails."""
+    body = message.get_body(preferencelist=("plain",)).get_content()
+    match = re.search(r"^\s*([A-Z0-9]{3,}(?:-[A-Z0-9]{3,})*)\s*$", body, re.MULTILINE)
+    assert match, f"no code in the email:\n{body}"
+    return match.group(1)
+
+
+@pytest.fixture
+def enter_emailed_code(page, smtp_mailbox, screenshot, axe_check):
+    """Read the code mailed to `email` over SMTP and type it on allauth's code page."""
+
+    def enter(email: str, shot: str) -> None:
+        code = code_from(smtp_mailbox.wait_for(email))
+        page.wait_for_url("**/login/code/confirm/**")
+        axe_check(f"enter the code sent to {email}")
+        screenshot(shot)
+        page.get_by_label(re.compile("code", re.I)).fill(code)
+        page.get_by_role("button", name=re.compile("sign in|confirm", re.I)).click()
+
+    return enter

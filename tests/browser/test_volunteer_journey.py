@@ -10,13 +10,6 @@ from django.utils import timezone
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _code_from(message) -> str:
-    body = message.get_body(preferencelist=("plain",)).get_content()
-    match = re.search(r"^\s*([A-Z0-9]{3,}(?:-[A-Z0-9]{3,})*)\s*$", body, re.MULTILINE)
-    assert match, f"no code in the email:\n{body}"
-    return match.group(1)
-
-
 def _sign_in_as(page, client, live_server, person) -> None:
     """Swap the browser's session for `person`'s (this journey is not about signing in)."""
     from django.conf import settings as dj_settings
@@ -30,7 +23,7 @@ def _sign_in_as(page, client, live_server, person) -> None:
 
 
 def test_it_signs_up_a_volunteer_who_is_approved_and_goes_on_duty(
-    live_server, page, smtp_mailbox, screenshot, axe_check, client, priya, street
+    live_server, page, smtp_mailbox, enter_emailed_code, screenshot, axe_check, client, priya, street
 ):
     page.goto(live_server.url + "/")
     page.get_by_role("link", name="Volunteer", exact=True).click()
@@ -65,12 +58,7 @@ def test_it_signs_up_a_volunteer_who_is_approved_and_goes_on_duty(
 
     page.get_by_label("Your postcode").fill("W10 5NW")
     page.get_by_role("button", name="Sign up and email me a code").click()
-    code = _code_from(smtp_mailbox.wait_for("kasia@example.org"))
-    page.wait_for_url("**/login/code/confirm/**")
-    axe_check("enter the code")
-    screenshot("22-volunteer-code")
-    page.get_by_label(re.compile("code", re.I)).fill(code)
-    page.get_by_role("button", name=re.compile("confirm", re.I)).click()
+    enter_emailed_code("kasia@example.org", "22-volunteer-code")
 
     page.wait_for_url("**/volunteer/")
     assert page.get_by_text("You've joined Golborne Road Neighbours").is_visible()
