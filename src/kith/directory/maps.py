@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections import Counter
 
 from django.conf import settings
 from django.core.cache import cache
@@ -18,6 +17,7 @@ from kith.directory.geocoding import area_centre
 from kith.directory.search import group_centre
 from kith.groups.access import group_view
 from kith.groups.models import CoverageArea, Group, Membership
+from kith.places.geo import LatLon
 from kith.places.hexbin import aggregate, resolution_for_view, to_geojson
 from kith.places.index import ATTRIBUTION
 from kith.residents.models import Resident
@@ -38,20 +38,24 @@ def public_map(request):
     return render(request, "directory/map.html", {**map_settings(), "groups": groups})
 
 
-def _volunteer_points() -> tuple[list[float], list[float]]:
-    """Each volunteer at their postcode sector's centre: coarse before it is even counted."""
-    sectors = Counter(dict(
-        Membership.objects.with_role("volunteer").exclude(person__postcode_sector="")
+def volunteers_by_sector(memberships) -> list[tuple[str, int, LatLon]]:
+    """Distinct volunteers per postcode sector, with the sector's centre: never a home."""
+    counts = (
+        memberships.filter(is_volunteer=True).exclude(person__postcode_sector="")
         .values_list("person__postcode_sector").annotate(n=Count("person", distinct=True))
         .values_list("person__postcode_sector", "n")
-    ))
+    )
+    located = ((sector, n, area_centre(sector)) for sector, n in counts)
+    return sorted((sector, n, c) for sector, n, c in located if c is not None)
+
+
+def _volunteer_points() -> tuple[list[float], list[float]]:
+    """Each volunteer at their postcode sector's centre: coarse before it is even counted."""
     lats: list[float] = []
     lons: list[float] = []
-    for sector, n in sectors.items():
-        centre = area_centre(sector)
-        if centre is not None:
-            lats.extend([centre.lat] * n)
-            lons.extend([centre.lon] * n)
+    for _sector, n, centre in volunteers_by_sector(Membership.objects.all()):
+        lats.extend([centre.lat] * n)
+        lons.extend([centre.lon] * n)
     return lats, lons
 
 

@@ -40,27 +40,39 @@ def start(request):
     return render(request, "listings/start.html", {"form": RegistrationForm()})
 
 
+def _limited_submit(request, scope: str, form, submit):
+    """Anyone's public submission: the address's limit, the form, the service, then the count.
+
+    Returns (result or None, status). Only accepted submissions count against the limit.
+    """
+    if ratelimit.is_limited(request, scope):
+        form.add_error(None, LIMITED.format(limit=ratelimit.LIMIT))
+        return None, 429
+    if not form.is_valid():
+        return None, 200
+    try:
+        result = submit(form.cleaned_data)
+    except ValidationError as exc:
+        _add_errors(form, exc)
+        return None, 200
+    ratelimit.count(request, scope)
+    return result, 200
+
+
 @require_http_methods(["GET", "POST"])
 def register(request):
     form = RegistrationForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        if ratelimit.is_limited(request, "register"):
-            form.add_error(None, LIMITED.format(limit=ratelimit.LIMIT))
-            status = 429
-        elif form.is_valid():
-            try:
-                registration = services.submit_registration(acting_user=request.user,
-                                                            **form.cleaned_data)
-            except ValidationError as exc:
-                _add_errors(form, exc)
-            else:
-                ratelimit.count(request, "register")
-                network = services.network_of(registration.parent)
-                messages.success(request, f"Thank you. {registration.name} is waiting for the "
-                                          f"coordinators of {network} to approve it. We will "
-                                          "email you when they have decided.")
-                return redirect("listings:start")
+        registration, status = _limited_submit(
+            request, "register", form,
+            lambda data: services.submit_registration(acting_user=request.user, **data))
+        if registration is not None:
+            network = services.network_of(registration.parent)
+            messages.success(request, f"Thank you. {registration.name} is waiting for the "
+                                      f"coordinators of {network} to approve it. We will "
+                                      "email you when they have decided.")
+            return redirect("listings:start")
     return render(request, "listings/register.html", {"form": form}, status=status)
 
 
@@ -70,19 +82,13 @@ def report(request, group_slug):
     form = ReportForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        if ratelimit.is_limited(request, "report"):
-            form.add_error(None, LIMITED.format(limit=ratelimit.LIMIT))
-            status = 429
-        elif form.is_valid():
-            try:
-                services.submit_report(group, acting_user=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                _add_errors(form, exc)
-            else:
-                ratelimit.count(request, "report")
-                messages.success(request, f"Thank you. {group.name}'s coordinators will see your "
-                                          "report and put the listing right.")
-                return redirect("listings:report", group.slug)
+        report_, status = _limited_submit(
+            request, "report", form,
+            lambda data: services.submit_report(group, acting_user=request.user, **data))
+        if report_ is not None:
+            messages.success(request, f"Thank you. {group.name}'s coordinators will see your "
+                                      "report and put the listing right.")
+            return redirect("listings:report", group.slug)
     return render(request, "listings/report.html", {"group": group, "form": form}, status=status)
 
 

@@ -100,22 +100,12 @@ def _resident_points(residents, postcodes: dict[int, str]) -> list[dict]:
 
 def _volunteer_sectors(group) -> list[dict]:
     """The group's volunteers counted per postcode sector: no one's home is shown."""
-    from django.db.models import Count
+    from kith.directory.maps import K_ANONYMITY, volunteers_by_sector
 
-    from kith.directory.geocoding import area_centre
-    from kith.directory.maps import K_ANONYMITY
-
-    rows = (group.memberships.filter(is_volunteer=True).exclude(person__postcode_sector="")
-            .values("person__postcode_sector").annotate(n=Count("id")))
-    out = []
-    for row in rows:
-        centre = area_centre(row["person__postcode_sector"])
-        if centre is not None:
-            # Like the public map: a count under K_ANONYMITY is not shown, so no one stands out.
-            count = row["n"] if row["n"] >= K_ANONYMITY else None
-            out.append({"sector": row["person__postcode_sector"], "count": count,
-                        "lat": round(centre.lat, 5), "lon": round(centre.lon, 5)})
-    return out
+    # Like the public map: a count under K_ANONYMITY is not shown, so no one stands out.
+    return [{"sector": sector, "count": n if n >= K_ANONYMITY else None,
+             "lat": round(centre.lat, 5), "lon": round(centre.lon, 5)}
+            for sector, n, centre in volunteers_by_sector(group.memberships.all())]
 
 
 @require_http_methods(["GET", "POST"])
