@@ -21,3 +21,5 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
 # The postcode index takes a few seconds to build; share one across test runs on this machine.
 KITH_PLACES_CACHE = Path(tempfile.gettempdir()) / "kith-test-places"  # noqa: F405
 KITH_MAP_TILES = "/map/blank/{z}/{x}/{y}.png"  # no test touches the network
+KITH_DIGEST_KEY = "test-digest-key-not-for-production"
+KITH_SMS_BACKEND = "memory"

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "kith.groups",
     "kith.residents",
     "kith.volunteers",
+    "kith.requests",
     "kith.places",
     "kith.directory",
     "kith.listings",
@@ -169,6 +170,11 @@ DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "Kith <noreply@kith.invalid>")
 # --- Personal data encryption: comma-separated Fernet keys, newest first; else kept in var/.
 KITH_FIELD_KEYS = envlist("KITH_FIELD_KEYS")
 KITH_FIELD_KEYS_FILE = VAR_DIR / "field_keys"
+# Keys the digests that find a returning phone number or an exclusion (core/digest.py).
+KITH_DIGEST_KEY = envstr("KITH_DIGEST_KEY")
+# Texts (status codes for residents without email): core/sms.py.
+KITH_SMS_BACKEND = envstr("KITH_SMS_BACKEND", "file")
+KITH_DIGEST_KEY_FILE = VAR_DIR / "digest_key"
 
 # --- Security. HTTPS is assumed unless this is the local demo or a test run.
 SECURE = envbool("KITH_SECURE", not (DEBUG or DEMO))

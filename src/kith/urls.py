@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("kith.residents.urls")),
     path("", include("kith.volunteers.urls")),
     path("", include("kith.volunteers.import_urls")),
+    path("", include("kith.requests.urls")),
     path("", include("kith.directory.urls")),
     path("", include("kith.listings.urls")),
     path("", include("kith.demo.urls")),

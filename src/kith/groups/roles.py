@@ -47,6 +47,19 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "volunteers.vet": frozenset({COORDINATOR, SAFEGUARDING_LEAD}),
     # ...and how to reach them (email, phone and exact postcode through reveal(), the CSV).
     "volunteers.contact": frozenset({COORDINATOR}),
+    # Help requests (requests/lifecycle.py names the permission each move needs).
+    "requests.view": frozenset({COORDINATOR, CALL_HANDLER, SAFEGUARDING_LEAD}),
+    "requests.intake": frozenset({COORDINATOR, CALL_HANDLER}),
+    "requests.triage": frozenset({COORDINATOR, CALL_HANDLER}),
+    "requests.assign": frozenset({COORDINATOR}),
+    "requests.close": frozenset({COORDINATOR, CALL_HANDLER}),
+    "requests.escalate": frozenset({COORDINATOR, CALL_HANDLER, SAFEGUARDING_LEAD}),
+    "requests.safeguard": frozenset({COORDINATOR, SAFEGUARDING_LEAD}),
+    "requests.settings": frozenset({COORDINATOR}),
+    # The callback queue: claim, call, log the outcome (check-ups and check-ins too).
+    "callbacks.work": frozenset({COORDINATOR, CALL_HANDLER}),
+    # Zero tolerance: who a group no longer serves.
+    "exclusions.manage": frozenset({COORDINATOR, SAFEGUARDING_LEAD}),
 }
 
 # A coordinator of an ancestor group sees a child's aggregate figures only...

@@ -1,0 +1,235 @@
+"""The callback queue: nobody who asked is ever lost.
+
+An item leaves the queue only with an outcome (reached, wrong number, or withdrawn because
+its request ended). A claim holds an item for one call handler for a few minutes and is a
+single conditional UPDATE, so two people can never hold the same item, on SQLite or
+PostgreSQL, without locks held across a phone call.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from kith.core.audit import log_action
+from kith.core.digest import phone_digest
+from kith.requests import notify
+from kith.requests.lifecycle import IllegalMove
+from kith.requests.models import CallAttempt, Callback, HelpRequest, RequestPolicy
+from kith.requests.services import add_event
+
+CLAIM_FOR = timedelta(minutes=5)
+# After no answer or a voicemail the item waits this long before it comes round again...
+RETRY_AFTER = timedelta(hours=1)
+# ...and after this many tries without reaching anyone a coordinator is told.
+TRIES_BEFORE_ESCALATION = 3
+URGENT_HOURS = 4
+
+
+def due_at(created, *, policy: RequestPolicy, urgent: bool, at_risk: bool):
+    """The group's target, shortened for urgency and for residents the group worries about."""
+    hours = policy.callback_target_hours
+    if urgent:
+        hours = min(hours, URGENT_HOURS)
+    if at_risk:
+        hours = max(1, hours // 2)
+    return created + timedelta(hours=hours)
+
+
+def queue_request(req: HelpRequest, *, policy: RequestPolicy, now) -> Callback:
+    urgent = req.urgency == HelpRequest.Urgency.TODAY
+    callback = Callback.objects.create(
+        group=req.group, kind=Callback.Kind.REQUEST, request=req, resident=req.resident,
+        urgent=urgent or req.resident.at_risk, created_at=now, not_before=now,
+        due_at=due_at(now, policy=policy, urgent=urgent, at_risk=req.resident.at_risk),
+    )
+    log_action("kith.callback.queued", actor=None, group=req.group, obj=callback,
+               new={"kind": callback.kind, "request": req.reference})
+    return callback
+
+
+@transaction.atomic
+def note_missed_call(group, *, phone: str, caller_name: str = "", note: str = "",
+                     acting_user) -> Callback:
+    """A missed call or voicemail on the phone line becomes a callback item at once."""
+    from kith.requests.intake import find_resident
+
+    now = timezone.now()
+    resident = find_resident(group, phone)
+    policy = RequestPolicy.for_group(group)
+    at_risk = bool(resident and resident.at_risk)
+    callback = Callback.objects.create(
+        group=group, kind=Callback.Kind.MISSED_CALL, resident=resident,
+        caller_name=caller_name or (resident.name if resident else ""), phone=phone,
+        phone_digest=phone_digest(phone), note=note or None, urgent=at_risk, created_at=now,
+        not_before=now, due_at=due_at(now, policy=policy, urgent=False, at_risk=at_risk),
+    )
+    log_action("kith.callback.missed_call", actor=acting_user, group=group, obj=callback,
+               new={"phone": phone, "caller_name": caller_name, "note": note})
+    return callback
+
+
+def schedule_check_up(req: HelpRequest, *, at, actor) -> Callback:
+    """A check-up call about this request, in the queue from `at`; missed after a day."""
+    callback = Callback.objects.create(
+        group=req.group, kind=Callback.Kind.CHECK_UP, request=req, resident=req.resident,
+        urgent=req.resident.at_risk, created_at=timezone.now(), not_before=at,
+        due_at=at + timedelta(hours=24),
+    )
+    log_action("kith.callback.check_up_booked", actor=actor, group=req.group, obj=callback,
+               new={"request": req.reference, "from": at.isoformat()})
+    return callback
+
+
+def schedule_check_in(resident, *, at) -> Callback:
+    callback = Callback.objects.create(
+        group=resident.group, kind=Callback.Kind.CHECK_IN, resident=resident, urgent=True,
+        created_at=timezone.now(), not_before=at, due_at=at + timedelta(hours=24),
+    )
+    log_action("kith.callback.check_in_booked", actor=None, group=resident.group, obj=callback,
+               new={"resident": resident.pk, "from": at.isoformat()})
+    return callback
+
+
+def waiting(group, now=None):
+    """The queue: open items due to be called now, soonest deadline first."""
+    now = now or timezone.now()
+    return (Callback.objects.filter(group=group, outcome="", not_before__lte=now)
+            .select_related("resident", "request", "claimed_by").order_by("due_at", "id"))
+
+
+def later(group, now=None):
+    """Open items booked for later (check-ups, retries after no answer)."""
+    now = now or timezone.now()
+    return (Callback.objects.filter(group=group, outcome="", not_before__gt=now)
+            .select_related("resident", "request").order_by("not_before", "id"))
+
+
+def claim(callback: Callback, person, now=None) -> bool:
+    """Hold the item for `person` for CLAIM_FOR. True if they hold it now; False if someone
+    else does or it has left the queue. One UPDATE decides, so only one claimant ever wins."""
+    now = now or timezone.now()
+    free = Q(claimed_by__isnull=True) | Q(claimed_until__lte=now) | Q(claimed_by=person)
+    with transaction.atomic():
+        won = Callback.objects.filter(Q(pk=callback.pk, outcome="") & free).update(
+            claimed_by=person, claimed_until=now + CLAIM_FOR)
+        if won:
+            log_action("kith.callback.claimed", actor=person, group=callback.group, obj=callback,
+                       new={"until": (now + CLAIM_FOR).isoformat()})
+    if won:
+        callback.claimed_by, callback.claimed_until = person, now + CLAIM_FOR
+    return bool(won)
+
+
+@transaction.atomic
+def release_claim(callback: Callback, person) -> None:
+    if Callback.objects.filter(pk=callback.pk, claimed_by=person).update(
+            claimed_by=None, claimed_until=None):
+        log_action("kith.callback.released", actor=person, group=callback.group, obj=callback)
+    callback.claimed_by = callback.claimed_until = None
+
+
+FINAL_ATTEMPTS = {CallAttempt.Outcome.REACHED: Callback.Outcome.REACHED,
+                  CallAttempt.Outcome.WRONG_NUMBER: Callback.Outcome.WRONG_NUMBER}
+CHECK_KINDS = {Callback.Kind.CHECK_UP, Callback.Kind.CHECK_IN}
+
+
+@transaction.atomic
+def log_attempt(callback: Callback, *, by, outcome: str, note: str = "", result: str = "",
+                now=None) -> CallAttempt:
+    """Record one call. Reached or wrong number takes the item out of the queue; no answer or
+    a voicemail puts it back for later, and after three tries a coordinator is told."""
+    now = now or timezone.now()
+    callback = Callback.objects.select_for_update().select_related("group", "request").get(
+        pk=callback.pk)
+    if callback.outcome:
+        raise IllegalMove("This call is already done.")
+    if not callback.held_by(by, now):
+        raise IllegalMove("Claim this call first (someone else may be on it, or your claim ran out).")
+    if outcome not in CallAttempt.Outcome.values:
+        raise IllegalMove("Choose what happened on the call.")
+    checking = callback.kind in CHECK_KINDS
+    if checking and outcome == CallAttempt.Outcome.REACHED and result not in Callback.Result.values:
+        raise IllegalMove("Say how they are: all well, needs more help, or a concern.")
+    attempt = CallAttempt.objects.create(callback=callback, by=by, outcome=outcome, note=note[:300])
+    callback.attempts_made += 1
+    callback.claimed_by = callback.claimed_until = None
+    if outcome in FINAL_ATTEMPTS:
+        callback.outcome, callback.closed_at, callback.closed_by = FINAL_ATTEMPTS[outcome], now, by
+        callback.result = result if checking else ""
+    else:
+        callback.not_before = now + RETRY_AFTER
+    callback.save()
+    log_action("kith.callback.attempt", actor=by, group=callback.group, obj=callback,
+               new={"outcome": outcome, "result": callback.result, "attempt": callback.attempts_made,
+                    "note": note})
+    if callback.request_id:
+        add_event(callback.request, "callback_attempt", actor=by,
+                  note=f"{callback.get_kind_display()}: {CallAttempt.Outcome(outcome).label}"
+                       + (f", {Callback.Result(result).label.lower()}" if callback.result else ""))
+    _after_attempt(callback, by=by, outcome=outcome, note=note, now=now)
+    return attempt
+
+
+def _after_attempt(callback: Callback, *, by, outcome: str, note: str, now) -> None:
+    from kith.requests.services import _move
+
+    if not callback.outcome and callback.attempts_made >= TRIES_BEFORE_ESCALATION:
+        escalate(callback, why=f"{callback.attempts_made} tries without reaching them", now=now)
+    if callback.outcome != Callback.Outcome.REACHED or callback.kind not in CHECK_KINDS:
+        return
+    req = callback.request
+    if callback.result == Callback.Result.CONCERN:
+        if req is not None and req.state != "escalated" and req.is_open:
+            _move(req, "escalate", actor=by, note=note or "Concern raised on a check-up call")
+            notify.escalated(req, note)
+        else:
+            escalate(callback, why="Concern raised on a check-up call", now=now)
+    elif callback.kind == Callback.Kind.CHECK_UP and req is not None and req.state == "done":
+        _move(req, "check_up", actor=by, note=Callback.Result(callback.result).label)
+
+
+def escalate(callback: Callback, *, why: str, now) -> None:
+    """Tell the group's coordinators (once) about a call that is going wrong."""
+    if callback.escalated_at is not None:
+        return
+    Callback.objects.filter(pk=callback.pk).update(escalated_at=now)
+    callback.escalated_at = now
+    log_action("kith.callback.escalated", actor=None, group=callback.group, obj=callback,
+               new={"why": why})
+    notify.callback_escalated(callback, why)
+
+
+@dataclass
+class QueueFigures:
+    waiting: int
+    overdue: int
+    oldest: object  # datetime of the oldest waiting item, or None
+    done_today: int
+    median_minutes: float | None  # created -> reached, over the last 30 days
+    booked_later: int
+
+
+def figures(group, now=None) -> QueueFigures:
+    now = now or timezone.now()
+    open_items = Callback.objects.filter(group=group, outcome="")
+    due_now = open_items.filter(not_before__lte=now)
+    oldest = due_now.order_by("created_at").values_list("created_at", flat=True).first()
+    midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    reached = Callback.objects.filter(group=group, outcome=Callback.Outcome.REACHED,
+                                      kind__in=[Callback.Kind.REQUEST, Callback.Kind.MISSED_CALL],
+                                      closed_at__gte=now - timedelta(days=30))
+    waits = [(closed - created).total_seconds() / 60
+             for created, closed in reached.values_list("created_at", "closed_at")]
+    return QueueFigures(
+        waiting=due_now.count(), overdue=due_now.filter(due_at__lt=now).count(), oldest=oldest,
+        done_today=Callback.objects.filter(group=group, closed_at__gte=midnight).exclude(
+            outcome=Callback.Outcome.WITHDRAWN).count(),
+        median_minutes=round(statistics.median(waits), 1) if waits else None,
+        booked_later=open_items.filter(not_before__gt=now).count(),
+    )

@@ -1,0 +1,86 @@
+"""The scheduled sweep (`kith tick`, every few minutes from cron or a systemd timer).
+
+Each step is idempotent and does its own transactions, so a sweep that stops half way, or
+two that overlap, leave nothing half done: reminders for overdue tasks, then their return to
+matching; missed check-ups to coordinators; check-in calls for residents at risk; the next
+visits of regular help.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from kith.requests import notify
+from kith.requests.models import Assignment, Callback, RequestPolicy
+from kith.requests.services import add_event
+
+
+def remind_and_release(now) -> tuple[int, int]:
+    from kith.requests.services import release
+
+    reminded = released = 0
+    overdue = Assignment.objects.filter(ended_at__isnull=True, due_by__lt=now).select_related(
+        "request__group", "request__resident", "volunteer")
+    for assignment in overdue:
+        req = assignment.request
+        grace = timedelta(hours=RequestPolicy.for_group(req.group).reminder_grace_hours)
+        if assignment.reminded_at is None:
+            with transaction.atomic():
+                if Assignment.objects.filter(pk=assignment.pk, reminded_at__isnull=True).update(
+                        reminded_at=now):
+                    add_event(req, "reminder_sent", actor=None, note=str(assignment.volunteer))
+                    notify.reminder(assignment)
+                    reminded += 1
+        elif assignment.reminded_at + grace <= now:
+            release(req)
+            released += 1
+    return reminded, released
+
+
+def escalate_missed_check_ups(now) -> int:
+    from kith.requests.callbacks import escalate
+
+    missed = Callback.objects.filter(kind__in=[Callback.Kind.CHECK_UP, Callback.Kind.CHECK_IN],
+                                     outcome="", due_at__lt=now, escalated_at__isnull=True)
+    count = 0
+    for callback in missed.select_related("group", "resident"):
+        with transaction.atomic():
+            escalate(callback, why="the check-up call was not made in time", now=now)
+        count += 1
+    return count
+
+
+def book_check_ins(now) -> int:
+    """Residents with regular check-ins get the next call once the last one is done."""
+    from kith.requests.callbacks import schedule_check_in
+    from kith.residents.models import Resident
+
+    booked = 0
+    for resident in Resident.objects.filter(check_in_days__isnull=False).select_related("group"):
+        calls = resident.callbacks.filter(kind=Callback.Kind.CHECK_IN)
+        if calls.filter(outcome="").exists():
+            continue
+        last = calls.order_by("-not_before").values_list("not_before", flat=True).first()
+        at = max(now, last + timedelta(days=resident.check_in_days)) if last else now
+        if at - now <= timedelta(days=1):
+            with transaction.atomic():
+                schedule_check_in(resident, at=at)
+            booked += 1
+    return booked
+
+
+def tick(now=None) -> dict[str, int]:
+    from kith.requests.series import make_due_occurrences
+
+    now = now or timezone.now()
+    reminded, released = remind_and_release(now)
+    return {
+        "reminded": reminded,
+        "released": released,
+        "check_ups_escalated": escalate_missed_check_ups(now),
+        "check_ins_booked": book_check_ins(now),
+        "occurrences_made": make_due_occurrences(now),
+    }

@@ -1,0 +1,35 @@
+from django.urls import path
+
+from kith.requests import views, views_public, views_tasks
+
+app_name = "requests"
+urlpatterns = [
+    # Residents and partners (public, no account)
+    path("groups/<slug:group_slug>/ask/", views_public.ask, name="ask"),
+    path("groups/<slug:group_slug>/ask/sent/", views_public.ask_sent, name="ask_sent"),
+    path("groups/<slug:group_slug>/refer/", views_public.refer, name="refer"),
+    path("my-request/", views_public.status_start, name="status"),
+    path("my-request/code/", views_public.status_code, name="status_code"),
+    path("my-request/progress/", views_public.status_view, name="status_view"),
+    # Call handlers and coordinators
+    path("g/<slug:group_slug>/callbacks/", views.queue, name="queue"),
+    path("g/<slug:group_slug>/callbacks/missed-call/", views.missed_call, name="missed_call"),
+    path("g/<slug:group_slug>/callbacks/<int:pk>/", views.callback, name="callback"),
+    path("g/<slug:group_slug>/callbacks/<int:pk>/claim/", views.claim, name="claim"),
+    path("g/<slug:group_slug>/callbacks/<int:pk>/release/", views.release, name="release"),
+    path("g/<slug:group_slug>/callbacks/<int:pk>/attempt/", views.attempt, name="attempt"),
+    path("g/<slug:group_slug>/requests/", views.request_list, name="list"),
+    path("g/<slug:group_slug>/requests/new/", views.intake, name="intake"),
+    path("g/<slug:group_slug>/requests/settings/", views.policy, name="policy"),
+    path("g/<slug:group_slug>/requests/<str:reference>/", views.detail, name="detail"),
+    path("g/<slug:group_slug>/requests/<str:reference>/move/", views.move, name="move"),
+    path("g/<slug:group_slug>/requests/<str:reference>/assign/", views.assign, name="assign"),
+    path("g/<slug:group_slug>/series/", views.series_list, name="series_list"),
+    path("g/<slug:group_slug>/series/new/", views.series_new, name="series_new"),
+    path("g/<slug:group_slug>/series/<int:pk>/", views.series, name="series"),
+    path("g/<slug:group_slug>/exclusions/", views.exclusions, name="exclusions"),
+    path("g/<slug:group_slug>/exclusions/<int:pk>/lift/", views.lift_exclusion,
+         name="lift_exclusion"),
+    # The assigned volunteer
+    path("volunteer/tasks/<str:reference>/", views_tasks.task, name="task"),
+]
