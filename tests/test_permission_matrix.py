@@ -129,6 +129,37 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     "volunteers_import:check": group_page(403, 403, 200, 403),
     "volunteers_import:commit": everyone(405),
     "volunteers_import:cancel": everyone(405),
+    # --- help requests. Residents and partners need no account.
+    "requests:ask": everyone(200),
+    "requests:refer": everyone(200),
+    "requests:ask_sent": everyone("302 requests:ask"),  # nothing sent in this session
+    "requests:status": everyone(200),
+    "requests:status_code": everyone("302 requests:status"),  # no code asked for yet
+    "requests:status_view": everyone("302 requests:status"),
+    # callbacks.work: coordinators and call handlers.
+    "requests:queue": group_page(403, 200, 200, 403),
+    "requests:missed_call": group_page(403, 200, 200, 403),
+    "requests:callback": group_page(403, 200, 200, 403),
+    "requests:claim": everyone(405),
+    "requests:release": everyone(405),
+    "requests:attempt": everyone(405),
+    # requests.view / .intake: coordinators, call handlers (and safeguarding leads to view).
+    "requests:list": group_page(403, 200, 200, 403),
+    "requests:intake": group_page(403, 200, 200, 403),
+    "requests:detail": group_page(403, 200, 200, 403),
+    "requests:move": everyone(405),
+    # requests.assign and requests.settings: coordinators.
+    "requests:assign": group_page(403, 403, 200, 403),
+    "requests:policy": group_page(403, 403, 200, 403),
+    "requests:series_list": group_page(403, 200, 200, 403),
+    "requests:series_new": group_page(403, 200, 200, 403),
+    "requests:series": group_page(403, 200, 200, 403),
+    # exclusions.manage: coordinators and safeguarding leads.
+    "requests:exclusions": group_page(403, 403, 200, 403),
+    "requests:lift_exclusion": everyone(405),
+    # A task page is its assigned volunteer's alone (Tom holds this one); to anyone else it
+    # does not exist.
+    "requests:task": {**signed_in(404), "volunteer": 200},
     # Exists only when KITH_DEMO is on; the tests run without it.
     "demo:mailbox": everyone(404),
     # --- allauth: accounts
@@ -177,11 +208,17 @@ PK_FOR = {
     "volunteers:detail": "membership",
     "volunteers:vetting": "membership",
     "volunteers:approve": "membership",
+    "requests:callback": "callback",
+    "requests:claim": "callback",
+    "requests:release": "callback",
+    "requests:attempt": "callback",
+    "requests:series": "series",
+    "requests:lift_exclusion": "exclusion",
 }
 # Other URL arguments by name (admin and allauth ones need only to be well formed).
 ARG_FOR = {"group_slug": "golborne-road", "uidb36": "0", "key": "not-a-real-key",
            "object_id": "1", "content_type_id": "1", "app_label": "core",
-           "z": 12, "x": 2046, "y": 1361}
+           "z": 12, "x": 2046, "y": 1361, "reference": "ACD-EFH"}
 # The public directory's own slug argument, per page.
 SLUG_FOR = {"directory:group": "golborne-road", "directory:borough": "kensington-chelsea"}
 
@@ -238,6 +275,29 @@ class World:
         self.invitation = Invitation.objects.create(
             group=self.membership.group, roles=["volunteer"], created_by=self.people["coordinator"]
         )
+        self._help_requests()
+
+    def _help_requests(self):
+        """A request assigned to Tom (reference ACD-EFH), a callback, a series, an exclusion."""
+        from datetime import date
+
+        from kith.requests import exclusions, series, services
+        from kith.requests.intake import Contact, Need, take_request
+
+        street, coordinator = self.membership.group, self.people["coordinator"]
+        taken = take_request(street, channel="web", contact=Contact(name="Mrs Ahmed"),
+                             need=Need(service="shopping"), resident=self.resident)
+        req = taken.request
+        type(req).objects.filter(pk=req.pk).update(reference=ARG_FOR["reference"])
+        req.refresh_from_db()
+        self.callback = req.callbacks.get()
+        services.transition(req, "triage", actor=coordinator)
+        services.assign(req, self.people["volunteer"], actor=coordinator, reason="Lives nearby")
+        self.series = series.start_series(street, resident=self.resident, service="shopping",
+                                          cadence="weekly", first_date=date(2030, 1, 7),
+                                          actor=coordinator)
+        self.exclusion = exclusions.add_exclusion(street, reason="abuse", phone="020 7946 0001",
+                                                  actor=coordinator)
 
 
 @pytest.fixture

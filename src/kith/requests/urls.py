@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kith.requests import views, views_public, views_tasks
+from kith.requests import views_public, views_queue, views_requests, views_tasks
 
 app_name = "requests"
 urlpatterns = [
@@ -12,23 +12,23 @@ urlpatterns = [
     path("my-request/code/", views_public.status_code, name="status_code"),
     path("my-request/progress/", views_public.status_view, name="status_view"),
     # Call handlers and coordinators
-    path("g/<slug:group_slug>/callbacks/", views.queue, name="queue"),
-    path("g/<slug:group_slug>/callbacks/missed-call/", views.missed_call, name="missed_call"),
-    path("g/<slug:group_slug>/callbacks/<int:pk>/", views.callback, name="callback"),
-    path("g/<slug:group_slug>/callbacks/<int:pk>/claim/", views.claim, name="claim"),
-    path("g/<slug:group_slug>/callbacks/<int:pk>/release/", views.release, name="release"),
-    path("g/<slug:group_slug>/callbacks/<int:pk>/attempt/", views.attempt, name="attempt"),
-    path("g/<slug:group_slug>/requests/", views.request_list, name="list"),
-    path("g/<slug:group_slug>/requests/new/", views.intake, name="intake"),
-    path("g/<slug:group_slug>/requests/settings/", views.policy, name="policy"),
-    path("g/<slug:group_slug>/requests/<str:reference>/", views.detail, name="detail"),
-    path("g/<slug:group_slug>/requests/<str:reference>/move/", views.move, name="move"),
-    path("g/<slug:group_slug>/requests/<str:reference>/assign/", views.assign, name="assign"),
-    path("g/<slug:group_slug>/series/", views.series_list, name="series_list"),
-    path("g/<slug:group_slug>/series/new/", views.series_new, name="series_new"),
-    path("g/<slug:group_slug>/series/<int:pk>/", views.series, name="series"),
-    path("g/<slug:group_slug>/exclusions/", views.exclusions, name="exclusions"),
-    path("g/<slug:group_slug>/exclusions/<int:pk>/lift/", views.lift_exclusion,
+    path("g/<slug:group_slug>/callbacks/", views_queue.queue, name="queue"),
+    path("g/<slug:group_slug>/callbacks/missed-call/", views_queue.missed_call, name="missed_call"),
+    path("g/<slug:group_slug>/callbacks/<int:pk>/", views_queue.callback, name="callback"),
+    path("g/<slug:group_slug>/callbacks/<int:pk>/claim/", views_queue.claim, name="claim"),
+    path("g/<slug:group_slug>/callbacks/<int:pk>/release/", views_queue.release, name="release"),
+    path("g/<slug:group_slug>/callbacks/<int:pk>/attempt/", views_queue.attempt, name="attempt"),
+    path("g/<slug:group_slug>/requests/", views_requests.request_list, name="list"),
+    path("g/<slug:group_slug>/requests/new/", views_queue.intake, name="intake"),
+    path("g/<slug:group_slug>/requests/settings/", views_requests.policy, name="policy"),
+    path("g/<slug:group_slug>/requests/<str:reference>/", views_requests.detail, name="detail"),
+    path("g/<slug:group_slug>/requests/<str:reference>/move/", views_requests.move, name="move"),
+    path("g/<slug:group_slug>/requests/<str:reference>/assign/", views_requests.assign, name="assign"),
+    path("g/<slug:group_slug>/series/", views_requests.series_list, name="series_list"),
+    path("g/<slug:group_slug>/series/new/", views_requests.series_new, name="series_new"),
+    path("g/<slug:group_slug>/series/<int:pk>/", views_requests.series, name="series"),
+    path("g/<slug:group_slug>/exclusions/", views_requests.exclusions, name="exclusions"),
+    path("g/<slug:group_slug>/exclusions/<int:pk>/lift/", views_requests.lift_exclusion,
          name="lift_exclusion"),
     # The assigned volunteer
     path("volunteer/tasks/<str:reference>/", views_tasks.task, name="task"),
