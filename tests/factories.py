@@ -39,6 +39,12 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     group = factory.SubFactory(GroupFactory)
 
 
+def _phone_digest(phone):
+    from kith.core.digest import phone_digest
+
+    return phone_digest(phone or "")
+
+
 class ResidentFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Resident
@@ -46,5 +52,6 @@ class ResidentFactory(factory.django.DjangoModelFactory):
     group = factory.SubFactory(GroupFactory)
     name = factory.Sequence(lambda n: f"Mrs Resident {n}")
     phone = "+442079460100"
+    phone_digest = factory.LazyAttribute(lambda o: _phone_digest(o.phone))
     address = "14 Golborne Road, London W10 5NW"
     postcode_sector = "W10 5"

@@ -14,6 +14,8 @@ from kith.core.fields import Sealed
 from kith.core.models import AuditEvent
 from kith.demo.loader import load_demo
 from kith.groups.models import Group, Membership
+from kith.requests.lifecycle import STATES, replay
+from kith.requests.models import Callback, HelpRequest, Series
 from kith.residents.models import Resident
 from kith.volunteers.models import Consent, Vetting, VolunteerProfile
 from kith.volunteers.policy import can_take
@@ -21,7 +23,7 @@ from kith.volunteers.policy import can_take
 pytestmark = pytest.mark.django_db
 
 MODELS = [Group, get_user_model(), Membership, Resident, AuditEvent, VolunteerProfile, Consent,
-          Vetting]
+          Vetting, HelpRequest, Callback, Series]
 
 
 def _counts():
@@ -39,7 +41,8 @@ def demo(django_db_setup, django_db_blocker):
 def test_it_reports_each_step(demo):
     assert demo == ["18 groups", "7 personas", "300 volunteers",
                     "301 volunteer profiles, 101 approved", "120 residents",
-                    "1 registration waiting, 1 listing report"]
+                    "1 registration waiting, 1 listing report",
+                    "34 help requests, 22 callbacks waiting"]
 
 
 @pytest.mark.parametrize("kind, expected", [
@@ -52,7 +55,8 @@ def test_it_builds_the_borough(demo, kind, expected):
 def test_it_enrols_the_volunteers_and_residents(demo):
     volunteers = Membership.objects.with_role("volunteer")
     assert volunteers.filter(person__email__startswith="volunteer").count() == 300
-    assert Resident.objects.count() == 120
+    # 120 on record, and 30 more who asked for help through the demo's requests.
+    assert Resident.objects.count() == 150
     assert Resident.objects.filter(group__slug="golborne-road", name="Mrs Ahmed").exists()
 
 
@@ -73,7 +77,7 @@ def test_it_seals_every_residents_phone(demo):
     with connection.cursor() as cursor:
         cursor.execute("SELECT phone FROM residents_resident")
         stored = [phone for (phone,) in cursor.fetchall()]
-    assert len(stored) == 120
+    assert len(stored) == 150
     assert not any(phone.startswith("+44") or "7946" in phone for phone in stored)
 
 
@@ -98,3 +102,25 @@ def test_it_lets_tom_collect_prescriptions(demo):
     golborne = Group.objects.get(slug="golborne-road")
     assert tom.volunteer.transport == "bike"
     assert can_take(tom, golborne, "prescriptions")
+
+
+def test_it_has_requests_in_every_state_each_explained_by_its_history(demo):
+    assert set(HelpRequest.objects.values_list("state", flat=True)) == {s for s, _ in STATES}
+    for req in HelpRequest.objects.all():
+        assert replay(list(req.events.values_list("action", "from_state", "to_state"))) == req.state
+
+
+def test_it_has_a_busy_queue_with_overdue_calls_and_check_ups(demo):
+    from kith.requests.callbacks import figures
+
+    queue = figures(Group.objects.get(slug="golborne-road"))
+    assert queue.waiting >= 10 and queue.overdue >= 1 and queue.median_minutes is not None
+    assert Callback.objects.filter(kind="check_up", outcome="").exists()
+    assert Callback.objects.filter(kind="missed_call", outcome="").count() == 2
+
+
+def test_it_has_a_weekly_shop_with_tom(demo):
+    shop = Series.objects.get(resident__name="Mrs Ahmed")
+    assert shop.volunteer.email.startswith("tom@")
+    states = list(shop.occurrences.order_by("needed_by").values_list("state", flat=True))
+    assert states[:3] == ["done", "done", "done"] and states[3] == "assigned"

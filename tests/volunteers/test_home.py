@@ -32,9 +32,9 @@ def _profile(person) -> VolunteerProfile:
 
 def test_it_says_plainly_that_there_are_no_tasks_or_offers_yet(as_kasia, kasia_membership, priya):
     text = _text(as_kasia.get(HOME))
-    assert "You have no tasks." in text
+    assert "You have no tasks right now." in text
     assert "Once a coordinator has checked and approved you" in text
-    assert "History and hours" in text and "Nothing yet." in text
+    assert "What you've done" in text and "Nothing yet." in text
     services.approve(kasia_membership, acting_user=priya)
     text = _text(as_kasia.get(HOME))
     assert "Go on duty to see offers near you." in text

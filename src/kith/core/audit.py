@@ -50,7 +50,37 @@ ACTION_LABELS = {
     "kith.volunteer.approval_withdrawn": "Volunteer's approval withdrawn",
     "kith.volunteer.policy_updated": "Checks needed for each service changed",
     "kith.volunteer.exported": "Volunteer list downloaded",
+    "kith.resident.updated": "Resident's details updated",
+    "kith.request.created": "Help request made",
+    "kith.request.asked_again": "Asked again (linked to the open request)",
+    "kith.request.status_code_sent": "Resident sent a code to check their request",
+    "kith.request.policy_changed": "Request settings changed",
+    "kith.callback.queued": "Callback added to the queue",
+    "kith.callback.missed_call": "Missed call noted",
+    "kith.callback.check_up_booked": "Check-up call booked",
+    "kith.callback.check_in_booked": "Check-in call booked",
+    "kith.callback.claimed": "Callback claimed",
+    "kith.callback.released": "Callback released",
+    "kith.callback.attempt": "Call attempt logged",
+    "kith.callback.withdrawn": "Callback no longer needed",
+    "kith.callback.escalated": "Callback sent to a coordinator",
+    "kith.series.started": "Regular help started",
+    "kith.series.paused": "Regular help paused",
+    "kith.series.resumed": "Regular help resumed",
+    "kith.series.ended": "Regular help ended",
+    "kith.exclusion.added": "Added to the exclusion list",
+    "kith.exclusion.lifted": "Exclusion lifted",
 }
+
+
+def _request_move_labels() -> dict[str, str]:
+    # One label per lifecycle move, from the table itself, so a new move is never unnamed.
+    from kith.requests.lifecycle import MOVES
+
+    return {f"kith.request.{m.action}": f"Request: {m.label.lower()}" for m in MOVES.values()}
+
+
+ACTION_LABELS.update(_request_move_labels())
 
 
 def action_label(code: str) -> str:

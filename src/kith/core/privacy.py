@@ -62,13 +62,24 @@ def _check_belongs(subject: models.Model, group) -> None:
         raise NeedToKnowDenied("These details belong to another group.")
 
 
-def _authorise(subjects, *, viewer, group, reason: str, permission: str, request) -> str:
-    """Every check before personal data is opened; returns the cleaned reason."""
+def _authorise(subjects, *, viewer, group, reason: str, permission: str, request,
+               grant=None) -> str:
+    """Every check before personal data is opened; returns the cleaned reason.
+
+    A `grant` is a narrower need-to-know than a role: an object with
+    `allows(viewer, subject) -> bool` (the volunteer assigned to a task, for that one
+    resident's address, while the task lasts). It replaces the role and two-factor checks,
+    never the reason, the group check or the access row.
+    """
     reason = (reason or "").strip()
     if not reason:
         raise NeedToKnowDenied("Say why you need to see this (for example: calling back).")
     for subject in subjects:
         _check_belongs(subject, group)
+    if grant is not None:
+        if not all(grant.allows(viewer, subject) for subject in subjects):
+            raise NeedToKnowDenied("You can see this only while the task is yours.")
+        return reason[:200]
     check_need_to_know(viewer, group, permission)
     if request is not None and not session_used_two_factor(request):
         raise NeedToKnowDenied(
@@ -102,13 +113,15 @@ def reveal(
     reason: str,
     permission: str = "residents.reveal",
     request=None,
+    grant=None,
 ) -> str | None:
     """Return the plaintext of `subject.field` for `viewer`, and record that they saw it.
 
-    Views pass `request`, so the session must have used two-factor too.
+    Views pass `request`, so the session must have used two-factor too (unless a `grant`
+    scoped to one task authorises instead: see _authorise).
     """
     reason = _authorise([subject], viewer=viewer, group=group, reason=reason,
-                        permission=permission, request=request)
+                        permission=permission, request=request, grant=grant)
     sealed = _sealed(subject, field)
     if sealed is None:
         return None

@@ -1,6 +1,6 @@
 """Build the demo borough. Safe to run again: everything is found by a natural key first.
 
-Later issues add a step to STEPS (requests in every state, runs, incidents...).
+Later issues add a step to STEPS (runs, incidents...).
 Each step takes the DemoContext and returns a one-line summary.
 """
 
@@ -247,9 +247,15 @@ def load_listings(ctx: DemoContext) -> str:
     return f"{waiting} registration waiting, {reports} listing report"
 
 
+def load_requests(ctx: DemoContext) -> str:
+    from kith.demo.requests import load_requests as load
+
+    return load(ctx)
+
+
 STEPS: list[Callable[[DemoContext], str]] = [
     load_groups, load_personas, load_volunteers, load_volunteer_profiles, load_residents,
-    load_listings,
+    load_listings, load_requests,
 ]
 
 

@@ -1,5 +1,101 @@
+"""The assigned volunteer's task page: what, when, where (while it is theirs), and the
+buttons to say they're on their way, it's done, or they can't do it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from kith.core.privacy import NeedToKnowDenied, reveal
+from kith.requests import services
+from kith.requests.lifecycle import IllegalMove
+from kith.requests.models import Assignment
 
 
-def task(request, *args, **kwargs):  # placeholder until built
-    raise Http404
+@dataclass(frozen=True)
+class TaskGrant:
+    """Need-to-know for one volunteer: this task's resident and request, while it is theirs
+    (from assignment until 24 hours after they mark it done)."""
+
+    assignment: Assignment
+
+    def allows(self, viewer, subject) -> bool:
+        req = self.assignment.request
+        ours = subject.pk in {req.pk, req.resident_id} and type(subject).__name__ in {
+            "HelpRequest", "Resident"}
+        return (ours and viewer.pk == self.assignment.volunteer_id
+                and self.assignment.address_open(timezone.now()))
+
+
+SHOWN = [("address", "resident", "Address"), ("details", "request", "What's needed")]
+
+
+def _assignment(person, reference: str) -> Assignment:
+    """This person's latest assignment to the request, or 404 (it is nobody else's page)."""
+    assignment = (Assignment.objects.filter(volunteer=person, request__reference=reference)
+                  .select_related("request__group", "request__resident").order_by("-assigned_at")
+                  .first())
+    if assignment is None:
+        raise Http404("No such task")
+    return assignment
+
+
+def _reveal_all(request, assignment: Assignment) -> dict[str, str | None]:
+    req = assignment.request
+    grant = TaskGrant(assignment)
+    reason = f"Doing task {req.reference}"
+    shown = {}
+    for field, owner, _ in SHOWN:
+        subject = req.resident if owner == "resident" else req
+        shown[field] = reveal(subject, field, viewer=request.user, group=req.group, reason=reason,
+                              request=request, grant=grant)
+    return shown
+
+
+ACTIONS = {"start": services.start, "complete": services.complete, "hand_back": services.hand_back}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task(request, reference):
+    assignment = _assignment(request.user, reference)
+    req = assignment.request
+    error, note = "", ""
+    if request.method == "POST":
+        action, note = request.POST.get("action", ""), request.POST.get("note", "").strip()
+        if action not in ACTIONS:
+            error = "Choose one of the buttons."
+        else:
+            try:
+                extra = {"note": note} if action != "start" else {}
+                if action == "hand_back" and not note:
+                    raise IllegalMove("Say why you can't do it, so the coordinator can find "
+                                      "someone else.")
+                ACTIONS[action](req, actor=request.user, **extra)
+            except (IllegalMove, services.NotAllowed) as exc:
+                error = str(exc)
+            else:
+                messages.success(request, {"start": "Thank you: marked as on your way.",
+                                           "complete": "Thank you! Marked as done.",
+                                           "hand_back": "Thanks for telling us. It will go to "
+                                                        "someone else."}[action])
+                return redirect("requests:task", reference=req.reference)
+        assignment = _assignment(request.user, reference)
+        req = assignment.request
+    shown: dict[str, str | None] = {}
+    if assignment.address_open():
+        try:
+            shown = _reveal_all(request, assignment)
+        except NeedToKnowDenied as exc:
+            error = error or str(exc)
+    return render(request, "requests/task.html", {
+        "assignment": assignment, "req": req, "shown": shown, "error": error, "note": note,
+        "fields": [(label, shown.get(field)) for field, _, label in SHOWN],
+        "holding": assignment.ended_at is None, "open": assignment.address_open(),
+    }, status=400 if error and request.method == "POST" else 200)

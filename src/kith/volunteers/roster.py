@@ -80,13 +80,17 @@ class Row:
 
 
 def load_last_30_days(group: Group, person_ids: list[int]) -> dict[int, int]:
-    """How many tasks each volunteer did for `group` in the last LOAD_DAYS days.
+    """How many tasks each volunteer took on for `group` in the last LOAD_DAYS days
+    (assignments, whether done, in hand or given back: each was their time)."""
+    from django.db.models import Count
 
-    There are no tasks in Kith yet, so every load is 0. The matching issue fills this in
-    (counting assignments); the list's "busiest" and "least busy" sorts read it through
-    load_sort_key(), so nothing else needs to change.
-    """
-    return dict.fromkeys(person_ids, 0)
+    from kith.requests.models import Assignment
+
+    since = timezone.now() - timedelta(days=LOAD_DAYS)
+    counts = dict(Assignment.objects.filter(request__group=group, volunteer_id__in=person_ids,
+                                            assigned_at__gte=since)
+                  .values_list("volunteer_id").annotate(n=Count("id")).values_list("volunteer_id", "n"))
+    return {pk: counts.get(pk, 0) for pk in person_ids}
 
 
 def load_sort_key(row: Row) -> tuple:

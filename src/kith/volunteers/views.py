@@ -235,6 +235,17 @@ def home(request):
     return render(request, "volunteers/home.html", _home_context(request, profile))
 
 
+def _tasks(person) -> dict:
+    """The volunteer's tasks in hand, and what they have done."""
+    from kith.requests.models import Assignment
+
+    mine = Assignment.objects.filter(volunteer=person).select_related("request__resident",
+                                                                       "request__group")
+    return {"tasks": list(mine.filter(ended_at__isnull=True).order_by("due_by")),
+            "done": list(mine.filter(end=Assignment.End.DONE).order_by("-ended_at")[:10]),
+            "done_count": mine.filter(end=Assignment.End.DONE).count()}
+
+
 def _home_context(request, profile: VolunteerProfile, break_form: BreakForm | None = None) -> dict:
     today = timezone.localdate()
     person = profile.person
@@ -251,7 +262,7 @@ def _home_context(request, profile: VolunteerProfile, break_form: BreakForm | No
     needs_consent = profile.reconfirm_consent or bool(outdated_consents(consent_versions(person)))
     on_break = profile.status == VolunteerProfile.Status.ON_BREAK
     return {
-        "profile": profile, "groups": groups, "needs_consent": needs_consent,
+        **_tasks(person), "profile": profile, "groups": groups, "needs_consent": needs_consent,
         "on_break": on_break, "approved_somewhere": any(g["approved"] for g in groups),
         "services": [SERVICE_LABELS.get(s, s) for s in profile.services],
         "availability": [SLOT_LABELS.get(s, s) for s in profile.availability],
