@@ -24,8 +24,12 @@ demo-data: $(STAMP)
 	$(DEMO_ENV) $(BIN)/kith postcodes
 	$(DEMO_ENV) $(BIN)/kith collectstatic --no-input -v 0
 
+# The sweep (reminders, check-ups, regular help) runs every minute beside the server and
+# stops with it.
 serve: $(STAMP)
 	@echo "Serving the demo at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	@$(DEMO_ENV) $(BIN)/kith tick --every 60 > var/tick.log 2>&1 & tick=$$!; \
+	trap 'kill $$tick 2>/dev/null' EXIT INT TERM; \
 	$(DEMO_ENV) $(BIN)/gunicorn kith.wsgi --bind $(HOST):$(PORT) --workers 2 \
 		--access-logfile - --forwarded-allow-ips 127.0.0.1
 
