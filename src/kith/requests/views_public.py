@@ -1,25 +1,267 @@
-from django.http import Http404
+"""The public side of help requests, open to everyone without an account.
+
+- `ask`: a resident (or someone for them) asks a group for help; `ask_sent` shows the
+  reference number. A request that matches the exclusion list looks exactly like any other
+  to the person who sent it: same page, same reference, same promise.
+- `refer`: a pharmacy, food bank, council or charity refers someone who agreed to it.
+- `status_start` -> `status_code` -> `status_view`: a resident checks on their request with
+  the reference and a one-time code sent to the phone or email we hold. The first step says
+  the same thing whether or not anything matched.
+
+Posting is rate limited per address (core/throttle.py, on the shared cache), and the two
+request forms carry a honeypot field that people never see.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from kith.core import throttle
+from kith.groups.models import Group
+from kith.requests import lifecycle
+from kith.requests.callbacks import URGENT_HOURS
+from kith.requests.forms_public import LANGUAGES, AskForm, ReferForm, StatusCodeForm, StatusStartForm
+from kith.requests.intake import take_request
+from kith.requests.models import Callback, HelpRequest, RequestPolicy
+from kith.requests.status import CodeProblem, check_code, send_code
+
+HOUR = 60 * 60
+TEN_MINUTES = 10 * 60
+# Accepted requests per address per hour; a form with mistakes does not count.
+ASK_LIMIT = 10
+REFER_LIMIT = 20  # a pharmacy or food bank may refer several people in an afternoon
+# Codes asked for, and codes tried, per address per ten minutes.
+SEND_CODE_LIMIT = 10
+CHECK_CODE_LIMIT = 20
+STATUS_OPEN_FOR = 30 * 60
+
+HONEYPOT = "website"  # a field people never see; software that fills every box fills it
+SENT = "kith_request_sent"
+STATUS_REFERENCE = "kith_status_reference"
+STATUS_REQUEST = "kith_status_request"
+
+LIMITED = ("You have sent {limit} requests from this connection in the last hour, which is as "
+           "many as we accept. Please try again in an hour, or ring the group. What you typed "
+           "is still below.")
+HONEYPOT_HIT = "Something went wrong sending the form. Please check your answers and press the button again."
+CODES_LIMITED = ("We have had a lot of tries from this connection in the last few minutes. Please "
+                 "wait ten minutes and try again, or ring the group.")
 
 
-def ask(request, *args, **kwargs):  # placeholder until built
-    raise Http404
+# --- asking for help and referring
 
 
-def ask_sent(request, *args, **kwargs):  # placeholder until built
-    raise Http404
+def _take(request, group, form, *, channel: str, scope: str, limit: int):
+    """Check the limit, the honeypot and the form; record the request. Returns (response, status)."""
+    if throttle.peek(request, scope, seconds=HOUR) >= limit:
+        form.add_error(None, LIMITED.format(limit=limit))
+        return None, 429
+    if request.POST.get(HONEYPOT, "").strip():
+        throttle.hit(request, scope, seconds=HOUR)
+        form.add_error(None, HONEYPOT_HIT)
+        return None, 200
+    if not form.is_valid():
+        return None, 200
+    need = form.need()
+    result = take_request(group, channel=channel, contact=form.contact(), need=need,
+                          acting_user=None)
+    throttle.hit(request, scope, seconds=HOUR)
+    # Nothing here depends on result.excluded: that request looks like any other to its sender.
+    request.session[SENT] = {
+        "group": group.slug, "reference": result.request.reference, "linked": result.linked,
+        "channel": channel, "contact_by": need.contact_by, "urgency": need.urgency,
+    }
+    return redirect("requests:ask_sent", group.slug), 200
 
 
-def refer(request, *args, **kwargs):  # placeholder until built
-    raise Http404
+def _request_page(request, group_slug, *, form_class, channel, scope, limit, template):
+    group = get_object_or_404(Group, slug=group_slug)
+    form = form_class(request.POST or None, group=group)
+    status = 200
+    if request.method == "POST":
+        response, status = _take(request, group, form, channel=channel, scope=scope, limit=limit)
+        if response is not None:
+            return response
+    return render(request, template, {
+        "group": group, "form": form, "languages": LANGUAGES, "honeypot": HONEYPOT,
+    }, status=status)
 
 
-def status_start(request, *args, **kwargs):  # placeholder until built
-    raise Http404
+@never_cache
+@require_http_methods(["GET", "POST"])
+def ask(request, group_slug):
+    return _request_page(request, group_slug, form_class=AskForm, channel=HelpRequest.Channel.WEB,
+                         scope="requests:ask", limit=ASK_LIMIT, template="requests/public/ask.html")
 
 
-def status_code(request, *args, **kwargs):  # placeholder until built
-    raise Http404
+@never_cache
+@require_http_methods(["GET", "POST"])
+def refer(request, group_slug):
+    return _request_page(request, group_slug, form_class=ReferForm,
+                         channel=HelpRequest.Channel.REFERRAL, scope="requests:refer",
+                         limit=REFER_LIMIT, template="requests/public/refer.html")
 
 
-def status_view(request, *args, **kwargs):  # placeholder until built
-    raise Http404
+def hours_in_words(hours: int) -> str:
+    if hours == 1:
+        return "an hour"
+    if hours >= 48 and hours % 24 == 0:
+        return f"{hours // 24} days"
+    return f"{hours} hours"
+
+
+@never_cache
+@require_GET
+def ask_sent(request, group_slug):
+    group = get_object_or_404(Group, slug=group_slug)
+    sent = request.session.get(SENT)
+    if not isinstance(sent, dict) or sent.get("group") != group.slug:
+        return redirect("requests:ask", group.slug)
+    hours = RequestPolicy.for_group(group).callback_target_hours
+    if sent.get("urgency") == HelpRequest.Urgency.TODAY:
+        hours = min(hours, URGENT_HOURS)  # what the callback queue itself aims for
+    return render(request, "requests/public/sent.html", {
+        "group": group, "reference": sent["reference"], "linked": sent.get("linked", False),
+        "referral": sent.get("channel") == HelpRequest.Channel.REFERRAL,
+        "contact_by": sent.get("contact_by", HelpRequest.ContactBy.CALL),
+        "within": hours_in_words(hours),
+    })
+
+
+# --- checking on a request
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def status_start(request):
+    form = StatusStartForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if throttle.peek(request, "requests:send_code", seconds=TEN_MINUTES) >= SEND_CODE_LIMIT:
+            form.add_error(None, CODES_LIMITED)
+            status = 429
+        elif form.is_valid():
+            throttle.hit(request, "requests:send_code", seconds=TEN_MINUTES)
+            reference = form.cleaned_data["reference"]
+            # The same next page whatever send_code finds: the form tells nobody who asked.
+            send_code(reference, form.cleaned_data["contact"])
+            request.session[STATUS_REFERENCE] = reference
+            return redirect("requests:status_code")
+    return render(request, "requests/public/status_start.html", {"form": form}, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def status_code(request):
+    reference = request.session.get(STATUS_REFERENCE)
+    if not reference:
+        return redirect("requests:status")
+    form = StatusCodeForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if throttle.peek(request, "requests:check_code", seconds=TEN_MINUTES) >= CHECK_CODE_LIMIT:
+            form.add_error(None, CODES_LIMITED)
+            status = 429
+        elif form.is_valid():
+            throttle.hit(request, "requests:check_code", seconds=TEN_MINUTES)
+            try:
+                req = check_code(reference, form.cleaned_data["code"])
+            except CodeProblem as exc:
+                form.add_error("code", str(exc))
+            else:
+                request.session.cycle_key()
+                request.session.pop(STATUS_REFERENCE, None)
+                request.session[STATUS_REQUEST] = {"id": req.pk,
+                                                   "until": time.time() + STATUS_OPEN_FOR}
+                return redirect("requests:status_view")
+    return render(request, "requests/public/status_code.html",
+                  {"form": form, "reference": reference}, status=status)
+
+
+STEPS = [
+    ("asked", "You asked for help"),
+    ("called", "We called you"),
+    ("arranged", "A volunteer is arranged"),
+    ("done", "The help is done"),
+]
+
+# What each state means to the person who asked: never a volunteer's name, never "excluded"
+# or "safeguarding".
+NOW = {
+    lifecycle.NEW: "We have your request. Someone from {group} will get in touch soon to talk "
+                   "it through.",
+    lifecycle.TRIAGED: "We have talked about what you need, and we are looking for a volunteer.",
+    lifecycle.MATCHING: "We are looking for a volunteer near you.",
+    lifecycle.OFFERED: "We have asked volunteers near you, and are waiting for one to say yes.",
+    lifecycle.ASSIGNED: "A volunteer is arranged to help you.",
+    lifecycle.IN_PROGRESS: "A volunteer is on their way or helping you now.",
+    lifecycle.DONE: "The help is done. Someone may ring to check it went well.",
+    lifecycle.CHECKED_UP: "The help is done, and we have checked in with you.",
+    lifecycle.CLOSED: "This request is finished. Thank you for asking us.",
+    lifecycle.CANCELLED: "This request was stopped. If you still need help, please ask again or "
+                         "ring us.",
+    lifecycle.COULD_NOT_HELP: "We are sorry: we could not help with this one. If we have not told "
+                              "you about somewhere else that can help, please ring us.",
+    lifecycle.ESCALATED: "A coordinator is looking at your request. They will be in touch.",
+    lifecycle.ON_HOLD: "A coordinator is looking at your request. They will be in touch.",
+}
+
+_ARRANGED = {lifecycle.ASSIGNED, lifecycle.IN_PROGRESS, lifecycle.DONE, lifecycle.CHECKED_UP}
+_DONE = {lifecycle.DONE, lifecycle.CHECKED_UP}
+
+
+def progress(req: HelpRequest) -> list[dict]:
+    """The four steps, each done or not, with the first one not done marked current."""
+    finished_work = req.state == lifecycle.CLOSED and req.events.filter(action="complete").exists()
+    done = finished_work or req.state in _DONE
+    arranged = done or req.state in _ARRANGED
+    called = arranged or req.events.filter(action="triage").exists() or req.callbacks.filter(
+        kind=Callback.Kind.REQUEST, outcome=Callback.Outcome.REACHED).exists()
+    reached = {"asked": True, "called": called, "arranged": arranged, "done": done}
+    ended = req.state in lifecycle.FINAL and not finished_work
+    steps, current_found = [], False
+    for key, label in STEPS:
+        if key == "called" and req.contact_by != HelpRequest.ContactBy.CALL:
+            label = "We got in touch with you"
+        current = not reached[key] and not current_found and not ended
+        current_found = current_found or current
+        steps.append({"key": key, "label": label, "done": reached[key], "current": current})
+    return steps
+
+
+def _open_request(request):
+    held = request.session.get(STATUS_REQUEST)
+    if not isinstance(held, dict):
+        return None, False
+    if held.get("until", 0) < time.time():
+        request.session.pop(STATUS_REQUEST, None)
+        return None, True
+    req = HelpRequest.objects.select_related("group").filter(pk=held.get("id")).first()
+    if req is None:
+        request.session.pop(STATUS_REQUEST, None)
+    return req, False
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def status_view(request):
+    req, expired = _open_request(request)
+    if req is None:
+        if expired:
+            messages.info(request, "To keep your request private, its page closes after 30 "
+                                   "minutes. Ask for a new code to see it again.")
+        return redirect("requests:status")
+    if request.method == "POST":  # "I have finished": close the page on a shared computer
+        request.session.pop(STATUS_REQUEST, None)
+        messages.success(request, "Your request's page is closed. Nobody else using this device "
+                                  "can see it.")
+        return redirect("requests:status")
+    return render(request, "requests/public/status_view.html", {
+        "req": req, "group": req.group, "steps": progress(req),
+        "now": NOW[req.state].format(group=req.group.name),
+    })
