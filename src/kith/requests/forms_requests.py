@@ -1,0 +1,241 @@
+"""Forms for the coordinators' request pages: filters, moves, assigning, series, exclusions,
+the group's request settings. Errors are plain English and say what to do."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from kith.core.phones import normalise_uk_phone
+from kith.groups.catalogue import SERVICES
+from kith.requests import lifecycle
+from kith.requests.models import Exclusion, RequestPolicy, Series
+
+DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y"]
+
+# The list's tabs: a plain name for each group of states a coordinator looks for.
+STATE_FILTERS: list[tuple[str, str, frozenset[str]]] = [
+    ("open", "Open", lifecycle.OPEN),
+    ("new", "New, waiting for a call", frozenset({lifecycle.NEW})),
+    ("needs_volunteer", "Needs a volunteer",
+     frozenset({lifecycle.TRIAGED, lifecycle.MATCHING, lifecycle.OFFERED})),
+    ("with_volunteer", "With a volunteer", lifecycle.HELD),
+    ("done", "Done, to check up or close", frozenset({lifecycle.DONE, lifecycle.CHECKED_UP})),
+    ("attention", "Escalated or on hold", frozenset({lifecycle.ESCALATED, lifecycle.ON_HOLD})),
+    ("closed", "Closed or cancelled", lifecycle.FINAL),
+    ("all", "All", frozenset(s for s, _ in lifecycle.STATES)),
+]
+STATE_FILTER_STATES = {key: states for key, _label, states in STATE_FILTERS}
+
+
+class RequestFilterForm(forms.Form):
+    """The service and search boxes; the state is chosen by the tabs above them."""
+
+    service = forms.ChoiceField(label="Kind of help", required=False,
+                                choices=[("", "Any kind")] + SERVICES)
+    q = forms.CharField(label="Reference or resident's name", required=False,
+                        widget=forms.TextInput(attrs={"type": "search"}))
+
+
+# What the note box asks, for each move that needs one.
+NOTE_LABELS = {
+    "hand_back": "Why is it handed back?",
+    "unassign": "Why take the volunteer off?",
+    "cancel": "Why is it cancelled?",
+    "could_not_help": "Where did you signpost them?",
+    "escalate": "What is the concern?",
+    "de_escalate": "What was done about it?",
+    "close_escalated": "Why close it?",
+    "hold": "Why put it on hold?",
+}
+# What each move's button says (the lifecycle's labels are for the timeline: past tense).
+BUTTON_LABELS = {
+    "triage": "Mark as triaged",
+    "start_matching": "Send to matching",
+    "start": "Mark the volunteer on their way",
+    "complete": "Mark as done",
+    "hand_back": "Hand it back",
+    "unassign": "Take the volunteer off",
+    "close": "Close the request",
+    "cancel": "Cancel the request",
+    "could_not_help": "Record that we could not help",
+    "escalate": "Escalate to safeguarding",
+    "de_escalate": "Mark the concern dealt with",
+    "close_escalated": "Close it (safeguarding)",
+    "hold": "Put on hold",
+    "resume": "Take off hold",
+}
+
+
+class MoveForm(forms.Form):
+    action = forms.ChoiceField(choices=[(a, a) for a in lifecycle.MOVES],
+                               error_messages={"required": "Choose a step.",
+                                               "invalid_choice": "There is no such step."})
+    note = forms.CharField(required=False, max_length=300,
+                           error_messages={"max_length": "Keep the note under 300 characters."})
+
+
+class RevealForm(forms.Form):
+    field = forms.ChoiceField(choices=[("phone", "Phone"), ("address", "Address"),
+                                       ("details", "What they need")], widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label="Why do you need it?", max_length=200,
+        error_messages={"required": "Say why you need to see it."},
+    )
+
+
+class AssignForm(forms.Form):
+    volunteer = forms.TypedChoiceField(
+        label="Choose a volunteer", coerce=int, widget=forms.RadioSelect,
+        error_messages={"required": "Choose a volunteer.",
+                        "invalid_choice": "Choose one of this group's volunteers listed here."})
+    reason = forms.CharField(
+        label="Why this volunteer?", max_length=200,
+        help_text="For example: lives two doors away, or did her shopping last week.",
+        error_messages={"required": "Say why you chose this volunteer.",
+                        "max_length": "Keep the reason under 200 characters."})
+
+    def __init__(self, *args, volunteers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["volunteer"].choices = [(p.pk, str(p)) for p in volunteers]
+
+
+class SeriesForm(forms.Form):
+    resident = forms.ModelChoiceField(
+        label="Who is it for?", queryset=None, empty_label="Choose a resident",
+        error_messages={"required": "Choose the resident.",
+                        "invalid_choice": "Choose one of this group's residents."})
+    service = forms.ChoiceField(label="Kind of help", choices=[("", "Choose")] + SERVICES,
+                                error_messages={"required": "Choose the kind of help."})
+    cadence = forms.ChoiceField(label="How often?", choices=Series.Cadence.choices,
+                                widget=forms.RadioSelect, initial=Series.Cadence.WEEKLY,
+                                error_messages={"required": "Choose how often."})
+    first_date = forms.DateField(
+        label="First visit", widget=forms.DateInput(attrs={"type": "date"}),
+        input_formats=DATE_FORMATS,
+        help_text="Today or later. Each visit becomes its own request a week ahead.",
+        error_messages={"required": "Give the day of the first visit.",
+                        "invalid": "Give a date like 31/12/2026."})
+    when = forms.CharField(label="Time of day (optional)", required=False, max_length=120,
+                           help_text="For example: mornings, after 2pm.")
+    details = forms.CharField(
+        label="What is needed (optional)", required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Sealed like contact details. Don't write phone numbers here.")
+    volunteer = forms.TypedChoiceField(
+        label="Their regular volunteer (optional)", required=False, coerce=int, empty_value=None,
+        help_text="Each visit goes to them first while they're free; otherwise to matching.",
+        error_messages={"invalid_choice": "Choose one of this group's volunteers."})
+
+    def __init__(self, *args, group, volunteers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["resident"].queryset = group.residents.order_by("name")
+        self.fields["volunteer"].choices = [("", "No one yet")] + [(p.pk, str(p)) for p in volunteers]
+
+    def clean_first_date(self):
+        day = self.cleaned_data["first_date"]
+        if day < timezone.localdate():
+            raise ValidationError("The first visit can't be in the past. Choose today or a later date.")
+        return day
+
+
+class SeriesChangeForm(forms.Form):
+    action = forms.ChoiceField(choices=[("pause", "Pause"), ("resume", "Resume"), ("end", "End")],
+                               error_messages={"required": "Choose pause, resume or end.",
+                                               "invalid_choice": "Choose pause, resume or end."})
+    note = forms.CharField(required=False, max_length=300,
+                           error_messages={"max_length": "Keep the note under 300 characters."})
+
+
+REASON_ERRORS = {"required": "Choose what happened.", "invalid_choice": "Choose what happened."}
+
+
+class ExclusionForm(forms.Form):
+    phone = forms.CharField(label="Phone number", required=False, max_length=25,
+                            widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))
+    name = forms.CharField(label="Name", required=False, max_length=100,
+                           widget=forms.TextInput(attrs={"autocomplete": "off"}),
+                           help_text="With the full postcode below; both are needed to match.")
+    postcode = forms.CharField(label="Full postcode", required=False, max_length=10,
+                               widget=forms.TextInput(attrs={"autocomplete": "off"}),
+                               help_text="Like W10 5NW.")
+    reason = forms.ChoiceField(label="What happened?", choices=Exclusion.Reason.choices,
+                               widget=forms.RadioSelect, error_messages=REASON_ERRORS)
+    note = forms.CharField(
+        label="Note for coordinators (optional)", required=False, max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What happened, for whoever sees a match later. Sealed.")
+
+    def clean_phone(self):
+        raw = self.cleaned_data["phone"]
+        return normalise_uk_phone(raw) if raw.strip() else ""
+
+    def clean_postcode(self):
+        from kith.places.postcodes import PostcodeError, parse
+
+        raw = self.cleaned_data["postcode"]
+        if not raw.strip():
+            return ""
+        try:
+            return parse(raw).text
+        except PostcodeError as exc:
+            raise ValidationError(str(exc)) from None
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        name, postcode = data.get("name", "").strip(), data.get("postcode", "")
+        if name and not postcode:
+            self.add_error("postcode", "Give the full postcode too: a name alone can't be matched.")
+        elif postcode and not name:
+            self.add_error("name", "Give the name too: a postcode alone can't be matched.")
+        elif not data.get("phone") and not name:
+            raise ValidationError("Give a phone number, or a name with a full postcode.")
+        return data
+
+
+class ExcludeResidentForm(forms.Form):
+    reason = forms.ChoiceField(label="What happened?", choices=Exclusion.Reason.choices,
+                               widget=forms.RadioSelect, error_messages=REASON_ERRORS)
+    note = forms.CharField(
+        label="Note for coordinators (optional)", required=False, max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What happened, for whoever sees a match later. Sealed.")
+
+
+class LiftForm(forms.Form):
+    note = forms.CharField(label="Why lift it?", max_length=300,
+                           error_messages={"required": "Say why you are lifting it.",
+                                           "max_length": "Keep it under 300 characters."})
+
+
+def _hours(label: str, low: int, high: int, words: str, help_text: str = "") -> forms.IntegerField:
+    message = f"Choose between {low} and {high} hours ({words})."
+    return forms.IntegerField(
+        label=label, min_value=low, max_value=high, help_text=help_text,
+        error_messages={"required": "Give a number of hours.", "invalid": "Give a whole number of hours.",
+                        "min_value": message, "max_value": message})
+
+
+class PolicyForm(forms.ModelForm):
+    callback_target_hours = _hours("Call back within (hours)", 1, 168, "up to a week",
+                                   "Callbacks older than this are shown as overdue.")
+    assignment_window_hours = _hours("A volunteer has (hours) to do a task", 1, 336, "up to two weeks",
+                                     "When a request gives no day. After this a reminder goes out.")
+    reminder_grace_hours = _hours("Then it goes back to matching after (hours)", 1, 168,
+                                  "up to a week",
+                                  "If the task still isn't done this long after the reminder.")
+    checkup_stages = forms.MultipleChoiceField(
+        label="Check-up calls", required=False, choices=RequestPolicy.Stage.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="A call handler rings the resident at these points. Tick none for no check-ups.",
+        error_messages={"invalid_choice": "Choose from the check-ups listed."})
+    checkup_delay_hours = _hours("Check-up call after (hours)", 1, 336, "up to two weeks",
+                                 "How long after a task is done the check-up call is due.")
+
+    class Meta:
+        model = RequestPolicy
+        fields = ["callback_target_hours", "assignment_window_hours", "reminder_grace_hours",
+                  "checkup_stages", "checkup_delay_hours"]
