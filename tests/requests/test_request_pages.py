@@ -47,10 +47,8 @@ def req(street, mrs_ahmed):
 
 @pytest.fixture
 def tom_ready(tom, street):
-    VolunteerProfile.objects.create(person=tom, services=["shopping"], on_duty=True)
-    for kind, version in CONSENT_VERSIONS.items():
-        Consent.objects.create(person=tom, kind=kind, version=version)
-    Vetting.objects.create(person=tom, group=street, approved_at=timezone.now())
+    # tests/requests/conftest.py has cleared Tom already; here he offers shopping, on duty.
+    VolunteerProfile.objects.filter(person=tom).update(services=["shopping"], on_duty=True)
     return tom
 
 

@@ -76,7 +76,8 @@ def _play(req: HelpRequest, step: str, *, people: dict, helpers: list, when) -> 
     elif step in ("assign", "assign_tom"):
         if req.state == "new":
             services.transition(req, "triage", actor=sam)
-        volunteer = tom if step == "assign_tom" else helpers[req.pk % len(helpers)]
+        able = [p for p in helpers if not services.refusals(p, req.group, req.service)]
+        volunteer = tom if step == "assign_tom" else able[req.pk % len(able)]
         services.assign(req, volunteer, actor=priya, reason="Lives nearby and free this week")
     elif step == "start":
         services.start(req, actor=req.current_assignment.volunteer)

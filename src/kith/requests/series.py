@@ -57,13 +57,10 @@ def change_series(series: Series, action: str, *, actor, note: str = "") -> Seri
     return series
 
 
-def _free_to_take(volunteer, group) -> bool:
-    from kith.volunteers.models import VolunteerProfile
+def _free_to_take(volunteer, series: Series) -> bool:
+    from kith.requests.services import refusals
 
-    if volunteer is None or not group.memberships.filter(person=volunteer, is_volunteer=True).exists():
-        return False
-    profile = VolunteerProfile.objects.filter(person=volunteer).first()
-    return profile is None or profile.status == VolunteerProfile.Status.ACTIVE
+    return volunteer is not None and not refusals(volunteer, series.group, series.service)
 
 
 @transaction.atomic
@@ -88,7 +85,7 @@ def make_occurrence(series: Series) -> HelpRequest:
     log_action("kith.request.created", actor=None, group=series.group, obj=req,
                new={"channel": req.channel, "series": series.pk, "service": req.service})
     _move(req, "triage", actor=None, note="Regular help already agreed")
-    if _free_to_take(series.volunteer, series.group):
+    if _free_to_take(series.volunteer, series):
         services.assign(req, series.volunteer, actor=None, reason="Their regular volunteer",
                         due_by=due)
     else:

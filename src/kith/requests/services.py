@@ -122,8 +122,14 @@ def _locked(req: HelpRequest) -> HelpRequest:
     return HelpRequest.objects.select_for_update().select_related("group", "resident").get(pk=req.pk)
 
 
-def _is_volunteer(person, group) -> bool:
-    return group.memberships.filter(person=person, is_volunteer=True).exists()
+def refusals(volunteer, group, service: str) -> list[str]:
+    """Why this volunteer may not take this kind of task here, in words (none: they may).
+    The same rules as matching: a profile, consents, approval, and the checks the group's
+    policy asks for this service (a DBS check for prescriptions, by default)."""
+    from kith.volunteers.policy import facts_for, reason_text, reasons_not_to_take
+
+    return [reason_text(code) for code in
+            reasons_not_to_take(facts_for(volunteer, group), service, timezone.localdate())]
 
 
 @transaction.atomic
@@ -133,8 +139,10 @@ def assign(req: HelpRequest, volunteer, *, actor, reason: str, due_by=None) -> A
     reason = (reason or "").strip()
     if not reason:
         raise IllegalMove("Say why you chose this volunteer (for example: lives two doors away).")
-    if not _is_volunteer(volunteer, req.group):
-        raise IllegalMove(f"{volunteer} is not a volunteer in {req.group}.")
+    refused = refusals(volunteer, req.group, req.service)
+    if refused:
+        raise IllegalMove(f"{volunteer} can't take {req.get_service_display().lower()} tasks "
+                          f"here yet: {volunteer} {', and '.join(refused)}.")
     now = timezone.now()
     policy = RequestPolicy.for_group(req.group)
     due_by = due_by or req.needed_by or now + timedelta(hours=policy.assignment_window_hours)

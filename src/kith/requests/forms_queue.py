@@ -1,0 +1,205 @@
+"""Forms for the call handlers' pages: a missed call, a call attempt, and phone intake."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from kith.core.phones import normalise_uk_phone
+from kith.groups.catalogue import SERVICE_LABELS, SERVICES
+from kith.groups.coverage import SECTOR_RE
+from kith.requests.models import CallAttempt, Callback, HelpRequest
+from kith.requests.scripts import CONSENT_LINE
+
+PHONE_ATTRS = {"inputmode": "tel", "autocomplete": "off", "spellcheck": "false"}
+
+
+def clean_phone_text(raw: str, *, required: bool) -> str:
+    """E.164, or "" when empty and not required; else a ValidationError saying what is wrong."""
+    if not (raw or "").strip():
+        if required:
+            raise ValidationError("Enter the phone number they rang from, like 07911 123456.")
+        return ""
+    return normalise_uk_phone(raw)
+
+
+class PhoneField(forms.CharField):
+    def __init__(self, *, required: bool = True, **kwargs):
+        kwargs.setdefault("max_length", 25)
+        kwargs.setdefault("widget", forms.TextInput(attrs={**PHONE_ATTRS, "type": "tel"}))
+        super().__init__(required=False, **kwargs)
+        self.phone_required = required
+
+    def clean(self, value):
+        return clean_phone_text(super().clean(value), required=self.phone_required)
+
+
+class MissedCallForm(forms.Form):
+    phone = PhoneField(label="Phone number they rang from",
+                       help_text="As shown on the phone, like 07911 123456.")
+    caller_name = forms.CharField(label="Their name (optional)", max_length=100, required=False,
+                                  help_text="If they left one on the voicemail.")
+    note = forms.CharField(
+        label="What they said (optional)", required=False, max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="From the voicemail, if there was one. Sealed; each look is logged.",
+    )
+
+
+class AttemptForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label="What happened on the call?", choices=CallAttempt.Outcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what happened on the call."},
+    )
+    result = forms.ChoiceField(
+        label="How are they?", choices=Callback.Result.choices, widget=forms.RadioSelect,
+        required=False, help_text="Only if you reached them.",
+    )
+    note = forms.CharField(
+        label="Note (optional)", max_length=300, required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For whoever calls next, like “rang twice, try after 2pm”. No phone numbers.",
+    )
+
+    def __init__(self, *args, checking: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.checking = checking
+        if not checking:
+            del self.fields["result"]
+
+    def clean(self):
+        data = super().clean()
+        if (self.checking and data.get("outcome") == CallAttempt.Outcome.REACHED
+                and not data.get("result")):
+            self.add_error("result", "Say how they are: all well, needs more help, or a concern.")
+        return data
+
+
+class PhoneSearchForm(forms.Form):
+    phone = forms.CharField(
+        label="Caller's phone number", max_length=25, required=False,
+        help_text="Type it and press Enter. We look for anyone who has rung before.",
+        widget=forms.TextInput(attrs={**PHONE_ATTRS, "type": "tel", "autofocus": True}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "search_%s")  # the intake form below has its own id_phone
+        super().__init__(*args, **kwargs)
+
+    def clean_phone(self):
+        return clean_phone_text(self.cleaned_data["phone"], required=True)
+
+
+def service_choices(group) -> list[tuple[str, str]]:
+    """The group's own services in the catalogue's order; every service if it lists none."""
+    offered = set(group.services or [])
+    chosen = [(key, label) for key, label in SERVICES if key in offered]
+    return chosen or list(SERVICES)
+
+
+class IntakeForm(forms.Form):
+    """Phone intake, in the order a phone conversation goes."""
+
+    resident = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    name = forms.CharField(label="What to call them", max_length=100,
+                           help_text="For example: Mrs Ahmed, or Joe.",
+                           error_messages={"required": "Enter a name to call them by."})
+    phone = PhoneField(label="Phone number", required=False,
+                       help_text="The number to ring them back on.")
+    postcode = forms.CharField(
+        label="Postcode", max_length=10, required=False,
+        help_text="The full postcode, like W10 5NW, or just the first part and a digit, like "
+                  "W10 5. Sealed.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    address = forms.CharField(
+        label="Address (optional now)", required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "off"}),
+        help_text="A volunteer needs it to go there. Sealed; only the volunteer doing the task "
+                  "sees it.",
+    )
+    service = forms.ChoiceField(
+        label="What help do they need?", widget=forms.RadioSelect,
+        error_messages={"required": "Choose what help they need."},
+    )
+    urgency = forms.ChoiceField(
+        label="How soon?", choices=HelpRequest.Urgency.choices, widget=forms.RadioSelect,
+        initial=HelpRequest.Urgency.SOON,
+        error_messages={"required": "Choose how soon they need it."},
+    )
+    when = forms.CharField(label="Best day or time (optional)", max_length=120, required=False,
+                           help_text="For example: Tuesday morning, not before 10.")
+    details = forms.CharField(
+        label="Details (optional)", required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What they need, in their words. Sealed: may hold health details.",
+    )
+    language = forms.CharField(label="Preferred language (optional)", max_length=40,
+                               required=False)
+    at_risk = forms.BooleanField(
+        label="At risk: we should keep an eye on them", required=False,
+        help_text="Lives alone and frail, recently out of hospital, or anything that worries "
+                  "you. Their calls come sooner.",
+    )
+    contact_by = forms.ChoiceField(
+        label="How should we reach them?",
+        choices=[(c.value, c.label) for c in HelpRequest.ContactBy if c != HelpRequest.ContactBy.EMAIL],
+        widget=forms.RadioSelect, initial=HelpRequest.ContactBy.CALL,
+        error_messages={"required": "Choose how to reach them."},
+    )
+    consent = forms.BooleanField(
+        label="I read them the consent line and they agreed",
+        error_messages={"required": "Read them the consent line. If they do not agree, we "
+                                    "cannot keep their details."},
+    )
+
+    def __init__(self, *args, group, consent_on_file: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.group = group
+        self.fields["service"].choices = service_choices(group)
+        consent = self.fields["consent"]
+        consent.help_text = "Read aloud: " + CONSENT_LINE.format(group=group.name)
+        if consent_on_file:
+            # A returning resident agreed before; they can say no at any time, not every call.
+            consent.required = False
+            consent.label = "I read them the consent line again (optional: they agreed before)"
+
+    def clean_resident(self):
+        pk = self.cleaned_data.get("resident")
+        if pk is None:
+            return None
+        resident = self.group.residents.filter(pk=pk).first()
+        if resident is None:
+            raise ValidationError("That resident is not in this group. Search again.")
+        return resident
+
+    def clean_name(self):
+        return " ".join(self.cleaned_data["name"].split())
+
+    def clean_postcode(self):
+        """A full postcode (sealed) or a sector; returns (postcode, sector)."""
+        from kith.places.postcodes import PostcodeError, parse
+
+        raw = " ".join(self.cleaned_data["postcode"].upper().split())
+        if not raw:
+            return ("", "")
+        if SECTOR_RE.match(raw):
+            return ("", raw)
+        try:
+            parsed = parse(raw)
+        except PostcodeError as exc:
+            raise ValidationError(str(exc)) from None
+        return (parsed.text, parsed.sector)
+
+    def clean(self):
+        data = super().clean()
+        if (not self.errors and data.get("resident") is None and not data.get("phone")
+                and not data.get("address")):
+            self.add_error("phone", "Give a phone number or an address, so someone can reach "
+                                    "them.")
+        return data
+
+    @property
+    def service_label(self) -> str:
+        return SERVICE_LABELS.get(self["service"].value() or "", "")

@@ -1,0 +1,218 @@
+"""What a call handler says on the phone: one short script per kind of help, plus check-ups.
+
+Each script walks the same path, so a new call handler can follow any of them: greet, make
+sure who you are speaking to, what they need, when, anything the volunteer should know
+when they come, the consent line read aloud, and the reference number. Plain words, short
+sentences: they are read out to people who may be anxious, hard of hearing or using a
+second language.
+
+Pure data and string formatting; no Django. `{group}` and `{reference}` are filled in by
+`script_for()`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kith.groups.catalogue import SERVICE_LABELS
+
+# Read aloud, word for word, on every call that takes a request.
+CONSENT_LINE = (
+    "“So that a neighbour can help, we'll keep your name, your number and what you need. "
+    "Only the people who organise help in {group} can see it. You can ask us to delete it "
+    "at any time. Is that all right?”"
+)
+
+
+@dataclass(frozen=True)
+class Step:
+    heading: str  # what this part of the call is for
+    say: str  # what to say, or what to find out
+    own: bool = False  # particular to this script (the rest is the same on every call)
+
+
+@dataclass(frozen=True)
+class Script:
+    key: str
+    title: str
+    steps: tuple[Step, ...]
+
+
+def _greet(purpose: str, *, rang_us: str = "") -> Step:
+    return Step("Say hello", f"“Hello, this is (your first name) from {{group}}. {purpose}”"
+                             + (f" {rang_us}" if rang_us else ""))
+
+
+CONFIRM = Step(
+    "Check who you're speaking to",
+    "“Can I check who I'm speaking to?” If it is someone else (a neighbour, a daughter), "
+    "ask their name and whether the person who needs help knows they are calling.",
+)
+ACCESS = Step(
+    "Anything the volunteer should know",
+    "“Is there anything the volunteer should know when they come? Stairs, a buzzer, a dog, "
+    "knocking loudly, or anything about hearing or sight?” Also ask which language they "
+    "would like us to use.",
+)
+CONSENT = Step("Read the consent line", CONSENT_LINE + " If they say no, don't save anything.")
+REFERENCE = Step(
+    "Give the reference number",
+    "“Your reference is {reference}.” Read it slowly, letter by letter, and ask them to "
+    "write it down. “If you need us, ring this number and give that reference.”",
+)
+REFERENCE_AFTER_SAVING = Step(
+    "Give the reference number",
+    "Save, then read them the reference number shown at the top of the next page, slowly, "
+    "letter by letter. Ask them to write it down.",
+)
+
+
+def _help_script(key: str, need: str, when: str) -> Script:
+    return Script(key, SERVICE_LABELS[key], (
+        _greet("You asked us for some help, is that right?",
+               rang_us="If they rang you, just: “How can I help?”"),
+        CONFIRM,
+        Step("What they need", need, own=True),
+        Step("When", when, own=True),
+        ACCESS,
+        CONSENT,
+        REFERENCE,
+    ))
+
+
+_ANY_DAY = "“Which day and time would suit you best? Is there a time that's no good?”"
+
+SCRIPTS: dict[str, Script] = {s.key: s for s in [
+    _help_script(
+        "shopping",
+        "“What would you like us to get? If something's not there, is there anything you'd "
+        "be happy with instead?” Ask how they will pay: cash to the volunteer on the doorstep "
+        "is usual. Never take card numbers or PINs.",
+        "“When do you need it by? Will you have enough food until then?” If not, choose "
+        "Today.",
+    ),
+    _help_script(
+        "prescriptions",
+        "“Which pharmacy is it at, and is it ready to collect?” Ask whether they pay for "
+        "prescriptions or get them free. The pharmacy may ask the volunteer for their name "
+        "and address.",
+        "“When do you run out?” If it is today or tomorrow, choose Today.",
+    ),
+    _help_script(
+        "dog_walking",
+        "“What's your dog called? How big, and how are they with other dogs and people?” "
+        "Ask how long a walk and whether the volunteer will need a key or a lead.",
+        "“Which days, and what time of day, does your dog usually go out?”",
+    ),
+    _help_script(
+        "befriending",
+        "“Would you like someone to ring you for a chat? Is there anything you'd enjoy "
+        "talking about?” Ask whether they would rather talk to a man or a woman.",
+        "“How often would you like a call, and what time of day is best?”",
+    ),
+    _help_script(
+        "posting",
+        "“What needs posting? Is it stamped, or does it need taking to the post office to be "
+        "weighed?” Ask how they will pay for postage.",
+        "“Is there a date it has to arrive by?” " + _ANY_DAY,
+    ),
+    _help_script(
+        "foodbank",
+        "“Do you have a food bank voucher, or shall we help you get one?” Ask about "
+        "allergies, diets (halal, vegetarian, diabetic) and how many people it is for.",
+        "“Do you have enough food for today and tomorrow?” If not, choose Today.",
+    ),
+    _help_script(
+        "hot_meals",
+        "“Is it a hot meal delivered that you'd like? Any allergies, or food you can't or "
+        "don't eat?” Ask whether they can heat food up themselves.",
+        "“Which days would you like a meal, and at what time do you usually eat?”",
+    ),
+    _help_script(
+        "advice",
+        "“What would you like advice about? Money, benefits, housing, bills, or something "
+        "else?” Don't give advice yourself: we put them in touch with someone who knows.",
+        "“Is there a deadline, like a letter that needs an answer by a certain date?”",
+    ),
+    _help_script(
+        "interpreting",
+        "“Which language would you like, and what is it for? An appointment, a phone call, "
+        "or a letter?” Ask who the appointment is with and where.",
+        "“What day and time is the appointment?”",
+    ),
+    _help_script(
+        "lifts",
+        "“Where do you need to go, and where from? Do you need a lift back too?” Ask whether "
+        "they can get in and out of a car, and about a wheelchair, frame or walking stick.",
+        "“What time do you need to be there?”",
+    ),
+    _help_script(
+        "phone_admin",
+        "“What needs doing? Filling in a form, making a phone call, or a letter to answer?” "
+        "Never ask for passwords, PINs or bank details.",
+        "“Is there a date it has to be done by?”",
+    ),
+    _help_script(
+        "errands",
+        "“Tell me what needs doing and where.” Write it down in their words; a coordinator "
+        "will check it is something a volunteer can do.",
+        _ANY_DAY,
+    ),
+]}
+
+# A check-up call after a volunteer has helped, and a regular check-in call with someone
+# the group keeps an eye on.
+SCRIPTS["check_up"] = Script("check_up", "Check-up call", (
+    _greet("We're ringing to see how the help went."),
+    CONFIRM,
+    Step("How it went", "“Did everything go as you wanted? Was the volunteer kind and on time?”"),
+    Step("Anything more", "“Is there anything else you need help with? When would you need "
+                          "it?” If so, choose ‘Needs more help’ and take the new request."),
+    Step("How they are", "“How are you keeping?” If anything worries you about their safety "
+                         "or health, choose ‘A concern’: a coordinator is told at once."),
+    Step("Their details", "“We still have your details so we can help. You can ask us to "
+                          "delete them at any time.”"),
+    Step("The reference number", "If they want it again: “Your reference is {reference}.”"),
+))
+SCRIPTS["check_in"] = Script("check_in", "Regular check-in call", (
+    _greet("It's your regular call, just to see how you are."),
+    CONFIRM,
+    Step("How they are", "“How have you been since we last spoke? Are you eating and sleeping "
+                         "all right? Have you seen anyone this week?”"),
+    Step("Anything they need", "“Is there anything you need this week: shopping, a "
+                               "prescription, a lift? When?” If so, choose ‘Needs more help’."),
+    Step("Anything that worries you", "If anything worries you about their safety or health, "
+                                      "choose ‘A concern’: a coordinator is told at once."),
+    Step("Their details", "“We keep your details so we can ring you. You can ask us to "
+                          "stop or delete them at any time.”"),
+    Step("Next call", "Tell them when the next call will be."),
+))
+SCRIPTS["missed_call"] = Script("missed_call", "Calling back after a missed call", (
+    _greet("You rang us and we missed you. Sorry about that. How can we help?"),
+    CONFIRM,
+    Step("What they need", "Find out what they need. If they are asking for help, choose "
+                           "‘Reached them’ and take their request on the next page."),
+    Step("When", "“When do you need it by?”"),
+    ACCESS,
+    CONSENT,
+    REFERENCE_AFTER_SAVING,
+))
+
+def script_for(key: str, *, group: str, reference: str = "") -> Script | None:
+    """The script for a service key or call kind, with the group and reference filled in.
+
+    With no reference yet (a request being taken), the last step says to read the one shown
+    after saving.
+    """
+    script = SCRIPTS.get(key)
+    if script is None:
+        return None
+    steps = []
+    for step in script.steps:
+        if step is REFERENCE and not reference:
+            step = REFERENCE_AFTER_SAVING
+        if "{reference}" in step.say and not reference:
+            continue
+        steps.append(Step(step.heading, step.say.format(group=group, reference=reference),
+                          step.own))
+    return Script(script.key, script.title, tuple(steps))
