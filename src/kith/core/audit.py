@@ -51,6 +51,7 @@ ACTION_LABELS = {
     "kith.volunteer.policy_updated": "Checks needed for each service changed",
     "kith.volunteer.exported": "Volunteer list downloaded",
     "kith.resident.updated": "Resident's details updated",
+    "kith.resident.check_ins_set": "Check-in calls and at-risk flag set",
     "kith.request.created": "Help request made",
     "kith.request.asked_again": "Asked again (linked to the open request)",
     "kith.request.status_code_sent": "Resident sent a code to check their request",

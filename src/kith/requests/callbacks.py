@@ -181,6 +181,9 @@ def _after_attempt(callback: Callback, *, by, outcome: str, note: str, now) -> N
 
     if not callback.outcome and callback.attempts_made >= TRIES_BEFORE_ESCALATION:
         escalate(callback, why=f"{callback.attempts_made} tries without reaching them", now=now)
+    if callback.outcome == Callback.Outcome.WRONG_NUMBER:
+        # Out of the queue, but somebody asked for help: a coordinator finds another way.
+        escalate(callback, why="wrong number: no way to reach them", now=now)
     if callback.outcome != Callback.Outcome.REACHED or callback.kind not in CHECK_KINDS:
         return
     req = callback.request

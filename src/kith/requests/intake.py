@@ -99,17 +99,21 @@ def find_resident(group, phone: str):
     return group.residents.filter(phone_digest=digest).order_by("-created_at").first()
 
 
-def open_request_from(group, phone: str, now=None):
-    """An open request from this number made in the last 24 hours, to join rather than repeat."""
-    digest = phone_digest(phone)
-    if not digest:
-        return None
-    since = (now or timezone.now()) - SAME_NUMBER_WINDOW
+def open_request_from(group, phone: str, now=None, resident=None):
+    """An open request from this number (or this resident) made in the last 24 hours, to join
+    rather than repeat."""
+    from django.db.models import Q
+
     from kith.requests.lifecycle import CHECKED_UP, DONE, OPEN
 
+    digest = phone_digest(phone)
+    who = Q(resident__phone_digest=digest) if digest else Q(pk__in=[])
+    if resident is not None:
+        who |= Q(resident=resident)
+    since = (now or timezone.now()) - SAME_NUMBER_WINDOW
     # Done work is not "open" here: asking again after it is a new need.
-    return (HelpRequest.objects.filter(group=group, resident__phone_digest=digest,
-                                       created_at__gte=since, state__in=OPEN - {DONE, CHECKED_UP})
+    return (HelpRequest.objects.filter(who, group=group, created_at__gte=since,
+                                       state__in=OPEN - {DONE, CHECKED_UP})
             .order_by("-created_at").first())
 
 
@@ -143,7 +147,7 @@ def take_request(group, *, channel: str, contact: Contact, need: Need, acting_us
     from kith.requests.callbacks import queue_request
 
     now = timezone.now()
-    earlier = open_request_from(group, contact.phone, now) if resident is None else None
+    earlier = open_request_from(group, contact.phone, now, resident=resident)
     if earlier is not None:
         add_event(earlier, "asked_again", actor=acting_user,
                   note=f"Again by {HelpRequest.Channel(channel).label.lower()}: "

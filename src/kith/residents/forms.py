@@ -64,3 +64,15 @@ class RevealForm(forms.Form):
         help_text="For example: calling back about shopping. This is recorded.",
         error_messages={"required": "Say why you need to see it."},
     )
+
+
+class CheckInForm(forms.Form):
+    at_risk = forms.BooleanField(
+        label="At risk: call them back sooner", required=False,
+        help_text="Their callbacks are due in half the usual time.")
+    every_days = forms.IntegerField(
+        label="Regular check-in call every (days)", required=False, min_value=1, max_value=60,
+        help_text="Leave empty for no regular calls. A call handler gets each one in the queue.",
+        error_messages={"min_value": "At least every day (1).",
+                        "max_value": "At most every 60 days.",
+                        "invalid": "Give a whole number of days, like 7."})

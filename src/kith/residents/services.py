@@ -49,7 +49,7 @@ def update_contact(resident, *, acting_user, contact):
     from kith.places.postcodes import parse
 
     changes: dict[str, object] = {}
-    if contact.phone:
+    if contact.phone and phone_digest(contact.phone) != resident.phone_digest:
         changes["phone"], changes["phone_digest"] = contact.phone, phone_digest(contact.phone)
     if contact.email:
         changes["email"], changes["has_email"] = contact.email, True
@@ -70,4 +70,16 @@ def update_contact(resident, *, acting_user, contact):
         resident.save(update_fields=list(changes))
         log_action("kith.resident.updated", actor=acting_user, group=resident.group, obj=resident,
                    new={k: v for k, v in changes.items() if k != "phone_digest"})
+    return resident
+
+
+@transaction.atomic
+def set_check_ins(resident, *, acting_user, every_days: int | None, at_risk: bool):
+    """Regular check-in calls (the sweep books them) and the at-risk flag, which brings this
+    resident's callbacks forward."""
+    old = {"check_in_days": resident.check_in_days, "at_risk": resident.at_risk}
+    resident.check_in_days, resident.at_risk = every_days, at_risk
+    resident.save(update_fields=["check_in_days", "at_risk"])
+    log_action("kith.resident.check_ins_set", actor=acting_user, group=resident.group, obj=resident,
+               old=old, new={"check_in_days": every_days, "at_risk": at_risk})
     return resident

@@ -3,6 +3,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -16,8 +17,8 @@ from kith.core.privacy import (
 )
 from kith.core.text import search_term
 from kith.groups.access import group_view
-from kith.residents.forms import ResidentForm, RevealForm
-from kith.residents.services import register_resident
+from kith.residents.forms import CheckInForm, ResidentForm, RevealForm
+from kith.residents.services import register_resident, set_check_ins
 
 SEALED_FIELDS = [("phone", "Phone"), ("address", "Address"), ("notes", "Private notes")]
 
@@ -50,7 +51,10 @@ def resident_new(request, group):
 def resident_detail(request, group, pk):
     resident = get_object_or_404(group.residents, pk=pk)
     shown: dict[str, str | None] = {}
-    form = RevealForm(request.POST or None)
+    checkins = _check_in_form(request, resident)
+    if isinstance(checkins, HttpResponse):
+        return checkins
+    form = RevealForm(request.POST if "field" in request.POST else None)
     if request.method == "POST" and form.is_valid():
         field = form.cleaned_data["field"]
         try:
@@ -69,7 +73,24 @@ def resident_detail(request, group, pk):
         "can_reveal": request.access.can("residents.reveal"),
         "has_two_factor": has_two_factor(request.user),
         "session_two_factor": session_used_two_factor(request),
+        "checkins": checkins, "requests": resident.requests.order_by("-created_at")[:20],
     })
+
+
+def _check_in_form(request, resident):
+    """The at-risk flag and check-in calls, for those who add residents. Returns the form, a
+    redirect once saved, or None for people who may not change it."""
+    if not request.access.can("residents.add"):
+        return None
+    posted = request.method == "POST" and "every_days" in request.POST
+    form = CheckInForm(request.POST if posted else None,
+                       initial={"at_risk": resident.at_risk, "every_days": resident.check_in_days})
+    if posted and form.is_valid():
+        set_check_ins(resident, acting_user=request.user, at_risk=form.cleaned_data["at_risk"],
+                      every_days=form.cleaned_data["every_days"])
+        messages.success(request, "Saved.")
+        return redirect(resident.get_absolute_url())
+    return form
 
 
 class MapReasonForm(forms.Form):
