@@ -67,7 +67,7 @@ def test_it_starts_with_the_phone_number(signed_in):
 
 
 def test_it_finds_a_returning_resident_by_number_and_fills_in_the_form(signed_in, ahmed):
-    response = signed_in.get(URL, {"phone": "07911 123456"})
+    response = signed_in.post(URL, {"lookup": "1", "phone": "07911 123456"})
     text = " ".join(response.content.decode().split())
     assert "Returning: Mrs Ahmed" in text
     assert "1 past request (last: shopping, 3 days ago)" in text
@@ -82,13 +82,13 @@ def test_it_finds_a_returning_resident_by_number_and_fills_in_the_form(signed_in
 
 
 def test_it_shows_a_returning_residents_open_request(signed_in, ahmed):
-    text = signed_in.get(URL, {"phone": "+44 7911 123456"}).content.decode()
+    text = signed_in.post(URL, {"lookup": "1", "phone": "+44 7911 123456"}).content.decode()
     req = ahmed.requests.get()
     assert "Still open:" in text and req.reference in text
 
 
 def test_it_says_new_caller_and_keeps_the_number(signed_in, ahmed):
-    response = signed_in.get(URL, {"phone": "07911123457"})
+    response = signed_in.post(URL, {"lookup": "1", "phone": "07911123457"})
     text = response.content.decode()
     assert "New caller." in text
     assert response.context["form"].initial == {"phone": "07911 123457"}
@@ -96,7 +96,7 @@ def test_it_says_new_caller_and_keeps_the_number(signed_in, ahmed):
 
 
 def test_it_says_what_is_wrong_with_the_number(signed_in):
-    response = signed_in.get(URL, {"phone": "07700 900123"})
+    response = signed_in.post(URL, {"lookup": "1", "phone": "07700 900123"})
     text = response.content.decode()
     assert "That is not a UK phone number in use" in text
     assert 'value="07700 900123"' in text

@@ -250,7 +250,7 @@ def _after_attempt(request, group, cb: Callback, outcome: str, result: str):
             return redirect("requests:detail", group.slug, cb.request.reference)
         if cb.kind == Callback.Kind.MISSED_CALL and not cb.request_id:
             messages.success(request, f"Reached {who}. Take their request now.")
-            return redirect(_intake_url(group, phone=_phone_for_intake(request, group, cb)))
+            return redirect(_intake_url(group, request, phone=_phone_for_intake(request, group, cb)))
         if result == Callback.Result.MORE_HELP and cb.resident_id:
             messages.success(request, f"{who} needs more help: take the new request now.")
             return redirect(_intake_url(group, resident=cb.resident_id))
@@ -286,7 +286,13 @@ def _phone_for_intake(request, group, cb: Callback) -> str:
     return display_phone(phone) if phone else ""
 
 
-def _intake_url(group, **params) -> str:
+CARRIED_PHONE = "kith_intake_phone"
+
+
+def _intake_url(group, request=None, phone: str = "", **params) -> str:
+    """The intake page; a phone number goes with the session, not in the address."""
+    if phone and request is not None:
+        request.session[CARRIED_PHONE] = phone
     query = urlencode({k: v for k, v in params.items() if v not in ("", None)})
     return reverse("requests:intake", args=[group.slug]) + (f"?{query}" if query else "")
 
@@ -371,13 +377,19 @@ def _intake_page(request, group, *, search, form, resident=None, duplicates=(), 
 @group_view("requests.intake")
 def intake(request, group):
     """Step 1 finds the caller by phone number; step 2 is the request, filled in for them."""
-    if request.method == "POST":
+    if request.method == "POST" and "lookup" not in request.POST:
         return _take(request, group)
     if request.headers.get("HX-Request") and "script" in request.GET:
         # htmx: the chosen service's script, when a service is picked.
         return render(request, "requests/queue/_intake_scripts.html", {
             "scripts": _scripts(group, request.GET.get("service", ""))})
-    search = PhoneSearchForm(request.GET if "phone" in request.GET else None)
+    # The number is looked up by POST (or handed over in the session after a missed call),
+    # never put in the URL, where access logs and browser history would keep it.
+    carried = request.session.pop(CARRIED_PHONE, None)
+    if request.method == "POST":
+        search = PhoneSearchForm(request.POST)
+    else:
+        search = PhoneSearchForm({"phone": carried} if carried else None)
     resident = None
     if "resident" in request.GET:
         resident = get_object_or_404(group.residents, pk=_int(request.GET["resident"]) or 0)
