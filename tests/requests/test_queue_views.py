@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from kith.core.models import PersonalDataAccess
+from kith.core.models import AuditEvent, PersonalDataAccess
 from kith.core.phones import normalise_uk_phone
 from kith.requests import callbacks
 from kith.requests.intake import Contact, Need, take_request
@@ -453,3 +453,16 @@ def test_it_copes_with_an_odd_phone_search(client, sam):
                           {"phone": "<script>alert(1)</script>\x00"})
     assert response.status_code == 200
     assert "<script>alert(1)</script>" not in response.content.decode()
+
+
+def test_it_records_the_address_a_caller_gives_with_the_call(sam_on_call, sam, street):
+    req = take_request(street, channel="web", contact=Contact(name="Joan", phone="+447911123459"),
+                       need=Need(service="shopping")).request
+    cb = req.callbacks.get()
+    _claim(sam_on_call, cb)
+    assert "Their address, if they gave it" in sam_on_call.get(_url("callback", cb)).content.decode()
+    sam_on_call.post(_url("attempt", cb), {"outcome": "reached", "address": "3 Golborne Road"})
+    req.resident.refresh_from_db()
+    assert req.resident.address._open() == "3 Golborne Road"
+    assert AuditEvent.objects.filter(action="kith.resident.updated",
+                                     object_id=str(req.resident.pk)).exists()

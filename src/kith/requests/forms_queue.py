@@ -62,11 +62,19 @@ class AttemptForm(forms.Form):
         help_text="For whoever calls next, like “rang twice, try after 2pm”. No phone numbers.",
     )
 
-    def __init__(self, *args, checking: bool = False, **kwargs):
+    address = forms.CharField(
+        label="Their address, if they gave it (optional)", max_length=300, required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "off"}),
+        help_text="The volunteer needs it to go there. It is sealed like their phone number.",
+    )
+
+    def __init__(self, *args, checking: bool = False, ask_address: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.checking = checking
         if not checking:
             del self.fields["result"]
+        if not ask_address:
+            del self.fields["address"]
 
     def clean(self):
         data = super().clean()

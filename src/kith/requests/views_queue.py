@@ -13,6 +13,7 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,6 +33,7 @@ from kith.requests.forms_queue import (
 from kith.requests.intake import Contact, Need, find_resident, take_request
 from kith.requests.lifecycle import OPEN, IllegalMove
 from kith.requests.models import CallAttempt, Callback, HelpRequest
+from kith.residents.services import update_contact
 
 WORK = "callbacks.work"
 
@@ -207,7 +209,7 @@ def _call_screen(request, group, cb: Callback, form: AttemptForm | None = None, 
         "script": scripts.script_for(_script_key(cb), group=group.name,
                                      reference=cb.request.reference if cb.request_id else ""),
         "opened": _open_for_call(request, group, cb) if held else None,
-        "form": form or AttemptForm(checking=checking),
+        "form": form or AttemptForm(checking=checking, ask_address=_needs_address(cb)),
         "has_two_factor": has_two_factor(request.user),
         "session_two_factor": session_used_two_factor(request),
     }
@@ -224,7 +226,8 @@ def callback(request, group, pk):
 @group_view(WORK)
 def attempt(request, group, pk):
     cb = _callback(group, pk)
-    form = AttemptForm(request.POST, checking=cb.kind in callbacks.CHECK_KINDS)
+    form = AttemptForm(request.POST, checking=cb.kind in callbacks.CHECK_KINDS,
+                       ask_address=_needs_address(cb))
     if not form.is_valid():
         return _call_screen(request, group, cb, form, status=400)
     now = timezone.now()
@@ -233,13 +236,22 @@ def attempt(request, group, pk):
         callbacks.claim(cb, request.user, now)
     data = form.cleaned_data
     try:
-        callbacks.log_attempt(cb, by=request.user, outcome=data["outcome"], note=data["note"],
-                              result=data.get("result", ""))
+        with transaction.atomic():  # the call and the address it gave: both or neither
+            callbacks.log_attempt(cb, by=request.user, outcome=data["outcome"], note=data["note"],
+                                  result=data.get("result", ""))
+            if data.get("address"):
+                update_contact(cb.resident, acting_user=request.user,
+                               contact=Contact(name=cb.resident.name, address=data["address"]))
     except IllegalMove as exc:
         form.add_error(None, str(exc))
         return _call_screen(request, group, _callback(group, pk), form, status=400)
     return _after_attempt(request, group, _callback(group, pk), data["outcome"],
                           data.get("result", ""))
+
+
+def _needs_address(cb: Callback) -> bool:
+    """Ask for an address on the call when we have none yet for this resident."""
+    return cb.resident_id is not None and cb.resident.address is None
 
 
 def _after_attempt(request, group, cb: Callback, outcome: str, result: str):

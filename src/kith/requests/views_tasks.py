@@ -33,7 +33,8 @@ class TaskGrant:
                 and self.assignment.address_open(timezone.now()))
 
 
-SHOWN = [("address", "resident", "Address"), ("details", "request", "What's needed")]
+SHOWN = [("address", "resident", "Address"), ("postcode", "resident", "Postcode"),
+         ("details", "request", "What's needed")]
 
 
 def _assignment(person, reference: str) -> Assignment:
