@@ -141,8 +141,20 @@ def _state_label(state: str) -> str:
     return lifecycle.STATE_LABELS.get(state, state)
 
 
+def _who(req: HelpRequest, event) -> str:
+    """Who did it: a person, else whoever used the public form, else Kith itself (the sweep)."""
+    if event.actor is not None:
+        return str(event.actor)
+    if event.action == "status_checked":
+        return "the resident"
+    if event.action in ("created", "asked_again") and req.channel in (
+            HelpRequest.Channel.WEB, HelpRequest.Channel.REFERRAL):
+        return req.partner_name or "the resident"
+    return "Kith"
+
+
 def _timeline(req: HelpRequest) -> list[dict]:
-    return [{"at": e.created_at, "who": e.actor, "label": e.label, "is_move": e.is_move,
+    return [{"at": e.created_at, "who": _who(req, e), "label": e.label, "is_move": e.is_move,
              "from": _state_label(e.from_state) if e.from_state else "",
              "to": _state_label(e.to_state), "note": e.note}
             for e in req.events.select_related("actor")]
