@@ -110,9 +110,17 @@ def later(group, now=None):
             .select_related("resident", "request").order_by("not_before", "id"))
 
 
+def _may_work(callback: Callback, person) -> None:
+    from kith.requests.services import NotAllowed, may
+
+    if not may(person, callback.group, "callbacks.work"):
+        raise NotAllowed("Only the group's call handlers and coordinators work the callback queue.")
+
+
 def claim(callback: Callback, person, now=None) -> bool:
     """Hold the item for `person` for CLAIM_FOR. True if they hold it now; False if someone
     else does or it has left the queue. One UPDATE decides, so only one claimant ever wins."""
+    _may_work(callback, person)
     now = now or timezone.now()
     free = Q(claimed_by__isnull=True) | Q(claimed_until__lte=now) | Q(claimed_by=person)
     with transaction.atomic():
@@ -147,6 +155,7 @@ def log_attempt(callback: Callback, *, by, outcome: str, note: str = "", result:
     now = now or timezone.now()
     callback = Callback.objects.select_for_update().select_related("group", "request").get(
         pk=callback.pk)
+    _may_work(callback, by)
     if callback.outcome:
         raise IllegalMove("This call is already done.")
     if not callback.held_by(by, now):

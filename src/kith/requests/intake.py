@@ -136,7 +136,9 @@ def needed_by(urgency: str, now):
     days = {"today": 0, "soon": 3, "week": 7}.get(urgency)
     if days is None:
         return None
-    return (now + timedelta(days=days)).replace(hour=20, minute=0, second=0, microsecond=0)
+    # Eight in the evening by the clock on the resident's wall, not UTC's.
+    return timezone.localtime(now + timedelta(days=days)).replace(hour=20, minute=0, second=0,
+                                                                  microsecond=0)
 
 
 @transaction.atomic

@@ -64,14 +64,19 @@ def _free_to_take(volunteer, series: Series) -> bool:
 
 
 @transaction.atomic
-def make_occurrence(series: Series) -> HelpRequest:
+def make_occurrence(series: Series, horizon=None) -> HelpRequest | None:
     """The next visit as a request: triaged (the series was agreed), then assigned to the
-    series' volunteer if they are still free to take it, else sent to matching."""
+    series' volunteer if they are still free to take it, else sent to matching.
+
+    Re-checked under the lock: a series paused, ended or already made (by an overlapping
+    sweep) since it was listed gets nothing, and None comes back."""
     from kith.requests import services
     from kith.requests.intake import new_reference
     from kith.requests.services import _move, add_event
 
     series = Series.objects.select_for_update().select_related("group", "resident").get(pk=series.pk)
+    if series.state != Series.State.ACTIVE or (horizon is not None and series.next_date > horizon):
+        return None
     day = series.next_date
     due = timezone.make_aware(datetime.combine(day, time(20, 0)))
     req = HelpRequest.objects.create(
@@ -100,6 +105,6 @@ def make_due_occurrences(now=None) -> int:
     horizon = timezone.localdate(now or timezone.now()) + LOOKAHEAD
     made = 0
     for series in Series.objects.filter(state=Series.State.ACTIVE, next_date__lte=horizon):
-        make_occurrence(series)
-        made += 1
+        if make_occurrence(series, horizon) is not None:
+            made += 1
     return made

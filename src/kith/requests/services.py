@@ -202,12 +202,23 @@ def unassign(req: HelpRequest, *, actor, note: str) -> HelpRequest:
 
 
 @transaction.atomic
-def release(req: HelpRequest) -> HelpRequest:
-    """The window and the reminder's grace both passed: back to matching (Kith itself)."""
+def release(req: HelpRequest, assignment: Assignment, now=None) -> bool:
+    """The window and the reminder's grace both passed: back to matching (Kith itself).
+
+    Only if `assignment` is still the open one and still overdue, checked under the lock: the
+    volunteer may have marked it done, or it may have gone to someone else, since the sweep
+    read it. Returns whether it was released."""
+    now = now or timezone.now()
     req = _locked(req)
-    _move(req, "release", actor=None)
+    current = req.current_assignment
+    if current is None or current.pk != assignment.pk or current.reminded_at is None:
+        return False
+    grace = timedelta(hours=RequestPolicy.for_group(req.group).reminder_grace_hours)
+    if current.due_by > now or current.reminded_at + grace > now:
+        return False
+    _move(req, "release", actor=None, now=now)
     notify.released(req)
-    return req
+    return True
 
 
 @transaction.atomic

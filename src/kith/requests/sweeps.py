@@ -34,8 +34,7 @@ def remind_and_release(now) -> tuple[int, int]:
                     add_event(req, "reminder_sent", actor=None, note=str(assignment.volunteer))
                     notify.reminder(assignment)
                     reminded += 1
-        elif assignment.reminded_at + grace <= now:
-            release(req)
+        elif assignment.reminded_at + grace <= now and release(req, assignment, now):
             released += 1
     return reminded, released
 
