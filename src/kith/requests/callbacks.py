@@ -153,8 +153,9 @@ def log_attempt(callback: Callback, *, by, outcome: str, note: str = "", result:
     """Record one call. Reached or wrong number takes the item out of the queue; no answer or
     a voicemail puts it back for later, and after three tries a coordinator is told."""
     now = now or timezone.now()
-    callback = Callback.objects.select_for_update().select_related("group", "request").get(
-        pk=callback.pk)
+    # of=self: PostgreSQL cannot lock the nullable side of the join to a request.
+    callback = (Callback.objects.select_for_update(of=("self",))
+                .select_related("group", "request").get(pk=callback.pk))
     _may_work(callback, by)
     if callback.outcome:
         raise IllegalMove("This call is already done.")
