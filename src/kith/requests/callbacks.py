@@ -171,7 +171,8 @@ def log_attempt(callback: Callback, *, by, outcome: str, note: str = "", result:
     callback.claimed_by = callback.claimed_until = None
     if outcome in FINAL_ATTEMPTS:
         callback.outcome, callback.closed_at, callback.closed_by = FINAL_ATTEMPTS[outcome], now, by
-        callback.result = result if checking else ""
+        # How they are only means something if we spoke to them.
+        callback.result = result if checking and outcome == CallAttempt.Outcome.REACHED else ""
     else:
         callback.not_before = now + RETRY_AFTER
     callback.save()
@@ -181,7 +182,8 @@ def log_attempt(callback: Callback, *, by, outcome: str, note: str = "", result:
     if callback.request_id:
         add_event(callback.request, "callback_attempt", actor=by,
                   note=f"{callback.get_kind_display()}: {CallAttempt.Outcome(outcome).label}"
-                       + (f", {Callback.Result(result).label.lower()}" if callback.result else ""))
+                       + (f", {Callback.Result(callback.result).label.lower()}"
+                          if callback.result else ""))
     _after_attempt(callback, by=by, outcome=outcome, note=note, now=now)
     return attempt
 
