@@ -153,7 +153,11 @@ def log_attempt(callback: Callback, *, by, outcome: str, note: str = "", result:
     """Record one call. Reached or wrong number takes the item out of the queue; no answer or
     a voicemail puts it back for later, and after three tries a coordinator is told."""
     now = now or timezone.now()
-    # of=self: PostgreSQL cannot lock the nullable side of the join to a request.
+    # Locks in the order every move takes them, request first, then the call; the other way
+    # round deadlocks with a coordinator ending the request (which withdraws its calls).
+    request_id = Callback.objects.values_list("request_id", flat=True).get(pk=callback.pk)
+    if request_id is not None:
+        HelpRequest.objects.select_for_update(of=("self",)).get(pk=request_id)
     callback = (Callback.objects.select_for_update(of=("self",))
                 .select_related("group", "request").get(pk=callback.pk))
     _may_work(callback, by)

@@ -146,8 +146,13 @@ def take_request(group, *, channel: str, contact: Contact, need: Need, acting_us
                  resident=None, triage: bool = False) -> IntakeResult:
     """Record a request from any channel. `triage=True` when a call handler has just spoken
     to the resident (phone intake), so it needs no callback and is triaged at once."""
+    from kith.groups.models import Group
     from kith.requests.callbacks import queue_request
 
+    # One intake at a time per group (on PostgreSQL), so two calls from the same number at
+    # the same moment make one request and an "asked again", not two of each. Moves never
+    # lock the group, so this cannot deadlock with them.
+    Group.objects.select_for_update(of=("self",)).get(pk=group.pk)
     now = timezone.now()
     earlier = open_request_from(group, contact.phone, now, resident=resident)
     if earlier is not None:

@@ -74,7 +74,8 @@ def make_occurrence(series: Series, horizon=None) -> HelpRequest | None:
     from kith.requests.intake import new_reference
     from kith.requests.services import _move, add_event
 
-    series = Series.objects.select_for_update().select_related("group", "resident").get(pk=series.pk)
+    series = (Series.objects.select_for_update(of=("self",))
+              .select_related("group", "resident").get(pk=series.pk))
     if series.state != Series.State.ACTIVE or (horizon is not None and series.next_date > horizon):
         return None
     day = series.next_date

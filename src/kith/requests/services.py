@@ -118,8 +118,10 @@ def transition(req: HelpRequest, action: str, *, actor, note: str = "") -> HelpR
 
 
 def _locked(req: HelpRequest) -> HelpRequest:
-    """Re-read the request (row-locked on PostgreSQL) so two hands cannot interleave."""
-    return HelpRequest.objects.select_for_update().select_related("group", "resident").get(pk=req.pk)
+    """Re-read the request (row-locked on PostgreSQL) so two hands cannot interleave.
+    Only the request's own row: locking the joined group would queue every move in the group."""
+    return (HelpRequest.objects.select_for_update(of=("self",))
+            .select_related("group", "resident").get(pk=req.pk))
 
 
 def refusals(volunteer, group, service: str) -> list[str]:
