@@ -12,6 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from kith.core.formfields import PostcodeField, UKPhoneField
 from kith.core.phones import normalise_uk_phone
 from kith.groups.catalogue import SERVICE_LABELS, SERVICES
 from kith.requests.intake import Contact, Need, normalise_reference
@@ -70,9 +71,8 @@ class _RequestForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
         error_messages={"required": "Tell us what to call you.", "max_length": TOO_LONG},
     )
-    phone = forms.CharField(
-        label="Phone number", max_length=25, required=False,
-        help_text="A mobile or a landline.",
+    phone = UKPhoneField(
+        label="Phone number", required=False, help_text="A mobile or a landline.",
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
         error_messages={"max_length": "That phone number is too long."},
     )
@@ -82,7 +82,7 @@ class _RequestForm(forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
         error_messages={"invalid": EMAIL_INVALID, "max_length": TOO_LONG},
     )
-    postcode = forms.CharField(
+    postcode = PostcodeField(
         label="Postcode", max_length=20,
         help_text="The full postcode where the help is needed, like W10 5NW.",
         widget=forms.TextInput(attrs={"autocomplete": "postal-code", "autocapitalize": "characters",
@@ -130,20 +130,8 @@ class _RequestForm(forms.Form):
     def clean_name(self):
         return _one_line(self.cleaned_data["name"])
 
-    def clean_phone(self):
-        raw = self.cleaned_data["phone"]
-        return normalise_uk_phone(raw) if raw.strip() else ""
-
     def clean_email(self):
         return self.cleaned_data["email"].strip()
-
-    def clean_postcode(self):
-        from kith.places.postcodes import PostcodeError, parse
-
-        try:
-            return parse(self.cleaned_data["postcode"])
-        except PostcodeError as exc:
-            raise ValidationError(str(exc)) from None
 
     def clean_when(self):
         return _one_line(self.cleaned_data["when"])
@@ -169,9 +157,8 @@ class _RequestForm(forms.Form):
 
     def contact(self) -> Contact:
         data = self.cleaned_data
-        postcode = data["postcode"]
         return Contact(name=data["name"], phone=data["phone"], email=data["email"],
-                       postcode=postcode.text, postcode_sector=postcode.sector,
+                       postcode=data["postcode"],  # intake sets the sector from it
                        language=data.get("language", ""))
 
     def _need(self, **extra) -> Need:

@@ -5,38 +5,18 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from kith.core.phones import normalise_uk_phone
+from kith.core.formfields import PHONE_ATTRS, UKPhoneField
 from kith.groups.catalogue import SERVICE_LABELS, SERVICES
 from kith.groups.coverage import SECTOR_RE
 from kith.requests.models import CallAttempt, Callback, HelpRequest
 from kith.requests.scripts import CONSENT_LINE
 
-PHONE_ATTRS = {"inputmode": "tel", "autocomplete": "off", "spellcheck": "false"}
-
-
-def clean_phone_text(raw: str, *, required: bool) -> str:
-    """E.164, or "" when empty and not required; else a ValidationError saying what is wrong."""
-    if not (raw or "").strip():
-        if required:
-            raise ValidationError("Enter the phone number they rang from, like 07911 123456.")
-        return ""
-    return normalise_uk_phone(raw)
-
-
-class PhoneField(forms.CharField):
-    def __init__(self, *, required: bool = True, **kwargs):
-        kwargs.setdefault("max_length", 25)
-        kwargs.setdefault("widget", forms.TextInput(attrs={**PHONE_ATTRS, "type": "tel"}))
-        super().__init__(required=False, **kwargs)
-        self.phone_required = required
-
-    def clean(self, value):
-        return clean_phone_text(super().clean(value), required=self.phone_required)
+RANG_FROM = {"required": "Enter the phone number they rang from, like 07911 123456."}
 
 
 class MissedCallForm(forms.Form):
-    phone = PhoneField(label="Phone number they rang from",
-                       help_text="As shown on the phone, like 07911 123456.")
+    phone = UKPhoneField(label="Phone number they rang from", error_messages=dict(RANG_FROM),
+                         help_text="As shown on the phone, like 07911 123456.")
     caller_name = forms.CharField(label="Their name (optional)", max_length=100, required=False,
                                   help_text="If they left one on the voicemail.")
     note = forms.CharField(
@@ -85,18 +65,15 @@ class AttemptForm(forms.Form):
 
 
 class PhoneSearchForm(forms.Form):
-    phone = forms.CharField(
-        label="Caller's phone number", max_length=25, required=False,
+    phone = UKPhoneField(
+        label="Caller's phone number", error_messages=dict(RANG_FROM),
         help_text="Type it and press Enter. We look for anyone who has rung before.",
-        widget=forms.TextInput(attrs={**PHONE_ATTRS, "type": "tel", "autofocus": True}),
+        widget=forms.TextInput(attrs={**PHONE_ATTRS, "autofocus": True}),
     )
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "search_%s")  # the intake form below has its own id_phone
         super().__init__(*args, **kwargs)
-
-    def clean_phone(self):
-        return clean_phone_text(self.cleaned_data["phone"], required=True)
 
 
 def service_choices(group) -> list[tuple[str, str]]:
@@ -113,8 +90,8 @@ class IntakeForm(forms.Form):
     name = forms.CharField(label="What to call them", max_length=100,
                            help_text="For example: Mrs Ahmed, or Joe.",
                            error_messages={"required": "Enter a name to call them by."})
-    phone = PhoneField(label="Phone number", required=False,
-                       help_text="The number to ring them back on.")
+    phone = UKPhoneField(label="Phone number", required=False,
+                         help_text="The number to ring them back on.")
     postcode = forms.CharField(
         label="Postcode", max_length=10, required=False,
         help_text="The full postcode, like W10 5NW, or just the first part and a digit, like "

@@ -7,7 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from kith.core.phones import normalise_uk_phone
+from kith.core.formfields import PostcodeField, UKPhoneField
 from kith.groups.catalogue import SERVICES
 from kith.requests import lifecycle
 from kith.requests.models import Exclusion, RequestPolicy, Series
@@ -152,35 +152,18 @@ REASON_ERRORS = {"required": "Choose what happened.", "invalid_choice": "Choose 
 
 
 class ExclusionForm(forms.Form):
-    phone = forms.CharField(label="Phone number", required=False, max_length=25,
-                            widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))
+    phone = UKPhoneField(label="Phone number", required=False)
     name = forms.CharField(label="Name", required=False, max_length=100,
                            widget=forms.TextInput(attrs={"autocomplete": "off"}),
                            help_text="With the full postcode below; both are needed to match.")
-    postcode = forms.CharField(label="Full postcode", required=False, max_length=10,
-                               widget=forms.TextInput(attrs={"autocomplete": "off"}),
-                               help_text="Like W10 5NW.")
+    postcode = PostcodeField(label="Full postcode", required=False, help_text="Like W10 5NW.",
+                             widget=forms.TextInput(attrs={"autocomplete": "off"}))
     reason = forms.ChoiceField(label="What happened?", choices=Exclusion.Reason.choices,
                                widget=forms.RadioSelect, error_messages=REASON_ERRORS)
     note = forms.CharField(
         label="Note for coordinators (optional)", required=False, max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="What happened, for whoever sees a match later. Sealed.")
-
-    def clean_phone(self):
-        raw = self.cleaned_data["phone"]
-        return normalise_uk_phone(raw) if raw.strip() else ""
-
-    def clean_postcode(self):
-        from kith.places.postcodes import PostcodeError, parse
-
-        raw = self.cleaned_data["postcode"]
-        if not raw.strip():
-            return ""
-        try:
-            return parse(raw).text
-        except PostcodeError as exc:
-            raise ValidationError(str(exc)) from None
 
     def clean(self):
         data = super().clean()

@@ -1,20 +1,18 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from kith.core.phones import normalise_uk_phone
+from kith.core.formfields import PostcodeField, UKPhoneField
 from kith.groups.coverage import SECTOR_RE
 
 
 class ResidentForm(forms.Form):
     name = forms.CharField(label="What to call them", max_length=100,
                            help_text="For example: Mrs Ahmed, or Joe.")
-    phone = forms.CharField(label="Phone number", max_length=25, required=False,
-                            widget=forms.TextInput(attrs={"inputmode": "tel",
-                                                          "autocomplete": "off"}))
+    phone = UKPhoneField(label="Phone number", required=False)
     address = forms.CharField(label="Address", required=False,
                               widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}))
-    postcode = forms.CharField(
-        label="Postcode", max_length=10, required=False,
+    postcode = PostcodeField(
+        label="Postcode", required=False,
         help_text="The full postcode, like W10 5NW. It is sealed like the address.",
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
@@ -27,21 +25,6 @@ class ResidentForm(forms.Form):
         label="Private notes", required=False, widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Health or circumstances. Sealed like contact details; each look is logged.",
     )
-
-    def clean_phone(self):
-        raw = self.cleaned_data["phone"]
-        return normalise_uk_phone(raw) if raw.strip() else ""
-
-    def clean_postcode(self):
-        from kith.places.postcodes import PostcodeError, parse
-
-        raw = self.cleaned_data["postcode"]
-        if not raw.strip():
-            return ""
-        try:
-            return parse(raw).text
-        except PostcodeError as exc:
-            raise ValidationError(str(exc)) from None
 
     def clean_postcode_sector(self):
         raw = " ".join(self.cleaned_data["postcode_sector"].upper().split())
