@@ -280,6 +280,23 @@ def test_the_same_number_twice_at_once_makes_one_request(transactional_db, stree
     assert street.residents.count() == 1 and Callback.objects.count() == 1
 
 
+def _someone_waits_on_a_lock(timeout: float = 10.0) -> bool:
+    """Poll PostgreSQL until another session of this database waits on a row lock (bounded)."""
+    from django.db import connection as here
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with here.cursor() as cursor:
+            # Inside a transaction the activity view is a snapshot: refresh it each time.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                           " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()")
+            if cursor.fetchone()[0]:
+                return True
+        time.sleep(0.02)
+    return False
+
+
 def test_a_call_logged_while_the_request_is_cancelled_never_deadlocks(
         transactional_db, street, sam, priya, monkeypatch):
     req = ask(street, uk_mobile(1)).request
@@ -291,7 +308,9 @@ def test_a_call_logged_while_the_request_is_cancelled_never_deadlocks(
 
     def slow_withdraw(*args, **kwargs):
         locked.set()  # the request is locked and moved; its calls are next
-        time.sleep(1.5)  # long enough for the call handler's log_attempt to take its locks
+        # Go on only once the call handler's log_attempt is blocked on a lock: in the old lock
+        # order it held the call and waited for the request, and withdrawing then deadlocked.
+        assert _someone_waits_on_a_lock(), "log_attempt never reached a lock"
         return real_withdraw(*args, **kwargs)
 
     monkeypatch.setattr(services, "_withdraw_callbacks", slow_withdraw)
@@ -300,7 +319,6 @@ def test_a_call_logged_while_the_request_is_cancelled_never_deadlocks(
         if k == 0:
             return services.transition(req, "cancel", actor=priya, note="Family are helping")
         assert locked.wait(timeout=10)
-        time.sleep(0.2)
         return callbacks.log_attempt(item, by=sam, outcome="reached", now=now)
 
     _, errors = together(2, hands)
