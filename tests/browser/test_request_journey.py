@@ -88,6 +88,8 @@ def test_a_request_goes_from_the_web_form_to_a_check_up_call(
     # Tom, on his phone, opens the task from his volunteer page: the address is his to see.
     _become(page, live_server, tom, two_factor=False)
     page.goto(f"{base}/volunteer/")
+    axe_check("journey: volunteer home with a task")
+    screenshot("73a-journey-tom-home")
     page.get_by_role("link", name=re.compile("Shopping for Joan")).click()
     main = page.locator("main").inner_text()
     assert "Milk, bread and the paper" in main and "7 Golborne Road, London" in main
@@ -114,3 +116,14 @@ def test_a_request_goes_from_the_web_form_to_a_check_up_call(
     for step in ("Request made", "Call attempt", "Triaged", "Volunteer assigned", "Done"):
         assert step in history, step
     screenshot("76-journey-7-timeline")
+
+    # Joan lives alone: Sam asks for weekly check-in calls on her page (a typo first).
+    page.get_by_role("link", name="Joan").click()
+    page.get_by_label("Regular check-in call every (days)").fill("90")
+    page.get_by_role("button", name="Save").click()
+    assert "At most every 60 days." in page.get_by_role("alert").inner_text()
+    axe_check("journey: resident page, check-in mistake")
+    screenshot("77-journey-8-resident-check-ins")
+    page.get_by_label("Regular check-in call every (days)").fill("7")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Saved.").wait_for()
