@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "kith.residents",
     "kith.volunteers",
     "kith.requests",
+    "kith.matching",
+    "kith.runs",
     "kith.places",
     "kith.directory",
     "kith.listings",

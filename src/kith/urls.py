@@ -15,6 +15,8 @@ urlpatterns = [
     path("", include("kith.volunteers.urls")),
     path("", include("kith.volunteers.import_urls")),
     path("", include("kith.requests.urls")),
+    path("", include("kith.matching.urls")),
+    path("", include("kith.runs.urls")),
     path("", include("kith.directory.urls")),
     path("", include("kith.listings.urls")),
     path("", include("kith.demo.urls")),

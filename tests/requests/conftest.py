@@ -17,6 +17,7 @@ from kith.groups.catalogue import SERVICES
 
 def clear_to_help(person, group, *, coordinator):
     from kith.volunteers import services
+    from kith.matching.cards import refresh_for_person
     from kith.volunteers.models import Vetting
     from tests.volunteers.conftest import sign_up
 
@@ -26,6 +27,7 @@ def clear_to_help(person, group, *, coordinator):
     Vetting.objects.filter(person=person, group=group).update(
         id_seen_at=date(2026, 1, 5), references_at=date(2026, 1, 5), dbs_level="enhanced",
         dbs_date=date(2026, 1, 5), safeguarding_at=date(2026, 1, 5))
+    refresh_for_person(person)  # .update() sends no signal: rebuild the match card by hand
     return person
 
 

@@ -94,16 +94,16 @@ def test_moves_name_real_states_and_never_loop_on_themselves():
 
 def test_every_move_names_a_known_permission():
     for move in MOVES.values():
-        assert move.permission in PERMISSIONS or move.permission in {"system", "assignee"}, move
+        assert move.permission in PERMISSIONS or move.permission in {"system", "assignee", "offeree"}, move
 
 
 def test_derived_sets_agree_with_the_table():
     assert set(STATE_NAMES) - FINAL == OPEN
     assert HELD <= OPEN and UNASSIGNED <= OPEN
     assert not HELD & UNASSIGNED
-    # Only "assign" moves into HELD from outside it; "start" moves within it.
+    # Only a hand-assignment or an accepted offer moves into HELD; "start" moves within it.
     into_held = {m.action for m in MOVES.values() if m.target in HELD and not m.sources <= HELD}
-    assert into_held == {"assign"}
+    assert into_held == {"assign", "accept"}
     # The moves that end an assignment are exactly the moves out of HELD.
     out_of_held = {m.action for m in MOVES.values() if m.sources & HELD and m.target not in HELD}
     assert out_of_held == lifecycle.ENDS_ASSIGNMENT

@@ -76,8 +76,8 @@ NATURAL = {lifecycle.NEW: "triage", lifecycle.TRIAGED: "start_matching", lifecyc
            lifecycle.OFFERED: "assign", lifecycle.ASSIGNED: "start", lifecycle.IN_PROGRESS: "complete",
            lifecycle.CHECKED_UP: "close", lifecycle.ON_HOLD: "resume",
            lifecycle.ESCALATED: "de_escalate"}
-# Matching's own moves have no service yet; release is the sweep's (see the release rule).
-NO_SERVICE = {"offer", "offers_lapsed", "release"}
+# Offers have their own tests (tests/matching); release is the sweep's (see the release rule).
+NO_SERVICE = {"offer", "accept", "offers_lapsed", "release"}
 
 
 def may(name: str | None, permission: str) -> bool:

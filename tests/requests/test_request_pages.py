@@ -380,6 +380,10 @@ def test_it_keeps_the_assign_page_for_coordinators(client, sam, req):
 # --- request settings
 
 
+MATCHING_SETTINGS = {"offer_to": 3, "offer_hours": 2, "match_max_km": 3, "fairness_weight": 1,
+                     "continuity_weight": 1}
+
+
 def test_it_saves_request_settings_with_an_audit_row(client, priya, street):
     client.force_login(priya)
     url = _url("policy")
@@ -387,7 +391,7 @@ def test_it_saves_request_settings_with_an_audit_row(client, priya, street):
     assert 'value="24"' in page and "After each task is done" in page
     response = client.post(url, {"callback_target_hours": 12, "assignment_window_hours": 48,
                                  "reminder_grace_hours": 12, "checkup_delay_hours": 24,
-                                 "checkup_stages": ["week", "assigned"]})
+                                 "checkup_stages": ["week", "assigned"], **MATCHING_SETTINGS})
     assert response.status_code == 302
     policy = RequestPolicy.objects.get(group=street)
     assert (policy.callback_target_hours, policy.checkup_stages) == (12, ["assigned", "week"])
@@ -397,7 +401,7 @@ def test_it_saves_request_settings_with_an_audit_row(client, priya, street):
     # Saving it again unchanged writes nothing.
     client.post(url, {"callback_target_hours": 12, "assignment_window_hours": 48,
                       "reminder_grace_hours": 12, "checkup_delay_hours": 24,
-                      "checkup_stages": ["assigned", "week"]})
+                      "checkup_stages": ["assigned", "week"], **MATCHING_SETTINGS})
     assert AuditEvent.objects.filter(action="kith.request.policy_changed").count() == 1
 
 

@@ -707,7 +707,12 @@ def test_an_overdue_task_gets_one_reminder_then_goes_back_to_matching(
     assert req.state == lifecycle.MATCHING and req.current_assignment is None
     assert assignment.end == Assignment.End.RELEASED and assignment.ended_at is not None
     assert not assignment.address_open()
-    assert [m.to for m in mailoutbox] == [["priya@example.org"]]
+    # The coordinator hears it is back; Tom, who let it lapse, is not offered it again, and
+    # with nobody else in the group the next sweep tells her that too.
+    assert [m.subject for m in mailoutbox] == [
+        f"[Kith] {req.reference} needs a volunteer again",
+        f"[Kith] {req.reference} needs a coordinator to find a volunteer"]
+    assert not req.offers.exists() and "nobody_to_offer" in actions(req)
     assert "kith.request.release" in audit_actions(req)
     assert_replays(req)
 

@@ -80,6 +80,8 @@ REFUSALS = {
     "far": ("lives too far away", "live too far away"),
     "time": ("isn't free then", "aren't free then"),
     "language": ("doesn't speak {language}", "don't speak {language}"),
+    # Not a filter of the core: the adapter counts those already offered this request.
+    "asked": ("has been asked already", "have been asked already"),
 }
 
 

@@ -194,12 +194,17 @@ class LiftForm(forms.Form):
                                            "max_length": "Keep it under 300 characters."})
 
 
-def _hours(label: str, low: int, high: int, words: str, help_text: str = "") -> forms.IntegerField:
-    message = f"Choose between {low} and {high} hours ({words})."
+def _whole(label: str, low: int, high: int, words: str, help_text: str = "", *,
+           unit: str = "hours") -> forms.IntegerField:
+    message = f"Choose between {low} and {high} {unit} ({words})."
     return forms.IntegerField(
         label=label, min_value=low, max_value=high, help_text=help_text,
-        error_messages={"required": "Give a number of hours.", "invalid": "Give a whole number of hours.",
+        error_messages={"required": f"Give a number of {unit}.",
+                        "invalid": f"Give a whole number of {unit}.",
                         "min_value": message, "max_value": message})
+
+
+_hours = _whole
 
 
 class PolicyForm(forms.ModelForm):
@@ -218,7 +223,30 @@ class PolicyForm(forms.ModelForm):
     checkup_delay_hours = _hours("Check-up call after (hours)", 1, 336, "up to two weeks",
                                  "How long after a task is done the check-up call is due.")
 
+    offer_to = _whole("Offer each request to (volunteers)", 1, 10, "a handful",
+                      "Each round of offers goes to this many of the best-placed volunteers. "
+                      "Never hundreds: a handful, and the next handful if nobody answers.",
+                      unit="volunteers")
+    offer_hours = _hours("Volunteers have (hours) to answer an offer", 1, 48, "up to two days",
+                         "Then the offer goes to the next volunteers. After two rounds a "
+                         "coordinator is told.")
+    match_max_km = _whole("Furthest a volunteer is asked to go (km)", 1, 20, "up to 20 km",
+                          "Volunteers also set their own limit; the nearer of the two counts.",
+                          unit="km")
+    fairness_weight = forms.FloatField(
+        label="How much fairness counts", min_value=0, max_value=5, initial=1,
+        help_text="1 is the usual. Higher gives idle volunteers a turn and lets busy ones rest, "
+                  "even if they live a little further away. 0 matches on distance alone.",
+        error_messages={"invalid": "Enter a number such as 1 or 1.5.",
+                        "min_value": "Enter 0 or more.", "max_value": "Enter 5 or less."})
+    continuity_weight = forms.FloatField(
+        label="How much helping the same resident again counts", min_value=0, max_value=5,
+        initial=1, help_text="1 is the usual. Higher sends residents the volunteer they know.",
+        error_messages={"invalid": "Enter a number such as 1 or 1.5.",
+                        "min_value": "Enter 0 or more.", "max_value": "Enter 5 or less."})
+
     class Meta:
         model = RequestPolicy
         fields = ["callback_target_hours", "assignment_window_hours", "reminder_grace_hours",
-                  "checkup_stages", "checkup_delay_hours"]
+                  "checkup_stages", "checkup_delay_hours", "offer_to", "offer_hours",
+                  "match_max_km", "fairness_weight", "continuity_weight"]

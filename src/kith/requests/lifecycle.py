@@ -63,8 +63,10 @@ class Move:
 MOVES: dict[str, Move] = {m.action: m for m in [
     Move("triage", frozenset({NEW}), TRIAGED, "requests.triage", "Triaged"),
     Move("start_matching", frozenset({TRIAGED}), MATCHING, "requests.triage", "Ready to match"),
-    # Offers belong to matching (its own issue); the states and moves are here already.
-    Move("offer", frozenset({MATCHING}), OFFERED, "system", "Offered to volunteers"),
+    # Matching (kith.matching.offers): a round of offers to a few volunteers; the first to
+    # accept takes it; a round nobody takes goes back to matching for the next few.
+    Move("offer", frozenset({MATCHING}), OFFERED, "requests.assign", "Offered to volunteers"),
+    Move("accept", frozenset({OFFERED}), ASSIGNED, "offeree", "Volunteer accepted"),
     Move("offers_lapsed", frozenset({OFFERED}), MATCHING, "system", "Offers ran out"),
     Move("assign", UNASSIGNED - {NEW}, ASSIGNED, "requests.assign", "Volunteer assigned"),
     Move("start", frozenset({ASSIGNED}), IN_PROGRESS, "assignee", "Volunteer on their way"),

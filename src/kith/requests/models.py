@@ -46,9 +46,25 @@ class RequestPolicy(models.Model):
     checkup_stages = models.JSONField(default=_default_stages, blank=True)
     checkup_delay_hours = models.PositiveSmallIntegerField(
         "Check-up call after (hours)", default=24)
+    # Matching: how many volunteers each round of offers goes to, how long they have to answer,
+    # how far a task may be, and how much fairness and continuity weigh against distance.
+    offer_to = models.PositiveSmallIntegerField("Offer each request to", default=3)
+    offer_hours = models.PositiveSmallIntegerField("Volunteers have (hours) to answer", default=2)
+    match_max_km = models.PositiveSmallIntegerField("Furthest a volunteer is asked to go (km)",
+                                                    default=3)
+    fairness_weight = models.FloatField("Weight of fairness", default=1.0)
+    continuity_weight = models.FloatField("Weight of continuity", default=1.0)
 
     def __str__(self) -> str:
         return f"Request settings for {self.group}"
+
+    def weights(self):
+        """The matching core's weights for this group (kith.matching.core.Weights)."""
+        from kith.matching.core import Weights
+
+        base = Weights()
+        return Weights(load=base.load * self.fairness_weight, idle=base.idle * self.fairness_weight,
+                       continuity=base.continuity * self.continuity_weight, k=self.offer_to)
 
     @classmethod
     def for_group(cls, group) -> RequestPolicy:
@@ -150,6 +166,9 @@ class HelpRequest(models.Model):
     state_changed_at = models.DateTimeField(default=timezone.now)
     series = models.ForeignKey(Series, null=True, blank=True, on_delete=models.SET_NULL,
                                related_name="occurrences")
+    # Rounds of offers since it last needed a volunteer (kith.matching.offers); after
+    # ROUNDS a coordinator is told and Kith stops offering it by itself.
+    offer_rounds = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     created_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
@@ -211,6 +230,8 @@ NOTE_LABELS = {
     "note": "Note",
     "exclusion_match": "Matched the exclusion list: sent to a coordinator",
     "status_checked": "Resident checked the status",
+    "nobody_to_offer": "Nobody to offer it to",
+    "offers_exhausted": "Offers ran out: a coordinator was told",
 }
 
 

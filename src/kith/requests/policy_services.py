@@ -8,7 +8,8 @@ from kith.core.audit import log_action, snapshot
 from kith.requests.models import RequestPolicy
 
 FIELDS = ["callback_target_hours", "assignment_window_hours", "reminder_grace_hours",
-          "checkup_stages", "checkup_delay_hours"]
+          "checkup_stages", "checkup_delay_hours", "offer_to", "offer_hours", "match_max_km",
+          "fairness_weight", "continuity_weight"]
 
 
 @transaction.atomic

@@ -34,6 +34,10 @@ def _authorise(move: lifecycle.Move, req: HelpRequest, actor) -> None:
         return  # Kith itself
     if move.permission == "system":
         raise NotAllowed(f"Only Kith itself records “{move.label.lower()}”.")
+    if move.permission == "offeree":
+        if req.offers.filter(volunteer=actor, state="open").exists():
+            return
+        raise NotAllowed("Only a volunteer this request was offered to can accept it.")
     if move.permission == "assignee":
         assignment = req.current_assignment
         if assignment is not None and assignment.volunteer_id == actor.pk:
@@ -66,12 +70,15 @@ def _move(req: HelpRequest, action: str, *, actor, note: str = "", now=None,
         raise IllegalMove(f"Say why (“{move.label}” needs a reason).")
     now = now or timezone.now()
     source = req.state
+    fields = {"state": move.target, "state_changed_at": now}
+    if move.target == lifecycle.MATCHING and source != lifecycle.OFFERED:
+        fields["offer_rounds"] = 0  # a fresh search: offers go out again
     # Conditional update: if someone else moved it since we read it, nothing changes here.
-    changed = HelpRequest.objects.filter(pk=req.pk, state=source).update(
-        state=move.target, state_changed_at=now)
+    changed = HelpRequest.objects.filter(pk=req.pk, state=source).update(**fields)
     if not changed:
         raise IllegalMove("Someone else changed this request a moment ago. Look again.")
-    req.state, req.state_changed_at = move.target, now
+    for name, value in fields.items():
+        setattr(req, name, value)
     add_event(req, action, actor=actor, note=note, from_state=source, state=move.target)
     log_action(f"kith.request.{action}", actor=actor, group=req.group, obj=req,
                old={"state": source}, new={"state": move.target, "reason": note, **(extra or {})})
@@ -79,6 +86,11 @@ def _move(req: HelpRequest, action: str, *, actor, note: str = "", now=None,
         _end_assignment(req, move.action, now)
     if move.target in lifecycle.FINAL:
         _withdraw_callbacks(req, actor, now)
+    if source == lifecycle.OFFERED and move.action not in {"accept", "offers_lapsed"}:
+        from kith.matching.offers import close_open_offers
+
+        # Assigned by hand, put on hold or cancelled while offered: the offers end with it.
+        close_open_offers(req, taken=move.target in lifecycle.HELD, now=now)
     return move
 
 
@@ -108,7 +120,7 @@ def transition(req: HelpRequest, action: str, *, actor, note: str = "") -> HelpR
     """The simple moves: triage, start_matching, hold, resume, cancel, could_not_help,
     escalate, de_escalate, close, close_escalated. Moves with more to them have their own."""
     if action in {"assign", "complete", "start", "hand_back", "unassign", "release", "check_up",
-                  "offer", "offers_lapsed"}:
+                  "offer", "accept", "offers_lapsed"}:
         raise ValueError(f"use the {action} service")
     req = _locked(req)
     _move(req, action, actor=actor, note=note)
@@ -145,15 +157,23 @@ def assign(req: HelpRequest, volunteer, *, actor, reason: str, due_by=None) -> A
     if refused:
         raise IllegalMove(f"{volunteer} can't take {req.get_service_display().lower()} tasks "
                           f"here yet: {volunteer} {', and '.join(refused)}.")
-    now = timezone.now()
+    return hand_over(req, volunteer, action="assign", actor=actor, reason=reason, due_by=due_by)
+
+
+def hand_over(req: HelpRequest, volunteer, *, action: str, actor, reason: str,
+              due_by=None, now=None) -> Assignment:
+    """Move a locked, checked request to assigned and give it to `volunteer`: by a
+    coordinator's hand ("assign"), or because they accepted an offer ("accept")."""
+    now = now or timezone.now()
     policy = RequestPolicy.for_group(req.group)
     due_by = due_by or req.needed_by or now + timedelta(hours=policy.assignment_window_hours)
     if due_by <= now:
         due_by = now + timedelta(hours=policy.assignment_window_hours)
-    _move(req, "assign", actor=actor, note=reason, now=now,
+    _move(req, action, actor=actor, note=reason, now=now,
           extra={"volunteer": volunteer.pk, "due_by": due_by.isoformat()})
     assignment = Assignment.objects.create(request=req, volunteer=volunteer, reason=reason[:200],
-                                           assigned_by=actor, assigned_at=now, due_by=due_by)
+                                           assigned_by=actor if action == "assign" else None,
+                                           assigned_at=now, due_by=due_by)
     if "assigned" in policy.checkup_stages:
         from kith.requests.callbacks import schedule_check_up
 

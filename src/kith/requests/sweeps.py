@@ -72,6 +72,7 @@ def book_check_ins(now) -> int:
 
 
 def tick(now=None) -> dict[str, int]:
+    from kith.matching.offers import expire_offers, offer_waiting
     from kith.requests.series import make_due_occurrences
 
     now = now or timezone.now()
@@ -79,6 +80,8 @@ def tick(now=None) -> dict[str, int]:
     return {
         "reminded": reminded,
         "released": released,
+        "offers_expired": expire_offers(now),
+        "requests_offered": offer_waiting(now),
         "check_ups_escalated": escalate_missed_check_ups(now),
         "check_ins_booked": book_check_ins(now),
         "occurrences_made": make_due_occurrences(now),

@@ -1,0 +1,285 @@
+"""Offers: a request goes to a small cluster of well-placed volunteers, and the first to
+accept gets it.
+
+A round offers the request to the group's `offer_to` best volunteers (three by default, never
+hundreds). Accepting locks the request's row, so of any number of volunteers pressing
+"accept" at once exactly one wins; the others are told it was taken. A round that runs out
+(every offer declined or expired) widens to the next few; after ROUNDS rounds Kith stops
+offering by itself and tells the coordinators, who can offer again or assign by hand.
+Declines are kept with their reason and count against a volunteer's score for a month, so
+someone who keeps saying "busy" is asked less.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from kith.core.audit import log_action
+from kith.matching import core
+from kith.matching.cards import refresh_for_person
+from kith.matching.models import Offer
+from kith.requests import lifecycle
+from kith.requests import services as request_services
+from kith.requests.lifecycle import IllegalMove
+from kith.requests.models import HelpRequest, RequestPolicy
+from kith.requests.services import NotAllowed
+
+ROUNDS = 2  # rounds Kith offers by itself before a coordinator is told
+PARTS_BY_HOUR = ((12, "am"), (17, "pm"), (24, "eve"))
+DAY_KEYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def slots_for(moment: datetime, *, rest_of_day: bool = False) -> frozenset[str]:
+    """The availability slots a time falls in ('tue_pm'); with rest_of_day, the later ones too."""
+    local = timezone.localtime(moment)
+    day = DAY_KEYS[local.weekday()]
+    parts = [part for end, part in PARTS_BY_HOUR if local.hour < end]
+    return frozenset(f"{day}_{part}" for part in (parts if rest_of_day else parts[:1]))
+
+
+def place_of(req: HelpRequest):
+    """Where the help is needed: the resident's postcode, else their sector's centre."""
+    from kith.matching.cards import point_for_postcode
+
+    resident = req.resident
+    return point_for_postcode(resident.postcode) or point_for_postcode(resident.postcode_sector)
+
+
+def need_for(req: HelpRequest, policy: RequestPolicy | None = None) -> core.Need | None:
+    place = place_of(req)
+    if place is None:
+        return None
+    policy = policy or RequestPolicy.for_group(req.group)
+    now = timezone.now()
+    if req.needed_by:
+        slots = slots_for(req.needed_by)
+    elif req.urgency == HelpRequest.Urgency.TODAY:
+        slots = slots_for(now, rest_of_day=True)
+    else:
+        slots = frozenset()
+    language = (req.resident.language or "").strip().lower()
+    return core.Need(id=req.pk, service=req.service, place=place, resident_id=req.resident_id,
+                     resident_name=req.resident.name, max_km=policy.match_max_km, slots=slots,
+                     language="" if language == "english" else language,
+                     language_required=req.service == "interpreting")
+
+
+def asked_already(req: HelpRequest) -> set[int]:
+    """Not asked again: whoever was offered it, and whoever had it and gave it back."""
+    return (set(req.offers.values_list("volunteer_id", flat=True))
+            | set(req.assignments.values_list("volunteer_id", flat=True)))
+
+
+@dataclass
+class Suggestion:
+    """The next round for a coordinator to see: who, why, or why nobody."""
+
+    candidates: list[core.Candidate] = field(default_factory=list)
+    why_nobody: str = ""
+
+
+def suggest(req: HelpRequest, policy: RequestPolicy | None = None) -> Suggestion:
+    from kith.matching.adapter import rank_need
+
+    policy = policy or RequestPolicy.for_group(req.group)
+    need = need_for(req, policy)
+    if need is None:
+        return Suggestion(why_nobody="Kith doesn't know where this is: add the resident's "
+                                     "postcode on their page, then try again.")
+    ranking = rank_need([req.group_id], need, policy.weights(), exclude=asked_already(req))
+    cleared = []
+    for candidate in ranking.candidates:
+        person = _person(candidate.volunteer.id)
+        if request_services.refusals(person, req.group, req.service):
+            refresh_for_person(person)  # the card was out of date: mend it
+        else:
+            cleared.append(candidate)
+    if cleared:
+        return Suggestion(cleared)
+    return Suggestion(why_nobody=ranking.why_nobody(req.get_service_display().lower())
+                      or "Nobody can take this just now.")
+
+
+def _person(pk: int):
+    from kith.accounts.models import Person
+
+    return Person.objects.get(pk=pk)
+
+
+@transaction.atomic
+def offer_round(req: HelpRequest, *, actor, now=None) -> Suggestion:
+    """Offer the request to the next cluster. A triaged request is made ready first. With
+    nobody to offer it to, says why on the timeline and tells the coordinators."""
+    from kith.matching import notify
+
+    now = now or timezone.now()
+    req = request_services._locked(req)
+    if req.state == lifecycle.TRIAGED:
+        request_services._move(req, "start_matching", actor=actor, now=now)
+    if req.state != lifecycle.MATCHING:
+        raise IllegalMove("Only a request that is waiting for a volunteer can be offered.")
+    policy = RequestPolicy.for_group(req.group)
+    suggestion = suggest(req, policy)
+    if not suggestion.candidates:
+        _nobody(req, suggestion.why_nobody, actor=actor)
+        return suggestion
+    round_no = req.offer_rounds + 1
+    expires = now + timedelta(hours=policy.offer_hours)
+    offers = [Offer.objects.create(request=req, volunteer_id=c.volunteer.id, round=round_no,
+                                   place_in_round=i, distance_km=c.distance_km,
+                                   explanation=c.explanation[:200], created_at=now,
+                                   expires_at=expires)
+              for i, c in enumerate(suggestion.candidates, start=1)]
+    HelpRequest.objects.filter(pk=req.pk).update(offer_rounds=round_no)
+    req.offer_rounds = round_no
+    names = ", ".join(c.volunteer.name for c in suggestion.candidates)
+    request_services._move(req, "offer", actor=actor, now=now,
+                           note=f"Round {round_no}: offered to {names}",
+                           extra={"round": round_no, "volunteers": [o.volunteer_id for o in offers],
+                                  "expires_at": expires.isoformat()})
+    notify.offered(offers)
+    return suggestion
+
+
+def _nobody(req: HelpRequest, why: str, *, actor) -> None:
+    """Nobody to offer it to: say why once, tell the coordinators, and stop offering it
+    by itself until someone changes something (ROUNDS marks it done)."""
+    from kith.matching import notify
+
+    HelpRequest.objects.filter(pk=req.pk).update(offer_rounds=ROUNDS)
+    req.offer_rounds = ROUNDS
+    request_services.add_event(req, "nobody_to_offer", actor=actor, note=why)
+    log_action("kith.offer.nobody", actor=actor, group=req.group, obj=req, new={"why": why})
+    notify.needs_coordinator(req, why)
+
+
+@dataclass
+class Answer:
+    """What the volunteer sees after pressing a button."""
+
+    outcome: str  # "accepted", "taken", "expired", "withdrawn", "declined"
+    offer: Offer
+    assignment: object | None = None
+
+
+@transaction.atomic
+def accept(offer: Offer, *, person, now=None) -> Answer:
+    """The first volunteer to accept gets the task; everyone else learns it was taken."""
+    now = now or timezone.now()
+    if offer.volunteer_id != person.pk:
+        raise NotAllowed("This offer was made to someone else.")
+    req = request_services._locked(offer.request)  # every acceptance of this request queues here
+    offer = Offer.objects.get(pk=offer.pk)
+    if offer.state == Offer.State.ACCEPTED:
+        return Answer("accepted", offer, req.current_assignment)
+    if offer.state != Offer.State.OPEN or req.state != lifecycle.OFFERED:
+        return Answer(_closed_outcome(offer), offer)
+    if offer.expires_at <= now:
+        _close(offer, Offer.State.EXPIRED, now)
+        return Answer("expired", offer)
+    refused = request_services.refusals(person, req.group, req.service)
+    if refused:
+        raise IllegalMove(f"You can't take {req.get_service_display().lower()} tasks here just "
+                          f"now: you {', and '.join(refused).replace('has ', 'have ')}.")
+    assignment = request_services.hand_over(
+        req, person, action="accept", actor=person, now=now,
+        reason=f"Accepted an offer (round {offer.round}): {offer.explanation}")
+    _close(offer, Offer.State.ACCEPTED, now)
+    close_open_offers(req, taken=True, now=now)
+    log_action("kith.offer.accepted", actor=person, group=req.group, obj=offer,
+               new={"request": req.reference, "round": offer.round})
+    return Answer("accepted", offer, assignment)
+
+
+def _closed_outcome(offer: Offer) -> str:
+    if offer.state == Offer.State.DECLINED:
+        return "declined"
+    if offer.state == Offer.State.EXPIRED:
+        return "expired"
+    if offer.state == Offer.State.TAKEN:
+        return "taken"
+    return "withdrawn"
+
+
+def _close(offer: Offer, state: str, now, reason: str = "") -> None:
+    Offer.objects.filter(pk=offer.pk).update(state=state, answered_at=now, reason=reason)
+    offer.state, offer.answered_at, offer.reason = state, now, reason
+
+
+def close_open_offers(req: HelpRequest, *, taken: bool, now) -> int:
+    """End the request's open offers: taken (someone has it) or withdrawn (it was stopped)."""
+    state = Offer.State.TAKEN if taken else Offer.State.WITHDRAWN
+    return Offer.objects.filter(request=req, state=Offer.State.OPEN).update(
+        state=state, answered_at=now)
+
+
+@transaction.atomic
+def decline(offer: Offer, *, person, reason: str, now=None) -> Answer:
+    """No thank you, with a reason. The last open offer of a round declined widens it."""
+    now = now or timezone.now()
+    if offer.volunteer_id != person.pk:
+        raise NotAllowed("This offer was made to someone else.")
+    if reason not in Offer.Reason.values:
+        raise IllegalMove("Choose a reason from the list.")
+    req = request_services._locked(offer.request)
+    offer = Offer.objects.get(pk=offer.pk)
+    if offer.state != Offer.State.OPEN:
+        return Answer(_closed_outcome(offer), offer)
+    _close(offer, Offer.State.DECLINED, now, reason)
+    log_action("kith.offer.declined", actor=person, group=req.group, obj=offer,
+               new={"request": req.reference, "reason": reason})
+    if not req.offers.filter(state=Offer.State.OPEN).exists():
+        _round_over(req, now)
+    return Answer("declined", offer)
+
+
+def _round_over(req: HelpRequest, now) -> None:
+    """Nobody took this round: back to matching, then the next few, or a coordinator."""
+    from kith.matching import notify
+
+    if req.state != lifecycle.OFFERED:
+        return
+    request_services._move(req, "offers_lapsed", actor=None, now=now,
+                           note=f"Nobody took round {req.offer_rounds}")
+    if req.offer_rounds < ROUNDS:
+        offer_round(req, actor=None, now=now)
+    else:
+        why = f"Offered to {req.offers.count()} volunteers in {req.offer_rounds} rounds; nobody took it."
+        request_services.add_event(req, "offers_exhausted", actor=None, note=why)
+        notify.needs_coordinator(req, why)
+
+
+def expire_offers(now=None) -> int:
+    """The sweep: offers past their time expire; a round with none left open widens."""
+    now = now or timezone.now()
+    due = (HelpRequest.objects.filter(state=lifecycle.OFFERED,
+                                      offers__state=Offer.State.OPEN, offers__expires_at__lte=now)
+           .distinct().values_list("pk", flat=True))
+    expired = 0
+    for pk in list(due):
+        with transaction.atomic():
+            req = request_services._locked(HelpRequest(pk=pk))
+            expired += Offer.objects.filter(request=req, state=Offer.State.OPEN,
+                                            expires_at__lte=now).update(
+                state=Offer.State.EXPIRED, answered_at=now)
+            if not req.offers.filter(state=Offer.State.OPEN).exists():
+                _round_over(req, now)
+    return expired
+
+
+def offer_waiting(now=None) -> int:
+    """The sweep: requests waiting for a volunteer that Kith has not finished offering."""
+    now = now or timezone.now()
+    waiting = HelpRequest.objects.filter(state=lifecycle.MATCHING, offer_rounds__lt=ROUNDS)
+    offered = 0
+    for req in waiting.select_related("group", "resident"):
+        try:
+            suggestion = offer_round(req, actor=None, now=now)
+        except IllegalMove:
+            continue  # someone moved it meanwhile
+        offered += bool(suggestion.candidates)
+    return offered
