@@ -16,12 +16,18 @@ from kith.groups.catalogue import SERVICES
 
 
 def clear_to_help(person, group, *, coordinator):
-    from kith.volunteers import services
-    from kith.matching.cards import refresh_for_person
-    from kith.volunteers.models import Vetting
     from tests.volunteers.conftest import sign_up
 
     sign_up(person, services=[key for key, _ in SERVICES])
+    return approve_and_check(person, group, coordinator=coordinator)
+
+
+def approve_and_check(person, group, *, coordinator):
+    """Approved in `group`, with every check recorded (a DBS check included)."""
+    from kith.matching.cards import refresh_for_person
+    from kith.volunteers import services
+    from kith.volunteers.models import Vetting
+
     membership = group.memberships.get(person=person)
     services.approve(membership, acting_user=coordinator)
     Vetting.objects.filter(person=person, group=group).update(

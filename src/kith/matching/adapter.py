@@ -128,7 +128,7 @@ def rank_need(group_ids: Iterable[int], need: core.Need, weights: core.Weights |
     candidates = _exact(coarse.candidates, need, w, k) if coarse.candidates else []
     if candidates:
         return core.Ranking(need, candidates, coarse.left_out)
-    return explain_nobody(group_ids, need, replace(w, k=k), excluded, now)
+    return explain_nobody(group_ids, need, replace(w, k=k), excluded, now, cells=seen)
 
 
 def _settled(coarse: core.Ranking, k: int, band_km: float, w: core.Weights) -> bool:
@@ -142,24 +142,36 @@ def _settled(coarse: core.Ranking, k: int, band_km: float, w: core.Weights) -> b
 
 
 def explain_nobody(group_ids, need: core.Need, w: core.Weights, excluded: set[int],
-                   now) -> core.Ranking:
-    """Nobody passed: run the core over every volunteer of the groups so the coordinator
-    hears why (2 are on a break; 3 live too far away). Only when the fast path finds no one."""
-    today = timezone.localdate(now)
-    rows = (MatchCard.objects.filter(group_id__in=group_ids).exclude(person_id__in=excluded)
-            .values_list("person_id", "person__display_name", "home", "services", "cleared",
-                         "slots", "languages", "radius_km", "weekly_cap", "on_duty",
-                         "paused_until"))
-    rows = list(rows)
-    facts = _load_facts([r[0] for r in rows], need.resident_id, now)
-    everyone = [_everyone(r, facts[r[0]], need.resident_id, today, now) for r in rows]
+                   now, cells: set[int]) -> core.Ranking:
+    """Nobody passed: run the core over every volunteer searched (within the request's reach)
+    so the coordinator hears why (2 are on a break; 3 live too far away)."""
+    everyone = group_volunteers(group_ids, now, resident_id=need.resident_id, exclude=excluded,
+                                cells=cells)
     ranking = core.rank(need, everyone, w, k=w.k)
+    ranking.reach_km = min(BANDS_KM[-1], need.max_km or BANDS_KM[-1])
     if excluded and not ranking.candidates:
         ranking.left_out["asked"] += len(excluded)
     return ranking
 
 
-def _everyone(row, facts: dict, resident_id, today, now) -> core.Volunteer:
+def group_volunteers(group_ids, now, *, resident_id: int | None = None,
+                     exclude: Iterable[int] = (), cells: set[int] | None = None
+                     ) -> list[core.Volunteer]:
+    """Every volunteer of the groups (in these hexagons) as the core sees them, exact points
+    opened: for the reasons nobody can help, and for batch matching in a group."""
+    today = timezone.localdate(now)
+    cards_here = MatchCard.objects.filter(group_id__in=group_ids)
+    if cells is not None:
+        cards_here = cards_here.filter(cell__in=cells)
+    rows = list(cards_here.exclude(person_id__in=exclude)
+                .values_list("person_id", "person__display_name", "home", "services", "cleared",
+                             "slots", "languages", "radius_km", "weekly_cap", "on_duty",
+                             "paused_until"))
+    facts = _load_facts([r[0] for r in rows], resident_id, now)
+    return [_everyone(r, facts[r[0]], today, now) for r in rows]
+
+
+def _everyone(row, facts: dict, today, now) -> core.Volunteer:
     (person_id, name, home, services, cleared, slots, languages, radius, cap, on_duty,
      paused_until) = row
     last = facts.get("last")

@@ -12,6 +12,7 @@ from datetime import date
 
 import h3.api.basic_int as h3
 
+from kith.core.fields import Sealed
 from kith.groups.catalogue import SERVICES
 from kith.places.geo import LatLon
 from kith.volunteers.models import SLOTS, VolunteerProfile
@@ -44,7 +45,15 @@ def seal_point(point: LatLon) -> str:
     return f"{point.lat:.6f},{point.lon:.6f}"
 
 
-def open_point(text: str | None) -> LatLon | None:
+def _plain(value) -> str:
+    """A sealed value opened for Kith's own use: measured, never shown to anyone."""
+    if isinstance(value, Sealed):
+        return value._open()
+    return value or ""
+
+
+def open_point(sealed) -> LatLon | None:
+    text = _plain(sealed)
     if not text:
         return None
     lat, _, lon = text.partition(",")
@@ -55,8 +64,9 @@ def cell_for(point: LatLon) -> int:
     return h3.latlng_to_cell(point.lat, point.lon, CELL_RESOLUTION)
 
 
-def point_for_postcode(text: str | None) -> LatLon | None:
+def point_for_postcode(postcode) -> LatLon | None:
     """The postcode's own point (or its sector's centre), or None when unknown."""
+    text = _plain(postcode)
     if not text:
         return None
     from kith.directory.geocoding import PostcodeError, place_for

@@ -98,12 +98,15 @@ class Ranking:
     need: Need
     candidates: list[Candidate]
     left_out: Counter  # refusal code -> how many volunteers
+    reach_km: float | None = None  # set when only volunteers this near were looked at
 
     def why_nobody(self, service_label: str = "") -> str:
         """A plain sentence for a request with no possible volunteer."""
         if self.candidates:
             return ""
         if not self.left_out:
+            if self.reach_km is not None:
+                return f"Nobody can take this: no volunteer lives within {self.reach_km:g} km."
             return "No volunteers in this group yet."
         words = {"service": service_label or self.need.service,
                  "language": self.need.language.title()}

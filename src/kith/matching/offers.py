@@ -33,12 +33,16 @@ PARTS_BY_HOUR = ((12, "am"), (17, "pm"), (24, "eve"))
 DAY_KEYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
-def slots_for(moment: datetime, *, rest_of_day: bool = False) -> frozenset[str]:
-    """The availability slots a time falls in ('tue_pm'); with rest_of_day, the later ones too."""
-    local = timezone.localtime(moment)
-    day = DAY_KEYS[local.weekday()]
-    parts = [part for end, part in PARTS_BY_HOUR if local.hour < end]
-    return frozenset(f"{day}_{part}" for part in (parts if rest_of_day else parts[:1]))
+def slots_between(start: datetime, end: datetime) -> frozenset[str]:
+    """The availability slots ('tue_pm') from `start` until `end`: when the task can be done."""
+    slots: set[str] = set()
+    moment = timezone.localtime(start)
+    end = timezone.localtime(end)
+    while moment <= end and len(slots) < 21:
+        part = next(part for last, part in PARTS_BY_HOUR if moment.hour < last)
+        slots.add(f"{DAY_KEYS[moment.weekday()]}_{part}")
+        moment += timedelta(hours=1)
+    return frozenset(slots)
 
 
 def place_of(req: HelpRequest):
@@ -54,13 +58,8 @@ def need_for(req: HelpRequest, policy: RequestPolicy | None = None) -> core.Need
     if place is None:
         return None
     policy = policy or RequestPolicy.for_group(req.group)
-    now = timezone.now()
-    if req.needed_by:
-        slots = slots_for(req.needed_by)
-    elif req.urgency == HelpRequest.Urgency.TODAY:
-        slots = slots_for(now, rest_of_day=True)
-    else:
-        slots = frozenset()
+    # Any slot between now and when it is needed by; no date: any time at all.
+    slots = slots_between(timezone.now(), req.needed_by) if req.needed_by else frozenset()
     language = (req.resident.language or "").strip().lower()
     return core.Need(id=req.pk, service=req.service, place=place, resident_id=req.resident_id,
                      resident_name=req.resident.name, max_km=policy.match_max_km, slots=slots,
@@ -104,6 +103,13 @@ def suggest(req: HelpRequest, policy: RequestPolicy | None = None) -> Suggestion
                       or "Nobody can take this just now.")
 
 
+def _recheck(req: HelpRequest, chosen: list[core.Candidate]) -> Suggestion:
+    asked = asked_already(req)
+    ok = [c for c in chosen if c.volunteer.id not in asked and not request_services.refusals(
+        _person(c.volunteer.id), req.group, req.service)]
+    return Suggestion(ok, "" if ok else "The proposed volunteer can't take it any more.")
+
+
 def _person(pk: int):
     from kith.accounts.models import Person
 
@@ -111,9 +117,11 @@ def _person(pk: int):
 
 
 @transaction.atomic
-def offer_round(req: HelpRequest, *, actor, now=None) -> Suggestion:
-    """Offer the request to the next cluster. A triaged request is made ready first. With
-    nobody to offer it to, says why on the timeline and tells the coordinators."""
+def offer_round(req: HelpRequest, *, actor, now=None,
+                chosen: list[core.Candidate] | None = None) -> Suggestion:
+    """Offer the request to the next cluster (or to `chosen`, from batch matching, each
+    checked again). A triaged request is made ready first. With nobody to offer it to, says
+    why on the timeline and tells the coordinators."""
     from kith.matching import notify
 
     now = now or timezone.now()
@@ -123,7 +131,7 @@ def offer_round(req: HelpRequest, *, actor, now=None) -> Suggestion:
     if req.state != lifecycle.MATCHING:
         raise IllegalMove("Only a request that is waiting for a volunteer can be offered.")
     policy = RequestPolicy.for_group(req.group)
-    suggestion = suggest(req, policy)
+    suggestion = suggest(req, policy) if chosen is None else _recheck(req, chosen)
     if not suggestion.candidates:
         _nobody(req, suggestion.why_nobody, actor=actor)
         return suggestion

@@ -172,7 +172,7 @@ def hand_over(req: HelpRequest, volunteer, *, action: str, actor, reason: str,
     _move(req, action, actor=actor, note=reason, now=now,
           extra={"volunteer": volunteer.pk, "due_by": due_by.isoformat()})
     assignment = Assignment.objects.create(request=req, volunteer=volunteer, reason=reason[:200],
-                                           assigned_by=actor if action == "assign" else None,
+                                           assigned_by=actor,
                                            assigned_at=now, due_by=due_by)
     if "assigned" in policy.checkup_stages:
         from kith.requests.callbacks import schedule_check_up

@@ -27,6 +27,7 @@ from kith.core.phones import display_phone
 from kith.core.privacy import NeedToKnowDenied, has_two_factor, reveal, session_used_two_factor
 from kith.core.text import search_term
 from kith.groups.access import group_view
+from kith.matching.views import panel as matching_panel
 from kith.groups.catalogue import SERVICE_LABELS
 from kith.requests import exclusions as exclusion_services
 from kith.requests import lifecycle, services
@@ -101,6 +102,7 @@ def request_list(request, group):
         "state_label": dict((k, lbl) for k, lbl, _ in STATE_FILTERS)[state],
         "filtered": bool(keep), "query": urlencode({"state": state, **keep}),
         "can_intake": access.can("requests.intake"), "can_call": access.can("callbacks.work"),
+        "can_assign": access.can("requests.assign"),
     })
 
 
@@ -119,13 +121,15 @@ def _request_or_404(group, reference: str) -> HelpRequest:
 def _allowed_moves(access, req: HelpRequest) -> list[lifecycle.Move]:
     """The moves from the request's state that this person may make from this page.
 
-    Kith's own moves (offers, releases) are never offered; a volunteer's own steps
-    (start, done, hand back) only to those who may assign, as services._authorise says.
+    Kith's own moves (releases) and offers (the matching panel) are never offered here; a
+    volunteer's own steps (start, done, hand back) only to those who may assign, as
+    services._authorise says.
     Assigning has its own page; check-up calls are logged from the callback queue.
     """
     allowed = []
     for move in lifecycle.moves_from(req.state):
-        if move.permission == "system" or move.action in {"assign", "check_up"}:
+        if move.permission in {"system", "offeree"} or move.action in {"assign", "check_up",
+                                                                         "offer"}:
             continue
         needed = "requests.assign" if move.permission == "assignee" else move.permission
         if access.can(needed):
@@ -212,6 +216,7 @@ def _render_detail(request, group, req: HelpRequest, *, reveal_form=None, shown=
             req.assignments.filter(ended_at__isnull=False).select_related("volunteer")),
         "events": _timeline(req), "callbacks": _callbacks(req, now), "audit": audit,
         "moves": moves, "can_assign": can_assign, "move_error": move_error,
+        "matching": matching_panel(req, access),
         "move_action": move_action, "move_note": move_note,
         "orphan_error": move_error and not any(m["error"] for m in moves),
         "sealed": sealed, "reveal_form": reveal_form or RevealForm(),

@@ -241,7 +241,13 @@ def _tasks(person) -> dict:
 
     mine = Assignment.objects.filter(volunteer=person).select_related("request__resident",
                                                                        "request__group")
+    from kith.matching.models import Offer
+
+    offers = (Offer.objects.filter(volunteer=person, state=Offer.State.OPEN,
+                                   expires_at__gt=timezone.now())
+              .select_related("request__group").order_by("expires_at"))
     return {"tasks": list(mine.filter(ended_at__isnull=True).order_by("due_by")),
+            "offers": list(offers),
             "done": list(mine.filter(end=Assignment.End.DONE).order_by("-ended_at")[:10]),
             "done_count": mine.filter(end=Assignment.End.DONE).count()}
 
