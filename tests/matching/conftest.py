@@ -48,3 +48,20 @@ def waiting(street, priya, mrs_ahmed):
                        triage=True).request
     services.transition(req, "start_matching", actor=priya)
     return req
+
+
+def copy_request(req, actor):
+    """Another request like `req` (same resident and service), waiting for a volunteer."""
+    from kith.requests import services
+    from kith.requests.intake import Contact, Need, take_request
+
+    resident = req.resident
+    resident.name = f"{resident.name}."  # not "asked again": a different person each time
+    resident.pk = None
+    resident.phone_digest = ""
+    resident.save()
+    copy = take_request(req.group, channel="phone", contact=Contact(name=resident.name),
+                        need=Need(service=req.service), acting_user=actor, resident=resident,
+                        triage=True).request
+    services.transition(copy, "start_matching", actor=actor)
+    return copy
