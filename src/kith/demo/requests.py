@@ -89,7 +89,9 @@ def _play(req: HelpRequest, step: str, *, people: dict, helpers: list, when) -> 
         callbacks.claim(callback, sam, now=when)
         callbacks.log_attempt(callback, by=sam, outcome="reached", result="all_well", now=when)
     elif step == "offer":
-        services._move(req, "offer", actor=None)
+        from kith.matching.offers import offer_round
+
+        offer_round(req, actor=None)  # to the best-placed few of the street's volunteers
     else:
         actor = priya if step in ("close", "could_not_help", "hold", "escalate") else sam
         if req.state == "new" and step in ("close", "start_matching"):
