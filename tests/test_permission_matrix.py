@@ -161,6 +161,26 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     # A task page is its assigned volunteer's alone (Tom holds this one); to anyone else it
     # does not exist.
     "requests:task": {**signed_in(404), "volunteer": 200},
+    # --- matching. requests.assign: coordinators. An offer is its volunteer's alone (Tom has
+    # this one); to anyone else it does not exist.
+    "matching:match_all": group_page(403, 403, 200, 403),
+    "matching:offer_request": everyone(405),
+    "matching:offer": {**signed_in(404), "volunteer": 200},
+    # --- runs. runs.manage: coordinators. A route is its volunteer's alone, once sent out
+    # (Tom holds this one); to anyone else it does not exist.
+    "runs:list": group_page(403, 403, 200, 403),
+    "runs:new": group_page(403, 403, 200, 403),
+    "runs:detail": group_page(403, 403, 200, 403),
+    "runs:stops": group_page(403, 403, 200, 403),
+    "runs:swap": group_page(403, 403, 200, 403),
+    "runs:remove_stop": everyone(405),
+    "runs:split": everyone(405),
+    "runs:send": everyone(405),
+    "runs:outcome": everyone(405),
+    "runs:finish": everyone(405),
+    "runs:route_sheet": everyone(405),  # POST: a coordinator's print is a reveal, with a reason
+    "runs:my_route": {**signed_in(404), "volunteer": 200},
+    "runs:my_sheet": {**signed_in(404), "volunteer": 200},
     # Exists only when KITH_DEMO is on; the tests run without it.
     "demo:mailbox": everyone(404),
     # --- allauth: accounts
@@ -215,6 +235,18 @@ PK_FOR = {
     "requests:attempt": "callback",
     "requests:series": "series",
     "requests:lift_exclusion": "exclusion",
+    "matching:offer": "offer",
+    "runs:detail": "run",
+    "runs:stops": "run",
+    "runs:remove_stop": "run",
+    "runs:split": "run",
+    "runs:send": "run",
+    "runs:outcome": "run",
+    "runs:finish": "run",
+    "runs:swap": "route",
+    "runs:route_sheet": "route",
+    "runs:my_route": "route",
+    "runs:my_sheet": "route",
 }
 # Other URL arguments by name (admin and allauth ones need only to be well formed).
 ARG_FOR = {"group_slug": "golborne-road", "uidb36": "0", "key": "not-a-real-key",
@@ -277,6 +309,22 @@ class World:
             group=self.membership.group, roles=["volunteer"], created_by=self.people["coordinator"]
         )
         self._help_requests()
+        self._run()
+
+    def _run(self):
+        """A pharmacy run sent out, with one stop on Tom's route (made directly: the personas
+        have no volunteer profile to be matched by)."""
+        from kith.runs.models import Route, Run, Stop
+
+        self.run = Run.objects.create(
+            group=self.membership.group, partner_name="Golborne Pharmacy",
+            pickup_name="Golborne Pharmacy", pickup_postcode="W10 5AA", pickup_lat=51.5245,
+            pickup_lon=-0.2107, state=Run.State.OUT)
+        self.route = Route.objects.create(run=self.run, volunteer=self.people["volunteer"],
+                                          position=1, length_m=400, minutes=9)
+        Stop.objects.create(run=self.run, line=1, who="Mrs Ahmed", address="14 Golborne Road",
+                            postcode="W10 5NW", postcode_sector="W10 5", route=self.route,
+                            position=1)
 
     def _help_requests(self):
         """A request assigned to Tom (reference ACD-EFH), a callback, a series, an exclusion."""
@@ -302,6 +350,15 @@ class World:
                                           actor=coordinator)
         self.exclusion = exclusions.add_exclusion(street, reason="abuse", phone="020 7946 0001",
                                                   actor=coordinator)
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from kith.matching.models import Offer
+
+        self.offer = Offer.objects.create(request=req, volunteer=self.people["volunteer"],
+                                          distance_km=0.4, explanation="0.4 km",
+                                          expires_at=timezone.now() + timedelta(hours=2))
 
 
 @pytest.fixture

@@ -71,6 +71,17 @@ ACTION_LABELS = {
     "kith.series.ended": "Regular help ended",
     "kith.exclusion.added": "Added to the exclusion list",
     "kith.exclusion.lifted": "Exclusion lifted",
+    "kith.offer.accepted": "Offer accepted",
+    "kith.offer.declined": "Offer declined",
+    "kith.offer.nobody": "Nobody to offer a request to",
+    "kith.run.created": "Delivery run made",
+    "kith.run.stops_added": "Stops added to a run",
+    "kith.run.stop_removed": "Stop taken off a run",
+    "kith.run.split": "Run split into routes",
+    "kith.run.volunteer_swapped": "Volunteer on a route changed",
+    "kith.run.sent_out": "Routes sent to the volunteers",
+    "kith.run.stop_outcome": "Stop marked",
+    "kith.run.finished": "Run finished",
 }
 
 

@@ -17,6 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from kith.demo import data
+from kith.matching.cards import refresh_for_person
+from kith.demo.runs import load_runs
 from kith.groups import services as group_services
 from kith.groups.models import Group, Membership
 from kith.listings import services as listing_services
@@ -191,6 +193,8 @@ def load_volunteer_profiles(ctx: DemoContext) -> str:
             membership, acting_user=by, id_seen_at=seen, references_at=seen,
             dbs_level="enhanced" if dbs else "", dbs_date=seen if dbs else None)
         volunteer_services.approve(membership, acting_user=by)
+    for person, _ in volunteers:  # profiles were made in bulk, without signals
+        refresh_for_person(person)
     total = VolunteerProfile.objects.count()
     approvals = Vetting.objects.filter(approved_at__isnull=False).count()
     return f"{total} volunteer profiles, {approvals} approved"
@@ -255,7 +259,7 @@ def load_requests(ctx: DemoContext) -> str:
 
 STEPS: list[Callable[[DemoContext], str]] = [
     load_groups, load_personas, load_volunteers, load_volunteer_profiles, load_residents,
-    load_listings, load_requests,
+    load_listings, load_requests, load_runs,
 ]
 
 

@@ -60,6 +60,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "callbacks.work": frozenset({COORDINATOR, CALL_HANDLER}),
     # Zero tolerance: who a group no longer serves.
     "exclusions.manage": frozenset({COORDINATOR, SAFEGUARDING_LEAD}),
+    # Runs (a pharmacy's or food bank's batch of deliveries): enter, split, send out, and
+    # see the stops' names and addresses through reveal(). A route's own volunteer sees
+    # theirs by a grant, not a role.
+    "runs.manage": frozenset({COORDINATOR}),
 }
 
 # A coordinator of an ancestor group sees a child's aggregate figures only...

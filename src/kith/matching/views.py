@@ -83,8 +83,8 @@ def _closed(request, mine: Offer, outcome: str):
                   {"offer": mine, "req": mine.request, "title": title, "words": words})
 
 
-@group_view("requests.assign")
 @require_POST
+@group_view("requests.assign")
 def offer_request(request, group, reference: str):
     """The coordinator's button: offer this request to the next few volunteers now."""
     req = HelpRequest.objects.filter(group=group, reference=reference).first()
