@@ -11,11 +11,16 @@ import pytest
 from kith.matching.models import Offer
 from kith.requests import lifecycle
 from tests.browser.test_request_journey import _become
-from tests.matching.conftest import copy_request, make_volunteer, waiting  # noqa: F401 (a fixture)
+from tests.matching.conftest import copy_request, make_volunteer, waiting_request
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def waiting(street, priya, mrs_ahmed):
+    return waiting_request(street, priya, mrs_ahmed)
 
 
 @pytest.fixture

@@ -37,6 +37,10 @@ def crew(street, priya):
 
 @pytest.fixture
 def waiting(street, priya, mrs_ahmed):
+    return waiting_request(street, priya, mrs_ahmed)
+
+
+def waiting_request(street, priya, mrs_ahmed):
     """A shopping request from Mrs Ahmed (W10 5NW), ready for a volunteer."""
     from kith.requests import services
     from kith.requests.intake import Contact, Need, take_request

@@ -17,12 +17,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from kith.demo import data
-from kith.matching.cards import refresh_for_person
 from kith.demo.runs import load_runs
 from kith.groups import services as group_services
 from kith.groups.models import Group, Membership
 from kith.listings import services as listing_services
 from kith.listings.models import GroupRegistration, ListingReport
+from kith.matching.cards import refresh_for_person
 from kith.residents.models import Resident
 from kith.residents.services import register_resident
 from kith.volunteers import services as volunteer_services

@@ -71,9 +71,9 @@ def _load_facts(person_ids: list[int], resident_id: int | None, now: datetime) -
         facts[row["volunteer_id"]].update(row)
     declines = (Offer.objects.filter(volunteer_id__in=person_ids, state=Offer.State.DECLINED,
                                      answered_at__gte=month)
-                .values("volunteer_id").annotate(n=Count("id")))
-    for row in declines:
-        facts[row["volunteer_id"]]["declined"] = row["n"]
+                .values_list("volunteer_id").annotate(n=Count("id")))
+    for volunteer_id, n in declines:
+        facts[volunteer_id]["declined"] = n
     return facts
 
 

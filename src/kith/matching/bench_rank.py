@@ -37,6 +37,8 @@ def _points(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _seed(n: int, rng: np.random.Generator):
+    from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX as NO_PASSWORD
+
     from kith.accounts.models import Person
     from kith.groups.models import Group
     from kith.matching import cards
@@ -54,7 +56,7 @@ def _seed(n: int, rng: np.random.Generator):
     for start in range(0, n, BATCH):
         stop = min(start + BATCH, n)
         people = Person.objects.bulk_create(
-            [Person(email=f"v{i}@bench.invalid", display_name=f"V{i}", password="!")
+            [Person(email=f"v{i}@bench.invalid", display_name=f"V{i}", password=NO_PASSWORD)
              for i in range(start, stop)], batch_size=BATCH)
         rows = []
         for j, person in enumerate(people, start=start):

@@ -27,8 +27,8 @@ from kith.core.phones import display_phone
 from kith.core.privacy import NeedToKnowDenied, has_two_factor, reveal, session_used_two_factor
 from kith.core.text import search_term
 from kith.groups.access import group_view
-from kith.matching.views import panel as matching_panel
 from kith.groups.catalogue import SERVICE_LABELS
+from kith.matching.views import panel as matching_panel
 from kith.requests import exclusions as exclusion_services
 from kith.requests import lifecycle, services
 from kith.requests import series as series_services
