@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 
 from kith.demo import data
 from kith.demo.loader import load_demo
+from kith.demo.runs import COORDINATOR as RUN_COORDINATOR
 
 
 class Command(BaseCommand):
@@ -16,5 +17,8 @@ class Command(BaseCommand):
                 f"  {local + '@' + data.EMAIL_DOMAIN:<26} password {data.DEMO_PASSWORD}   "
                 f"{data.PERSONA_NOTES[local]}"
             )
+        rosa = f"{RUN_COORDINATOR[0]}@{data.EMAIL_DOMAIN}"
+        self.stdout.write(f"  {rosa:<26} password {data.DEMO_PASSWORD}   "
+                          "coordinator of East Barnet: a pharmacy run to split")
         self.stdout.write("  Or sign in with a code: the email lands in the demo mailbox "
                           "(link at the top of every page).")
