@@ -45,6 +45,8 @@ def test_three_are_offered_one_accepts_on_a_phone_and_the_others_see_it_taken(
     page.set_viewport_size(PHONE)
     _become(page, live_server, crew["Ben"], two_factor=False)
     page.goto(f"{base}/volunteer/")
+    axe_check("volunteer home with an offer")
+    screenshot("80c-offers-ben-home-on-phone")
     page.get_by_role("link", name="Can you help? Shopping").click()
     main = page.locator("main").inner_text()
     assert "W10 5NW" not in main and "The first to say yes gets it." in main
@@ -85,3 +87,11 @@ def test_batch_matching_proposes_then_offers(live_server, page, screenshot, axe_
     assert states == {waiting.reference: lifecycle.OFFERED, others[0].reference: lifecycle.OFFERED,
                       others[1].reference: lifecycle.MATCHING}
     assert Offer.objects.filter(request=waiting).count() == 1
+    # The group's matching settings sit with its other request settings.
+    page.goto(f"{base}/g/golborne-road/requests/settings/")
+    page.get_by_label("Offer each request to (volunteers)").fill("30")
+    page.get_by_role("button", name=re.compile("Save")).click()
+    page.get_by_text("Choose between 1 and 10 volunteers (a handful).").first.wait_for()
+    assert page.get_by_label("Offer each request to (volunteers)").input_value() == "30"
+    axe_check("request settings with matching, a mistake")
+    screenshot("85-offers-6-matching-settings")
