@@ -220,3 +220,48 @@ def test_only_waiting_requests_can_be_offered(crew, waiting, priya):
     with pytest.raises(IllegalMove):
         offers.offer_round(fresh(waiting), actor=priya)
     assert HelpRequest.objects.get(pk=waiting.pk).offer_rounds == 1
+
+
+# --- found in review
+
+
+def test_a_late_accept_on_the_last_open_offer_widens_the_round(crew, waiting, priya):
+    offers.offer_round(waiting, actor=priya)
+    first, second, third = waiting.offers.order_by("place_in_round")
+    offers.decline(first, person=first.volunteer, reason="busy")
+    offers.decline(second, person=second.volunteer, reason="busy")
+    late = third.expires_at + timedelta(minutes=1)
+    assert offers.accept(third, person=third.volunteer, now=late).outcome == "expired"
+    waiting = fresh(waiting)
+    assert waiting.state == lifecycle.OFFERED and waiting.offer_rounds == 2
+    assert waiting.offers.filter(state=Offer.State.OPEN).exists()
+
+
+def test_explanations_never_name_the_resident(crew, waiting, priya):
+    from kith.requests import services
+    from kith.requests.intake import Contact, Need, take_request
+
+    offers.offer_round(waiting, actor=priya)
+    offers.accept(waiting.offers.get(volunteer=crew[0]), person=crew[0])
+    services.complete(fresh(waiting), actor=crew[0])
+    services.transition(fresh(waiting), "close", actor=priya)
+    again = take_request(waiting.group, channel="phone", contact=Contact(name="Mrs Ahmed"),
+                         need=Need(service="shopping"), acting_user=priya,
+                         resident=waiting.resident, triage=True).request
+    services.transition(again, "start_matching", actor=priya)
+    offers.offer_round(again, actor=priya)
+    explanations = list(again.offers.values_list("explanation", flat=True))
+    assert any("helped this resident once" in e for e in explanations)
+    assert not any("Ahmed" in e for e in explanations)
+
+
+def test_a_volunteer_at_their_weekly_limit_cannot_accept_more(street, priya, waiting):
+    from tests.matching.conftest import copy_request
+
+    busy = make_volunteer(street, priya, "Busy", "W10 5PZ", weekly_cap=1)
+    other = copy_request(waiting, priya)
+    offers.offer_round(waiting, actor=priya)
+    offers.offer_round(other, actor=priya)
+    assert offers.accept(waiting.offers.get(volunteer=busy), person=busy).outcome == "accepted"
+    with pytest.raises(IllegalMove, match="already taken 1 task this week"):
+        offers.accept(other.offers.get(volunteer=busy), person=busy)

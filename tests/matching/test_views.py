@@ -99,3 +99,18 @@ def test_a_tampered_batch_is_refused_and_changes_nothing(client, crew, waiting, 
                            follow=True)
     assert "0 requests" in text(response) or "could not be offered" in text(response)
     assert not waiting.offers.exists()
+
+
+def test_odd_digits_in_a_batch_are_refused_not_a_500(client, crew, waiting, priya):
+    client.force_login(priya)
+    response = client.post("/g/golborne-road/matching/", {"pair": ["²:1"]}, follow=True)
+    assert response.status_code == 200 and "That list was not one Kith made." in text(response)
+
+
+@pytest.mark.parametrize("action", ["offer", "accept"])
+def test_offer_moves_are_not_made_from_the_move_form(client, waiting, priya, action):
+    client.force_login(priya)
+    response = client.post(f"/g/golborne-road/requests/{waiting.reference}/move/",
+                           {"action": action, "note": ""})
+    assert response.status_code in (400, 403)
+    assert waiting.offers.count() == 0

@@ -25,14 +25,19 @@ from kith.places.geo import LatLon
 # Search rings, in km: most needs are settled by the first; nobody travels beyond the last.
 BANDS_KM = (1.5, 3.0, 6.0, 12.0, 20.0)
 # Hexagon centres are up to one edge from the true point: allow for it before the exact check.
-PAD_KM = cards.CELL_EDGE_KM
-SHORT_LIST = 4  # times k: how many have their exact distance measured
+PAD_KM = 0.55  # the largest hexagon's edge in the UK is 0.541 km
+SHORT_LIST = 4  # times k: how many at least have their exact distance measured
+SHORT_LIST_MAX = 48  # and at most: opening a sealed point costs about 20 µs
+
+
+# Each ring of resolution-8 hexagons reaches at least this much further out, measured across
+# the UK (the textbook 1.5 edges is an average; the worst direction is nearer 0.71 km).
+RING_STEP_KM = 0.69
 
 
 def rings_for(radius_km: float) -> int:
     """How many rings of hexagons cover a disc of this radius around any point in the centre."""
-    spacing = cards.CELL_EDGE_KM * math.sqrt(3) * math.sqrt(3) / 2  # worst-case step outwards
-    return math.ceil((radius_km + cards.CELL_EDGE_KM) / spacing)
+    return math.ceil((radius_km + PAD_KM) / RING_STEP_KM)
 
 
 def _cells(place: LatLon, radius_km: float) -> set[int]:
@@ -122,13 +127,23 @@ def rank_need(group_ids: Iterable[int], need: core.Need, weights: core.Weights |
         rows = _card_rows(group_ids, need, cells, timezone.localdate(now), excluded)
         facts = _load_facts([r[0] for r in rows], need.resident_id, now)
         pool += [_volunteer(r, need.service, facts[r[0]], need.resident_id, now) for r in rows]
-        coarse = core.rank(padded, pool, w, k=k * SHORT_LIST)
+        coarse = core.rank(padded, pool, w, k=SHORT_LIST_MAX)
         if _settled(coarse, k, band, w):
             break
-    candidates = _exact(coarse.candidates, need, w, k) if coarse.candidates else []
+    short = _short_list(coarse.candidates, k, w)
+    candidates = _exact(short, need, w, k) if short else []
     if candidates:
         return core.Ranking(need, candidates, coarse.left_out)
     return explain_nobody(group_ids, need, replace(w, k=k), excluded, now, cells=seen)
+
+
+def _short_list(ranked: list[core.Candidate], k: int, w: core.Weights) -> list[core.Candidate]:
+    """Everyone whose exact score could still beat the k-th: hexagon centres are up to a
+    hexagon's edge from the truth, for both of two volunteers compared."""
+    if len(ranked) <= k * SHORT_LIST:
+        return ranked
+    reach = ranked[k - 1].score + 2 * w.distance * PAD_KM
+    return [c for i, c in enumerate(ranked) if i < k * SHORT_LIST or c.score <= reach]
 
 
 def _settled(coarse: core.Ranking, k: int, band_km: float, w: core.Weights) -> bool:

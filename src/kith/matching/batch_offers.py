@@ -77,6 +77,10 @@ def propose(group) -> Proposal:
         if chosen is None:
             row.why = result.unassigned.get(need.id, "Nobody can take this.")
             continue
+        if chosen.id in offers.asked_already(row.req):
+            row.why = (f"The nearest free volunteer, {chosen.name}, was asked before: offer it "
+                       "from its own page, which goes to the next few.")
+            continue
         km = core.distance_km(chosen.home, need.place) or 0.0
         row.candidate = core.Candidate(chosen, round(km, 3), 0.0, core.explain(chosen, need, km))
     return Proposal(rows, round(result.total_m / 1000, 1), result.method)
@@ -86,7 +90,8 @@ def _parse(pairs) -> dict[int, int]:
     chosen: dict[int, int] = {}
     for pair in pairs:
         req_id, _, person_id = str(pair).partition(":")
-        if not (req_id.isdigit() and person_id.isdigit()):
+        if not (req_id.isascii() and req_id.isdigit() and person_id.isascii()
+                and person_id.isdigit()):
             raise IllegalMove("That list was not one Kith made. Look at the proposal again.")
         chosen[int(req_id)] = int(person_id)
     return chosen

@@ -61,8 +61,9 @@ def need_for(req: HelpRequest, policy: RequestPolicy | None = None) -> core.Need
     # Any slot between now and when it is needed by; no date: any time at all.
     slots = slots_between(timezone.now(), req.needed_by) if req.needed_by else frozenset()
     language = (req.resident.language or "").strip().lower()
+    # "helped this resident twice": explanations reach volunteers before the name may.
     return core.Need(id=req.pk, service=req.service, place=place, resident_id=req.resident_id,
-                     resident_name=req.resident.name, max_km=policy.match_max_km, slots=slots,
+                     resident_name="this resident", max_km=policy.match_max_km, slots=slots,
                      language="" if language == "english" else language,
                      language_required=req.service == "interpreting")
 
@@ -118,7 +119,7 @@ def _person(pk: int):
 
 @transaction.atomic
 def offer_round(req: HelpRequest, *, actor, now=None,
-                chosen: list[core.Candidate] | None = None) -> Suggestion:
+                chosen: list[core.Candidate] | None = None, automatic: bool = False) -> Suggestion:
     """Offer the request to the next cluster (or to `chosen`, from batch matching, each
     checked again). A triaged request is made ready first. With nobody to offer it to, says
     why on the timeline and tells the coordinators."""
@@ -130,10 +131,13 @@ def offer_round(req: HelpRequest, *, actor, now=None,
         request_services._move(req, "start_matching", actor=actor, now=now)
     if req.state != lifecycle.MATCHING:
         raise IllegalMove("Only a request that is waiting for a volunteer can be offered.")
+    if automatic and req.offer_rounds >= ROUNDS:
+        return Suggestion(why_nobody="Kith has finished offering this one.")  # changed meanwhile
     policy = RequestPolicy.for_group(req.group)
     suggestion = suggest(req, policy) if chosen is None else _recheck(req, chosen)
     if not suggestion.candidates:
-        _nobody(req, suggestion.why_nobody, actor=actor)
+        if chosen is None:
+            _nobody(req, suggestion.why_nobody, actor=actor)
         return suggestion
     round_no = req.offer_rounds + 1
     expires = now + timedelta(hours=policy.offer_hours)
@@ -188,8 +192,10 @@ def accept(offer: Offer, *, person, now=None) -> Answer:
         return Answer(_closed_outcome(offer), offer)
     if offer.expires_at <= now:
         _close(offer, Offer.State.EXPIRED, now)
+        if not req.offers.filter(state=Offer.State.OPEN).exists():
+            _round_over(req, now)  # the sweep would not find this round again
         return Answer("expired", offer)
-    refused = request_services.refusals(person, req.group, req.service)
+    refused = request_services.refusals(person, req.group, req.service) + over_cap(person, now)
     if refused:
         raise IllegalMove(f"You can't take {req.get_service_display().lower()} tasks here just "
                           f"now: you {', and '.join(refused).replace('has ', 'have ')}.")
@@ -201,6 +207,20 @@ def accept(offer: Offer, *, person, now=None) -> Answer:
     log_action("kith.offer.accepted", actor=person, group=req.group, obj=offer,
                new={"request": req.reference, "round": offer.round})
     return Answer("accepted", offer, assignment)
+
+
+def over_cap(person, now) -> list[str]:
+    """Accepting would take them past their own weekly limit (offers can overlap)."""
+    from kith.requests.models import Assignment
+
+    cap = getattr(getattr(person, "volunteer", None), "weekly_cap", None)
+    local = timezone.localtime(now)
+    week_start = (local - timedelta(days=local.weekday())).replace(hour=0, minute=0, second=0,
+                                                                  microsecond=0)
+    if cap is None or Assignment.objects.filter(volunteer=person,
+                                                assigned_at__gte=week_start).count() < cap:
+        return []
+    return [f"has already taken {cap} task{'s' if cap != 1 else ''} this week, their own limit"]
 
 
 def _closed_outcome(offer: Offer) -> str:
@@ -254,7 +274,7 @@ def _round_over(req: HelpRequest, now) -> None:
     request_services._move(req, "offers_lapsed", actor=None, now=now,
                            note=f"Nobody took round {req.offer_rounds}")
     if req.offer_rounds < ROUNDS:
-        offer_round(req, actor=None, now=now)
+        offer_round(req, actor=None, now=now, automatic=True)
     else:
         why = f"Offered to {req.offers.count()} volunteers in {req.offer_rounds} rounds; nobody took it."
         request_services.add_event(req, "offers_exhausted", actor=None, note=why)
@@ -286,8 +306,8 @@ def offer_waiting(now=None) -> int:
     offered = 0
     for req in waiting.select_related("group", "resident"):
         try:
-            suggestion = offer_round(req, actor=None, now=now)
-        except IllegalMove:
+            suggestion = offer_round(req, actor=None, now=now, automatic=True)
+        except (IllegalMove, NotAllowed):
             continue  # someone moved it meanwhile
         offered += bool(suggestion.candidates)
     return offered

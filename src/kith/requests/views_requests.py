@@ -260,6 +260,9 @@ def _make_move(req: HelpRequest, action: str, note: str, actor) -> lifecycle.Mov
                           "resident said.")
     if move.permission == "system":
         raise services.NotAllowed(f"Only Kith itself records “{move.label.lower()}”.")
+    if action in {"offer", "accept"}:
+        raise IllegalMove("Offers are made from the “Finding a volunteer” box, and accepted by "
+                          "the volunteer.")
     if action == "start":
         services.start(req, actor=actor)
     elif action == "complete":

@@ -316,7 +316,18 @@ def _merge(rows: list[Candidate], group: Group) -> list[tuple[str, str]]:
                                                             "postcode"], batch_size=BATCH)
     _batched(Membership, new_memberships)
     Membership.objects.bulk_update(changed_memberships, ["is_volunteer"], batch_size=BATCH)
+    _refresh_match_cards({p.person_id for p in changed_profiles}
+                         | {m.person_id for m in changed_memberships})
     return recipients
+
+
+def _refresh_match_cards(person_ids: set[int]) -> None:
+    """Bulk writes send no signals: rebuild the match cards of volunteers whose details
+    changed. New people get theirs when they confirm their consents."""
+    from kith.matching.cards import refresh_for_person
+
+    for person in Person.objects.filter(pk__in=person_ids):
+        refresh_for_person(person)
 
 
 def send_reconsent_emails(group_name: str, recipients: list[tuple[str, str]]) -> tuple[int, int]:
