@@ -57,8 +57,18 @@ def _card_rows(group_ids, need: core.Need, cells: set[int], today, exclude: set[
             if row[0] not in exclude]
 
 
+IN_CHUNK = 5000  # ids per query: SQLite caps a statement's parameters
+
+
 def _load_facts(person_ids: list[int], resident_id: int | None, now: datetime) -> dict[int, dict]:
     """Recent tasks, the last one, tasks for this resident, and declines, per volunteer."""
+    facts: dict[int, dict] = {}
+    for start in range(0, len(person_ids), IN_CHUNK):
+        facts.update(_facts_chunk(person_ids[start:start + IN_CHUNK], resident_id, now))
+    return facts
+
+
+def _facts_chunk(person_ids: list[int], resident_id: int | None, now: datetime) -> dict[int, dict]:
     from kith.matching.models import Offer
     from kith.requests.models import Assignment
 
