@@ -75,6 +75,7 @@ def test_batch_matching_proposes_then_offers(live_server, page, screenshot, axe_
     base = live_server.url
     _become(page, live_server, priya, two_factor=True)
     page.goto(f"{base}/g/golborne-road/requests/")
+    screenshot("84a-offers-request-list")
     page.get_by_role("link", name="Match all waiting requests").click()
     table = page.get_by_role("table").inner_text()
     assert all(req.reference in table for req in [waiting, *others])

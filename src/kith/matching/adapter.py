@@ -68,12 +68,17 @@ def _load_facts(person_ids: list[int], resident_id: int | None, now: datetime) -
     return facts
 
 
+def start_of_week(now: datetime) -> datetime:
+    """Monday 00:00, local time: weekly caps count from here."""
+    local = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    return local - timedelta(days=local.weekday())
+
+
 def _facts_chunk(person_ids: list[int], resident_id: int | None, now: datetime) -> dict[int, dict]:
     from kith.matching.models import Offer
     from kith.requests.models import Assignment
 
-    week_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    week_start -= timedelta(days=week_start.weekday())
+    week_start = start_of_week(now)
     month = now - timedelta(days=30)
     facts: dict[int, dict] = {pk: {} for pk in person_ids}
     done = Q(end=Assignment.End.DONE)
@@ -92,21 +97,30 @@ def _facts_chunk(person_ids: list[int], resident_id: int | None, now: datetime) 
     return facts
 
 
+def _history(facts: dict, resident_id: int | None, now) -> dict:
+    """The core's fairness and continuity facts, from `_load_facts`."""
+    last = facts.get("last")
+    return {
+        "tasks_this_week": facts.get("week", 0), "tasks_30_days": facts.get("month", 0),
+        "days_since_last_task": None if last is None else (now - last).total_seconds() / 86400,
+        "helped": {resident_id: facts["helped"]} if resident_id and facts.get("helped") else {},
+        "declined_recently": facts.get("declined", 0),
+    }
+
+
+def _languages(text: str) -> frozenset[str]:
+    return frozenset(x for x in text.split("|") if x)
+
+
 def _volunteer(row, service: str, facts: dict, resident_id: int | None, now) -> core.Volunteer:
+    """A card found by the ring search: placed at its hexagon's centre, its reach padded."""
     person_id, name, cell, slots, languages, radius, cap, on_duty = row
     lat, lon = h3.cell_to_latlng(cell)
-    last = facts.get("last")
     return core.Volunteer(
         id=person_id, name=name or "A volunteer", home=LatLon(lat, lon),
         services=frozenset({service}), cleared=frozenset({service}),
-        radius_km=radius + PAD_KM, weekly_cap=cap, tasks_this_week=facts.get("week", 0),
-        tasks_30_days=facts.get("month", 0),
-        days_since_last_task=None if last is None else (now - last).total_seconds() / 86400,
-        slots=cards.slots_of(slots), on_duty=on_duty,
-        languages=frozenset(x for x in languages.split("|") if x),
-        helped={resident_id: facts["helped"]} if resident_id and facts.get("helped") else {},
-        declined_recently=facts.get("declined", 0),
-    )
+        radius_km=radius + PAD_KM, weekly_cap=cap, slots=cards.slots_of(slots), on_duty=on_duty,
+        languages=_languages(languages), **_history(facts, resident_id, now))
 
 
 def _exact(short: list[core.Candidate], need: core.Need, weights: core.Weights,
@@ -193,23 +207,19 @@ def group_volunteers(group_ids, now, *, resident_id: int | None = None,
                              "slots", "languages", "radius_km", "weekly_cap", "on_duty",
                              "paused_until"))
     facts = _load_facts([r[0] for r in rows], resident_id, now)
-    return [_everyone(r, facts[r[0]], today, now) for r in rows]
+    return [_everyone(r, facts[r[0]], resident_id, today, now) for r in rows]
 
 
-def _everyone(row, facts: dict, today, now) -> core.Volunteer:
+def _everyone(row, facts: dict, resident_id: int | None, today, now) -> core.Volunteer:
+    """A whole card, its exact point opened: every filter is the core's to apply."""
     (person_id, name, home, services, cleared, slots, languages, radius, cap, on_duty,
      paused_until) = row
-    last = facts.get("last")
     return core.Volunteer(
         id=person_id, name=name or "A volunteer", home=cards.open_point(home),
         services=cards.services_of(services), cleared=cards.services_of(cleared),
-        radius_km=radius, weekly_cap=cap, tasks_this_week=facts.get("week", 0),
-        tasks_30_days=facts.get("month", 0),
-        days_since_last_task=None if last is None else (now - last).total_seconds() / 86400,
-        slots=cards.slots_of(slots), on_duty=on_duty,
+        radius_km=radius, weekly_cap=cap, slots=cards.slots_of(slots), on_duty=on_duty,
         paused=paused_until is not None and paused_until > today,
-        languages=frozenset(x for x in languages.split("|") if x),
-    )
+        languages=_languages(languages), **_history(facts, resident_id, now))
 
 
 def rank_for(group, service: str, place: LatLon, *, k: int, exclude: Iterable[int] = (),

@@ -69,6 +69,7 @@ def propose(group) -> Proposal:
     result = batch.assign_batch(list(needs.values()), volunteers, weights=policy.weights(),
                                 service_labels=SERVICE_LABELS)
     by_id = {v.id: v for v in volunteers}
+    asked = _asked_already([row.req.pk for row in rows])
     for row in rows:
         need = needs.get(row.req.pk)
         if need is None:
@@ -77,13 +78,26 @@ def propose(group) -> Proposal:
         if chosen is None:
             row.why = result.unassigned.get(need.id, "Nobody can take this.")
             continue
-        if chosen.id in offers.asked_already(row.req):
+        if chosen.id in asked.get(row.req.pk, ()):
             row.why = (f"The nearest free volunteer, {chosen.name}, was asked before: offer it "
                        "from its own page, which goes to the next few.")
             continue
         km = core.distance_km(chosen.home, need.place) or 0.0
         row.candidate = core.Candidate(chosen, round(km, 3), 0.0, core.explain(chosen, need, km))
     return Proposal(rows, round(result.total_m / 1000, 1), result.method)
+
+
+def _asked_already(request_ids: list[int]) -> dict[int, set[int]]:
+    """offers.asked_already for many requests in two queries, not two per request."""
+    from kith.matching.models import Offer
+    from kith.requests.models import Assignment
+
+    asked: dict[int, set[int]] = {}
+    for model in (Offer, Assignment):
+        for req_id, person_id in model.objects.filter(request_id__in=request_ids).values_list(
+                "request_id", "volunteer_id"):
+            asked.setdefault(req_id, set()).add(person_id)
+    return asked
 
 
 def _parse(pairs) -> dict[int, int]:

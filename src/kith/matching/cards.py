@@ -19,7 +19,6 @@ from kith.volunteers.models import SLOTS, VolunteerProfile
 from kith.volunteers.policy import LEFT, ON_BREAK, facts_for, reasons_not_to_take
 
 CELL_RESOLUTION = 8  # hexagons of about 0.74 km², edge about 0.53 km
-CELL_EDGE_KM = 0.531
 SERVICE_BITS = {key: 1 << i for i, (key, _) in enumerate(SERVICES)}  # catalogue order is fixed
 SLOT_BITS = {slot: 1 << i for i, slot in enumerate(SLOTS)}
 FOREVER = date.max

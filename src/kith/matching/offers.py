@@ -211,14 +211,12 @@ def accept(offer: Offer, *, person, now=None) -> Answer:
 
 def over_cap(person, now) -> list[str]:
     """Accepting would take them past their own weekly limit (offers can overlap)."""
+    from kith.matching.adapter import start_of_week
     from kith.requests.models import Assignment
 
     cap = getattr(getattr(person, "volunteer", None), "weekly_cap", None)
-    local = timezone.localtime(now)
-    week_start = (local - timedelta(days=local.weekday())).replace(hour=0, minute=0, second=0,
-                                                                  microsecond=0)
-    if cap is None or Assignment.objects.filter(volunteer=person,
-                                                assigned_at__gte=week_start).count() < cap:
+    if cap is None or Assignment.objects.filter(
+            volunteer=person, assigned_at__gte=start_of_week(now)).count() < cap:
         return []
     return [f"has already taken {cap} task{'s' if cap != 1 else ''} this week, their own limit"]
 
