@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from kith.matching.core import Need, Volunteer, Weights, rank, refusal, slot_words
-from kith.places.geo import LatLon
+from kith.places.geo import EARTH_RADIUS_M, LatLon
 
 GOLBORNE = LatLon(51.5226, -0.2106)  # W10 5NW
+# A degree of latitude on the sphere the core measures with (about 111.195 km), so a volunteer
+# placed `km` north is `km` away by the core's own haversine.
+KM_PER_DEGREE = EARTH_RADIUS_M * math.pi / 180 / 1000
 
 
 def _near(km_north: float) -> LatLon:
-    return LatLon(GOLBORNE.lat + km_north / 111.2, GOLBORNE.lon)
+    return LatLon(GOLBORNE.lat + km_north / KM_PER_DEGREE, GOLBORNE.lon)
 
 
 def _volunteer(id_: int, km: float = 0.5, **facts) -> Volunteer:
@@ -91,8 +95,14 @@ def test_it_words_slots():
     assert slot_words("tue_pm") == "Tuesday afternoons" and slot_words("sun_eve") == "Sunday evenings"
 
 
-@given(st.lists(st.tuples(st.floats(0, 3), st.integers(0, 30), st.booleans()), max_size=40),
+# Distances within a micrometre of the 2 km radius are left out: there the answer is rounding,
+# not behaviour, and the test must not flip on it.
+_KM = st.floats(0, 3).filter(lambda km: abs(km - 2) > 1e-6)
+
+
+@given(st.lists(st.tuples(_KM, st.integers(0, 30), st.booleans()), max_size=40),
        st.integers(1, 6))
+@example(rows=[(2.00001, 0, False)], k=1)  # once placed with 111.2 km a degree, counted wrongly
 def test_it_returns_at_most_k_eligible_volunteers_best_first(rows, k):
     volunteers = [_volunteer(i, km=km, tasks_30_days=load, paused=paused)
                   for i, (km, load, paused) in enumerate(rows)]
@@ -100,7 +110,7 @@ def test_it_returns_at_most_k_eligible_volunteers_best_first(rows, k):
     chosen = ranking.candidates
     assert len(chosen) == min(k, sum(1 for v in volunteers if refusal(v, NEED, 0.0) == ""
                                      and v.home is not None and
-                                     abs(v.home.lat - GOLBORNE.lat) * 111.2 <= 2 + 1e-9))
-    assert all(not c.volunteer.paused and c.distance_km <= 2 + 1e-6 for c in chosen)
+                                     abs(v.home.lat - GOLBORNE.lat) * KM_PER_DEGREE <= 2))
+    assert all(not c.volunteer.paused and c.distance_km <= 2 for c in chosen)
     assert [c.score for c in chosen] == sorted(c.score for c in chosen)
     assert len(chosen) + sum(ranking.left_out.values()) <= len(volunteers)
