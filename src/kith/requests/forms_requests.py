@@ -76,15 +76,6 @@ class MoveForm(forms.Form):
                            error_messages={"max_length": "Keep the note under 300 characters."})
 
 
-class RevealForm(forms.Form):
-    field = forms.ChoiceField(choices=[("phone", "Phone"), ("address", "Address"),
-                                       ("details", "What they need")], widget=forms.HiddenInput)
-    reason = forms.CharField(
-        label="Why do you need it?", max_length=200,
-        error_messages={"required": "Say why you need to see it."},
-    )
-
-
 class AssignForm(forms.Form):
     volunteer = forms.TypedChoiceField(
         label="Choose a volunteer", coerce=int, widget=forms.RadioSelect,

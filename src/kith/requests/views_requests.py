@@ -18,13 +18,14 @@ from django.core.paginator import Paginator
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kith.core.models import AuditEvent
-from kith.core.phones import display_phone
-from kith.core.privacy import NeedToKnowDenied, has_two_factor, reveal, session_used_two_factor
+from kith.core.reveal_views import SealedField, render_private, reveal_panel
 from kith.core.text import search_term
 from kith.groups.access import group_view
 from kith.groups.catalogue import SERVICE_LABELS
@@ -44,7 +45,6 @@ from kith.requests.forms_requests import (
     MoveForm,
     PolicyForm,
     RequestFilterForm,
-    RevealForm,
     SeriesChangeForm,
     SeriesForm,
 )
@@ -137,8 +137,19 @@ def _allowed_moves(access, req: HelpRequest) -> list[lifecycle.Move]:
     return allowed
 
 
-SEALED = [("phone", "Phone", "resident"), ("address", "Address", "resident"),
-          ("details", "What they need", "request")]
+def _sealed_fields(req: HelpRequest) -> list[SealedField]:
+    return [SealedField("phone", _("Phone"), req.resident),
+            SealedField("address", _("Address"), req.resident),
+            SealedField("details", _("What they need"), req,
+                        question=_("Why do you need to see what they need?"),
+                        button=_("Show what they need"))]
+
+
+def _reveal(request, group, req: HelpRequest, *, posted: bool = False):
+    """The reveal box, which always posts to the request's own page (a failed move re-renders
+    this page from another address)."""
+    return reveal_panel(request, group=group, fields=_sealed_fields(req), posted=posted,
+                        action=reverse("requests:detail", args=[group.slug, req.reference]))
 
 
 def _state_label(state: str) -> str:
@@ -183,19 +194,11 @@ def _callbacks(req: HelpRequest, now) -> list[dict]:
     return rows
 
 
-def _render_detail(request, group, req: HelpRequest, *, reveal_form=None, shown=None,
-                   move_error: str = "", move_action: str = "", move_note: str = "", status=200):
+def _render_detail(request, group, req: HelpRequest, *, reveal=None, move_error: str = "",
+                   move_action: str = "", move_note: str = "", status=200):
     access = request.access
     now = timezone.now()
-    shown = shown or {}
     resident = req.resident
-    sealed = []
-    for name, label, owner in SEALED:
-        subject = resident if owner == "resident" else req
-        value = shown.get(name)
-        sealed.append({"name": name, "label": label, "present": getattr(subject, name) is not None,
-                       "revealed": name in shown, "value": value,
-                       "display": display_phone(value) if name == "phone" and value else None})
     moves = [{"action": m.action, "button": BUTTON_LABELS.get(m.action, m.label),
               "needs_note": m.needs_note, "note_label": NOTE_LABELS.get(m.action, "Why?"),
               "danger": m.target in lifecycle.FINAL or m.action == "escalate",
@@ -210,7 +213,7 @@ def _render_detail(request, group, req: HelpRequest, *, reveal_form=None, shown=
             group=group, object_type=HelpRequest._meta.label_lower, object_id=str(req.pk))
             .select_related("actor").order_by("created_at", "id"))
     assignment = req.current_assignment
-    return render(request, "requests/request_detail.html", {
+    return render_private(request, "requests/request_detail.html", {
         "group": group, "req": req, "resident": resident, "state_label": _state_label(req.state),
         "assignment": assignment, "past_assignments": list(
             req.assignments.filter(ended_at__isnull=False).select_related("volunteer")),
@@ -219,12 +222,9 @@ def _render_detail(request, group, req: HelpRequest, *, reveal_form=None, shown=
         "matching": matching_panel(req, access),
         "move_action": move_action, "move_note": move_note,
         "orphan_error": move_error and not any(m["error"] for m in moves),
-        "sealed": sealed, "reveal_form": reveal_form or RevealForm(),
-        "can_reveal": access.can("residents.reveal"),
+        "reveal": reveal or _reveal(request, group, req),
         "can_see_resident": access.can("residents.view"),
         "can_call": access.can("callbacks.work"),
-        "has_two_factor": has_two_factor(request.user),
-        "session_two_factor": session_used_two_factor(request),
     }, status=status)
 
 
@@ -235,20 +235,8 @@ def detail(request, group, reference):
     if request.method == "GET":
         return _render_detail(request, group, req)
     # A POST here opens one sealed field (phone, address, what they need), with a reason.
-    if not request.access.can("residents.reveal"):
-        raise PermissionDenied("Your role in this group does not include contact details.")
-    form = RevealForm(request.POST)
-    shown = {}
-    if form.is_valid():
-        field = form.cleaned_data["field"]
-        subject = req if field == "details" else req.resident
-        try:
-            shown[field] = reveal(subject, field, viewer=request.user, group=group,
-                                  reason=form.cleaned_data["reason"], request=request)
-        except NeedToKnowDenied as exc:
-            form.add_error(None, str(exc))
-    return _render_detail(request, group, req, reveal_form=form, shown=shown,
-                          status=200 if form.is_valid() else 400)
+    panel = _reveal(request, group, req, posted=True)
+    return _render_detail(request, group, req, reveal=panel, status=panel.status)
 
 
 def _make_move(req: HelpRequest, action: str, note: str, actor) -> lifecycle.Move:

@@ -304,15 +304,6 @@ class PolicyForm(forms.Form):
     )
 
 
-class RevealForm(forms.Form):
-    field = forms.ChoiceField(choices=[("phone", "Phone"), ("postcode", "Postcode")],
-                              widget=forms.HiddenInput)
-    reason = forms.CharField(
-        label="Why do you need it?", max_length=200,
-        error_messages={"required": "Say why you need to see it."},
-    )
-
-
 # --- the coordinators' list
 
 ACTIVE_CHOICES = [("", "Any time"), ("7", "In the last week"), ("30", "In the last 30 days"),
