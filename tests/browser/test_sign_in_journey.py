@@ -54,9 +54,17 @@ def test_it_keeps_contact_details_sealed_until_two_factor_and_a_reason(
     live_server, page, screenshot, axe_check, sam, mrs_ahmed, client
 ):
     from django.conf import settings as dj_settings
+    from django.db import transaction
+    from django.utils import timezone
 
+    from kith.requests import callbacks
     from tests.conftest import enable_totp, totp_code
 
+    # A call handler sees a resident's details only for the call he holds: Sam has her
+    # check-in call.
+    with transaction.atomic():  # as the sweep books it
+        check_in = callbacks.schedule_check_in(mrs_ahmed, at=timezone.now())
+    assert callbacks.claim(check_in, sam)
     # Sign in by session cookie: this journey is about the resident page, not sign-in.
     client.force_login(sam)
     page.context.add_cookies([{

@@ -199,3 +199,13 @@ def test_it_asks_a_coordinator_about_no_call(monkeypatch, priya, street, lewis_r
     enable_totp(priya)
     assert reveal(lewis_req.resident, "address", viewer=priya, group=street,
                   reason="Following up") == LEWIS_ADDRESS
+
+
+def test_it_tells_a_call_handler_the_rule_instead_of_offering_a_box(on_call, sam, ahmed_req,
+                                                                    ahmed_call):
+    text = _text(on_call.get(_resident_page(ahmed_req)))
+    assert REFUSAL in text and 'name="reason"' not in text
+    callbacks.claim(ahmed_call, sam)
+    text = _text(on_call.get(_resident_page(ahmed_req)))
+    assert REFUSAL not in text and 'id="reason-phone"' in text
+    assert not PersonalDataAccess.objects.exists()

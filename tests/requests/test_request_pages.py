@@ -191,6 +191,7 @@ def test_it_reveals_what_they_need_with_a_reason_and_two_factor(client, priya, r
     assert no_reason.status_code == 400 and "Say why you need to see it." in _text(no_reason)
     shown = client.post(url, {"field": "details", "reason": "Planning the shop"})
     assert "Milk, bread and her blood pressure tablets" in _text(shown)
+    assert "no-store" in shown["Cache-Control"]
     access = PersonalDataAccess.objects.get(field="details")
     assert (access.subject_type, access.subject_id, access.reason) == (
         "requests.helprequest", str(req.pk), "Planning the shop")

@@ -28,6 +28,7 @@ from django.utils.translation import gettext, gettext_lazy
 from kith.core.phones import display_phone
 from kith.core.privacy import (
     NeedToKnowDenied,
+    check_in_hand,
     has_two_factor,
     reveal,
     reveal_many,
@@ -112,6 +113,7 @@ class RevealPanel:
     session_two_factor: bool
     opened: dict[str, Any] = field(default_factory=dict)
     refusal: str = ""
+    out_of_hand: str = ""  # why a call handler is not offered a box here (not their call)
     together: bool = False
     button: str = ""
     action: str = ""
@@ -125,8 +127,8 @@ class RevealPanel:
     @property
     def ready(self) -> bool:
         """May this person try now? (Otherwise the include says what to set up first.)"""
-        return self.can_reveal and (not self.needs_two_factor
-                                    or (self.has_two_factor and self.session_two_factor))
+        return self.can_reveal and not self.out_of_hand and (
+            not self.needs_two_factor or (self.has_two_factor and self.session_two_factor))
 
     @property
     def problems(self) -> list[str]:
@@ -180,7 +182,8 @@ def reveal_panel(request: HttpRequest, *, group, fields: list[SealedField],
         fields=fields, form=form, can_reveal=can_reveal, needs_two_factor=grant is None,
         has_two_factor=grant is None and has_two_factor(request.user),
         session_two_factor=grant is None and session_used_two_factor(request),
-        together=together, button=button, action=action)
+        together=together, button=button, action=action,
+        out_of_hand=_out_of_hand(request, group, fields, permission) if can_reveal else "")
     if posted and form.is_valid():
         chosen = fields if together else [f for f in fields if f.name == form.cleaned_data["field"]]
         try:
@@ -189,6 +192,20 @@ def reveal_panel(request: HttpRequest, *, group, fields: list[SealedField],
         except NeedToKnowDenied as exc:
             panel.refusal = str(exc)
     return panel
+
+
+def _out_of_hand(request, group, fields: list[SealedField], permission: str) -> str:
+    """What a role that opens residents only for the work in hand would be told here, so the
+    page says so rather than offer a box that can only refuse. Display only: reveal() decides."""
+    if permission != "residents.reveal" or request.access.can("residents.reveal_any"):
+        return ""  # the common case costs no query
+    subjects = [s for f in fields if f.subject is not None
+                for s in (f.subject if f.many else [f.subject])]
+    try:
+        check_in_hand(request.user, group, subjects, permission)
+    except NeedToKnowDenied as exc:
+        return str(exc)
+    return ""
 
 
 @transaction.atomic  # opened together: every look logged, or none
