@@ -136,10 +136,10 @@ class RevealPanel:
         page does not have, or a reason typed when no box is offered (two-factor not ready)."""
         if not self.form.is_bound:
             return []
-        problems = list(self.form.non_field_errors()) + list(self.form.errors.get("field", []))
+        problems = [*self.form.non_field_errors(), *self.form.errors.get("field", [])]
         if not self.ready:
             problems += self.form.errors.get("reason", [])
-        return problems
+        return [str(problem) for problem in problems]
 
     @cached_property
     def rows(self) -> list[dict]:
