@@ -98,3 +98,18 @@ def test_its_form_needs_a_field_one_at_a_time_but_not_together(mrs_ahmed):
     assert not RevealForm({"reason": "Calling"}, fields=fields).is_valid()
     assert RevealForm({"reason": "Calling"}, fields=fields, together=True).is_valid()
     assert RevealForm({"field": "phone", "reason": "Calling"}, fields=fields).is_valid()
+
+
+def test_it_opens_by_a_grant_without_a_role_or_two_factor(rf, tom, mrs_ahmed):
+    """A grant (a task's, a route's) stands in for the role and two-factor, never the reason."""
+    class JustThisResident:
+        def allows(self, viewer, subject):
+            return viewer == tom and subject == mrs_ahmed
+
+    request = rf.post("/", {"field": "address", "reason": "On my way"})
+    request.user = tom  # no request.access: a grant's page is not a group page
+    panel = reveal_panel(request, group=mrs_ahmed.group, grant=JustThisResident(),
+                         fields=[SealedField("address", "Address", mrs_ahmed)])
+    assert panel.opened == {"address": "14 Golborne Road, London W10 5NW"}
+    assert panel.status == 200 and not panel.needs_two_factor
+    assert PersonalDataAccess.objects.get().viewer == tom

@@ -80,7 +80,6 @@ class RevealForm(forms.Form):
     def __init__(self, data=None, *, fields: list[SealedField], together: bool = False,
                  label: str = "", help_text: str = "", initial_reason: str = ""):
         super().__init__(data, initial={"reason": initial_reason} if initial_reason else None)
-        self.together = together
         choice = self.fields["field"]
         assert isinstance(choice, forms.ChoiceField)
         choice.choices = [(f.name, f.label) for f in fields]
@@ -183,7 +182,8 @@ def reveal_panel(request: HttpRequest, *, group, fields: list[SealedField],
         has_two_factor=grant is None and has_two_factor(request.user),
         session_two_factor=grant is None and session_used_two_factor(request),
         together=together, button=button, action=action,
-        out_of_hand=_out_of_hand(request, group, fields, permission) if can_reveal else "")
+        out_of_hand=(_out_of_hand(request, group, fields, permission)
+                     if can_reveal and grant is None else ""))
     if posted and form.is_valid():
         chosen = fields if together else [f for f in fields if f.name == form.cleaned_data["field"]]
         try:
