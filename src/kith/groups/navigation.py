@@ -3,7 +3,8 @@
 The template only draws what `navigation()` returns, so a page is added here once: its label,
 its URL name, the permission that opens it, the section it sits in, and the other views that
 belong to it (so the right item is marked current on a detail page). The first section is
-drawn as links; the others fold into menus, so a phone shows one line, not sixteen tabs.
+drawn as links (the pages used every day); the others fold into menus, so a phone shows a
+line or two, not sixteen tabs.
 """
 
 from __future__ import annotations
@@ -46,14 +47,14 @@ class Section:
         return any(link.current for link in self.links)
 
 
-SECTIONS = [("work", _("Work")), ("people", _("People")), ("group", _("Group")),
-            ("oversight", _("Records"))]
+SECTIONS = [("main", ""), ("work", _("More work")), ("people", _("People")),
+            ("group", _("Group"))]
 
 PAGES = [
-    Page(_("Today"), "groups:dashboard", "group.view", "work"),
-    Page(_("Callbacks"), "requests:queue", "callbacks.work", "work",
+    Page(_("Today"), "groups:dashboard", "group.view", "main"),
+    Page(_("Callbacks"), "requests:queue", "callbacks.work", "main",
          also=("requests:callback", "requests:missed_call")),
-    Page(_("Requests"), "requests:list", "requests.view", "work",
+    Page(_("Requests"), "requests:list", "requests.view", "main",
          also=("requests:detail", "requests:move", "requests:assign", "requests:intake",
                "matching:")),
     Page(_("Regular help"), "requests:series_list", "requests.view", "work",
@@ -73,8 +74,8 @@ PAGES = [
          shown=lambda group: group.kind == "network"),
     Page(_("Coverage gaps"), "directory:gaps", "gaps.view", "group",
          shown=lambda group: group.kind != "street"),
-    Page(_("Audit trail"), "groups:audit", "audit.view", "oversight"),
-    Page(_("Data access log"), "groups:access_log", "access_log.view", "oversight"),
+    Page(_("Audit trail"), "groups:audit", "audit.view", "group"),
+    Page(_("Data access log"), "groups:access_log", "access_log.view", "group"),
 ]
 
 
