@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kith.core import audit_words
 from kith.core.models import AuditEvent, PersonalDataAccess
 from kith.core.text import search_term
 from kith.groups import services, today
@@ -195,10 +196,13 @@ def audit_trail(request, group):
             events = events.filter(created_at__date__gte=data["since"])
         if data["until"]:
             events = events.filter(created_at__date__lte=data["until"])
+        if data["about"]:
+            events = events.filter(object_repr__icontains=data["about"].strip())
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "groups/audit.html", {"group": group, "form": form, "page": page,
+                                                 "lines": audit_words.lines(page),
                                                  "query": query.urlencode()})
 
 
