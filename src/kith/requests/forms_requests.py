@@ -117,7 +117,7 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args, volunteers=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["volunteer"].choices = [(p.pk, str(p)) for p in volunteers]
+        self.fields["volunteer"].choices = list(volunteers)  # (pk, a label nobody else shares)
 
 
 class SeriesForm(forms.Form):

@@ -21,6 +21,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kith.accounts.models import Person
+from kith.accounts.naming import distinct_names
 from kith.core.models import AuditEvent
 from kith.core.phones import display_phone
 from kith.core.privacy import NeedToKnowDenied, has_two_factor, reveal, session_used_two_factor
@@ -66,9 +68,9 @@ def _open_assignments():
 def _filter_form(request, group) -> RequestFilterForm:
     areas = sorted(set(group.residents.exclude(postcode_sector="")
                        .values_list("postcode_sector", flat=True)))
-    people = (Assignment.objects.filter(request__group=group)
-              .values_list("volunteer_id", "volunteer__display_name").distinct())
-    volunteers = sorted({(pk, name) for pk, name in people}, key=lambda v: v[1].casefold())
+    people = Person.objects.filter(
+        pk__in=Assignment.objects.filter(request__group=group).values("volunteer_id"))
+    volunteers = sorted(distinct_names(people).items(), key=lambda v: v[1].casefold())
     form = RequestFilterForm(request.GET or None, areas=areas, volunteers=volunteers)
     form.is_valid()
     return form
@@ -360,8 +362,11 @@ def _volunteer_rows(group, req: HelpRequest) -> list[dict]:
             "reasons": [reason_text(r) for r in reasons], "held": held.get(person.pk, 0),
             "preferred": person.pk == preferred,
         })
+    labels = distinct_names(r["person"] for r in rows)
+    for r in rows:
+        r["label"] = labels[r["person"].pk]
     rows.sort(key=lambda r: (not r["preferred"], not r["offers"], not r["cleared"],
-                             not r["on_duty"], r["held"], str(r["person"]).lower()))
+                             not r["on_duty"], r["held"], r["label"].lower()))
     return rows
 
 
@@ -371,7 +376,7 @@ def assign(request, group, reference):
     req = _request_or_404(group, reference)
     rows = _volunteer_rows(group, req)
     people = {r["person"].pk: r["person"] for r in rows}
-    form = AssignForm(request.POST or None, volunteers=people.values())
+    form = AssignForm(request.POST or None, volunteers=[(r["person"].pk, r["label"]) for r in rows])
     status = 200
     if request.method == "POST":
         if form.is_valid():
