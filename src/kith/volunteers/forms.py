@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 from django import forms
-from django.utils.translation import gettext_lazy as _
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from kith.core.phones import normalise_uk_phone
 from kith.groups.catalogue import SERVICES
