@@ -15,15 +15,16 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When
+from django.db.models import Case, Count, IntegerField, Prefetch, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kith.accounts.models import Person
+from kith.accounts.naming import distinct_names
 from kith.core.models import AuditEvent
 from kith.core.reveal_views import SealedField, render_private, reveal_panel
 from kith.core.text import search_term
@@ -31,7 +32,7 @@ from kith.groups.access import group_view
 from kith.groups.catalogue import SERVICE_LABELS
 from kith.matching.views import panel as matching_panel
 from kith.requests import exclusions as exclusion_services
-from kith.requests import lifecycle, services
+from kith.requests import lifecycle, listing, services
 from kith.requests import series as series_services
 from kith.requests.forms_requests import (
     BUTTON_LABELS,
@@ -64,42 +65,40 @@ def _open_assignments():
                     queryset=Assignment.objects.filter(ended_at__isnull=True).select_related("volunteer"))
 
 
+def _filter_form(request, group) -> RequestFilterForm:
+    areas = sorted(set(group.residents.exclude(postcode_sector="")
+                       .values_list("postcode_sector", flat=True)))
+    people = Person.objects.filter(
+        pk__in=Assignment.objects.filter(request__group=group).values("volunteer_id"))
+    volunteers = sorted(distinct_names(people).items(), key=lambda v: v[1].casefold())
+    form = RequestFilterForm(request.GET or None, areas=areas, volunteers=volunteers)
+    form.is_valid()
+    return form
+
+
 @require_GET
 @group_view("requests.view")
 def request_list(request, group):
-    form = RequestFilterForm(request.GET or None)
-    form.is_valid()
-    data = getattr(form, "cleaned_data", {})
+    """A compact table of the group's requests, filtered, searched and soonest deadline first."""
+    form = _filter_form(request, group)
+    data = {k: v for k, v in getattr(form, "cleaned_data", {}).items() if v}
     state = request.GET.get("state", "")
     state = state if state in STATE_FILTER_STATES else "open"
-    service = data.get("service") or ""
     term = search_term(request)
+    base = listing.matching(group, data, term)
+    per_state = dict(base.order_by().values_list("state").annotate(n=Count("id", distinct=True)))
+    queryset = listing.rows_for(base, STATE_FILTER_STATES[state], data.get("sort", "deadline"))
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [listing.row(req) for req in page]
 
-    base = HelpRequest.objects.filter(group=group)
-    if service:
-        base = base.filter(service=service)
-    if term:
-        base = base.filter(Q(reference=normalise_reference(term)) | Q(resident__name__icontains=term))
-    per_state = dict(base.order_by().values_list("state").annotate(n=Count("id")))
-    rows = (base.filter(state__in=STATE_FILTER_STATES[state])
-            .select_related("resident").prefetch_related(_open_assignments()))
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    now = timezone.now()
-    for req in page:
-        req.group = group
-        req.age = ("just now" if (now - req.created_at).total_seconds() < 60
-                   else f"{timesince(req.created_at, now, depth=1)} ago")
-        req.state_label = lifecycle.STATE_LABELS.get(req.state, req.state)
-        req.volunteer = req.open_assignments[0].volunteer if req.open_assignments else None
-
-    keep = {k: v for k, v in {"service": service, "q": term}.items() if v}
+    keep = {k: v for k, v in {**data, "q": term}.items() if v}
     tabs = [{"key": key, "label": label, "count": sum(per_state.get(s, 0) for s in states),
              "href": "?" + urlencode({"state": key, **keep}), "current": key == state}
             for key, label, states in STATE_FILTERS]
     access = request.access
     return render(request, "requests/request_list.html", {
-        "group": group, "form": form, "page": page, "tabs": tabs, "state": state,
-        "state_label": dict((k, lbl) for k, lbl, _ in STATE_FILTERS)[state],
+        "group": group, "form": form, "page": page, "rows": rows, "tabs": tabs, "state": state,
+        "state_label": dict((k, lbl) for k, lbl, _states in STATE_FILTERS)[state],
         "filtered": bool(keep), "query": urlencode({"state": state, **keep}),
         "can_intake": access.can("requests.intake"), "can_call": access.can("callbacks.work"),
         "can_assign": access.can("requests.assign"),
@@ -351,8 +350,11 @@ def _volunteer_rows(group, req: HelpRequest) -> list[dict]:
             "reasons": [reason_text(r) for r in reasons], "held": held.get(person.pk, 0),
             "preferred": person.pk == preferred,
         })
+    labels = distinct_names(r["person"] for r in rows)
+    for r in rows:
+        r["label"] = labels[r["person"].pk]
     rows.sort(key=lambda r: (not r["preferred"], not r["offers"], not r["cleared"],
-                             not r["on_duty"], r["held"], str(r["person"]).lower()))
+                             not r["on_duty"], r["held"], r["label"].lower()))
     return rows
 
 
@@ -362,7 +364,7 @@ def assign(request, group, reference):
     req = _request_or_404(group, reference)
     rows = _volunteer_rows(group, req)
     people = {r["person"].pk: r["person"] for r in rows}
-    form = AssignForm(request.POST or None, volunteers=people.values())
+    form = AssignForm(request.POST or None, volunteers=[(r["person"].pk, r["label"]) for r in rows])
     status = 200
     if request.method == "POST":
         if form.is_valid():
