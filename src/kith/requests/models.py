@@ -229,6 +229,7 @@ NOTE_LABELS = {
     "reminder_sent": "Reminder sent to the volunteer",
     "note": "Note",
     "exclusion_match": "Matched the exclusion list: sent to a coordinator",
+    "outside_area": "Asked from outside the group's area: coordinators told",
     "status_checked": "Resident checked the status",
     "nobody_to_offer": "Nobody to offer it to",
     "offers_exhausted": "Offers ran out: a coordinator was told",

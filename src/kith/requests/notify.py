@@ -7,6 +7,7 @@ link to the page, where reveal() decides who may see what.
 from __future__ import annotations
 
 from django.db import transaction
+from django.urls import reverse
 
 from kith.core.mail import send_templated, site_url
 
@@ -78,3 +79,15 @@ def callback_escalated(callback, why: str) -> None:
                 template="requests/email/callback_escalated.txt",
                 context={"callback": callback, "why": why,
                          "link": site_url(callback.get_absolute_url())})
+
+
+def outside_area(req, check, nearby) -> None:
+    from kith.directory.distance import in_miles
+
+    _send_later(_people(req.group, "coordinator"),
+                subject=f"{req.reference} was asked from outside your area",
+                template="requests/email/outside_area.txt",
+                context={"req": req, "check": check, "link": _link(req),
+                         "nearby": [(m.group.name, in_miles(m.distance_m),
+                                     site_url(reverse("directory:group", args=[m.group.slug])))
+                                    for m in nearby]})
