@@ -409,3 +409,31 @@ def test_it_answers_404_for_a_member_of_another_group(client, street, other_stre
 def ann_cleared(street, priya):
     return clear_to_help(_member(street, "ann@example.org", "Ann Lee", volunteer=True), street,
                          coordinator=priya)
+
+
+# --- the sweep: what a race or a forgetful path leaves behind
+
+
+def test_it_has_the_sweep_take_back_work_stranded_by_a_path_that_forgot(holding, street, tom):
+    from kith.requests import sweeps
+
+    Membership.objects.filter(person=tom, group=street).delete()  # no service, no take-back
+    assert sweeps.tick()["stranded_work_taken_back"] == 1
+
+    holding["task"].refresh_from_db()
+    assert holding["task"].state == "matching"
+    line = holding["task"].events.get(action="take_back")
+    assert line.actor is None  # Kith itself
+    assert line.note == "Tom Brennan no longer stands in the role this needs in Golborne Road " \
+                        "Neighbours."
+    assert Offer.objects.get(pk=holding["offer"].pk).state == Offer.State.WITHDRAWN
+    assert Route.objects.get(pk=holding["route"].pk).is_vacant
+    assert sweeps.tick()["stranded_work_taken_back"] == 0  # idempotent
+
+
+def test_it_has_the_sweep_leave_work_alone_while_the_role_stands(holding):
+    from kith.requests import sweeps
+
+    assert sweeps.tick()["stranded_work_taken_back"] == 0
+    holding["task"].refresh_from_db()
+    assert holding["task"].state == "assigned"
