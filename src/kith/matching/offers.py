@@ -263,6 +263,7 @@ def decline(offer: Offer, *, person, reason: str, now=None) -> Answer:
     return Answer("declined", offer)
 
 
+@transaction.atomic
 def withdraw(offer: Offer, *, why: str, acting_user, now=None) -> bool:
     """The volunteer may no longer hold this offer (their role changed: handover.py): it is
     withdrawn, and if it was the round's last open offer the round widens, as on a decline.

@@ -80,7 +80,7 @@ def take_back_work(person, group=None, *, why: str, acting_user, now=None) -> Ta
     for assignment in held.select_related("request__group").order_by("pk"):
         req = assignment.request
         if not standing.holds(req.group, req.service) and services.take_back(
-                req, actor=acting_user, note=why, now=now):
+                req, assignment, actor=acting_user, note=why, now=now):
             taken.tasks.append(req.reference)
     for offer in open_offers.select_related("request__group").order_by("pk"):
         req = offer.request

@@ -247,13 +247,17 @@ def release(req: HelpRequest, assignment: Assignment, now=None) -> bool:
     return True
 
 
-def take_back(req: HelpRequest, *, actor, note: str, now=None) -> bool:
+@transaction.atomic
+def take_back(req: HelpRequest, assignment: Assignment, *, actor, note: str, now=None) -> bool:
     """The volunteer holding `req` may no longer hold it (their role changed): back to
     matching, with `note` on the timeline, and the coordinators told. Called inside the
-    transaction of the change, by kith.requests.handover. Returns whether it moved."""
+    transaction of the change, by kith.requests.handover. Only if `assignment` is still the
+    open one, checked under the lock (it may have been done or handed on since it was read).
+    Returns whether it moved."""
     req = _locked(req)
-    if req.state not in lifecycle.HELD:
-        return False  # done, or moved on meanwhile: nothing held any more
+    current = req.current_assignment
+    if req.state not in lifecycle.HELD or current is None or current.pk != assignment.pk:
+        return False
     _back_to_matching(req, "take_back", actor=actor, note=note, now=now,
                       why=_("was taken back from its volunteer: %(why)s") % {"why": note})
     return True
