@@ -23,11 +23,15 @@ touches (a DBS check withdrawn returns prescriptions, not the shopping):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 
 from kith.requests.models import Assignment
+
+if TYPE_CHECKING:
+    from kith.volunteers.policy import Facts
 
 
 @dataclass
@@ -47,7 +51,7 @@ class _Standing:
 
     def __init__(self, person):
         self.person = person
-        self.facts: dict[int, object] = {}
+        self.facts: dict[int, Facts] = {}
         self.today = timezone.localdate()
 
     def holds(self, group, service: str) -> bool:
@@ -55,7 +59,7 @@ class _Standing:
 
         if group.pk not in self.facts:
             self.facts[group.pk] = facts_for(self.person, group)
-        return not reasons_not_to_hold(self.facts[group.pk], service, self.today)  # type: ignore[arg-type]
+        return not reasons_not_to_hold(self.facts[group.pk], service, self.today)
 
 
 @transaction.atomic
