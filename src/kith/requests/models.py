@@ -243,6 +243,8 @@ class Assignment(models.Model):
         UNASSIGNED = "unassigned", "Taken off by a coordinator"
         RELEASED = "released", "Not done in time"
         STOPPED = "stopped", "Request stopped"
+        # Removed, left, on a break, a check withdrawn or excluded: kith.requests.handover.
+        STOOD_DOWN = "stood_down", "Their role changed"
 
     request = models.ForeignKey(HelpRequest, on_delete=models.CASCADE, related_name="assignments")
     volunteer = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="assignments")
@@ -397,6 +399,10 @@ class Exclusion(models.Model):
     lifted_at = models.DateTimeField(null=True, blank=True)
     lifted_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="+")
+    # A volunteer excluded by name (exclusions.exclude_volunteer): they may not volunteer in
+    # this group or below it while it is in force. Residents are only ever digests.
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="exclusions")
 
     def __str__(self) -> str:
         return f"Exclusion #{self.pk} ({self.get_reason_display()})"

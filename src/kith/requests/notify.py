@@ -55,9 +55,12 @@ def reminder(assignment) -> None:
                          "link": site_url(reverse("requests:task", args=[req.reference]))})
 
 
-def released(req) -> None:
+def released(req, why: str) -> None:
+    """A held task went back to matching; `why` finishes the sentence "Request X ... ".
+    The sweep's release and a volunteer's role ending (handover.py) both send it."""
     _send_later(_people(req.group, "coordinator"), subject=f"{req.reference} needs a volunteer again",
-                template="requests/email/released.txt", context={"req": req, "link": _link(req)})
+                template="requests/email/released.txt",
+                context={"req": req, "link": _link(req), "why": why})
 
 
 def escalated(req, note: str) -> None:
