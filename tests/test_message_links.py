@@ -137,6 +137,7 @@ def _requests_and_sweeps(street, priya, sam, tom) -> None:
     from kith.requests import callbacks, services
     from kith.requests.status import send_code
     from kith.requests.sweeps import tick
+    from kith.residents.services import correct_resident
 
     joan = HelpRequest.objects.get(resident__name="Joan", resident__postcode_sector="W10 5",
                                    asked_by="", state="new", resident__email__isnull=False)
@@ -146,6 +147,8 @@ def _requests_and_sweeps(street, priya, sam, tom) -> None:
     assert callbacks.claim(callback, sam)
     callbacks.log_attempt(callback, by=sam, outcome="wrong_number")  # a coordinator is told
     services.transition(joan, "triage", actor=priya)
+    # The web form asks for no address; shopping is brought to the door, so one is added first.
+    correct_resident(joan.resident, acting_user=priya, address="7 Golborne Road")
     assignment = services.assign(joan, tom, actor=priya, reason="Lives next door")
     tick(now=assignment.due_by + timedelta(minutes=1))  # the reminder
     tick(now=assignment.due_by + timedelta(days=3))  # not done: released to the coordinators

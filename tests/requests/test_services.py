@@ -45,12 +45,15 @@ def ann(street, priya):
 
 
 def ask(group, *, channel="web", phone=PHONE, name="Mrs Ahmed", acting_user=None, triage=None,
-        service="shopping", urgency=HelpRequest.Urgency.SOON, postcode="", resident=None):
+        service="shopping", urgency=HelpRequest.Urgency.SOON, postcode="", resident=None,
+        address="14 Golborne Road, London"):
+    """A request as each channel takes it; with an address, so help at the door can be
+    assigned (visits.check_visit), unless a test says otherwise."""
     if triage is None:
         triage = channel == HelpRequest.Channel.PHONE
     return take_request(
         group, channel=channel, acting_user=acting_user, triage=triage, resident=resident,
-        contact=Contact(name=name, phone=phone, postcode=postcode,
+        contact=Contact(name=name, phone=phone, postcode=postcode, address=address,
                         postcode_sector="" if postcode else "W10 5"),
         need=Need(service=service, details="Milk and bread", urgency=urgency),
     )

@@ -40,7 +40,7 @@ def empty_sms_outbox():
 def asked(street):
     """Joan's request for shopping, made on the web form."""
     contact = Contact(name="Joan", phone="+447911123456", email="joan@example.org",
-                      postcode="W10 5NW", postcode_sector="W10 5")
+                      postcode="W10 5NW", postcode_sector="W10 5", address="7 Golborne Road")
     return take_request(street, channel="web", contact=contact, need=Need(service="shopping"),
                         acting_user=None).request
 

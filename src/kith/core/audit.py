@@ -12,7 +12,7 @@ from kith.core.models import AuditEvent
 
 # Keys whose values never go into the trail in the clear.
 _SENSITIVE = re.compile(
-    r"(phone|email|address|postcode(?!_sector)|password|secret|token|key|note|dob|birth|health|(?<!post)code)",
+    r"(phone|email|address|postcode(?!_sector)|password|secret|token|key|note|detail|dob|birth|health|(?<!post)code)",
     re.IGNORECASE,
 )
 MASKED = "***"
@@ -52,6 +52,8 @@ ACTION_LABELS = {
     "kith.volunteer.exported": "Volunteer list downloaded",
     "kith.resident.updated": "Resident's details updated",
     "kith.resident.check_ins_set": "Check-in calls and at-risk flag set",
+    "kith.resident.corrected": "Resident's details corrected",
+    "kith.request.corrected": "Request corrected",
     "kith.request.created": "Help request made",
     "kith.request.asked_again": "Asked again (linked to the open request)",
     "kith.request.status_code_sent": "Resident sent a code to check their request",

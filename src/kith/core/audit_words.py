@@ -30,6 +30,8 @@ SENTENCES = {
     "kith.group.invitation_accepted": gettext_lazy("%(actor)s accepted an invitation"),
     "kith.resident.registered": gettext_lazy("%(actor)s recorded a resident, %(subject)s"),
     "kith.resident.updated": gettext_lazy("%(actor)s corrected the details of %(subject)s"),
+    "kith.resident.corrected": gettext_lazy("%(actor)s corrected the details of %(subject)s"),
+    "kith.request.corrected": gettext_lazy("%(actor)s corrected request %(subject)s"),
     "kith.volunteer.imported": gettext_lazy("%(actor)s imported volunteers from a spreadsheet"),
     "kith.volunteer.signed_up": gettext_lazy("%(subject)s signed up to volunteer"),
     "kith.volunteer.joined": gettext_lazy("%(subject)s joined the group as a volunteer"),
@@ -60,10 +62,32 @@ FIELD_LABELS = {
     "resident": gettext_lazy("Resident"), "due_by": gettext_lazy("Due by"),
     "expires_at": gettext_lazy("Offer ends"), "reason": gettext_lazy("Why"),
     "state": gettext_lazy("State"), "roles": gettext_lazy("Roles"),
+    "postcode_sector": gettext_lazy("Postcode area"), "at_risk": gettext_lazy("At risk"),
+    "check_in_days": gettext_lazy("Check-in call every (days)"),
+    "details": gettext_lazy("What they need"), "service": gettext_lazy("Kind of help"),
+    "urgency": gettext_lazy("How soon"), "needed_by": gettext_lazy("Needed by"),
+    "when": gettext_lazy("Best day or time"), "asked_by": gettext_lazy("Asked by"),
 }
 # Keys that hold a person's id (Person for people, Resident for residents).
 PERSON_KEYS = {"person", "volunteer", "volunteers", "by", "organiser"}
 RESIDENT_KEYS = {"resident"}
+
+
+def _services() -> dict[str, str]:
+    from kith.groups.catalogue import SERVICE_LABELS
+
+    return SERVICE_LABELS
+
+
+def _urgencies() -> dict[str, str]:
+    from kith.requests.models import HelpRequest
+
+    return dict(HelpRequest.Urgency.choices)
+
+
+# Keys whose values are stored codes, read as their labels ("prescriptions": "Collecting
+# prescriptions").
+_CHOICES = {"service": _services, "urgency": _urgencies}
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
@@ -119,6 +143,8 @@ def _value(key: str, value, names) -> str:
         return ", ".join(_value(key, item, names) for item in value)
     if kind and str(value).isdigit():
         return names.get((kind, int(value)), _("someone since removed"))
+    if key in _CHOICES and str(value) in _CHOICES[key]():
+        return str(_CHOICES[key]()[str(value)])
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, dict):

@@ -8,6 +8,7 @@ trace. Pages reach it through core/reveal_views.py.
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.utils.translation import gettext
 
@@ -66,6 +67,44 @@ def check_in_hand(viewer, group, subjects, permission: str) -> None:
         raise NeedToKnowDenied(gettext(
             "You can see a resident's details only while you hold their call or are triaging "
             "their request."))
+
+
+class CorrectionDenied(PermissionDenied):
+    """The person may not correct this record; the message says why in plain words."""
+
+
+def check_may_correct(person, group, subjects, permission: str) -> None:
+    """Who may correct a resident's or a request's record: `permission` in the group, and for a
+    role that opens residents only for the work in hand (a call handler) only that work, by
+    the same rule as reveal() (check_in_hand). Correcting replaces a sealed value without
+    opening it, so it asks no reason and no two-factor; a view that shows one still does."""
+    from kith.groups.access import has_permission
+
+    if not getattr(person, "is_authenticated", False) or not has_permission(
+            person, group, permission):
+        raise CorrectionDenied(gettext("Your role in this group does not include correcting "
+                                       "these details."))
+    try:
+        for subject in subjects:
+            _check_belongs(subject, group)
+    except NeedToKnowDenied as exc:
+        raise CorrectionDenied(str(exc)) from None
+    try:
+        check_in_hand(person, group, subjects, "residents.reveal")
+    except NeedToKnowDenied:
+        raise CorrectionDenied(gettext(
+            "You can correct a resident's details only while you hold their call or are "
+            "triaging their request.")) from None
+
+
+def same_as_sealed(sealed: Sealed | None, value: str | None) -> bool:
+    """Is `value` what is sealed already (None and "" both meaning nothing recorded)? A
+    correction asks this so that saving a form unchanged, or typing the same address again,
+    records nothing. The sealed value is opened only to compare: never shown, returned or
+    logged, and only for someone check_may_correct() let through, who may replace it anyway."""
+    if sealed is None or not value:
+        return sealed is None and not value
+    return sealed._open() == value
 
 
 def _check_belongs(subject: models.Model, group) -> None:

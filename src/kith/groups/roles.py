@@ -37,6 +37,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # ...for any resident of the group. Without it (a call handler), reveal() opens only the
     # residents whose call they hold or whose request they are triaging (requests.callbacks.in_hand).
     "residents.reveal_any": frozenset({COORDINATOR, SAFEGUARDING_LEAD}),
+    # Correcting a resident's record (name, contact, address, notes, at risk). A call handler
+    # corrects only the resident whose call or request is in their hands (callbacks.in_hand),
+    # as for reveal(); a sealed value is replaced, never shown to do so.
+    "residents.edit": frozenset({COORDINATOR, CALL_HANDLER}),
     "access_log.view": frozenset({COORDINATOR, SAFEGUARDING_LEAD}),
     # A network's coordinators approve new groups; a group's own coordinators handle
     # reports that its public listing is out of date.
@@ -54,6 +58,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "requests.view": frozenset({COORDINATOR, CALL_HANDLER, SAFEGUARDING_LEAD}),
     "requests.intake": frozenset({COORDINATOR, CALL_HANDLER}),
     "requests.triage": frozenset({COORDINATOR, CALL_HANDLER}),
+    # Correcting a request (kind of help, what they need, when, how soon): call handlers only
+    # for the request in their hands, as for residents.
+    "requests.edit": frozenset({COORDINATOR, CALL_HANDLER}),
     "requests.assign": frozenset({COORDINATOR}),
     "requests.close": frozenset({COORDINATOR, CALL_HANDLER}),
     "requests.escalate": frozenset({COORDINATOR, CALL_HANDLER, SAFEGUARDING_LEAD}),

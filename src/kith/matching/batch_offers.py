@@ -15,7 +15,7 @@ from django.utils import timezone
 from kith.groups.catalogue import SERVICE_LABELS
 from kith.matching import batch, core, offers
 from kith.matching.adapter import group_volunteers
-from kith.requests import lifecycle
+from kith.requests import lifecycle, visits
 from kith.requests.lifecycle import IllegalMove
 from kith.requests.models import HelpRequest, RequestPolicy
 
@@ -27,6 +27,7 @@ class Row:
     req: HelpRequest
     candidate: core.Candidate | None = None
     why: str = ""
+    fix_url: str = ""  # where to add what is missing (the resident's edit page)
 
     @property
     def pair(self) -> str:
@@ -58,9 +59,14 @@ def propose(group) -> Proposal:
     policy = RequestPolicy.for_group(group)
     rows, needs = [], {}
     for req in _waiting(group):
+        if visits.missing_for_visit(req):
+            # Help at the door with no address: not proposed until one is added.
+            rows.append(Row(req, why=visits.missing_words(req), fix_url=visits.edit_url(req)))
+            continue
         need = offers.need_for(req, policy)
         rows.append(Row(req, why="" if need else "Kith doesn't know where this is: add the "
-                                                  "resident's postcode."))
+                                                  "resident's postcode.",
+                        fix_url="" if need else visits.edit_url(req, "postcode")))
         if need:
             needs[req.pk] = need
     if not needs:

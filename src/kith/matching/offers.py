@@ -80,16 +80,33 @@ class Suggestion:
 
     candidates: list[core.Candidate] = field(default_factory=list)
     why_nobody: str = ""
+    # Where to put right what stops it (the resident's edit page, when the address is missing).
+    fix_url: str = ""
+
+
+def _missing_for_visit(req: HelpRequest) -> Suggestion | None:
+    """Help at the door with no address: nobody is offered it until one is added."""
+    from kith.requests import visits
+
+    if not visits.missing_for_visit(req):
+        return None
+    return Suggestion(why_nobody=visits.missing_words(req), fix_url=visits.edit_url(req))
 
 
 def suggest(req: HelpRequest, policy: RequestPolicy | None = None) -> Suggestion:
     from kith.matching.adapter import rank_need
 
+    missing = _missing_for_visit(req)
+    if missing is not None:
+        return missing
     policy = policy or RequestPolicy.for_group(req.group)
     need = need_for(req, policy)
     if need is None:
+        from kith.requests.visits import edit_url
+
         return Suggestion(why_nobody="Kith doesn't know where this is: add the resident's "
-                                     "postcode on their page, then try again.")
+                                     "postcode on their page, then try again.",
+                          fix_url=edit_url(req, "postcode"))
     ranking = rank_need([req.group_id], need, policy.weights(), exclude=asked_already(req))
     cleared = []
     for candidate in ranking.candidates:
@@ -105,6 +122,9 @@ def suggest(req: HelpRequest, policy: RequestPolicy | None = None) -> Suggestion
 
 
 def _recheck(req: HelpRequest, chosen: list[core.Candidate]) -> Suggestion:
+    missing = _missing_for_visit(req)
+    if missing is not None:
+        return missing
     asked = asked_already(req)
     ok = [c for c in chosen if c.volunteer.id not in asked and not request_services.refusals(
         _person(c.volunteer.id), req.group, req.service)]

@@ -233,6 +233,8 @@ NOTE_LABELS = {
     "status_checked": "Resident checked the status",
     "nobody_to_offer": "Nobody to offer it to",
     "offers_exhausted": "Offers ran out: a coordinator was told",
+    "corrected": "Details corrected",
+    "resident_corrected": "Resident's details corrected",
 }
 
 

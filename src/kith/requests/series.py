@@ -73,6 +73,7 @@ def make_occurrence(series: Series, horizon=None) -> HelpRequest | None:
     from kith.requests import services
     from kith.requests.intake import new_reference
     from kith.requests.services import _move, add_event
+    from kith.requests.visits import missing_for_visit
 
     series = (Series.objects.select_for_update(of=("self",))
               .select_related("group", "resident").get(pk=series.pk))
@@ -91,7 +92,8 @@ def make_occurrence(series: Series, horizon=None) -> HelpRequest | None:
     log_action("kith.request.created", actor=None, group=series.group, obj=req,
                new={"channel": req.channel, "series": series.pk, "service": req.service})
     _move(req, "triage", actor=None, note="Regular help already agreed")
-    if _free_to_take(series.volunteer, series):
+    # No address for help at the door: matching says so and tells the coordinators.
+    if _free_to_take(series.volunteer, series) and not missing_for_visit(req):
         services.assign(req, series.volunteer, actor=None, reason="Their regular volunteer",
                         due_by=due)
     else:

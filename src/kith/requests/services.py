@@ -152,11 +152,15 @@ def refusals(volunteer, group, service: str) -> list[str]:
 
 @transaction.atomic
 def assign(req: HelpRequest, volunteer, *, actor, reason: str, due_by=None) -> Assignment:
-    """Hand-assign a volunteer (a coordinator, or Kith for a series' regular volunteer)."""
+    """Hand-assign a volunteer (a coordinator, or Kith for a series' regular volunteer).
+    Help at the door needs the resident's address first (visits.check_visit)."""
+    from kith.requests.visits import check_visit
+
     req = _locked(req)
     reason = (reason or "").strip()
     if not reason:
         raise IllegalMove("Say why you chose this volunteer (for example: lives two doors away).")
+    check_visit(req)
     refused = refusals(volunteer, req.group, req.service)
     if refused:
         raise IllegalMove(f"{volunteer} can't take {req.get_service_display().lower()} tasks "

@@ -32,7 +32,7 @@ from kith.groups.access import group_view
 from kith.groups.catalogue import SERVICE_LABELS
 from kith.matching.views import panel as matching_panel
 from kith.requests import exclusions as exclusion_services
-from kith.requests import lifecycle, listing, services
+from kith.requests import lifecycle, listing, services, visits
 from kith.requests import series as series_services
 from kith.requests.forms_requests import (
     BUTTON_LABELS,
@@ -385,6 +385,7 @@ def assign(request, group, reference):
     assignable = any(m.action == "assign" for m in lifecycle.moves_from(req.state))
     return render(request, "requests/assign.html", {
         "group": group, "req": req, "rows": rows, "form": form, "assignable": assignable,
+        "missing": visits.missing_notice(req),
         "state_label": _state_label(req.state), "assignment": req.current_assignment,
         "service_label": SERVICE_LABELS.get(req.service, req.service),
     }, status=status)

@@ -8,4 +8,5 @@ urlpatterns = [
     path("g/<slug:group_slug>/residents/new/", views.resident_new, name="new"),
     path("g/<slug:group_slug>/residents/map/", views.resident_map, name="map"),
     path("g/<slug:group_slug>/residents/<int:pk>/", views.resident_detail, name="detail"),
+    path("g/<slug:group_slug>/residents/<int:pk>/edit/", views.resident_edit, name="edit"),
 ]

@@ -1,17 +1,26 @@
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from kith.core.privacy import CorrectionDenied, check_may_correct
 from kith.core.reveal_views import SealedField, render_private, reveal_panel
 from kith.core.text import search_term
 from kith.groups.access import group_view
-from kith.residents.forms import CheckInForm, ResidentForm
-from kith.residents.services import register_resident, set_check_ins
+from kith.residents.forms import CheckInForm, CorrectResidentForm, ResidentForm
+from kith.residents.services import (
+    CorrectionRefused,
+    correct_resident,
+    register_resident,
+    set_check_ins,
+)
 
 
 @require_GET
@@ -55,8 +64,60 @@ def resident_detail(request, group, pk):
                          posted=request.method == "POST" and "field" in request.POST)
     return render_private(request, "residents/detail.html", {
         "group": group, "resident": resident, "reveal": panel, "checkins": checkins,
+        "can_correct": _may_correct(request, group, resident),
         "requests": resident.requests.order_by("-created_at")[:20],
     }, status=panel.status)
+
+
+def _may_correct(request, group, resident) -> bool:
+    """Offer the correction page only to someone it would let in."""
+    if not request.access.can("residents.edit"):
+        return False
+    try:
+        check_may_correct(request.user, group, [resident], "residents.edit")
+    except CorrectionDenied:
+        return False
+    return True
+
+
+def _back_to(request, resident) -> str:
+    """Where to go after saving: the page that sent them (a request missing an address), if it
+    is one of ours, else the resident's page."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return resident.get_absolute_url()
+
+
+@require_http_methods(["GET", "POST"])
+@group_view("residents.edit")
+def resident_edit(request, group, pk):
+    """Correct a resident's record. Sealed values are replaced, never shown here (the reveal
+    box on the resident's page opens them, with a reason). A call handler reaches this page
+    only for the resident whose call or request is in their hands."""
+    resident = get_object_or_404(group.residents, pk=pk)
+    try:
+        check_may_correct(request.user, group, [resident], "residents.edit")
+    except CorrectionDenied as exc:
+        raise PermissionDenied(str(exc)) from None
+    form = CorrectResidentForm(request.POST or None, resident=resident)
+    if request.method == "POST" and form.is_valid():
+        try:
+            done = correct_resident(resident, acting_user=request.user, **form.changes())
+        except CorrectionRefused as exc:
+            form.add_error(exc.field, str(exc))
+        else:
+            if done.changed:
+                messages.success(request, gettext("Saved. %(name)s's record is corrected; the "
+                                                  "change is in the audit trail.")
+                                 % {"name": done.resident.name})
+            else:
+                messages.info(request, gettext("Nothing was changed."))
+            return redirect(_back_to(request, resident))
+    return render_private(request, "residents/edit.html", {
+        "group": group, "resident": resident, "form": form, "next": _back_to(request, resident),
+    }, status=400 if form.is_bound and form.errors else 200)
 
 
 def _check_in_form(request, resident):
