@@ -160,6 +160,8 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     "requests:intake": group_page(403, 200, 200, 403),
     "requests:detail": group_page(403, 200, 200, 403),
     "requests:move": everyone(405),
+    # requests.edit: coordinators, and call handlers only for the request in their hands.
+    "requests:edit": group_page(403, 403, 200, 403),
     # requests.assign and requests.settings: coordinators.
     "requests:assign": group_page(403, 403, 200, 403),
     "requests:policy": group_page(403, 403, 200, 403),

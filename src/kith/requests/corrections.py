@@ -75,7 +75,8 @@ def _check(req: HelpRequest, changes: dict, now: datetime) -> None:
                           % {"state": lifecycle.STATE_LABELS[req.state].lower()})
     if "service" in changes and req.state in SERVICE_FIXED:
         raise IllegalMove(str(SERVICE_FIXED[req.state]))
-    if changes.get("needed_by") is not None and changes["needed_by"] <= now:
+    needed = changes.get("needed_by")
+    if needed is not None and timezone.localtime(needed).date() < timezone.localdate(now):
         raise IllegalMove(_("Choose today or a later day for when it is needed by."))
     if "urgency" in changes and changes["urgency"] not in HelpRequest.Urgency.values:
         raise IllegalMove(_("Choose how soon they need it."))

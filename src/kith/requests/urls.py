@@ -1,6 +1,12 @@
 from django.urls import path
 
-from kith.requests import views_public, views_queue, views_requests, views_tasks
+from kith.requests import (
+    views_corrections,
+    views_public,
+    views_queue,
+    views_requests,
+    views_tasks,
+)
 
 app_name = "requests"
 urlpatterns = [
@@ -23,6 +29,8 @@ urlpatterns = [
     path("g/<slug:group_slug>/requests/settings/", views_requests.policy, name="policy"),
     path("g/<slug:group_slug>/requests/<str:reference>/", views_requests.detail, name="detail"),
     path("g/<slug:group_slug>/requests/<str:reference>/move/", views_requests.move, name="move"),
+    path("g/<slug:group_slug>/requests/<str:reference>/edit/", views_corrections.edit,
+         name="edit"),
     path("g/<slug:group_slug>/requests/<str:reference>/assign/", views_requests.assign, name="assign"),
     path("g/<slug:group_slug>/series/", views_requests.series_list, name="series_list"),
     path("g/<slug:group_slug>/series/new/", views_requests.series_new, name="series_new"),

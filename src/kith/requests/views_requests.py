@@ -54,6 +54,7 @@ from kith.requests.lifecycle import IllegalMove
 from kith.requests.models import Assignment, Exclusion, HelpRequest, RequestPolicy, Series
 from kith.requests.policy_services import FIELDS as POLICY_FIELDS
 from kith.requests.policy_services import update_policy
+from kith.requests.views_corrections import may_correct
 
 PAGE_SIZE = 50
 
@@ -224,6 +225,8 @@ def _render_detail(request, group, req: HelpRequest, *, reveal=None, move_error:
         "reveal": reveal or _reveal(request, group, req),
         "can_see_resident": access.can("residents.view"),
         "can_call": access.can("callbacks.work"),
+        "can_correct": may_correct(request, group, req),
+        "missing": visits.missing_notice(req) if req.state in lifecycle.UNASSIGNED else None,
     }, status=status)
 
 

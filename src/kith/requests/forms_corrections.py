@@ -1,0 +1,100 @@
+"""Forms that correct a request: its own page, and the answers typed on the call screen."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kith.requests.corrections import SERVICE_FIXED
+from kith.requests.forms_queue import service_choices
+from kith.requests.models import HelpRequest
+
+DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+
+def evening_of(day) -> datetime:
+    """A day as a deadline: eight in the evening there, as intake sets "needed by"."""
+    return timezone.make_aware(datetime.combine(day, time(20, 0)))
+
+
+class CorrectRequestForm(forms.Form):
+    """Correct an open request. What they need is sealed: the page says whether it is recorded
+    and what is typed replaces it; an empty box keeps it."""
+
+    service = forms.ChoiceField(label=_("What help do they need?"), widget=forms.RadioSelect,
+                                error_messages={"required": _("Choose what help they need.")})
+    details = forms.CharField(label=_("What they need, in their words"), required=False,
+                              max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
+    remove_details = forms.BooleanField(label=_("Remove what is recorded"), required=False)
+    urgency = forms.ChoiceField(label=_("How soon?"), choices=HelpRequest.Urgency.choices,
+                                widget=forms.RadioSelect,
+                                error_messages={"required": _("Choose how soon they need it.")})
+    needed_by = forms.DateField(
+        label=_("Needed by (optional)"), required=False, widget=DATE_WIDGET,
+        help_text=_("Left as it is, it follows “How soon?”. Empty: any time."),
+        error_messages={"invalid": _("Give a date like 2026-12-24.")})
+    when = forms.CharField(label=_("Best day or time (optional)"), max_length=120, required=False,
+                           help_text=_("For example: Tuesday morning, not before 10."))
+    asked_by = forms.CharField(
+        label=_("Asked by (optional)"), max_length=120, required=False,
+        help_text=_("Someone asking for them: a neighbour, a daughter, a partner's staff."))
+
+    def __init__(self, data=None, *, req: HelpRequest):
+        self.req = req
+        self.due_day = timezone.localtime(req.needed_by).date() if req.needed_by else None
+        super().__init__(data, initial={
+            "service": req.service, "urgency": req.urgency, "when": req.when,
+            "needed_by": self.due_day, "asked_by": req.asked_by})
+        service = self.fields["service"]
+        assert isinstance(service, forms.ChoiceField)
+        service.choices = _with_current(service_choices(req.group), req)
+        if req.state in SERVICE_FIXED:
+            service.disabled = True
+            service.help_text = SERVICE_FIXED[req.state]
+        recorded = req.details is not None
+        self.fields["details"].help_text = (
+            _("Recorded, sealed. Type it again in full only to replace it.") if recorded
+            else _("Not recorded. Type it to add it."))
+        if not recorded:
+            del self.fields["remove_details"]
+
+    def sealed_row(self) -> dict:
+        return {"field": self["details"], "recorded": self.req.details is not None,
+                "remove": self["remove_details"] if "remove_details" in self.fields else None}
+
+    def clean_needed_by(self):
+        day = self.cleaned_data["needed_by"]
+        if day is not None and day != self.due_day and day < timezone.localdate():
+            raise forms.ValidationError(_("Choose today or a later day."))
+        return day
+
+    def clean(self):
+        data = super().clean()
+        if data.get("details") and data.get("remove_details"):
+            self.add_error("remove_details", _("Either type a new one or tick “remove”, not "
+                                               "both."))
+        return data
+
+    def changes(self) -> dict:
+        """What to hand to corrections.correct_request(): the plain fields; "needed by" only
+        when its day was changed (otherwise it follows the urgency); what they need only when
+        typed ("" to remove it)."""
+        data = self.cleaned_data
+        values = {name: data[name] for name in ("service", "urgency", "when", "asked_by")}
+        if data["needed_by"] != self.due_day:
+            values["needed_by"] = evening_of(data["needed_by"]) if data["needed_by"] else None
+        if data.get("details"):
+            values["details"] = data["details"]
+        elif data.get("remove_details"):
+            values["details"] = ""
+        return values
+
+
+def _with_current(choices: list[tuple[str, str]], req: HelpRequest) -> list[tuple[str, str]]:
+    """The group's services, and the request's own even if the group no longer lists it."""
+    if req.service not in {key for key, _label in choices}:
+        choices = [(req.service, req.get_service_display()), *choices]
+    return choices
