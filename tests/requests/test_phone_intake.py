@@ -260,3 +260,30 @@ def test_it_holds_a_request_from_someone_the_group_no_longer_serves(signed_in, s
     req = HelpRequest.objects.get()
     assert response.url == _detail(req) and req.state == "on_hold"
     assert any("A coordinator needs to look at it" in m for m in _messages(response))
+
+
+# --- the script's answers ------------------------------------------------------------------
+
+def test_the_chosen_services_script_has_a_box_for_each_answer(signed_in):
+    response = signed_in.get(URL, {"script": "1", "service": "prescriptions"},
+                             HTTP_HX_REQUEST="true")
+    text = response.content.decode()
+    for key in ("pharmacy", "ready", "charge", "at_the_door"):
+        assert f'name="answer-{key}"' in text, key
+
+
+def test_the_scripts_answers_and_who_asked_are_saved_with_the_request(signed_in):
+    signed_in.post(URL, _form(details="Blood pressure tablets", asked_by="Dev,  his son",
+                              **{"answer-pharmacy": "Boots, Golborne Road",
+                                 "answer-charge": "Free", "answer-at_the_door": "Buzzer 3"}))
+    req = HelpRequest.objects.get()
+    assert req.details._open() == ("Blood pressure tablets\nPharmacy: Boots, Golborne Road\n"
+                                   "Prescription charge: Free\nAt the door: Buzzer 3")
+    assert req.asked_by == "Dev, his son"
+
+
+def test_the_scripts_answers_are_kept_when_something_else_is_wrong(signed_in):
+    response = signed_in.post(URL, _form(consent=None, **{"answer-pharmacy": "Boots"}))
+    assert response.status_code == 400
+    assert 'value="Boots"' in response.content.decode()
+    assert not HelpRequest.objects.exists()

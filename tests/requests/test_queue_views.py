@@ -204,7 +204,7 @@ def test_it_shows_the_claimant_the_number_and_logs_the_look(sam_on_call, sam, re
     looks = PersonalDataAccess.objects.filter(viewer=sam)
     assert sorted(looks.values_list("field", flat=True)) == ["details", "phone"]
     assert set(looks.values_list("reason", flat=True)) == {f"Calling back (new request, {req.reference})"}
-    assert "What to say: Shopping" in text and "Read the consent line" in text
+    assert "The call, step by step: Shopping" in text and "Read the consent line" in text
     assert f"Your reference is {req.reference}" in text
 
 
@@ -460,9 +460,10 @@ def test_it_records_the_address_a_caller_gives_with_the_call(sam_on_call, sam, s
                        need=Need(service="shopping")).request
     cb = req.callbacks.get()
     _claim(sam_on_call, cb)
-    assert "Their address, if they gave it" in sam_on_call.get(_url("callback", cb)).content.decode()
-    sam_on_call.post(_url("attempt", cb), {"outcome": "reached", "address": "3 Golborne Road"})
+    assert "Where they live" in sam_on_call.get(_url("callback", cb)).content.decode()
+    sam_on_call.post(_url("attempt", cb), {"outcome": "reached",
+                                           "answer-address": "3 Golborne Road"})
     req.resident.refresh_from_db()
     assert req.resident.address._open() == "3 Golborne Road"
-    assert AuditEvent.objects.filter(action="kith.resident.updated",
+    assert AuditEvent.objects.filter(action="kith.resident.corrected",
                                      object_id=str(req.resident.pk)).exists()

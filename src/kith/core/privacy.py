@@ -107,6 +107,15 @@ def same_as_sealed(sealed: Sealed | None, value: str | None) -> bool:
     return sealed._open() == value
 
 
+def sealed_with(sealed: Sealed | None, addition: str) -> str:
+    """The sealed text with `addition` on the lines after it, for a service that adds to a
+    sealed value (a call's answers added to what they need). Opened only to add to: the result
+    is sealed again as it is saved, and never shown, returned to a page or logged."""
+    if sealed is None:
+        return addition
+    return f"{sealed._open().rstrip()}\n{addition}"
+
+
 def _check_belongs(subject: models.Model, group) -> None:
     """The group passed in must be the subject's own, or need-to-know could be borrowed."""
     if hasattr(subject, "group_id"):

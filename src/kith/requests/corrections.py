@@ -165,3 +165,38 @@ def reschedule_calls(*, resident=None, request: HelpRequest | None = None) -> in
             Callback.objects.filter(pk=cb.pk).update(due_at=due, urgent=urgent or at_risk)
             moved += 1
     return moved
+
+
+# --- the call screen: answers to what the script asked ---------------------------------------
+
+@transaction.atomic
+def record_answers(req: HelpRequest, *, acting_user, script, answers: dict) -> list[str]:
+    """Save what the call handler wrote down on the call, each answer where it belongs
+    (scripts.Ask.to): the kind of help's own answers as lines added to what they need ("Pharmacy:
+    Boots, Golborne Road"), the day and urgency and who asked on the request, the address,
+    postcode and language on the resident. `answers` holds only what was typed or changed.
+    Goes through correct_request() and correct_resident(), so the same people may, the same
+    audit rows are written, and an answer that changes nothing writes nothing. Returns the
+    labels of what changed."""
+    from kith.core.privacy import check_may_correct, sealed_with
+    from kith.requests import scripts
+    from kith.residents.services import correct_resident
+
+    check_may_correct(acting_user, req.group, [req], "requests.edit")  # before anything opens
+    asks = {ask.key: ask for ask in scripts.asks_of(script)}
+    given = {key: value for key, value in answers.items() if key in asks}
+    lines = [f"{asks[key].line_name}: {value}" for key, value in given.items()
+             if asks[key].to == scripts.DETAILS]
+    on_request = {asks[key].to: value for key, value in given.items()
+                  if asks[key].to in (scripts.WHEN, scripts.URGENCY, scripts.ASKED_BY)}
+    on_resident = {asks[key].to: value for key, value in given.items()
+                   if asks[key].to in (scripts.ADDRESS, scripts.POSTCODE, scripts.LANGUAGE)}
+    changed: list[str] = []
+    if on_resident:
+        changed += correct_resident(req.resident, acting_user=acting_user, **on_resident).changed
+    if lines:
+        on_request["details"] = sealed_with(
+            HelpRequest.objects.get(pk=req.pk).details, "\n".join(lines))
+    if on_request:
+        changed += correct_request(req, acting_user=acting_user, **on_request).changed
+    return changed

@@ -98,3 +98,89 @@ def _with_current(choices: list[tuple[str, str]], req: HelpRequest) -> list[tupl
     if req.service not in {key for key, _label in choices}:
         choices = [(req.service, req.get_service_display()), *choices]
     return choices
+
+
+class CallAnswersForm(forms.Form):
+    """A box for each answer the call script asks for (scripts.Ask), beside its step.
+
+    Boxes for the request's and the resident's plain values start with what is recorded; the
+    sealed ones (address, postcode) say whether one is recorded and start empty; answers
+    about the kind of help start empty and are added to what they need."""
+
+    prefix = "answer"
+
+    def __init__(self, data=None, *, script, req: HelpRequest):
+        from kith.requests import scripts
+
+        super().__init__(data)
+        self.script, self.req = script, req
+        resident = req.resident
+        self.initial_values = {
+            scripts.WHEN: req.when, scripts.URGENCY: req.urgency, scripts.ASKED_BY: req.asked_by,
+            scripts.LANGUAGE: resident.language}
+        for ask in scripts.asks_of(script):
+            self.fields[ask.key] = self._field(ask, scripts)
+            if ask.to in self.initial_values:
+                self.initial[ask.key] = self.initial_values[ask.to]
+
+    def _field(self, ask, scripts) -> forms.Field:
+        from kith.core.formfields import PostcodeField
+
+        if ask.to == scripts.URGENCY:
+            return forms.ChoiceField(label=ask.label, choices=HelpRequest.Urgency.choices,
+                                     widget=forms.RadioSelect, required=False)
+        if ask.to == scripts.POSTCODE:
+            field: forms.Field = PostcodeField(
+                label=ask.label, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+        else:
+            widget = (forms.Textarea(attrs={"rows": 2, "autocomplete": "off"}) if ask.long
+                      else forms.TextInput(attrs={"autocomplete": "off"}))
+            field = forms.CharField(label=ask.label, required=False, widget=widget,
+                                    max_length=120 if ask.to in (scripts.WHEN, scripts.ASKED_BY)
+                                    else 40 if ask.to == scripts.LANGUAGE else 500)
+        if ask.to in (scripts.ADDRESS, scripts.POSTCODE):
+            recorded = getattr(self.req.resident, ask.to) is not None
+            field.help_text = (_("Recorded, sealed. Type it only if it has changed.") if recorded
+                               else _("Not recorded yet."))
+        return field
+
+    def steps(self) -> list[dict]:
+        """The script's steps, each with the boxes for its answers, for the template."""
+        return [{"step": step, "fields": [self[ask.key] for ask in step.asks]}
+                for step in self.script.steps]
+
+    def answers(self) -> dict[str, object]:
+        """What was typed or changed, by the ask's key (nothing left as it was)."""
+        data = self.cleaned_data
+        return {key: value for key, value in data.items()
+                if value not in ("", None) and value != self.initial.get(key)}
+
+
+class NeedAnswersForm(forms.Form):
+    """On the phone intake page: a box for each thing the chosen kind of help's script asks
+    about what they need, and what the volunteer should know at the door. Their answers become
+    lines of what they need (sealed), after what was typed in "Details"."""
+
+    prefix = "answer"
+
+    def __init__(self, data=None, *, script):
+        from kith.requests import scripts
+
+        super().__init__(data)
+        self.script = script
+        self.asks = [ask for ask in scripts.asks_of(script) if ask.to == scripts.DETAILS]
+        for ask in self.asks:
+            widget = (forms.Textarea(attrs={"rows": 2, "autocomplete": "off"}) if ask.long
+                      else forms.TextInput(attrs={"autocomplete": "off"}))
+            self.fields[ask.key] = forms.CharField(label=ask.label, required=False,
+                                                   max_length=500, widget=widget)
+
+    def steps(self) -> list[dict]:
+        keys = {ask.key for ask in self.asks}
+        return [{"step": step, "fields": [self[a.key] for a in step.asks if a.key in keys]}
+                for step in self.script.steps if any(a.key in keys for a in step.asks)]
+
+    def lines(self) -> list[str]:
+        data = self.cleaned_data
+        return [f"{ask.line_name}: {' '.join(data[ask.key].split())}" for ask in self.asks
+                if data.get(ask.key, "").strip()]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from kith.core.formfields import PHONE_ATTRS, UKPhoneField
 from kith.groups.catalogue import SERVICE_LABELS, SERVICES
@@ -92,6 +93,9 @@ class IntakeForm(forms.Form):
                            error_messages={"required": "Enter a name to call them by."})
     phone = UKPhoneField(label="Phone number", required=False,
                          help_text="The number to ring them back on.")
+    asked_by = forms.CharField(
+        label=_("Speaking to someone else for them? (optional)"), max_length=120, required=False,
+        help_text=_("Their name, and who they are to them: “Dev, her son”."))
     postcode = forms.CharField(
         label="Postcode", max_length=10, required=False,
         help_text="The full postcode, like W10 5NW, or just the first part and a digit, like "
@@ -161,6 +165,9 @@ class IntakeForm(forms.Form):
 
     def clean_name(self):
         return " ".join(self.cleaned_data["name"].split())
+
+    def clean_asked_by(self):
+        return " ".join(self.cleaned_data["asked_by"].split())
 
     def clean_postcode(self):
         """A full postcode (sealed) or a sector; returns (postcode, sector)."""

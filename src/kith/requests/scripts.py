@@ -12,9 +12,9 @@ Pure data and string formatting; no Django. `{group}` and `{reference}` are fill
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from kith.groups.catalogue import SERVICE_LABELS
+from kith.groups.catalogue import SERVICE_LABELS, needs_address
 
 # Read aloud, word for word, on every call that takes a request.
 CONSENT_LINE = (
@@ -24,11 +24,38 @@ CONSENT_LINE = (
 )
 
 
+# Where each answer is kept (requests/corrections.record_answers saves it there):
+DETAILS = "details"  # a labelled line added to what they need (sealed; the volunteer reads it)
+WHEN = "when"  # the request's best day or time
+URGENCY = "urgency"  # the request's "how soon"
+ASKED_BY = "asked_by"  # the request's "asked by": someone calling for them
+ADDRESS = "address"  # the resident's address (sealed)
+POSTCODE = "postcode"  # the resident's full postcode (sealed; sets their area)
+LANGUAGE = "language"  # the resident's preferred language
+PLACES = (DETAILS, WHEN, URGENCY, ASKED_BY, ADDRESS, POSTCODE, LANGUAGE)
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One thing a step finds out, and the box the call handler types the answer into."""
+
+    key: str  # the form field's name; unique within a script
+    label: str
+    to: str  # one of PLACES
+    long: bool = False  # a few lines rather than one
+    line: str = ""  # its name on a line of what they need ("Pharmacy: …"); else the label
+
+    @property
+    def line_name(self) -> str:
+        return self.line or self.label
+
+
 @dataclass(frozen=True)
 class Step:
     heading: str  # what this part of the call is for
     say: str  # what to say, or what to find out
     own: bool = False  # particular to this script (the rest is the same on every call)
+    asks: tuple[Ask, ...] = ()  # the answers to write down, each saved where it belongs
 
 
 @dataclass(frozen=True)
@@ -47,13 +74,26 @@ CONFIRM = Step(
     "Check who you're speaking to",
     "“Can I check who I'm speaking to?” If it is someone else (a neighbour, a daughter), "
     "ask their name and whether the person who needs help knows they are calling.",
+    asks=(Ask("asked_by", "If it is someone else: their name, and who they are to them",
+              ASKED_BY),),
+)
+WHERE = Step(
+    "Where they live",
+    "“Can I take your address and postcode, so the volunteer knows where to come?” Read it "
+    "back to them.",
+    asks=(Ask("address", "Their address", ADDRESS, long=True),
+          Ask("postcode", "Their postcode", POSTCODE)),
 )
 ACCESS = Step(
     "Anything the volunteer should know",
     "“Is there anything the volunteer should know when they come? Stairs, a buzzer, a dog, "
     "knocking loudly, or anything about hearing or sight?” Also ask which language they "
     "would like us to use.",
+    asks=(Ask("at_the_door", "For the volunteer: stairs, buzzer, a dog, hearing or sight",
+              DETAILS, line="At the door"),
+          Ask("language", "Language they'd like us to use", LANGUAGE)),
 )
+WHEN_ASKS = (Ask("when", "Best day or time", WHEN), Ask("urgency", "How soon?", URGENCY))
 CONSENT = Step("Read the consent line", CONSENT_LINE + " If they say no, don't save anything.")
 REFERENCE = Step(
     "Give the reference number",
@@ -67,17 +107,24 @@ REFERENCE_AFTER_SAVING = Step(
 )
 
 
-def _help_script(key: str, need: str, when: str) -> Script:
-    return Script(key, SERVICE_LABELS[key], (
+def _help_script(key: str, need: str, when: str, asks: tuple[Ask, ...]) -> Script:
+    """One kind of help's call. Help at the door asks where they live, as a volunteer cannot
+    be sent without an address (requests/visits.py)."""
+    return Script(key, SERVICE_LABELS[key], tuple(step for step in (
         _greet("You asked us for some help, is that right?",
                rang_us="If they rang you, just: “How can I help?”"),
         CONFIRM,
-        Step("What they need", need, own=True),
-        Step("When", when, own=True),
+        Step("What they need", need, own=True, asks=asks),
+        Step("When", when, own=True, asks=WHEN_ASKS),
+        WHERE if needs_address(key) else None,
         ACCESS,
         CONSENT,
         REFERENCE,
-    ))
+    ) if step is not None))
+
+
+def _need(key: str, label: str, *, line: str = "", long: bool = False) -> Ask:
+    return Ask(key, label, DETAILS, long=long, line=line)
 
 
 _ANY_DAY = "“Which day and time would suit you best? Is there a time that's no good?”"
@@ -90,6 +137,8 @@ SCRIPTS: dict[str, Script] = {s.key: s for s in [
         "is usual. Never take card numbers or PINs.",
         "“When do you need it by? Will you have enough food until then?” If not, choose "
         "Today.",
+        (_need("shopping_list", "What to get, and anything instead", line="To get", long=True),
+         _need("payment", "How they will pay", line="Paying")),
     ),
     _help_script(
         "prescriptions",
@@ -97,66 +146,89 @@ SCRIPTS: dict[str, Script] = {s.key: s for s in [
         "prescriptions or get them free. The pharmacy may ask the volunteer for their name "
         "and address.",
         "“When do you run out?” If it is today or tomorrow, choose Today.",
+        (_need("pharmacy", "Pharmacy"),
+         _need("ready", "Ready to collect?", line="Ready to collect"),
+         _need("charge", "Pays for prescriptions, or free", line="Prescription charge")),
     ),
     _help_script(
         "dog_walking",
         "“What's your dog called? How big, and how are they with other dogs and people?” "
         "Ask how long a walk and whether the volunteer will need a key or a lead.",
         "“Which days, and what time of day, does your dog usually go out?”",
+        (_need("dog", "The dog: name, size, with other dogs and people", line="The dog", long=True),
+         _need("walk", "How long a walk; a key or a lead needed", line="The walk")),
     ),
     _help_script(
         "befriending",
         "“Would you like someone to ring you for a chat? Is there anything you'd enjoy "
         "talking about?” Ask whether they would rather talk to a man or a woman.",
         "“How often would you like a call, and what time of day is best?”",
+        (_need("topics", "What they would enjoy talking about", line="Likes to talk about"),
+         _need("talk_to", "Rather talk to a man or a woman", line="Would rather talk to")),
     ),
     _help_script(
         "posting",
         "“What needs posting? Is it stamped, or does it need taking to the post office to be "
         "weighed?” Ask how they will pay for postage.",
         "“Is there a date it has to arrive by?” " + _ANY_DAY,
+        (_need("post_items", "What to post: stamped, or to be weighed", line="To post"),
+         _need("payment", "How they will pay for postage", line="Paying")),
     ),
     _help_script(
         "foodbank",
         "“Do you have a food bank voucher, or shall we help you get one?” Ask about "
         "allergies, diets (halal, vegetarian, diabetic) and how many people it is for.",
         "“Do you have enough food for today and tomorrow?” If not, choose Today.",
+        (_need("voucher", "Food bank voucher: have one, or need help getting one",
+               line="Food bank voucher"),
+         _need("diet", "Allergies and diets; how many people", line="Diet", long=True)),
     ),
     _help_script(
         "hot_meals",
         "“Is it a hot meal delivered that you'd like? Any allergies, or food you can't or "
         "don't eat?” Ask whether they can heat food up themselves.",
         "“Which days would you like a meal, and at what time do you usually eat?”",
+        (_need("diet", "Allergies, or food they can't or don't eat", line="Diet"),
+         _need("heating", "Can they heat food up themselves?", line="Heating food")),
     ),
     _help_script(
         "advice",
         "“What would you like advice about? Money, benefits, housing, bills, or something "
         "else?” Don't give advice yourself: we put them in touch with someone who knows.",
         "“Is there a deadline, like a letter that needs an answer by a certain date?”",
+        (_need("advice_about", "What they want advice about", line="Advice about", long=True),
+         _need("deadline", "A deadline or a letter to answer", line="Deadline")),
     ),
     _help_script(
         "interpreting",
         "“Which language would you like, and what is it for? An appointment, a phone call, "
         "or a letter?” Ask who the appointment is with and where.",
         "“What day and time is the appointment?”",
+        (_need("language_for", "Which language, and what it is for", line="Interpreting"),
+         _need("appointment", "Who the appointment is with, and where", line="Appointment")),
     ),
     _help_script(
         "lifts",
         "“Where do you need to go, and where from? Do you need a lift back too?” Ask whether "
         "they can get in and out of a car, and about a wheelchair, frame or walking stick.",
         "“What time do you need to be there?”",
+        (_need("journey", "Where to and where from; a lift back too?", line="Journey"),
+         _need("mobility", "Getting in and out of a car; wheelchair, frame or stick",
+               line="Getting about")),
     ),
     _help_script(
         "phone_admin",
         "“What needs doing? Filling in a form, making a phone call, or a letter to answer?” "
         "Never ask for passwords, PINs or bank details.",
         "“Is there a date it has to be done by?”",
+        (_need("task", "What needs doing", line="To do", long=True),),
     ),
     _help_script(
         "errands",
         "“Tell me what needs doing and where.” Write it down in their words; a coordinator "
         "will check it is something a volunteer can do.",
         _ANY_DAY,
+        (_need("task", "What needs doing, and where", line="To do", long=True),),
     ),
 ]}
 
@@ -198,6 +270,7 @@ SCRIPTS["missed_call"] = Script("missed_call", "Calling back after a missed call
     REFERENCE_AFTER_SAVING,
 ))
 
+
 def script_for(key: str, *, group: str, reference: str = "") -> Script | None:
     """The script for a service key or call kind, with the group and reference filled in.
 
@@ -213,6 +286,10 @@ def script_for(key: str, *, group: str, reference: str = "") -> Script | None:
             step = REFERENCE_AFTER_SAVING
         if "{reference}" in step.say and not reference:
             continue
-        steps.append(Step(step.heading, step.say.format(group=group, reference=reference),
-                          step.own))
+        steps.append(replace(step, say=step.say.format(group=group, reference=reference)))
     return Script(script.key, script.title, tuple(steps))
+
+
+def asks_of(script: Script | None) -> list[Ask]:
+    """Every answer a script asks for, in the order of the call."""
+    return [ask for step in (script.steps if script else ()) for ask in step.asks]

@@ -20,9 +20,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kith.core.phones import display_phone
-from kith.core.privacy import NeedToKnowDenied, has_two_factor, reveal, session_used_two_factor
+from kith.core.privacy import (
+    CorrectionDenied,
+    NeedToKnowDenied,
+    has_two_factor,
+    reveal,
+    session_used_two_factor,
+)
 from kith.groups.access import group_view
-from kith.requests import callbacks, scripts
+from kith.requests import callbacks, corrections, scripts
+from kith.requests.forms_corrections import CallAnswersForm, NeedAnswersForm
 from kith.requests.forms_queue import (
     AttemptForm,
     IntakeForm,
@@ -33,7 +40,7 @@ from kith.requests.forms_queue import (
 from kith.requests.intake import Contact, Need, find_resident, take_request
 from kith.requests.lifecycle import OPEN, IllegalMove
 from kith.requests.models import CallAttempt, Callback, HelpRequest
-from kith.residents.services import update_contact
+from kith.residents.services import CorrectionRefused, update_contact
 
 WORK = "callbacks.work"
 
@@ -191,10 +198,25 @@ def _open_for_call(request, group, cb: Callback) -> dict:
     return opened
 
 
-def _call_screen(request, group, cb: Callback, form: AttemptForm | None = None, status: int = 200):
+def _script(group, cb: Callback):
+    return scripts.script_for(_script_key(cb), group=group.name,
+                              reference=cb.request.reference if cb.request_id else "")
+
+
+def _answers_form(cb: Callback, script, data=None) -> CallAnswersForm | None:
+    """Boxes for what the script asks, on a call about a request (a missed call's answers go
+    into the request taken next, on the intake page)."""
+    if cb.kind != Callback.Kind.REQUEST or not cb.request_id or script is None:
+        return None
+    return CallAnswersForm(data, script=script, req=cb.request)
+
+
+def _call_screen(request, group, cb: Callback, form: AttemptForm | None = None,
+                 answers: CallAnswersForm | None = None, status: int = 200):
     now = timezone.now()
     checking = cb.kind in callbacks.CHECK_KINDS
     held = cb.in_queue and cb.held_by(request.user, now)
+    script = _script(group, cb)
     holder_active = (cb.in_queue and cb.claimed_by_id is not None and cb.claimed_until is not None
                      and cb.claimed_until > now)
     context = {
@@ -206,10 +228,10 @@ def _call_screen(request, group, cb: Callback, form: AttemptForm | None = None, 
                 else f"due in {short_words(cb.due_at - now)}"),
         "overdue": cb.overdue(now),
         "attempts": list(cb.attempts.select_related("by")),
-        "script": scripts.script_for(_script_key(cb), group=group.name,
-                                     reference=cb.request.reference if cb.request_id else ""),
+        "script": script,
         "opened": _open_for_call(request, group, cb) if held else None,
         "form": form or AttemptForm(checking=checking, ask_address=_needs_address(cb)),
+        "answers": answers or (_answers_form(cb, script) if held else None),
         "has_two_factor": has_two_factor(request.user),
         "session_two_factor": session_used_two_factor(request),
     }
@@ -228,30 +250,44 @@ def attempt(request, group, pk):
     cb = _callback(group, pk)
     form = AttemptForm(request.POST, checking=cb.kind in callbacks.CHECK_KINDS,
                        ask_address=_needs_address(cb))
-    if not form.is_valid():
-        return _call_screen(request, group, cb, form, status=400)
+    script = _script(group, cb)
+    answers = _answers_form(cb, script, request.POST)
+    valid = form.is_valid() & (answers is None or answers.is_valid())  # both, to show every error
+    if valid and answers is not None and answers.answers() and (
+            form.cleaned_data["outcome"] != CallAttempt.Outcome.REACHED):
+        answers.add_error(None, "Their answers are saved only when you reached them. Choose "
+                                "“Reached them”, or clear the answers.")
+        valid = False
+    if not valid:
+        return _call_screen(request, group, cb, form, answers, status=400)
     now = timezone.now()
     if cb.in_queue and cb.claimed_by_id == request.user.pk and not cb.held_by(request.user, now):
         # The call ran past the hold: renew it, unless someone else has taken it since.
         callbacks.claim(cb, request.user, now)
     data = form.cleaned_data
     try:
-        with transaction.atomic():  # the call and the address it gave: both or neither
+        with transaction.atomic():  # the call and what it found out: all or nothing
+            if answers is not None and answers.answers():
+                # Saved while the call is still held: need-to-know lets the holder correct it.
+                corrections.record_answers(cb.request, acting_user=request.user, script=script,
+                                           answers=answers.answers())
             callbacks.log_attempt(cb, by=request.user, outcome=data["outcome"], note=data["note"],
                                   result=data.get("result", ""))
             if data.get("address"):
                 update_contact(cb.resident, acting_user=request.user,
                                contact=Contact(name=cb.resident.name, address=data["address"]))
-    except IllegalMove as exc:
+    except (IllegalMove, CorrectionRefused, CorrectionDenied) as exc:
         form.add_error(None, str(exc))
-        return _call_screen(request, group, _callback(group, pk), form, status=400)
+        return _call_screen(request, group, _callback(group, pk), form, answers, status=400)
     return _after_attempt(request, group, _callback(group, pk), data["outcome"],
                           data.get("result", ""))
 
 
 def _needs_address(cb: Callback) -> bool:
-    """Ask for an address on the call when we have none yet for this resident."""
-    return cb.resident_id is not None and cb.resident.address is None
+    """Ask for an address on a check-up or check-in call when we have none yet for this
+    resident (a call about a request asks it in its script's "Where they live")."""
+    return (cb.resident_id is not None and cb.resident.address is None
+            and cb.kind != Callback.Kind.REQUEST)
 
 
 def _after_attempt(request, group, cb: Callback, outcome: str, result: str):
@@ -366,22 +402,25 @@ def _duplicates(group, name: str, sector: str):
     return list(group.residents.filter(postcode_sector=sector, name__iexact=name)[:5])
 
 
-def _scripts(group, chosen: str = "") -> dict:
-    """The call script for the chosen service, and the others one click away."""
+def _scripts(group, chosen: str = "", answers: NeedAnswersForm | None = None) -> dict:
+    """The call script for the chosen service, with boxes for what it asks about their need,
+    and the others one click away."""
     keys = [key for key, _ in service_choices(group)]
-    return {"chosen": scripts.script_for(chosen, group=group.name) if chosen in keys else None,
+    script = scripts.script_for(chosen, group=group.name) if chosen in keys else None
+    return {"chosen": script,
+            "answers": answers or (NeedAnswersForm(script=script) if script else None),
             "others": [scripts.script_for(key, group=group.name) for key in keys if key != chosen]}
 
 
 def _intake_page(request, group, *, search, form, resident=None, duplicates=(), same_error="",
-                 new_caller=False, focus="", status=200):
+                 new_caller=False, focus="", answers=None, status=200):
     chosen = (form["service"].value() or "") if form is not None else ""
     return render(request, "requests/intake.html", {
         "group": group, "search": search, "form": form, "new_caller": new_caller,
         "returning": _returning(resident, timezone.now()) if resident is not None else None,
         "consent_at": _consent_on_file(resident), "duplicates": duplicates, "focus": focus,
         "same_error": same_error,
-        "scripts": _scripts(group, chosen),
+        "scripts": _scripts(group, chosen, answers if chosen else None),
     }, status=status)
 
 
@@ -445,7 +484,9 @@ def _take(request, group):
     duplicates: list = []
     same_error = ""
     resident = posted
-    if form.is_valid():
+    script = scripts.script_for(request.POST.get("service", ""), group=group.name)
+    answers = NeedAnswersForm(request.POST, script=script) if script else None
+    if form.is_valid() and (answers is None or answers.is_valid()):
         data = form.cleaned_data
         resident = data["resident"]
         same_as = request.POST.get("same_as", "")
@@ -457,21 +498,27 @@ def _take(request, group):
             elif duplicates and request.POST.get("asked_same"):
                 same_error = "Say whether this is the same person, so their history stays together."
         if not duplicates:
-            return _save_request(request, group, data, resident)
+            return _save_request(request, group, data, resident,
+                                 answers.lines() if answers is not None else [])
     return _intake_page(request, group, search=search, form=form, resident=resident,
                         duplicates=duplicates, same_error=same_error, new_caller=resident is None,
-                        status=400 if form.errors or same_error else 200)
+                        answers=answers,
+                        status=400 if form.errors or same_error or (
+                            answers is not None and answers.errors) else 200)
 
 
-def _save_request(request, group, data: dict, resident):
+def _save_request(request, group, data: dict, resident, lines: list[str]):
     postcode, sector = data["postcode"]
     contact = Contact(name=data["name"], phone=data["phone"], postcode=postcode,
                       postcode_sector=sector, address=data["address"].strip(),
                       language=data["language"].strip(), at_risk=data["at_risk"])
     # Consent: ticked now, or (a returning resident) given on an earlier request and not withdrawn.
     consent = data["consent"] or _consent_on_file(resident) is not None
-    need = Need(service=data["service"], details=data["details"].strip(), urgency=data["urgency"],
-                when=data["when"].strip(), contact_by=data["contact_by"], consent=consent)
+    # The script's answers about their need follow what was typed as details, one a line.
+    details = "\n".join([part for part in [data["details"].strip()] if part] + lines)
+    need = Need(service=data["service"], details=details, urgency=data["urgency"],
+                when=data["when"].strip(), contact_by=data["contact_by"], consent=consent,
+                asked_by=data["asked_by"])
     result = take_request(group, channel=HelpRequest.Channel.PHONE, contact=contact, need=need,
                           acting_user=request.user, resident=resident, triage=True)
     ref = result.request.reference
