@@ -68,7 +68,7 @@ def test_a_request_goes_from_the_web_form_to_a_check_up_call(
     axe_check("journey: call screen")
     screenshot("71-journey-2-sam-calls")
     page.get_by_label("Reached them").check()
-    page.get_by_label("Their address, if they gave it (optional)").fill("7 Golborne Road, London")
+    page.get_by_label("Their address").fill("7 Golborne Road, London")
     page.get_by_role("button", name="Save what happened").click()
     page.get_by_role("heading", name=re.compile(f"Request {req.reference}")).wait_for()
     page.get_by_role("button", name="Mark as triaged").click()

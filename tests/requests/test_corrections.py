@@ -135,7 +135,7 @@ def test_the_page_keeps_what_they_need_sealed(client, priya, street):
     req = _web(street)
     client.force_login(priya)
     text = client.get(_edit(req)).content.decode()
-    assert "Recorded, sealed. Type it again in full only to replace it." in text
+    assert "Sealed. Type it again in full only to replace it." in text
     assert "Milk and bread" not in text
     assert not PersonalDataAccess.objects.exists()
 

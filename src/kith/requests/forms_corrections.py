@@ -56,8 +56,8 @@ class CorrectRequestForm(forms.Form):
             service.help_text = SERVICE_FIXED[req.state]
         recorded = req.details is not None
         self.fields["details"].help_text = (
-            _("Recorded, sealed. Type it again in full only to replace it.") if recorded
-            else _("Not recorded. Type it to add it."))
+            _("Sealed. Type it again in full only to replace it.") if recorded
+            else _("Type it to add it."))
         if not recorded:
             del self.fields["remove_details"]
 

@@ -26,10 +26,11 @@ def missing_for_visit(req) -> list[str]:
 
 
 def edit_url(req, field: str = "address") -> str:
-    """Where to add it: the resident's edit page at that box, coming back to the request after."""
+    """Where to add it: the resident's edit page, its cursor in that box (not a #fragment, which
+    the browser would carry on to the request page after saving), back to the request after."""
     back = reverse("requests:detail", args=[req.group.slug, req.reference])
     return (reverse("residents:edit", args=[req.group.slug, req.resident_id])
-            + f"?{urlencode({'next': back})}#id_{field}")
+            + f"?{urlencode({'next': back, 'focus': field})}")
 
 
 def missing_words(req) -> str:

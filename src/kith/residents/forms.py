@@ -105,8 +105,8 @@ class CorrectResidentForm(forms.Form):
         for name in SEALED_LABELS:
             recorded = getattr(resident, name) is not None
             self.fields[name].help_text = (
-                _("Recorded, sealed. Type a new one only to replace it.") if recorded
-                else _("Not recorded. Type it to add it."))
+                _("Sealed. Type a new one only to replace it.") if recorded
+                else _("Type it to add it."))
             if not recorded:
                 del self.fields[f"remove_{name}"]
 

@@ -102,6 +102,9 @@ def resident_edit(request, group, pk):
     except CorrectionDenied as exc:
         raise PermissionDenied(str(exc)) from None
     form = CorrectResidentForm(request.POST or None, resident=resident)
+    focus = request.GET.get("focus", "")
+    if focus in form.fields and not form.is_bound:
+        form.fields[focus].widget.attrs["autofocus"] = True  # the box a refusal sent them to
     if request.method == "POST" and form.is_valid():
         try:
             done = correct_resident(resident, acting_user=request.user, **form.changes())
