@@ -130,3 +130,47 @@ def test_a_call_handler_types_each_answer_beside_its_question(
     assert req.resident.address._open() == "3 Southam Street, London"
     assert "Corrected: what they need" in page.locator("main").inner_text()
     axe_check("request page after the call")
+
+
+def test_a_resident_adds_a_note_then_cancels_from_their_status_page(
+    live_server, page, screenshot, axe_check, street
+):
+    import time
+
+    from kith.requests import views_public
+
+    req = take_request(street, channel="web",
+                       contact=Contact(name="Joan", phone="+447911123456",
+                                       postcode_sector="W10 5"),
+                       need=Need(service="shopping", details="Milk and bread")).request
+    # Joan has typed the code already (the code steps have their own journey): her page is open.
+    client = Client()
+    session = client.session
+    session[views_public.STATUS_REQUEST] = {"id": req.pk, "until": time.time() + 600}
+    session.save()
+    page.context.add_cookies([{"name": dj_settings.SESSION_COOKIE_NAME,
+                               "value": session.session_key, "url": live_server.url}])
+    page.goto(f"{live_server.url}/my-request/progress/")
+    axe_check("status page with a note box and cancelling")
+    screenshot("97-status-1-note-and-cancel")
+
+    page.get_by_label("Anything to tell us about your request?").fill(
+        "I'm out on Tuesday morning")
+    page.get_by_role("button", name="Send my note").click()
+    assert page.get_by_text("Your note is with Golborne Road Neighbours").is_visible()
+
+    page.get_by_text("I don't need this help any more").click()
+    page.get_by_label("Why don't you need it any more? (optional)").fill("My son is back")
+    page.get_by_role("button", name="Cancel my request").click()
+    assert "Tick “Yes, cancel my request”" in page.get_by_role("alert").inner_text()
+    assert page.get_by_label("Why don't you need it any more? (optional)").input_value() == (
+        "My son is back")
+    axe_check("status page, cancelling without the tick")
+    screenshot("98-status-2-cancel-mistake")
+    page.get_by_label("Yes, cancel my request").check()
+    page.get_by_role("button", name="Cancel my request").click()
+    assert page.get_by_text("Your request is cancelled.").is_visible()
+    assert "This request was stopped." in page.locator("main").inner_text()
+    axe_check("status page, cancelled")
+    screenshot("99-status-3-cancelled")
+    assert HelpRequest.objects.get(pk=req.pk).state == "cancelled"

@@ -32,6 +32,7 @@ SENTENCES = {
     "kith.resident.updated": gettext_lazy("%(actor)s corrected the details of %(subject)s"),
     "kith.resident.corrected": gettext_lazy("%(actor)s corrected the details of %(subject)s"),
     "kith.request.corrected": gettext_lazy("%(actor)s corrected request %(subject)s"),
+    "kith.request.resident_note": gettext_lazy("%(actor)s added a note to request %(subject)s"),
     "kith.volunteer.imported": gettext_lazy("%(actor)s imported volunteers from a spreadsheet"),
     "kith.volunteer.signed_up": gettext_lazy("%(subject)s signed up to volunteer"),
     "kith.volunteer.joined": gettext_lazy("%(subject)s joined the group as a volunteer"),
@@ -178,14 +179,16 @@ def _subject(event, names) -> str:
 def line(event, names) -> Line:
     actor = names.get(("person", event.actor_id)) if event.actor_id else _("Kith")
     actor = actor or _("someone since removed")
+    if event.actor_id is None and event.new.get("by_resident"):
+        actor = _("The resident")  # from their status page, with no account
     subject = _subject(event, names)
     template = SENTENCES.get(event.action)
     if template is not None:
         sentence = str(template) % {"actor": actor, "subject": subject}
     else:
         sentence = f"{actor}: {action_label(event.action)}" + (f" ({subject})" if subject else "")
-    # "person" is already the sentence's subject.
-    keys = sorted((set(event.old) | set(event.new)) - {"person"})
+    # "person" is already the sentence's subject, and "by_resident" its actor.
+    keys = sorted((set(event.old) | set(event.new)) - {"person", "by_resident"})
     changes = [Change(_label(k), _value(k, event.old[k], names) if k in event.old else None,
                       _value(k, event.new.get(k), names)) for k in keys]
     return Line(sentence, event.created_at, changes)

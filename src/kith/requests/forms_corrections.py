@@ -184,3 +184,27 @@ class NeedAnswersForm(forms.Form):
         data = self.cleaned_data
         return [f"{ask.line_name}: {' '.join(data[ask.key].split())}" for ask in self.asks
                 if data.get(ask.key, "").strip()]
+
+
+class ResidentNoteForm(forms.Form):
+    """On the resident's status page: a note for the group about their request."""
+
+    note = forms.CharField(
+        label=_("Anything to tell us about your request?"), max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For example: “I'm out on Tuesday morning” or “the buzzer is broken, "
+                    "please knock”. Only the group and the volunteer helping you read it."),
+        error_messages={"required": _("Write your note in the box first."),
+                        "max_length": _("Keep your note to 500 characters or fewer.")})
+
+
+class ResidentCancelForm(forms.Form):
+    """On the resident's status page: they no longer need the help."""
+
+    reason = forms.CharField(
+        label=_("Why don't you need it any more? (optional)"), max_length=200, required=False,
+        help_text=_("For example: “my son is back and will do it”."))
+    sure = forms.BooleanField(
+        label=_("Yes, cancel my request"),
+        error_messages={"required": _("Tick “Yes, cancel my request” if you want to cancel "
+                                      "it.")})

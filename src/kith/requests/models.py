@@ -235,6 +235,7 @@ NOTE_LABELS = {
     "offers_exhausted": "Offers ran out: a coordinator was told",
     "corrected": "Details corrected",
     "resident_corrected": "Resident's details corrected",
+    "resident_note": "Note from the resident",
 }
 
 

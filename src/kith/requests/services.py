@@ -133,6 +133,16 @@ def transition(req: HelpRequest, action: str, *, actor, note: str = "") -> HelpR
     return req
 
 
+@transaction.atomic
+def cancel_for_resident(req: HelpRequest, *, note: str) -> HelpRequest:
+    """The resident cancels their own request from its status page (requests/by_resident.py
+    decides when they may). No account, so no actor: the audit row says `by_resident`, and the
+    timeline names the resident, since Kith itself never cancels a request."""
+    req = _locked(req)
+    _move(req, "cancel", actor=None, note=note, extra={"by_resident": True})
+    return req
+
+
 def _locked(req: HelpRequest) -> HelpRequest:
     """Re-read the request (row-locked on PostgreSQL) so two hands cannot interleave.
     Only the request's own row: locking the joined group would queue every move in the group."""

@@ -268,18 +268,47 @@ def _open_request(request):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def status_view(request):
+    """Their request's progress, and what they can do about it themselves: add a note,
+    cancel it before a volunteer is arranged (requests/by_resident.py), or close the page."""
+    from kith.requests import by_resident
+    from kith.requests.forms_corrections import ResidentCancelForm, ResidentNoteForm
+
     req, expired = _open_request(request)
     if req is None:
         if expired:
             messages.info(request, "To keep your request private, its page closes after 30 "
                                    "minutes. Ask for a new code to see it again.")
         return redirect("requests:status")
-    if request.method == "POST":  # "I have finished": close the page on a shared computer
+    action = request.POST.get("action", "close") if request.method == "POST" else ""
+    note_form = ResidentNoteForm(request.POST if action == "note" else None)
+    cancel_form = ResidentCancelForm(request.POST if action == "cancel" else None)
+    if action == "close":  # "I have finished": close the page on a shared computer
         request.session.pop(STATUS_REQUEST, None)
         messages.success(request, "Your request's page is closed. Nobody else using this device "
                                   "can see it.")
         return redirect("requests:status")
+    if action == "note" and note_form.is_valid():
+        try:
+            by_resident.add_note(req, text=note_form.cleaned_data["note"])
+        except lifecycle.IllegalMove as exc:
+            note_form.add_error("note", str(exc))
+        else:
+            messages.success(request, f"Thank you. Your note is with {req.group.name}.")
+            return redirect("requests:status_view")
+    if action == "cancel" and cancel_form.is_valid():
+        try:
+            by_resident.cancel(req, reason=cancel_form.cleaned_data["reason"])
+        except lifecycle.IllegalMove as exc:
+            cancel_form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Your request is cancelled. If you need help again, ask "
+                                      "us again or ring us.")
+            return redirect("requests:status_view")
+    req.refresh_from_db()
     return render(request, "requests/public/status_view.html", {
         "req": req, "group": req.group, "steps": progress(req),
         "now": NOW[req.state].format(group=req.group.name),
-    })
+        "note_form": note_form if by_resident.may_add_note(req) else None,
+        "cancel_form": cancel_form if by_resident.may_cancel(req) else None,
+        "arranged": req.state in lifecycle.HELD,
+    }, status=400 if action in ("note", "cancel") else 200)

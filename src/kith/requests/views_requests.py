@@ -160,7 +160,9 @@ def _who(req: HelpRequest, event) -> str:
     """Who did it: a person, else whoever used the public form, else Kith itself (the sweep)."""
     if event.actor is not None:
         return str(event.actor)
-    if event.action == "status_checked":
+    if event.action in ("status_checked", "resident_note"):
+        return "the resident"
+    if event.action == "cancel":  # Kith itself never cancels: their own status page did
         return "the resident"
     if event.action in ("created", "asked_again") and req.channel in (
             HelpRequest.Channel.WEB, HelpRequest.Channel.REFERRAL):
