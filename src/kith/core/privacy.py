@@ -8,6 +8,9 @@ trace. Pages reach it through core/reveal_views.py.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.db import models, transaction
 from django.utils.translation import gettext
 
@@ -114,6 +117,43 @@ def _sealed(subject: models.Model, field: str) -> Sealed | None:
     return value
 
 
+# Rows of the look in progress (see one_look), by subject, viewer and reason.
+_look: ContextVar[dict | None] = ContextVar("kith_look", default=None)
+
+
+@contextmanager
+def one_look():
+    """Every reveal() inside is one look: one access row per subject, naming every field that
+    was opened ("address, postcode"), written together at the end, or none if anything fails.
+
+    A page that opens several fields of a record (the task page, a route's stops) would
+    otherwise log a row per field, and the log would say three people looked when one did.
+    """
+    if _look.get() is not None:  # already inside a look: the outer one records
+        yield
+        return
+    rows: dict = {}
+    token = _look.set(rows)
+    try:
+        with transaction.atomic():
+            yield
+            PersonalDataAccess.objects.bulk_create(rows.values())
+    finally:
+        _look.reset(token)
+
+
+def _record(subject: models.Model, field: str, *, viewer, group, reason: str) -> None:
+    rows = _look.get()
+    if rows is None:
+        _access_row(subject, field, viewer=viewer, group=group, reason=reason).save()
+        return
+    key = (subject._meta.label_lower, subject.pk, viewer.pk, group.pk, reason)
+    if key in rows:
+        rows[key].field = f"{rows[key].field}, {field}"[:50]
+    else:
+        rows[key] = _access_row(subject, field, viewer=viewer, group=group, reason=reason)
+
+
 def _access_row(subject: models.Model, field: str, *, viewer, group, reason: str):
     return PersonalDataAccess(
         viewer=viewer, group=group, subject_type=subject._meta.label_lower,
@@ -144,7 +184,7 @@ def reveal(
     sealed = _sealed(subject, field)
     if sealed is None:
         return None
-    _access_row(subject, field, viewer=viewer, group=group, reason=reason).save()
+    _record(subject, field, viewer=viewer, group=group, reason=reason)
     return sealed._open()
 
 
@@ -166,7 +206,7 @@ def reveal_many(
     reason = _authorise(subjects, viewer=viewer, group=group, reason=reason,
                         permission=permission, request=request)
     opened = {s.pk: (s, sealed) for s in subjects if (sealed := _sealed(s, field)) is not None}
-    PersonalDataAccess.objects.bulk_create(
-        [_access_row(s, field, viewer=viewer, group=group, reason=reason) for s, _ in opened.values()]
-    )
+    with one_look():  # one bulk insert, however many residents
+        for s, _ in opened.values():
+            _record(s, field, viewer=viewer, group=group, reason=reason)
     return {pk: sealed._open() for pk, (_, sealed) in opened.items()}
