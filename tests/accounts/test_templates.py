@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import allauth
-import re
-
 import pytest
 from django.core import mail
 from django.urls import reverse

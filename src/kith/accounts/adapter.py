@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class KithMFAAdapter(DefaultMFAAdapter):
