@@ -11,9 +11,11 @@ from django.utils.translation import gettext_lazy as _
 class KithMFAAdapter(DefaultMFAAdapter):
     error_messages = {
         **DefaultMFAAdapter.error_messages,
+        # Shared by setting up (no backup codes yet) and confirming (where the page's hint
+        # offers backup codes), so it names only the app.
         "incorrect_code": _(
             "That code didn't work. The app shows a new code every 30 seconds: type the six "
-            "digits it shows now, or one of your printed backup codes."
+            "digits it shows now."
         ),
         "unverified_email": _(
             "First confirm your email address (we email you a code when you sign in), then set "

@@ -7,8 +7,10 @@
 (function () {
   'use strict'
 
+  // Whether this browser can make and use passkeys at all (pages that only offer them do not
+  // load webauthn-json; the pages that use them do).
   function passkeysWork () {
-    return Boolean(window.PublicKeyCredential && window.isSecureContext && window.webauthnJSON)
+    return Boolean(window.PublicKeyCredential && window.isSecureContext)
   }
 
   function readData (id) {
