@@ -57,7 +57,7 @@ def test_it_walks_an_invited_coordinator_through_two_factor_to_a_number(
     secret = page.locator("#setup-key").inner_text().replace(" ", "")
     page.get_by_label("Six-digit code from the app").fill("000000")
     page.get_by_role("button", name="Turn on two-factor sign-in").click()
-    assert "That code didn't work" in page.get_by_role("alert").inner_text()
+    assert "That didn't match" in page.get_by_role("alert").inner_text()
     axe_check("two-factor set-up: a wrong code")
     screenshot("2fa-06-wrong-code")
     page.get_by_label("Six-digit code from the app").fill(totp_code(secret))

@@ -11,10 +11,10 @@ from django.utils.translation import gettext_lazy as _
 class KithMFAAdapter(DefaultMFAAdapter):
     error_messages = {
         **DefaultMFAAdapter.error_messages,
-        # Shared by setting up (no backup codes yet) and confirming (where the page's hint
-        # offers backup codes), so it names only the app.
+        # Shared by setting up (no backup codes yet), confirming (where the page's hint offers
+        # backup codes) and passkeys that fail their check, so it fits all three.
         "incorrect_code": _(
-            "That code didn't work. The app shows a new code every 30 seconds: type the six "
+            "That didn't match. Codes from the app change every 30 seconds: type the six "
             "digits it shows now."
         ),
         "unverified_email": _(
