@@ -208,7 +208,9 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     # --- allauth: two-factor
     "mfa_index": signed_in(200),
     "mfa_authenticate": signed_in(MINE),  # only mid sign-in
-    "mfa_reauthenticate": signed_in(403),  # no authenticator to reauthenticate with
+    # Nothing to confirm with: Kith's stand-in sends them to set it up (accounts.views).
+    "mfa_reauthenticate": signed_in("302 accounts:two_factor_setup"),
+    "accounts:confirm_two_factor": signed_in("302 accounts:two_factor_setup"),
     "mfa_activate_totp": signed_in("302 mfa_index"),  # personas' emails are not verified
     "mfa_deactivate_totp": signed_in(404),  # nothing to deactivate
     "mfa_view_recovery_codes": signed_in(404),

@@ -189,3 +189,15 @@ def test_it_asks_for_backup_codes_and_app_code_in_one_box(client, priya):
     response = client.post(reverse("mfa_reauthenticate") + "?next=/g/golborne-road/",
                            {"code": "000000"})
     assert response.status_code == 200 and "That didn" in response.content.decode()
+
+
+def test_it_sends_a_passkey_only_person_from_the_code_page_to_the_passkey_page(client, priya):
+    """allauth's code page would have fallen back to a password; the passkey page can help."""
+    _passkey_row(priya)
+    priya.set_password("a long enough password")
+    priya.save()
+    client.force_login(priya)
+    response = client.get(reverse("mfa_reauthenticate"), {"next": "/g/golborne-road/"})
+    assert response.url == f"{reverse('mfa_reauthenticate_webauthn')}?next=%2Fg%2Fgolborne-road%2F"
+    response = client.get(reverse("mfa_reauthenticate"), {"next": "https://evil.example/"})
+    assert response.url.endswith("?next=%2Faccount%2F")

@@ -137,3 +137,23 @@ def two_factor_setup(request):
 def two_factor_done(request):
     """The end of set-up: back to where they were going, or to their account page."""
     return redirect(twofactor.pop_next(request) or "accounts:profile")
+
+
+@login_required
+def confirm_two_factor(request, *args, **kwargs):
+    """allauth's "confirm with your app" page, made safe to link to from anywhere.
+
+    With no app (nothing set up, or a passkey only), allauth fell back to the next way it
+    knew, a password, and sent the person back to the page that had refused them: the loop on
+    the run page. Such a person goes where they can confirm (or set up) instead.
+    """
+    from allauth.mfa.base.views import reauthenticate
+    from allauth.mfa.models import Authenticator
+
+    from kith.core.privacy import two_factor_url
+
+    codes = {Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES}
+    if not Authenticator.objects.filter(user=request.user, type__in=codes).exists():
+        back = twofactor.safe_next(request, request.GET.get("next")) or reverse("accounts:profile")
+        return redirect(two_factor_url(request, back))
+    return reauthenticate(request, *args, **kwargs)
