@@ -44,6 +44,7 @@ ROLES_OF = {"volunteer": {"volunteer"}, "call_handler": {"call_handler"},
 SIGN_IN = "302 account_login"
 ADMIN_SIGN_IN = "302 admin:login"
 MINE = "302 groups:mine"
+START = "302 groups:start"
 
 
 def everyone(outcome):
@@ -64,7 +65,7 @@ def group_page(volunteer, call_handler, coordinator, ward_coordinator):
 
 EXPECTED: dict[str, dict[str, int | str]] = {
     # --- core
-    "core:home": signed_in(MINE, anonymous=200),
+    "core:home": signed_in(START, anonymous=200),
     "core:healthz": everyone(200),
     # --- Kith's own pages
     "accounts:profile": signed_in(200),
@@ -73,6 +74,11 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     # One way to sign up: without an invitation to come back to, it is volunteer sign-up.
     "accounts:signup": everyone("302 volunteers:join"),
     "groups:mine": signed_in(200),
+    # Lands each person on their work (groups/today.landing).
+    "groups:start": {"anonymous": SIGN_IN, "outsider": MINE, "volunteer": "302 volunteers:home",
+                     "call_handler": "302 requests:queue", "coordinator": "302 groups:dashboard",
+                     "other_coordinator": "302 groups:dashboard",
+                     "ward_coordinator": "302 groups:dashboard"},
     "groups:dashboard": group_page(200, 200, 200, 200),
     "groups:members": group_page(403, 403, 200, 403),
     "groups:member_edit": group_page(403, 403, 200, 403),
@@ -188,7 +194,7 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     # Exists only when KITH_DEMO is on; the tests run without it.
     "demo:mailbox": everyone(404),
     # --- allauth: accounts
-    "account_login": signed_in(MINE, anonymous=200),
+    "account_login": signed_in(START, anonymous=200),
     "account_logout": signed_in(200, anonymous="302 core:home"),
     "account_inactive": everyone(200),
     "account_signup": everyone("302 volunteers:join"),  # Kith's sign-up stands in front
@@ -203,11 +209,11 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     "account_reset_password_done": everyone(200),
     "account_reset_password_from_key": everyone(200),  # a bad key: a "link is invalid" page
     "account_reset_password_from_key_done": everyone(200),
-    "account_request_login_code": signed_in(MINE, anonymous=200),
-    "account_confirm_login_code": signed_in(MINE, anonymous="302 account_request_login_code"),
+    "account_request_login_code": signed_in(START, anonymous=200),
+    "account_confirm_login_code": signed_in(START, anonymous="302 account_request_login_code"),
     # --- allauth: two-factor
     "mfa_index": signed_in(200),
-    "mfa_authenticate": signed_in(MINE),  # only mid sign-in
+    "mfa_authenticate": signed_in(START),  # only mid sign-in
     # Nothing to confirm with: Kith's stand-in sends them to set it up (accounts.views).
     "mfa_reauthenticate": signed_in("302 accounts:two_factor_setup"),
     "accounts:confirm_two_factor": signed_in("302 accounts:two_factor_setup"),
@@ -222,7 +228,7 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     "mfa_reauthenticate_webauthn": signed_in(403),  # no passkey to confirm with
     "mfa_edit_webauthn": signed_in(404),  # not one of theirs
     "mfa_remove_webauthn": signed_in(404),
-    "mfa_login_webauthn": signed_in(MINE, anonymous=SIGN_IN),  # a GET without JSON: the sign-in page
+    "mfa_login_webauthn": signed_in(START, anonymous=SIGN_IN),  # a GET without JSON: the sign-in page
     # --- admin exceptions to the prefix rule below
     "admin:login": everyone(200),
     "admin:logout": everyone("302 admin:index"),

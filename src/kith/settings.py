@@ -122,7 +122,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "groups:mine"
+LOGIN_REDIRECT_URL = "groups:start"  # each person lands on their own work
 
 # --- allauth: email is the identity; a code by email is enough, a password is optional.
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None

@@ -61,7 +61,7 @@ def test_it_makes_a_passkey_and_lets_it_sign_in_and_reveal(local_client, priya, 
                                HTTP_ACCEPT="application/json").json()["request_options"]
     response = local_client.post(reverse("mfa_login_webauthn"),
                                  {"credential": _json(key.get(options))})
-    assert response.status_code == 302 and response.url == reverse("groups:mine")
+    assert response.status_code == 302 and response.url == reverse("groups:start")
     request = session_request(local_client, priya, rf)
     assert reveal(mrs_ahmed, "phone", viewer=priya, group=street, reason="Calling back",
                   request=request) == PHONE
@@ -201,3 +201,15 @@ def test_it_sends_a_passkey_only_person_from_the_code_page_to_the_passkey_page(c
     assert response.url == f"{reverse('mfa_reauthenticate_webauthn')}?next=%2Fg%2Fgolborne-road%2F"
     response = client.get(reverse("mfa_reauthenticate"), {"next": "https://evil.example/"})
     assert response.url.endswith("?next=%2Faccount%2F")
+
+
+def test_it_links_the_reveal_box_to_set_up_then_to_confirming(client, priya, street, mrs_ahmed):
+    """The shared reveal box takes its link from privacy.two_factor_url(), like the run page."""
+    page_url = reverse("residents:detail", args=[street.slug, mrs_ahmed.pk])
+    back = page_url.replace("/", "%2F")
+    client.force_login(priya)
+    text = client.get(page_url).content.decode()
+    assert f'href="{reverse("accounts:two_factor_setup")}?next={back}"' in text
+    enable_totp(priya)
+    text = client.get(page_url).content.decode()
+    assert f'href="{reverse("mfa_reauthenticate")}?next={back}"' in text

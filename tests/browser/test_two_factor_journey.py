@@ -1,7 +1,7 @@
 """Dev is invited to coordinate Golborne Road. On his phone he makes an account from the
 invitation, joins, is walked through setting up an authenticator app (QR code, the key to type,
 the first code, backup codes to print) and sees a resident's number without a second code.
-Then Zara, a call handler, makes a passkey instead and signs in with it alone."""
+Then Priya, already a coordinator, makes a passkey instead and signs in with it alone."""
 
 from __future__ import annotations
 
@@ -86,26 +86,26 @@ def test_it_walks_an_invited_coordinator_through_two_factor_to_a_number(
 
 
 def test_it_makes_a_passkey_and_signs_in_with_it_alone(
-    live_server, page, client, screenshot, axe_check, sam, mrs_ahmed
+    live_server, page, client, screenshot, axe_check, priya, mrs_ahmed
 ):
     """Chromium's virtual authenticator stands in for a phone's fingerprint reader."""
     from allauth.account.models import EmailAddress
     from django.conf import settings as dj_settings
 
-    EmailAddress.objects.filter(user=sam).update(verified=True)
+    EmailAddress.objects.filter(user=priya).update(verified=True)
     devtools = page.context.new_cdp_session(page)
     devtools.send("WebAuthn.enable")
     devtools.send("WebAuthn.addVirtualAuthenticator", {"options": {
         "protocol": "ctap2", "transport": "internal", "hasResidentKey": True,
         "hasUserVerification": True, "isUserVerified": True,
         "automaticPresenceSimulation": True}})
-    client.force_login(sam)
+    client.force_login(priya)
     page.context.add_cookies([{"name": dj_settings.SESSION_COOKIE_NAME,
                                "value": client.cookies[dj_settings.SESSION_COOKIE_NAME].value,
                                "url": live_server.url}])
     page.goto(f"{live_server.url}/account/two-factor/")
     page.get_by_role("link", name="Make a passkey").click()
-    page.get_by_label("Give it a name you'll recognise").fill("Sam's phone")
+    page.get_by_label("Give it a name you'll recognise").fill("Priya's phone")
     axe_check("make a passkey")
     screenshot("2fa-10-make-passkey")
     page.get_by_role("button", name="Make my passkey").click()
@@ -117,7 +117,7 @@ def test_it_makes_a_passkey_and_signs_in_with_it_alone(
     axe_check("sign in, passkey first")
     screenshot("2fa-11-sign-in-passkey-first")
     page.get_by_role("button", name="Sign in with my passkey").click()
-    page.wait_for_url("**/groups/")
+    page.wait_for_url("**/g/golborne-road/")  # signed in, on her group's today page
     page.goto(f"{live_server.url}/g/golborne-road/residents/{mrs_ahmed.pk}/")
     _reveal_phone(page)
     assert page.get_by_role("link", name="020 7946 0100").is_visible()

@@ -12,14 +12,16 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kith.core.privacy import NeedToKnowDenied, reveal, reveal_many
+from kith.core.privacy import NeedToKnowDenied, reveal
+from kith.core.reveal_views import SealedField, open_sealed, render_private, reveal_panel
 from kith.directory.maps import map_settings
 from kith.groups.access import group_view
 from kith.runs import pdf, services
-from kith.runs.forms import OutcomeForm, RevealForm, RunForm, SplitForm, StopsForm
+from kith.runs.forms import OutcomeForm, RunForm, SplitForm, StopsForm
 from kith.runs.models import Route, Run, Stop
 
 SEALED = ("who", "address", "postcode", "note")
@@ -51,14 +53,32 @@ def _open_for_volunteer(request, route: Route, stops: list[Stop], reason: str) -
             for stop in stops}
 
 
+def _stop_fields(stops: list[Stop]) -> list[SealedField]:
+    labels = {"who": gettext_lazy("Name"), "address": gettext_lazy("Address"),
+              "postcode": gettext_lazy("Postcode"), "note": gettext_lazy("Note")}
+    return [SealedField(name, labels[name], stops) for name in SEALED]
+
+
+def _by_stop(stops: list[Stop], opened: dict) -> dict[int, dict[str, str]]:
+    """The gate's {field: {stop: value}} as the pages and the sheet read it: {stop: {field: value}}."""
+    return {stop.pk: {name: opened.get(name, {}).get(stop.pk, "") for name in SEALED}
+            for stop in stops}
+
+
 def _open_for_coordinator(request, group, stops: list[Stop], reason: str) -> dict:
-    shown: dict[int, dict[str, str]] = {stop.pk: {} for stop in stops}
-    for field in SEALED:
-        opened = reveal_many(stops, field, viewer=request.user, group=group, reason=reason,
-                             request=request, permission="runs.manage")
-        for pk in shown:
-            shown[pk][field] = opened.get(pk, "")
-    return shown
+    return _by_stop(stops, open_sealed(request, group, _stop_fields(stops), reason,
+                                       permission="runs.manage"))
+
+
+def _reveal(request, group, stops: list[Stop], *, posted: bool = False):
+    """The coordinators' one box for a run: every stop's name, address, postcode and note at
+    once, with one reason (one access row per stop and field)."""
+    return reveal_panel(
+        request, group=group, fields=_stop_fields(stops), permission="runs.manage",
+        posted=posted, together=True,
+        label=gettext_lazy("Why do you need to see the names and addresses?"),
+        initial_reason=gettext_lazy("Checking the routes before they go out"),
+        button=gettext_lazy("Show names, addresses and the map"))
 
 
 def _map_data(run: Run, routes: list[Route], stops: list[Stop], shown: dict) -> dict:
@@ -138,10 +158,12 @@ def run_stops(request, group, pk):
     }, status=400 if (line_errors or form.errors) else 200)
 
 
-def _detail(request, group, run: Run, *, split_form=None, reveal_form=None, shown=None,
-            error: str = "", status: int = 200):
+def _detail(request, group, run: Run, *, split_form=None, reveal=None, error: str = "",
+            status: int = 200):
     routes = list(run.routes.select_related("volunteer").order_by("position"))
     stops = list(run.stops.order_by("line"))
+    reveal = reveal or _reveal(request, group, stops)
+    shown = _by_stop(stops, reveal.opened) if reveal.opened else None
     route_stops = {r.pk: sorted((s for s in stops if s.route_id == r.pk),
                                 key=lambda s: s.position) for r in routes}
     placed_off = [s for s in stops if s.route_id is None and s.problem]
@@ -161,7 +183,7 @@ def _detail(request, group, run: Run, *, split_form=None, reveal_form=None, show
         "split_form": split_form or SplitForm(initial={
             "team_size": run.team_size, "max_stops": run.max_stops,
             "max_minutes": run.max_minutes}),
-        "reveal_form": reveal_form or RevealForm(),
+        "reveal": reveal,
         "outcomes": [c for c in Stop.Outcome.choices if c[0] != Stop.Outcome.PENDING],
         "editable": run.state in (Run.State.DRAFT, Run.State.SPLIT),
         "total_km": round((run.total_m or 0) / 1000, 1),
@@ -171,7 +193,7 @@ def _detail(request, group, run: Run, *, split_form=None, reveal_form=None, show
         ctx["map_data"] = _map_data(run, routes, stops, shown)
     for route, _, _ in ctx["routes"]:
         route.time_words = services.minutes_words(route.minutes)
-    return render(request, "runs/detail.html", ctx, status=status)
+    return render_private(request, "runs/detail.html", ctx, status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -183,15 +205,8 @@ def run_detail(request, group, pk):
     run = _run(group, pk)
     if request.method != "POST":
         return _detail(request, group, run)
-    form = RevealForm(request.POST)
-    if not form.is_valid():
-        return _detail(request, group, run, reveal_form=form, status=400)
-    stops = list(run.stops.order_by("line"))
-    try:
-        shown = _open_for_coordinator(request, group, stops, form.cleaned_data["reason"])
-    except NeedToKnowDenied as exc:
-        return _detail(request, group, run, reveal_form=form, error=str(exc), status=403)
-    return _detail(request, group, run, reveal_form=form, shown=shown)
+    panel = _reveal(request, group, list(run.stops.order_by("line")), posted=True)
+    return _detail(request, group, run, reveal=panel, error=panel.refusal, status=panel.status)
 
 
 @require_POST
