@@ -13,14 +13,14 @@ from collections import defaultdict
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, IntegerField, Prefetch, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kith.accounts.models import Person
@@ -498,7 +498,7 @@ def series(request, group, pk):
 
 
 def _exclusions_page(request, group, *, form=None, resident=None, resident_form=None,
-                     lift_form=None, lift_pk=None, status=200):
+                     lift_form=None, lift_pk=None, member=None, status=200):
     active = (group.exclusions.filter(lifted_at__isnull=True).select_related("created_by")
               .order_by("-created_at", "-id"))
     lifted = (group.exclusions.filter(lifted_at__isnull=False)
@@ -509,7 +509,7 @@ def _exclusions_page(request, group, *, form=None, resident=None, resident_form=
         "group": group, "active": active, "lifted": lifted, "above": above,
         "form": form or ExclusionForm(), "resident": resident,
         "resident_form": resident_form or ExcludeResidentForm(),
-        "lift_form": lift_form, "lift_pk": lift_pk,
+        "lift_form": lift_form, "lift_pk": lift_pk, "member": member,
     }, status=status)
 
 
@@ -523,8 +523,11 @@ def exclusions(request, group):
         if pk is None:
             raise Http404("No such resident")
         resident = get_object_or_404(group.residents, pk=pk)
+    member = _member_to_exclude(group, source)
     if request.method == "GET":
-        return _exclusions_page(request, group, resident=resident)
+        return _exclusions_page(request, group, resident=resident, member=member)
+    if member is not None:
+        return _exclude_member(request, group, member)
     if resident is not None:
         resident_form = ExcludeResidentForm(request.POST)
         if resident_form.is_valid():
@@ -555,6 +558,35 @@ def exclusions(request, group):
                                       "you typed is kept.")
             return redirect("requests:exclusions", group.slug)
     return _exclusions_page(request, group, form=form, status=400)
+
+
+def _member_to_exclude(group, source):
+    """?volunteer=<membership id>: someone in this group, from their volunteer page."""
+    if "volunteer" not in source:
+        return None
+    pk = _int_or_none(source.get("volunteer"))
+    if pk is None:
+        raise Http404("No such member")
+    return get_object_or_404(group.memberships.select_related("person"), pk=pk)
+
+
+def _exclude_member(request, group, member):
+    """Zero tolerance for someone in the group: out of it and the groups below, for good
+    until lifted, with their work taken back (exclusions.exclude_volunteer)."""
+    form = ExcludeResidentForm(request.POST)
+    if form.is_valid():
+        try:
+            exclusion_services.exclude_volunteer(member, reason=form.cleaned_data["reason"],
+                                                 actor=request.user,
+                                                 note=form.cleaned_data["note"])
+        except ValidationError as exc:
+            form.add_error(None, exc.messages[0])
+        else:
+            messages.success(request, _("%(person)s is excluded and no longer in %(group)s. "
+                                        "Anything they were doing has gone back to be matched.")
+                             % {"person": member.person, "group": group.name})
+            return redirect("requests:exclusions", group.slug)
+    return _exclusions_page(request, group, member=member, resident_form=form, status=400)
 
 
 @require_POST

@@ -4,6 +4,7 @@ outcomes), and the volunteer's route on their phone with its printable sheet."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -23,6 +24,7 @@ from kith.groups.access import group_view
 from kith.runs import pdf, services
 from kith.runs.forms import OutcomeForm, RunForm, SplitForm, StopsForm
 from kith.runs.models import Route, Run, Stop
+from kith.volunteers.policy import may_hold
 
 SEALED = ("who", "address", "postcode", "note")
 ROUTE_COLOURS = ["#0b5d3b", "#a3161b", "#1d4f91", "#7a3e00", "#5b2a86", "#00626b", "#8a1a5c",
@@ -35,18 +37,27 @@ ROUTE_COLOURS = ["#0b5d3b", "#a3161b", "#1d4f91", "#7a3e00", "#5b2a86", "#00626b
 @dataclass(frozen=True)
 class RouteGrant:
     """The volunteer holding a route may see its stops' names and addresses, from send-out
-    until a day after the run is finished. Nobody else, no other stop."""
+    until a day after the run is finished, while they still stand in the role the run needs
+    (volunteers.policy.may_hold: a volunteer of its group, not left, on a break or excluded,
+    with the checks its service asks for). Asked once per grant, that is once per request.
+    Nobody else, no other stop."""
 
     route: Route
+
+    @cached_property
+    def in_role(self) -> bool:
+        run = self.route.run
+        return self.route.volunteer is not None and may_hold(self.route.volunteer, run.group,
+                                                             run.service)
 
     def allows(self, viewer, subject) -> bool:
         return (isinstance(subject, Stop) and subject.route_id == self.route.pk
                 and viewer.pk == self.route.volunteer_id
-                and self.route.run.addresses_open(timezone.now()))
+                and self.route.run.addresses_open(timezone.now()) and self.in_role)
 
 
-def _open_for_volunteer(request, route: Route, stops: list[Stop], reason: str) -> dict:
-    grant = RouteGrant(route)
+def _open_for_volunteer(request, grant: RouteGrant, stops: list[Stop], reason: str) -> dict:
+    route = grant.route
     return {stop.pk: {field: reveal(stop, field, viewer=request.user, group=route.run.group,
                                     reason=reason, request=request, grant=grant) or ""
                       for field in SEALED}
@@ -114,7 +125,9 @@ def run_list(request, group):
     runs = (group.runs.annotate(
         n_stops=Count("stops", distinct=True),
         n_done=Count("stops", filter=~Q(stops__outcome=Stop.Outcome.PENDING), distinct=True),
-        n_routes=Count("routes", distinct=True)).order_by("-date", "-id"))
+        n_routes=Count("routes", distinct=True),
+        n_vacant=Count("routes", filter=Q(routes__volunteer__isnull=True), distinct=True))
+        .order_by("-date", "-id"))
     return render(request, "runs/list.html", {"group": group, "runs": runs})
 
 
@@ -365,21 +378,26 @@ def _pdf_response(route: Route, stops: list[Stop], shown: dict) -> HttpResponse:
 # --- the volunteer
 
 
-def _my_route(request, pk) -> Route:
-    """This person's route on a run that has gone out, or 404: it is nobody else's page."""
+def _my_route(request, pk) -> RouteGrant:
+    """The grant over this person's route on a run that has gone out, or 404: it is nobody
+    else's page, and no longer theirs once they stop standing in the role the run needs."""
     route = (Route.objects.select_related("run__group", "volunteer")
              .filter(pk=pk, volunteer=request.user,
                      run__state__in=[Run.State.OUT, Run.State.FINISHED]).first())
     if route is None:
         raise Http404("No such route")
-    return route
+    grant = RouteGrant(route)
+    if not grant.in_role:
+        raise Http404("No such route")
+    return grant
 
 
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
 def my_route(request, pk):
-    route = _my_route(request, pk)
+    grant = _my_route(request, pk)
+    route = grant.route
     run = route.run
     error = ""
     if request.method == "POST":
@@ -404,7 +422,7 @@ def my_route(request, pk):
     shown: dict = {}
     if run.addresses_open():
         try:
-            shown = _open_for_volunteer(request, route, stops, f"Delivering run {run.pk}")
+            shown = _open_for_volunteer(request, grant, stops, f"Delivering run {run.pk}")
         except NeedToKnowDenied as exc:
             error = error or str(exc)
     done = sum(1 for s in stops if s.outcome != Stop.Outcome.PENDING)
@@ -422,9 +440,10 @@ def my_route(request, pk):
 @login_required
 @require_http_methods(["GET"])
 def my_sheet(request, pk):
-    route = _my_route(request, pk)
+    grant = _my_route(request, pk)
+    route = grant.route
     if not route.run.addresses_open():
         raise Http404("This run has ended")
     stops = list(route.stops.order_by("position"))
-    shown = _open_for_volunteer(request, route, stops, f"Printing route sheet, run {route.run_id}")
+    shown = _open_for_volunteer(request, grant, stops, f"Printing route sheet, run {route.run_id}")
     return _pdf_response(route, stops, shown)

@@ -31,3 +31,13 @@ def in_fours(secret: str) -> str:
     """"JBSWY3DPEHPK3PXP" -> "JBSW Y3DP EHPK 3PXP": easier to copy by eye into an app."""
     text = str(secret)
     return " ".join(text[i:i + 4] for i in range(0, len(text), 4))
+
+
+@register.simple_tag
+def site_link(url_name: str) -> str:
+    """An absolute link for an email allauth sends, on the address Kith is served on."""
+    from django.urls import reverse
+
+    from kith.core.links import site_url
+
+    return site_url(reverse(url_name))
