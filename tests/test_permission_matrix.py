@@ -69,6 +69,10 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     "core:healthz": everyone(200),
     # --- Kith's own pages
     "accounts:profile": signed_in(200),
+    "accounts:two_factor_setup": signed_in(200),
+    "accounts:two_factor_done": signed_in("302 accounts:profile"),  # nowhere to go back to
+    # One way to sign up: without an invitation to come back to, it is volunteer sign-up.
+    "accounts:signup": everyone("302 volunteers:join"),
     "groups:mine": signed_in(200),
     # Lands each person on their work (groups/today.landing).
     "groups:start": {"anonymous": SIGN_IN, "outsider": MINE, "volunteer": "302 volunteers:home",
@@ -195,7 +199,7 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     "account_login": signed_in(START, anonymous=200),
     "account_logout": signed_in(200, anonymous="302 core:home"),
     "account_inactive": everyone(200),
-    "account_signup": signed_in(START, anonymous=200),
+    "account_signup": everyone("302 volunteers:join"),  # Kith's sign-up stands in front
     # Personas sign in by code and have no password or authenticator, so allauth has no way
     # to ask them to sign in again: 403 here, and its sensitive pages skip the re-check.
     "account_reauthenticate": signed_in(403),
@@ -212,12 +216,21 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     # --- allauth: two-factor
     "mfa_index": signed_in(200),
     "mfa_authenticate": signed_in(START),  # only mid sign-in
-    "mfa_reauthenticate": signed_in(403),  # no authenticator to reauthenticate with
+    # Nothing to confirm with: Kith's stand-in sends them to set it up (accounts.views).
+    "mfa_reauthenticate": signed_in("302 accounts:two_factor_setup"),
+    "accounts:confirm_two_factor": signed_in("302 accounts:two_factor_setup"),
     "mfa_activate_totp": signed_in("302 mfa_index"),  # personas' emails are not verified
     "mfa_deactivate_totp": signed_in(404),  # nothing to deactivate
     "mfa_view_recovery_codes": signed_in(404),
     "mfa_generate_recovery_codes": signed_in(200),  # reveal() counts only an app (TOTP)
     "mfa_download_recovery_codes": signed_in(404),
+    # Passkeys (WebAuthn).
+    "mfa_list_webauthn": signed_in(200),
+    "mfa_add_webauthn": signed_in("302 mfa_index"),  # personas' emails are not verified
+    "mfa_reauthenticate_webauthn": signed_in(403),  # no passkey to confirm with
+    "mfa_edit_webauthn": signed_in(404),  # not one of theirs
+    "mfa_remove_webauthn": signed_in(404),
+    "mfa_login_webauthn": signed_in(START, anonymous=SIGN_IN),  # a GET without JSON: the sign-in page
     # --- admin exceptions to the prefix rule below
     "admin:login": everyone(200),
     "admin:logout": everyone("302 admin:index"),
@@ -255,6 +268,9 @@ PK_FOR = {
     "runs:route_sheet": "route",
     "runs:my_route": "route",
     "runs:my_sheet": "route",
+    # Any number will do: the personas have no passkeys, so no authenticator is theirs.
+    "mfa_edit_webauthn": "membership",
+    "mfa_remove_webauthn": "membership",
 }
 # Other URL arguments by name (admin and allauth ones need only to be well formed).
 ARG_FOR = {"group_slug": "golborne-road", "uidb36": "0", "key": "not-a-real-key",
@@ -264,16 +280,20 @@ ARG_FOR = {"group_slug": "golborne-road", "uidb36": "0", "key": "not-a-real-key"
 SLUG_FOR = {"directory:group": "golborne-road", "directory:borough": "kensington-chelsea"}
 
 
-def _walk(resolver, namespace=()):
+def _walk(resolver, namespace=(), args=()):
     for entry in resolver.url_patterns:
         if isinstance(entry, URLResolver):
             inner = namespace + ((entry.namespace,) if entry.namespace else ())
-            yield from _walk(entry, inner)
+            yield from _walk(entry, inner, args + tuple(entry.pattern.regex.groupindex))
         elif entry.name:
-            yield ":".join(namespace + (entry.name,)), entry
+            yield ":".join(namespace + (entry.name,)), (entry, args)
 
 
-URL_PATTERNS = dict(_walk(get_resolver()))
+_WALKED = dict(_walk(get_resolver()))
+URL_PATTERNS = {name: entry for name, (entry, _) in _WALKED.items()}
+# Arguments a URL takes, its including patterns' too (allauth's passkey pages sit under keys/<pk>/).
+URL_ARGS = {name: args + tuple(entry.pattern.regex.groupindex)
+            for name, (entry, args) in _WALKED.items()}
 
 
 def _rule_for(name: str):
@@ -287,7 +307,7 @@ def _rule_for(name: str):
 
 def _url(name: str, world) -> str:
     kwargs = {}
-    for arg in URL_PATTERNS[name].pattern.regex.groupindex:
+    for arg in URL_ARGS[name]:
         if arg == "pk":
             kwargs[arg] = getattr(world, PK_FOR[name]).pk
         elif arg == "slug":

@@ -151,8 +151,15 @@ ALLAUTH_TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
 ACCOUNT_RATE_LIMITS_ENABLED = envbool("KITH_RATE_LIMITS", True)
 if not ACCOUNT_RATE_LIMITS_ENABLED:
     ACCOUNT_RATE_LIMITS = False
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Two-factor: a passkey first (nothing to type), an authenticator app second, printed backup codes.
+MFA_ADAPTER = "kith.accounts.adapter.KithMFAAdapter"  # Kith's words for errors, "Kith" as the passkey's site
+MFA_SUPPORTED_TYPES = ["webauthn", "totp", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = True  # a passkey alone signs in: it is something you have and unlock
+MFA_PASSKEY_SIGNUP_ENABLED = False  # accounts start from volunteer sign-up or an invitation only
+# A passkey counts as two-factor only if the phone or computer checks a fingerprint, face or PIN.
+MFA_WEBAUTHN_USER_VERIFICATION = "required"
 MFA_TOTP_ISSUER = "Kith"
+MFA_TOTP_TOLERANCE = 1  # also accept the code from 30 s before or after: slow typists are not locked out
 MFA_RECOVERY_CODE_COUNT = 10
 
 # --- Email: SMTP by default; the demo writes mail to var/mail instead of sending it.

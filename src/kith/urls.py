@@ -8,8 +8,9 @@ admin.site.site_header = "Kith administration"
 
 urlpatterns = [
     path("", include("kith.core.urls")),
-    path("accounts/", include("allauth.urls")),
+    # Kith's account pages first: its sign-up stands in front of allauth's.
     path("", include("kith.accounts.urls")),
+    path("accounts/", include("allauth.urls")),
     path("", include("kith.groups.urls")),
     path("", include("kith.residents.urls")),
     path("", include("kith.volunteers.urls")),

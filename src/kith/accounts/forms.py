@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 
 class SignupExtraForm(forms.Form):
@@ -54,3 +55,27 @@ class ProfileForm(forms.Form):
 
         raw = self.cleaned_data["phone"]
         return normalise_uk_phone(raw) if raw.strip() else ""
+
+
+class InvitedSignUpForm(forms.Form):
+    """Someone invited to a group makes an account: a name and an email, then a code by email."""
+
+    display_name = forms.CharField(
+        label=_("Your name"), max_length=100,
+        help_text=_("As you'd like neighbours and coordinators to see it."),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    email = forms.EmailField(
+        label=_("Your email address"), max_length=254,
+        help_text=_("Use the address the invitation was sent to, if it came by email."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    def clean_display_name(self):
+        name = self.cleaned_data["display_name"].strip()
+        if not name:
+            raise forms.ValidationError(_("Tell us your name."))
+        return name
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()

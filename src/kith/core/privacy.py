@@ -24,14 +24,20 @@ class NeedToKnowDenied(Exception):
 
 
 def has_two_factor(user) -> bool:
+    """A passkey or an authenticator app. (Backup codes only ever come with one of them.)"""
     from allauth.mfa.models import Authenticator
 
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    return Authenticator.objects.filter(
+        user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+    ).exists()
 
 
 def session_used_two_factor(request) -> bool:
-    """Did this browser session prove the authenticator app (at sign-in or by re-confirming)?
+    """Did this browser session prove a passkey, the authenticator app or a backup code?
 
+    allauth writes an "mfa" authentication record for each: at sign-in (the code after the
+    emailed one, or a passkey sign-in on its own), on its confirm pages, and Kith adds one when
+    a passkey or app is set up in this session (accounts.signals), since that proved it too.
     Owning an authenticator is not enough: someone who took over a mailbox could sign in by
     code and add their own. The session itself must have used one.
     """
@@ -39,6 +45,30 @@ def session_used_two_factor(request) -> bool:
 
     records = get_authentication_records(request, request.user)
     return any(record.get("method") == "mfa" for record in records)
+
+
+def two_factor_url(request, next_url: str) -> str:
+    """Where a "confirm it's you" link goes, coming back to `next_url` afterwards.
+
+    Nothing set up yet: Kith's set-up page (allauth's confirm page would fall back to asking
+    for a password, and return to the same refusal). A passkey only: allauth's passkey
+    confirm page. Otherwise its code page, which offers a passkey too where there is one.
+    """
+    from allauth.mfa.models import Authenticator
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    if not getattr(request.user, "is_authenticated", False):
+        name = "account_login"
+    else:
+        types = set(Authenticator.objects.filter(user=request.user).values_list("type", flat=True))
+        if Authenticator.Type.TOTP in types:
+            name = "mfa_reauthenticate"
+        elif Authenticator.Type.WEBAUTHN in types:
+            name = "mfa_reauthenticate_webauthn"
+        else:
+            name = "accounts:two_factor_setup"
+    return f"{reverse(name)}?{urlencode({'next': next_url})}"
 
 
 def check_need_to_know(viewer, group, permission: str = "residents.reveal") -> None:
@@ -50,7 +80,7 @@ def check_need_to_know(viewer, group, permission: str = "residents.reveal") -> N
         raise NeedToKnowDenied("Your role in this group does not include contact details.")
     if not has_two_factor(viewer):
         raise NeedToKnowDenied(
-            "Set up two-factor sign-in (an authenticator app) before you can see "
+            "Set up two-factor sign-in (a passkey or an authenticator app) before you can see "
             "anyone's contact details."
         )
 
@@ -105,7 +135,7 @@ def _authorise(subjects, *, viewer, group, reason: str, permission: str, request
     check_in_hand(viewer, group, subjects, permission)
     if request is not None and not session_used_two_factor(request):
         raise NeedToKnowDenied(
-            "Confirm it's you with your authenticator app first (once per sign-in)."
+            "Confirm it's you with your passkey or authenticator app first (once per sign-in)."
         )
     return reason[:200]
 

@@ -230,7 +230,28 @@ def invitation_accept(request, token):
             messages.error(request, _error_text(exc))
         else:
             messages.success(request, f"Welcome to {invitation.group}.")
-            return redirect("groups:dashboard", invitation.group.slug)
+            return _after_joining(request, invitation)
     return render(request, "groups/invitation_accept.html", {
         "invitation": invitation, "role_labels": ROLE_LABELS,
+        "two_factor_next": _two_factor_next_step(request, invitation),
     })
+
+
+def _two_factor_next_step(request, invitation) -> bool:
+    """Whether joining leads on to setting up two-factor (the page says so before they join)."""
+    from kith.accounts.twofactor import roles_need_two_factor
+    from kith.core.privacy import has_two_factor
+
+    return roles_need_two_factor(invitation.roles) and not (
+        request.user.is_authenticated and has_two_factor(request.user))
+
+
+def _after_joining(request, invitation):
+    """A role that opens residents' details goes straight on to two-factor set-up, which
+    comes back to the group's page; anyone else goes to the group's page."""
+    from django.urls import reverse
+
+    dashboard = reverse("groups:dashboard", args=[invitation.group.slug])
+    if _two_factor_next_step(request, invitation):
+        return redirect(f"{reverse('accounts:two_factor_setup')}?{urlencode({'next': dashboard})}")
+    return redirect(dashboard)
