@@ -33,6 +33,7 @@ from kith.groups.models import Invitation, Membership
 from kith.groups.roles import PARENT_PERMISSIONS, permissions_for
 from tests.conftest import confirm_two_factor, enable_totp
 from tests.factories import MembershipFactory, PersonFactory
+from tests.test_headers import assert_privacy_headers
 
 pytestmark = pytest.mark.django_db
 
@@ -443,6 +444,7 @@ def test_it_answers_each_persona_as_the_matrix_says(client, world, name, persona
     assert row is not None, f"{name} has no row in EXPECTED"
     response = _as(client, world.people[persona]).get(_url(name, world))
     assert _outcome(response) == row[persona]
+    assert_privacy_headers(response, signed_in=persona != "anonymous")
 
 
 @pytest.mark.parametrize("name", ["admin:index", "admin:app_list",
