@@ -164,3 +164,14 @@ def test_it_has_a_css_class_for_every_route_colour():
     css = (SRC / "runs/static/runs/runs.css").read_text()
     for colour in ROUTE_COLOURS:
         assert f".route-key-{colour.lstrip('#')} {{ background: {colour}; }}" in css
+
+
+def test_it_explains_a_refused_form_post_on_a_page_the_policy_allows(priya):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(priya)
+    response = client.post(reverse("groups:settings", args=["golborne-road"]), {})
+    text = response.content.decode()
+    assert response.status_code == 403
+    assert "Your form was not sent" in text and "This form could not be sent" in text
+    assert not INLINE["a <style> element"].search(text)
+    assert_privacy_headers(response, signed_in=True)

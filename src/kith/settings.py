@@ -201,6 +201,7 @@ SECURE_HSTS_PRELOAD = SECURE and envbool("SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "kith.core.views.csrf_failure"  # Django's own page has an inline style
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
