@@ -112,6 +112,7 @@ def test_it_checks_the_mail_backend_for_production(production, backend, ids):
 @pytest.mark.parametrize("tiles, origin", [
     ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "https://tile.openstreetmap.org"),
     ("https://{s}.tiles.example.org:8443/{z}/{x}/{y}.png?key=1", "https://*.tiles.example.org:8443"),
+    ("//tiles.example.org/{z}/{x}/{y}.png", "tiles.example.org"),
     ("/map/blank/{z}/{x}/{y}.png", ""),
     ("", ""),
 ])

@@ -33,9 +33,9 @@ def assert_privacy_headers(response, *, signed_in: bool) -> None:
     assert "camera=()" in response["Permissions-Policy"]
     cache = response.get("Cache-Control", "")
     if signed_in:
-        assert cache == "no-store", f"{response.status_code} {cache!r}"
+        assert "no-store" in cache and "public" not in cache, f"{response.status_code} {cache!r}"
     else:
-        assert cache == "no-store" or "public" in cache, f"{response.status_code} {cache!r}"
+        assert ("no-store" in cache) != ("public" in cache), f"{response.status_code} {cache!r}"
 
 
 def test_it_sends_a_strict_policy_on_a_public_page(client):
@@ -83,19 +83,19 @@ def test_it_keeps_no_copy_of_a_signed_in_page(client, priya):
                 reverse("directory:map_data")]:
         response = client.get(url)
         assert response.status_code == 200
-        assert response["Cache-Control"] == "no-store", url
+        assert "no-store" in response["Cache-Control"], url
 
 
 def test_it_keeps_no_copy_of_a_reveal_whatever_its_form_says(client, priya, mrs_ahmed):
     client.force_login(priya)
     response = client.post(f"/g/golborne-road/residents/{mrs_ahmed.pk}/",
                            {"field": "phone", "reason": "calling back"})
-    assert response["Cache-Control"] == "no-store"
+    assert "no-store" in response["Cache-Control"]
 
 
 def test_it_keeps_no_copy_of_what_someone_signed_out_typed(client):
     assert client.get(reverse("directory:find") + "?q=W10+5NW")["Cache-Control"] == "no-store"
-    assert client.get(reverse("requests:status"))["Cache-Control"] == "no-store"
+    assert "no-store" in client.get(reverse("requests:status"))["Cache-Control"]
 
 
 def test_it_lets_public_answers_be_cached_for_people_signed_out(client):

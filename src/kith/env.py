@@ -79,7 +79,8 @@ def url_origin(url: str) -> str:
     from urllib.parse import urlsplit
 
     parts = urlsplit(url.replace("{s}", "subdomain-placeholder"))
-    if not parts.scheme or not parts.netloc:
+    if not parts.netloc:
         return ""
     host = parts.netloc.replace("subdomain-placeholder", "*")
-    return f"{parts.scheme}://{host}"
+    # "//tiles.example.org/…" follows the page's scheme; so does a source without one.
+    return f"{parts.scheme}://{host}" if parts.scheme else host

@@ -41,6 +41,10 @@ PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in (
 ))
 
 
+def _cache_directives(response) -> set[str]:
+    return {part.strip().split("=")[0].lower() for part in response.get("Cache-Control", "").split(",")}
+
+
 def may_be_stored(request, response) -> bool:
     """May a browser (or a proxy) keep a copy of this response?
 
@@ -53,9 +57,7 @@ def may_be_stored(request, response) -> bool:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return False
-    directives = {part.strip().split("=")[0].lower()
-                  for part in response.get("Cache-Control", "").split(",")}
-    return "public" in directives
+    return "public" in _cache_directives(response)
 
 
 class PrivacyHeadersMiddleware:
@@ -66,7 +68,8 @@ class PrivacyHeadersMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if not may_be_stored(request, response):
+        # never_cache's longer "max-age=0, no-cache, no-store, …" already says it: left alone.
+        if not may_be_stored(request, response) and "no-store" not in _cache_directives(response):
             response["Cache-Control"] = "no-store"
             del response["Expires"]
         response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
