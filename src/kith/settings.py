@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # answers static files itself, cacheable
     "kith.core.middleware.RequestIdMiddleware",
+    "kith.core.links.ServedAtMiddleware",  # links in mail use the address we are served on
     "kith.core.middleware.PrivacyHeadersMiddleware",  # no-store, Permissions-Policy
     "csp.middleware.CSPMiddleware",  # Content-Security-Policy, nonces (request.csp_nonce)
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -126,7 +127,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "groups:mine"
+LOGIN_REDIRECT_URL = "groups:start"  # each person lands on their own work
 
 # --- allauth: email is the identity; a code by email is enough, a password is optional.
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
