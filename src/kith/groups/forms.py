@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from kith.core.audit import action_label
+from kith.core.formfields import ISODateInput, NameField
 from kith.core.phones import normalise_uk_phone
 from kith.groups.catalogue import SERVICES
 from kith.groups.coverage import CoverageError, parse_coverage
@@ -33,6 +34,7 @@ class InvitationForm(forms.Form):
 
 
 class GroupProfileForm(forms.ModelForm):
+    name = NameField(label="Name", max_length=120)
     services = forms.MultipleChoiceField(
         choices=SERVICES, required=False, widget=forms.CheckboxSelectMultiple,
         label="Services you offer",
@@ -73,8 +75,8 @@ class GroupProfileForm(forms.ModelForm):
 
 
 class SubgroupForm(forms.Form):
-    name = forms.CharField(label="Name of the new group", max_length=120,
-                           help_text="For example: Portobello Road Neighbours.")
+    name = NameField(label="Name of the new group", max_length=120,
+                     help_text="For example: Portobello Road Neighbours.")
     kind = forms.ChoiceField(label="What kind of group is it?", widget=forms.RadioSelect)
     coverage = forms.CharField(
         label="Areas it covers", required=False,
@@ -99,9 +101,9 @@ class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(label="What happened", required=False)
     actor = forms.ChoiceField(label="Who did it", required=False)
     since = forms.DateField(label="From (date)", required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))
+                            widget=ISODateInput())
     until = forms.DateField(label="To (date)", required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))
+                            widget=ISODateInput())
 
     def __init__(self, *args, actions=(), actors=(), **kwargs):
         super().__init__(*args, **kwargs)
