@@ -9,20 +9,17 @@ same check (core.text.hidden_characters).
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
 import pytest
 from django import forms
 from django.urls import reverse
 
-import kith
 from kith.core.formfields import NameField, validate_name
 from kith.core.models import AuditEvent
 from kith.core.text import hidden_characters
 from kith.groups.models import Group
 from kith.runs.services import read_lines
 from kith.volunteers.importing.values import WARNING, parse_name
+from tests.formclasses import kith_form_classes
 
 HIDDEN = {
     "right-to-left override": "Golborne Road\u202eNeighbours",
@@ -76,21 +73,7 @@ def test_the_message_names_the_character():
     assert "type the name again by hand" in caught.value.messages[0]
 
 
-def _kith_form_classes():
-    for info in pkgutil.walk_packages(kith.__path__, "kith."):
-        if info.name.rsplit(".", 1)[-1].startswith("forms"):
-            importlib.import_module(info.name)
-    seen, todo = set(), [forms.Form, forms.ModelForm]
-    while todo:
-        for sub in todo.pop().__subclasses__():
-            if sub not in seen:
-                seen.add(sub)
-                todo.append(sub)
-    return sorted((c for c in seen if c.__module__.startswith("kith.")),
-                  key=lambda c: f"{c.__module__}.{c.__qualname__}")
-
-
-NAME_FIELDS = [(form_class, name) for form_class in _kith_form_classes()
+NAME_FIELDS = [(form_class, name) for form_class in kith_form_classes()
                for name, field in form_class.base_fields.items()
                if name.endswith("name") and isinstance(field, forms.CharField)]
 

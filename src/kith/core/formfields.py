@@ -75,6 +75,16 @@ class NameField(forms.CharField):
     default_validators = [validate_name]
 
 
+class MultilineField(forms.CharField):
+    """Free text over several lines, kept with plain line breaks (LF). Browsers send a
+    textarea's line breaks as CR LF, so text stored with LF (the demo's, an import's) would
+    otherwise differ from itself after a save with nothing changed."""
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 class ISODateInput(forms.DateInput):
     """The browser's own date picker (type="date"). It reads only ISO dates (2026-12-02): sent
     a UK date (02/12/2026) it shows an empty box and posts nothing, so a date already saved

@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from kith.core.audit import action_label
-from kith.core.formfields import ISODateInput, NameField
+from kith.core.formfields import ISODateInput, MultilineField, NameField
 from kith.core.phones import normalise_uk_phone
 from kith.groups.catalogue import SERVICES
 from kith.groups.coverage import CoverageError, parse_coverage
@@ -35,6 +35,9 @@ class InvitationForm(forms.Form):
 
 class GroupProfileForm(forms.ModelForm):
     name = NameField(label="Name", max_length=120)
+    description = MultilineField(label="Description", required=False,
+                                 widget=forms.Textarea(attrs={"rows": 4}),
+                                 help_text="Shown on the public listing.")
     services = forms.MultipleChoiceField(
         choices=SERVICES, required=False, widget=forms.CheckboxSelectMultiple,
         label="Services you offer",
@@ -53,7 +56,6 @@ class GroupProfileForm(forms.ModelForm):
         model = Group
         fields = ["name", "description", "whatsapp_url", "facebook_url", "phone", "email",
                   "services", "coverage", "shares_personal_data_with_parent"]
-        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
         labels = {"shares_personal_data_with_parent": "Share residents' details with the group above"}
 
     def __init__(self, *args, **kwargs):
