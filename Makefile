@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
-DEMO_ENV := KITH_DEMO=1
+# Links in the demo's emails and texts point where it is served (make demo PORT=8123 works).
+SITE_URL ?= http://$(HOST):$(PORT)
+DEMO_ENV := KITH_DEMO=1 SITE_URL=$(SITE_URL)
 
 .PHONY: install demo demo-data serve test lint types check clean
 

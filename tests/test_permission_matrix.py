@@ -20,11 +20,11 @@ Decisions written down here:
 
 from __future__ import annotations
 
-from unittest import mock
 from urllib.parse import urlsplit
 
 import pytest
 from django.urls import URLResolver, get_resolver, resolve, reverse
+from django.utils import timezone
 
 from kith.core.models import AuditEvent
 from kith.groups.models import Invitation, Membership
@@ -44,6 +44,7 @@ ROLES_OF = {"volunteer": {"volunteer"}, "call_handler": {"call_handler"},
 SIGN_IN = "302 account_login"
 ADMIN_SIGN_IN = "302 admin:login"
 MINE = "302 groups:mine"
+START = "302 groups:start"
 
 
 def everyone(outcome):
@@ -64,11 +65,16 @@ def group_page(volunteer, call_handler, coordinator, ward_coordinator):
 
 EXPECTED: dict[str, dict[str, int | str]] = {
     # --- core
-    "core:home": signed_in(MINE, anonymous=200),
+    "core:home": signed_in(START, anonymous=200),
     "core:healthz": everyone(200),
     # --- Kith's own pages
     "accounts:profile": signed_in(200),
     "groups:mine": signed_in(200),
+    # Lands each person on their work (groups/today.landing).
+    "groups:start": {"anonymous": SIGN_IN, "outsider": MINE, "volunteer": "302 volunteers:home",
+                     "call_handler": "302 requests:queue", "coordinator": "302 groups:dashboard",
+                     "other_coordinator": "302 groups:dashboard",
+                     "ward_coordinator": "302 groups:dashboard"},
     "groups:dashboard": group_page(200, 200, 200, 200),
     "groups:members": group_page(403, 403, 200, 403),
     "groups:member_edit": group_page(403, 403, 200, 403),
@@ -86,14 +92,16 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     "residents:new": group_page(403, 200, 200, 403),
     "residents:detail": group_page(403, 200, 200, 403),
     "residents:map": group_page(403, 200, 200, 403),
-    # Volunteers' own pages: the personas have no volunteer profile, so they are sent to sign up.
-    "volunteers:home": everyone("302 volunteers:join"),
-    "volunteers:join": everyone(200),
-    "volunteers:finish": signed_in("302 volunteers:join"),  # nothing waiting to finish
+    # Volunteers' own pages: Tom is a volunteer with a profile; the other personas have none,
+    # so they are sent to sign up.
+    "volunteers:home": {**everyone("302 volunteers:join"), "volunteer": 200},
+    "volunteers:join": {**everyone(200), "volunteer": "302 volunteers:home"},
+    # Nothing waiting to finish: to sign-up, or home for someone already signed up.
+    "volunteers:finish": {**signed_in("302 volunteers:join"), "volunteer": "302 volunteers:home"},
     "volunteers:safety": everyone(200),
-    "volunteers:details": signed_in("302 volunteers:join"),
-    "volunteers:consents": signed_in("302 volunteers:join"),
-    "volunteers:leave": signed_in("302 volunteers:join"),
+    "volunteers:details": {**signed_in("302 volunteers:join"), "volunteer": 200},
+    "volunteers:consents": {**signed_in("302 volunteers:join"), "volunteer": 200},
+    "volunteers:leave": {**signed_in("302 volunteers:join"), "volunteer": 200},
     "volunteers:duty": everyone(405),
     "volunteers:break": everyone(405),
     "volunteers:back": everyone(405),
@@ -184,10 +192,10 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     # Exists only when KITH_DEMO is on; the tests run without it.
     "demo:mailbox": everyone(404),
     # --- allauth: accounts
-    "account_login": signed_in(MINE, anonymous=200),
+    "account_login": signed_in(START, anonymous=200),
     "account_logout": signed_in(200, anonymous="302 core:home"),
     "account_inactive": everyone(200),
-    "account_signup": signed_in(MINE, anonymous=200),
+    "account_signup": signed_in(START, anonymous=200),
     # Personas sign in by code and have no password or authenticator, so allauth has no way
     # to ask them to sign in again: 403 here, and its sensitive pages skip the re-check.
     "account_reauthenticate": signed_in(403),
@@ -199,11 +207,11 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     "account_reset_password_done": everyone(200),
     "account_reset_password_from_key": everyone(200),  # a bad key: a "link is invalid" page
     "account_reset_password_from_key_done": everyone(200),
-    "account_request_login_code": signed_in(MINE, anonymous=200),
-    "account_confirm_login_code": signed_in(MINE, anonymous="302 account_request_login_code"),
+    "account_request_login_code": signed_in(START, anonymous=200),
+    "account_confirm_login_code": signed_in(START, anonymous="302 account_request_login_code"),
     # --- allauth: two-factor
     "mfa_index": signed_in(200),
-    "mfa_authenticate": signed_in(MINE),  # only mid sign-in
+    "mfa_authenticate": signed_in(START),  # only mid sign-in
     "mfa_reauthenticate": signed_in(403),  # no authenticator to reauthenticate with
     "mfa_activate_totp": signed_in("302 mfa_index"),  # personas' emails are not verified
     "mfa_deactivate_totp": signed_in(404),  # nothing to deactivate
@@ -297,6 +305,23 @@ def _outcome(response) -> int | str:
     return response.status_code
 
 
+def cleared_volunteer(person, group, *, coordinator):
+    """A volunteer profile, consents at today's wording, and approval with every check (a DBS
+    included), made directly: cheap, and the grants ask for a real volunteer on every request
+    (volunteers.policy.may_hold)."""
+    from datetime import date
+
+    from kith.volunteers.models import CONSENT_VERSIONS, Consent, Vetting, VolunteerProfile
+
+    VolunteerProfile.objects.create(person=person, services=["shopping", "prescriptions"])
+    Consent.objects.bulk_create([Consent(person=person, kind=kind, version=version)
+                                 for kind, version in CONSENT_VERSIONS.items()])
+    day = date(2026, 1, 5)
+    Vetting.objects.create(person=person, group=group, approved_at=timezone.now(),
+                           approved_by=coordinator, id_seen_at=day, references_at=day,
+                           dbs_level="enhanced", dbs_date=day)
+
+
 class World:
     """Everyone and everything the matrix needs, in and around Golborne Road."""
 
@@ -305,6 +330,8 @@ class World:
         self.people["anonymous"] = None
         self.membership = Membership.objects.get(person=self.people["volunteer"])
         self.resident = request.getfixturevalue("mrs_ahmed")
+        cleared_volunteer(self.people["volunteer"], self.membership.group,
+                          coordinator=self.people["coordinator"])
         self.invitation = Invitation.objects.create(
             group=self.membership.group, roles=["volunteer"], created_by=self.people["coordinator"]
         )
@@ -312,53 +339,59 @@ class World:
         self._run()
 
     def _run(self):
-        """A pharmacy run sent out, with one stop on Tom's route (made directly: the personas
-        have no volunteer profile to be matched by)."""
-        from kith.runs.models import Route, Run, Stop
-
-        self.run = Run.objects.create(
-            group=self.membership.group, partner_name="Golborne Pharmacy",
-            pickup_name="Golborne Pharmacy", pickup_postcode="W10 5AA", pickup_lat=51.5245,
-            pickup_lon=-0.2107, state=Run.State.OUT)
-        self.route = Route.objects.create(run=self.run, volunteer=self.people["volunteer"],
-                                          position=1, length_m=400, minutes=9)
-        Stop.objects.create(run=self.run, line=1, who="Mrs Ahmed", address="14 Golborne Road",
-                            postcode="W10 5NW", postcode_sector="W10 5", route=self.route,
-                            position=1)
+        self.run, self.route = sent_out_run(self.membership.group, self.people["volunteer"])
 
     def _help_requests(self):
-        """A request assigned to Tom (reference ACD-EFH), a callback, a series, an exclusion."""
+        """A request assigned to Tom (reference ACD-EFH) and offered to him, a callback, a
+        series, an exclusion."""
         from datetime import date
 
-        from kith.requests import exclusions, series, services
-        from kith.requests.intake import Contact, Need, take_request
+        from kith.requests import exclusions, series
 
         street, coordinator = self.membership.group, self.people["coordinator"]
-        taken = take_request(street, channel="web", contact=Contact(name="Mrs Ahmed"),
-                             need=Need(service="shopping"), resident=self.resident)
-        req = taken.request
-        type(req).objects.filter(pk=req.pk).update(reference=ARG_FOR["reference"])
-        req.refresh_from_db()
+        req, self.offer = assigned_request(street, self.resident, self.people["volunteer"],
+                                           coordinator=coordinator, service="shopping")
         self.callback = req.callbacks.get()
-        services.transition(req, "triage", actor=coordinator)
-        # The personas have no volunteer profile (the volunteer pages' rows depend on it), so
-        # Tom's clearance is taken as read for building this one assignment.
-        with mock.patch("kith.requests.services.refusals", return_value=[]):
-            services.assign(req, self.people["volunteer"], actor=coordinator, reason="Lives nearby")
         self.series = series.start_series(street, resident=self.resident, service="shopping",
                                           cadence="weekly", first_date=date(2030, 1, 7),
                                           actor=coordinator)
         self.exclusion = exclusions.add_exclusion(street, reason="abuse", phone="020 7946 0001",
                                                   actor=coordinator)
-        from datetime import timedelta
 
-        from django.utils import timezone
 
-        from kith.matching.models import Offer
+def sent_out_run(group, volunteer):
+    """A pharmacy run sent out, with one stop on the volunteer's route (made directly)."""
+    from kith.runs.models import Route, Run, Stop
 
-        self.offer = Offer.objects.create(request=req, volunteer=self.people["volunteer"],
-                                          distance_km=0.4, explanation="0.4 km",
-                                          expires_at=timezone.now() + timedelta(hours=2))
+    run = Run.objects.create(
+        group=group, partner_name="Golborne Pharmacy", pickup_name="Golborne Pharmacy",
+        pickup_postcode="W10 5AA", pickup_lat=51.5245, pickup_lon=-0.2107, state=Run.State.OUT)
+    route = Route.objects.create(run=run, volunteer=volunteer, position=1, length_m=400,
+                                 minutes=9)
+    Stop.objects.create(run=run, line=1, who="Mrs Ahmed", address="14 Golborne Road",
+                        postcode="W10 5NW", postcode_sector="W10 5", route=route, position=1)
+    return run, route
+
+
+def assigned_request(group, resident, volunteer, *, coordinator, service):
+    """A web request (reference ACD-EFH) triaged and assigned to `volunteer`, who also holds
+    an open offer of it (made directly, as the matching tests do)."""
+    from datetime import timedelta
+
+    from kith.matching.models import Offer
+    from kith.requests import services
+    from kith.requests.intake import Contact, Need, take_request
+
+    req = take_request(group, channel="web", contact=Contact(name="Mrs Ahmed"),
+                       need=Need(service=service), resident=resident).request
+    type(req).objects.filter(pk=req.pk).update(reference=ARG_FOR["reference"])
+    req.refresh_from_db()
+    services.transition(req, "triage", actor=coordinator)
+    services.assign(req, volunteer, actor=coordinator, reason="Lives nearby")
+    offer = Offer.objects.create(request=req, volunteer=volunteer, distance_km=0.4,
+                                 explanation="0.4 km",
+                                 expires_at=timezone.now() + timedelta(hours=2))
+    return req, offer
 
 
 @pytest.fixture
@@ -441,6 +474,112 @@ def test_it_answers_each_persona_as_the_matrix_says(client, world, name, persona
     assert _outcome(response) == row[persona]
 
 
+# --- ways out (issue 11): the pages a volunteer's role opens, for someone whose role ended.
+#
+# Four more personas, each George: a cleared volunteer in Golborne Road holding request ACD-EFH
+# (prescriptions, so a DBS counts), an open offer of it and route 1 of a pharmacy run sent
+# out, who then goes out one way through Kith's own services. Rendering every URL for them
+# would double the matrix's time for rows that cannot differ, so they have rows only for the
+# pages where the volunteer persona gets something an outsider does not (volunteer_facing(),
+# derived from EXPECTED: a new such page needs a row here too). Each persona is one test over
+# its whole row set, so George's world is built four times, not once per URL.
+WAYS_OUT = ["removed_yesterday", "left", "on_a_break", "check_withdrawn"]
+
+
+def ways_out(outcome):
+    return dict.fromkeys(WAYS_OUT, outcome)
+
+
+AFTER_WAY_OUT: dict[str, dict[str, int | str]] = {
+    # Removed, or left with no other role: the group is as closed to them as to an outsider.
+    "groups:dashboard": {**ways_out(200), "removed_yesterday": 404, "left": 404},
+    # Their own pages stay theirs (someone removed may still volunteer elsewhere); someone who
+    # left sees the "you have left" page and may sign up again.
+    "volunteers:home": ways_out(200),
+    "volunteers:join": {**ways_out("302 volunteers:home"), "left": 200},
+    "volunteers:finish": ways_out("302 volunteers:home"),
+    "volunteers:details": {**ways_out(200), "left": "302 volunteers:home"},
+    "volunteers:consents": {**ways_out(200), "left": "302 volunteers:home"},
+    "volunteers:leave": {**ways_out(200), "left": "302 volunteers:home"},
+    # What they held is gone at once, whichever way they went.
+    "requests:task": ways_out(404),
+    "matching:offer": ways_out(404),
+    "runs:my_route": ways_out(404),
+    "runs:my_sheet": ways_out(404),
+}
+
+
+def volunteer_facing() -> set[str]:
+    """URL names where the volunteer persona gets in and an outsider does not (a 403 opens
+    nothing, so those are left out)."""
+    return {name for name, row in EXPECTED.items()
+            if row["volunteer"] not in (row["outsider"], 403)}
+
+
+class WayOut:
+    """George, holding what a volunteer holds, then out by `way` (see WAYS_OUT)."""
+
+    def __init__(self, request, way: str):
+        street, self.priya = request.getfixturevalue("street"), request.getfixturevalue("priya")
+        self.george = PersonFactory(email="george@example.org", display_name="George Hill")
+        self.membership = MembershipFactory(person=self.george, group=street, is_volunteer=True)
+        cleared_volunteer(self.george, street, coordinator=self.priya)
+        self.req, self.offer = assigned_request(street, request.getfixturevalue("mrs_ahmed"),
+                                                self.george, coordinator=self.priya,
+                                                service="prescriptions")
+        self.run, self.route = sent_out_run(street, self.george)
+        getattr(self, way)()
+
+    def removed_yesterday(self):
+        """He did the task yesterday evening (so its address would still be open for a day)
+        and the coordinator removed him afterwards."""
+        from datetime import timedelta
+
+        from kith.groups.services import remove_member
+        from kith.requests import services
+        from kith.requests.models import Assignment
+
+        services.complete(self.req, actor=self.george)
+        Assignment.objects.filter(request=self.req).update(
+            ended_at=timezone.now() - timedelta(hours=20))
+        remove_member(self.membership, acting_user=self.priya)
+
+    def left(self):
+        from kith.volunteers.services import leave
+
+        leave(self.george.volunteer, acting_user=self.george)
+
+    def on_a_break(self):
+        from datetime import timedelta
+
+        from kith.volunteers.services import take_break
+
+        take_break(self.george.volunteer, acting_user=self.george,
+                   until=timezone.localdate() + timedelta(days=14))
+
+    def check_withdrawn(self):
+        """The DBS certificate turned out not to be his: prescriptions need it."""
+        from kith.volunteers.services import record_vetting
+
+        record_vetting(self.membership, acting_user=self.priya, dbs_level="", dbs_date=None)
+
+
+def test_it_gives_the_ways_out_a_row_for_every_volunteer_facing_page():
+    assert set(AFTER_WAY_OUT) == volunteer_facing()
+    assert all(set(row) == set(WAYS_OUT) for row in AFTER_WAY_OUT.values())
+
+
+@pytest.mark.parametrize("way", WAYS_OUT)
+def test_it_answers_each_way_out_as_the_matrix_says(client, request, way):
+    from kith.core.models import PersonalDataAccess
+
+    george = WayOut(request, way)
+    client.force_login(george.george)
+    seen = {name: _outcome(client.get(_url(name, george))) for name in sorted(AFTER_WAY_OUT)}
+    assert seen == {name: row[way] for name, row in sorted(AFTER_WAY_OUT.items())}
+    assert not PersonalDataAccess.objects.filter(viewer=george.george).exists()
+
+
 @pytest.mark.parametrize("name", ["admin:index", "admin:app_list",
                                   "admin:core_auditevent_changelist",
                                   "admin:core_personaldataaccess_changelist"])
@@ -493,12 +632,14 @@ def test_it_refuses_post_only_urls_to_people_without_the_right(client, world, na
     assert _state(world) == before
 
 
-@pytest.mark.parametrize("name,then", [("groups:member_remove", "302 groups:members"),
-                                       ("groups:invitation_revoke", "302 groups:invitations"),
-                                       ("volunteers:approve", "302 volunteers:detail")])
-def test_it_lets_the_coordinator_post_to_them(client, world, name, then):
+@pytest.mark.parametrize("name,then,data", [
+    ("groups:member_remove", "302 groups:members", {}),
+    ("groups:invitation_revoke", "302 groups:invitations", {}),
+    ("volunteers:approve", "302 volunteers:detail", {"action": "withdraw"}),  # Tom is approved
+])
+def test_it_lets_the_coordinator_post_to_them(client, world, name, then, data):
     """The control for the test above: the same POST by the coordinator does change things."""
     before = _state(world)
-    response = _as(client, world.people["coordinator"]).post(_url(name, world))
+    response = _as(client, world.people["coordinator"]).post(_url(name, world), data)
     assert _outcome(response) == then
     assert _state(world) != before

@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.template import Context, Template
 from django.test import override_settings
+from django.utils import timezone
 
 from kith.core import crypto
 from kith.core.fields import MASK, Sealed
@@ -119,8 +120,12 @@ def test_it_reveals_with_two_factor_and_records_one_access(priya, street, mrs_ah
         "residents.resident", str(mrs_ahmed.pk), "Mrs Ahmed")
 
 
-def test_it_lets_a_call_handler_with_two_factor_reveal(sam, street, mrs_ahmed):
+def test_it_lets_a_call_handler_with_two_factor_reveal_for_the_call_they_hold(sam, street,
+                                                                               mrs_ahmed):
+    from kith.requests import callbacks
+
     enable_totp(sam)
+    assert callbacks.claim(callbacks.schedule_check_in(mrs_ahmed, at=timezone.now()), sam)
     assert reveal(mrs_ahmed, "address", viewer=sam, group=street, reason="delivery") == ADDRESS
     assert PersonalDataAccess.objects.filter(viewer=sam, field="address").count() == 1
 

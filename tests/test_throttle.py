@@ -110,11 +110,11 @@ def intake_for_threads(monkeypatch):
         return
     taken = []
 
-    def take_request(group, **kwargs):
+    def take_public_request(group, **kwargs):
         taken.append(kwargs)
-        return SimpleNamespace(request=SimpleNamespace(reference="ACD-EFH"), linked=False)
+        return SimpleNamespace(request=SimpleNamespace(reference="ACD-EFH"), linked=False), None
 
-    monkeypatch.setattr(views_public, "take_request", take_request)
+    monkeypatch.setattr(views_public, "take_public_request", take_public_request)
     with override_settings(SESSION_ENGINE="django.contrib.sessions.backends.signed_cookies"):
         yield lambda: len(taken)
 

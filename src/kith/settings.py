@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "kith.core.middleware.RequestIdMiddleware",
+    "kith.core.links.ServedAtMiddleware",  # links in mail use the address we are served on
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -122,7 +123,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "groups:mine"
+LOGIN_REDIRECT_URL = "groups:start"  # each person lands on their own work
 
 # --- allauth: email is the identity; a code by email is enough, a password is optional.
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None

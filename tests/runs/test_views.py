@@ -120,8 +120,10 @@ def test_it_opens_names_and_addresses_to_coordinators_with_two_factor(client, sp
     assert refused.status_code == 403 and PersonalDataAccess.objects.count() == 0
     enable_totp(priya)
     confirm_two_factor(client)
-    page = client.post(url, {"reason": "Checking routes"}).content.decode()
+    shown = client.post(url, {"reason": "Checking routes"})
+    page = shown.content.decode()
     assert "Test Street" in page and 'id="route-data"' in page
+    assert "no-store" in shown["Cache-Control"]
     # Who, address and postcode for each stop, and the note where there is one (every 4th).
     assert PersonalDataAccess.objects.filter(viewer=priya, subject_type="runs.stop").count() == (
         20 * 3 + 5)

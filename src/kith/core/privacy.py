@@ -1,13 +1,15 @@
 """reveal(): the one way to read encrypted personal data.
 
-It checks need-to-know (a permission in the subject's group, and two-factor sign-in
-for anyone whose role can see residents' details) and writes a PersonalDataAccess row
-in the same transaction as the read, so every look leaves a trace.
+It checks need-to-know (a permission in the subject's group, two-factor sign-in for anyone
+whose role can see residents' details, and for a call handler the call or request in hand) and
+writes a PersonalDataAccess row in the same transaction as the read, so every look leaves a
+trace. Pages reach it through core/reveal_views.py.
 """
 
 from __future__ import annotations
 
 from django.db import models, transaction
+from django.utils.translation import gettext
 
 from kith.core.fields import Sealed
 from kith.core.middleware import current_request_id
@@ -50,6 +52,22 @@ def check_need_to_know(viewer, group, permission: str = "residents.reveal") -> N
         )
 
 
+def check_in_hand(viewer, group, subjects, permission: str) -> None:
+    """A role that opens residents' details only for the work in hand (a call handler's) opens
+    exactly that: the call they hold or the request they are triaging (callbacks.in_hand says
+    precisely). Checked here, inside the one gate, so no page, map or list can forget it."""
+    from kith.groups.access import has_permission
+    from kith.requests.callbacks import in_hand
+
+    if permission != "residents.reveal" or has_permission(viewer, group, "residents.reveal_any"):
+        return
+    work = in_hand(viewer, group)
+    if not all(work.covers(subject) for subject in subjects):
+        raise NeedToKnowDenied(gettext(
+            "You can see a resident's details only while you hold their call or are triaging "
+            "their request."))
+
+
 def _check_belongs(subject: models.Model, group) -> None:
     """The group passed in must be the subject's own, or need-to-know could be borrowed."""
     if hasattr(subject, "group_id"):
@@ -81,6 +99,7 @@ def _authorise(subjects, *, viewer, group, reason: str, permission: str, request
             raise NeedToKnowDenied("You can see this only while the task is yours.")
         return reason[:200]
     check_need_to_know(viewer, group, permission)
+    check_in_hand(viewer, group, subjects, permission)
     if request is not None and not session_used_two_factor(request):
         raise NeedToKnowDenied(
             "Confirm it's you with your authenticator app first (once per sign-in)."

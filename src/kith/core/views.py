@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET
 @require_GET
 def home(request):
     if request.user.is_authenticated:
-        return redirect("groups:mine")
+        return redirect("groups:start")
     return render(request, "core/home.html")
 
 

@@ -1,5 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from kith.core.audit import action_label
 from kith.core.formfields import ISODateInput, MultilineField, NameField
@@ -102,6 +103,8 @@ class SubgroupForm(forms.Form):
 class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(label="What happened", required=False)
     actor = forms.ChoiceField(label="Who did it", required=False)
+    about = forms.CharField(label=_("About (a name or a reference)"), required=False,
+                            max_length=100)
     since = forms.DateField(label="From (date)", required=False,
                             widget=ISODateInput())
     until = forms.DateField(label="To (date)", required=False,

@@ -8,11 +8,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kith.core import audit_words
 from kith.core.models import AuditEvent, PersonalDataAccess
 from kith.core.text import search_term
-from kith.groups import services
+from kith.groups import services, today
 from kith.groups.access import group_view
 from kith.groups.figures import figures_with_children
 from kith.groups.forms import (
@@ -34,6 +36,13 @@ def _error_text(exc: ValidationError) -> str:
 
 @require_GET
 @login_required
+def start(request):
+    """After signing in: straight to the person's work (groups/today.landing says where)."""
+    return redirect(today.landing(request.user))
+
+
+@require_GET
+@login_required
 def my_groups(request):
     memberships = (
         Membership.objects.filter(person=request.user).select_related("group", "group__parent")
@@ -45,13 +54,20 @@ def my_groups(request):
 @require_GET
 @group_view("group.view")
 def dashboard(request, group):
+    """The group's today page: what needs someone now, the week, then the group's totals."""
+    access = request.access
     own, children = figures_with_children(group)
     open_invitations = None
-    if request.access.can("members.manage"):
+    if access.can("members.manage"):
         open_invitations = sum(1 for i in group.invitations.all() if i.is_open)
+    works_here = today.can_see_today(access)
     return render(request, "groups/dashboard.html", {
         "group": group, "own": own, "children": children, "role_labels": ROLE_LABELS,
-        "open_invitations": open_invitations,
+        "open_invitations": open_invitations, "works_here": works_here,
+        "title": gettext("Today") if works_here else group.name,
+        "needs_now": today.needs_now(group, access) if works_here else [],
+        "week": today.week(group) if works_here else None,
+        "seen_from_above": access.via_parent if not access.is_member else None,
     })
 
 
@@ -180,10 +196,13 @@ def audit_trail(request, group):
             events = events.filter(created_at__date__gte=data["since"])
         if data["until"]:
             events = events.filter(created_at__date__lte=data["until"])
+        if data["about"]:
+            events = events.filter(object_repr__icontains=data["about"].strip())
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "groups/audit.html", {"group": group, "form": form, "page": page,
+                                                 "lines": audit_words.lines(page),
                                                  "query": query.urlencode()})
 
 

@@ -4,6 +4,9 @@
   reference number. A request that matches the exclusion list looks exactly like any other
   to the person who sent it: same page, same reference, same promise.
 - `refer`: a pharmacy, food bank, council or charity refers someone who agreed to it.
+  An ask from outside the group's area is taken all the same, flagged to the coordinators,
+  and answered honestly: no promised call time, and the groups nearest the asker
+  (requests/outside_area.py).
 - `status_start` -> `status_code` -> `status_view`: a resident checks on their request with
   the reference and a one-time code sent to the phone or email we hold. Both steps say the
   same thing whether or not anything matched (requests/status.py).
@@ -28,8 +31,8 @@ from kith.groups.models import Group
 from kith.requests import lifecycle
 from kith.requests.callbacks import URGENT_HOURS
 from kith.requests.forms_public import LANGUAGES, AskForm, ReferForm, StatusCodeForm, StatusStartForm
-from kith.requests.intake import take_request
 from kith.requests.models import Callback, HelpRequest, RequestPolicy
+from kith.requests.outside_area import areas_of, groups_near, take_public_request
 from kith.requests.status import Attempt, CodeProblem, check_code, send_code
 
 HOUR = 60 * 60
@@ -82,12 +85,13 @@ def _take(request, group, form, *, channel: str, scope: str, limit: int):
         counted.give_back()
         return None, 200
     need = form.need()
-    result = take_request(group, channel=channel, contact=form.contact(), need=need,
-                          acting_user=None)
+    result, area = take_public_request(group, channel=channel, contact=form.contact(), need=need)
     # Nothing here depends on result.excluded: that request looks like any other to its sender.
     request.session[SENT] = {
         "group": group.slug, "reference": result.request.reference, "linked": result.linked,
         "channel": channel, "contact_by": need.contact_by, "urgency": need.urgency,
+        # Only the sector, as everywhere outside the sealed record.
+        "outside": area.sector if area is not None and area.outside else "",
     }
     return redirect("requests:ask_sent", group.slug), 200
 
@@ -138,12 +142,26 @@ def ask_sent(request, group_slug):
     hours = RequestPolicy.for_group(group).callback_target_hours
     if sent.get("urgency") == HelpRequest.Urgency.TODAY:
         hours = min(hours, URGENT_HOURS)  # what the callback queue itself aims for
+    outside = sent.get("outside") or ""
     return render(request, "requests/public/sent.html", {
         "group": group, "reference": sent["reference"], "linked": sent.get("linked", False),
         "referral": sent.get("channel") == HelpRequest.Channel.REFERRAL,
         "contact_by": sent.get("contact_by", HelpRequest.ContactBy.CALL),
-        "within": hours_in_words(hours),
+        "within": hours_in_words(hours), **_outside_context(group, outside),
     })
+
+
+def _outside_context(group, sector: str) -> dict:
+    """For an ask from outside the group's area: where they are, what the group covers and
+    the groups nearest them (no promise of a call time is made on that page)."""
+    if not sector:
+        return {"outside": ""}
+    from kith.directory.distance import in_miles
+    from kith.directory.search import NEAREST_WITHIN_M
+
+    return {"outside": sector, "area": sector, "group_areas": ", ".join(areas_of(group)),
+            "nearest": groups_near(sector, exclude=group),
+            "nearest_within": in_miles(NEAREST_WITHIN_M)}
 
 
 # --- checking on a request

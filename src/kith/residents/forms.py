@@ -39,16 +39,6 @@ class ResidentForm(forms.Form):
         return data
 
 
-class RevealForm(forms.Form):
-    field = forms.ChoiceField(choices=[("phone", "Phone"), ("address", "Address"),
-                                       ("notes", "Notes")], widget=forms.HiddenInput)
-    reason = forms.CharField(
-        label="Why do you need it?", max_length=200,
-        help_text="For example: calling back about shopping. This is recorded.",
-        error_messages={"required": "Say why you need to see it."},
-    )
-
-
 class CheckInForm(forms.Form):
     at_risk = forms.BooleanField(
         label="At risk: call them back sooner", required=False,

@@ -68,11 +68,6 @@ class SplitForm(forms.Form):
         return _limits_clean(super().clean())
 
 
-class RevealForm(forms.Form):
-    reason = forms.CharField(label="Why do you need to see the names and addresses?",
-                             max_length=200, initial="Checking the routes before they go out")
-
-
 class OutcomeForm(forms.Form):
     stop = forms.IntegerField(min_value=1)
     outcome = forms.ChoiceField(choices=[c for c in Stop.Outcome.choices

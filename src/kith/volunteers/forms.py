@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from kith.core.formfields import ISODateInput, NameField
 from kith.core.phones import normalise_uk_phone
@@ -35,6 +36,9 @@ LANGUAGE_RE = re.compile(r"^[^\W\d_]+(?:[ '\-][^\W\d_]+)*$")
 MAX_LANGUAGES = 10
 
 
+PART_SHORT = {"am": _("a.m."), "pm": _("p.m."), "eve": _("eve.")}
+
+
 class AvailabilityGrid(forms.CheckboxSelectMultiple):
     """Weekdays down, morning/afternoon/evening across: one labelled checkbox per cell."""
 
@@ -44,7 +48,8 @@ class AvailabilityGrid(forms.CheckboxSelectMultiple):
         context = super().get_context(name, value, attrs)
         chosen = set(context["widget"]["value"] or [])
         base = context["widget"]["attrs"].get("id") or f"id_{name}"
-        context["parts"] = [PART_LABELS[p] for p in PARTS]
+        # A phone 320 px wide has room for three columns only with short headings.
+        context["parts"] = [{"label": PART_LABELS[p], "short": PART_SHORT[p]} for p in PARTS]
         context["grid"] = [
             {"label": DAY_LABELS[day], "cells": [
                 {"value": f"{day}_{part}", "id": f"{base}_{day}_{part}",
@@ -302,15 +307,6 @@ class PolicyForm(forms.Form):
     requirements = forms.Field(
         label="Checks needed before a volunteer takes each kind of task", widget=PolicyGrid,
         required=False,
-    )
-
-
-class RevealForm(forms.Form):
-    field = forms.ChoiceField(choices=[("phone", "Phone"), ("postcode", "Postcode")],
-                              widget=forms.HiddenInput)
-    reason = forms.CharField(
-        label="Why do you need it?", max_length=200,
-        error_messages={"required": "Say why you need to see it."},
     )
 
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('requests', '0002_matching'),
+        ('requests', '0003_role_changes'),
     ]
 
     operations = [
