@@ -157,7 +157,8 @@ ACTION = "a button that does something (a move, a claim, a reveal), not a form o
 NO_FORM = "no form that posts"
 NOT_EDIT_PAGES = {
     "core:home": NO_FORM, "core:healthz": NO_FORM, "demo:mailbox": NO_FORM,
-    "groups:mine": NO_FORM, "groups:dashboard": NO_FORM, "groups:members": NO_FORM,
+    "groups:mine": NO_FORM, "groups:start": "sends each person to their work",
+    "groups:dashboard": NO_FORM, "groups:members": NO_FORM,
     "groups:audit": "filters by GET", "groups:access_log": "filters by GET",
     "groups:member_remove": ACTION, "groups:invitation_revoke": ACTION,
     "groups:invitation_accept": ACTION, "groups:invitations": NEW_THING,

@@ -493,6 +493,8 @@ def ways_out(outcome):
 AFTER_WAY_OUT: dict[str, dict[str, int | str]] = {
     # Removed, or left with no other role: the group is as closed to them as to an outsider.
     "groups:dashboard": {**ways_out(200), "removed_yesterday": 404, "left": 404},
+    # The landing page sends them where their remaining roles are: nowhere in a group, once out.
+    "groups:start": {**ways_out("302 volunteers:home"), "removed_yesterday": MINE, "left": MINE},
     # Their own pages stay theirs (someone removed may still volunteer elsewhere); someone who
     # left sees the "you have left" page and may sign up again.
     "volunteers:home": ways_out(200),
