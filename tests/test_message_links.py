@@ -153,13 +153,13 @@ def _in_a_request(street, priya, nia, network, ward) -> None:
 
 def _requests_and_sweeps(street, priya, sam, tom) -> None:
     from kith.requests import callbacks, services
-    from kith.requests.status import send_code
+    from kith.requests.status import Attempt, send_code
     from kith.requests.sweeps import tick
 
     joan = HelpRequest.objects.get(resident__name="Joan", resident__postcode_sector="W10 5",
                                    asked_by="", state="new", resident__email__isnull=False)
-    assert send_code(joan.reference, "joan@example.org")
-    assert send_code(joan.reference, "07911 123456")  # a text message
+    assert send_code(Attempt.start(joan.reference), "joan@example.org")
+    assert send_code(Attempt.start(joan.reference), "07911 123456")  # a text message
     callback = joan.callbacks.get()
     assert callbacks.claim(callback, sam)
     callbacks.log_attempt(callback, by=sam, outcome="wrong_number")  # a coordinator is told

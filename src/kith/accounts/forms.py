@@ -1,11 +1,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kith.core.formfields import NameField
+
 
 class SignupExtraForm(forms.Form):
     """Asks for a name at sign-up, so coordinators know who has joined."""
 
-    display_name = forms.CharField(
+    display_name = NameField(
         label="Your name", max_length=100,
         help_text="As you'd like neighbours and coordinators to see it.",
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
@@ -18,7 +20,7 @@ class SignupExtraForm(forms.Form):
 
 
 class ProfileForm(forms.Form):
-    display_name = forms.CharField(label="Your name", max_length=100)
+    display_name = NameField(label="Your name", max_length=100)
     phone = forms.CharField(
         label="Phone number (optional)", max_length=20, required=False,
         help_text="Stored sealed (encrypted). It is never shown back on this page.",

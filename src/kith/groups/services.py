@@ -84,13 +84,14 @@ def update_group(group: Group, *, acting_user, **changes) -> Group:
     old = snapshot(group, list(changes))
     for name, value in changes.items():
         setattr(group, name, value)
-    group.full_clean()
-    group.save()
     new = snapshot(group, list(changes))
     changed = {k for k in new if new[k] != old[k]}
-    if changed:
-        log_action("kith.group.updated", actor=acting_user, group=group, obj=group,
-                   old={k: old[k] for k in changed}, new={k: new[k] for k in changed})
+    if not changed:  # saved unchanged: not even updated_at moves
+        return group
+    group.full_clean()
+    group.save()
+    log_action("kith.group.updated", actor=acting_user, group=group, obj=group,
+               old={k: old[k] for k in changed}, new={k: new[k] for k in changed})
     return group
 
 
