@@ -33,7 +33,8 @@ serve: $(STAMP)
 	@$(DEMO_ENV) $(BIN)/kith tick --every 60 > var/tick.log 2>&1 & tick=$$!; \
 	trap 'kill $$tick 2>/dev/null' EXIT INT TERM; \
 	$(DEMO_ENV) $(BIN)/gunicorn kith.wsgi --bind $(HOST):$(PORT) --workers 2 \
-		--access-logfile - --forwarded-allow-ips 127.0.0.1
+		--access-logfile - --logger-class kith.core.access_log.AccessLogger \
+		--forwarded-allow-ips 127.0.0.1
 
 demo: demo-data serve
 

@@ -23,3 +23,4 @@ KITH_PLACES_CACHE = Path(tempfile.gettempdir()) / "kith-test-places"  # noqa: F4
 KITH_MAP_TILES = "/map/blank/{z}/{x}/{y}.png"  # no test touches the network
 KITH_DIGEST_KEY = "test-digest-key-not-for-production"
 KITH_SMS_BACKEND = "memory"
+KITH_LOCAL_DELIVERY = True  # tests read texts from sms.outbox

@@ -13,7 +13,9 @@ Decisions written down here:
   are 403 too unless the street shares personal data with its parent (tested below).
 - POST-only URLs answer GET with 405 whoever asks: the method check runs first and
   reveals nothing about the group.
-- The admin is for superusers only; everyone else is sent to the admin's sign-in.
+- The admin is for superusers only, reached through Kith's own sign-in: anyone not signed in
+  goes to allauth's sign-in (rate-limited, two-factor), and to everyone else who is not a
+  superuser the admin does not exist (404). Its own password form never appears.
 - Personas are built as conftest builds them: signed up by code (no password), email not
   yet verified, no authenticator (two-factor) unless a test gives them one.
 """
@@ -29,7 +31,9 @@ from django.utils import timezone
 from kith.core.models import AuditEvent
 from kith.groups.models import Invitation, Membership
 from kith.groups.roles import PARENT_PERMISSIONS, permissions_for
+from tests.conftest import confirm_two_factor, enable_totp
 from tests.factories import MembershipFactory, PersonFactory
+from tests.test_headers import assert_privacy_headers
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +46,7 @@ ROLES_OF = {"volunteer": {"volunteer"}, "call_handler": {"call_handler"},
             "coordinator": {"coordinator"}}
 
 SIGN_IN = "302 account_login"
-ADMIN_SIGN_IN = "302 admin:login"
+# The admin: sign in through allauth first; to a signed-in non-superuser it does not exist.
 MINE = "302 groups:mine"
 START = "302 groups:start"
 
@@ -54,6 +58,10 @@ def everyone(outcome):
 def signed_in(outcome, anonymous=SIGN_IN):
     """Any signed-in person gets `outcome`; someone not signed in gets `anonymous`."""
     return {**everyone(outcome), "anonymous": anonymous}
+
+
+# The admin: sign in through allauth first; to a signed-in non-superuser it does not exist.
+ADMIN = signed_in(404)
 
 
 def group_page(volunteer, call_handler, coordinator, ward_coordinator):
@@ -69,6 +77,10 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     "core:healthz": everyone(200),
     # --- Kith's own pages
     "accounts:profile": signed_in(200),
+    "accounts:two_factor_setup": signed_in(200),
+    "accounts:two_factor_done": signed_in("302 accounts:profile"),  # nowhere to go back to
+    # One way to sign up: without an invitation to come back to, it is volunteer sign-up.
+    "accounts:signup": everyone("302 volunteers:join"),
     "groups:mine": signed_in(200),
     # Lands each person on their work (groups/today.landing).
     "groups:start": {"anonymous": SIGN_IN, "outsider": MINE, "volunteer": "302 volunteers:home",
@@ -200,7 +212,7 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     "account_login": signed_in(START, anonymous=200),
     "account_logout": signed_in(200, anonymous="302 core:home"),
     "account_inactive": everyone(200),
-    "account_signup": signed_in(START, anonymous=200),
+    "account_signup": everyone("302 volunteers:join"),  # Kith's sign-up stands in front
     # Personas sign in by code and have no password or authenticator, so allauth has no way
     # to ask them to sign in again: 403 here, and its sensitive pages skip the re-check.
     "account_reauthenticate": signed_in(403),
@@ -217,20 +229,26 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     # --- allauth: two-factor
     "mfa_index": signed_in(200),
     "mfa_authenticate": signed_in(START),  # only mid sign-in
-    "mfa_reauthenticate": signed_in(403),  # no authenticator to reauthenticate with
+    # Nothing to confirm with: Kith's stand-in sends them to set it up (accounts.views).
+    "mfa_reauthenticate": signed_in("302 accounts:two_factor_setup"),
+    "accounts:confirm_two_factor": signed_in("302 accounts:two_factor_setup"),
     "mfa_activate_totp": signed_in("302 mfa_index"),  # personas' emails are not verified
     "mfa_deactivate_totp": signed_in(404),  # nothing to deactivate
     "mfa_view_recovery_codes": signed_in(404),
     "mfa_generate_recovery_codes": signed_in(200),  # reveal() counts only an app (TOTP)
     "mfa_download_recovery_codes": signed_in(404),
-    # --- admin exceptions to the prefix rule below
-    "admin:login": everyone(200),
-    "admin:logout": everyone("302 admin:index"),
+    # Passkeys (WebAuthn).
+    "mfa_list_webauthn": signed_in(200),
+    "mfa_add_webauthn": signed_in("302 mfa_index"),  # personas' emails are not verified
+    "mfa_reauthenticate_webauthn": signed_in(403),  # no passkey to confirm with
+    "mfa_edit_webauthn": signed_in(404),  # not one of theirs
+    "mfa_remove_webauthn": signed_in(404),
+    "mfa_login_webauthn": signed_in(START, anonymous=SIGN_IN),  # a GET without JSON: the sign-in page
 }
 
-# Every other admin URL: superusers only, so everyone here goes to the admin's sign-in.
+# Every admin URL, its sign-in and sign-out included: superusers only (see ADMIN).
 PREFIX_RULES: dict[str, dict[str, int | str]] = {
-    "admin:": everyone(ADMIN_SIGN_IN),
+    "admin:": ADMIN,
 }
 
 # Which object a URL's <pk> means; a new URL with a pk needs a line here.
@@ -261,6 +279,9 @@ PK_FOR = {
     "runs:route_sheet": "route",
     "runs:my_route": "route",
     "runs:my_sheet": "route",
+    # Any number will do: the personas have no passkeys, so no authenticator is theirs.
+    "mfa_edit_webauthn": "membership",
+    "mfa_remove_webauthn": "membership",
 }
 # Other URL arguments by name (admin and allauth ones need only to be well formed).
 ARG_FOR = {"group_slug": "golborne-road", "uidb36": "0", "key": "not-a-real-key",
@@ -270,16 +291,20 @@ ARG_FOR = {"group_slug": "golborne-road", "uidb36": "0", "key": "not-a-real-key"
 SLUG_FOR = {"directory:group": "golborne-road", "directory:borough": "kensington-chelsea"}
 
 
-def _walk(resolver, namespace=()):
+def _walk(resolver, namespace=(), args=()):
     for entry in resolver.url_patterns:
         if isinstance(entry, URLResolver):
             inner = namespace + ((entry.namespace,) if entry.namespace else ())
-            yield from _walk(entry, inner)
+            yield from _walk(entry, inner, args + tuple(entry.pattern.regex.groupindex))
         elif entry.name:
-            yield ":".join(namespace + (entry.name,)), entry
+            yield ":".join(namespace + (entry.name,)), (entry, args)
 
 
-URL_PATTERNS = dict(_walk(get_resolver()))
+_WALKED = dict(_walk(get_resolver()))
+URL_PATTERNS = {name: entry for name, (entry, _) in _WALKED.items()}
+# Arguments a URL takes, its including patterns' too (allauth's passkey pages sit under keys/<pk>/).
+URL_ARGS = {name: args + tuple(entry.pattern.regex.groupindex)
+            for name, (entry, args) in _WALKED.items()}
 
 
 def _rule_for(name: str):
@@ -293,7 +318,7 @@ def _rule_for(name: str):
 
 def _url(name: str, world) -> str:
     kwargs = {}
-    for arg in URL_PATTERNS[name].pattern.regex.groupindex:
+    for arg in URL_ARGS[name]:
         if arg == "pk":
             kwargs[arg] = getattr(world, PK_FOR[name]).pk
         elif arg == "slug":
@@ -484,6 +509,7 @@ def test_it_answers_each_persona_as_the_matrix_says(client, world, name, persona
     assert row is not None, f"{name} has no row in EXPECTED"
     response = _as(client, world.people[persona]).get(_url(name, world))
     assert _outcome(response) == row[persona]
+    assert_privacy_headers(response, signed_in=persona != "anonymous")
 
 
 # --- ways out (issue 11): the pages a volunteer's role opens, for someone whose role ended.
@@ -505,7 +531,8 @@ def ways_out(outcome):
 AFTER_WAY_OUT: dict[str, dict[str, int | str]] = {
     # Removed, or left with no other role: the group is as closed to them as to an outsider.
     "groups:dashboard": {**ways_out(200), "removed_yesterday": 404, "left": 404},
-    # Signing in lands them on their volunteer page while they are still a volunteer here.
+    # Signing in lands a volunteer on their own page; someone who volunteers nowhere now lands
+    # on their groups, as an outsider does.
     "groups:start": {**ways_out("302 volunteers:home"), "removed_yesterday": MINE, "left": MINE},
     # Their own pages stay theirs (someone removed may still volunteer elsewhere); someone who
     # left sees the "you have left" page and may sign up again.
@@ -597,11 +624,14 @@ def test_it_answers_each_way_out_as_the_matrix_says(client, request, way):
 @pytest.mark.parametrize("name", ["admin:index", "admin:app_list",
                                   "admin:core_auditevent_changelist",
                                   "admin:core_personaldataaccess_changelist"])
-def test_it_lets_a_superuser_into_the_admin(client, name):
-    boss = PersonFactory(email="root@example.org", is_staff=True, is_superuser=True)
+def test_it_lets_a_superuser_into_the_admin_once_this_session_used_two_factor(client, name):
+    boss = enable_totp(PersonFactory(email="root@example.org", is_staff=True, is_superuser=True))
     kwargs = {"app_label": "core"} if name == "admin:app_list" else {}
-    assert client.get(reverse(name, kwargs=kwargs)).status_code == 302
-    assert _as(client, boss).get(reverse(name, kwargs=kwargs)).status_code == 200
+    url = reverse(name, kwargs=kwargs)
+    assert _outcome(client.get(url)) == SIGN_IN
+    assert _outcome(_as(client, boss).get(url)) == "302 accounts:confirm_two_factor"
+    confirm_two_factor(client)
+    assert client.get(url).status_code == 200
 
 
 @pytest.mark.parametrize("name", ["residents:list", "residents:detail"])

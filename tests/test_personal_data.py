@@ -299,3 +299,21 @@ def test_it_audits_a_profile_phone_with_the_number_masked(client, tom):
     stored = _raw("accounts_person", "phone", tom.pk)
     assert stored and "7946" not in stored
     assert crypto.decrypt(stored) == "+442079460123"
+
+
+def test_one_look_writes_one_row_per_subject_or_none_at_all(priya, street, mrs_ahmed):
+    from kith.core.models import PersonalDataAccess
+    from kith.core.privacy import one_look, reveal
+    from tests.conftest import enable_totp
+
+    enable_totp(priya)
+    with one_look():
+        for field in ("phone", "address"):
+            reveal(mrs_ahmed, field, viewer=priya, group=street, reason="Calling back")
+    row = PersonalDataAccess.objects.get(viewer=priya)
+    assert row.field == "phone, address" and row.reason == "Calling back"
+
+    with pytest.raises(RuntimeError), one_look():
+        reveal(mrs_ahmed, "phone", viewer=priya, group=street, reason="Second look")
+        raise RuntimeError("the page failed before it was shown")
+    assert PersonalDataAccess.objects.filter(reason="Second look").count() == 0

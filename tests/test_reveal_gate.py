@@ -53,7 +53,7 @@ def test_it_offers_a_reason_box_per_sealed_field_only_once_two_factor_is_confirm
     assert "Set it up now" in text and 'name="reason"' not in text
     enable_totp(priya)
     text = client.get(_page(mrs_ahmed)).content.decode()
-    assert "confirm it's you with your authenticator app" in text
+    assert "confirm it's you</a> with your passkey or authenticator app" in text
     confirm_two_factor(client)
     text = client.get(_page(mrs_ahmed)).content.decode()
     assert 'id="reason-phone"' in text and 'id="reason-address"' in text

@@ -30,6 +30,7 @@ from kith.core.privacy import (
     NeedToKnowDenied,
     check_in_hand,
     has_two_factor,
+    one_look,
     reveal,
     reveal_many,
     session_used_two_factor,
@@ -209,6 +210,7 @@ def _out_of_hand(request, group, fields: list[SealedField], permission: str) -> 
 
 
 @transaction.atomic  # opened together: every look logged, or none
+@one_look()  # and one access row per record, however many of its fields
 def open_sealed(request: HttpRequest, group, fields: list[SealedField], reason: str, *,
                 permission: str = "residents.reveal", grant=None) -> dict[str, Any]:
     """Open `fields` with a reason already given (a printed sheet names its own): {field name:

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kith.core.formfields import PostcodeField, UKPhoneField
+from kith.core.formfields import ISODateInput, NameField, PostcodeField, UKPhoneField
 from kith.groups.catalogue import SERVICES
 from kith.requests import lifecycle
 from kith.requests.models import Exclusion, HelpRequest, RequestPolicy, Series
@@ -50,6 +50,8 @@ class RequestFilterForm(forms.Form):
         ("oldest", _("Oldest first"))])
     offers = forms.ChoiceField(required=False, widget=forms.HiddenInput,
                                choices=[("", ""), ("ran_out", "ran_out")])
+    holder = forms.ChoiceField(required=False, widget=forms.HiddenInput,
+                               choices=[("", ""), ("nobody", "nobody")])
 
     def __init__(self, *args, areas: list[str], volunteers: list[tuple[int, str]], **kwargs):
         super().__init__(*args, **kwargs)
@@ -122,7 +124,7 @@ class SeriesForm(forms.Form):
                                 widget=forms.RadioSelect, initial=Series.Cadence.WEEKLY,
                                 error_messages={"required": "Choose how often."})
     first_date = forms.DateField(
-        label="First visit", widget=forms.DateInput(attrs={"type": "date"}),
+        label="First visit", widget=ISODateInput(),
         input_formats=DATE_FORMATS,
         help_text="Today or later. Each visit becomes its own request a week ahead.",
         error_messages={"required": "Give the day of the first visit.",
@@ -163,9 +165,9 @@ REASON_ERRORS = {"required": "Choose what happened.", "invalid_choice": "Choose 
 
 class ExclusionForm(forms.Form):
     phone = UKPhoneField(label="Phone number", required=False)
-    name = forms.CharField(label="Name", required=False, max_length=100,
-                           widget=forms.TextInput(attrs={"autocomplete": "off"}),
-                           help_text="With the full postcode below; both are needed to match.")
+    name = NameField(label="Name", required=False, max_length=100,
+                     widget=forms.TextInput(attrs={"autocomplete": "off"}),
+                     help_text="With the full postcode below; both are needed to match.")
     postcode = PostcodeField(label="Full postcode", required=False, help_text="Like W10 5NW.",
                              widget=forms.TextInput(attrs={"autocomplete": "off"}))
     reason = forms.ChoiceField(label="What happened?", choices=Exclusion.Reason.choices,

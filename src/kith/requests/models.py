@@ -416,6 +416,9 @@ class StatusCode(models.Model):
 
     request = models.ForeignKey(HelpRequest, on_delete=models.CASCADE, related_name="status_codes")
     code_digest = models.CharField(max_length=64)
+    # Whose attempt asked for it (a digest of a token in that browser's session): a code works
+    # only where it was asked for (requests/status.py).
+    attempt_digest = models.CharField(max_length=64, blank=True, db_index=True)
     expires_at = models.DateTimeField()
     tries = models.PositiveSmallIntegerField(default=0)
     used_at = models.DateTimeField(null=True, blank=True)

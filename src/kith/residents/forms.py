@@ -2,13 +2,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from kith.core.formfields import PostcodeField, UKPhoneField
+from kith.core.formfields import NameField, PostcodeField, UKPhoneField
 from kith.groups.coverage import SECTOR_RE
 
 
 class ResidentForm(forms.Form):
-    name = forms.CharField(label="What to call them", max_length=100,
-                           help_text="For example: Mrs Ahmed, or Joe.")
+    name = NameField(label="What to call them", max_length=100,
+                     help_text="For example: Mrs Ahmed, or Joe.")
     phone = UKPhoneField(label="Phone number", required=False)
     address = forms.CharField(label="Address", required=False,
                               widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}))

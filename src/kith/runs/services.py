@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kith.core.audit import log_action
+from kith.core.formfields import hidden_character_message
+from kith.core.text import hidden_characters
 from kith.places.geo import LatLon
 from kith.places.postcodes import PostcodeError, parse
 from kith.runs.models import Route, Run, Stop
@@ -137,6 +139,8 @@ def read_lines(text: str) -> ReadLines:
         at = next((i for i in range(1, len(parts)) if _is_postcode(parts[i])), None)
         if not who:
             out.errors.append(f"Line {number} has no name before the first comma.")
+        elif hidden_characters(who):
+            out.errors.append(f"Line {number}: {hidden_character_message(who)}")
         elif at is None:
             out.errors.append(f"Line {number}: {_postcode_problem(_likely_postcode(parts))}")
         elif not ", ".join(p for p in parts[1:at] if p):

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kith.core.privacy import NeedToKnowDenied, reveal
+from kith.core.privacy import NeedToKnowDenied, one_look, reveal
 from kith.core.reveal_views import SealedField, open_sealed, render_private, reveal_panel
 from kith.directory.maps import map_settings
 from kith.groups.access import group_view
@@ -58,10 +58,11 @@ class RouteGrant:
 
 def _open_for_volunteer(request, grant: RouteGrant, stops: list[Stop], reason: str) -> dict:
     route = grant.route
-    return {stop.pk: {field: reveal(stop, field, viewer=request.user, group=route.run.group,
-                                    reason=reason, request=request, grant=grant) or ""
-                      for field in SEALED}
-            for stop in stops}
+    with one_look():  # one access row per stop, naming its fields
+        return {stop.pk: {field: reveal(stop, field, viewer=request.user, group=route.run.group,
+                                        reason=reason, request=request, grant=grant) or ""
+                          for field in SEALED}
+                for stop in stops}
 
 
 def _stop_fields(stops: list[Stop]) -> list[SealedField]:

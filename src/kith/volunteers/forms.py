@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from kith.core.formfields import ISODateInput, NameField
 from kith.core.phones import normalise_uk_phone
 from kith.groups.catalogue import SERVICES
 from kith.places.postcodes import PostcodeError, parse
@@ -198,7 +199,7 @@ class DetailsForm(forms.Form):
 class SignUpForm(DetailsForm):
     """Sign-up: who they are (unless signed in), the details, and the consents."""
 
-    display_name = forms.CharField(
+    display_name = NameField(
         label="Your name", max_length=100,
         help_text="As you'd like neighbours and coordinators to see it.",
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
@@ -262,7 +263,7 @@ class ConsentsForm(forms.Form):
 
 class BreakForm(forms.Form):
     until = forms.DateField(
-        label="When will you be back?", widget=forms.DateInput(attrs={"type": "date"}),
+        label="When will you be back?", widget=ISODateInput(),
         help_text="No offers until that day. You can come back sooner.",
         error_messages={"required": "Give the day you'll be back.",
                         "invalid": "Give a date like 31/12/2026."},
@@ -280,7 +281,7 @@ DATE_ERRORS = {"invalid": "Give a date like 31/12/2026."}
 
 def _date(label: str) -> forms.DateField:
     return forms.DateField(label=label, required=False,
-                           widget=forms.DateInput(attrs={"type": "date"}),
+                           widget=ISODateInput(),
                            input_formats=["%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y"],
                            error_messages=DATE_ERRORS)
 

@@ -245,6 +245,10 @@ def update_details(profile: VolunteerProfile, *, acting_user, postcode: str | No
     old = {**snapshot(profile, DETAIL_FIELDS), "postcode_sector": person.postcode_sector}
     for name, value in cleaned.items():
         setattr(profile, name, value)
+    if not postcode and snapshot(profile, DETAIL_FIELDS) == {k: old[k] for k in DETAIL_FIELDS}:
+        # Saved unchanged: no save, so the match cards are not rebuilt either.
+        mark_active(profile)
+        return profile
     if postcode:
         place = locate(postcode)
         profile.postcode = place.label
@@ -421,18 +425,24 @@ def record_vetting(membership: Membership, *, acting_user, today: date | None = 
         errors["dbs_level"] = "Choose the level of the DBS check."
     if errors:
         raise ValidationError(errors)
-    vetting, created = Vetting.objects.select_for_update().get_or_create(
-        person=membership.person, group=membership.group)
-    old, had = snapshot(vetting, VETTING_FIELDS), checks_recorded(vetting)
-    for name, value in checks.items():
-        setattr(vetting, name, value or ("" if name == "dbs_level" else None))
-    vetting.save()
-    new = snapshot(vetting, VETTING_FIELDS)
+    values = {name: value or ("" if name == "dbs_level" else None) for name, value in checks.items()}
+    vetting = Vetting.objects.select_for_update().filter(
+        person=membership.person, group=membership.group).first()
+    old = snapshot(vetting or Vetting(), VETTING_FIELDS)
+    new = {**old, **snapshot(Vetting(**values), list(values))}
     changed = {k for k in new if new[k] != old[k]}
-    if changed:
-        log_action("kith.volunteer.vetting_updated", actor=acting_user, group=membership.group,
-                   obj=vetting, old={k: old[k] for k in changed},
-                   new={"person": membership.person_id, **{k: new[k] for k in changed}})
+    if not changed:  # saved unchanged, or empty with no row yet: nothing is written
+        return vetting or Vetting(person=membership.person, group=membership.group)
+    if vetting is None:
+        vetting, _created = Vetting.objects.select_for_update().get_or_create(
+            person=membership.person, group=membership.group)
+    had = checks_recorded(vetting)
+    for name, value in values.items():
+        setattr(vetting, name, value)
+    vetting.save()
+    log_action("kith.volunteer.vetting_updated", actor=acting_user, group=membership.group,
+               obj=vetting, old={k: old[k] for k in changed},
+               new={"person": membership.person_id, **{k: new[k] for k in changed}})
     lost = [CHECK_LABELS[c] for c in CHECKS if c in had - checks_recorded(vetting)]
     if lost:
         # Only the work that needs a lost check goes back (prescriptions need a DBS).
@@ -487,16 +497,19 @@ def update_policy(group: Group, *, acting_user, requirements: dict[str, list[str
             raise ValidationError("Choose services and checks from the table.")
         if checks:
             cleaned[service] = [c for c in CHECKS if c in checks]
-    policy, created = VettingPolicy.objects.select_for_update().get_or_create(
-        group=group, defaults={"requirements": cleaned})
+    policy = VettingPolicy.objects.select_for_update().filter(group=group).first()
     # A group without a policy row was following the default.
-    old = {k: list(v) for k, v in DEFAULT_REQUIREMENTS.items()} if created else policy.requirements
+    old = {k: list(v) for k, v in DEFAULT_REQUIREMENTS.items()} if policy is None \
+        else policy.requirements
+    if old == cleaned:  # saved unchanged: no row written, not even one repeating the default
+        return policy or VettingPolicy(group=group, requirements=cleaned)
+    if policy is None:
+        policy, _created = VettingPolicy.objects.select_for_update().get_or_create(group=group)
     policy.requirements = cleaned
     policy.save()
-    if old != cleaned:
-        log_action("kith.volunteer.policy_updated", actor=acting_user, group=group, obj=policy,
-                   old={"requirements": old}, new={"requirements": cleaned})
-        _take_back_in_group(group, acting_user=acting_user)
+    log_action("kith.volunteer.policy_updated", actor=acting_user, group=group, obj=policy,
+               old={"requirements": old}, new={"requirements": cleaned})
+    _take_back_in_group(group, acting_user=acting_user)
     return policy
 
 
