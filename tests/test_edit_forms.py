@@ -102,6 +102,17 @@ EDIT_PAGES = [
         "new": lambda w: {"group_slug": w.street.slug, "pk": w.mrs_ahmed.pk},
         "filled in": lambda w: _resident(w, at_risk=True, check_in_days=7),
     }),
+    EditPage("residents:edit", "priya", "postcode_sector", {
+        "new": lambda w: {"group_slug": w.street.slug, "pk": w.mrs_ahmed.pk},
+        "filled in": lambda w: _resident(w, at_risk=True, check_in_days=7, language="Bengali",
+                                         email="+ahmed@example.org", has_email=True,
+                                         postcode="W10 5NW", notes="Lives alone"),
+    }),
+    EditPage("requests:edit", "priya", "asked_by", {
+        "from the web": lambda w: _help_request(w),
+        "filled in": lambda w: _help_request(w, when="Tuesday, not before 10", asked_by="Dev",
+                                             urgency="today", service="prescriptions"),
+    }),
     EditPage("volunteers:details", "tom", "weekly_cap", {
         "signed up": lambda w: _profile(w, services=["shopping"]),
         "filled in": lambda w: _profile(
@@ -135,6 +146,16 @@ def _roles(world, **roles) -> dict:
 def _resident(world, **fields) -> dict:
     type(world.mrs_ahmed).objects.filter(pk=world.mrs_ahmed.pk).update(**fields)
     return {"group_slug": world.street.slug, "pk": world.mrs_ahmed.pk}
+
+
+def _help_request(world, **fields) -> dict:
+    from kith.requests.intake import Contact, Need, take_request
+
+    req = take_request(world.street, channel="web", contact=Contact(name="Mrs Ahmed"),
+                       need=Need(service="shopping", details="Milk"),
+                       resident=world.mrs_ahmed).request
+    type(req).objects.filter(pk=req.pk).update(**fields)
+    return {"group_slug": world.street.slug, "reference": req.reference}
 
 
 def _request_policy(world) -> dict:

@@ -8,11 +8,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kith.core.formfields import ISODateInput, NameField
 from kith.requests.corrections import SERVICE_FIXED
 from kith.requests.forms_queue import service_choices
 from kith.requests.models import HelpRequest
-
-DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
 def evening_of(day) -> datetime:
@@ -33,12 +32,12 @@ class CorrectRequestForm(forms.Form):
                                 widget=forms.RadioSelect,
                                 error_messages={"required": _("Choose how soon they need it.")})
     needed_by = forms.DateField(
-        label=_("Needed by (optional)"), required=False, widget=DATE_WIDGET,
+        label=_("Needed by (optional)"), required=False, widget=ISODateInput(),
         help_text=_("Left as it is, it follows “How soon?”. Empty: any time."),
         error_messages={"invalid": _("Give a date like 2026-12-24.")})
     when = forms.CharField(label=_("Best day or time (optional)"), max_length=120, required=False,
                            help_text=_("For example: Tuesday morning, not before 10."))
-    asked_by = forms.CharField(
+    asked_by = NameField(
         label=_("Asked by (optional)"), max_length=120, required=False,
         help_text=_("Someone asking for them: a neighbour, a daughter, a partner's staff."))
 
@@ -135,9 +134,10 @@ class CallAnswersForm(forms.Form):
         else:
             widget = (forms.Textarea(attrs={"rows": 2, "autocomplete": "off"}) if ask.long
                       else forms.TextInput(attrs={"autocomplete": "off"}))
-            field = forms.CharField(label=ask.label, required=False, widget=widget,
-                                    max_length=120 if ask.to in (scripts.WHEN, scripts.ASKED_BY)
-                                    else 40 if ask.to == scripts.LANGUAGE else 500)
+            kind = NameField if ask.to == scripts.ASKED_BY else forms.CharField
+            field = kind(label=ask.label, required=False, widget=widget,
+                         max_length=120 if ask.to in (scripts.WHEN, scripts.ASKED_BY)
+                         else 40 if ask.to == scripts.LANGUAGE else 500)
         if ask.to in (scripts.ADDRESS, scripts.POSTCODE):
             recorded = getattr(self.req.resident, ask.to) is not None
             field.help_text = (_("Recorded, sealed. Type it only if it has changed.") if recorded

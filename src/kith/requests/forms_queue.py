@@ -93,7 +93,7 @@ class IntakeForm(forms.Form):
                      error_messages={"required": "Enter a name to call them by."})
     phone = UKPhoneField(label="Phone number", required=False,
                          help_text="The number to ring them back on.")
-    asked_by = forms.CharField(
+    asked_by = NameField(
         label=_("Speaking to someone else for them? (optional)"), max_length=120, required=False,
         help_text=_("Their name, and who they are to them: “Dev, her son”."))
     postcode = forms.CharField(

@@ -64,8 +64,8 @@ class CorrectResidentForm(forms.Form):
     whether one is recorded, and what is typed replaces it (or "remove" clears it). Empty boxes
     leave what is recorded as it is."""
 
-    name = forms.CharField(label=_("What to call them"), max_length=100,
-                           error_messages={"required": _("Enter a name to call them by.")})
+    name = NameField(label=_("What to call them"), max_length=100,
+                     error_messages={"required": _("Enter a name to call them by.")})
     phone = UKPhoneField(label=_("Phone number"), required=False)
     remove_phone = forms.BooleanField(label=_("Remove the phone number"), required=False)
     email = forms.EmailField(label=_("Email"), required=False, max_length=254,

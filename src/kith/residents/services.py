@@ -138,7 +138,7 @@ def _normalised(values: dict) -> dict:
     return out
 
 
-def _differs(resident: Resident, name: str, value) -> bool:
+def _is_new(resident: Resident, name: str, value) -> bool:
     from kith.core.digest import phone_digest
     from kith.core.privacy import same_as_sealed
 
@@ -177,7 +177,7 @@ def correct_resident(resident, *, acting_user, **values) -> Correction:
     resident = Resident.objects.select_for_update(of=("self",)).select_related("group").get(
         pk=resident.pk)
     values = _normalised(values)
-    changes = {n: values[n] for n in CORRECTABLE if n in values and _differs(resident, n, values[n])}
+    changes = {n: values[n] for n in CORRECTABLE if n in values and _is_new(resident, n, values[n])}
     if not changes:
         return Correction(resident)
     if "name" in changes and not changes["name"]:
