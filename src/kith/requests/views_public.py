@@ -299,6 +299,8 @@ def _open_request(request):
 def status_view(request):
     """Their request's progress, and what they can do about it themselves: add a note,
     cancel it before a volunteer is arranged (requests/by_resident.py), or close the page."""
+    from django.utils.translation import gettext
+
     from kith.requests import by_resident
     from kith.requests.forms_corrections import ResidentCancelForm, ResidentNoteForm
 
@@ -322,7 +324,8 @@ def status_view(request):
         except lifecycle.IllegalMove as exc:
             note_form.add_error("note", str(exc))
         else:
-            messages.success(request, f"Thank you. Your note is with {req.group.name}.")
+            messages.success(request, gettext("Thank you. Your note is with %(group)s.")
+                             % {"group": req.group.name})
             return redirect("requests:status_view")
     if action == "cancel" and cancel_form.is_valid():
         try:
@@ -330,8 +333,8 @@ def status_view(request):
         except lifecycle.IllegalMove as exc:
             cancel_form.add_error(None, str(exc))
         else:
-            messages.success(request, "Your request is cancelled. If you need help again, ask "
-                                      "us again or ring us.")
+            messages.success(request, gettext("Your request is cancelled. If you need help "
+                                              "again, ask us again or ring us."))
             return redirect("requests:status_view")
     req.refresh_from_db()
     return render(request, "requests/public/status_view.html", {

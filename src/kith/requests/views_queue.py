@@ -17,6 +17,7 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kith.core.phones import display_phone
@@ -255,8 +256,8 @@ def attempt(request, group, pk):
     valid = form.is_valid() & (answers is None or answers.is_valid())  # both, to show every error
     if valid and answers is not None and answers.answers() and (
             form.cleaned_data["outcome"] != CallAttempt.Outcome.REACHED):
-        answers.add_error(None, "Their answers are saved only when you reached them. Choose "
-                                "“Reached them”, or clear the answers.")
+        answers.add_error(None, gettext("Their answers are saved only when you reached them. "
+                                        "Choose “Reached them”, or clear the answers."))
         valid = False
     if not valid:
         return _call_screen(request, group, cb, form, answers, status=400)
