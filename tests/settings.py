@@ -23,3 +23,5 @@ KITH_PLACES_CACHE = Path(tempfile.gettempdir()) / "kith-test-places"  # noqa: F4
 KITH_MAP_TILES = "/map/blank/{z}/{x}/{y}.png"  # no test touches the network
 KITH_DIGEST_KEY = "test-digest-key-not-for-production"
 KITH_SMS_BACKEND = "memory"
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}  # noqa: F405
