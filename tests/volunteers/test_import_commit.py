@@ -187,6 +187,26 @@ def test_it_keeps_whole_batches_when_it_stops_part_way_and_a_second_run_adds_nob
     assert sorted(m.to[0] for m in mail.outbox) == ["dev.patel@example.org", "fatima.h@example.org"]
 
 
+def test_it_never_brings_back_someone_who_leaves_while_the_import_runs(street, priya, tom,
+                                                                       monkeypatch):
+    """The file is checked before any batch is written; a merge looks again, in its batch."""
+    from kith.volunteers.services import leave
+
+    monkeypatch.setattr(adapter, "ROWS_PER_COMMIT", 2)  # Tom's row is in the third batch
+    profile = VolunteerProfile.objects.create(person=tom)
+
+    def tom_leaves_meanwhile(done, total):
+        if done == 2:
+            leave(profile, acting_user=tom)
+
+    outcome = run(street, commit=True, good_rows_only=True, duplicates=MERGE, acting_user=priya,
+                  write_progress=tom_leaves_meanwhile)
+    assert outcome.saved.batches == 3
+    profile.refresh_from_db()
+    assert profile.status == VolunteerProfile.Status.LEFT
+    assert not Membership.objects.filter(person=tom, group=street, is_volunteer=True).exists()
+
+
 def test_it_merges_people_already_on_kith_without_overwriting_their_choices(
         street, priya, tom, rosa, django_capture_on_commit_callbacks):
     tom_profile = VolunteerProfile.objects.create(person=tom, services=["befriending"],

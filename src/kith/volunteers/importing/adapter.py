@@ -388,6 +388,9 @@ def _merge(rows: list[Candidate], group: Group) -> list[tuple[str, str]]:
         if person is None or person.pk in seen:
             continue
         seen.add(person.pk)
+        profile = profiles.get(person.pk)
+        if profile is not None and profile.status == VolunteerProfile.Status.LEFT:
+            continue  # left since the file was checked (read here, in the batch's transaction)
         changed = False
         if not person.display_name and c.name:
             person.display_name, changed = c.name, True
@@ -397,7 +400,6 @@ def _merge(rows: list[Candidate], group: Group) -> list[tuple[str, str]]:
             person.postcode_sector, changed = c.sector, True
         if changed:
             changed_people.append(person)
-        profile = profiles.get(person.pk)
         if profile is None:
             new_profiles.append(_new_profile(person, c))
             recipients.append((person.email, person.display_name))
