@@ -227,17 +227,16 @@ def _kith(*args: str) -> list[str]:
     return [sys.executable, "-m", "kith.cli", *args]
 
 
-def _import_command(sheet: Path, slug: str, rows_per_commit: int | None,
-                    pause: float | None) -> list[str]:
-    """`kith import volunteers … --commit`; with other batch settings, the same command with
-    the adapter's constants changed first (how ROWS_PER_COMMIT and PAUSE_S were chosen)."""
+def _import_command(sheet: Path, slug: str, overrides: dict[str, float]) -> list[str]:
+    """`kith import volunteers … --commit`; with `overrides`, the same command with some of the
+    adapter's constants changed first (how ROWS_PER_COMMIT, PAUSE_S and POLITE_FOR_S were
+    chosen)."""
     args = ["import", "volunteers", str(sheet), "--group", slug, "--commit", "--good-rows-only",
             "--merge", "--no-progress"]
-    if rows_per_commit is None and pause is None:
+    if not overrides:
         return _kith(*args)
-    changes = "".join([f"adapter.ROWS_PER_COMMIT = {rows_per_commit}; " if rows_per_commit else "",
-                       f"adapter.PAUSE_S = {pause}; " if pause is not None else ""])
-    code = ("import django, sys; django.setup(); "
+    changes = "".join(f"adapter.{name} = {value!r}; " for name, value in overrides.items())
+    code = ("import django; django.setup(); "
             "from kith.volunteers.importing import adapter; " + changes
             + "from kith.cli import main; main()")
     return [sys.executable, "-c", code, *args]
@@ -263,7 +262,7 @@ def _start_server(env: dict[str, str], var_dir: str, port: int) -> list[subproce
 
 
 def run(rows: int = 50_000, seed: int = 7, server: bool = False, port: int = 8765,
-        keep: bool = False, rows_per_commit: int | None = None, pause: float | None = None) -> dict:
+        keep: bool = False, overrides: dict[str, float] | None = None) -> dict:
     var_dir = tempfile.mkdtemp(prefix="kith-bench-contention-")
     (Path(var_dir) / "static").mkdir()  # STATIC_ROOT: whitenoise warns when it is missing
     env = _environment(var_dir)
@@ -287,7 +286,7 @@ def run(rows: int = 50_000, seed: int = 7, server: bool = False, port: int = 876
         baseline = post_round("baseline", post, first_number=0, seed=seed)
         people_before = Person.objects.count()
         started = time.perf_counter()
-        importer = subprocess.Popen(_import_command(sheet, group.slug, rows_per_commit, pause),
+        importer = subprocess.Popen(_import_command(sheet, group.slug, overrides or {}),
                                     env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         writing_after = wait_until_writing(db_path, importer)
         during = post_round("during", post, first_number=100, seed=seed + 1)
@@ -306,7 +305,7 @@ def run(rows: int = 50_000, seed: int = 7, server: bool = False, port: int = 876
               and max(during.latencies + baseline.latencies) <= TARGET_S
               and landed == 2 * THREADS * POSTS_PER_THREAD)
         return {
-            "rows": rows, "rows_per_commit": rows_per_commit, "pause_s": pause,
+            "rows": rows, "overrides": overrides or {},
             "mode": "gunicorn (2 workers) + kith tick" if server else "in-process",
             "threads": THREADS, "posts_per_round": THREADS * POSTS_PER_THREAD,
             "baseline": baseline.figures(), "during_import": during.figures(),
@@ -367,11 +366,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--rows-per-commit", type=int, help="try another ROWS_PER_COMMIT")
     parser.add_argument("--pause", type=float, help="try another PAUSE_S (seconds)")
+    parser.add_argument("--polite-for", type=float, help="try another POLITE_FOR_S (seconds)")
     parser.add_argument("--keep", action="store_true", help="keep the throwaway var/ directory")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
-    results = run(args.rows, args.seed, args.server, args.port, args.keep, args.rows_per_commit,
-                  args.pause)
+    overrides = {name: value for name, value in [("ROWS_PER_COMMIT", args.rows_per_commit),
+                                                 ("PAUSE_S", args.pause),
+                                                 ("POLITE_FOR_S", args.polite_for)]
+                 if value is not None}
+    results = run(args.rows, args.seed, args.server, args.port, args.keep, overrides)
     print(json.dumps(results, indent=2) if args.json else format_report(results))
 
 

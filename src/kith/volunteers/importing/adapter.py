@@ -39,12 +39,13 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 
 from allauth.account.models import EmailAddress
 from django.core.mail import get_connection
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 from django.urls import reverse
 
 from kith.accounts.models import Person
@@ -70,6 +71,8 @@ ROWS_PER_COMMIT = 1000
 # On SQLite, the pause after each batch: waiting writers poll the lock about every 0.1 s, so a
 # pause a little longer than that lets each of them in before the next batch takes it again.
 PAUSE_S = 0.15
+# ...and how long it keeps stepping back while someone else is writing, before queueing anyway.
+POLITE_FOR_S = 10.0
 AUDIT_ACTION = "kith.volunteer.imported"
 RECONSENT_TEMPLATE = "volunteers/import/email/reconsent.txt"
 
@@ -253,7 +256,7 @@ def _commit(plan: Plan, saved: Saved, *, group: Group, source: str, mapping: dic
         if saved.batches:
             _make_way()
         started = time.perf_counter()
-        with transaction.atomic():
+        with _batch_transaction():
             if saved.batches == 0:
                 ImportMapping.objects.update_or_create(group=group, source=source,
                                                        defaults={"mapping": mapping})
@@ -280,14 +283,51 @@ def _audit_row(report, number: int, *, new: int, merged: int, asked: int, source
     return row
 
 
-def _make_way() -> None:
-    """Between batches on SQLite, leave its one write lock free long enough for those waiting.
+def _sqlite_between_commits() -> bool:
+    """Only SQLite's one write lock needs sharing, and only if the batches really commit (not
+    inside a caller's transaction, which holds the lock anyway)."""
+    return connection.vendor == "sqlite" and not connection.in_atomic_block
 
-    Not inside an outer transaction (the lock stays held there), nor on PostgreSQL, where an
-    import's inserts block nobody else's writes.
-    """
-    if connection.vendor == "sqlite" and not connection.in_atomic_block:
+
+def _make_way() -> None:
+    """Between batches, leave the write lock free long enough for every writer waiting on it:
+    they poll it about every 0.1 s."""
+    if _sqlite_between_commits():
         time.sleep(PAUSE_S)
+
+
+@contextmanager
+def _batch_transaction():
+    """A batch's transaction. On SQLite it begins only when nobody else is writing: while the
+    lock is taken (a missed call being saved, say), the import steps back again, for up to
+    `POLITE_FOR_S`, and only then queues for it like any other writer."""
+    with ExitStack() as stack:
+        begun = False
+        if _sqlite_between_commits():
+            waited = 0.0
+            with _busy_timeout(0):  # BEGIN IMMEDIATE fails at once, instead of queueing
+                while not begun and waited < POLITE_FOR_S:
+                    try:
+                        stack.enter_context(transaction.atomic())
+                        begun = True
+                    except OperationalError:
+                        time.sleep(PAUSE_S)
+                        waited += PAUSE_S
+        if not begun:
+            stack.enter_context(transaction.atomic())
+        yield
+
+
+@contextmanager
+def _busy_timeout(ms: int):
+    with connection.cursor() as cursor:
+        before = cursor.execute("PRAGMA busy_timeout").fetchone()[0]
+        cursor.execute(f"PRAGMA busy_timeout = {int(ms)}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA busy_timeout = {int(before)}")
 
 
 def _stopped(exc: DatabaseError, saved: Saved) -> str:
