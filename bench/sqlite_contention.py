@@ -52,6 +52,7 @@ class Round:
     latencies: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     error_latencies: list[float] = field(default_factory=list)  # how long a failing post took
+    posts: list[tuple[float, float]] = field(default_factory=list)  # (began, seconds), wall clock
 
     def figures(self) -> dict:
         ordered = sorted(self.latencies)
@@ -63,6 +64,9 @@ class Round:
             "max_s": round(ordered[-1], 3) if ordered else None,
             "errors_after_s": round(max(self.error_latencies), 1) if self.errors else None,
         }
+
+    def slowest(self, n: int = 5) -> list[tuple[float, float]]:
+        return sorted(self.posts, key=lambda p: -p[1])[:n]
 
 
 def _environment(var_dir: str) -> dict[str, str]:
@@ -186,10 +190,11 @@ def post_round(label: str, post, *, first_number: int, seed: int) -> Round:
         for i in range(POSTS_PER_THREAD):
             time.sleep(rng.uniform(0, SPREAD_S))
             n = first_number + k * POSTS_PER_THREAD + i
-            started = time.perf_counter()
+            began, started = time.time(), time.perf_counter()
             error = post(f"07911 2{n:05d}", f"Caller {n}")
             elapsed = time.perf_counter() - started
             with lock:
+                result.posts.append((began, elapsed))
                 if error:
                     result.errors.append(error)
                     result.error_latencies.append(elapsed)
@@ -221,6 +226,14 @@ def wait_until_writing(db_path: Path, process: subprocess.Popen, limit_s: float 
     finally:
         probe.close()
     raise RuntimeError("the import did not start writing")
+
+
+def _batch_times() -> list[float]:
+    """When each of the import's batches wrote its audit row (near its commit)."""
+    from kith.core.models import AuditEvent
+
+    rows = AuditEvent.objects.filter(action="kith.volunteer.imported")
+    return sorted(at.timestamp() for at in rows.values_list("created_at", flat=True))
 
 
 def _kith(*args: str) -> list[str]:
@@ -295,6 +308,7 @@ def run(rows: int = 50_000, seed: int = 7, server: bool = False, port: int = 876
         import_s = time.perf_counter() - started
 
         landed = Callback.objects.filter(kind=Callback.Kind.MISSED_CALL).count()
+        batches = _batch_times()
         tick_errors = ""
         for process in helpers:
             process.terminate()
@@ -316,6 +330,14 @@ def run(rows: int = 50_000, seed: int = 7, server: bool = False, port: int = 876
             "import_summary": out.decode(errors="replace").strip().splitlines()[-1:],
             "import_errors": err.decode(errors="replace").strip()[-500:],
             "tick_errors": tick_errors[-500:], "target_s": TARGET_S, "target_met": ok,
+            "batches": len(batches),
+            "batch_cycle_s": round(statistics.median(
+                b - a for a, b in zip(batches, batches[1:], strict=False)), 3)
+            if len(batches) > 1 else None,
+            # When the slowest posts began, after the last batch's audit row was written.
+            "slowest_posts": [{"s": round(seconds, 3), "after_batch_s": round(
+                began - max((t for t in batches if t <= began), default=began), 3)}
+                for began, seconds in during.slowest()],
             "var_dir": var_dir if keep else None,
         }
     finally:
