@@ -68,10 +68,10 @@ BATCH = 1000  # objects per INSERT or UPDATE statement
 # "Importing from a spreadsheet"): a batch of 1,000 new volunteers holds SQLite's write lock
 # about 0.2 s, short enough that a missed call posted meanwhile waits well under a second.
 ROWS_PER_COMMIT = 1000
-# On SQLite, the pause after each batch: waiting writers poll the lock about every 0.1 s, so a
-# pause a little longer than that lets each of them in before the next batch takes it again.
+# On SQLite, after each batch the import steps back until a pause this long passes with no one
+# else writing: writers waiting for the lock poll it about every 0.1 s, so each gets in first...
 PAUSE_S = 0.15
-# ...and how long it keeps stepping back while someone else is writing, before queueing anyway.
+# ...for at most this long a batch; then the import queues for the lock like any other writer.
 POLITE_FOR_S = 10.0
 AUDIT_ACTION = "kith.volunteer.imported"
 RECONSENT_TEMPLATE = "volunteers/import/email/reconsent.txt"
@@ -290,10 +290,27 @@ def _sqlite_between_commits() -> bool:
 
 
 def _make_way() -> None:
-    """Between batches, leave the write lock free long enough for every writer waiting on it:
-    they poll it about every 0.1 s."""
-    if _sqlite_between_commits():
+    """Between batches, leave the write lock free until nobody else is waiting for it.
+
+    Writers queued behind the lock poll it about every 0.1 s, unseen: so the import waits until
+    a whole `PAUSE_S` goes by in which no one else committed (SQLite's data_version counts
+    others' commits), at most `POLITE_FOR_S`.
+    """
+    if not _sqlite_between_commits():
+        return
+    waited, before = 0.0, _data_version()
+    while waited < POLITE_FOR_S:
         time.sleep(PAUSE_S)
+        waited += PAUSE_S
+        now = _data_version()
+        if now == before:
+            return
+        before = now
+
+
+def _data_version() -> int:
+    with connection.cursor() as cursor:
+        return cursor.execute("PRAGMA data_version").fetchone()[0]
 
 
 @contextmanager
