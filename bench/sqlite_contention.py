@@ -24,6 +24,7 @@ import json
 import os
 import random
 import shutil
+import socket
 import sqlite3
 import statistics
 import subprocess
@@ -132,6 +133,7 @@ class ClientPoster:
         from django.urls import reverse
 
         self.url = reverse("requests:missed_call", args=[group.slug])
+        self.queue = reverse("requests:queue", args=[group.slug])
         self.cookie_name, self.session = settings.SESSION_COOKIE_NAME, session
 
     def __call__(self, phone: str, name: str) -> str | None:
@@ -146,7 +148,7 @@ class ClientPoster:
             return f"{type(exc).__name__}: {exc}"
         finally:
             connection.close()
-        return None if response.status_code == 302 else f"HTTP {response.status_code}"
+        return _landed(response.status_code, response.get("Location", ""), self.queue)
 
 
 class HttpPoster:
@@ -157,6 +159,7 @@ class HttpPoster:
         from django.urls import reverse
 
         self.url = base + reverse("requests:missed_call", args=[group.slug])
+        self.queue = reverse("requests:queue", args=[group.slug])
         self.cookie = f"{settings.SESSION_COOKIE_NAME}={session}; csrftoken={CSRF_SECRET}"
 
     def __call__(self, phone: str, name: str) -> str | None:
@@ -168,9 +171,16 @@ class HttpPoster:
             with opener.open(request, timeout=60) as response:
                 return f"HTTP {response.status}"
         except urllib.error.HTTPError as exc:
-            return None if exc.code == 302 else f"HTTP {exc.code}"
+            return _landed(exc.code, exc.headers.get("Location", ""), self.queue)
         except OSError as exc:
             return f"{type(exc).__name__}: {exc}"
+
+
+def _landed(status: int, location: str, queue: str) -> str | None:
+    """None for the redirect to the queue that follows a saved missed call, else what happened."""
+    if status == 302 and location.endswith(queue):
+        return None
+    return f"HTTP {status}" + (f" to {location.split('?')[0]}" if status == 302 else "")
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -265,16 +275,24 @@ def _start_server(env: dict[str, str], var_dir: str, port: int) -> list[subproce
         tick = subprocess.Popen(_kith("tick", "--every", "1"), env=env,
                                 stdout=subprocess.DEVNULL, stderr=tick_err)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and server.poll() is None:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
                 return [server, tick]
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start")
+    tick.kill()
+    raise RuntimeError(f"gunicorn did not start: see {Path(var_dir) / 'server.log'}")
 
 
-def run(rows: int = 50_000, seed: int = 7, server: bool = False, port: int = 8765,
+def _free_port() -> int:
+    """A port nothing listens on now, so the posts reach this bench's server and no other."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def run(rows: int = 50_000, seed: int = 7, server: bool = False, port: int = 0,
         keep: bool = False, overrides: dict[str, float] | None = None) -> dict:
     var_dir = tempfile.mkdtemp(prefix="kith-bench-contention-")
     (Path(var_dir) / "static").mkdir()  # STATIC_ROOT: whitenoise warns when it is missing
@@ -290,6 +308,7 @@ def run(rows: int = 50_000, seed: int = 7, server: bool = False, port: int = 876
         sheet.write_bytes(data)
         session = _session_cookie(sam)
         if server:
+            port = port or _free_port()
             helpers = _start_server(env, var_dir, port)
             post = HttpPoster(f"http://127.0.0.1:{port}", group, session)
         else:
@@ -385,7 +404,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--server", action="store_true",
                         help="post to gunicorn (2 workers) with `kith tick --every 1` beside it")
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--port", type=int, default=0, help="for --server (default: a free one)")
     parser.add_argument("--rows-per-commit", type=int, help="try another ROWS_PER_COMMIT")
     parser.add_argument("--pause", type=float, help="try another PAUSE_S (seconds)")
     parser.add_argument("--polite-for", type=float, help="try another POLITE_FOR_S (seconds)")
