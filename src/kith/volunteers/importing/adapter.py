@@ -91,6 +91,7 @@ class Saved:
     merged: int = 0
     recipients: list[tuple[str, str]] = field(default_factory=list)  # (email, name) to ask
     longest_s: float = 0.0  # the longest batch transaction: how long others' writes could wait
+    stepped_back_s: float = 0.0  # time spent leaving the lock to others between batches
 
 
 class ImportStopped(ImportRefused):
@@ -253,10 +254,7 @@ def _commit(plan: Plan, saved: Saved, *, group: Group, source: str, mapping: dic
         new = [c for c in batch if c.action == NEW]
         merge = [c for c in batch if c.action == MERGE]
         ready = _prepare_new(new, group)  # built before the transaction: no lock held yet
-        if saved.batches:
-            _make_way()
-        started = time.perf_counter()
-        with _batch_transaction():
+        with _batch_transaction(saved):
             if saved.batches == 0:
                 ImportMapping.objects.update_or_create(group=group, source=source,
                                                        defaults={"mapping": mapping})
@@ -264,7 +262,6 @@ def _commit(plan: Plan, saved: Saved, *, group: Group, source: str, mapping: dic
             log_action(AUDIT_ACTION, actor=acting_user, group=group,
                        new=audit(saved.batches + 1, new=len(new), merged=len(merge),
                                  asked=len(asked)))
-        saved.longest_s = max(saved.longest_s, time.perf_counter() - started)
         saved.batches += 1
         saved.new += len(new)
         saved.merged += len(merge)
@@ -314,25 +311,35 @@ def _data_version() -> int:
 
 
 @contextmanager
-def _batch_transaction():
-    """A batch's transaction. On SQLite it begins only when nobody else is writing: while the
-    lock is taken (a missed call being saved, say), the import steps back again, for up to
-    `POLITE_FOR_S`, and only then queues for it like any other writer."""
+def _batch_transaction(saved: Saved):
+    """A batch's transaction, timed into `saved`. On SQLite, after the first batch, the import
+    makes way for other writers first (`_make_way`), then begins only when nobody is writing."""
+    started = time.perf_counter()
+    if saved.batches:
+        _make_way()
     with ExitStack() as stack:
-        begun = False
-        if _sqlite_between_commits():
-            waited = 0.0
-            with _busy_timeout(0):  # BEGIN IMMEDIATE fails at once, instead of queueing
-                while not begun and waited < POLITE_FOR_S:
-                    try:
-                        stack.enter_context(transaction.atomic())
-                        begun = True
-                    except OperationalError:
-                        time.sleep(PAUSE_S)
-                        waited += PAUSE_S
-        if not begun:
-            stack.enter_context(transaction.atomic())
+        _begin(stack)
+        saved.stepped_back_s += time.perf_counter() - started
+        started = time.perf_counter()
         yield
+    saved.longest_s = max(saved.longest_s, time.perf_counter() - started)
+
+
+def _begin(stack: ExitStack) -> None:
+    """Enter `transaction.atomic()`. On SQLite, while the lock is taken (a missed call being
+    saved, say) the import steps back again, for up to `POLITE_FOR_S`, and only then queues
+    for it like any other writer."""
+    if _sqlite_between_commits():
+        waited = 0.0
+        with _busy_timeout(0):  # BEGIN IMMEDIATE fails at once, instead of queueing
+            while waited < POLITE_FOR_S:
+                try:
+                    stack.enter_context(transaction.atomic())
+                    return
+                except OperationalError:
+                    time.sleep(PAUSE_S)
+                    waited += PAUSE_S
+    stack.enter_context(transaction.atomic())
 
 
 @contextmanager
