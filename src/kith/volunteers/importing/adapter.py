@@ -10,10 +10,11 @@ same transaction, so the trail always says exactly what landed; the column mappi
 with the first batch. The re-consent emails go once the batches have committed.
 
 Why batches: SQLite lets one writer in at a time, so one 50,000-row transaction kept the phone
-line's writes (a missed call, a new request) waiting half a minute and then failing with
-"database is locked". Between two batches the lock is free, and on SQLite the import pauses for
-`PAUSE_S` so the writers queued behind it go first. Each batch is a few hundred milliseconds
-(bench/sqlite_contention.py measures the phone line during a 50,000-row import).
+line's writes (a missed call, a new request) waiting 20 s and then failing with "database is
+locked". A batch holds the lock for about a quarter of a second; between batches, on SQLite,
+the import steps back until nobody else is waiting to write (`_make_way`, `_begin`), so the
+writers queued behind it go first (bench/sqlite_contention.py measures the phone line during a
+50,000-row import).
 
 What batches keep: a stop part-way (someone else adding one of these people at the same moment,
 a database error) rolls back only the batch it happened in, and raises `ImportStopped`, which
@@ -65,8 +66,10 @@ logger = logging.getLogger(__name__)
 
 BATCH = 1000  # objects per INSERT or UPDATE statement
 # Rows written per transaction. Measured with bench/sqlite_contention.py (docs/ARCHITECTURE.md,
-# "Importing from a spreadsheet"): a batch of 1,000 new volunteers holds SQLite's write lock
-# about 0.2 s, short enough that a missed call posted meanwhile waits well under a second.
+# "Importing from a spreadsheet"): 1,000 new volunteers hold SQLite's write lock about 0.2 s (up
+# to 1 s on a busy machine), and missed calls posted during a 50,000-row import waited at most
+# 0.3 to 0.9 s; batches of 2,000 let one wait 1.9 s, and 500 were no better than 1,000 while
+# writing twice the audit rows.
 ROWS_PER_COMMIT = 1000
 # On SQLite, after each batch the import steps back until a pause this long passes with no one
 # else writing: writers waiting for the lock poll it about every 0.1 s, so each gets in first...
