@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
-DEMO_ENV := KITH_DEMO=1
+# Links in the demo's emails and texts point where it is served (make demo PORT=8123 works).
+SITE_URL ?= http://$(HOST):$(PORT)
+DEMO_ENV := KITH_DEMO=1 SITE_URL=$(SITE_URL)
 
 .PHONY: install demo demo-data serve test lint types check clean
 
@@ -31,7 +33,8 @@ serve: $(STAMP)
 	@$(DEMO_ENV) $(BIN)/kith tick --every 60 > var/tick.log 2>&1 & tick=$$!; \
 	trap 'kill $$tick 2>/dev/null' EXIT INT TERM; \
 	$(DEMO_ENV) $(BIN)/gunicorn kith.wsgi --bind $(HOST):$(PORT) --workers 2 \
-		--access-logfile - --forwarded-allow-ips 127.0.0.1
+		--access-logfile - --logger-class kith.core.access_log.AccessLogger \
+		--forwarded-allow-ips 127.0.0.1
 
 demo: demo-data serve
 

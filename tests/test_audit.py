@@ -11,6 +11,7 @@ from django.db import transaction
 from kith.core.audit import log_action, mask
 from kith.core.models import AuditEvent, PersonalDataAccess
 from kith.groups import services
+from tests.conftest import confirm_two_factor, enable_totp
 from tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -138,7 +139,8 @@ def test_it_gives_even_a_superuser_a_read_only_admin(request, superuser_request,
 
 
 def test_it_serves_the_admin_list_but_not_the_add_page(client, event, superuser_request):
-    client.force_login(superuser_request.user)
+    client.force_login(enable_totp(superuser_request.user))
+    confirm_two_factor(client)  # the admin needs two-factor used in this session
     assert client.get("/admin/core/auditevent/").status_code == 200
     assert client.get("/admin/core/auditevent/add/").status_code == 403
 

@@ -42,7 +42,7 @@ def test_it_reports_each_step(demo):
     assert demo == ["18 groups", "7 personas", "300 volunteers",
                     "301 volunteer profiles, 101 approved", "120 residents",
                     "1 registration waiting, 1 listing report",
-                    "34 help requests, 22 callbacks waiting",
+                    "35 help requests, 22 callbacks waiting",
                     "1 pharmacy run ready to split (20 stops, 1 unknown postcode)"]
 
 
@@ -56,8 +56,8 @@ def test_it_builds_the_borough(demo, kind, expected):
 def test_it_enrols_the_volunteers_and_residents(demo):
     volunteers = Membership.objects.with_role("volunteer")
     assert volunteers.filter(person__email__startswith="volunteer").count() == 300
-    # 120 on record, and 30 more who asked for help through the demo's requests.
-    assert Resident.objects.count() == 150
+    # 120 on record, and 31 more who asked for help through the demo's requests.
+    assert Resident.objects.count() == 151
     assert Resident.objects.filter(group__slug="golborne-road", name="Mrs Ahmed").exists()
 
 
@@ -78,7 +78,7 @@ def test_it_seals_every_residents_phone(demo):
     with connection.cursor() as cursor:
         cursor.execute("SELECT phone FROM residents_resident")
         stored = [phone for (phone,) in cursor.fetchall()]
-    assert len(stored) == 150
+    assert len(stored) == 151
     assert not any(phone.startswith("+44") or "7946" in phone for phone in stored)
 
 
@@ -126,3 +126,20 @@ def test_it_has_a_weekly_shop_with_tom(demo):
     assert shop.volunteer.email.startswith("tom@")
     states = list(shop.occurrences.order_by("needed_by").values_list("state", flat=True))
     assert states[:3] == ["done", "done", "done"] and states[3] == "assigned"
+
+
+def test_tom_has_a_live_offer_waiting_when_he_signs_in(demo):
+    from django.utils import timezone
+
+    from kith.matching.models import Offer
+
+    tom = get_user_model().objects.get(email="tom@demo.kith.invalid")
+    live = Offer.objects.filter(volunteer=tom, state=Offer.State.OPEN,
+                                expires_at__gt=timezone.now() + timezone.timedelta(days=5))
+    assert live.count() == 1
+
+
+def test_the_weekly_shop_falls_on_the_day_it_names(demo):
+    shop = Series.objects.get(resident__name="Mrs Ahmed")
+    assert shop.next_date.weekday() == 3  # Thursday
+    assert all(r.needed_by.astimezone().weekday() == 3 for r in shop.occurrences.all())

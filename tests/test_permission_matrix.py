@@ -13,23 +13,27 @@ Decisions written down here:
   are 403 too unless the street shares personal data with its parent (tested below).
 - POST-only URLs answer GET with 405 whoever asks: the method check runs first and
   reveals nothing about the group.
-- The admin is for superusers only; everyone else is sent to the admin's sign-in.
+- The admin is for superusers only, reached through Kith's own sign-in: anyone not signed in
+  goes to allauth's sign-in (rate-limited, two-factor), and to everyone else who is not a
+  superuser the admin does not exist (404). Its own password form never appears.
 - Personas are built as conftest builds them: signed up by code (no password), email not
   yet verified, no authenticator (two-factor) unless a test gives them one.
 """
 
 from __future__ import annotations
 
-from unittest import mock
 from urllib.parse import urlsplit
 
 import pytest
 from django.urls import URLResolver, get_resolver, resolve, reverse
+from django.utils import timezone
 
 from kith.core.models import AuditEvent
 from kith.groups.models import Invitation, Membership
 from kith.groups.roles import PARENT_PERMISSIONS, permissions_for
+from tests.conftest import confirm_two_factor, enable_totp
 from tests.factories import MembershipFactory, PersonFactory
+from tests.test_headers import assert_privacy_headers
 
 pytestmark = pytest.mark.django_db
 
@@ -42,8 +46,9 @@ ROLES_OF = {"volunteer": {"volunteer"}, "call_handler": {"call_handler"},
             "coordinator": {"coordinator"}}
 
 SIGN_IN = "302 account_login"
-ADMIN_SIGN_IN = "302 admin:login"
+# The admin: sign in through allauth first; to a signed-in non-superuser it does not exist.
 MINE = "302 groups:mine"
+START = "302 groups:start"
 
 
 def everyone(outcome):
@@ -55,6 +60,10 @@ def signed_in(outcome, anonymous=SIGN_IN):
     return {**everyone(outcome), "anonymous": anonymous}
 
 
+# The admin: sign in through allauth first; to a signed-in non-superuser it does not exist.
+ADMIN = signed_in(404)
+
+
 def group_page(volunteer, call_handler, coordinator, ward_coordinator):
     """A page inside Golborne Road: tenancy fixes the other three columns."""
     return {"anonymous": SIGN_IN, "outsider": 404, "other_coordinator": 404,
@@ -64,11 +73,20 @@ def group_page(volunteer, call_handler, coordinator, ward_coordinator):
 
 EXPECTED: dict[str, dict[str, int | str]] = {
     # --- core
-    "core:home": signed_in(MINE, anonymous=200),
+    "core:home": signed_in(START, anonymous=200),
     "core:healthz": everyone(200),
     # --- Kith's own pages
     "accounts:profile": signed_in(200),
+    "accounts:two_factor_setup": signed_in(200),
+    "accounts:two_factor_done": signed_in("302 accounts:profile"),  # nowhere to go back to
+    # One way to sign up: without an invitation to come back to, it is volunteer sign-up.
+    "accounts:signup": everyone("302 volunteers:join"),
     "groups:mine": signed_in(200),
+    # Lands each person on their work (groups/today.landing).
+    "groups:start": {"anonymous": SIGN_IN, "outsider": MINE, "volunteer": "302 volunteers:home",
+                     "call_handler": "302 requests:queue", "coordinator": "302 groups:dashboard",
+                     "other_coordinator": "302 groups:dashboard",
+                     "ward_coordinator": "302 groups:dashboard"},
     "groups:dashboard": group_page(200, 200, 200, 200),
     "groups:members": group_page(403, 403, 200, 403),
     "groups:member_edit": group_page(403, 403, 200, 403),
@@ -86,14 +104,16 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     "residents:new": group_page(403, 200, 200, 403),
     "residents:detail": group_page(403, 200, 200, 403),
     "residents:map": group_page(403, 200, 200, 403),
-    # Volunteers' own pages: the personas have no volunteer profile, so they are sent to sign up.
-    "volunteers:home": everyone("302 volunteers:join"),
-    "volunteers:join": everyone(200),
-    "volunteers:finish": signed_in("302 volunteers:join"),  # nothing waiting to finish
+    # Volunteers' own pages: Tom is a volunteer with a profile; the other personas have none,
+    # so they are sent to sign up.
+    "volunteers:home": {**everyone("302 volunteers:join"), "volunteer": 200},
+    "volunteers:join": {**everyone(200), "volunteer": "302 volunteers:home"},
+    # Nothing waiting to finish: to sign-up, or home for someone already signed up.
+    "volunteers:finish": {**signed_in("302 volunteers:join"), "volunteer": "302 volunteers:home"},
     "volunteers:safety": everyone(200),
-    "volunteers:details": signed_in("302 volunteers:join"),
-    "volunteers:consents": signed_in("302 volunteers:join"),
-    "volunteers:leave": signed_in("302 volunteers:join"),
+    "volunteers:details": {**signed_in("302 volunteers:join"), "volunteer": 200},
+    "volunteers:consents": {**signed_in("302 volunteers:join"), "volunteer": 200},
+    "volunteers:leave": {**signed_in("302 volunteers:join"), "volunteer": 200},
     "volunteers:duty": everyone(405),
     "volunteers:break": everyone(405),
     "volunteers:back": everyone(405),
@@ -184,10 +204,10 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     # Exists only when KITH_DEMO is on; the tests run without it.
     "demo:mailbox": everyone(404),
     # --- allauth: accounts
-    "account_login": signed_in(MINE, anonymous=200),
+    "account_login": signed_in(START, anonymous=200),
     "account_logout": signed_in(200, anonymous="302 core:home"),
     "account_inactive": everyone(200),
-    "account_signup": signed_in(MINE, anonymous=200),
+    "account_signup": everyone("302 volunteers:join"),  # Kith's sign-up stands in front
     # Personas sign in by code and have no password or authenticator, so allauth has no way
     # to ask them to sign in again: 403 here, and its sensitive pages skip the re-check.
     "account_reauthenticate": signed_in(403),
@@ -199,25 +219,31 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     "account_reset_password_done": everyone(200),
     "account_reset_password_from_key": everyone(200),  # a bad key: a "link is invalid" page
     "account_reset_password_from_key_done": everyone(200),
-    "account_request_login_code": signed_in(MINE, anonymous=200),
-    "account_confirm_login_code": signed_in(MINE, anonymous="302 account_request_login_code"),
+    "account_request_login_code": signed_in(START, anonymous=200),
+    "account_confirm_login_code": signed_in(START, anonymous="302 account_request_login_code"),
     # --- allauth: two-factor
     "mfa_index": signed_in(200),
-    "mfa_authenticate": signed_in(MINE),  # only mid sign-in
-    "mfa_reauthenticate": signed_in(403),  # no authenticator to reauthenticate with
+    "mfa_authenticate": signed_in(START),  # only mid sign-in
+    # Nothing to confirm with: Kith's stand-in sends them to set it up (accounts.views).
+    "mfa_reauthenticate": signed_in("302 accounts:two_factor_setup"),
+    "accounts:confirm_two_factor": signed_in("302 accounts:two_factor_setup"),
     "mfa_activate_totp": signed_in("302 mfa_index"),  # personas' emails are not verified
     "mfa_deactivate_totp": signed_in(404),  # nothing to deactivate
     "mfa_view_recovery_codes": signed_in(404),
     "mfa_generate_recovery_codes": signed_in(200),  # reveal() counts only an app (TOTP)
     "mfa_download_recovery_codes": signed_in(404),
-    # --- admin exceptions to the prefix rule below
-    "admin:login": everyone(200),
-    "admin:logout": everyone("302 admin:index"),
+    # Passkeys (WebAuthn).
+    "mfa_list_webauthn": signed_in(200),
+    "mfa_add_webauthn": signed_in("302 mfa_index"),  # personas' emails are not verified
+    "mfa_reauthenticate_webauthn": signed_in(403),  # no passkey to confirm with
+    "mfa_edit_webauthn": signed_in(404),  # not one of theirs
+    "mfa_remove_webauthn": signed_in(404),
+    "mfa_login_webauthn": signed_in(START, anonymous=SIGN_IN),  # a GET without JSON: the sign-in page
 }
 
-# Every other admin URL: superusers only, so everyone here goes to the admin's sign-in.
+# Every admin URL, its sign-in and sign-out included: superusers only (see ADMIN).
 PREFIX_RULES: dict[str, dict[str, int | str]] = {
-    "admin:": everyone(ADMIN_SIGN_IN),
+    "admin:": ADMIN,
 }
 
 # Which object a URL's <pk> means; a new URL with a pk needs a line here.
@@ -247,6 +273,9 @@ PK_FOR = {
     "runs:route_sheet": "route",
     "runs:my_route": "route",
     "runs:my_sheet": "route",
+    # Any number will do: the personas have no passkeys, so no authenticator is theirs.
+    "mfa_edit_webauthn": "membership",
+    "mfa_remove_webauthn": "membership",
 }
 # Other URL arguments by name (admin and allauth ones need only to be well formed).
 ARG_FOR = {"group_slug": "golborne-road", "uidb36": "0", "key": "not-a-real-key",
@@ -256,16 +285,20 @@ ARG_FOR = {"group_slug": "golborne-road", "uidb36": "0", "key": "not-a-real-key"
 SLUG_FOR = {"directory:group": "golborne-road", "directory:borough": "kensington-chelsea"}
 
 
-def _walk(resolver, namespace=()):
+def _walk(resolver, namespace=(), args=()):
     for entry in resolver.url_patterns:
         if isinstance(entry, URLResolver):
             inner = namespace + ((entry.namespace,) if entry.namespace else ())
-            yield from _walk(entry, inner)
+            yield from _walk(entry, inner, args + tuple(entry.pattern.regex.groupindex))
         elif entry.name:
-            yield ":".join(namespace + (entry.name,)), entry
+            yield ":".join(namespace + (entry.name,)), (entry, args)
 
 
-URL_PATTERNS = dict(_walk(get_resolver()))
+_WALKED = dict(_walk(get_resolver()))
+URL_PATTERNS = {name: entry for name, (entry, _) in _WALKED.items()}
+# Arguments a URL takes, its including patterns' too (allauth's passkey pages sit under keys/<pk>/).
+URL_ARGS = {name: args + tuple(entry.pattern.regex.groupindex)
+            for name, (entry, args) in _WALKED.items()}
 
 
 def _rule_for(name: str):
@@ -279,7 +312,7 @@ def _rule_for(name: str):
 
 def _url(name: str, world) -> str:
     kwargs = {}
-    for arg in URL_PATTERNS[name].pattern.regex.groupindex:
+    for arg in URL_ARGS[name]:
         if arg == "pk":
             kwargs[arg] = getattr(world, PK_FOR[name]).pk
         elif arg == "slug":
@@ -297,6 +330,23 @@ def _outcome(response) -> int | str:
     return response.status_code
 
 
+def cleared_volunteer(person, group, *, coordinator):
+    """A volunteer profile, consents at today's wording, and approval with every check (a DBS
+    included), made directly: cheap, and the grants ask for a real volunteer on every request
+    (volunteers.policy.may_hold)."""
+    from datetime import date
+
+    from kith.volunteers.models import CONSENT_VERSIONS, Consent, Vetting, VolunteerProfile
+
+    VolunteerProfile.objects.create(person=person, services=["shopping", "prescriptions"])
+    Consent.objects.bulk_create([Consent(person=person, kind=kind, version=version)
+                                 for kind, version in CONSENT_VERSIONS.items()])
+    day = date(2026, 1, 5)
+    Vetting.objects.create(person=person, group=group, approved_at=timezone.now(),
+                           approved_by=coordinator, id_seen_at=day, references_at=day,
+                           dbs_level="enhanced", dbs_date=day)
+
+
 class World:
     """Everyone and everything the matrix needs, in and around Golborne Road."""
 
@@ -305,6 +355,8 @@ class World:
         self.people["anonymous"] = None
         self.membership = Membership.objects.get(person=self.people["volunteer"])
         self.resident = request.getfixturevalue("mrs_ahmed")
+        cleared_volunteer(self.people["volunteer"], self.membership.group,
+                          coordinator=self.people["coordinator"])
         self.invitation = Invitation.objects.create(
             group=self.membership.group, roles=["volunteer"], created_by=self.people["coordinator"]
         )
@@ -312,53 +364,59 @@ class World:
         self._run()
 
     def _run(self):
-        """A pharmacy run sent out, with one stop on Tom's route (made directly: the personas
-        have no volunteer profile to be matched by)."""
-        from kith.runs.models import Route, Run, Stop
-
-        self.run = Run.objects.create(
-            group=self.membership.group, partner_name="Golborne Pharmacy",
-            pickup_name="Golborne Pharmacy", pickup_postcode="W10 5AA", pickup_lat=51.5245,
-            pickup_lon=-0.2107, state=Run.State.OUT)
-        self.route = Route.objects.create(run=self.run, volunteer=self.people["volunteer"],
-                                          position=1, length_m=400, minutes=9)
-        Stop.objects.create(run=self.run, line=1, who="Mrs Ahmed", address="14 Golborne Road",
-                            postcode="W10 5NW", postcode_sector="W10 5", route=self.route,
-                            position=1)
+        self.run, self.route = sent_out_run(self.membership.group, self.people["volunteer"])
 
     def _help_requests(self):
-        """A request assigned to Tom (reference ACD-EFH), a callback, a series, an exclusion."""
+        """A request assigned to Tom (reference ACD-EFH) and offered to him, a callback, a
+        series, an exclusion."""
         from datetime import date
 
-        from kith.requests import exclusions, series, services
-        from kith.requests.intake import Contact, Need, take_request
+        from kith.requests import exclusions, series
 
         street, coordinator = self.membership.group, self.people["coordinator"]
-        taken = take_request(street, channel="web", contact=Contact(name="Mrs Ahmed"),
-                             need=Need(service="shopping"), resident=self.resident)
-        req = taken.request
-        type(req).objects.filter(pk=req.pk).update(reference=ARG_FOR["reference"])
-        req.refresh_from_db()
+        req, self.offer = assigned_request(street, self.resident, self.people["volunteer"],
+                                           coordinator=coordinator, service="shopping")
         self.callback = req.callbacks.get()
-        services.transition(req, "triage", actor=coordinator)
-        # The personas have no volunteer profile (the volunteer pages' rows depend on it), so
-        # Tom's clearance is taken as read for building this one assignment.
-        with mock.patch("kith.requests.services.refusals", return_value=[]):
-            services.assign(req, self.people["volunteer"], actor=coordinator, reason="Lives nearby")
         self.series = series.start_series(street, resident=self.resident, service="shopping",
                                           cadence="weekly", first_date=date(2030, 1, 7),
                                           actor=coordinator)
         self.exclusion = exclusions.add_exclusion(street, reason="abuse", phone="020 7946 0001",
                                                   actor=coordinator)
-        from datetime import timedelta
 
-        from django.utils import timezone
 
-        from kith.matching.models import Offer
+def sent_out_run(group, volunteer):
+    """A pharmacy run sent out, with one stop on the volunteer's route (made directly)."""
+    from kith.runs.models import Route, Run, Stop
 
-        self.offer = Offer.objects.create(request=req, volunteer=self.people["volunteer"],
-                                          distance_km=0.4, explanation="0.4 km",
-                                          expires_at=timezone.now() + timedelta(hours=2))
+    run = Run.objects.create(
+        group=group, partner_name="Golborne Pharmacy", pickup_name="Golborne Pharmacy",
+        pickup_postcode="W10 5AA", pickup_lat=51.5245, pickup_lon=-0.2107, state=Run.State.OUT)
+    route = Route.objects.create(run=run, volunteer=volunteer, position=1, length_m=400,
+                                 minutes=9)
+    Stop.objects.create(run=run, line=1, who="Mrs Ahmed", address="14 Golborne Road",
+                        postcode="W10 5NW", postcode_sector="W10 5", route=route, position=1)
+    return run, route
+
+
+def assigned_request(group, resident, volunteer, *, coordinator, service):
+    """A web request (reference ACD-EFH) triaged and assigned to `volunteer`, who also holds
+    an open offer of it (made directly, as the matching tests do)."""
+    from datetime import timedelta
+
+    from kith.matching.models import Offer
+    from kith.requests import services
+    from kith.requests.intake import Contact, Need, take_request
+
+    req = take_request(group, channel="web", contact=Contact(name="Mrs Ahmed"),
+                       need=Need(service=service), resident=resident).request
+    type(req).objects.filter(pk=req.pk).update(reference=ARG_FOR["reference"])
+    req.refresh_from_db()
+    services.transition(req, "triage", actor=coordinator)
+    services.assign(req, volunteer, actor=coordinator, reason="Lives nearby")
+    offer = Offer.objects.create(request=req, volunteer=volunteer, distance_km=0.4,
+                                 explanation="0.4 km",
+                                 expires_at=timezone.now() + timedelta(hours=2))
+    return req, offer
 
 
 @pytest.fixture
@@ -439,16 +497,129 @@ def test_it_answers_each_persona_as_the_matrix_says(client, world, name, persona
     assert row is not None, f"{name} has no row in EXPECTED"
     response = _as(client, world.people[persona]).get(_url(name, world))
     assert _outcome(response) == row[persona]
+    assert_privacy_headers(response, signed_in=persona != "anonymous")
+
+
+# --- ways out (issue 11): the pages a volunteer's role opens, for someone whose role ended.
+#
+# Four more personas, each George: a cleared volunteer in Golborne Road holding request ACD-EFH
+# (prescriptions, so a DBS counts), an open offer of it and route 1 of a pharmacy run sent
+# out, who then goes out one way through Kith's own services. Rendering every URL for them
+# would double the matrix's time for rows that cannot differ, so they have rows only for the
+# pages where the volunteer persona gets something an outsider does not (volunteer_facing(),
+# derived from EXPECTED: a new such page needs a row here too). Each persona is one test over
+# its whole row set, so George's world is built four times, not once per URL.
+WAYS_OUT = ["removed_yesterday", "left", "on_a_break", "check_withdrawn"]
+
+
+def ways_out(outcome):
+    return dict.fromkeys(WAYS_OUT, outcome)
+
+
+AFTER_WAY_OUT: dict[str, dict[str, int | str]] = {
+    # Removed, or left with no other role: the group is as closed to them as to an outsider.
+    "groups:dashboard": {**ways_out(200), "removed_yesterday": 404, "left": 404},
+    # Signing in lands a volunteer on their own page; someone who volunteers nowhere now lands
+    # on their groups, as an outsider does.
+    "groups:start": {**ways_out("302 volunteers:home"), "removed_yesterday": MINE, "left": MINE},
+    # Their own pages stay theirs (someone removed may still volunteer elsewhere); someone who
+    # left sees the "you have left" page and may sign up again.
+    "volunteers:home": ways_out(200),
+    "volunteers:join": {**ways_out("302 volunteers:home"), "left": 200},
+    "volunteers:finish": ways_out("302 volunteers:home"),
+    "volunteers:details": {**ways_out(200), "left": "302 volunteers:home"},
+    "volunteers:consents": {**ways_out(200), "left": "302 volunteers:home"},
+    "volunteers:leave": {**ways_out(200), "left": "302 volunteers:home"},
+    # What they held is gone at once, whichever way they went.
+    "requests:task": ways_out(404),
+    "matching:offer": ways_out(404),
+    "runs:my_route": ways_out(404),
+    "runs:my_sheet": ways_out(404),
+}
+
+
+def volunteer_facing() -> set[str]:
+    """URL names where the volunteer persona gets in and an outsider does not (a 403 opens
+    nothing, so those are left out)."""
+    return {name for name, row in EXPECTED.items()
+            if row["volunteer"] not in (row["outsider"], 403)}
+
+
+class WayOut:
+    """George, holding what a volunteer holds, then out by `way` (see WAYS_OUT)."""
+
+    def __init__(self, request, way: str):
+        street, self.priya = request.getfixturevalue("street"), request.getfixturevalue("priya")
+        self.george = PersonFactory(email="george@example.org", display_name="George Hill")
+        self.membership = MembershipFactory(person=self.george, group=street, is_volunteer=True)
+        cleared_volunteer(self.george, street, coordinator=self.priya)
+        self.req, self.offer = assigned_request(street, request.getfixturevalue("mrs_ahmed"),
+                                                self.george, coordinator=self.priya,
+                                                service="prescriptions")
+        self.run, self.route = sent_out_run(street, self.george)
+        getattr(self, way)()
+
+    def removed_yesterday(self):
+        """He did the task yesterday evening (so its address would still be open for a day)
+        and the coordinator removed him afterwards."""
+        from datetime import timedelta
+
+        from kith.groups.services import remove_member
+        from kith.requests import services
+        from kith.requests.models import Assignment
+
+        services.complete(self.req, actor=self.george)
+        Assignment.objects.filter(request=self.req).update(
+            ended_at=timezone.now() - timedelta(hours=20))
+        remove_member(self.membership, acting_user=self.priya)
+
+    def left(self):
+        from kith.volunteers.services import leave
+
+        leave(self.george.volunteer, acting_user=self.george)
+
+    def on_a_break(self):
+        from datetime import timedelta
+
+        from kith.volunteers.services import take_break
+
+        take_break(self.george.volunteer, acting_user=self.george,
+                   until=timezone.localdate() + timedelta(days=14))
+
+    def check_withdrawn(self):
+        """The DBS certificate turned out not to be his: prescriptions need it."""
+        from kith.volunteers.services import record_vetting
+
+        record_vetting(self.membership, acting_user=self.priya, dbs_level="", dbs_date=None)
+
+
+def test_it_gives_the_ways_out_a_row_for_every_volunteer_facing_page():
+    assert set(AFTER_WAY_OUT) == volunteer_facing()
+    assert all(set(row) == set(WAYS_OUT) for row in AFTER_WAY_OUT.values())
+
+
+@pytest.mark.parametrize("way", WAYS_OUT)
+def test_it_answers_each_way_out_as_the_matrix_says(client, request, way):
+    from kith.core.models import PersonalDataAccess
+
+    george = WayOut(request, way)
+    client.force_login(george.george)
+    seen = {name: _outcome(client.get(_url(name, george))) for name in sorted(AFTER_WAY_OUT)}
+    assert seen == {name: row[way] for name, row in sorted(AFTER_WAY_OUT.items())}
+    assert not PersonalDataAccess.objects.filter(viewer=george.george).exists()
 
 
 @pytest.mark.parametrize("name", ["admin:index", "admin:app_list",
                                   "admin:core_auditevent_changelist",
                                   "admin:core_personaldataaccess_changelist"])
-def test_it_lets_a_superuser_into_the_admin(client, name):
-    boss = PersonFactory(email="root@example.org", is_staff=True, is_superuser=True)
+def test_it_lets_a_superuser_into_the_admin_once_this_session_used_two_factor(client, name):
+    boss = enable_totp(PersonFactory(email="root@example.org", is_staff=True, is_superuser=True))
     kwargs = {"app_label": "core"} if name == "admin:app_list" else {}
-    assert client.get(reverse(name, kwargs=kwargs)).status_code == 302
-    assert _as(client, boss).get(reverse(name, kwargs=kwargs)).status_code == 200
+    url = reverse(name, kwargs=kwargs)
+    assert _outcome(client.get(url)) == SIGN_IN
+    assert _outcome(_as(client, boss).get(url)) == "302 accounts:confirm_two_factor"
+    confirm_two_factor(client)
+    assert client.get(url).status_code == 200
 
 
 @pytest.mark.parametrize("name", ["residents:list", "residents:detail"])
@@ -493,12 +664,14 @@ def test_it_refuses_post_only_urls_to_people_without_the_right(client, world, na
     assert _state(world) == before
 
 
-@pytest.mark.parametrize("name,then", [("groups:member_remove", "302 groups:members"),
-                                       ("groups:invitation_revoke", "302 groups:invitations"),
-                                       ("volunteers:approve", "302 volunteers:detail")])
-def test_it_lets_the_coordinator_post_to_them(client, world, name, then):
+@pytest.mark.parametrize("name,then,data", [
+    ("groups:member_remove", "302 groups:members", {}),
+    ("groups:invitation_revoke", "302 groups:invitations", {}),
+    ("volunteers:approve", "302 volunteers:detail", {"action": "withdraw"}),  # Tom is approved
+])
+def test_it_lets_the_coordinator_post_to_them(client, world, name, then, data):
     """The control for the test above: the same POST by the coordinator does change things."""
     before = _state(world)
-    response = _as(client, world.people["coordinator"]).post(_url(name, world))
+    response = _as(client, world.people["coordinator"]).post(_url(name, world), data)
     assert _outcome(response) == then
     assert _state(world) != before

@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.template import Context, Template
 from django.test import override_settings
+from django.utils import timezone
 
 from kith.core import crypto
 from kith.core.fields import MASK, Sealed
@@ -119,8 +120,12 @@ def test_it_reveals_with_two_factor_and_records_one_access(priya, street, mrs_ah
         "residents.resident", str(mrs_ahmed.pk), "Mrs Ahmed")
 
 
-def test_it_lets_a_call_handler_with_two_factor_reveal(sam, street, mrs_ahmed):
+def test_it_lets_a_call_handler_with_two_factor_reveal_for_the_call_they_hold(sam, street,
+                                                                               mrs_ahmed):
+    from kith.requests import callbacks
+
     enable_totp(sam)
+    assert callbacks.claim(callbacks.schedule_check_in(mrs_ahmed, at=timezone.now()), sam)
     assert reveal(mrs_ahmed, "address", viewer=sam, group=street, reason="delivery") == ADDRESS
     assert PersonalDataAccess.objects.filter(viewer=sam, field="address").count() == 1
 
@@ -294,3 +299,21 @@ def test_it_audits_a_profile_phone_with_the_number_masked(client, tom):
     stored = _raw("accounts_person", "phone", tom.pk)
     assert stored and "7946" not in stored
     assert crypto.decrypt(stored) == "+442079460123"
+
+
+def test_one_look_writes_one_row_per_subject_or_none_at_all(priya, street, mrs_ahmed):
+    from kith.core.models import PersonalDataAccess
+    from kith.core.privacy import one_look, reveal
+    from tests.conftest import enable_totp
+
+    enable_totp(priya)
+    with one_look():
+        for field in ("phone", "address"):
+            reveal(mrs_ahmed, field, viewer=priya, group=street, reason="Calling back")
+    row = PersonalDataAccess.objects.get(viewer=priya)
+    assert row.field == "phone, address" and row.reason == "Calling back"
+
+    with pytest.raises(RuntimeError), one_look():
+        reveal(mrs_ahmed, "phone", viewer=priya, group=street, reason="Second look")
+        raise RuntimeError("the page failed before it was shown")
+    assert PersonalDataAccess.objects.filter(reason="Second look").count() == 0

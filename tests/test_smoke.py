@@ -21,7 +21,7 @@ def test_it_walks_the_coordinator_pages(client, priya, sam, mrs_ahmed):
     enable_totp(priya)
     r = client.post(f"/g/golborne-road/residents/{mrs_ahmed.pk}/",
                     {"field": "phone", "reason": "calling back"})
-    assert "with your authenticator app first" in r.content.decode()
+    assert "with your passkey or authenticator app first" in r.content.decode()
     assert b"+442079460100" not in r.content
     confirm_two_factor(client)
     r = client.post(f"/g/golborne-road/residents/{mrs_ahmed.pk}/",

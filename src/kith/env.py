@@ -68,3 +68,19 @@ def secret_file(path: Path, make: callable) -> str:  # type: ignore[valid-type]
 
 def new_secret_key() -> str:
     return secrets.token_urlsafe(50)
+
+
+def url_origin(url: str) -> str:
+    """The origin a Content-Security-Policy needs for `url`, or '' for one on this site.
+
+    Tile URLs may put a subdomain placeholder in the host ("https://{s}.tile.example.org/…"),
+    which becomes a wildcard ("https://*.tile.example.org").
+    """
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.replace("{s}", "subdomain-placeholder"))
+    if not parts.netloc:
+        return ""
+    host = parts.netloc.replace("subdomain-placeholder", "*")
+    # "//tiles.example.org/…" follows the page's scheme; so does a source without one.
+    return f"{parts.scheme}://{host}" if parts.scheme else host

@@ -6,8 +6,9 @@ import importlib.util
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 
-from kith.env import envbool, envint, envlist, envstr, new_secret_key, secret_file
+from kith.env import envbool, envint, envlist, envstr, new_secret_key, secret_file, url_origin
 
 BASE_DIR = Path(__file__).resolve().parent
 _CHECKOUT = BASE_DIR.parent.parent
@@ -24,7 +25,7 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "kith.core.admin_config.KithAdminConfig",  # Django's admin behind Kith's sign-in and two-factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -49,12 +50,16 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "js_lib_htmx",
+    "csp",  # only for django-csp's own checks of its settings
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # answers static files itself, cacheable
     "kith.core.middleware.RequestIdMiddleware",
+    "kith.core.links.ServedAtMiddleware",  # links in mail use the address we are served on
+    "kith.core.middleware.PrivacyHeadersMiddleware",  # no-store, Permissions-Policy
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy, nonces (request.csp_nonce)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -129,7 +134,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "groups:mine"
+LOGIN_REDIRECT_URL = "groups:start"  # each person lands on their own work
 
 # --- allauth: email is the identity; a code by email is enough, a password is optional.
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -157,8 +162,15 @@ ALLAUTH_TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
 ACCOUNT_RATE_LIMITS_ENABLED = envbool("KITH_RATE_LIMITS", True)
 if not ACCOUNT_RATE_LIMITS_ENABLED:
     ACCOUNT_RATE_LIMITS = False
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Two-factor: a passkey first (nothing to type), an authenticator app second, printed backup codes.
+MFA_ADAPTER = "kith.accounts.adapter.KithMFAAdapter"  # Kith's words for errors, "Kith" as the passkey's site
+MFA_SUPPORTED_TYPES = ["webauthn", "totp", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = True  # a passkey alone signs in: it is something you have and unlock
+MFA_PASSKEY_SIGNUP_ENABLED = False  # accounts start from volunteer sign-up or an invitation only
+# A passkey counts as two-factor only if the phone or computer checks a fingerprint, face or PIN.
+MFA_WEBAUTHN_USER_VERIFICATION = "required"
 MFA_TOTP_ISSUER = "Kith"
+MFA_TOTP_TOLERANCE = 1  # also accept the code from 30 s before or after: slow typists are not locked out
 MFA_RECOVERY_CODE_COUNT = 10
 
 # --- Email: SMTP by default; the demo writes mail to var/mail instead of sending it.
@@ -181,8 +193,12 @@ KITH_FIELD_KEYS = envlist("KITH_FIELD_KEYS")
 KITH_FIELD_KEYS_FILE = VAR_DIR / "field_keys"
 # Keys the digests that find a returning phone number or an exclusion (core/digest.py).
 KITH_DIGEST_KEY = envstr("KITH_DIGEST_KEY")
-# Texts (status codes for residents without email): core/sms.py.
-KITH_SMS_BACKEND = envstr("KITH_SMS_BACKEND", "file")
+# Texts (status codes for residents without email): core/sms.py. Its file and memory backends
+# (and Django's file, console and memory mail) keep numbers and codes on this machine in plain
+# text, so only the demo and DEBUG may use them (and tests): elsewhere the text backends send
+# nothing and `kith check --deploy` fails (core/checks.py).
+KITH_LOCAL_DELIVERY = DEMO or DEBUG
+KITH_SMS_BACKEND = envstr("KITH_SMS_BACKEND", "file" if KITH_LOCAL_DELIVERY else "")
 KITH_DIGEST_KEY_FILE = VAR_DIR / "digest_key"
 
 # --- Security. HTTPS is assumed unless this is the local demo or a test run.
@@ -200,6 +216,7 @@ SECURE_HSTS_PRELOAD = SECURE and envbool("SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "kith.core.views.csrf_failure"  # Django's own page has an inline style
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -224,13 +241,33 @@ STORAGES = {
     },
 }
 
+# Log lines keep paths, never query strings (searched postcodes) or tokens: core/logs.py.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"scrub": {"()": "kith.core.logs.ScrubFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["scrub"]}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
 }
 KITH_PLACES_CACHE = Path(envstr("KITH_PLACES_CACHE", str(VAR_DIR / "places")))
 # Map tiles: any XYZ tile server. Tests and offline demos use the built-in blank tile.
 KITH_MAP_TILES = envstr("KITH_MAP_TILES", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 KITH_MAP_ATTRIBUTION = envstr("KITH_MAP_ATTRIBUTION", "© OpenStreetMap contributors")
+
+# --- Content-Security-Policy (django-csp). Kith's scripts and styles are static files; an inline
+# <script> needs nonce="{{ request.csp_nonce }}", and no page may use style="" or onclick="".
+# Images: Kith's own, the map tiles' server, and data: URIs (the two-factor QR code, Leaflet).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", *filter(None, [url_origin(KITH_MAP_TILES)])],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "upgrade-insecure-requests": SECURE,
+    }
+}

@@ -1,15 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from kith.core.admin_site import superuser_only
-
-admin.site.has_permission = superuser_only  # the admin is for superusers, never group roles
-admin.site.site_header = "Kith administration"
-
+# admin.site is Kith's own (core/admin_site.py): superusers only, through allauth with two-factor.
 urlpatterns = [
     path("", include("kith.core.urls")),
-    path("accounts/", include("allauth.urls")),
+    # Kith's account pages first: its sign-up stands in front of allauth's.
     path("", include("kith.accounts.urls")),
+    path("accounts/", include("allauth.urls")),
     path("", include("kith.groups.urls")),
     path("", include("kith.residents.urls")),
     path("", include("kith.volunteers.urls")),

@@ -50,11 +50,17 @@ def browser():
 
 @pytest.fixture
 def page(browser):
+    """A phone-sized page. Anything the Content-Security-Policy blocks fails the test: Chromium
+    reports it as a console error ("Refused to … because it violates … Content Security Policy")."""
     context = browser.new_context(viewport={"width": 412, "height": 915}, locale="en-GB")
     page = context.new_page()
+    blocked: list[str] = []
+    page.on("console", lambda message: blocked.append(f"{page.url}: {message.text}")
+            if message.type == "error" and "Content Security Policy" in message.text else None)
     page.set_default_timeout(15_000)
     yield page
     context.close()
+    assert not blocked, "The Content-Security-Policy blocked:\n" + "\n".join(blocked)
 
 
 @pytest.fixture

@@ -126,12 +126,24 @@ def test_only_the_volunteer_offered_can_accept(crew, waiting, priya):
 
 
 def test_a_volunteer_who_lost_clearance_cannot_accept(crew, waiting, priya, street):
+    from kith.volunteers.models import Vetting
+
     offers.offer_round(waiting, actor=priya)
     offer = waiting.offers.get(volunteer=crew[0])
-    volunteer_services.withdraw_approval(street.memberships.get(person=crew[0]), acting_user=priya)
+    # Behind the services' back, so the offer stays open: acceptance asks the rules again.
+    Vetting.objects.filter(person=crew[0], group=street).update(approved_at=None)
     with pytest.raises(IllegalMove, match="not approved"):
         offers.accept(offer, person=crew[0])
     assert fresh(offer).state == Offer.State.OPEN and fresh(waiting).state == lifecycle.OFFERED
+
+
+def test_withdrawing_approval_withdraws_their_open_offer(crew, waiting, priya, street):
+    offers.offer_round(waiting, actor=priya)
+    offer = waiting.offers.get(volunteer=crew[0])
+    volunteer_services.withdraw_approval(street.memberships.get(person=crew[0]), acting_user=priya)
+    assert fresh(offer).state == Offer.State.WITHDRAWN
+    assert offers.accept(offer, person=crew[0]).outcome == "withdrawn"
+    assert fresh(waiting).state == lifecycle.OFFERED  # the rest of the round is still open
 
 
 def test_declines_widen_to_the_next_cluster_then_tell_a_coordinator(

@@ -274,3 +274,20 @@ def test_postcode_like_noise_gives_a_postcode_or_a_postcode_error(text):
         assert str(refused)
     else:
         assert parse(postcode.text) == postcode
+
+
+@pytest.mark.parametrize(("typed", "shaped"), [
+    ("ZZ99 9ZZ", "ZZ99 9ZZ"),  # the right layout, letters no postcode uses
+    ("zz999zz", "ZZ99 9ZZ"),
+    ("W10 5NC", "W10 5NC"),
+    ("XX1 1AA", "XX1 1AA"),
+    ("W10 5NW", "W10 5NW"),
+    ("W1O 5NW", None),  # one slip from W10 5NW: parse's "Did you mean" helps more
+    ("W10 ONW", None),
+    ("GX11 1AA", None),  # Gibraltar: parse says so
+    ("W10", None), ("W10 5N", None), ("1234 AB", None), ("hello there", None), ("", None),
+])
+def test_it_tells_a_well_shaped_postcode_from_a_malformed_one(typed, shaped):
+    from kith.places.postcodes import shaped_like_postcode
+
+    assert shaped_like_postcode(typed) == shaped

@@ -94,7 +94,8 @@ def test_moves_name_real_states_and_never_loop_on_themselves():
 
 def test_every_move_names_a_known_permission():
     for move in MOVES.values():
-        assert move.permission in PERMISSIONS or move.permission in {"system", "assignee", "offeree"}, move
+        assert move.permission in PERMISSIONS or move.permission in {"system", "assignee", "offeree",
+                                                                     "role"}, move
 
 
 def test_derived_sets_agree_with_the_table():

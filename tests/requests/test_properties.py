@@ -76,8 +76,9 @@ NATURAL = {lifecycle.NEW: "triage", lifecycle.TRIAGED: "start_matching", lifecyc
            lifecycle.OFFERED: "assign", lifecycle.ASSIGNED: "start", lifecycle.IN_PROGRESS: "complete",
            lifecycle.CHECKED_UP: "close", lifecycle.ON_HOLD: "resume",
            lifecycle.ESCALATED: "de_escalate"}
-# Offers have their own tests (tests/matching); release is the sweep's (see the release rule).
-NO_SERVICE = {"offer", "accept", "offers_lapsed", "release"}
+# Offers have their own tests (tests/matching); release is the sweep's (see the release rule);
+# take_back is a role change's (tests/requests/test_handover.py).
+NO_SERVICE = {"offer", "accept", "offers_lapsed", "release", "take_back"}
 
 
 def may(name: str | None, permission: str) -> bool:

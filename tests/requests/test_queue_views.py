@@ -234,7 +234,7 @@ def test_it_explains_two_factor_before_showing_a_number(client, sam, cb):
     assert "07911 123456" not in text
     enable_totp(sam)
     text = client.get(_url("callback", cb)).content.decode()
-    assert "Confirm it&#x27;s you with your authenticator app" in text
+    assert "Confirm it&#x27;s you with your passkey or authenticator app" in text
     assert not PersonalDataAccess.objects.exists()
 
 

@@ -114,6 +114,47 @@ def test_it_shows_each_rows_volunteer_and_counts_per_tab(client, priya, tom, str
     assert "With a volunteer (1)" in page and "New, waiting for a call (0)" in page
 
 
+def test_it_filters_by_urgency_area_channel_and_volunteer(client, priya, tom, street, mrs_ahmed):
+    today = _ask(street, mrs_ahmed, urgency="today")
+    later = _ask(street, ResidentFactory(group=street, name="Mr Doyle", postcode_sector="W10 6"))
+    services.transition(later, "triage", actor=priya)
+    services.assign(later, tom, actor=priya, reason="Nearby")
+    client.force_login(priya)
+
+    def shown(**query):
+        page = _text(client.get(_url("list"), {"state": "all", **query}))
+        return {r.reference for r in (today, later) if r.reference in page}
+
+    assert shown(urgency="today") == {today.reference}
+    assert shown(area="W10 6") == {later.reference}
+    assert shown(channel="web") == {today.reference, later.reference}
+    assert shown(channel="phone") == set()
+    assert shown(volunteer=str(tom.pk)) == {later.reference}
+    assert shown(volunteer="not a number") == {today.reference, later.reference}
+
+
+def test_it_sorts_by_deadline_soonest_first_and_undated_last(client, priya, street, mrs_ahmed):
+    week = _ask(street, mrs_ahmed, urgency="week")
+    flexible = _ask(street, ResidentFactory(group=street, name="Mr Doyle"), urgency="flexible")
+    today = _ask(street, ResidentFactory(group=street, name="Ms Khan"), urgency="today")
+    client.force_login(priya)
+    page = _text(client.get(_url("list")))
+    order = sorted((today, week, flexible), key=lambda r: page.index(r.reference))
+    assert order[:2] == [today, week]
+    newest = _text(client.get(_url("list"), {"sort": "newest"}))
+    assert newest.index(today.reference) < newest.index(flexible.reference) < newest.index(
+        week.reference)
+
+
+def test_it_names_who_did_a_done_request(client, priya, tom, street, req):
+    services.transition(req, "triage", actor=priya)
+    services.assign(req, tom, actor=priya, reason="Lives next door")
+    services.complete(req, actor=tom)
+    client.force_login(priya)
+    page = _text(client.get(_url("list"), {"state": "done"}))
+    assert req.reference in page and "Tom Brennan" in page
+
+
 def test_its_list_costs_the_same_queries_for_many_rows(client, priya, tom, street):
     client.force_login(priya)
 
@@ -191,6 +232,7 @@ def test_it_reveals_what_they_need_with_a_reason_and_two_factor(client, priya, r
     assert no_reason.status_code == 400 and "Say why you need to see it." in _text(no_reason)
     shown = client.post(url, {"field": "details", "reason": "Planning the shop"})
     assert "Milk, bread and her blood pressure tablets" in _text(shown)
+    assert "no-store" in shown["Cache-Control"]
     access = PersonalDataAccess.objects.get(field="details")
     assert (access.subject_type, access.subject_id, access.reason) == (
         "requests.helprequest", str(req.pk), "Planning the shop")

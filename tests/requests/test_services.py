@@ -937,17 +937,19 @@ def test_two_overlapping_sweeps_make_one_visit(street, mrs_ahmed, priya, monkeyp
 
 @pytest.fixture
 def code_for(street, django_capture_on_commit_callbacks):
+    """send(contact) starts an attempt at Mrs A's request; returns (attempt, code or None)."""
     req = ask(street).request
 
-    def send(contact=PHONE):
+    def send(contact=PHONE, reference=None):
         sms.outbox.clear()
+        attempt = status.Attempt.start(reference or req.reference)
         with django_capture_on_commit_callbacks(execute=True):
-            sent = status.send_code(req.reference, contact)
+            sent = status.send_code(attempt, contact)
         if not sent:
-            return None
+            return attempt, None
         (message,) = sms.outbox
         assert message.to == PHONE
-        return re.search(r"\b(\d{6})\b", message.body).group(1)
+        return attempt, re.search(r"\b(\d{6})\b", message.body).group(1)
 
     send.req = req
     yield send
@@ -956,53 +958,72 @@ def code_for(street, django_capture_on_commit_callbacks):
 
 def test_a_status_code_goes_only_to_the_residents_own_number(code_for):
     req = code_for.req
-    assert code_for(OTHER_PHONE) is None
-    assert code_for("someone@example.org") is None
+    assert code_for(OTHER_PHONE)[1] is None
+    assert code_for("someone@example.org")[1] is None
     assert not StatusCode.objects.exists()
-    code = code_for("07911 123456")
+    attempt, code = code_for("07911 123456")
     assert code and StatusCode.objects.filter(request=req).count() == 1
     assert code not in StatusCode.objects.get().code_digest
-    assert status.check_code(req.reference, code) == req
+    assert attempt.token not in StatusCode.objects.get().attempt_digest
+    assert status.check_code(attempt, code) == req
     assert actions(req)[-1] == "status_checked"
     with pytest.raises(status.CodeProblem):  # used once
-        status.check_code(req.reference, code)
+        status.check_code(attempt, code)
 
 
 def test_an_unknown_reference_says_nothing_more(code_for):
-    assert status.send_code("AAA-AAA", PHONE) is False
-    with pytest.raises(status.CodeProblem, match="not right"):
-        status.check_code("AAA-AAA", "123456")
+    attempt, code = code_for(reference="AAA-AAA")
+    assert code is None
+    with pytest.raises(status.CodeProblem, match="not right. Check the six digits"):
+        status.check_code(attempt, "123456")
 
 
 def test_a_wrong_code_is_counted_and_too_many_lock_it(code_for):
-    req, code = code_for.req, code_for()
+    req = code_for.req
+    attempt, code = code_for()
     wrong = f"{(int(code) + 1) % 10**6:06d}"
     for tries in range(1, StatusCode.MAX_TRIES + 1):
         with pytest.raises(status.CodeProblem, match="not right"):
-            status.check_code(req.reference, wrong)
-        assert StatusCode.objects.get().tries == tries
+            status.check_code(attempt, wrong)
+        assert StatusCode.objects.get().tries == tries == attempt.tries
     with pytest.raises(status.CodeProblem, match="run out"):
-        status.check_code(req.reference, code)  # even the right one, now
+        status.check_code(attempt, code)  # even the right one, now
     assert "status_checked" not in actions(req)
-    fresh_code = code_for()  # a new code starts again
-    assert status.check_code(req.reference, fresh_code) == req
+    fresh_attempt, fresh_code = code_for()  # a new attempt starts again
+    assert status.check_code(fresh_attempt, fresh_code) == req
+
+
+def test_an_attempt_with_no_code_runs_out_after_as_many_tries(code_for):
+    attempt, _ = code_for(OTHER_PHONE)
+    for _try in range(StatusCode.MAX_TRIES):
+        with pytest.raises(status.CodeProblem, match="not right"):
+            status.check_code(attempt, "123456")
+    with pytest.raises(status.CodeProblem, match="run out"):
+        status.check_code(attempt, "123456")
 
 
 def test_a_code_runs_out(code_for):
-    req, code = code_for.req, code_for()
+    attempt, code = code_for()
     StatusCode.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    with pytest.raises(status.CodeProblem):
+        status.check_code(attempt, code)
+    attempt.started -= StatusCode.LIFETIME.total_seconds() + 1
     with pytest.raises(status.CodeProblem, match="run out"):
-        status.check_code(req.reference, code)
+        status.check_code(attempt, code)
 
 
-def test_only_the_latest_code_works(code_for):
+def test_a_code_works_only_for_the_attempt_that_asked(code_for):
     req = code_for.req
-    first = code_for()
-    second = code_for()
-    if first != second:
+    first_attempt, first = code_for()
+    second_attempt, second = code_for()
+    if first != second:  # one time in a million they are the same six digits
         with pytest.raises(status.CodeProblem):
-            status.check_code(req.reference, first)
-    assert status.check_code(req.reference, second) == req
+            status.check_code(second_attempt, first)
+    stranger, _ = code_for(OTHER_PHONE)
+    with pytest.raises(status.CodeProblem):
+        status.check_code(stranger, second)
+    assert status.check_code(second_attempt, second) == req
+    assert status.check_code(first_attempt, first) == req
 
 
 # --- the paper trail as a whole ----------------------------------------------------------------

@@ -170,21 +170,48 @@ def test_a_code_in_the_wrong_shape_is_not_counted_as_a_try(client, asked, ask_co
 def test_an_expired_code_says_so(client, asked, ask_code):
     ask_code(asked.reference, "07911 123456")
     StatusCode.objects.update(expires_at=timezone.now() - StatusCode.LIFETIME)
+    session = client.session  # the attempt, too, began 15 minutes ago
+    session[views_public.STATUS_ATTEMPT]["started"] -= StatusCode.LIFETIME.total_seconds()
+    session.save()
     response = client.post(CODE, {"code": code_in(sms.outbox[0].body)})
     assert "That code has run out. Ask for a new one." in text_of(response)
     assert client.get(VIEW)["Location"] == START
 
 
-def test_a_code_works_once(client, asked, ask_code):
+def test_a_code_works_once_and_only_in_the_session_that_asked(client, asked, ask_code):
     ask_code(asked.reference, "07911 123456")
     code = code_in(sms.outbox[0].body)
-    client.post(CODE, {"code": code})
-    other = Client()
-    ask_code("KXT-4M9", "07911 123456", on=other)  # a session waiting for a code
-    session = other.session
-    session[views_public.STATUS_REFERENCE] = asked.reference
-    session.save()
-    assert "That code is not right. Ask for a new one." in text_of(other.post(CODE, {"code": code}))
+    other = Client()  # someone else, asking about the same reference with another number
+    ask_code(asked.reference, "07911 123457", on=other)
+    response = other.post(CODE, {"code": code})
+    assert "That code is not right. Check the six digits and try again." in text_of(response)
+    assert client.post(CODE, {"code": code})["Location"] == VIEW
+    assert client.get(CODE)["Location"] == START  # used: ask again for another look
+
+
+def test_the_code_step_answers_the_same_whatever_was_wrong(asked, ask_code):
+    """A stranger who tries codes learns nothing: an unknown reference, someone else's number
+    and Joan's own number (with a wrong code) give the same pages, try after try."""
+    answers = {}
+    for label, reference, contact in [
+        ("match", asked.reference, "07911 123456"),
+        ("wrong number", asked.reference, "07911 123457"),
+        ("unknown reference", "QWE-RTY", "07911 123456"),
+    ]:
+        sms.outbox.clear()
+        client = Client()
+        ask_code(reference, contact, on=client)
+        sent = [code_in(m.body) for m in sms.outbox]
+        wrong = next(c for c in ("111111", "222222") if c not in sent)
+        pages = []
+        for _try in range(StatusCode.MAX_TRIES + 1):
+            response = client.post(CODE, {"code": wrong})
+            pages.append((response.status_code, text_of(response).replace(reference, "REF")))
+        answers[label] = pages
+    assert answers["match"] == answers["wrong number"] == answers["unknown reference"]
+    words = answers["match"]
+    assert "That code is not right. Check the six digits and try again." in words[0][1]
+    assert "That code has run out. Ask for a new one." in words[-1][1]
 
 
 def test_the_code_and_progress_pages_need_the_step_before(client, street):
@@ -229,6 +256,35 @@ def test_asking_for_codes_is_limited_per_address(client, asked, ask_code, monkey
     assert len(sms.outbox) == 2
 
 
+def test_a_mistyped_form_does_not_use_up_a_try(client, asked, ask_code, monkeypatch):
+    monkeypatch.setattr(views_public, "SEND_CODE_LIMIT", 1)
+    assert ask_code("KXT4", "07911 123456").status_code == 200
+    assert ask_code(asked.reference, "07911 123456")["Location"] == CODE
+
+
+def from_address(n: int) -> Client:
+    return Client(REMOTE_ADDR=f"203.0.113.{n}")
+
+
+def test_asking_for_codes_is_limited_per_reference_from_any_address(asked, ask_code, monkeypatch):
+    """Someone moving between addresses still gets only so many codes sent to Joan's phone,
+    and an unknown reference reaches its limit at the same point, in the same words."""
+    monkeypatch.setattr(views_public, "SEND_CODE_PER_REFERENCE", 2)
+    answers = {}
+    for reference in (asked.reference, "QWE-RTY"):
+        for n in range(2):
+            response = ask_code(reference, "07911 123456", on=from_address(n))
+            assert response["Location"] == CODE
+        response = ask_code(reference, "07911 123456", on=from_address(9))
+        answers[reference] = (response.status_code,
+                              text_of(response).replace(reference, "REF"))
+    assert answers[asked.reference] == answers["QWE-RTY"]
+    status, words = answers[asked.reference]
+    assert status == 429
+    assert "a lot of tries for this reference number in the last hour" in words
+    assert len(sms.outbox) == 2
+
+
 def test_trying_codes_is_limited_per_address(client, asked, ask_code, monkeypatch):
     monkeypatch.setattr(views_public, "CHECK_CODE_LIMIT", 2)
     ask_code(asked.reference, "07911 123456")
@@ -237,6 +293,21 @@ def test_trying_codes_is_limited_per_address(client, asked, ask_code, monkeypatc
     response = client.post(CODE, {"code": code_in(sms.outbox[0].body)})
     assert response.status_code == 429
     assert client.get(VIEW)["Location"] == START
+
+
+def test_trying_codes_is_limited_per_reference_from_any_address(asked, ask_code, monkeypatch):
+    monkeypatch.setattr(views_public, "CHECK_CODE_PER_REFERENCE", 2)
+    guessers = [from_address(n) for n in range(3)]
+    for guesser in guessers:
+        ask_code(asked.reference, "07911 123457", on=guesser)
+    for guesser in guessers[:2]:
+        assert guesser.post(CODE, {"code": "000000"}).status_code == 200
+    response = guessers[2].post(CODE, {"code": "000000"})
+    assert response.status_code == 429
+    assert "a lot of tries for this reference number" in text_of(response)
+    joan = from_address(20)
+    ask_code(asked.reference, "07911 123456", on=joan)
+    assert joan.post(CODE, {"code": code_in(sms.outbox[0].body)}).status_code == 429
 
 
 def test_every_state_has_words_for_the_resident():

@@ -49,3 +49,28 @@ def test_it_shows_no_check_in_form_to_a_safeguarding_lead(client, street, mrs_ah
     assert client.post(_url(mrs_ahmed), {"every_days": "7"}).status_code == 200
     mrs_ahmed.refresh_from_db()
     assert mrs_ahmed.check_in_days is None
+
+
+def test_saving_the_same_check_ins_again_writes_nothing(client, sam, mrs_ahmed):
+    client.force_login(sam)
+    client.post(_url(mrs_ahmed), {"every_days": "7", "at_risk": "on"})
+    client.post(_url(mrs_ahmed), {"every_days": "7", "at_risk": "on"})
+    assert AuditEvent.objects.filter(action="kith.resident.check_ins_set").count() == 1
+
+
+def test_a_returning_resident_who_tells_us_the_same_again_changes_nothing(street, sam):
+    from kith.requests.intake import Contact
+    from kith.residents.services import register_resident, update_contact
+
+    resident = register_resident(street, acting_user=sam, name="Joan", phone="+447911123456",
+                                 email="joan@example.org", address="3 Golborne Road",
+                                 postcode="W10 5NW", postcode_sector="W10 5", language="Polish")
+    same = Contact(name="Joan", phone="+447911123456", email="joan@example.org",
+                   address="3 Golborne Road", postcode="W10 5NW", postcode_sector="W10 5",
+                   language="Polish")
+    update_contact(resident, acting_user=sam, contact=same)
+    assert not AuditEvent.objects.filter(action="kith.resident.updated").exists()
+    same.address = "5 Golborne Road"
+    update_contact(resident, acting_user=sam, contact=same)
+    (event,) = AuditEvent.objects.filter(action="kith.resident.updated")
+    assert set(event.new) == {"address"}

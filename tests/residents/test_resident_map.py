@@ -47,9 +47,9 @@ def test_it_needs_two_factor_used_in_this_session(client, priya, residents):
     assert not PersonalDataAccess.objects.exists()
 
 
-def test_it_places_residents_and_logs_each_one_seen(client, sam, residents):
-    enable_totp(sam)
-    client.force_login(sam)
+def test_it_places_residents_and_logs_each_one_seen(client, priya, residents):
+    enable_totp(priya)
+    client.force_login(priya)
     confirm_two_factor(client)
     response = client.post(URL, {"reason": "Planning the shopping round"})
     points = response.context["points"]
@@ -57,7 +57,19 @@ def test_it_places_residents_and_logs_each_one_seen(client, sam, residents):
     assert 51.52 < points[0]["lat"] < 51.53 and -0.21 < points[0]["lon"] < -0.20
     rows = PersonalDataAccess.objects.all()
     assert [(r.subject_repr, r.field, r.reason, r.viewer) for r in rows] == [
-        ("Mrs Ahmed", "postcode", "Planning the shopping round", sam)]
+        ("Mrs Ahmed", "postcode", "Planning the shopping round", priya)]
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_it_refuses_a_call_handler_the_whole_map(client, sam, residents):
+    """A call handler sees a resident only for the call in hand: never every home at once."""
+    enable_totp(sam)
+    client.force_login(sam)
+    confirm_two_factor(client)
+    response = client.post(URL, {"reason": "Planning the shopping round"})
+    assert response.status_code == 403 and response.context["points"] is None
+    assert "only while you hold their call" in response.content.decode()
+    assert not PersonalDataAccess.objects.exists()
 
 
 def test_it_counts_volunteers_by_sector_without_placing_anyone(client, priya, tom, residents):

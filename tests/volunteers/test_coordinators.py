@@ -140,7 +140,7 @@ def test_it_reveals_phone_and_postcode_with_a_reason_and_two_factor(client, priy
     shown = client.post(url, {"field": "phone", "reason": "calling about Saturday"})
     assert "07911 123456" in shown.content.decode()
     shown = client.post(url, {"field": "postcode", "reason": "planning the round"})
-    assert "W10 5NW" in shown.content.decode()
+    assert "W10 5NW" in shown.content.decode() and "no-store" in shown["Cache-Control"]
     looks = PersonalDataAccess.objects.order_by("pk")
     assert [(a.field, a.subject_type, a.reason) for a in looks] == [
         ("phone", "accounts.person", "calling about Saturday"),

@@ -378,3 +378,13 @@ def test_it_writes_the_report_as_csv_safe_to_open_in_a_spreadsheet():
     assert "\n2,Email,Error,“=cmd@example” is not an email address." in text
     assert report.counts() == {"rows": 1, "blank_rows": 0, "new": 0, "merged": 0, "skipped": 0,
                                "left_out": 1, "flagged": 0, "good_rows_only": False}
+
+
+def test_a_row_wider_than_kith_reads_is_refused_but_empty_cells_at_its_end_are_not():
+    from kith.volunteers.importing.table import MAX_COLUMNS, UnreadableFile, read_table
+
+    trailing = b"Name,Email" + b"," * 5000 + b"\nAnn,ann@example.org\n"
+    assert read_table(trailing).headers == ["Name", "Email"]
+    wide = b"Name,Email\nAnn,ann@example.org," + b",".join(b"x" for _ in range(MAX_COLUMNS)) + b"\n"
+    with pytest.raises(UnreadableFile, match=f"Row 2 has {MAX_COLUMNS + 2} columns"):
+        read_table(wide)

@@ -237,3 +237,29 @@ def test_it_never_gives_a_500_on_odd_input(as_priya):
     response = as_priya.post(url("upload"), data=io.BytesIO(b"\x00" * 10).read(),
                              content_type="multipart/form-data; boundary=nothing")
     assert response.status_code in (200, 400)
+
+
+def wide_csv(columns: int) -> bytes:
+    """A header of `columns` short names and one row of answers: 30,000 make about 260 KB."""
+    header = ",".join(f"q{i}" for i in range(columns))
+    row = ",".join("x" for _ in range(columns))
+    return f"{header}\n{row}\n".encode()
+
+
+def test_it_refuses_a_file_with_far_too_many_columns_before_reading_it(as_priya, street):
+    data = wide_csv(30_000)
+    assert 250_000 < len(data) < 300_000
+    response = upload(as_priya, name="wide.csv", data=data)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Row 1 has 30,000 columns, and Kith reads at most 200" in text
+    assert not pending(as_priya)  # nothing kept
+    assert as_priya.get(url("columns")).status_code == 200  # "nothing waiting", never a 500
+
+
+def test_a_file_with_the_most_columns_kith_reads_still_imports(as_priya, street):
+    from kith.volunteers.importing.table import MAX_COLUMNS
+
+    header = ["Email"] + [f"Question {i}" for i in range(MAX_COLUMNS - 1)]
+    data = (",".join(header) + "\nann@example.org" + "," * (MAX_COLUMNS - 1) + "\n").encode()
+    assert upload(as_priya, name="wide.csv", data=data)["Location"] == url("columns")

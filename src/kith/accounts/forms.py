@@ -1,10 +1,13 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kith.core.formfields import NameField
 
 
 class SignupExtraForm(forms.Form):
     """Asks for a name at sign-up, so coordinators know who has joined."""
 
-    display_name = forms.CharField(
+    display_name = NameField(
         label="Your name", max_length=100,
         help_text="As you'd like neighbours and coordinators to see it.",
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
@@ -17,7 +20,7 @@ class SignupExtraForm(forms.Form):
 
 
 class ProfileForm(forms.Form):
-    display_name = forms.CharField(label="Your name", max_length=100)
+    display_name = NameField(label="Your name", max_length=100)
     phone = forms.CharField(
         label="Phone number (optional)", max_length=20, required=False,
         help_text="Stored sealed (encrypted). It is never shown back on this page.",
@@ -54,3 +57,27 @@ class ProfileForm(forms.Form):
 
         raw = self.cleaned_data["phone"]
         return normalise_uk_phone(raw) if raw.strip() else ""
+
+
+class InvitedSignUpForm(forms.Form):
+    """Someone invited to a group makes an account: a name and an email, then a code by email."""
+
+    display_name = NameField(
+        label=_("Your name"), max_length=100,
+        help_text=_("As you'd like neighbours and coordinators to see it."),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    email = forms.EmailField(
+        label=_("Your email address"), max_length=254,
+        help_text=_("Use the address the invitation was sent to, if it came by email."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    def clean_display_name(self):
+        name = self.cleaned_data["display_name"].strip()
+        if not name:
+            raise forms.ValidationError(_("Tell us your name."))
+        return name
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()

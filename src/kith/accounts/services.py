@@ -27,3 +27,19 @@ def update_profile(person, *, acting_user, display_name: str, phone: str | None,
     if new == old and phone is None:
         return
     log_action("kith.person.updated", actor=acting_user, obj=person, old=old, new=new)
+
+
+@transaction.atomic
+def register_invited_person(*, email: str, display_name: str):
+    """A new account for someone opening an invitation, before their email is proven.
+
+    Caller: the invitation sign-up page. They join the group only when, signed in by the
+    emailed code, they accept the invitation (groups.services.accept_invitation).
+    """
+    from django.contrib.auth import get_user_model
+
+    person = get_user_model().objects.create_user(email, display_name=display_name.strip())
+    log_action("kith.person.signed_up", actor=None, obj=person,
+               new={"email": person.email, "display_name": person.display_name,
+                    "via": "invitation"})
+    return person

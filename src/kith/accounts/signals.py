@@ -1,10 +1,15 @@
-"""Sign-ups happen inside allauth; this puts them on the record like any other change."""
+"""Sign-ups and two-factor changes happen inside allauth; these put them on the record."""
 
 from allauth.account.signals import user_signed_up
+from allauth.mfa.models import Authenticator
+from allauth.mfa.signals import authenticator_added, authenticator_removed
 from django.db import transaction
 from django.dispatch import receiver
 
 from kith.core.audit import log_action
+
+# Backup codes come and go with an app or a passkey; only these two are worth a line.
+_NAMED = {Authenticator.Type.TOTP: "authenticator app", Authenticator.Type.WEBAUTHN: "passkey"}
 
 
 @receiver(user_signed_up)
@@ -12,3 +17,31 @@ def record_sign_up(sender, request, user, **kwargs):
     with transaction.atomic():
         log_action("kith.person.signed_up", actor=user, obj=user,
                    new={"email": user.email, "display_name": user.display_name})
+
+
+@receiver(authenticator_added)
+def count_set_up_as_used(sender, request, user, authenticator, **kwargs):
+    """Setting up a passkey or an app proves it, so this session has used two-factor.
+
+    Without this, the first thing after typing the app's code was allauth asking for another
+    code before it would show the backup codes, and then a third before the first reveal.
+    It gives nothing away: whoever could set one up could confirm with it a moment later, and
+    adding a second one still needs the first (allauth asks to confirm with it).
+    """
+    if authenticator.type not in _NAMED:
+        return
+    from allauth.account.internal.flows.login import record_authentication
+
+    record_authentication(request, user, "mfa", id=authenticator.pk, type=authenticator.type,
+                          reauthenticated=True, set_up=True)
+    with transaction.atomic():
+        log_action("kith.person.two_factor_added", actor=user, obj=user,
+                   new={"kind": _NAMED[authenticator.type]})
+
+
+@receiver(authenticator_removed)
+def record_removal(sender, request, user, authenticator, **kwargs):
+    if authenticator.type in _NAMED:
+        with transaction.atomic():
+            log_action("kith.person.two_factor_removed", actor=user, obj=user,
+                       old={"kind": _NAMED[authenticator.type]})

@@ -1,15 +1,18 @@
-"""Form fields for the two things every Kith form asks: a UK phone number and a postcode.
+"""Form fields and widgets for what Kith's forms ask again and again: a UK phone number, a
+postcode, a name and a date.
 
 One place for the cleaning and the messages, so every form says the same thing about a bad
-number or a postcode with a letter O for a zero.
+number, a postcode with a letter O for a zero, or a name with a hidden character in it.
 """
 
 from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from kith.core.phones import normalise_uk_phone
+from kith.core.text import describe, hidden_characters
 
 PHONE_ATTRS = {"type": "tel", "inputmode": "tel", "autocomplete": "off", "spellcheck": "false"}
 
@@ -45,3 +48,59 @@ class PostcodeField(forms.CharField):
             return parse(text).text
         except PostcodeError as exc:
             raise ValidationError(str(exc)) from None
+
+
+def hidden_character_message(text: str) -> str:
+    """Why a name is refused, or "" when it is fine."""
+    found = hidden_characters(text)
+    if not found:
+        return ""
+    return _("Names can only have characters people can see. This one has a hidden character "
+             "(%(which)s), usually left by copying and pasting: type the name again by hand.") % {
+        "which": describe(found[0])}
+
+
+def validate_name(value: str) -> None:
+    """Refuse control, invisible (zero-width and other format characters) and direction
+    characters in any name: a person's, a resident's, a group's. Two names that look the same
+    must be the same, and a name must not turn the text after it around."""
+    message = hidden_character_message(value or "")
+    if message:
+        raise ValidationError(message, code="hidden_character")
+
+
+class NameField(forms.CharField):
+    """A name: a CharField that refuses characters nobody can see (validate_name)."""
+
+    default_validators = [validate_name]
+
+
+class MultilineField(forms.CharField):
+    """Free text over several lines, kept with plain line breaks (LF). Browsers send a
+    textarea's line breaks as CR LF, so text stored with LF (the demo's, an import's) would
+    otherwise differ from itself after a save with nothing changed."""
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+class ISODateInput(forms.DateInput):
+    """The browser's own date picker (type="date"). It reads only ISO dates (2026-12-02): sent
+    a UK date (02/12/2026) it shows an empty box and posts nothing, so a date already saved
+    would be wiped the next time the form is saved."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class ISODateTimeInput(forms.DateTimeInput):
+    """The browser's date-and-time picker (type="datetime-local"), which reads only
+    2026-12-02T14:30, for the same reason as ISODateInput."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 
+from kith.core.links import site_url  # links in mail: the address Kith is served on
 
-def site_url(path: str) -> str:
-    """An absolute link for an email (mail has no request to build one from)."""
-    return settings.SITE_URL + path
+__all__ = ["send_templated", "site_url"]
 
 
 def send_templated(*, to: str, subject: str, template: str, context: dict,

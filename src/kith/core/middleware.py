@@ -31,3 +31,47 @@ class RequestIdMiddleware:
             _request_id.reset(token)
         response["X-Request-ID"] = request_id
         return response
+
+
+# Browser features no Kith page uses. A receipt photo is a file input, which needs no permission.
+# Passkeys (WebAuthn) are Kith's own sign-in and two-factor: allowed on Kith's pages only.
+PERMISSIONS_POLICY = ", ".join([*(f"{feature}=()" for feature in (
+    "accelerometer", "autoplay", "camera", "display-capture", "geolocation", "gyroscope",
+    "magnetometer", "microphone", "midi", "payment", "screen-wake-lock", "serial", "usb",
+    "xr-spatial-tracking",
+)), "publickey-credentials-get=(self)", "publickey-credentials-create=(self)"])
+
+
+def _cache_directives(response) -> set[str]:
+    return {part.strip().split("=")[0].lower() for part in response.get("Cache-Control", "").split(",")}
+
+
+def may_be_stored(request, response) -> bool:
+    """May a browser (or a proxy) keep a copy of this response?
+
+    Only when its view said so (`Cache-Control: public`: the public map's data, the blank
+    tile) and nobody is signed in. Everything else may carry personal data (an address on a
+    task page, a reveal, a CSV or PDF export, a resident's status page, a postcode typed into
+    a search), so the rule is the other way round from a list of pages: no page can be
+    forgotten. Static files never get here (WhiteNoise answers them first) and stay cacheable.
+    """
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return False
+    return "public" in _cache_directives(response)
+
+
+class PrivacyHeadersMiddleware:
+    """`Cache-Control: no-store` unless a response may be stored; a Permissions-Policy."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        # never_cache's longer "max-age=0, no-cache, no-store, …" already says it: left alone.
+        if not may_be_stored(request, response) and "no-store" not in _cache_directives(response):
+            response["Cache-Control"] = "no-store"
+            del response["Expires"]
+        response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        return response

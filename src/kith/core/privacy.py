@@ -1,13 +1,18 @@
 """reveal(): the one way to read encrypted personal data.
 
-It checks need-to-know (a permission in the subject's group, and two-factor sign-in
-for anyone whose role can see residents' details) and writes a PersonalDataAccess row
-in the same transaction as the read, so every look leaves a trace.
+It checks need-to-know (a permission in the subject's group, two-factor sign-in for anyone
+whose role can see residents' details, and for a call handler the call or request in hand) and
+writes a PersonalDataAccess row in the same transaction as the read, so every look leaves a
+trace. Pages reach it through core/reveal_views.py.
 """
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.db import models, transaction
+from django.utils.translation import gettext
 
 from kith.core.fields import Sealed
 from kith.core.middleware import current_request_id
@@ -19,14 +24,20 @@ class NeedToKnowDenied(Exception):
 
 
 def has_two_factor(user) -> bool:
+    """A passkey or an authenticator app. (Backup codes only ever come with one of them.)"""
     from allauth.mfa.models import Authenticator
 
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    return Authenticator.objects.filter(
+        user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+    ).exists()
 
 
 def session_used_two_factor(request) -> bool:
-    """Did this browser session prove the authenticator app (at sign-in or by re-confirming)?
+    """Did this browser session prove a passkey, the authenticator app or a backup code?
 
+    allauth writes an "mfa" authentication record for each: at sign-in (the code after the
+    emailed one, or a passkey sign-in on its own), on its confirm pages, and Kith adds one when
+    a passkey or app is set up in this session (accounts.signals), since that proved it too.
     Owning an authenticator is not enough: someone who took over a mailbox could sign in by
     code and add their own. The session itself must have used one.
     """
@@ -34,6 +45,30 @@ def session_used_two_factor(request) -> bool:
 
     records = get_authentication_records(request, request.user)
     return any(record.get("method") == "mfa" for record in records)
+
+
+def two_factor_url(request, next_url: str) -> str:
+    """Where a "confirm it's you" link goes, coming back to `next_url` afterwards.
+
+    Nothing set up yet: Kith's set-up page (allauth's confirm page would fall back to asking
+    for a password, and return to the same refusal). A passkey only: allauth's passkey
+    confirm page. Otherwise its code page, which offers a passkey too where there is one.
+    """
+    from allauth.mfa.models import Authenticator
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    if not getattr(request.user, "is_authenticated", False):
+        name = "account_login"
+    else:
+        types = set(Authenticator.objects.filter(user=request.user).values_list("type", flat=True))
+        if Authenticator.Type.TOTP in types:
+            name = "mfa_reauthenticate"
+        elif Authenticator.Type.WEBAUTHN in types:
+            name = "mfa_reauthenticate_webauthn"
+        else:
+            name = "accounts:two_factor_setup"
+    return f"{reverse(name)}?{urlencode({'next': next_url})}"
 
 
 def check_need_to_know(viewer, group, permission: str = "residents.reveal") -> None:
@@ -45,9 +80,25 @@ def check_need_to_know(viewer, group, permission: str = "residents.reveal") -> N
         raise NeedToKnowDenied("Your role in this group does not include contact details.")
     if not has_two_factor(viewer):
         raise NeedToKnowDenied(
-            "Set up two-factor sign-in (an authenticator app) before you can see "
+            "Set up two-factor sign-in (a passkey or an authenticator app) before you can see "
             "anyone's contact details."
         )
+
+
+def check_in_hand(viewer, group, subjects, permission: str) -> None:
+    """A role that opens residents' details only for the work in hand (a call handler's) opens
+    exactly that: the call they hold or the request they are triaging (callbacks.in_hand says
+    precisely). Checked here, inside the one gate, so no page, map or list can forget it."""
+    from kith.groups.access import has_permission
+    from kith.requests.callbacks import in_hand
+
+    if permission != "residents.reveal" or has_permission(viewer, group, "residents.reveal_any"):
+        return
+    work = in_hand(viewer, group)
+    if not all(work.covers(subject) for subject in subjects):
+        raise NeedToKnowDenied(gettext(
+            "You can see a resident's details only while you hold their call or are triaging "
+            "their request."))
 
 
 def _check_belongs(subject: models.Model, group) -> None:
@@ -81,9 +132,10 @@ def _authorise(subjects, *, viewer, group, reason: str, permission: str, request
             raise NeedToKnowDenied("You can see this only while the task is yours.")
         return reason[:200]
     check_need_to_know(viewer, group, permission)
+    check_in_hand(viewer, group, subjects, permission)
     if request is not None and not session_used_two_factor(request):
         raise NeedToKnowDenied(
-            "Confirm it's you with your authenticator app first (once per sign-in)."
+            "Confirm it's you with your passkey or authenticator app first (once per sign-in)."
         )
     return reason[:200]
 
@@ -93,6 +145,43 @@ def _sealed(subject: models.Model, field: str) -> Sealed | None:
     if value is not None and not isinstance(value, Sealed):
         raise TypeError(f"{type(subject).__name__}.{field} is not an encrypted field")
     return value
+
+
+# Rows of the look in progress (see one_look), by subject, viewer and reason.
+_look: ContextVar[dict | None] = ContextVar("kith_look", default=None)
+
+
+@contextmanager
+def one_look():
+    """Every reveal() inside is one look: one access row per subject, naming every field that
+    was opened ("address, postcode"), written together at the end, or none if anything fails.
+
+    A page that opens several fields of a record (the task page, a route's stops) would
+    otherwise log a row per field, and the log would say three people looked when one did.
+    """
+    if _look.get() is not None:  # already inside a look: the outer one records
+        yield
+        return
+    rows: dict = {}
+    token = _look.set(rows)
+    try:
+        with transaction.atomic():
+            yield
+            PersonalDataAccess.objects.bulk_create(rows.values())
+    finally:
+        _look.reset(token)
+
+
+def _record(subject: models.Model, field: str, *, viewer, group, reason: str) -> None:
+    rows = _look.get()
+    if rows is None:
+        _access_row(subject, field, viewer=viewer, group=group, reason=reason).save()
+        return
+    key = (subject._meta.label_lower, subject.pk, viewer.pk, group.pk, reason)
+    if key in rows:
+        rows[key].field = f"{rows[key].field}, {field}"[:50]
+    else:
+        rows[key] = _access_row(subject, field, viewer=viewer, group=group, reason=reason)
 
 
 def _access_row(subject: models.Model, field: str, *, viewer, group, reason: str):
@@ -125,7 +214,7 @@ def reveal(
     sealed = _sealed(subject, field)
     if sealed is None:
         return None
-    _access_row(subject, field, viewer=viewer, group=group, reason=reason).save()
+    _record(subject, field, viewer=viewer, group=group, reason=reason)
     return sealed._open()
 
 
@@ -147,7 +236,7 @@ def reveal_many(
     reason = _authorise(subjects, viewer=viewer, group=group, reason=reason,
                         permission=permission, request=request)
     opened = {s.pk: (s, sealed) for s in subjects if (sealed := _sealed(s, field)) is not None}
-    PersonalDataAccess.objects.bulk_create(
-        [_access_row(s, field, viewer=viewer, group=group, reason=reason) for s, _ in opened.values()]
-    )
+    with one_look():  # one bulk insert, however many residents
+        for s, _ in opened.values():
+            _record(s, field, viewer=viewer, group=group, reason=reason)
     return {pk: sealed._open() for pk, (_, sealed) in opened.items()}

@@ -1,8 +1,24 @@
-"""Cleaning free text that arrives in query strings before it reaches a query."""
+"""Cleaning and checking free text: search boxes, and names people and groups are known by.
+
+`hidden_characters()` is pure Python, so the spreadsheet importer's core can use it too.
+"""
 
 from __future__ import annotations
 
 import unicodedata
+
+# Categories a name never needs: controls, format characters (zero-width spaces and joiners,
+# direction marks, overrides and isolates, the byte-order mark, soft hyphens, tags), line and
+# paragraph separators, private use and lone surrogates.
+HIDDEN_CATEGORIES = {"Cc", "Cf", "Zl", "Zp", "Co", "Cs"}
+# Letters and marks that draw nothing: fillers used to make a name look empty or like another.
+FILLERS = {"\u034f", "\u115f", "\u1160", "\u17b4", "\u17b5", "\u2800", "\u3164", "\uffa0"}
+ZWNJ, ZWJ = "\u200c", "\u200d"
+# Scripts whose spelling needs a zero-width (non-)joiner between two letters: Persian and Urdu
+# words in Arabic script, and the Indic scripts. Named as unicodedata names their letters.
+JOINING_SCRIPTS = ("ARABIC", "SYRIAC", "DEVANAGARI", "BENGALI", "GURMUKHI", "GUJARATI", "ORIYA",
+                   "TAMIL", "TELUGU", "KANNADA", "MALAYALAM", "SINHALA")
+BLACK_FLAG = "\U0001f3f4"  # subdivision flags (England, Scotland, Wales) are it plus tags
 
 
 def search_term(request, name: str = "q", limit: int = 100) -> str:
@@ -10,3 +26,44 @@ def search_term(request, name: str = "q", limit: int = 100) -> str:
     raw = request.GET.get(name, "")[: limit * 2]
     kept = "".join(ch for ch in raw if unicodedata.category(ch) != "Cc")
     return " ".join(kept.split())[:limit]
+
+
+def _joining_letter(ch: str) -> bool:
+    return (unicodedata.category(ch)[0] in "LM"
+            and unicodedata.name(ch, "").startswith(JOINING_SCRIPTS))
+
+
+def _emoji(ch: str) -> bool:
+    return unicodedata.category(ch) == "So" or ch == "\ufe0f"
+
+
+def _needed(text: str, i: int) -> bool:
+    """Is the format character at `i` part of how something is spelt or drawn?"""
+    ch = text[i]
+    before = text[i - 1] if i > 0 else ""
+    after = text[i + 1] if i + 1 < len(text) else ""
+    if ch in (ZWNJ, ZWJ) and before and after:
+        if _joining_letter(before) and _joining_letter(after):
+            return True
+        return ch == ZWJ and _emoji(before) and _emoji(after)  # 👩‍👧: one picture
+    if "\U000e0020" <= ch <= "\U000e007f":  # a tag, spelling out a subdivision flag
+        return before == BLACK_FLAG or "\U000e0020" <= before <= "\U000e007e"
+    return False
+
+
+def hidden_characters(text: str) -> list[str]:
+    """The characters in `text` a reader cannot see, or that change how the text around them
+    reads (a right-to-left override shows "Priya" for "ayirP"), each once, in order."""
+    found: list[str] = []
+    for i, ch in enumerate(text):
+        hidden = ch in FILLERS or unicodedata.category(ch) in HIDDEN_CATEGORIES
+        if hidden and not _needed(text, i) and ch not in found:
+            found.append(ch)
+    return found
+
+
+def describe(ch: str) -> str:
+    """"U+202E, right-to-left override": enough to find it, in words a coordinator can read."""
+    name = unicodedata.name(ch, "")
+    what = name.lower() if name else "a control character"
+    return f"U+{ord(ch):04X}, {what}"

@@ -1,13 +1,14 @@
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 
 @require_GET
 def home(request):
     if request.user.is_authenticated:
-        return redirect("groups:mine")
+        return redirect("groups:start")
     return render(request, "core/home.html")
 
 
@@ -23,6 +24,14 @@ def forbidden(request, exception=None):
         "You don't have access to this page."
     )
     return render(request, "403.html", {"message": message}, status=403)
+
+
+def csrf_failure(request, reason=""):
+    """Kith's page for a refused form post; Django's own has an inline style the CSP blocks."""
+    message = _("This form could not be sent: it may have been open too long, or your browser "
+                "blocks cookies. Go back, reload the page and try again.")
+    return render(request, "403.html", {"heading": _("Your form was not sent"), "message": message},
+                  status=403)
 
 
 def not_found(request, exception=None):

@@ -122,10 +122,12 @@ def _weekly_shop(group, people, now) -> str:
     """Mrs Ahmed's weekly shop with Tom: three weeks done, the next one made by the sweep."""
     ahmed = Resident.objects.get(group=group, name="Mrs Ahmed")
     tom, priya = people["tom"], people["priya"]
-    first = timezone.localdate(now) - timedelta(days=21)
+    # The Thursday three weeks back or the one before it, so "Thursday morning" is true.
+    back = timezone.localdate(now) - timedelta(days=21)
+    first = back - timedelta(days=(back.weekday() - 3) % 7)
     with _at(now - timedelta(days=22)):
         shop = series.start_series(group, resident=ahmed, service="shopping", cadence="weekly",
-                                   first_date=first, when="Thursday morning", volunteer=tom,
+                                   first_date=first, when="morning", volunteer=tom,
                                    details="Her usual list: she reads it out on the phone.",
                                    actor=priya)
     for week in range(3):
@@ -156,12 +158,40 @@ def _missed_calls(group, people, now) -> None:
                                        acting_user=people["sam"])
 
 
+# Tom's live offer stays open this long, so whoever tries the demo this week finds it waiting.
+DEMO_OFFER_DAYS = 7
+
+
+def _offer_for_tom(group, people, now) -> None:
+    """A dog walk offered to Tom and two neighbours, still open when you sign in as Tom."""
+    from kith.matching.adapter import rank_need
+    from kith.matching.models import Offer
+    from kith.matching.offers import need_for, offer_round
+
+    tom = people["tom"]
+    if group.residents.filter(name="Winifred").exists():
+        return  # played already: running the demo again adds nothing
+    contact = Contact(name="Winifred", phone="+442079460631", postcode="W10 5NW",
+                      address="31 Golborne Road, London W10 5NW")
+    with _at(now - timedelta(minutes=40)):
+        req = take_request(group, channel="phone", contact=contact, acting_user=people["sam"],
+                           triage=True, need=Need(service="dog_walking", urgency="week",
+                                                  details="Biscuit, a small terrier; 20 minutes.")
+                           ).request
+        policy = RequestPolicy.for_group(group)
+        ranking = rank_need([group.pk], need_for(req, policy), policy.weights(), k=20)
+        chosen = sorted(ranking.candidates, key=lambda c: c.volunteer.id != tom.pk)[:3]
+        offer_round(req, actor=None, chosen=chosen)
+    req.offers.filter(state=Offer.State.OPEN).update(expires_at=now + timedelta(days=DEMO_OFFER_DAYS))
+
+
 def load_requests(ctx) -> str:
     group = ctx.groups["golborne-road"]
+    people = {k: ctx.people[k] for k in ("priya", "sam", "tom")}
     if HelpRequest.objects.filter(group=group).exists():
+        _offer_for_tom(group, people, timezone.now())
         return f"{HelpRequest.objects.count()} help requests (already there)"
     RequestPolicy.objects.get_or_create(group=group)
-    people = {k: ctx.people[k] for k in ("priya", "sam", "tom")}
     helpers = [p for p in _volunteers(group) if p != people["tom"]] or [people["tom"]]
     now = timezone.now()
     for story in STORIES:
@@ -169,6 +199,7 @@ def load_requests(ctx) -> str:
     _weekly_shop(group, people, now)
     _exclusion(group, people, now)
     _missed_calls(group, people, now)
+    _offer_for_tom(group, people, now)
     # Mrs Ahmed lives alone: a check-in call every week.
     Resident.objects.filter(group=group, name="Mrs Ahmed").update(at_risk=True, check_in_days=7)
     _other_streets(ctx, now)

@@ -9,10 +9,17 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from kith.places.geo import LatLon
 from kith.places.index import PostcodeIndex
-from kith.places.postcodes import PostcodeError, looks_like_postcode, parse, parse_area
+from kith.places.postcodes import (
+    PostcodeError,
+    looks_like_postcode,
+    parse,
+    parse_area,
+    shaped_like_postcode,
+)
 
 _lock = threading.Lock()
 
@@ -45,12 +52,25 @@ class Place:
     precision: str  # "postcode", "sector" or "district"
 
 
+def not_found(postcode: str) -> str:
+    """What to say about a postcode in the right shape that the ONS directory does not hold."""
+    return gettext("We couldn't find %(postcode)s — check it and try again.") % {
+        "postcode": postcode}
+
+
 def place_for(text: str) -> Place:
-    """Resolve what someone typed into a Place, or raise PostcodeError saying what is wrong."""
+    """Resolve what someone typed into a Place, or raise PostcodeError saying what is wrong.
+
+    A full postcode the directory does not hold is placed at its sector's (or district's)
+    centre if those are known, and `precision` says so; callers that need the exact point
+    check it."""
     index = postcode_index()
     try:
         postcode = parse(text)
     except PostcodeError as not_full:
+        shaped = shaped_like_postcode(text)
+        if shaped is not None:  # ZZ99 9ZZ: laid out right, just not a postcode anyone has
+            raise PostcodeError(not_found(shaped)) from None
         try:
             area = parse_area(text)
         except PostcodeError:
@@ -61,11 +81,12 @@ def place_for(text: str) -> Place:
             raise PostcodeError(f"We don't know the area {area}. Check it, or try a full postcode.") from None
         return Place(area, centre, area if digit else None, district, "sector" if digit else "district")
     location = index.locate(postcode)
+    if location is None and postcode in index:
+        raise PostcodeError(gettext(
+            "%(postcode)s is in the Channel Islands or the Isle of Man, which our map data "
+            "does not place.") % {"postcode": postcode.text})
     if location is None:
-        raise PostcodeError(
-            f"We can't find {postcode.text}. It may be new, or from the Channel Islands or "
-            "Isle of Man, which our map data does not place."
-        )
+        raise PostcodeError(not_found(postcode.text))
     return Place(postcode.text, location.latlon, postcode.sector, postcode.district, location.precision)
 
 
@@ -74,5 +95,5 @@ def area_centre(area: str) -> LatLon | None:
     return index.sector_centroid(area) if " " in area else index.district_centroid(area)
 
 
-__all__ = ["Place", "PostcodeError", "area_centre", "looks_like_postcode", "place_for",
-           "postcode_index"]
+__all__ = ["Place", "PostcodeError", "area_centre", "looks_like_postcode", "not_found",
+           "place_for", "postcode_index"]

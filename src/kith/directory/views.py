@@ -2,55 +2,80 @@
 
 from __future__ import annotations
 
-from django.conf import settings
+import dataclasses
+
 from django.core.cache import cache
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
+from kith.core.links import site_base, site_url
 from kith.core.text import search_term
 from kith.core.throttle import over_limit
-from kith.directory.geocoding import PostcodeError, looks_like_postcode, place_for
-from kith.directory.search import groups_covering, groups_named
+from kith.directory.distance import in_miles
+from kith.directory.geocoding import Place, PostcodeError, looks_like_postcode, not_found, place_for
+from kith.directory.search import NEAREST_WITHIN_M, groups_covering, groups_named, nearest_groups
 from kith.groups.catalogue import SERVICE_LABELS
 from kith.groups.models import Group
 from kith.places.index import ATTRIBUTION
+from kith.places.postcodes import parse
 
 MAX_QUERY = 60
 
 
 def _search(text: str) -> dict:
-    """Shared by the page, the widget and the API: what was searched and what matched."""
+    """Shared by the page, the widget and the API: what was searched and what matched.
+
+    When nobody covers a place, `nearest` holds the closest groups, so a resident always has
+    somewhere to turn. `notice` says a full postcode is not in the ONS directory (the groups
+    shown are then those of the area it would be in)."""
+    found = {"matches": [], "error": "", "place": None, "nearest": [], "notice": ""}
     if not text:
-        return {"matches": [], "error": "", "place": None}
-    if looks_like_postcode(text):
-        try:
-            place = place_for(text)
-        except PostcodeError as exc:
-            return {"matches": [], "error": str(exc), "place": None}
-        return {"matches": groups_covering(place), "error": "", "place": place}
-    if len(text) < 3:
-        return {"matches": [], "error": "Type at least three letters of a place, or a postcode.",
-                "place": None}
-    return {"matches": groups_named(text), "error": "", "place": None}
+        return found
+    if not looks_like_postcode(text):
+        if len(text) < 3:
+            return {**found, "error": "Type at least three letters of a place, or a postcode."}
+        return {**found, "matches": groups_named(text)}
+    try:
+        place = place_for(text)
+    except PostcodeError as exc:
+        return {**found, "error": str(exc)}
+    place, notice = _unlisted_postcode(place)
+    matches = groups_covering(place)
+    nearest = [] if matches else nearest_groups(place.point)
+    return {**found, "matches": matches, "place": place, "nearest": nearest, "notice": notice}
+
+
+def _unlisted_postcode(place: Place) -> tuple[Place, str]:
+    """A full postcode placed only by its sector or district is one the directory lacks: say
+    so, and name the area searched instead."""
+    if place.precision == "postcode" or " " not in place.label:
+        return place, ""
+    try:
+        parse(place.label)
+    except PostcodeError:
+        return place, ""  # a sector such as "W10 5", searched on purpose
+    area = place.sector if place.precision == "sector" and place.sector else place.district
+    return dataclasses.replace(place, label=area), not_found(place.label)
+
+
+def _context(request) -> dict:
+    text = search_term(request, limit=MAX_QUERY)
+    return {"q": text, "searched": bool(text), **_search(text), "attribution": ATTRIBUTION,
+            "service_labels": SERVICE_LABELS, "nearest_within": in_miles(NEAREST_WITHIN_M)}
 
 
 @require_GET
 def find(request):
-    text = search_term(request, limit=MAX_QUERY)
-    context = {"q": text, "searched": bool(text), **_search(text),
-               "attribution": ATTRIBUTION, "service_labels": SERVICE_LABELS}
-    return render(request, "directory/find.html", context)
+    return render(request, "directory/find.html", _context(request))
 
 
 @require_GET
 @xframe_options_exempt  # made to be embedded on other sites
 def widget(request):
-    text = search_term(request, limit=MAX_QUERY)
-    context = {"q": text, "searched": bool(text), **_search(text), "attribution": ATTRIBUTION,
-               "service_labels": SERVICE_LABELS, "site_url": settings.SITE_URL}
-    return render(request, "directory/widget.html", context)
+    return render(request, "directory/widget.html", _context(request))
 
 
 @require_GET
@@ -83,8 +108,9 @@ def borough_list(request, slug):
 def _group_json(match) -> dict:
     g = match.group
     return {
-        "name": g.name, "kind": g.kind, "url": settings.SITE_URL + f"/groups/{g.slug}/",
+        "name": g.name, "kind": g.kind, "url": site_url(reverse("directory:group", args=[g.slug])),
         "distance_m": round(match.distance_m) if match.distance_m is not None else None,
+        "part_of": match.above.name if match.above else None,
         "whatsapp": g.whatsapp_url or None, "facebook": g.facebook_url or None,
         "phone": g.phone or None, "email": g.email or None, "services": g.services,
         "areas": g.coverage, "last_verified": g.last_verified_at.date().isoformat()
@@ -103,7 +129,7 @@ def api_groups(request):
         return JsonResponse({"error": "Give a postcode, like ?postcode=W10+5NW"}, status=400)
     if len(raw) > MAX_QUERY:
         return JsonResponse({"error": "That is too long to be a postcode."}, status=400)
-    key = "api-groups:" + "".join(text.upper().split())
+    key = f"api-groups:{site_base()}:" + "".join(text.upper().split())  # its links: this address
     cached = cache.get(key)
     if cached is not None:
         return JsonResponse(cached)
@@ -111,9 +137,12 @@ def api_groups(request):
         place = place_for(text)
     except PostcodeError as exc:
         return JsonResponse({"error": str(exc)}, status=400)
+    covering = groups_covering(place)
     body = {
         "postcode": place.label, "precision": place.precision,
-        "groups": [_group_json(m) for m in groups_covering(place)],
+        "groups": [_group_json(m) for m in covering],
+        # Nobody covers it: the nearest groups (within NEAREST_WITHIN_M), nearest first.
+        "nearest": [] if covering else [_group_json(m) for m in nearest_groups(place.point)],
         "attribution": ATTRIBUTION,
     }
     cache.set(key, body, 600)

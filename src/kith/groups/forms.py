@@ -1,7 +1,9 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from kith.core.audit import action_label
+from kith.core.formfields import ISODateInput, MultilineField, NameField
 from kith.core.phones import normalise_uk_phone
 from kith.groups.catalogue import SERVICES
 from kith.groups.coverage import CoverageError, parse_coverage
@@ -29,10 +31,14 @@ class InvitationForm(forms.Form):
         help_text="Leave empty to make a link you can share on WhatsApp or by text.",
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
-    roles = RolesField(initial=["volunteer"])
+    roles = RolesField()  # nothing pre-ticked: a coordinator invited is not made a volunteer
 
 
 class GroupProfileForm(forms.ModelForm):
+    name = NameField(label="Name", max_length=120)
+    description = MultilineField(label="Description", required=False,
+                                 widget=forms.Textarea(attrs={"rows": 4}),
+                                 help_text="Shown on the public listing.")
     services = forms.MultipleChoiceField(
         choices=SERVICES, required=False, widget=forms.CheckboxSelectMultiple,
         label="Services you offer",
@@ -51,7 +57,6 @@ class GroupProfileForm(forms.ModelForm):
         model = Group
         fields = ["name", "description", "whatsapp_url", "facebook_url", "phone", "email",
                   "services", "coverage", "shares_personal_data_with_parent"]
-        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
         labels = {"shares_personal_data_with_parent": "Share residents' details with the group above"}
 
     def __init__(self, *args, **kwargs):
@@ -73,8 +78,8 @@ class GroupProfileForm(forms.ModelForm):
 
 
 class SubgroupForm(forms.Form):
-    name = forms.CharField(label="Name of the new group", max_length=120,
-                           help_text="For example: Portobello Road Neighbours.")
+    name = NameField(label="Name of the new group", max_length=120,
+                     help_text="For example: Portobello Road Neighbours.")
     kind = forms.ChoiceField(label="What kind of group is it?", widget=forms.RadioSelect)
     coverage = forms.CharField(
         label="Areas it covers", required=False,
@@ -98,10 +103,12 @@ class SubgroupForm(forms.Form):
 class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(label="What happened", required=False)
     actor = forms.ChoiceField(label="Who did it", required=False)
+    about = forms.CharField(label=_("About (a name or a reference)"), required=False,
+                            max_length=100)
     since = forms.DateField(label="From (date)", required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))
+                            widget=ISODateInput())
     until = forms.DateField(label="To (date)", required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))
+                            widget=ISODateInput())
 
     def __init__(self, *args, actions=(), actors=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -34,6 +34,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "residents.add": frozenset({COORDINATOR, CALL_HANDLER}),
     # Need-to-know for contact details; reveal() also insists on two-factor sign-in.
     "residents.reveal": frozenset({COORDINATOR, CALL_HANDLER, SAFEGUARDING_LEAD}),
+    # ...for any resident of the group. Without it (a call handler), reveal() opens only the
+    # residents whose call they hold or whose request they are triaging (requests.callbacks.in_hand).
+    "residents.reveal_any": frozenset({COORDINATOR, SAFEGUARDING_LEAD}),
     "access_log.view": frozenset({COORDINATOR, SAFEGUARDING_LEAD}),
     # A network's coordinators approve new groups; a group's own coordinators handle
     # reports that its public listing is out of date.
@@ -69,7 +72,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 # A coordinator of an ancestor group sees a child's aggregate figures only...
 PARENT_PERMISSIONS = frozenset({"group.view"})
 # ...and its residents only where every group between them has chosen to share.
-PARENT_SHARED_PERMISSIONS = PARENT_PERMISSIONS | {"residents.view", "residents.reveal"}
+PARENT_SHARED_PERMISSIONS = PARENT_PERMISSIONS | {"residents.view", "residents.reveal",
+                                                  "residents.reveal_any"}
 
 # Roles whose holders can see residents' personal data, and so must use two-factor sign-in.
 PERSONAL_DATA_ROLES = PERMISSIONS["residents.reveal"]

@@ -6,11 +6,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from kith.core.audit import log_action, snapshot
 from kith.core.mail import send_templated, site_url
 from kith.groups.models import Group, Invitation, Membership
-from kith.groups.roles import COORDINATOR, ROLE_NAMES
+from kith.groups.roles import COORDINATOR, ROLE_NAMES, VOLUNTEER
 
 GROUP_FIELDS = [
     "name", "kind", "parent", "description", "whatsapp_url", "facebook_url", "phone", "email",
@@ -83,20 +84,40 @@ def update_group(group: Group, *, acting_user, **changes) -> Group:
     old = snapshot(group, list(changes))
     for name, value in changes.items():
         setattr(group, name, value)
-    group.full_clean()
-    group.save()
     new = snapshot(group, list(changes))
     changed = {k for k in new if new[k] != old[k]}
-    if changed:
-        log_action("kith.group.updated", actor=acting_user, group=group, obj=group,
-                   old={k: old[k] for k in changed}, new={k: new[k] for k in changed})
+    if not changed:  # saved unchanged: not even updated_at moves
+        return group
+    group.full_clean()
+    group.save()
+    log_action("kith.group.updated", actor=acting_user, group=group, obj=group,
+               old={k: old[k] for k in changed}, new={k: new[k] for k in changed})
     return group
+
+
+def _check_not_excluded(group: Group, person) -> None:
+    """Zero tolerance: someone an exclusion in force names (here or in a group above) is not
+    let back in by an invitation, a sign-up or a coordinator's hand."""
+    from kith.volunteers.policy import excluded_here
+
+    if excluded_here(person, group):
+        raise ValidationError(_("%(person)s is on the exclusion list of %(group)s or a group "
+                                "above it, so they can't join it. A coordinator can lift the "
+                                "exclusion first.") % {"person": person, "group": group.name})
+
+
+def _take_back(membership: Membership, *, why: str, acting_user):
+    """A volunteer role has just ended here: what they held goes back (handover.py)."""
+    from kith.requests.handover import take_back_work
+
+    return take_back_work(membership.person, membership.group, why=why, acting_user=acting_user)
 
 
 @transaction.atomic
 def add_member(group: Group, person, *, roles, acting_user) -> Membership:
     """Give `person` these roles in `group`, adding to any they already hold there."""
     roles = _check_roles(roles)
+    _check_not_excluded(group, person)
     membership, created = Membership.objects.select_for_update().get_or_create(
         person=person, group=group
     )
@@ -113,30 +134,48 @@ def add_member(group: Group, person, *, roles, acting_user) -> Membership:
 
 
 @transaction.atomic
-def change_roles(membership: Membership, *, roles, acting_user) -> Membership:
-    """Replace a member's roles. Caller must hold `members.manage`."""
+def change_roles(membership: Membership, *, roles, acting_user, why: str = "") -> Membership:
+    """Replace a member's roles. Caller must hold `members.manage`.
+
+    Dropping the volunteer role takes back, in this transaction, the tasks, offers and
+    routes they held here; `why` is the sentence for the timeline (a default otherwise)."""
     roles = _check_roles(roles)
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    membership = (Membership.objects.select_for_update(of=("self",))
+                  .select_related("person", "group").get(pk=membership.pk))
     _check_not_last_coordinator(membership, roles)
     old_roles = membership.roles
     if old_roles == roles:
         return membership
+    if roles - old_roles:
+        _check_not_excluded(membership.group, membership.person)
     membership.set_roles(roles)
     membership.save()
     log_action("kith.group.roles_changed", actor=acting_user, group=membership.group,
                obj=membership, old={"roles": sorted(old_roles)}, new={"roles": sorted(roles)})
+    if VOLUNTEER in old_roles - roles:
+        _take_back(membership, acting_user=acting_user, why=why or _(
+            "%(person)s is no longer a volunteer in %(group)s.") % {
+            "person": membership.person, "group": membership.group.name})
     return membership
 
 
 @transaction.atomic
-def remove_member(membership: Membership, *, acting_user) -> None:
-    """Take someone out of a group. Caller must hold `members.manage`."""
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+def remove_member(membership: Membership, *, acting_user, why: str = ""):
+    """Take someone out of a group. Caller must hold `members.manage`.
+
+    Whatever they held here as a volunteer goes back in this transaction (handover.py);
+    `why` is the sentence for the timeline (a default otherwise). Returns what went back
+    (handover.TakenBack), so the coordinator can be told."""
+    membership = (Membership.objects.select_for_update(of=("self",))
+                  .select_related("person", "group").get(pk=membership.pk))
     _check_not_last_coordinator(membership, frozenset())
     log_action("kith.group.member_removed", actor=acting_user, group=membership.group,
                obj=membership, old={"person": membership.person_id,
                                     "roles": sorted(membership.roles)})
     membership.delete()
+    return _take_back(membership, acting_user=acting_user, why=why or _(
+        "%(person)s was removed from %(group)s.") % {
+        "person": membership.person, "group": membership.group.name})
 
 
 @transaction.atomic

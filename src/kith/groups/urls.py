@@ -20,6 +20,7 @@ register_converter(TokenConverter, "token")
 app_name = "groups"
 urlpatterns = [
     path("groups/", views.my_groups, name="mine"),
+    path("start/", views.start, name="start"),
     path("g/<slug:group_slug>/", views.dashboard, name="dashboard"),
     path("g/<slug:group_slug>/members/", views.members, name="members"),
     path("g/<slug:group_slug>/members/<int:pk>/", views.member_edit, name="member_edit"),

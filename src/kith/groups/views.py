@@ -8,11 +8,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kith.core import audit_words
 from kith.core.models import AuditEvent, PersonalDataAccess
 from kith.core.text import search_term
-from kith.groups import services
+from kith.groups import services, today
 from kith.groups.access import group_view
 from kith.groups.figures import figures_with_children
 from kith.groups.forms import (
@@ -34,6 +36,13 @@ def _error_text(exc: ValidationError) -> str:
 
 @require_GET
 @login_required
+def start(request):
+    """After signing in: straight to the person's work (groups/today.landing says where)."""
+    return redirect(today.landing(request.user))
+
+
+@require_GET
+@login_required
 def my_groups(request):
     memberships = (
         Membership.objects.filter(person=request.user).select_related("group", "group__parent")
@@ -45,13 +54,20 @@ def my_groups(request):
 @require_GET
 @group_view("group.view")
 def dashboard(request, group):
+    """The group's today page: what needs someone now, the week, then the group's totals."""
+    access = request.access
     own, children = figures_with_children(group)
     open_invitations = None
-    if request.access.can("members.manage"):
+    if access.can("members.manage"):
         open_invitations = sum(1 for i in group.invitations.all() if i.is_open)
+    works_here = today.can_see_today(access)
     return render(request, "groups/dashboard.html", {
         "group": group, "own": own, "children": children, "role_labels": ROLE_LABELS,
-        "open_invitations": open_invitations,
+        "open_invitations": open_invitations, "works_here": works_here,
+        "title": gettext("Today") if works_here else group.name,
+        "needs_now": today.needs_now(group, access) if works_here else [],
+        "week": today.week(group) if works_here else None,
+        "seen_from_above": access.via_parent if not access.is_member else None,
     })
 
 
@@ -81,16 +97,32 @@ def member_edit(request, group, pk):
                   {"group": group, "membership": membership, "form": form})
 
 
+def _removed_words(person, group, taken) -> str:
+    """What the coordinator is told: the removal, and what went back because of it."""
+    words = [gettext("%(person)s is no longer in %(group)s.") % {"person": person, "group": group}]
+    if taken.tasks:
+        words.append(ngettext("%(n)d task went back to matching: %(refs)s.",
+                              "%(n)d tasks went back to matching: %(refs)s.", len(taken.tasks))
+                     % {"n": len(taken.tasks), "refs": ", ".join(taken.tasks)})
+    if taken.offers:
+        words.append(ngettext("%(n)d open offer was withdrawn.", "%(n)d open offers were withdrawn.",
+                              taken.offers) % {"n": taken.offers})
+    if taken.routes:
+        words.append(ngettext("%(n)d route needs someone else.", "%(n)d routes need someone else.",
+                              taken.routes) % {"n": taken.routes})
+    return " ".join(words)
+
+
 @require_POST
 @group_view("members.manage")
 def member_remove(request, group, pk):
     membership = get_object_or_404(group.memberships.select_related("person"), pk=pk)
     try:
-        services.remove_member(membership, acting_user=request.user)
+        taken = services.remove_member(membership, acting_user=request.user)
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
     else:
-        messages.success(request, f"{membership.person} is no longer in {group}.")
+        messages.success(request, _removed_words(membership.person, group, taken))
     return redirect("groups:members", group.slug)
 
 
@@ -180,10 +212,13 @@ def audit_trail(request, group):
             events = events.filter(created_at__date__gte=data["since"])
         if data["until"]:
             events = events.filter(created_at__date__lte=data["until"])
+        if data["about"]:
+            events = events.filter(object_repr__icontains=data["about"].strip())
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "groups/audit.html", {"group": group, "form": form, "page": page,
+                                                 "lines": audit_words.lines(page),
                                                  "query": query.urlencode()})
 
 
@@ -211,7 +246,28 @@ def invitation_accept(request, token):
             messages.error(request, _error_text(exc))
         else:
             messages.success(request, f"Welcome to {invitation.group}.")
-            return redirect("groups:dashboard", invitation.group.slug)
+            return _after_joining(request, invitation)
     return render(request, "groups/invitation_accept.html", {
         "invitation": invitation, "role_labels": ROLE_LABELS,
+        "two_factor_next": _two_factor_next_step(request, invitation),
     })
+
+
+def _two_factor_next_step(request, invitation) -> bool:
+    """Whether joining leads on to setting up two-factor (the page says so before they join)."""
+    from kith.accounts.twofactor import roles_need_two_factor
+    from kith.core.privacy import has_two_factor
+
+    return roles_need_two_factor(invitation.roles) and not (
+        request.user.is_authenticated and has_two_factor(request.user))
+
+
+def _after_joining(request, invitation):
+    """A role that opens residents' details goes straight on to two-factor set-up, which
+    comes back to the group's page; anyone else goes to the group's page."""
+    from django.urls import reverse
+
+    dashboard = reverse("groups:dashboard", args=[invitation.group.slug])
+    if _two_factor_next_step(request, invitation):
+        return redirect(f"{reverse('accounts:two_factor_setup')}?{urlencode({'next': dashboard})}")
+    return redirect(dashboard)

@@ -1,6 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from kith.core.formfields import NameField
 from kith.core.phones import normalise_uk_phone
 from kith.groups.coverage import CoverageError, parse_coverage
 from kith.groups.models import FACEBOOK_GROUP, WHATSAPP_INVITE, Group
@@ -28,7 +29,7 @@ def _coverage(text: str) -> list[str]:
 
 
 class RegistrationForm(forms.Form):
-    name = forms.CharField(
+    name = NameField(
         label="Name of the group", max_length=120,
         help_text="The name neighbours will know it by, for example: Portobello Road Neighbours.",
         error_messages={"required": "Enter the group's name.", "max_length": TOO_LONG},
@@ -71,7 +72,7 @@ class RegistrationForm(forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
         error_messages={"invalid": EMAIL_INVALID, "max_length": TOO_LONG},
     )
-    organiser_name = forms.CharField(
+    organiser_name = NameField(
         label="Your name", max_length=120, widget=forms.TextInput(attrs={"autocomplete": "name"}),
         error_messages={"required": "Enter your name.", "max_length": TOO_LONG},
     )

@@ -1,7 +1,8 @@
 """The public forms' limit: LIMIT accepted submissions per address per hour.
 
-Only accepted submissions count (a form with a typo does not use up a try), so the check
-(is_limited) and the count (count) are separate calls around the save.
+Only accepted submissions count (a form with a typo does not use up a try). The try is counted
+first, atomically, so submissions arriving together cannot all slip under the limit, and given
+back if the form or the service refuses it.
 """
 
 from __future__ import annotations
@@ -12,9 +13,7 @@ LIMIT = 5
 WINDOW_SECONDS = 60 * 60
 
 
-def is_limited(request, scope: str) -> bool:
-    return throttle.peek(request, f"listings:{scope}", seconds=WINDOW_SECONDS) >= LIMIT
-
-
-def count(request, scope: str) -> None:
-    throttle.hit(request, f"listings:{scope}", seconds=WINDOW_SECONDS)
+def take(request, scope: str) -> throttle.Counted | None:
+    """Count this try; None (nothing counted) when the address has sent LIMIT this hour."""
+    return throttle.take_for_address(request, f"listings:{scope}", limit=LIMIT,
+                                     seconds=WINDOW_SECONDS)

@@ -45,17 +45,19 @@ def _limited_submit(request, scope: str, form, submit):
 
     Returns (result or None, status). Only accepted submissions count against the limit.
     """
-    if ratelimit.is_limited(request, scope):
+    counted = ratelimit.take(request, scope)
+    if counted is None:
         form.add_error(None, LIMITED.format(limit=ratelimit.LIMIT))
         return None, 429
     if not form.is_valid():
+        counted.give_back()
         return None, 200
     try:
         result = submit(form.cleaned_data)
     except ValidationError as exc:
         _add_errors(form, exc)
+        counted.give_back()
         return None, 200
-    ratelimit.count(request, scope)
     return result, 200
 
 

@@ -263,6 +263,23 @@ def decline(offer: Offer, *, person, reason: str, now=None) -> Answer:
     return Answer("declined", offer)
 
 
+@transaction.atomic
+def withdraw(offer: Offer, *, why: str, acting_user, now=None) -> bool:
+    """The volunteer may no longer hold this offer (their role changed: handover.py): it is
+    withdrawn, and if it was the round's last open offer the round widens, as on a decline.
+    Runs inside the transaction of the change. Returns whether it was still open."""
+    now = now or timezone.now()
+    req = request_services._locked(offer.request)
+    if not Offer.objects.filter(pk=offer.pk, state=Offer.State.OPEN).exists():
+        return False
+    _close(offer, Offer.State.WITHDRAWN, now)
+    log_action("kith.offer.withdrawn", actor=acting_user, group=req.group, obj=offer,
+               new={"request": req.reference, "volunteer": offer.volunteer_id, "why": why})
+    if not req.offers.filter(state=Offer.State.OPEN).exists():
+        _round_over(req, now)
+    return True
+
+
 def _round_over(req: HelpRequest, now) -> None:
     """Nobody took this round: back to matching, then the next few, or a coordinator."""
     from kith.matching import notify

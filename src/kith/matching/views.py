@@ -17,6 +17,7 @@ from kith.requests import lifecycle
 from kith.requests.lifecycle import IllegalMove
 from kith.requests.models import HelpRequest
 from kith.requests.services import NotAllowed
+from kith.volunteers.policy import may_hold
 
 # What the volunteer reads after answering, or on opening an offer that has closed.
 CLOSED_WORDS = {
@@ -33,9 +34,12 @@ CLOSED_WORDS = {
 
 
 def _my_offer(person, pk: int) -> Offer:
+    """This person's offer, or 404: it is nobody else's, and no longer theirs once they stop
+    standing in the role its request needs (removed, left, on a break, a check withdrawn,
+    excluded), asked on every request even if the offer itself is still open."""
     offer = (Offer.objects.filter(pk=pk, volunteer=person)
              .select_related("request__group", "request__resident").first())
-    if offer is None:
+    if offer is None or not may_hold(person, offer.request.group, offer.request.service):
         raise Http404("No such offer")
     return offer
 

@@ -381,6 +381,28 @@ def looks_like_postcode(raw: str) -> bool:
     return bool(compact in OVERSEAS or _BFPO.match(text) or _foreign(text))
 
 
+_ANY_LETTERS_SHAPE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
+
+
+def shaped_like_postcode(raw: object) -> str | None:
+    """The written form ("ZZ99 9ZZ") of text laid out like a full postcode, whatever its letters:
+    one or two letters, a number, perhaps a number or letter, then a number and two letters.
+
+    None for anything else, for overseas territories' codes, and for a slip with one valid
+    reading (an O typed for a zero), where `parse`'s own words help more. Lets a caller say
+    "we couldn't find that postcode" instead of teaching which letters Royal Mail uses.
+    """
+    try:
+        text = _normalise_or_raise(raw)
+    except PostcodeError:
+        return None
+    compact = text.replace(" ", "")
+    match = _ANY_LETTERS_SHAPE.match(compact)
+    if match is None or compact in OVERSEAS or _suggestion(compact) is not None:
+        return None
+    return f"{match.group(1)} {match.group(2)}"
+
+
 def parse_area(raw: str) -> str:
     """A postcode district ("W10") or sector ("W10 5") in its usual form; else PostcodeError.
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from kith.core.audit import log_action
 from kith.core.digest import phone_digest
-from kith.requests import notify
+from kith.requests import lifecycle, notify
 from kith.requests.lifecycle import IllegalMove
 from kith.requests.models import CallAttempt, Callback, HelpRequest, RequestPolicy
 from kith.requests.services import add_event
@@ -140,6 +140,75 @@ def release_claim(callback: Callback, person) -> None:
             claimed_by=None, claimed_until=None):
         log_action("kith.callback.released", actor=person, group=callback.group, obj=callback)
     callback.claimed_by = callback.claimed_until = None
+
+
+# --- need-to-know: what a call handler is working on now ---------------------------------
+
+# A request a call handler took on the phone, or whose caller they reached, stays open to them
+# for one shift on the phones while it is still being triaged.
+TRIAGE_WINDOW = timedelta(hours=8)
+TRIAGING = (lifecycle.NEW, lifecycle.TRIAGED)
+
+
+@dataclass(frozen=True)
+class InHand:
+    """The calls, requests and residents one call handler is working on at one moment.
+
+    privacy.reveal() asks it before opening anything for someone whose role does not open every
+    resident (`residents.reveal_any`), so no page can forget it: the promise is "only those who
+    need it, only while they need it".
+    """
+
+    callbacks: frozenset[int] = frozenset()
+    requests: frozenset[int] = frozenset()
+    residents: frozenset[int] = frozenset()
+
+    def covers(self, subject) -> bool:
+        from kith.residents.models import Resident
+
+        if isinstance(subject, Callback):
+            return subject.pk in self.callbacks
+        if isinstance(subject, HelpRequest):
+            return subject.pk in self.requests
+        if isinstance(subject, Resident):
+            return subject.pk in self.residents
+        return False  # anything else (a run's stop, a volunteer) is never a call handler's
+
+
+def in_hand(person, group, now=None) -> InHand:
+    """What `person` needs to see in `group` right now, and nothing more:
+
+    - **the call they hold**: a callback still in the queue, claimed by them, the claim not run
+      out (CLAIM_FOR). It opens the callback (a missed call's own number and note), its resident
+      and its request. Releasing it, the claim running out or logging the call ends it;
+    - **the missed call they have just returned**: one they closed as reached in the last
+      CLAIM_FOR. The caller is still on the line and their request is taken next, so the number
+      is carried into the intake form (views_queue). Any other call is done once logged;
+    - **the request they are triaging**: one still new or triaged (`TRIAGING`) that, within
+      TRIAGE_WINDOW, they took on the phone (channel phone, made by them; intake triages it at
+      once) or whose caller they reached on its request callback (the queue then sends them to
+      triage it). It opens the request and its resident. Once it goes on to matching, or the
+      window passes, it is no longer theirs to look at.
+
+    Coordinators and safeguarding leads never need this: their role opens every resident.
+    """
+    now = now or timezone.now()
+    held = Q(outcome="", claimed_by=person, claimed_until__gt=now)
+    just_reached = Q(kind=Callback.Kind.MISSED_CALL, outcome=Callback.Outcome.REACHED,
+                     closed_by=person, closed_at__gt=now - CLAIM_FOR)
+    calls = list(Callback.objects.filter(held | just_reached, group=group)
+                 .values_list("pk", "request_id", "resident_id"))
+    since = now - TRIAGE_WINDOW
+    taken = Q(channel=HelpRequest.Channel.PHONE, created_by=person, created_at__gt=since)
+    reached = Q(callbacks__kind=Callback.Kind.REQUEST, callbacks__outcome=Callback.Outcome.REACHED,
+                callbacks__closed_by=person, callbacks__closed_at__gt=since)
+    triaging = list(HelpRequest.objects.filter(taken | reached, group=group, state__in=TRIAGING)
+                    .values_list("pk", "resident_id").distinct())
+    return InHand(
+        callbacks=frozenset(pk for pk, _, _ in calls),
+        requests=frozenset(r for _, r, _ in calls if r) | {pk for pk, _ in triaging},
+        residents=frozenset(r for _, _, r in calls if r) | {r for _, r in triaging},
+    )
 
 
 FINAL_ATTEMPTS = {CallAttempt.Outcome.REACHED: Callback.Outcome.REACHED,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kith.core.audit import log_action
 from kith.core.digest import identity_digest, phone_digest
@@ -43,6 +44,38 @@ def exclude_resident(resident, *, reason: str, actor, note: str = "") -> Exclusi
         raise IllegalMove("This resident has no phone number or full postcode to exclude by.")
     log_action("kith.exclusion.added", actor=actor, group=resident.group, obj=exclusion,
                new={"reason": reason, "resident": resident.pk, "note": note})
+    return exclusion
+
+
+@transaction.atomic
+def exclude_volunteer(membership, *, reason: str, actor, note: str = "") -> Exclusion:
+    """Zero tolerance for a volunteer (or anyone in the group): they may no longer volunteer
+    in this group or any group below it, nor be served by it.
+
+    In one transaction: an exclusion naming them (so no invitation, sign-up or coordinator
+    adds them again while it stands) with digests of their phone and of their name with
+    their postcode, as for anyone excluded; then they are taken out of this group and every
+    group below it, which takes back their tasks, offers and routes there (handover.py)."""
+    from kith.groups.models import Membership
+    from kith.groups.services import remove_member
+
+    person, group = membership.person, membership.group
+    phone = person.phone._open() if person.phone else ""
+    profile = getattr(person, "volunteer", None)
+    postcode = profile.postcode._open() if profile is not None and profile.postcode else ""
+    exclusion = Exclusion.objects.create(
+        group=group, person=person, phone_digest=phone_digest(phone) if phone else "",
+        identity_digest=identity_digest(person.display_name, postcode) if postcode else "",
+        reason=reason, note=note or None, created_by=actor)
+    log_action("kith.exclusion.added", actor=actor, group=group, obj=exclusion,
+               new={"reason": reason, "volunteer": person.pk, "note": note})
+    # Neutral words: the timeline is read by call handlers too, and the reason is sealed.
+    for member in (Membership.objects.filter(person=person,
+                                             group_id__in=[group.pk, *group.descendant_ids()])
+                   .select_related("group").order_by("pk")):
+        remove_member(member, acting_user=actor, why=_(
+            "%(person)s can no longer volunteer with %(group)s.") % {
+            "person": person, "group": member.group.name})
     return exclusion
 
 

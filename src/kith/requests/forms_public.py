@@ -12,7 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from kith.core.formfields import PostcodeField, UKPhoneField
+from kith.core.formfields import NameField, PostcodeField, UKPhoneField
 from kith.core.phones import normalise_uk_phone
 from kith.groups.catalogue import SERVICE_LABELS, SERVICES
 from kith.requests.intake import Contact, Need, normalise_reference
@@ -65,7 +65,7 @@ def _is_landline(e164: str) -> bool:
 class _RequestForm(forms.Form):
     """What every public request needs: who, how to reach them, where, what and when."""
 
-    name = forms.CharField(
+    name = NameField(
         label="What should we call you?", max_length=100,
         help_text="For example: Joan, or Mrs Ahmed.",
         widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
@@ -246,13 +246,13 @@ class ReferForm(_RequestForm):
         error_messages={"required": "Choose what kind of organisation you are.",
                         "invalid_choice": "Choose one of the kinds listed."},
     )
-    partner_name = forms.CharField(
+    partner_name = NameField(
         label="Name of your organisation", max_length=120,
         help_text="For example: Golborne Pharmacy, or North Kensington Food Bank.",
         widget=forms.TextInput(attrs={"autocomplete": "organization"}),
         error_messages={"required": "Enter the name of your organisation.", "max_length": TOO_LONG},
     )
-    referrer_name = forms.CharField(
+    referrer_name = NameField(
         label="Your name", max_length=120, widget=forms.TextInput(attrs={"autocomplete": "name"}),
         error_messages={"required": "Enter your name, so the group knows who referred them.",
                         "max_length": TOO_LONG},

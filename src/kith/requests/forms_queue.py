@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from kith.core.formfields import PHONE_ATTRS, UKPhoneField
+from kith.core.formfields import PHONE_ATTRS, NameField, UKPhoneField
 from kith.groups.catalogue import SERVICE_LABELS, SERVICES
 from kith.groups.coverage import SECTOR_RE
 from kith.requests.models import CallAttempt, Callback, HelpRequest
@@ -17,8 +17,8 @@ RANG_FROM = {"required": "Enter the phone number they rang from, like 07911 1234
 class MissedCallForm(forms.Form):
     phone = UKPhoneField(label="Phone number they rang from", error_messages=dict(RANG_FROM),
                          help_text="As shown on the phone, like 07911 123456.")
-    caller_name = forms.CharField(label="Their name (optional)", max_length=100, required=False,
-                                  help_text="If they left one on the voicemail.")
+    caller_name = NameField(label="Their name (optional)", max_length=100, required=False,
+                            help_text="If they left one on the voicemail.")
     note = forms.CharField(
         label="What they said (optional)", required=False, max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -87,9 +87,9 @@ class IntakeForm(forms.Form):
     """Phone intake, in the order a phone conversation goes."""
 
     resident = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    name = forms.CharField(label="What to call them", max_length=100,
-                           help_text="For example: Mrs Ahmed, or Joe.",
-                           error_messages={"required": "Enter a name to call them by."})
+    name = NameField(label="What to call them", max_length=100,
+                     help_text="For example: Mrs Ahmed, or Joe.",
+                     error_messages={"required": "Enter a name to call them by."})
     phone = UKPhoneField(label="Phone number", required=False,
                          help_text="The number to ring them back on.")
     postcode = forms.CharField(

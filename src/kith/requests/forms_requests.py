@@ -6,11 +6,12 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from kith.core.formfields import PostcodeField, UKPhoneField
+from kith.core.formfields import ISODateInput, NameField, PostcodeField, UKPhoneField
 from kith.groups.catalogue import SERVICES
 from kith.requests import lifecycle
-from kith.requests.models import Exclusion, RequestPolicy, Series
+from kith.requests.models import Exclusion, HelpRequest, RequestPolicy, Series
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y"]
 
@@ -24,18 +25,38 @@ STATE_FILTERS: list[tuple[str, str, frozenset[str]]] = [
     ("done", "Done, to check up or close", frozenset({lifecycle.DONE, lifecycle.CHECKED_UP})),
     ("attention", "Escalated or on hold", frozenset({lifecycle.ESCALATED, lifecycle.ON_HOLD})),
     ("closed", "Closed or cancelled", lifecycle.FINAL),
-    ("all", "All", frozenset(s for s, _ in lifecycle.STATES)),
+    ("all", "All", frozenset(s for s, _label in lifecycle.STATES)),
 ]
 STATE_FILTER_STATES = {key: states for key, _label, states in STATE_FILTERS}
 
 
 class RequestFilterForm(forms.Form):
-    """The service and search boxes; the state is chosen by the tabs above them."""
+    """The list's filters; the state is chosen by the tabs above them. Areas and volunteers
+    are the group's own, so the form is made for a group."""
 
-    service = forms.ChoiceField(label="Kind of help", required=False,
-                                choices=[("", "Any kind")] + SERVICES)
-    q = forms.CharField(label="Reference or resident's name", required=False,
+    q = forms.CharField(label=_("Reference or resident's name"), required=False,
                         widget=forms.TextInput(attrs={"type": "search"}))
+    service = forms.ChoiceField(label=_("Kind of help"), required=False,
+                                choices=[("", _("Any kind"))] + SERVICES)
+    urgency = forms.ChoiceField(label=_("Needed"), required=False,
+                                choices=[("", _("Any time"))] + HelpRequest.Urgency.choices)
+    area = forms.ChoiceField(label=_("Area"), required=False)
+    volunteer = forms.TypedChoiceField(label=_("Volunteer"), required=False, coerce=int,
+                                       empty_value=None)
+    channel = forms.ChoiceField(label=_("Came by"), required=False,
+                                choices=[("", _("Any way"))] + HelpRequest.Channel.choices)
+    sort = forms.ChoiceField(label=_("Order"), required=False, choices=[
+        ("deadline", _("Soonest deadline first")), ("newest", _("Newest first")),
+        ("oldest", _("Oldest first"))])
+    offers = forms.ChoiceField(required=False, widget=forms.HiddenInput,
+                               choices=[("", ""), ("ran_out", "ran_out")])
+    holder = forms.ChoiceField(required=False, widget=forms.HiddenInput,
+                               choices=[("", ""), ("nobody", "nobody")])
+
+    def __init__(self, *args, areas: list[str], volunteers: list[tuple[int, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].choices = [("", _("Anywhere"))] + [(a, a) for a in areas]
+        self.fields["volunteer"].choices = [("", _("Anyone"))] + volunteers
 
 
 # What the note box asks, for each move that needs one.
@@ -76,15 +97,6 @@ class MoveForm(forms.Form):
                            error_messages={"max_length": "Keep the note under 300 characters."})
 
 
-class RevealForm(forms.Form):
-    field = forms.ChoiceField(choices=[("phone", "Phone"), ("address", "Address"),
-                                       ("details", "What they need")], widget=forms.HiddenInput)
-    reason = forms.CharField(
-        label="Why do you need it?", max_length=200,
-        error_messages={"required": "Say why you need to see it."},
-    )
-
-
 class AssignForm(forms.Form):
     volunteer = forms.TypedChoiceField(
         label="Choose a volunteer", coerce=int, widget=forms.RadioSelect,
@@ -98,7 +110,7 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args, volunteers=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["volunteer"].choices = [(p.pk, str(p)) for p in volunteers]
+        self.fields["volunteer"].choices = list(volunteers)  # (pk, a label nobody else shares)
 
 
 class SeriesForm(forms.Form):
@@ -112,7 +124,7 @@ class SeriesForm(forms.Form):
                                 widget=forms.RadioSelect, initial=Series.Cadence.WEEKLY,
                                 error_messages={"required": "Choose how often."})
     first_date = forms.DateField(
-        label="First visit", widget=forms.DateInput(attrs={"type": "date"}),
+        label="First visit", widget=ISODateInput(),
         input_formats=DATE_FORMATS,
         help_text="Today or later. Each visit becomes its own request a week ahead.",
         error_messages={"required": "Give the day of the first visit.",
@@ -153,9 +165,9 @@ REASON_ERRORS = {"required": "Choose what happened.", "invalid_choice": "Choose 
 
 class ExclusionForm(forms.Form):
     phone = UKPhoneField(label="Phone number", required=False)
-    name = forms.CharField(label="Name", required=False, max_length=100,
-                           widget=forms.TextInput(attrs={"autocomplete": "off"}),
-                           help_text="With the full postcode below; both are needed to match.")
+    name = NameField(label="Name", required=False, max_length=100,
+                     widget=forms.TextInput(attrs={"autocomplete": "off"}),
+                     help_text="With the full postcode below; both are needed to match.")
     postcode = PostcodeField(label="Full postcode", required=False, help_text="Like W10 5NW.",
                              widget=forms.TextInput(attrs={"autocomplete": "off"}))
     reason = forms.ChoiceField(label="What happened?", choices=Exclusion.Reason.choices,

@@ -55,7 +55,7 @@ class Move:
     action: str
     sources: frozenset[str]
     target: str
-    permission: str  # a name in groups/roles.py PERMISSIONS, or "system" / "assignee"
+    permission: str  # a name in groups/roles.py PERMISSIONS, or "system" / "assignee" / "role"
     label: str
     needs_note: bool = False  # cancelled (why), could not help (signposted where), hold, escalate
 
@@ -75,6 +75,10 @@ MOVES: dict[str, Move] = {m.action: m for m in [
     Move("hand_back", HELD, MATCHING, "assignee", "Handed back", needs_note=True),
     Move("unassign", HELD, MATCHING, "requests.assign", "Volunteer taken off", needs_note=True),
     Move("release", HELD, MATCHING, "system", "Not done in time: back to matching"),
+    # The volunteer's role changed (removed, left, on a break, a check withdrawn, excluded):
+    # taken back by the service that changed it, which checked its own permission ("role").
+    Move("take_back", HELD, MATCHING, "role", "Volunteer stood down: back to matching",
+         needs_note=True),
     Move("check_up", frozenset({DONE}), CHECKED_UP, "callbacks.work", "Check-up call made"),
     Move("close", frozenset({DONE, CHECKED_UP}), CLOSED, "requests.close", "Closed"),
     Move("cancel", OPEN - {ESCALATED, DONE, CHECKED_UP}, CANCELLED, "requests.close",
@@ -92,8 +96,8 @@ MOVES: dict[str, Move] = {m.action: m for m in [
 ]}
 
 # A held task returns to matching by any of these; they end the assignment.
-ENDS_ASSIGNMENT = frozenset({"complete", "hand_back", "unassign", "release", "cancel", "escalate",
-                             "hold"})
+ENDS_ASSIGNMENT = frozenset({"complete", "hand_back", "unassign", "release", "take_back", "cancel",
+                             "escalate", "hold"})
 
 
 class IllegalMove(Exception):

@@ -229,6 +229,7 @@ NOTE_LABELS = {
     "reminder_sent": "Reminder sent to the volunteer",
     "note": "Note",
     "exclusion_match": "Matched the exclusion list: sent to a coordinator",
+    "outside_area": "Asked from outside the group's area: coordinators told",
     "status_checked": "Resident checked the status",
     "nobody_to_offer": "Nobody to offer it to",
     "offers_exhausted": "Offers ran out: a coordinator was told",
@@ -242,6 +243,8 @@ class Assignment(models.Model):
         UNASSIGNED = "unassigned", "Taken off by a coordinator"
         RELEASED = "released", "Not done in time"
         STOPPED = "stopped", "Request stopped"
+        # Removed, left, on a break, a check withdrawn or excluded: kith.requests.handover.
+        STOOD_DOWN = "stood_down", "Their role changed"
 
     request = models.ForeignKey(HelpRequest, on_delete=models.CASCADE, related_name="assignments")
     volunteer = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="assignments")
@@ -396,6 +399,10 @@ class Exclusion(models.Model):
     lifted_at = models.DateTimeField(null=True, blank=True)
     lifted_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="+")
+    # A volunteer excluded by name (exclusions.exclude_volunteer): they may not volunteer in
+    # this group or below it while it is in force. Residents are only ever digests.
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="exclusions")
 
     def __str__(self) -> str:
         return f"Exclusion #{self.pk} ({self.get_reason_display()})"
@@ -406,6 +413,9 @@ class StatusCode(models.Model):
 
     request = models.ForeignKey(HelpRequest, on_delete=models.CASCADE, related_name="status_codes")
     code_digest = models.CharField(max_length=64)
+    # Whose attempt asked for it (a digest of a token in that browser's session): a code works
+    # only where it was asked for (requests/status.py).
+    attempt_digest = models.CharField(max_length=64, blank=True, db_index=True)
     expires_at = models.DateTimeField()
     tries = models.PositiveSmallIntegerField(default=0)
     used_at = models.DateTimeField(null=True, blank=True)

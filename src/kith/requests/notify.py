@@ -7,6 +7,7 @@ link to the page, where reveal() decides who may see what.
 from __future__ import annotations
 
 from django.db import transaction
+from django.urls import reverse
 
 from kith.core.mail import send_templated, site_url
 
@@ -54,9 +55,12 @@ def reminder(assignment) -> None:
                          "link": site_url(reverse("requests:task", args=[req.reference]))})
 
 
-def released(req) -> None:
+def released(req, why: str) -> None:
+    """A held task went back to matching; `why` finishes the sentence "Request X ... ".
+    The sweep's release and a volunteer's role ending (handover.py) both send it."""
     _send_later(_people(req.group, "coordinator"), subject=f"{req.reference} needs a volunteer again",
-                template="requests/email/released.txt", context={"req": req, "link": _link(req)})
+                template="requests/email/released.txt",
+                context={"req": req, "link": _link(req), "why": why})
 
 
 def escalated(req, note: str) -> None:
@@ -78,3 +82,15 @@ def callback_escalated(callback, why: str) -> None:
                 template="requests/email/callback_escalated.txt",
                 context={"callback": callback, "why": why,
                          "link": site_url(callback.get_absolute_url())})
+
+
+def outside_area(req, check, nearby) -> None:
+    from kith.directory.distance import in_miles
+
+    _send_later(_people(req.group, "coordinator"),
+                subject=f"{req.reference} was asked from outside your area",
+                template="requests/email/outside_area.txt",
+                context={"req": req, "check": check, "link": _link(req),
+                         "nearby": [(m.group.name, in_miles(m.distance_m),
+                                     site_url(reverse("directory:group", args=[m.group.slug])))
+                                    for m in nearby]})

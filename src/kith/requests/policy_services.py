@@ -30,11 +30,11 @@ def update_policy(group, *, actor, **values) -> tuple[RequestPolicy, bool]:
     new = snapshot(policy, FIELDS)
     changed = [name for name in FIELDS if old[name] != new[name]]
     first_save = policy.pk is None
-    if not changed and not first_save:
+    if not changed:  # nor a first row that only repeats the defaults it was already following
         return policy, False
     policy.save()
     # The fields that changed; the first save of a group's settings records them all.
-    shown = changed or FIELDS
+    shown = FIELDS if first_save else changed
     log_action("kith.request.policy_changed", actor=actor, group=group, obj=policy,
                old={name: old[name] for name in shown}, new={name: new[name] for name in shown})
     return policy, True

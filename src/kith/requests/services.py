@@ -12,6 +12,7 @@ from datetime import timedelta
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kith.core.audit import log_action
 from kith.requests import lifecycle, notify
@@ -34,6 +35,8 @@ def _authorise(move: lifecycle.Move, req: HelpRequest, actor) -> None:
         return  # Kith itself
     if move.permission == "system":
         raise NotAllowed(f"Only Kith itself records “{move.label.lower()}”.")
+    if move.permission == "role":
+        return  # the service that changed the volunteer's role checked its own permission
     if move.permission == "offeree":
         if req.offers.filter(volunteer=actor, state="open").exists():
             return
@@ -95,7 +98,8 @@ def _move(req: HelpRequest, action: str, *, actor, note: str = "", now=None,
 
 
 _ENDS = {"complete": Assignment.End.DONE, "hand_back": Assignment.End.HANDED_BACK,
-         "unassign": Assignment.End.UNASSIGNED, "release": Assignment.End.RELEASED}
+         "unassign": Assignment.End.UNASSIGNED, "release": Assignment.End.RELEASED,
+         "take_back": Assignment.End.STOOD_DOWN}
 
 
 def _end_assignment(req: HelpRequest, action: str, now) -> None:
@@ -119,8 +123,8 @@ def _withdraw_callbacks(req: HelpRequest, actor, now) -> None:
 def transition(req: HelpRequest, action: str, *, actor, note: str = "") -> HelpRequest:
     """The simple moves: triage, start_matching, hold, resume, cancel, could_not_help,
     escalate, de_escalate, close, close_escalated. Moves with more to them have their own."""
-    if action in {"assign", "complete", "start", "hand_back", "unassign", "release", "check_up",
-                  "offer", "accept", "offers_lapsed"}:
+    if action in {"assign", "complete", "start", "hand_back", "unassign", "release", "take_back",
+                  "check_up", "offer", "accept", "offers_lapsed"}:
         raise ValueError(f"use the {action} service")
     req = _locked(req)
     _move(req, action, actor=actor, note=note)
@@ -238,9 +242,33 @@ def release(req: HelpRequest, assignment: Assignment, now=None) -> bool:
     grace = timedelta(hours=RequestPolicy.for_group(req.group).reminder_grace_hours)
     if current.due_by > now or current.reminded_at + grace > now:
         return False
-    _move(req, "release", actor=None, now=now)
-    notify.released(req)
+    _back_to_matching(req, "release", actor=None, now=now,
+                      why=_("was not marked done in time, even after a reminder."))
     return True
+
+
+@transaction.atomic
+def take_back(req: HelpRequest, assignment: Assignment, *, actor, note: str, now=None) -> bool:
+    """The volunteer holding `req` may no longer hold it (their role changed): back to
+    matching, with `note` on the timeline, and the coordinators told. Called inside the
+    transaction of the change, by kith.requests.handover. Only if `assignment` is still the
+    open one, checked under the lock (it may have been done or handed on since it was read).
+    Returns whether it moved."""
+    req = _locked(req)
+    current = req.current_assignment
+    if req.state not in lifecycle.HELD or current is None or current.pk != assignment.pk:
+        return False
+    _back_to_matching(req, "take_back", actor=actor, note=note, now=now,
+                      why=_("was taken back from its volunteer: %(why)s") % {"why": note})
+    return True
+
+
+def _back_to_matching(req: HelpRequest, action: str, *, actor, why: str, note: str = "",
+                      now=None) -> None:
+    """The held task goes back to matching (the sweep's release, or a role that changed), and
+    the coordinators are emailed `why` once it commits."""
+    _move(req, action, actor=actor, note=note, now=now)
+    notify.released(req, why)
 
 
 @transaction.atomic

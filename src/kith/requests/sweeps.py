@@ -2,8 +2,8 @@
 
 Each step is idempotent and does its own transactions, so a sweep that stops half way, or
 two that overlap, leave nothing half done: reminders for overdue tasks, then their return to
-matching; missed check-ups to coordinators; check-in calls for residents at risk; the next
-visits of regular help.
+matching; work still held by someone whose role has ended; missed check-ups to coordinators;
+check-in calls for residents at risk; the next visits of regular help.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kith.requests import notify
 from kith.requests.models import Assignment, Callback, RequestPolicy
@@ -71,6 +72,49 @@ def book_check_ins(now) -> int:
     return booked
 
 
+def take_back_stranded(now) -> int:
+    """Work still held by someone who no longer stands in the role: no volunteer membership in
+    its group any more, left, or on a break. Every service that ends a role takes the work back
+    itself (handover.py); this catches what a race or a path that forgot left behind (the pages
+    are shut already: the grants ask on each request). Returns the people it acted for."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Exists, OuterRef, Q
+
+    from kith.groups.models import Group, Membership
+    from kith.matching.models import Offer
+    from kith.requests.handover import take_back_work
+    from kith.runs.models import Route, Stop
+    from kith.runs.services import UNDELIVERED
+    from kith.volunteers.models import VolunteerProfile
+
+    def stranded(queryset, person: str, group: str):
+        in_role = Exists(Membership.objects.filter(person=OuterRef(person), group=OuterRef(group),
+                                                   is_volunteer=True))
+        status = f"{person}__volunteer__status"
+        paused = Q(**{status: VolunteerProfile.Status.ON_BREAK}) & (
+            Q(**{f"{person}__volunteer__break_until__isnull": True})
+            | Q(**{f"{person}__volunteer__break_until__gt": timezone.localdate(now)}))
+        return set(queryset.filter(~in_role | Q(**{status: VolunteerProfile.Status.LEFT}) | paused)
+                   .values_list(person, group))
+
+    pairs = (stranded(Assignment.objects.filter(ended_at__isnull=True), "volunteer",
+                      "request__group")
+             | stranded(Offer.objects.filter(state=Offer.State.OPEN), "volunteer", "request__group")
+             | stranded(Route.objects.filter(run__state__in=UNDELIVERED, volunteer__isnull=False,
+                                             stops__outcome=Stop.Outcome.PENDING),
+                        "volunteer", "run__group"))
+    people = get_user_model().objects.in_bulk({person for person, _group in pairs})
+    groups = Group.objects.in_bulk({group for _person, group in pairs})
+    acted = 0
+    for person_id, group_id in sorted(pairs):
+        person, group = people[person_id], groups[group_id]
+        with transaction.atomic():
+            acted += bool(take_back_work(person, group, acting_user=None, now=now, why=_(
+                "%(person)s no longer stands in the role this needs in %(group)s.") % {
+                "person": person, "group": group.name}))
+    return acted
+
+
 def tick(now=None) -> dict[str, int]:
     from kith.matching.offers import expire_offers, offer_waiting
     from kith.requests.series import make_due_occurrences
@@ -80,6 +124,7 @@ def tick(now=None) -> dict[str, int]:
     return {
         "reminded": reminded,
         "released": released,
+        "stranded_work_taken_back": take_back_stranded(now),
         "offers_expired": expire_offers(now),
         "requests_offered": offer_waiting(now),
         "check_ups_escalated": escalate_missed_check_ups(now),

@@ -4,12 +4,16 @@
   reference number. A request that matches the exclusion list looks exactly like any other
   to the person who sent it: same page, same reference, same promise.
 - `refer`: a pharmacy, food bank, council or charity refers someone who agreed to it.
+  An ask from outside the group's area is taken all the same, flagged to the coordinators,
+  and answered honestly: no promised call time, and the groups nearest the asker
+  (requests/outside_area.py).
 - `status_start` -> `status_code` -> `status_view`: a resident checks on their request with
-  the reference and a one-time code sent to the phone or email we hold. The first step says
-  the same thing whether or not anything matched.
+  the reference and a one-time code sent to the phone or email we hold. Both steps say the
+  same thing whether or not anything matched (requests/status.py).
 
-Posting is rate limited per address (core/throttle.py, on the shared cache), and the two
-request forms carry a honeypot field that people never see.
+Posting is rate limited per address (core/throttle.py, on the shared cache, counted
+atomically), the status check per reference number too, and the two request forms carry a
+honeypot field that people never see.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import time
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -26,23 +31,26 @@ from kith.groups.models import Group
 from kith.requests import lifecycle
 from kith.requests.callbacks import URGENT_HOURS
 from kith.requests.forms_public import LANGUAGES, AskForm, ReferForm, StatusCodeForm, StatusStartForm
-from kith.requests.intake import take_request
 from kith.requests.models import Callback, HelpRequest, RequestPolicy
-from kith.requests.status import CodeProblem, check_code, send_code
+from kith.requests.outside_area import areas_of, groups_near, take_public_request
+from kith.requests.status import Attempt, CodeProblem, check_code, send_code
 
 HOUR = 60 * 60
 TEN_MINUTES = 10 * 60
 # Accepted requests per address per hour; a form with mistakes does not count.
 ASK_LIMIT = 10
 REFER_LIMIT = 20  # a pharmacy or food bank may refer several people in an afternoon
-# Codes asked for, and codes tried, per address per ten minutes.
+# Codes asked for, and codes tried, per address per ten minutes, and per reference number
+# per hour (whether or not the reference exists, so a limit reached says nothing either).
 SEND_CODE_LIMIT = 10
 CHECK_CODE_LIMIT = 20
+SEND_CODE_PER_REFERENCE = 5
+CHECK_CODE_PER_REFERENCE = 20
 STATUS_OPEN_FOR = 30 * 60
 
 HONEYPOT = "website"  # a field people never see; software that fills every box fills it
 SENT = "kith_request_sent"
-STATUS_REFERENCE = "kith_status_reference"
+STATUS_ATTEMPT = "kith_status_attempt"
 STATUS_REQUEST = "kith_status_request"
 
 LIMITED = ("You have sent {limit} requests from this connection in the last hour, which is as "
@@ -53,28 +61,37 @@ CODES_LIMITED = ("We have had a lot of tries from this connection in the last fe
                  "wait ten minutes and try again, or ring the group.")
 
 
+REFERENCE_LIMITED = _("We have had a lot of tries for this reference number in the last hour. "
+                      "Please wait an hour and try again, or ring the group you asked.")
+
+
 # --- asking for help and referring
 
 
 def _take(request, group, form, *, channel: str, scope: str, limit: int):
-    """Check the limit, the honeypot and the form; record the request. Returns (response, status)."""
-    if throttle.peek(request, scope, seconds=HOUR) >= limit:
+    """Check the limit, the honeypot and the form; record the request. Returns (response, status).
+
+    The try is counted before anything else (atomically, so posts arriving together cannot
+    all pass) and given back if the form has a mistake: only accepted requests use up the limit.
+    """
+    counted = throttle.take_for_address(request, scope, limit=limit, seconds=HOUR)
+    if counted is None:
         form.add_error(None, LIMITED.format(limit=limit))
         return None, 429
     if request.POST.get(HONEYPOT, "").strip():
-        throttle.hit(request, scope, seconds=HOUR)
-        form.add_error(None, HONEYPOT_HIT)
+        form.add_error(None, HONEYPOT_HIT)  # stays counted: software, not a typo
         return None, 200
     if not form.is_valid():
+        counted.give_back()
         return None, 200
     need = form.need()
-    result = take_request(group, channel=channel, contact=form.contact(), need=need,
-                          acting_user=None)
-    throttle.hit(request, scope, seconds=HOUR)
+    result, area = take_public_request(group, channel=channel, contact=form.contact(), need=need)
     # Nothing here depends on result.excluded: that request looks like any other to its sender.
     request.session[SENT] = {
         "group": group.slug, "reference": result.request.reference, "linked": result.linked,
         "channel": channel, "contact_by": need.contact_by, "urgency": need.urgency,
+        # Only the sector, as everywhere outside the sealed record.
+        "outside": area.sector if area is not None and area.outside else "",
     }
     return redirect("requests:ask_sent", group.slug), 200
 
@@ -125,32 +142,56 @@ def ask_sent(request, group_slug):
     hours = RequestPolicy.for_group(group).callback_target_hours
     if sent.get("urgency") == HelpRequest.Urgency.TODAY:
         hours = min(hours, URGENT_HOURS)  # what the callback queue itself aims for
+    outside = sent.get("outside") or ""
     return render(request, "requests/public/sent.html", {
         "group": group, "reference": sent["reference"], "linked": sent.get("linked", False),
         "referral": sent.get("channel") == HelpRequest.Channel.REFERRAL,
         "contact_by": sent.get("contact_by", HelpRequest.ContactBy.CALL),
-        "within": hours_in_words(hours),
+        "within": hours_in_words(hours), **_outside_context(group, outside),
     })
+
+
+def _outside_context(group, sector: str) -> dict:
+    """For an ask from outside the group's area: where they are, what the group covers and
+    the groups nearest them (no promise of a call time is made on that page)."""
+    if not sector:
+        return {"outside": ""}
+    from kith.directory.distance import in_miles
+    from kith.directory.search import NEAREST_WITHIN_M
+
+    return {"outside": sector, "area": sector, "group_areas": ", ".join(areas_of(group)),
+            "nearest": groups_near(sector, exclude=group),
+            "nearest_within": in_miles(NEAREST_WITHIN_M)}
 
 
 # --- checking on a request
 
 
+def _limited(form, message: str) -> int:
+    form.add_error(None, message)
+    return 429
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def status_start(request):
+    """Whatever is wrong (an unknown reference, someone else's number), the same next page."""
     form = StatusStartForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        if throttle.peek(request, "requests:send_code", seconds=TEN_MINUTES) >= SEND_CODE_LIMIT:
-            form.add_error(None, CODES_LIMITED)
-            status = 429
-        elif form.is_valid():
-            throttle.hit(request, "requests:send_code", seconds=TEN_MINUTES)
-            reference = form.cleaned_data["reference"]
-            # The same next page whatever send_code finds: the form tells nobody who asked.
-            send_code(reference, form.cleaned_data["contact"])
-            request.session[STATUS_REFERENCE] = reference
+        counted = throttle.take_for_address(request, "requests:send_code", limit=SEND_CODE_LIMIT,
+                                            seconds=TEN_MINUTES)
+        if counted is None:
+            status = _limited(form, CODES_LIMITED)
+        elif not form.is_valid():
+            counted.give_back()  # a typo is not a try
+        elif throttle.take("requests:send_code_for", form.cleaned_data["reference"],
+                           limit=SEND_CODE_PER_REFERENCE, seconds=HOUR) is None:
+            status = _limited(form, REFERENCE_LIMITED)
+        else:
+            attempt = Attempt.start(form.cleaned_data["reference"])
+            send_code(attempt, form.cleaned_data["contact"])
+            request.session[STATUS_ATTEMPT] = attempt.to_session()
             return redirect("requests:status_code")
     return render(request, "requests/public/status_start.html", {"form": form}, status=status)
 
@@ -158,29 +199,35 @@ def status_start(request):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def status_code(request):
-    reference = request.session.get(STATUS_REFERENCE)
-    if not reference:
+    attempt = Attempt.from_session(request.session.get(STATUS_ATTEMPT))
+    if attempt is None:
         return redirect("requests:status")
     form = StatusCodeForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        if throttle.peek(request, "requests:check_code", seconds=TEN_MINUTES) >= CHECK_CODE_LIMIT:
-            form.add_error(None, CODES_LIMITED)
-            status = 429
-        elif form.is_valid():
-            throttle.hit(request, "requests:check_code", seconds=TEN_MINUTES)
+        counted = throttle.take_for_address(request, "requests:check_code",
+                                            limit=CHECK_CODE_LIMIT, seconds=TEN_MINUTES)
+        if counted is None:
+            status = _limited(form, CODES_LIMITED)
+        elif not form.is_valid():
+            counted.give_back()  # six digits mistyped is not a guess
+        elif throttle.take("requests:check_code_for", attempt.reference,
+                           limit=CHECK_CODE_PER_REFERENCE, seconds=HOUR) is None:
+            status = _limited(form, REFERENCE_LIMITED)
+        else:
             try:
-                req = check_code(reference, form.cleaned_data["code"])
+                req = check_code(attempt, form.cleaned_data["code"])
             except CodeProblem as exc:
                 form.add_error("code", str(exc))
+                request.session[STATUS_ATTEMPT] = attempt.to_session()  # its tries
             else:
                 request.session.cycle_key()
-                request.session.pop(STATUS_REFERENCE, None)
+                request.session.pop(STATUS_ATTEMPT, None)
                 request.session[STATUS_REQUEST] = {"id": req.pk,
                                                    "until": time.time() + STATUS_OPEN_FOR}
                 return redirect("requests:status_view")
     return render(request, "requests/public/status_code.html",
-                  {"form": form, "reference": reference}, status=status)
+                  {"form": form, "reference": attempt.reference}, status=status)
 
 
 STEPS = [

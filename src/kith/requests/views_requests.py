@@ -13,24 +13,26 @@ from collections import defaultdict
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When
+from django.db.models import Case, Count, IntegerField, Prefetch, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.timesince import timesince
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kith.accounts.models import Person
+from kith.accounts.naming import distinct_names
 from kith.core.models import AuditEvent
-from kith.core.phones import display_phone
-from kith.core.privacy import NeedToKnowDenied, has_two_factor, reveal, session_used_two_factor
+from kith.core.reveal_views import SealedField, render_private, reveal_panel
 from kith.core.text import search_term
 from kith.groups.access import group_view
 from kith.groups.catalogue import SERVICE_LABELS
 from kith.matching.views import panel as matching_panel
 from kith.requests import exclusions as exclusion_services
-from kith.requests import lifecycle, services
+from kith.requests import lifecycle, listing, services
 from kith.requests import series as series_services
 from kith.requests.forms_requests import (
     BUTTON_LABELS,
@@ -44,7 +46,6 @@ from kith.requests.forms_requests import (
     MoveForm,
     PolicyForm,
     RequestFilterForm,
-    RevealForm,
     SeriesChangeForm,
     SeriesForm,
 )
@@ -64,42 +65,40 @@ def _open_assignments():
                     queryset=Assignment.objects.filter(ended_at__isnull=True).select_related("volunteer"))
 
 
+def _filter_form(request, group) -> RequestFilterForm:
+    areas = sorted(set(group.residents.exclude(postcode_sector="")
+                       .values_list("postcode_sector", flat=True)))
+    people = Person.objects.filter(
+        pk__in=Assignment.objects.filter(request__group=group).values("volunteer_id"))
+    volunteers = sorted(distinct_names(people).items(), key=lambda v: v[1].casefold())
+    form = RequestFilterForm(request.GET or None, areas=areas, volunteers=volunteers)
+    form.is_valid()
+    return form
+
+
 @require_GET
 @group_view("requests.view")
 def request_list(request, group):
-    form = RequestFilterForm(request.GET or None)
-    form.is_valid()
-    data = getattr(form, "cleaned_data", {})
+    """A compact table of the group's requests, filtered, searched and soonest deadline first."""
+    form = _filter_form(request, group)
+    data = {k: v for k, v in getattr(form, "cleaned_data", {}).items() if v}
     state = request.GET.get("state", "")
     state = state if state in STATE_FILTER_STATES else "open"
-    service = data.get("service") or ""
     term = search_term(request)
+    base = listing.matching(group, data, term)
+    per_state = dict(base.order_by().values_list("state").annotate(n=Count("id", distinct=True)))
+    queryset = listing.rows_for(base, STATE_FILTER_STATES[state], data.get("sort", "deadline"))
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [listing.row(req) for req in page]
 
-    base = HelpRequest.objects.filter(group=group)
-    if service:
-        base = base.filter(service=service)
-    if term:
-        base = base.filter(Q(reference=normalise_reference(term)) | Q(resident__name__icontains=term))
-    per_state = dict(base.order_by().values_list("state").annotate(n=Count("id")))
-    rows = (base.filter(state__in=STATE_FILTER_STATES[state])
-            .select_related("resident").prefetch_related(_open_assignments()))
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    now = timezone.now()
-    for req in page:
-        req.group = group
-        req.age = ("just now" if (now - req.created_at).total_seconds() < 60
-                   else f"{timesince(req.created_at, now, depth=1)} ago")
-        req.state_label = lifecycle.STATE_LABELS.get(req.state, req.state)
-        req.volunteer = req.open_assignments[0].volunteer if req.open_assignments else None
-
-    keep = {k: v for k, v in {"service": service, "q": term}.items() if v}
+    keep = {k: v for k, v in {**data, "q": term}.items() if v}
     tabs = [{"key": key, "label": label, "count": sum(per_state.get(s, 0) for s in states),
              "href": "?" + urlencode({"state": key, **keep}), "current": key == state}
             for key, label, states in STATE_FILTERS]
     access = request.access
     return render(request, "requests/request_list.html", {
-        "group": group, "form": form, "page": page, "tabs": tabs, "state": state,
-        "state_label": dict((k, lbl) for k, lbl, _ in STATE_FILTERS)[state],
+        "group": group, "form": form, "page": page, "rows": rows, "tabs": tabs, "state": state,
+        "state_label": dict((k, lbl) for k, lbl, _states in STATE_FILTERS)[state],
         "filtered": bool(keep), "query": urlencode({"state": state, **keep}),
         "can_intake": access.can("requests.intake"), "can_call": access.can("callbacks.work"),
         "can_assign": access.can("requests.assign"),
@@ -137,8 +136,19 @@ def _allowed_moves(access, req: HelpRequest) -> list[lifecycle.Move]:
     return allowed
 
 
-SEALED = [("phone", "Phone", "resident"), ("address", "Address", "resident"),
-          ("details", "What they need", "request")]
+def _sealed_fields(req: HelpRequest) -> list[SealedField]:
+    return [SealedField("phone", _("Phone"), req.resident),
+            SealedField("address", _("Address"), req.resident),
+            SealedField("details", _("What they need"), req,
+                        question=_("Why do you need to see what they need?"),
+                        button=_("Show what they need"))]
+
+
+def _reveal(request, group, req: HelpRequest, *, posted: bool = False):
+    """The reveal box, which always posts to the request's own page (a failed move re-renders
+    this page from another address)."""
+    return reveal_panel(request, group=group, fields=_sealed_fields(req), posted=posted,
+                        action=reverse("requests:detail", args=[group.slug, req.reference]))
 
 
 def _state_label(state: str) -> str:
@@ -183,19 +193,11 @@ def _callbacks(req: HelpRequest, now) -> list[dict]:
     return rows
 
 
-def _render_detail(request, group, req: HelpRequest, *, reveal_form=None, shown=None,
-                   move_error: str = "", move_action: str = "", move_note: str = "", status=200):
+def _render_detail(request, group, req: HelpRequest, *, reveal=None, move_error: str = "",
+                   move_action: str = "", move_note: str = "", status=200):
     access = request.access
     now = timezone.now()
-    shown = shown or {}
     resident = req.resident
-    sealed = []
-    for name, label, owner in SEALED:
-        subject = resident if owner == "resident" else req
-        value = shown.get(name)
-        sealed.append({"name": name, "label": label, "present": getattr(subject, name) is not None,
-                       "revealed": name in shown, "value": value,
-                       "display": display_phone(value) if name == "phone" and value else None})
     moves = [{"action": m.action, "button": BUTTON_LABELS.get(m.action, m.label),
               "needs_note": m.needs_note, "note_label": NOTE_LABELS.get(m.action, "Why?"),
               "danger": m.target in lifecycle.FINAL or m.action == "escalate",
@@ -210,7 +212,7 @@ def _render_detail(request, group, req: HelpRequest, *, reveal_form=None, shown=
             group=group, object_type=HelpRequest._meta.label_lower, object_id=str(req.pk))
             .select_related("actor").order_by("created_at", "id"))
     assignment = req.current_assignment
-    return render(request, "requests/request_detail.html", {
+    return render_private(request, "requests/request_detail.html", {
         "group": group, "req": req, "resident": resident, "state_label": _state_label(req.state),
         "assignment": assignment, "past_assignments": list(
             req.assignments.filter(ended_at__isnull=False).select_related("volunteer")),
@@ -219,12 +221,9 @@ def _render_detail(request, group, req: HelpRequest, *, reveal_form=None, shown=
         "matching": matching_panel(req, access),
         "move_action": move_action, "move_note": move_note,
         "orphan_error": move_error and not any(m["error"] for m in moves),
-        "sealed": sealed, "reveal_form": reveal_form or RevealForm(),
-        "can_reveal": access.can("residents.reveal"),
+        "reveal": reveal or _reveal(request, group, req),
         "can_see_resident": access.can("residents.view"),
         "can_call": access.can("callbacks.work"),
-        "has_two_factor": has_two_factor(request.user),
-        "session_two_factor": session_used_two_factor(request),
     }, status=status)
 
 
@@ -235,20 +234,8 @@ def detail(request, group, reference):
     if request.method == "GET":
         return _render_detail(request, group, req)
     # A POST here opens one sealed field (phone, address, what they need), with a reason.
-    if not request.access.can("residents.reveal"):
-        raise PermissionDenied("Your role in this group does not include contact details.")
-    form = RevealForm(request.POST)
-    shown = {}
-    if form.is_valid():
-        field = form.cleaned_data["field"]
-        subject = req if field == "details" else req.resident
-        try:
-            shown[field] = reveal(subject, field, viewer=request.user, group=group,
-                                  reason=form.cleaned_data["reason"], request=request)
-        except NeedToKnowDenied as exc:
-            form.add_error(None, str(exc))
-    return _render_detail(request, group, req, reveal_form=form, shown=shown,
-                          status=200 if form.is_valid() else 400)
+    panel = _reveal(request, group, req, posted=True)
+    return _render_detail(request, group, req, reveal=panel, status=panel.status)
 
 
 def _make_move(req: HelpRequest, action: str, note: str, actor) -> lifecycle.Move:
@@ -363,8 +350,11 @@ def _volunteer_rows(group, req: HelpRequest) -> list[dict]:
             "reasons": [reason_text(r) for r in reasons], "held": held.get(person.pk, 0),
             "preferred": person.pk == preferred,
         })
+    labels = distinct_names(r["person"] for r in rows)
+    for r in rows:
+        r["label"] = labels[r["person"].pk]
     rows.sort(key=lambda r: (not r["preferred"], not r["offers"], not r["cleared"],
-                             not r["on_duty"], r["held"], str(r["person"]).lower()))
+                             not r["on_duty"], r["held"], r["label"].lower()))
     return rows
 
 
@@ -374,7 +364,7 @@ def assign(request, group, reference):
     req = _request_or_404(group, reference)
     rows = _volunteer_rows(group, req)
     people = {r["person"].pk: r["person"] for r in rows}
-    form = AssignForm(request.POST or None, volunteers=people.values())
+    form = AssignForm(request.POST or None, volunteers=[(r["person"].pk, r["label"]) for r in rows])
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -508,7 +498,7 @@ def series(request, group, pk):
 
 
 def _exclusions_page(request, group, *, form=None, resident=None, resident_form=None,
-                     lift_form=None, lift_pk=None, status=200):
+                     lift_form=None, lift_pk=None, member=None, status=200):
     active = (group.exclusions.filter(lifted_at__isnull=True).select_related("created_by")
               .order_by("-created_at", "-id"))
     lifted = (group.exclusions.filter(lifted_at__isnull=False)
@@ -519,7 +509,7 @@ def _exclusions_page(request, group, *, form=None, resident=None, resident_form=
         "group": group, "active": active, "lifted": lifted, "above": above,
         "form": form or ExclusionForm(), "resident": resident,
         "resident_form": resident_form or ExcludeResidentForm(),
-        "lift_form": lift_form, "lift_pk": lift_pk,
+        "lift_form": lift_form, "lift_pk": lift_pk, "member": member,
     }, status=status)
 
 
@@ -533,8 +523,11 @@ def exclusions(request, group):
         if pk is None:
             raise Http404("No such resident")
         resident = get_object_or_404(group.residents, pk=pk)
+    member = _member_to_exclude(group, source)
     if request.method == "GET":
-        return _exclusions_page(request, group, resident=resident)
+        return _exclusions_page(request, group, resident=resident, member=member)
+    if member is not None:
+        return _exclude_member(request, group, member)
     if resident is not None:
         resident_form = ExcludeResidentForm(request.POST)
         if resident_form.is_valid():
@@ -565,6 +558,35 @@ def exclusions(request, group):
                                       "you typed is kept.")
             return redirect("requests:exclusions", group.slug)
     return _exclusions_page(request, group, form=form, status=400)
+
+
+def _member_to_exclude(group, source):
+    """?volunteer=<membership id>: someone in this group, from their volunteer page."""
+    if "volunteer" not in source:
+        return None
+    pk = _int_or_none(source.get("volunteer"))
+    if pk is None:
+        raise Http404("No such member")
+    return get_object_or_404(group.memberships.select_related("person"), pk=pk)
+
+
+def _exclude_member(request, group, member):
+    """Zero tolerance for someone in the group: out of it and the groups below, for good
+    until lifted, with their work taken back (exclusions.exclude_volunteer)."""
+    form = ExcludeResidentForm(request.POST)
+    if form.is_valid():
+        try:
+            exclusion_services.exclude_volunteer(member, reason=form.cleaned_data["reason"],
+                                                 actor=request.user,
+                                                 note=form.cleaned_data["note"])
+        except ValidationError as exc:
+            form.add_error(None, exc.messages[0])
+        else:
+            messages.success(request, _("%(person)s is excluded and no longer in %(group)s. "
+                                        "Anything they were doing has gone back to be matched.")
+                             % {"person": member.person, "group": group.name})
+            return redirect("requests:exclusions", group.slug)
+    return _exclusions_page(request, group, member=member, resident_form=form, status=400)
 
 
 @require_POST

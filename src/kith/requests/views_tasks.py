@@ -4,6 +4,7 @@ buttons to say they're on their way, it's done, or they can't do it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,50 +13,65 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from kith.core.privacy import NeedToKnowDenied, reveal
+from kith.core.privacy import NeedToKnowDenied, one_look, reveal
 from kith.requests import services
 from kith.requests.lifecycle import IllegalMove
 from kith.requests.models import Assignment
+from kith.volunteers.policy import may_hold
 
 
 @dataclass(frozen=True)
 class TaskGrant:
     """Need-to-know for one volunteer: this task's resident and request, while it is theirs
-    (from assignment until 24 hours after they mark it done)."""
+    (from assignment until 24 hours after they mark it done), and only while they still stand
+    in the role the task needs: a volunteer of its group, not left, on a break or excluded,
+    with the checks its service asks for (volunteers.policy.may_hold). That is asked once per
+    grant, that is once per request, so a removal cuts access on the very next page load even
+    if whatever removed them forgot to take the task back."""
 
     assignment: Assignment
+
+    @cached_property
+    def in_role(self) -> bool:
+        req = self.assignment.request
+        return may_hold(self.assignment.volunteer, req.group, req.service)
 
     def allows(self, viewer, subject) -> bool:
         req = self.assignment.request
         ours = subject.pk in {req.pk, req.resident_id} and type(subject).__name__ in {
             "HelpRequest", "Resident"}
         return (ours and viewer.pk == self.assignment.volunteer_id
-                and self.assignment.address_open(timezone.now()))
+                and self.assignment.address_open(timezone.now()) and self.in_role)
 
 
 SHOWN = [("address", "resident", "Address"), ("postcode", "resident", "Postcode"),
          ("details", "request", "What's needed")]
 
 
-def _assignment(person, reference: str) -> Assignment:
-    """This person's latest assignment to the request, or 404 (it is nobody else's page)."""
+def _grant(person, reference: str) -> TaskGrant:
+    """The grant over this person's latest assignment to the request, or 404: it is nobody
+    else's page, and no longer theirs once they stop standing in the role it needs."""
     assignment = (Assignment.objects.filter(volunteer=person, request__reference=reference)
-                  .select_related("request__group", "request__resident").order_by("-assigned_at")
-                  .first())
+                  .select_related("request__group", "request__resident", "volunteer")
+                  .order_by("-assigned_at").first())
     if assignment is None:
         raise Http404("No such task")
-    return assignment
-
-
-def _reveal_all(request, assignment: Assignment) -> dict[str, str | None]:
-    req = assignment.request
     grant = TaskGrant(assignment)
+    if not grant.in_role:
+        raise Http404("No such task")
+    return grant
+
+
+def _reveal_all(request, grant: TaskGrant) -> dict[str, str | None]:
+    assignment = grant.assignment
+    req = assignment.request
     reason = f"Doing task {req.reference}"
     shown = {}
-    for field, owner, _ in SHOWN:
-        subject = req.resident if owner == "resident" else req
-        shown[field] = reveal(subject, field, viewer=request.user, group=req.group, reason=reason,
-                              request=request, grant=grant)
+    with one_look():  # one access row for the resident, one for the request
+        for field, owner, _ in SHOWN:
+            subject = req.resident if owner == "resident" else req
+            shown[field] = reveal(subject, field, viewer=request.user, group=req.group,
+                                  reason=reason, request=request, grant=grant)
     return shown
 
 
@@ -65,8 +81,8 @@ ACTIONS = {"start": services.start, "complete": services.complete, "hand_back": 
 @login_required
 @require_http_methods(["GET", "POST"])
 def task(request, reference):
-    assignment = _assignment(request.user, reference)
-    req = assignment.request
+    grant = _grant(request.user, reference)
+    assignment, req = grant.assignment, grant.assignment.request
     error, note = "", ""
     if request.method == "POST":
         action, note = request.POST.get("action", ""), request.POST.get("note", "").strip()
@@ -87,12 +103,12 @@ def task(request, reference):
                                            "hand_back": "Thanks for telling us. It will go to "
                                                         "someone else."}[action])
                 return redirect("requests:task", reference=req.reference)
-        assignment = _assignment(request.user, reference)
-        req = assignment.request
+        grant = _grant(request.user, reference)
+        assignment, req = grant.assignment, grant.assignment.request
     shown: dict[str, str | None] = {}
     if assignment.address_open():
         try:
-            shown = _reveal_all(request, assignment)
+            shown = _reveal_all(request, grant)
         except NeedToKnowDenied as exc:
             error = error or str(exc)
     return render(request, "requests/task.html", {

@@ -1,13 +1,13 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from kith.core.formfields import PostcodeField, UKPhoneField
+from kith.core.formfields import NameField, PostcodeField, UKPhoneField
 from kith.groups.coverage import SECTOR_RE
 
 
 class ResidentForm(forms.Form):
-    name = forms.CharField(label="What to call them", max_length=100,
-                           help_text="For example: Mrs Ahmed, or Joe.")
+    name = NameField(label="What to call them", max_length=100,
+                     help_text="For example: Mrs Ahmed, or Joe.")
     phone = UKPhoneField(label="Phone number", required=False)
     address = forms.CharField(label="Address", required=False,
                               widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}))
@@ -37,16 +37,6 @@ class ResidentForm(forms.Form):
         if not data.get("phone") and not data.get("address") and not self.errors:
             raise ValidationError("Give a phone number or an address, so someone can reach them.")
         return data
-
-
-class RevealForm(forms.Form):
-    field = forms.ChoiceField(choices=[("phone", "Phone"), ("address", "Address"),
-                                       ("notes", "Notes")], widget=forms.HiddenInput)
-    reason = forms.CharField(
-        label="Why do you need it?", max_length=200,
-        help_text="For example: calling back about shopping. This is recorded.",
-        error_messages={"required": "Say why you need to see it."},
-    )
 
 
 class CheckInForm(forms.Form):

@@ -38,6 +38,12 @@ def register_resident(group, *, acting_user, name: str, phone: str = "", address
     return resident
 
 
+def _differs(sealed, value: str) -> bool:
+    """Is `value` new? The sealed one is opened only to compare: never shown, returned or
+    logged, so telling us the same again writes nothing (as in requests.status)."""
+    return sealed is None or sealed._open() != value
+
+
 @transaction.atomic
 def update_contact(resident, *, acting_user, contact):
     """Fill in what a returning resident told us this time; never blank out what we had.
@@ -51,16 +57,17 @@ def update_contact(resident, *, acting_user, contact):
     changes: dict[str, object] = {}
     if contact.phone and phone_digest(contact.phone) != resident.phone_digest:
         changes["phone"], changes["phone_digest"] = contact.phone, phone_digest(contact.phone)
-    if contact.email:
+    if contact.email and _differs(resident.email, contact.email):
         changes["email"], changes["has_email"] = contact.email, True
-    if contact.address:
+    if contact.address and _differs(resident.address, contact.address):
         changes["address"] = contact.address
     if contact.postcode:
         parsed = parse(contact.postcode)
-        changes["postcode"], changes["postcode_sector"] = parsed.text, parsed.sector
+        if _differs(resident.postcode, parsed.text) or resident.postcode_sector != parsed.sector:
+            changes["postcode"], changes["postcode_sector"] = parsed.text, parsed.sector
     elif contact.postcode_sector and not resident.postcode_sector:
         changes["postcode_sector"] = contact.postcode_sector
-    if contact.language:
+    if contact.language and contact.language != resident.language:
         changes["language"] = contact.language
     if contact.at_risk and not resident.at_risk:
         changes["at_risk"] = True
@@ -78,6 +85,8 @@ def set_check_ins(resident, *, acting_user, every_days: int | None, at_risk: boo
     """Regular check-in calls (the sweep books them) and the at-risk flag, which brings this
     resident's callbacks forward."""
     old = {"check_in_days": resident.check_in_days, "at_risk": resident.at_risk}
+    if old == {"check_in_days": every_days, "at_risk": at_risk}:
+        return resident  # saved unchanged: nothing to record
     resident.check_in_days, resident.at_risk = every_days, at_risk
     resident.save(update_fields=["check_in_days", "at_risk"])
     log_action("kith.resident.check_ins_set", actor=acting_user, group=resident.group, obj=resident,

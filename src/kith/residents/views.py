@@ -1,26 +1,17 @@
 from urllib.parse import urlencode
 
-from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from kith.core.phones import display_phone
-from kith.core.privacy import (
-    NeedToKnowDenied,
-    has_two_factor,
-    reveal,
-    reveal_many,
-    session_used_two_factor,
-)
+from kith.core.reveal_views import SealedField, render_private, reveal_panel
 from kith.core.text import search_term
 from kith.groups.access import group_view
-from kith.residents.forms import CheckInForm, ResidentForm, RevealForm
+from kith.residents.forms import CheckInForm, ResidentForm
 from kith.residents.services import register_resident, set_check_ins
-
-SEALED_FIELDS = [("phone", "Phone"), ("address", "Address"), ("notes", "Private notes")]
 
 
 @require_GET
@@ -46,35 +37,26 @@ def resident_new(request, group):
     return render(request, "residents/new.html", {"group": group, "form": form})
 
 
+def _sealed_fields(resident) -> list[SealedField]:
+    return [SealedField("phone", _("Phone"), resident),
+            SealedField("address", _("Address"), resident),
+            SealedField("notes", _("Private notes"), resident)]
+
+
 @require_http_methods(["GET", "POST"])
 @group_view("residents.view")
 def resident_detail(request, group, pk):
     resident = get_object_or_404(group.residents, pk=pk)
-    shown: dict[str, str | None] = {}
     checkins = _check_in_form(request, resident)
     if isinstance(checkins, HttpResponse):
         return checkins
-    form = RevealForm(request.POST if "field" in request.POST else None)
-    if request.method == "POST" and form.is_valid():
-        field = form.cleaned_data["field"]
-        try:
-            shown[field] = reveal(resident, field, viewer=request.user, group=group,
-                                  reason=form.cleaned_data["reason"], request=request)
-        except NeedToKnowDenied as exc:
-            form.add_error(None, str(exc))
-    fields = [
-        {"name": name, "label": label, "present": getattr(resident, name) is not None,
-         "value": shown.get(name), "revealed": name in shown,
-         "display": display_phone(shown[name]) if name == "phone" and shown.get(name) else None}
-        for name, label in SEALED_FIELDS
-    ]
-    return render(request, "residents/detail.html", {
-        "group": group, "resident": resident, "fields": fields, "form": form,
-        "can_reveal": request.access.can("residents.reveal"),
-        "has_two_factor": has_two_factor(request.user),
-        "session_two_factor": session_used_two_factor(request),
-        "checkins": checkins, "requests": resident.requests.order_by("-created_at")[:20],
-    })
+    # The page's other form (check-in calls) posts here too; only a POST naming a field reveals.
+    panel = reveal_panel(request, group=group, fields=_sealed_fields(resident),
+                         posted=request.method == "POST" and "field" in request.POST)
+    return render_private(request, "residents/detail.html", {
+        "group": group, "resident": resident, "reveal": panel, "checkins": checkins,
+        "requests": resident.requests.order_by("-created_at")[:20],
+    }, status=panel.status)
 
 
 def _check_in_form(request, resident):
@@ -91,14 +73,6 @@ def _check_in_form(request, resident):
         messages.success(request, "Saved.")
         return redirect(resident.get_absolute_url())
     return form
-
-
-class MapReasonForm(forms.Form):
-    reason = forms.CharField(
-        label="Why do you need to see where they live?", max_length=200,
-        help_text="For example: planning this week's shopping round. Each resident shown is logged.",
-        error_messages={"required": "Say why you need to see it."},
-    )
 
 
 def _resident_points(residents, postcodes: dict[int, str]) -> list[dict]:
@@ -132,20 +106,22 @@ def _volunteer_sectors(group) -> list[dict]:
 @require_http_methods(["GET", "POST"])
 @group_view("residents.reveal")
 def resident_map(request, group):
+    """Each resident at their postcode's point, with a reason: one access row per resident
+    placed. Only roles that open every resident's details can open them all at once; a call
+    handler is refused by the gate (privacy.check_in_hand)."""
     from kith.directory.maps import map_settings
 
-    form = MapReasonForm(request.POST or None)
+    residents = list(group.residents.all()) if request.method == "POST" else []
+    panel = reveal_panel(
+        request, group=group, fields=[SealedField("postcode", _("Postcode"), residents)],
+        together=True, label=_("Why do you need to see where they live?"),
+        help_text=_("For example: planning this week's shopping round. Each resident shown is "
+                    "logged."),
+        button=_("Show the map"))
     points = None
-    if request.method == "POST" and form.is_valid():
-        residents = list(group.residents.all())
-        try:
-            postcodes = reveal_many(residents, "postcode", viewer=request.user, group=group,
-                                    reason=form.cleaned_data["reason"], request=request)
-        except NeedToKnowDenied as exc:
-            form.add_error(None, str(exc))
-        else:
-            points = _resident_points(residents, postcodes)
-    return render(request, "residents/map.html", {
-        **map_settings(), "group": group, "form": form, "points": points,
+    if "postcode" in panel.opened:
+        points = _resident_points(residents, panel.opened["postcode"])
+    return render_private(request, "residents/map.html", {
+        **map_settings(), "group": group, "reveal": panel, "points": points,
         "volunteers": _volunteer_sectors(group),
-    })
+    }, status=panel.status)

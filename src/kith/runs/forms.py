@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from kith.core.formfields import ISODateInput, NameField
 from kith.places.postcodes import PostcodeError, parse
 from kith.runs.models import Run, Stop
 from kith.runs.services import MAX_STOPS_PER_RUN
@@ -21,14 +22,14 @@ class RunForm(forms.Form):
                              widget=forms.RadioSelect, initial=Run.Kind.PHARMACY,
                              help_text="Pharmacy runs go only to volunteers the group has "
                                        "checked for prescriptions (with a DBS check).")
-    partner_name = forms.CharField(label="Partner", max_length=120,
-                                   help_text="For example: Oak Lane Pharmacy.")
-    pickup_name = forms.CharField(label="Pick up from", max_length=120,
-                                  help_text="The place volunteers collect from, as they'd find it "
-                                            "on the street.")
+    partner_name = NameField(label="Partner", max_length=120,
+                             help_text="For example: Oak Lane Pharmacy.")
+    pickup_name = NameField(label="Pick up from", max_length=120,
+                            help_text="The place volunteers collect from, as they'd find it "
+                                      "on the street.")
     pickup_postcode = forms.CharField(label="Pickup postcode", max_length=12)
     date = forms.DateField(label="Day of the run",
-                           widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+                           widget=ISODateInput())
     team_size = forms.IntegerField(label="How many volunteers?", min_value=1, max_value=20,
                                    initial=3)
     max_stops = forms.IntegerField(label="Most stops for one volunteer", min_value=1,
@@ -65,11 +66,6 @@ class SplitForm(forms.Form):
 
     def clean(self):
         return _limits_clean(super().clean())
-
-
-class RevealForm(forms.Form):
-    reason = forms.CharField(label="Why do you need to see the names and addresses?",
-                             max_length=200, initial="Checking the routes before they go out")
 
 
 class OutcomeForm(forms.Form):

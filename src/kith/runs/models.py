@@ -98,7 +98,13 @@ class Route(models.Model):
     """One volunteer's share of a run, in visiting order (its stops' `position`)."""
 
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="routes")
-    volunteer = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="run_routes")
+    # Nobody while the route is vacant: its volunteer's role changed before the run was
+    # delivered (removed, left, on a break, a check withdrawn, excluded), until a coordinator
+    # swaps someone in. Sending out waits for every route to have someone.
+    volunteer = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="run_routes")
+    vacated_at = models.DateTimeField(null=True, blank=True)
+    vacated_why = models.CharField(max_length=200, blank=True)  # for the run's page
     position = models.PositiveSmallIntegerField()  # route 1, 2, 3 on the run's page
     length_m = models.PositiveIntegerField(default=0)  # pickup to last stop, along streets
     minutes = models.FloatField(default=0)  # travel plus a few minutes at each door
@@ -119,6 +125,10 @@ class Route(models.Model):
     @property
     def km(self) -> float:
         return round(self.length_m / 1000, 1)
+
+    @property
+    def is_vacant(self) -> bool:
+        return self.volunteer_id is None
 
 
 class Stop(models.Model):

@@ -90,7 +90,9 @@ def route_sheet(run, route, stops: list[dict]) -> bytes:
     pdf.multi_cell(width, 10, pdf.safe(f"{run.get_kind_display()}: route {route.position}"),
                    **NEXT_LINE)
     pdf.set_font(pdf.body, "", 14)
-    who = route.volunteer.display_name or route.volunteer.email
+    # A vacant route (its volunteer stood down) can still be printed for whoever takes it.
+    who = (route.volunteer.display_name or route.volunteer.email if route.volunteer
+           else "whoever takes it")
     pdf.multi_cell(width, 7, pdf.safe(
         f"For {who}, {run.date:%A %-d %B %Y}. {len(stops)} stop{'s' if len(stops) != 1 else ''}, "
         f"about {route.length_m / 1000:.1f} km."), **NEXT_LINE)

@@ -15,8 +15,11 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kith.core.audit import log_action
+from kith.core.formfields import hidden_character_message
+from kith.core.text import hidden_characters
 from kith.places.geo import LatLon
 from kith.places.postcodes import PostcodeError, parse
 from kith.runs.models import Route, Run, Stop
@@ -136,6 +139,8 @@ def read_lines(text: str) -> ReadLines:
         at = next((i for i in range(1, len(parts)) if _is_postcode(parts[i])), None)
         if not who:
             out.errors.append(f"Line {number} has no name before the first comma.")
+        elif hidden_characters(who):
+            out.errors.append(f"Line {number}: {hidden_character_message(who)}")
         elif at is None:
             out.errors.append(f"Line {number}: {_postcode_problem(_likely_postcode(parts))}")
         elif not ", ".join(p for p in parts[1:at] if p):
@@ -372,8 +377,9 @@ def split(run: Run, *, acting_user, team_size: int | None = None, max_stops: int
 
 def swap_candidates(route: Route, *, limit: int = 8) -> list:
     """Volunteers who could take this route instead: cleared, and not already on the run."""
-    taken = set(route.run.routes.values_list("volunteer_id", flat=True))
-    team, _ = team_for(route.run, k=limit + len(taken), exclude=taken)
+    taken = set(route.run.routes.filter(volunteer__isnull=False)
+                .values_list("volunteer_id", flat=True))
+    team, _why = team_for(route.run, k=limit + len(taken), exclude=taken)
     return [c for c in team if c.volunteer.id not in taken][:limit]
 
 
@@ -394,8 +400,8 @@ def swap_volunteer(route: Route, person, *, acting_user) -> Route:
         raise RunError(f"{person.display_name or 'This person'} isn't cleared for "
                        f"{run.get_service_display().lower()} in {run.group.name}.")
     old = route.volunteer_id
-    route.volunteer = person
-    route.save(update_fields=["volunteer"])
+    route.volunteer, route.vacated_at, route.vacated_why = person, None, ""
+    route.save(update_fields=["volunteer", "vacated_at", "vacated_why"])
     log_action("kith.run.volunteer_swapped", actor=acting_user, group=run.group, obj=run,
                old={"route": route.position, "volunteer": old},
                new={"route": route.position, "volunteer": person.pk})
@@ -413,6 +419,9 @@ def send_out(run: Run, *, acting_user) -> Run:
     _require_state(run, Run.State.SPLIT, doing="send the routes out")
     routes = list(run.routes.select_related("volunteer"))
     for route in routes:
+        if route.is_vacant:
+            raise RunError(_("Route %(n)s has nobody on it since %(why)s Swap someone in "
+                             "first.") % {"n": route.position, "why": route.vacated_why})
         if not _cleared(route.volunteer, run):
             raise RunError(f"{route.volunteer.display_name or 'A volunteer'} (route "
                            f"{route.position}) can't take this run any more. Swap them first.")
@@ -422,6 +431,38 @@ def send_out(run: Run, *, acting_user) -> Run:
                old={"state": Run.State.SPLIT}, new={"state": run.state, "routes": len(routes)})
     _tell(routes)
     return run
+
+
+# Runs whose routes a volunteer still holds: not yet delivered.
+UNDELIVERED = (Run.State.SPLIT, Run.State.OUT)
+
+
+def routes_to_vacate(person, group_ids=None):
+    """This person's routes on runs not yet delivered that still have a stop to do (a route
+    already delivered is history: it stays theirs, and the grant's check hides it)."""
+    routes = Route.objects.filter(volunteer=person, run__state__in=UNDELIVERED,
+                                  stops__outcome=Stop.Outcome.PENDING)
+    if group_ids is not None:
+        routes = routes.filter(run__group_id__in=group_ids)
+    return routes.select_related("run__group").distinct()
+
+
+@transaction.atomic
+def vacate_route(route: Route, *, why: str, acting_user) -> bool:
+    """Free a route whose volunteer may no longer hold it (kith.requests.handover), and flag it
+    on the run's page so a coordinator swaps someone in. `why` says what changed, in a
+    sentence. From now on its stops are nobody's to see but the coordinators'."""
+    run = _locked(route.run)
+    route = Route.objects.select_for_update().filter(pk=route.pk, run=run).first()
+    if route is None or route.is_vacant or run.state not in UNDELIVERED:
+        return False
+    old = route.volunteer_id
+    route.volunteer, route.vacated_at, route.vacated_why = None, timezone.now(), why[:200]
+    route.save(update_fields=["volunteer", "vacated_at", "vacated_why"])
+    log_action("kith.run.route_vacated", actor=acting_user, group=run.group, obj=run,
+               old={"route": route.position, "volunteer": old},
+               new={"route": route.position, "volunteer": None, "why": why})
+    return True
 
 
 def _tell(routes) -> None:

@@ -4,6 +4,7 @@ outcomes), and the volunteer's route on their phone with its printable sheet."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -12,15 +13,18 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kith.core.privacy import NeedToKnowDenied, reveal, reveal_many
+from kith.core.privacy import NeedToKnowDenied, one_look, reveal
+from kith.core.reveal_views import SealedField, open_sealed, render_private, reveal_panel
 from kith.directory.maps import map_settings
 from kith.groups.access import group_view
 from kith.runs import pdf, services
-from kith.runs.forms import OutcomeForm, RevealForm, RunForm, SplitForm, StopsForm
+from kith.runs.forms import OutcomeForm, RunForm, SplitForm, StopsForm
 from kith.runs.models import Route, Run, Stop
+from kith.volunteers.policy import may_hold
 
 SEALED = ("who", "address", "postcode", "note")
 ROUTE_COLOURS = ["#0b5d3b", "#a3161b", "#1d4f91", "#7a3e00", "#5b2a86", "#00626b", "#8a1a5c",
@@ -33,32 +37,60 @@ ROUTE_COLOURS = ["#0b5d3b", "#a3161b", "#1d4f91", "#7a3e00", "#5b2a86", "#00626b
 @dataclass(frozen=True)
 class RouteGrant:
     """The volunteer holding a route may see its stops' names and addresses, from send-out
-    until a day after the run is finished. Nobody else, no other stop."""
+    until a day after the run is finished, while they still stand in the role the run needs
+    (volunteers.policy.may_hold: a volunteer of its group, not left, on a break or excluded,
+    with the checks its service asks for). Asked once per grant, that is once per request.
+    Nobody else, no other stop."""
 
     route: Route
+
+    @cached_property
+    def in_role(self) -> bool:
+        run = self.route.run
+        return self.route.volunteer is not None and may_hold(self.route.volunteer, run.group,
+                                                             run.service)
 
     def allows(self, viewer, subject) -> bool:
         return (isinstance(subject, Stop) and subject.route_id == self.route.pk
                 and viewer.pk == self.route.volunteer_id
-                and self.route.run.addresses_open(timezone.now()))
+                and self.route.run.addresses_open(timezone.now()) and self.in_role)
 
 
-def _open_for_volunteer(request, route: Route, stops: list[Stop], reason: str) -> dict:
-    grant = RouteGrant(route)
-    return {stop.pk: {field: reveal(stop, field, viewer=request.user, group=route.run.group,
-                                    reason=reason, request=request, grant=grant) or ""
-                      for field in SEALED}
+def _open_for_volunteer(request, grant: RouteGrant, stops: list[Stop], reason: str) -> dict:
+    route = grant.route
+    with one_look():  # one access row per stop, naming its fields
+        return {stop.pk: {field: reveal(stop, field, viewer=request.user, group=route.run.group,
+                                        reason=reason, request=request, grant=grant) or ""
+                          for field in SEALED}
+                for stop in stops}
+
+
+def _stop_fields(stops: list[Stop]) -> list[SealedField]:
+    labels = {"who": gettext_lazy("Name"), "address": gettext_lazy("Address"),
+              "postcode": gettext_lazy("Postcode"), "note": gettext_lazy("Note")}
+    return [SealedField(name, labels[name], stops) for name in SEALED]
+
+
+def _by_stop(stops: list[Stop], opened: dict) -> dict[int, dict[str, str]]:
+    """The gate's {field: {stop: value}} as the pages and the sheet read it: {stop: {field: value}}."""
+    return {stop.pk: {name: opened.get(name, {}).get(stop.pk, "") for name in SEALED}
             for stop in stops}
 
 
 def _open_for_coordinator(request, group, stops: list[Stop], reason: str) -> dict:
-    shown: dict[int, dict[str, str]] = {stop.pk: {} for stop in stops}
-    for field in SEALED:
-        opened = reveal_many(stops, field, viewer=request.user, group=group, reason=reason,
-                             request=request, permission="runs.manage")
-        for pk in shown:
-            shown[pk][field] = opened.get(pk, "")
-    return shown
+    return _by_stop(stops, open_sealed(request, group, _stop_fields(stops), reason,
+                                       permission="runs.manage"))
+
+
+def _reveal(request, group, stops: list[Stop], *, posted: bool = False):
+    """The coordinators' one box for a run: every stop's name, address, postcode and note at
+    once, with one reason (one access row per stop and field)."""
+    return reveal_panel(
+        request, group=group, fields=_stop_fields(stops), permission="runs.manage",
+        posted=posted, together=True,
+        label=gettext_lazy("Why do you need to see the names and addresses?"),
+        initial_reason=gettext_lazy("Checking the routes before they go out"),
+        button=gettext_lazy("Show names, addresses and the map"))
 
 
 def _map_data(run: Run, routes: list[Route], stops: list[Stop], shown: dict) -> dict:
@@ -94,7 +126,9 @@ def run_list(request, group):
     runs = (group.runs.annotate(
         n_stops=Count("stops", distinct=True),
         n_done=Count("stops", filter=~Q(stops__outcome=Stop.Outcome.PENDING), distinct=True),
-        n_routes=Count("routes", distinct=True)).order_by("-date", "-id"))
+        n_routes=Count("routes", distinct=True),
+        n_vacant=Count("routes", filter=Q(routes__volunteer__isnull=True), distinct=True))
+        .order_by("-date", "-id"))
     return render(request, "runs/list.html", {"group": group, "runs": runs})
 
 
@@ -138,10 +172,12 @@ def run_stops(request, group, pk):
     }, status=400 if (line_errors or form.errors) else 200)
 
 
-def _detail(request, group, run: Run, *, split_form=None, reveal_form=None, shown=None,
-            error: str = "", status: int = 200):
+def _detail(request, group, run: Run, *, split_form=None, reveal=None, error: str = "",
+            status: int = 200):
     routes = list(run.routes.select_related("volunteer").order_by("position"))
     stops = list(run.stops.order_by("line"))
+    reveal = reveal or _reveal(request, group, stops)
+    shown = _by_stop(stops, reveal.opened) if reveal.opened else None
     route_stops = {r.pk: sorted((s for s in stops if s.route_id == r.pk),
                                 key=lambda s: s.position) for r in routes}
     placed_off = [s for s in stops if s.route_id is None and s.problem]
@@ -161,7 +197,7 @@ def _detail(request, group, run: Run, *, split_form=None, reveal_form=None, show
         "split_form": split_form or SplitForm(initial={
             "team_size": run.team_size, "max_stops": run.max_stops,
             "max_minutes": run.max_minutes}),
-        "reveal_form": reveal_form or RevealForm(),
+        "reveal": reveal,
         "outcomes": [c for c in Stop.Outcome.choices if c[0] != Stop.Outcome.PENDING],
         "editable": run.state in (Run.State.DRAFT, Run.State.SPLIT),
         "total_km": round((run.total_m or 0) / 1000, 1),
@@ -171,7 +207,7 @@ def _detail(request, group, run: Run, *, split_form=None, reveal_form=None, show
         ctx["map_data"] = _map_data(run, routes, stops, shown)
     for route, _, _ in ctx["routes"]:
         route.time_words = services.minutes_words(route.minutes)
-    return render(request, "runs/detail.html", ctx, status=status)
+    return render_private(request, "runs/detail.html", ctx, status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -183,15 +219,8 @@ def run_detail(request, group, pk):
     run = _run(group, pk)
     if request.method != "POST":
         return _detail(request, group, run)
-    form = RevealForm(request.POST)
-    if not form.is_valid():
-        return _detail(request, group, run, reveal_form=form, status=400)
-    stops = list(run.stops.order_by("line"))
-    try:
-        shown = _open_for_coordinator(request, group, stops, form.cleaned_data["reason"])
-    except NeedToKnowDenied as exc:
-        return _detail(request, group, run, reveal_form=form, error=str(exc), status=403)
-    return _detail(request, group, run, reveal_form=form, shown=shown)
+    panel = _reveal(request, group, list(run.stops.order_by("line")), posted=True)
+    return _detail(request, group, run, reveal=panel, error=panel.refusal, status=panel.status)
 
 
 @require_POST
@@ -350,21 +379,26 @@ def _pdf_response(route: Route, stops: list[Stop], shown: dict) -> HttpResponse:
 # --- the volunteer
 
 
-def _my_route(request, pk) -> Route:
-    """This person's route on a run that has gone out, or 404: it is nobody else's page."""
+def _my_route(request, pk) -> RouteGrant:
+    """The grant over this person's route on a run that has gone out, or 404: it is nobody
+    else's page, and no longer theirs once they stop standing in the role the run needs."""
     route = (Route.objects.select_related("run__group", "volunteer")
              .filter(pk=pk, volunteer=request.user,
                      run__state__in=[Run.State.OUT, Run.State.FINISHED]).first())
     if route is None:
         raise Http404("No such route")
-    return route
+    grant = RouteGrant(route)
+    if not grant.in_role:
+        raise Http404("No such route")
+    return grant
 
 
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
 def my_route(request, pk):
-    route = _my_route(request, pk)
+    grant = _my_route(request, pk)
+    route = grant.route
     run = route.run
     error = ""
     if request.method == "POST":
@@ -389,7 +423,7 @@ def my_route(request, pk):
     shown: dict = {}
     if run.addresses_open():
         try:
-            shown = _open_for_volunteer(request, route, stops, f"Delivering run {run.pk}")
+            shown = _open_for_volunteer(request, grant, stops, f"Delivering run {run.pk}")
         except NeedToKnowDenied as exc:
             error = error or str(exc)
     done = sum(1 for s in stops if s.outcome != Stop.Outcome.PENDING)
@@ -407,9 +441,10 @@ def my_route(request, pk):
 @login_required
 @require_http_methods(["GET"])
 def my_sheet(request, pk):
-    route = _my_route(request, pk)
+    grant = _my_route(request, pk)
+    route = grant.route
     if not route.run.addresses_open():
         raise Http404("This run has ended")
     stops = list(route.stops.order_by("position"))
-    shown = _open_for_volunteer(request, route, stops, f"Printing route sheet, run {route.run_id}")
+    shown = _open_for_volunteer(request, grant, stops, f"Printing route sheet, run {route.run_id}")
     return _pdf_response(route, stops, shown)

@@ -9,7 +9,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
+from kith.core.formfields import ISODateInput, NameField
 from kith.core.phones import normalise_uk_phone
 from kith.groups.catalogue import SERVICES
 from kith.places.postcodes import PostcodeError, parse
@@ -34,6 +36,9 @@ LANGUAGE_RE = re.compile(r"^[^\W\d_]+(?:[ '\-][^\W\d_]+)*$")
 MAX_LANGUAGES = 10
 
 
+PART_SHORT = {"am": _("a.m."), "pm": _("p.m."), "eve": _("eve.")}
+
+
 class AvailabilityGrid(forms.CheckboxSelectMultiple):
     """Weekdays down, morning/afternoon/evening across: one labelled checkbox per cell."""
 
@@ -43,7 +48,8 @@ class AvailabilityGrid(forms.CheckboxSelectMultiple):
         context = super().get_context(name, value, attrs)
         chosen = set(context["widget"]["value"] or [])
         base = context["widget"]["attrs"].get("id") or f"id_{name}"
-        context["parts"] = [PART_LABELS[p] for p in PARTS]
+        # A phone 320 px wide has room for three columns only with short headings.
+        context["parts"] = [{"label": PART_LABELS[p], "short": PART_SHORT[p]} for p in PARTS]
         context["grid"] = [
             {"label": DAY_LABELS[day], "cells": [
                 {"value": f"{day}_{part}", "id": f"{base}_{day}_{part}",
@@ -193,7 +199,7 @@ class DetailsForm(forms.Form):
 class SignUpForm(DetailsForm):
     """Sign-up: who they are (unless signed in), the details, and the consents."""
 
-    display_name = forms.CharField(
+    display_name = NameField(
         label="Your name", max_length=100,
         help_text="As you'd like neighbours and coordinators to see it.",
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
@@ -257,7 +263,7 @@ class ConsentsForm(forms.Form):
 
 class BreakForm(forms.Form):
     until = forms.DateField(
-        label="When will you be back?", widget=forms.DateInput(attrs={"type": "date"}),
+        label="When will you be back?", widget=ISODateInput(),
         help_text="No offers until that day. You can come back sooner.",
         error_messages={"required": "Give the day you'll be back.",
                         "invalid": "Give a date like 31/12/2026."},
@@ -275,7 +281,7 @@ DATE_ERRORS = {"invalid": "Give a date like 31/12/2026."}
 
 def _date(label: str) -> forms.DateField:
     return forms.DateField(label=label, required=False,
-                           widget=forms.DateInput(attrs={"type": "date"}),
+                           widget=ISODateInput(),
                            input_formats=["%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y"],
                            error_messages=DATE_ERRORS)
 
@@ -301,15 +307,6 @@ class PolicyForm(forms.Form):
     requirements = forms.Field(
         label="Checks needed before a volunteer takes each kind of task", widget=PolicyGrid,
         required=False,
-    )
-
-
-class RevealForm(forms.Form):
-    field = forms.ChoiceField(choices=[("phone", "Phone"), ("postcode", "Postcode")],
-                              widget=forms.HiddenInput)
-    reason = forms.CharField(
-        label="Why do you need it?", max_length=200,
-        error_messages={"required": "Say why you need to see it."},
     )
 
 

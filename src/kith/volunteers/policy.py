@@ -1,7 +1,7 @@
 """Who may take a task: the gate between signing up and helping a neighbour.
 
 `can_take(person, group, service)` is what matching asks before offering a task or assigning
-one. It is pure-ish: `facts_for()` reads what it needs from the database (five small queries),
+one. It is pure-ish: `facts_for()` reads what it needs from the database (six small queries),
 and `reasons_not_to_take()` decides on those facts alone, so it can be tested, and called for
 many volunteers at once, without a database.
 
@@ -14,7 +14,14 @@ A volunteer may take a task for `service` in `group` only when all of these hold
 - their consents are at the current wording (CONSENT_VERSIONS) and nobody has asked them to
   confirm again (`reconfirm_consent`, set by the spreadsheet import);
 - they have not left, and are not on a break. A break ends on its return date: from that day
-  they count as back, even before they next open Kith (which is when they are welcomed back).
+  they count as back, even before they next open Kith (which is when they are welcomed back);
+- no exclusion in force in that group or a group above it names them (zero tolerance).
+
+`may_hold(person, group, service)` asks the same of someone who already holds a task, an
+offer or a route: it is what every grant checks on each request, and what
+`kith.requests.handover.take_back_work` uses to decide what goes back when a role changes.
+It differs from `can_take` in one way only: consents asked again because their wording
+changed do not take work off anyone (new work waits until they confirm).
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ ON_BREAK = "on_break"
 CONSENTS = "consents"
 NOT_MEMBER = "not_member"
 NOT_APPROVED = "not_approved"
+EXCLUDED = "excluded"
 MISSING = "missing:"
 
 REASON_TEXT = {
@@ -51,6 +59,7 @@ REASON_TEXT = {
     CONSENTS: "needs to confirm their consents again",
     NOT_MEMBER: "is not a volunteer in this group",
     NOT_APPROVED: "is not approved yet",
+    EXCLUDED: "is excluded from this group",
 }
 
 
@@ -82,6 +91,7 @@ class Facts:
     approved: bool = False
     checks: frozenset[str] = frozenset()  # the checks recorded
     requirements: dict[str, list[str]] = field(default_factory=dict)  # service -> checks needed
+    excluded: bool = False  # an exclusion in force here or above names them
 
 
 def requirements_for(group) -> dict[str, list[str]]:
@@ -129,8 +139,18 @@ def facts_for(person, group) -> Facts:
         reconfirm_consent=profile.reconfirm_consent, consent_versions=consent_versions(person),
         is_volunteer_here=group.memberships.filter(person=person, is_volunteer=True).exists(),
         approved=vetting is not None and vetting.is_approved, checks=checks_recorded(vetting),
-        requirements=requirements_for(group),
+        requirements=requirements_for(group), excluded=excluded_here(person, group),
     )
+
+
+def excluded_here(person, group) -> bool:
+    """Does an exclusion in force in `group`, or a group above it, name this person?"""
+    from kith.requests.models import Exclusion
+
+    named = set(Exclusion.objects.filter(person=person, lifted_at__isnull=True)
+                .values_list("group_id", flat=True))
+    # Nearly everyone is named by none: only then walk up the tree.
+    return bool(named) and bool(named & {group.pk, *(g.pk for g in group.ancestors())})
 
 
 def reasons_not_to_take(facts: Facts, service: str, today: date) -> list[str]:
@@ -148,6 +168,8 @@ def reasons_not_to_take(facts: Facts, service: str, today: date) -> list[str]:
         reasons.append(NOT_MEMBER)
     if not facts.approved:
         reasons.append(NOT_APPROVED)
+    if facts.excluded:
+        reasons.append(EXCLUDED)
     for check in facts.requirements.get(service, []):
         if check not in facts.checks:
             reasons.append(f"{MISSING}{check}")
@@ -159,3 +181,17 @@ def can_take(person, group, service: str) -> bool:
     if service not in SERVICE_LABELS:
         raise ValueError(f"Unknown service: {service!r}")
     return not reasons_not_to_take(facts_for(person, group), service, timezone.localdate())
+
+
+def reasons_not_to_hold(facts: Facts, service: str, today: date) -> list[str]:
+    """Pure: why this person may no longer hold a `service` task, offer or route (none: they
+    may). As reasons_not_to_take, but consents asked again for new wording take nothing away."""
+    return [code for code in reasons_not_to_take(facts, service, today) if code != CONSENTS]
+
+
+def may_hold(person, group, service: str) -> bool:
+    """May `person` still hold their `service` task, offer or route in `group`? Every grant
+    asks this on each request, so a path that forgets to take the work back cannot leak."""
+    if not getattr(person, "is_authenticated", False):
+        return False
+    return not reasons_not_to_hold(facts_for(person, group), service, timezone.localdate())

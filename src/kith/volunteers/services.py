@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kith.core.audit import log_action, snapshot
 from kith.core.mail import send_templated, site_url
@@ -26,6 +27,7 @@ from kith.groups.roles import COORDINATOR, VOLUNTEER
 from kith.places.geo import haversine_m
 from kith.places.postcodes import PostcodeError, parse
 from kith.volunteers.models import (
+    CHECK_LABELS,
     CHECKS,
     CONSENT_VERSIONS,
     DEFAULT_REQUIREMENTS,
@@ -35,7 +37,7 @@ from kith.volunteers.models import (
     VettingPolicy,
     VolunteerProfile,
 )
-from kith.volunteers.policy import consent_versions, outdated_consents
+from kith.volunteers.policy import checks_recorded, consent_versions, outdated_consents
 
 # What a volunteer tells us about themselves (the full postcode is handled on its own: sealed).
 DETAIL_FIELDS = ["services", "availability", "languages", "transport", "radius_km", "weekly_cap"]
@@ -243,6 +245,10 @@ def update_details(profile: VolunteerProfile, *, acting_user, postcode: str | No
     old = {**snapshot(profile, DETAIL_FIELDS), "postcode_sector": person.postcode_sector}
     for name, value in cleaned.items():
         setattr(profile, name, value)
+    if not postcode and snapshot(profile, DETAIL_FIELDS) == {k: old[k] for k in DETAIL_FIELDS}:
+        # Saved unchanged: no save, so the match cards are not rebuilt either.
+        mark_active(profile)
+        return profile
     if postcode:
         place = locate(postcode)
         profile.postcode = place.label
@@ -295,6 +301,10 @@ def take_break(profile: VolunteerProfile, *, until: date, acting_user,
     profile.save()
     log_action("kith.volunteer.break_started", actor=acting_user, obj=profile, old=old,
                new=snapshot(profile, ["status", "break_until", "on_duty"]))
+    # No new work on a break, and what they hold goes back so nobody waits on them.
+    _take_back(profile.person, None, acting_user=acting_user, why=_(
+        "%(person)s is taking a break until %(date)s.") % {
+        "person": profile.person, "date": f"{until:%-d %B %Y}"})
     return profile
 
 
@@ -361,15 +371,28 @@ def leave(profile: VolunteerProfile, *, acting_user) -> VolunteerProfile:
     for membership in memberships:
         log_action("kith.volunteer.left", actor=acting_user, group=membership.group,
                    obj=profile, old=old, new=snapshot(profile, ["status", "on_duty"]))
+        why = _("%(person)s stopped volunteering with %(group)s.") % {
+            "person": profile.person, "group": membership.group.name}
         remaining = membership.roles - {VOLUNTEER}
         if remaining:
-            group_services.change_roles(membership, roles=remaining, acting_user=acting_user)
+            group_services.change_roles(membership, roles=remaining, acting_user=acting_user,
+                                        why=why)
         else:
-            group_services.remove_member(membership, acting_user=acting_user)
+            group_services.remove_member(membership, acting_user=acting_user, why=why)
     if not memberships:
         log_action("kith.volunteer.left", actor=acting_user, obj=profile, old=old,
                    new=snapshot(profile, ["status", "on_duty"]))
+    # Anything still held anywhere (the rules see "left" now) goes back too.
+    _take_back(profile.person, None, acting_user=acting_user,
+               why=_("%(person)s stopped volunteering.") % {"person": profile.person})
     return profile
+
+
+def _take_back(person, group: Group | None, *, why: str, acting_user) -> None:
+    """Their standing changed: what they may no longer hold goes back (handover.py)."""
+    from kith.requests.handover import take_back_work
+
+    take_back_work(person, group, why=why, acting_user=acting_user)
 
 
 # --- coordinators and safeguarding leads
@@ -402,18 +425,31 @@ def record_vetting(membership: Membership, *, acting_user, today: date | None = 
         errors["dbs_level"] = "Choose the level of the DBS check."
     if errors:
         raise ValidationError(errors)
-    vetting, created = Vetting.objects.select_for_update().get_or_create(
-        person=membership.person, group=membership.group)
-    old = snapshot(vetting, VETTING_FIELDS)
-    for name, value in checks.items():
-        setattr(vetting, name, value or ("" if name == "dbs_level" else None))
-    vetting.save()
-    new = snapshot(vetting, VETTING_FIELDS)
+    values = {name: value or ("" if name == "dbs_level" else None) for name, value in checks.items()}
+    vetting = Vetting.objects.select_for_update().filter(
+        person=membership.person, group=membership.group).first()
+    old = snapshot(vetting or Vetting(), VETTING_FIELDS)
+    new = {**old, **snapshot(Vetting(**values), list(values))}
     changed = {k for k in new if new[k] != old[k]}
-    if changed:
-        log_action("kith.volunteer.vetting_updated", actor=acting_user, group=membership.group,
-                   obj=vetting, old={k: old[k] for k in changed},
-                   new={"person": membership.person_id, **{k: new[k] for k in changed}})
+    if not changed:  # saved unchanged, or empty with no row yet: nothing is written
+        return vetting or Vetting(person=membership.person, group=membership.group)
+    if vetting is None:
+        vetting, _created = Vetting.objects.select_for_update().get_or_create(
+            person=membership.person, group=membership.group)
+    had = checks_recorded(vetting)
+    for name, value in values.items():
+        setattr(vetting, name, value)
+    vetting.save()
+    log_action("kith.volunteer.vetting_updated", actor=acting_user, group=membership.group,
+               obj=vetting, old={k: old[k] for k in changed},
+               new={"person": membership.person_id, **{k: new[k] for k in changed}})
+    lost = [CHECK_LABELS[c] for c in CHECKS if c in had - checks_recorded(vetting)]
+    if lost:
+        # Only the work that needs a lost check goes back (prescriptions need a DBS).
+        _take_back(membership.person, membership.group, acting_user=acting_user, why=_(
+            "%(person)s's checks in %(group)s changed: %(checks)s no longer recorded.") % {
+            "person": membership.person, "checks": ", ".join(lost),
+            "group": membership.group.name})
     return vetting
 
 
@@ -421,7 +457,7 @@ def record_vetting(membership: Membership, *, acting_user, today: date | None = 
 def approve(membership: Membership, *, acting_user) -> Vetting:
     """Let a volunteer take tasks in this group (within the checks each service needs)."""
     membership = _volunteer_membership(membership)
-    vetting, _ = Vetting.objects.select_for_update().get_or_create(
+    vetting, _created = Vetting.objects.select_for_update().get_or_create(
         person=membership.person, group=membership.group)
     if vetting.is_approved:
         return vetting
@@ -446,6 +482,9 @@ def withdraw_approval(membership: Membership, *, acting_user) -> Vetting | None:
     vetting.save()
     log_action("kith.volunteer.approval_withdrawn", actor=acting_user, group=membership.group,
                obj=vetting, old=old, new={"person": membership.person_id, "approved_at": None})
+    _take_back(membership.person, membership.group, acting_user=acting_user, why=_(
+        "%(person)s's approval in %(group)s was withdrawn.") % {
+        "person": membership.person, "group": membership.group.name})
     return vetting
 
 
@@ -458,16 +497,32 @@ def update_policy(group: Group, *, acting_user, requirements: dict[str, list[str
             raise ValidationError("Choose services and checks from the table.")
         if checks:
             cleaned[service] = [c for c in CHECKS if c in checks]
-    policy, created = VettingPolicy.objects.select_for_update().get_or_create(
-        group=group, defaults={"requirements": cleaned})
+    policy = VettingPolicy.objects.select_for_update().filter(group=group).first()
     # A group without a policy row was following the default.
-    old = {k: list(v) for k, v in DEFAULT_REQUIREMENTS.items()} if created else policy.requirements
+    old = {k: list(v) for k, v in DEFAULT_REQUIREMENTS.items()} if policy is None \
+        else policy.requirements
+    if old == cleaned:  # saved unchanged: no row written, not even one repeating the default
+        return policy or VettingPolicy(group=group, requirements=cleaned)
+    if policy is None:
+        policy, _created = VettingPolicy.objects.select_for_update().get_or_create(group=group)
     policy.requirements = cleaned
     policy.save()
-    if old != cleaned:
-        log_action("kith.volunteer.policy_updated", actor=acting_user, group=group, obj=policy,
-                   old={"requirements": old}, new={"requirements": cleaned})
+    log_action("kith.volunteer.policy_updated", actor=acting_user, group=group, obj=policy,
+               old={"requirements": old}, new={"requirements": cleaned})
+    _take_back_in_group(group, acting_user=acting_user)
     return policy
+
+
+def _take_back_in_group(group: Group, *, acting_user) -> None:
+    """The policy asks for more: work held by someone without the new checks goes back."""
+    from django.contrib.auth import get_user_model
+
+    from kith.requests.handover import holders_in
+
+    for person in get_user_model().objects.filter(pk__in=holders_in(group)).order_by("pk"):
+        _take_back(person, group, acting_user=acting_user, why=_(
+            "%(group)s now asks for checks %(person)s doesn't have recorded.") % {
+            "group": group.name, "person": person})
 
 
 @transaction.atomic

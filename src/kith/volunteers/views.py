@@ -15,11 +15,11 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kith.core import crypto, throttle
-from kith.core.phones import display_phone
-from kith.core.privacy import NeedToKnowDenied, has_two_factor, reveal, session_used_two_factor
+from kith.core.reveal_views import SealedField, render_private, reveal_panel
 from kith.groups.access import group_view
 from kith.groups.catalogue import SERVICE_LABELS
 from kith.volunteers import roster, services
@@ -30,7 +30,6 @@ from kith.volunteers.forms import (
     DutyForm,
     EditDetailsForm,
     PolicyForm,
-    RevealForm,
     RosterFilterForm,
     SignUpForm,
     VettingForm,
@@ -440,8 +439,18 @@ def _membership(group, pk):
                              .select_related("person", "person__volunteer"), pk=pk)
 
 
-def _detail(request, group, membership, *, vetting_form=None, reveal_form=None, shown=None,
-            status=200):
+def _sealed_fields(person) -> list[SealedField]:
+    """A volunteer's phone lives on their account, their full postcode on their profile."""
+    return [SealedField("phone", _("Phone"), person),
+            SealedField("postcode", _("Postcode"), getattr(person, "volunteer", None))]
+
+
+def _reveal(request, group, person, *, posted: bool = False):
+    return reveal_panel(request, group=group, fields=_sealed_fields(person),
+                        permission="volunteers.contact", posted=posted)
+
+
+def _detail(request, group, membership, *, vetting_form=None, reveal=None, status=200):
     person = membership.person
     profile = getattr(person, "volunteer", None)
     vetting = Vetting.objects.filter(person=person, group=group).select_related(
@@ -452,29 +461,18 @@ def _detail(request, group, membership, *, vetting_form=None, reveal_form=None, 
                  "reasons": [reason_text(r) for r in reasons_not_to_take(facts, s, today)]}
                 for s in (profile.services if profile else [])]
     initial = {name: getattr(vetting, name) for name in services.VETTING_FIELDS} if vetting else {}
-    shown = shown or {}
-    sealed = [
-        {"name": "phone", "label": "Phone", "present": person.phone is not None,
-         "value": shown.get("phone"),
-         "display": display_phone(shown["phone"]) if shown.get("phone") else None},
-        {"name": "postcode", "label": "Postcode",
-         "present": profile is not None and profile.postcode is not None,
-         "value": shown.get("postcode"), "display": shown.get("postcode")},
-    ]
     availability = set(profile.availability) if profile else set()
     grid = [{"day": DAY_LABELS[d], "cells": [f"{d}_{p}" in availability for p in PARTS]}
             for d in DAYS]
-    return render(request, "volunteers/detail.html", {
+    return render_private(request, "volunteers/detail.html", {
         "group": group, "membership": membership, "person": person, "profile": profile,
         "vetting": vetting, "can_take": can_take, "grid": grid,
         "parts": [PART_LABELS[p] for p in PARTS],
         "services": [SERVICE_LABELS.get(s, s) for s in (profile.services if profile else [])],
         "vetting_form": vetting_form or VettingForm(initial=initial),
-        "reveal_form": reveal_form or RevealForm(), "sealed": sealed,
+        "reveal": reveal or _reveal(request, group, person),
         "can_vet": request.access.can("volunteers.vet"),
         "can_contact": request.access.can("volunteers.contact"),
-        "has_two_factor": has_two_factor(request.user),
-        "session_two_factor": session_used_two_factor(request),
         "consents": Consent.objects.filter(person=person).order_by("kind", "-version"),
         "load": roster.load_last_30_days(group, [person.pk])[person.pk],
     }, status=status)
@@ -488,21 +486,8 @@ def detail(request, group, pk):
         return _detail(request, group, membership)
     if not request.access.can("volunteers.contact"):
         raise PermissionDenied("Only the group's coordinators can see volunteers' contact details.")
-    form = RevealForm(request.POST)
-    shown = {}
-    if form.is_valid():
-        field = form.cleaned_data["field"]
-        subject = membership.person if field == "phone" else getattr(membership.person,
-                                                                     "volunteer", None)
-        try:
-            value = reveal(subject, field, viewer=request.user, group=group,
-                           reason=form.cleaned_data["reason"], permission="volunteers.contact",
-                           request=request) if subject is not None else None
-        except NeedToKnowDenied as exc:
-            form.add_error(None, str(exc))
-        else:
-            shown[field] = value
-    return _detail(request, group, membership, reveal_form=form, shown=shown)
+    panel = _reveal(request, group, membership.person, posted=True)
+    return _detail(request, group, membership, reveal=panel, status=panel.status)
 
 
 @require_POST

@@ -12,7 +12,10 @@ register = template.Library()
 
 @register.inclusion_tag("runs/_my_routes.html", takes_context=True)
 def my_routes(context):
-    """Routes of runs that are out now, or finished but still open (a day after), newest first."""
+    """Routes of runs that are out now, or finished but still open (a day after), newest first;
+    only those the route page would open (they still stand in the role the run needs)."""
+    from kith.volunteers.policy import may_hold
+
     request = context.get("request")
     user = getattr(request, "user", None)
     routes = []
@@ -23,5 +26,6 @@ def my_routes(context):
                       .annotate(n_stops=Count("stops"),
                                 n_done=Count("stops", filter=~Q(stops__outcome=Stop.Outcome.PENDING)))
                       .order_by("-run__date", "-run_id")[:10])
-        routes = [r for r in candidates if r.run.addresses_open()]
+        routes = [r for r in candidates
+                  if r.run.addresses_open() and may_hold(user, r.run.group, r.run.service)]
     return {"routes": routes}

@@ -23,6 +23,12 @@ import unicodedata
 from dataclasses import dataclass, field
 
 DELIMITERS = [",", ";", "\t", "|"]
+# The widest file read. A volunteer sign-up export has a few dozen columns (a Google Forms grid
+# question adds one per row of the grid) and Kith fills about twenty fields from them; 200 is
+# far beyond any real one. Each column is a choice on the mapping page and is guessed, sampled
+# and checked on every step, so a file of 30,000 one-letter columns (259 KB) ran the columns
+# page out of time; refused here, it costs one pass over the text.
+MAX_COLUMNS = 200
 DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars"}
 
 HOW_TO_EXPORT = (
@@ -175,6 +181,20 @@ def _clean_cell(text: str) -> str:
     return text.replace("\xa0", " ").strip()
 
 
+def _check_width(record: list[str], *, row: int) -> None:
+    """Refuse a row with more than MAX_COLUMNS cells, empty ones at its end not counted."""
+    if len(record) <= MAX_COLUMNS:
+        return
+    used = len(record)
+    while used and not record[used - 1].strip():
+        used -= 1
+    if used > MAX_COLUMNS:
+        raise UnreadableFile(
+            f"Row {row} has {used:,} columns, and Kith reads at most {MAX_COLUMNS}: a volunteer "
+            "sign-up sheet has a few dozen. Check that this is the right file, or delete the "
+            f"columns you don't need and export it again. {HOW_TO_EXPORT}")
+
+
 def _looks_like_headers(cells: list[str], is_header) -> bool:
     texts = [c for c in cells if c]
     if not texts or any(_EMAILISH.search(c) or _LONG_NUMBER.search(c) for c in texts):
@@ -202,6 +222,7 @@ def read_table(data: bytes, *, hint: str | None = None, is_header=None) -> Table
     records: list[list[str]] = []
     try:
         for record in reader:
+            _check_width(record, row=len(records) + 1)
             records.append([_clean_cell(cell) for cell in record])
     except csv.Error as exc:
         row = len(records) + 1

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 
 from kith.core.phones import normalise_uk_phone
+from kith.core.text import describe, hidden_characters
 from kith.places.postcodes import PostcodeError, parse, parse_area
 
 ERROR, WARNING, NOTE = "error", "warning", "note"
@@ -36,6 +37,11 @@ def shown(text: str, width: int = 40) -> str:
 
 def parse_name(text: str) -> tuple[str, list[Issue]]:
     name = " ".join(unicodedata.normalize("NFKC", text).split())
+    hidden = hidden_characters(name)
+    if hidden:  # as the forms refuse them (core.formfields.validate_name); the row still comes in
+        return "", [(WARNING, f"The name has a hidden character ({describe(hidden[0])}), "
+                              "usually left by copying and pasting, so it was left out: add the "
+                              "name by hand.")]
     if len(name) > NAME_MAX:
         return name[:NAME_MAX].rstrip(), [(WARNING, f"The name is longer than {NAME_MAX} "
                                                     "characters and was cut short.")]

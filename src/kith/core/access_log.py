@@ -1,0 +1,32 @@
+"""gunicorn's access log without query strings or secret path segments (core/logs.py).
+
+Used with `gunicorn --logger-class kith.core.access_log.AccessLogger` (Makefile, DEPLOY.md).
+gunicorn's default line holds the request line with its query string and the Referer, which
+can hold an invitation link; every atom a log format can name is cleaned, so a custom
+`--access-logformat` cannot bring them back.
+"""
+
+from __future__ import annotations
+
+from gunicorn.glogging import Logger
+
+from kith.core.logs import ScrubFilter, loggable
+
+_QUERY_ATOMS = ("q", "{query_string}e")
+
+
+class AccessLogger(Logger):
+    def setup(self, cfg) -> None:
+        super().setup(cfg)
+        # gunicorn's own error lines can quote a request line too.
+        self.error_log.addFilter(ScrubFilter())
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        for name, value in atoms.items():
+            if isinstance(value, str):
+                atoms[name] = loggable(value)
+        for name in _QUERY_ATOMS:
+            if name in atoms:
+                atoms[name] = "-"
+        return atoms

@@ -1,0 +1,91 @@
+"""The today page (what needs someone now) and where each person lands after signing in."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from kith.groups.access import resolve_access
+from kith.groups.today import landing, needs_now
+from kith.requests.models import Callback, HelpRequest
+from tests.requests.test_services import ask
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts(group, person) -> dict[str, int]:
+    return {item.key: item.count for item in needs_now(group, resolve_access(person, group))}
+
+
+def test_it_lists_only_what_needs_someone_and_hides_zeros(street, priya):
+    assert _counts(street, priya) == {}
+    ask(street)
+    Callback.objects.filter(group=street).update(due_at=timezone.now() - timedelta(minutes=5))
+    assert _counts(street, priya) == {"overdue_callbacks": 1}
+
+
+def test_it_counts_urgent_requests_nobody_has(street, priya, sam):
+    ask(street, channel="phone", acting_user=sam, urgency=HelpRequest.Urgency.TODAY)
+    ask(street, channel="phone", acting_user=sam, phone="+447700900111", name="Mr Berry")
+    assert _counts(street, priya)["urgent_unassigned"] == 1
+
+
+def test_it_shows_each_role_only_the_work_it_can_do(street, priya, sam):
+    HelpRequest.objects.filter(pk=ask(street).request.pk).update(state="escalated")
+    assert "escalated" in _counts(street, priya)
+    assert "escalated" not in _counts(street, sam)  # call handlers don't handle safeguarding
+
+
+def test_it_links_each_line_to_where_the_work_is(client, street, priya):
+    ask(street, channel="phone", acting_user=priya, urgency=HelpRequest.Urgency.TODAY)
+    client.force_login(priya)
+    page = client.get(reverse("groups:dashboard", args=[street.slug])).content.decode()
+    assert "Needs someone now" in page
+    assert "request for today has nobody yet" in page
+    assert "?state=open&amp;urgency=today&amp;holder=nobody" in page
+
+
+def test_its_urgent_count_matches_the_list_it_links_to(client, street, priya, sam):
+    """A new request, a triaged one and one out to volunteers are all nobody's yet; one that
+    is assigned is not. The list behind the link shows exactly the counted ones."""
+    import re
+
+    for n, urgency in enumerate(["today", "today", "today", "soon"]):
+        ask(street, channel="phone", acting_user=sam, urgency=urgency,
+            phone=f"+44770090{n:04d}", name=f"Resident {n}")
+    counted = _counts(street, priya)["urgent_unassigned"]
+    client.force_login(priya)
+    item = next(i for i in needs_now(street, resolve_access(priya, street))
+                if i.key == "urgent_unassigned")
+    listed = client.get(item.href).content.decode()
+    rows = re.findall(r'<th scope="row"', listed)
+    assert counted == 3 and len(rows) == counted
+
+
+def test_it_does_not_call_a_direct_coordinator_a_visitor_from_above(client, street, ward, priya):
+    from kith.groups.models import Membership
+
+    Membership.objects.create(group=ward, person=priya, is_coordinator=True)
+    client.force_login(priya)
+    page = client.get(reverse("groups:dashboard", args=[street.slug])).content.decode()
+    assert "totals only" not in page
+
+
+@pytest.mark.parametrize("who, lands_on", [
+    ("priya", "groups:dashboard"), ("sam", "requests:queue"), ("tom", "volunteers:home"),
+    ("olu", "groups:mine"),
+])
+def test_it_lands_each_person_on_their_work(request, street, who, lands_on):
+    person = request.getfixturevalue(who)
+    args = [] if lands_on in ("volunteers:home", "groups:mine") else [street.slug]
+    assert landing(person) == reverse(lands_on, args=args)
+
+
+def test_it_shows_several_groups_as_a_list(street, other_street, priya):
+    from kith.groups.models import Membership
+
+    Membership.objects.create(group=other_street, person=priya, is_coordinator=True)
+    assert landing(priya) == reverse("groups:mine")
