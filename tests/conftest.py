@@ -118,3 +118,21 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def network(borough):
+    """The London network above the borough, for listings and the messages they send."""
+    network = GroupFactory(slug="london-mutual-aid", name="London Mutual Aid",
+                           kind=Group.Kind.NETWORK)
+    borough.parent = network
+    borough.save()
+    return network
+
+
+@pytest.fixture
+def nia(network):
+    """Coordinator of the network itself."""
+    person = PersonFactory(email="nia@example.org", display_name="Nia Grant")
+    MembershipFactory(person=person, group=network, is_coordinator=True)
+    return person

@@ -29,7 +29,7 @@ import kith
 from kith.core import sms
 from kith.groups.models import Group, Invitation
 from kith.requests.models import HelpRequest
-from tests.factories import GroupFactory, MembershipFactory, PersonFactory
+from tests.factories import MembershipFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)  # mail goes out when the view commits
 
@@ -93,22 +93,6 @@ def templates_sent(monkeypatch):
     monkeypatch.setattr(kith_mail, "render_to_string", spy)
     monkeypatch.setattr(allauth_adapter, "render_to_string", allauth_spy)
     return seen
-
-
-@pytest.fixture
-def network(borough):
-    network = GroupFactory(slug="london-mutual-aid", name="London Mutual Aid",
-                           kind=Group.Kind.NETWORK)
-    borough.parent = network
-    borough.save()
-    return network
-
-
-@pytest.fixture
-def nia(network):
-    person = PersonFactory(email="nia@example.org", display_name="Nia Grant")
-    MembershipFactory(person=person, group=network, is_coordinator=True)
-    return person
 
 
 # --- the flows, in a request (links from the request's own address)

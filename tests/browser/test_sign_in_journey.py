@@ -81,6 +81,7 @@ def test_it_keeps_contact_details_sealed_until_two_factor_and_a_reason(
     enable_totp(sam)
     page.reload()
     page.get_by_role("link", name="confirm it's you").click()
+    page.get_by_label(re.compile("code", re.I)).wait_for()  # the confirm page, not the last one
     axe_check("confirm with authenticator")
     screenshot("08-confirm-authenticator")
     page.get_by_label(re.compile("code", re.I)).fill(totp_code())

@@ -13,23 +13,6 @@ from tests.factories import GroupFactory, MembershipFactory, PersonFactory
 
 
 @pytest.fixture
-def network(borough):
-    network = GroupFactory(slug="london-mutual-aid", name="London Mutual Aid",
-                           kind=Group.Kind.NETWORK)
-    borough.parent = network
-    borough.save()
-    return network
-
-
-@pytest.fixture
-def nia(network):
-    """Coordinator of the network itself."""
-    person = PersonFactory(email="nia@example.org", display_name="Nia Grant")
-    MembershipFactory(person=person, group=network, is_coordinator=True)
-    return person
-
-
-@pytest.fixture
 def other_network(db):
     """Another network, with its own borough, and Ken coordinating it."""
     network = GroupFactory(slug="manchester-mutual-aid", name="Manchester Mutual Aid",

@@ -1,9 +1,10 @@
 """`kith import volunteers FILE --group SLUG`: bring a spreadsheet export of volunteers into a group.
 
 A dry run unless --commit: the report says what would happen to every row. The same checks and
-the same one-transaction import as the web pages (kith.volunteers.importing.adapter), without
-their 5 MB limit. Columns are mapped as the group last chose for this source, else guessed from
-the headers; --map "Header=field" changes one. A progress bar is drawn on a terminal.
+the same import as the web pages (kith.volunteers.importing.adapter: checked first, then saved in
+batches of 1,000), without their 5 MB limit. Columns are mapped as the group last chose for
+this source, else guessed from the headers; --map "Header=field" changes one. A progress bar
+is drawn on a terminal.
 
     kith import volunteers responses.csv --group golborne-road
     kith import volunteers responses.csv --group golborne-road --commit --merge
