@@ -24,3 +24,8 @@ KITH_MAP_TILES = "/map/blank/{z}/{x}/{y}.png"  # no test touches the network
 KITH_DIGEST_KEY = "test-digest-key-not-for-production"
 KITH_SMS_BACKEND = "memory"
 KITH_LOCAL_DELIVERY = True  # tests read texts from sms.outbox
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    # A file in the throwaway var/, not SQLite's shared in-memory database: threads then meet the
+    # locking that gunicorn's workers and `kith import` meet (WAL, the busy timeout, immediate
+    # transactions from settings.py), which the in-memory database does not have.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}  # noqa: F405

@@ -97,7 +97,14 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # WAL lets gunicorn's workers read while one writes; a busy timeout instead of "database is locked".
+    # SQLite lets one writer in at a time; these make the others queue for their turn instead of
+    # failing with "database is locked" (docs/ARCHITECTURE.md, "Locks"):
+    # - WAL: readers never wait for the writer, nor it for them;
+    # - IMMEDIATE: a transaction takes the write lock at BEGIN and queues there; a deferred one
+    #   that read first would fail at once, without waiting, if another wrote in between;
+    # - timeout: how long a writer queues (the busy timeout), in seconds. Nothing in Kith holds
+    #   the lock for more than about a second (a big import commits in batches), so 20 is ample.
+    # synchronous=NORMAL is safe with WAL: a power cut may lose the last commits, never corrupt.
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "timeout": 20,

@@ -98,3 +98,30 @@ def test_it_draws_a_progress_bar_on_a_terminal_only():
     quiet = io.StringIO()
     ProgressBar(quiet, "Checking", enabled=False)(1, 2)
     assert quiet.getvalue() == ""
+
+
+def test_it_says_how_much_was_saved_when_an_import_stops_part_way(street, priya, monkeypatch):
+    """The command commits in batches: a clash in the second keeps the first, and says so."""
+    from django.db import IntegrityError
+
+    from kith.volunteers.importing import adapter
+
+    monkeypatch.setattr(adapter, "ROWS_PER_COMMIT", 2)
+    save_new, calls = adapter._save_new, []
+
+    def clash_on_the_second_batch(ready):
+        calls.append(ready)
+        if len(calls) == 2:
+            raise IntegrityError("UNIQUE constraint failed: accounts_person.email")
+        return save_new(ready)
+
+    monkeypatch.setattr(adapter, "_save_new", clash_on_the_second_batch)
+    with pytest.raises(CommandError, match=r"stopped part-way: some of these people were added "
+                                           r"to Kith by someone else .* 2 new volunteers were "
+                                           r"saved \(1 of 3 batches\)"):
+        kith_import(str(FIXTURES / "google_forms_responses.csv"), "--group", "golborne-road",
+                    "--commit", "--good-rows-only")
+    assert Person.objects.filter(email__in=["amara.okafor@example.org",
+                                            "ben.carter@example.org"]).count() == 2
+    assert not Person.objects.filter(email="chidi@example.org").exists()
+    assert AuditEvent.objects.filter(action="kith.volunteer.imported").count() == 1

@@ -88,12 +88,13 @@ def test_it_imports_the_good_rows_as_people_who_must_confirm(street, priya, tom,
     assert not Person.objects.filter(email="jo.bloggs@gmail.con").exists()
     assert not VolunteerProfile.objects.filter(person=tom).exists()
 
-    # One audit row, counts only.
+    # One audit row (a file this small is one batch), counts only.
     event = AuditEvent.objects.get(action="kith.volunteer.imported")
     assert (event.group, event.actor) == (street, priya)
     assert event.new == {"source": "google_forms", "rows": 9, "blank_rows": 1, "new": 5, "merged": 0,
                          "skipped": 1, "left_out": 3, "flagged": 1, "good_rows_only": True,
-                         "asked_to_confirm": 5}
+                         "asked_to_confirm": 5, "import": event.new["import"], "batch": 1,
+                         "batches": 1}
     assert "@" not in str(event.new) and "+44" not in str(event.new)
     assert not PersonalDataAccess.objects.exists()
 
@@ -120,6 +121,90 @@ def test_it_sends_no_email_when_the_import_rolls_back(street, priya, monkeypatch
         run(street, commit=True, good_rows_only=True, acting_user=priya)
     assert not Person.objects.filter(email__in=NEW_IN_FORM).exists()  # the people rolled back too
     assert mail.outbox == []
+
+
+def test_it_commits_in_batches_each_with_its_own_audit_row(street, priya, tom, monkeypatch,
+                                                           django_capture_on_commit_callbacks):
+    """Short transactions, so a big import never keeps the phone line waiting (see
+    test_import_alongside_the_phone_line.py); each says what it wrote, in file order."""
+    monkeypatch.setattr(adapter, "ROWS_PER_COMMIT", 2)
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = run(street, commit=True, good_rows_only=True, duplicates=MERGE, acting_user=priya)
+    saved = outcome.saved
+    assert (saved.batches, saved.of, saved.new, saved.merged) == (3, 3, 5, 1)
+    rows = [e.new for e in AuditEvent.objects.filter(action="kith.volunteer.imported")
+            .order_by("id")]
+    assert [(r["batch"], r["batches"], r["new"], r["merged"], r["asked_to_confirm"])
+            for r in rows] == [(1, 3, 2, 0, 2), (2, 3, 2, 0, 2), (3, 3, 1, 1, 2)]
+    assert len({r["import"] for r in rows}) == 1  # one import's batches, tied together
+    # The first batch's row also records the file as it was checked.
+    assert (rows[0]["rows"], rows[0]["left_out"], rows[0]["flagged"]) == (9, 3, 1)
+    assert "rows" not in rows[1]
+    # Every batch landed whole: the report's counts are what is in Kith.
+    assert Person.objects.filter(email__in=NEW_IN_FORM).count() == outcome.plan.report.new == 5
+    assert street.memberships.filter(person__email__in=NEW_IN_FORM | {"tom@example.org"},
+                                     is_volunteer=True).count() == 6
+    # Tom had no volunteer profile, so the merge asks him to confirm too.
+    assert len(mail.outbox) == outcome.emailed == 6
+    assert {m.to[0] for m in mail.outbox} == NEW_IN_FORM | {"tom@example.org"}
+
+
+def test_it_keeps_whole_batches_when_it_stops_part_way_and_a_second_run_adds_nobody_twice(
+        street, priya, tom, monkeypatch, django_capture_on_commit_callbacks):
+    monkeypatch.setattr(adapter, "ROWS_PER_COMMIT", 2)  # [Amara, Ben], [Chidi, Dev], [Fatima]
+
+    def chidi_signs_up_meanwhile(done, total):
+        if done == 2:  # after the first batch: someone adds Chidi before the second one
+            PersonFactory(email="chidi@example.org", display_name="Chidi Eze")
+
+    with django_capture_on_commit_callbacks(execute=True), \
+            pytest.raises(adapter.ImportStopped) as stopped:
+        run(street, commit=True, good_rows_only=True, acting_user=priya,
+            write_progress=chidi_signs_up_meanwhile)
+    assert str(stopped.value) == (
+        "The import stopped part-way: some of these people were added to Kith by someone else "
+        "while this import ran. 2 new volunteers were saved (1 of 3 batches) and will be asked to "
+        "confirm; the rest were not. Check the file again and import it once more: people already "
+        "saved are found and not added twice.")
+    assert (stopped.value.saved.batches, stopped.value.saved.new) == (1, 2)
+    # Whole batches only: the first is in, the second (Dev too) and third are not.
+    assert set(Person.objects.filter(email__in=NEW_IN_FORM).values_list("email", flat=True)) == {
+        "amara.okafor@example.org", "ben.carter@example.org", "chidi@example.org"}
+    assert not VolunteerProfile.objects.filter(person__email="chidi@example.org").exists()
+    [event] = AuditEvent.objects.filter(action="kith.volunteer.imported")
+    assert (event.new["batch"], event.new["batches"], event.new["new"]) == (1, 3, 2)
+    # Those saved are asked to confirm: a second run will not ask them, as they are on Kith now.
+    assert sorted(m.to[0] for m in mail.outbox) == ["amara.okafor@example.org",
+                                                    "ben.carter@example.org"]
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        again = run(street, commit=True, good_rows_only=True, acting_user=priya)
+    report = again.plan.report
+    assert (report.new, report.already_here, report.will_skip) == (2, 3, 4)  # Amara, Ben, Tom here
+    for email in NEW_IN_FORM:
+        assert Person.objects.filter(email=email).count() == 1
+    assert sorted(m.to[0] for m in mail.outbox) == ["dev.patel@example.org", "fatima.h@example.org"]
+
+
+def test_it_never_brings_back_someone_who_leaves_while_the_import_runs(street, priya, tom,
+                                                                       monkeypatch):
+    """The file is checked before any batch is written; a merge looks again, in its batch."""
+    from kith.volunteers.services import leave
+
+    monkeypatch.setattr(adapter, "ROWS_PER_COMMIT", 2)  # Tom's row is in the third batch
+    profile = VolunteerProfile.objects.create(person=tom)
+
+    def tom_leaves_meanwhile(done, total):
+        if done == 2:
+            leave(profile, acting_user=tom)
+
+    outcome = run(street, commit=True, good_rows_only=True, duplicates=MERGE, acting_user=priya,
+                  write_progress=tom_leaves_meanwhile)
+    assert outcome.saved.batches == 3
+    profile.refresh_from_db()
+    assert profile.status == VolunteerProfile.Status.LEFT
+    assert not Membership.objects.filter(person=tom, group=street, is_volunteer=True).exists()
 
 
 def test_it_merges_people_already_on_kith_without_overwriting_their_choices(

@@ -1,12 +1,24 @@
 """The Django edge of importing volunteers: people already on Kith, the commit, the mapping, the mail.
 
 `import_volunteers()` is the one entry point, for the web pages and `kith import volunteers`
-alike. Without `commit=True` it is a dry run and writes nothing. With it, everything happens in
-one transaction: the people, their sign-in addresses, volunteer profiles and memberships are
-written with `bulk_create` in batches (a fixed number of queries per thousand rows, none per row),
-the column mapping is remembered for the group and source, and one audit row
-`kith.volunteer.imported` records the counts (no personal data). The re-consent emails go only
-once that transaction has committed.
+alike. Without `commit=True` it is a dry run and writes nothing. With it, the same checks run
+first (reading only), then the rows are written in batches of `ROWS_PER_COMMIT`, each batch its
+own short transaction: the people, their sign-in addresses, volunteer profiles and memberships
+with `bulk_create` (a fixed number of queries per batch, none per row), then the merges. Each
+batch writes one audit row `kith.volunteer.imported` with its counts (no personal data) in the
+same transaction, so the trail always says exactly what landed; the column mapping is remembered
+with the first batch. The re-consent emails go once the batches have committed.
+
+Why batches: SQLite lets one writer in at a time, so one 50,000-row transaction kept the phone
+line's writes (a missed call, a new request) waiting half a minute and then failing with
+"database is locked". Between two batches the lock is free, and on SQLite the import pauses for
+`PAUSE_S` so the writers queued behind it go first. Each batch is a few hundred milliseconds
+(bench/sqlite_contention.py measures the phone line during a 50,000-row import).
+
+What batches keep: a stop part-way (someone else adding one of these people at the same moment,
+a database error) rolls back only the batch it happened in, and raises `ImportStopped`, which
+says how many were saved; those people are still asked to confirm. Running the same file again
+never adds anyone twice: the people already saved are found by email like anyone on Kith.
 
 Imported people are made as `PersonManager.create_user(email)` makes them (lower-cased email,
 an unusable password so no hashing happens, a primary unverified `EmailAddress`), but in bulk:
@@ -18,26 +30,28 @@ or by phone, and are merged (filling in only what they have not given) or skippe
 coordinator chooses; a match by phone alone is always skipped, since nobody proves a phone number
 is theirs. Someone merged who had no volunteer profile is asked to confirm like a new volunteer.
 
-Not written: a `kith.group.member_added` row per person. The import's own row stands for them all,
-with its counts; fifty thousand identical rows would bury the trail.
+Not written: a `kith.group.member_added` row per person. The import's own rows (one a batch) stand
+for them all, with their counts; fifty thousand identical rows would bury the trail.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 import time
-from collections.abc import Callable
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 
 from allauth.account.models import EmailAddress
 from django.core.mail import get_connection
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 from django.urls import reverse
 
 from kith.accounts.models import Person
 from kith.core import crypto
 from kith.core.audit import log_action
+from kith.core.fields import Sealed
 from kith.core.mail import send_templated, site_url
 from kith.groups.models import Group, Membership
 from kith.volunteers.importing.columns import check_mapping, guess_mapping, looks_like_header
@@ -49,13 +63,42 @@ from kith.volunteers.models import ImportMapping, VolunteerProfile
 
 logger = logging.getLogger(__name__)
 
-BATCH = 1000
+BATCH = 1000  # objects per INSERT or UPDATE statement
+# Rows written per transaction. Measured with bench/sqlite_contention.py (docs/ARCHITECTURE.md,
+# "Importing from a spreadsheet"): a batch of 1,000 new volunteers holds SQLite's write lock
+# about 0.2 s, short enough that a missed call posted meanwhile waits well under a second.
+ROWS_PER_COMMIT = 1000
+# On SQLite, after each batch the import steps back until a pause this long passes with no one
+# else writing: writers waiting for the lock poll it about every 0.1 s, so each gets in first...
+PAUSE_S = 0.15
+# ...for at most this long a batch; then the import queues for the lock like any other writer.
+POLITE_FOR_S = 10.0
 AUDIT_ACTION = "kith.volunteer.imported"
 RECONSENT_TEMPLATE = "volunteers/import/email/reconsent.txt"
 
 
 class ImportRefused(Exception):
     """Why an import was not written, in words fit to show the coordinator."""
+
+
+@dataclass
+class Saved:
+    """What a commit has written so far: whole batches only."""
+
+    batches: int = 0  # batches committed
+    of: int = 0  # batches planned
+    new: int = 0
+    merged: int = 0
+    recipients: list[tuple[str, str]] = field(default_factory=list)  # (email, name) to ask
+    longest_s: float = 0.0  # the longest batch transaction: how long others' writes could wait
+
+
+class ImportStopped(ImportRefused):
+    """A commit that stopped part-way: `saved` is in Kith, the rest of the file is not."""
+
+    def __init__(self, message: str, saved: Saved):
+        super().__init__(message)
+        self.saved = saved
 
 
 @dataclass
@@ -66,6 +109,7 @@ class Outcome:
     plan: Plan
     committed: bool = False
     emailed: int = 0  # re-consent emails queued for after the commit
+    saved: Saved | None = None  # what the commit wrote (None on a dry run)
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -165,46 +209,162 @@ def import_volunteers(
     matcher = Matcher()
     timings: dict[str, float] = {}
     started = time.perf_counter()
+    # Reading only, outside any transaction, so the checks (seconds for a big file) hold no lock.
+    plan = make_plan(table, mapping, matcher, existing_people(group, matcher),
+                     duplicates=duplicates, progress=progress)
+    timings["check_s"] = time.perf_counter() - started
     if not commit:
-        plan = make_plan(table, mapping, matcher, existing_people(group, matcher),
-                         duplicates=duplicates, progress=progress)
-        timings["check_s"] = time.perf_counter() - started
         return Outcome(table, mapping, notes, plan, timings=timings)
-    try:
-        with transaction.atomic():
-            plan = make_plan(table, mapping, matcher, existing_people(group, matcher),
-                             duplicates=duplicates, progress=progress)
-            timings["check_s"] = time.perf_counter() - started
-            report = plan.report
-            if report.error_rows and not good_rows_only:
-                raise ImportRefused(
-                    f"Nothing was imported: {report.error_rows} row"
-                    f"{'s have' if report.error_rows != 1 else ' has'} errors. Fix them and check "
-                    "the file again, or choose to import only the good rows."
-                )
-            if not report.can_commit(good_rows_only):
-                raise ImportRefused("Nothing was imported: there is no one new to import.")
-            started = time.perf_counter()
-            recipients = _write(plan, group=group, progress=write_progress)
-            ImportMapping.objects.update_or_create(group=group, source=source,
-                                                   defaults={"mapping": mapping})
-            log_action(AUDIT_ACTION, actor=acting_user, group=group,
-                       new={"source": source, **report.counts(good_rows_only=good_rows_only),
-                            "asked_to_confirm": len(recipients)})
-            timings["write_s"] = time.perf_counter() - started
-            transaction.on_commit(partial(send_reconsent_emails, group.name, recipients))
-    except IntegrityError:
+    report = plan.report
+    if report.error_rows and not good_rows_only:
         raise ImportRefused(
-            "Nothing was imported: some of these people were added to Kith by someone else while "
-            "this import ran. Check the file again and import it once more."
-        ) from None
-    return Outcome(table, mapping, notes, plan, committed=True, emailed=len(recipients),
-                   timings=timings)
+            f"Nothing was imported: {report.error_rows} row"
+            f"{'s have' if report.error_rows != 1 else ' has'} errors. Fix them and check "
+            "the file again, or choose to import only the good rows."
+        )
+    if not report.can_commit(good_rows_only):
+        raise ImportRefused("Nothing was imported: there is no one new to import.")
+    started = time.perf_counter()
+    saved = Saved()
+    try:
+        _commit(plan, saved, group=group, source=source, mapping=mapping, acting_user=acting_user,
+                good_rows_only=good_rows_only, progress=write_progress)
+    except DatabaseError as exc:
+        raise ImportStopped(_stopped(exc, saved), saved) from exc
+    finally:
+        timings["write_s"] = time.perf_counter() - started
+        # Whoever is in Kith is asked to confirm, even if a later batch failed: a second run of
+        # the file finds them already here, so it would never ask.
+        if saved.recipients:
+            transaction.on_commit(partial(send_reconsent_emails, group.name, saved.recipients))
+    return Outcome(table, mapping, notes, plan, committed=True, emailed=len(saved.recipients),
+                   saved=saved, timings=timings)
+
+
+def _commit(plan: Plan, saved: Saved, *, group: Group, source: str, mapping: dict[str, str],
+            acting_user, good_rows_only: bool, progress: Progress | None) -> None:
+    """Write the plan batch by batch, in file order, counting into `saved` as each commits."""
+    rows = [c for c in plan.candidates if c.action in (NEW, MERGE)]
+    batches = [rows[i:i + ROWS_PER_COMMIT] for i in range(0, len(rows), ROWS_PER_COMMIT)]
+    saved.of = len(batches)
+    audit = partial(_audit_row, plan.report, source=source, import_id=secrets.token_hex(4),
+                    of=len(batches), good_rows_only=good_rows_only)
+    for batch in batches:
+        new = [c for c in batch if c.action == NEW]
+        merge = [c for c in batch if c.action == MERGE]
+        ready = _prepare_new(new, group)  # built before the transaction: no lock held yet
+        if saved.batches:
+            _make_way()
+        started = time.perf_counter()
+        with _batch_transaction():
+            if saved.batches == 0:
+                ImportMapping.objects.update_or_create(group=group, source=source,
+                                                       defaults={"mapping": mapping})
+            asked = _save_new(ready) + (_merge(merge, group) if merge else [])
+            log_action(AUDIT_ACTION, actor=acting_user, group=group,
+                       new=audit(saved.batches + 1, new=len(new), merged=len(merge),
+                                 asked=len(asked)))
+        saved.longest_s = max(saved.longest_s, time.perf_counter() - started)
+        saved.batches += 1
+        saved.new += len(new)
+        saved.merged += len(merge)
+        saved.recipients += asked
+        if progress is not None:
+            progress(saved.new + saved.merged, len(rows))
+
+
+def _audit_row(report, number: int, *, new: int, merged: int, asked: int, source: str,
+               import_id: str, of: int, good_rows_only: bool) -> dict:
+    """Counts only. The first batch's row also records the file as checked."""
+    row: dict = {"source": source, "import": import_id, "batch": number, "batches": of}
+    if number == 1:
+        row.update(report.counts(good_rows_only=good_rows_only))
+    row.update({"new": new, "merged": merged, "asked_to_confirm": asked})
+    return row
+
+
+def _sqlite_between_commits() -> bool:
+    """Only SQLite's one write lock needs sharing, and only if the batches really commit (not
+    inside a caller's transaction, which holds the lock anyway)."""
+    return connection.vendor == "sqlite" and not connection.in_atomic_block
+
+
+def _make_way() -> None:
+    """Between batches, leave the write lock free until nobody else is waiting for it.
+
+    Writers queued behind the lock poll it about every 0.1 s, unseen: so the import waits until
+    a whole `PAUSE_S` goes by in which no one else committed (SQLite's data_version counts
+    others' commits), at most `POLITE_FOR_S`.
+    """
+    if not _sqlite_between_commits():
+        return
+    waited, before = 0.0, _data_version()
+    while waited < POLITE_FOR_S:
+        time.sleep(PAUSE_S)
+        waited += PAUSE_S
+        now = _data_version()
+        if now == before:
+            return
+        before = now
+
+
+def _data_version() -> int:
+    with connection.cursor() as cursor:
+        return cursor.execute("PRAGMA data_version").fetchone()[0]
+
+
+@contextmanager
+def _batch_transaction():
+    """A batch's transaction. On SQLite it begins only when nobody else is writing: while the
+    lock is taken (a missed call being saved, say), the import steps back again, for up to
+    `POLITE_FOR_S`, and only then queues for it like any other writer."""
+    with ExitStack() as stack:
+        begun = False
+        if _sqlite_between_commits():
+            waited = 0.0
+            with _busy_timeout(0):  # BEGIN IMMEDIATE fails at once, instead of queueing
+                while not begun and waited < POLITE_FOR_S:
+                    try:
+                        stack.enter_context(transaction.atomic())
+                        begun = True
+                    except OperationalError:
+                        time.sleep(PAUSE_S)
+                        waited += PAUSE_S
+        if not begun:
+            stack.enter_context(transaction.atomic())
+        yield
+
+
+@contextmanager
+def _busy_timeout(ms: int):
+    with connection.cursor() as cursor:
+        before = cursor.execute("PRAGMA busy_timeout").fetchone()[0]
+        cursor.execute(f"PRAGMA busy_timeout = {int(ms)}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA busy_timeout = {int(before)}")
+
+
+def _stopped(exc: DatabaseError, saved: Saved) -> str:
+    if isinstance(exc, IntegrityError):
+        why = "some of these people were added to Kith by someone else while this import ran"
+    else:
+        why = f"the database refused a write ({exc})"
+    if not saved.batches:
+        return f"Nothing was imported: {why}. Check the file again and import it once more."
+    merged = f" and {saved.merged:,} merged" if saved.merged else ""
+    return (f"The import stopped part-way: {why}. {saved.new:,} new volunteers{merged} were saved "
+            f"({saved.batches} of {saved.of} batches) and will be asked to confirm; the rest were "
+            "not. Check the file again and import it once more: people already saved are found "
+            "and not added twice.")
 
 
 def _new_profile(person: Person, c: Candidate) -> VolunteerProfile:
     profile = VolunteerProfile(person=person, services=c.services, availability=c.availability,
-                               languages=c.languages, postcode=c.postcode, reconfirm_consent=True)
+                               languages=c.languages, postcode=_sealed(c.postcode),
+                               reconfirm_consent=True)
     if c.transport:
         profile.transport = c.transport
     if c.radius_km is not None:
@@ -214,45 +374,50 @@ def _new_profile(person: Person, c: Candidate) -> VolunteerProfile:
     return profile
 
 
-def _batched(model, objects: list, step: Callable[[int], None] | None = None) -> None:
+def _batched(model, objects: list) -> None:
     for start in range(0, len(objects), BATCH):
         model.objects.bulk_create(objects[start:start + BATCH])
-        if step is not None:
-            step(min(start + BATCH, len(objects)))
 
 
-def _write(plan: Plan, *, group: Group, progress: Progress | None) -> list[tuple[str, str]]:
-    """Write the plan's new and merged rows. Returns (email, name) of whoever must confirm."""
-    new = plan.rows(NEW)
-    merge = plan.rows(MERGE)
-    total = len(new) * 4 + len(merge)
-    done = 0
+def _sealed(value: str | None) -> Sealed | None:
+    """Encrypted now, before the batch's transaction, so the write lock is not held for it."""
+    return Sealed(crypto.encrypt(value)) if value else None
 
-    def step(n: int) -> None:  # n of the current batch of objects; `done` counts those before
-        if progress is not None:
-            progress(min(done + n, total), total)
 
+@dataclass
+class _NewRows:
+    """One batch of new people, every object built and ready to insert."""
+
+    people: list[Person]
+    addresses: list[EmailAddress]
+    profiles: list[VolunteerProfile]
+    memberships: list[Membership]
+
+
+def _prepare_new(rows: list[Candidate], group: Group) -> _NewRows:
     people: list[Person] = []
-    for c in new:
-        person = Person(email=c.email, display_name=c.name, phone=c.phone or None,
+    for c in rows:
+        person = Person(email=c.email, display_name=c.name, phone=_sealed(c.phone),
                         postcode_sector=c.sector)
         person.set_unusable_password()  # "!" and a random string: no hashing
         people.append(person)
-    _batched(Person, people, step)
-    done += len(new)
-    _batched(EmailAddress, [EmailAddress(user=p, email=p.email, primary=True, verified=False)
-                            for p in people], step)
-    done += len(new)
-    _batched(VolunteerProfile, [_new_profile(p, c) for p, c in zip(people, new, strict=True)], step)
-    done += len(new)
-    _batched(Membership, [Membership(person=p, group=group, is_volunteer=True) for p in people], step)
-    done += len(new)
-    recipients = [(p.email, p.display_name) for p in people]
-    if merge:
-        recipients += _merge(merge, group)
-        done += len(merge)
-        step(0)
-    return recipients
+    # The foreign keys are filled in from each person's id once the people are inserted.
+    return _NewRows(
+        people=people,
+        addresses=[EmailAddress(user=p, email=p.email, primary=True, verified=False)
+                   for p in people],
+        profiles=[_new_profile(p, c) for p, c in zip(people, rows, strict=True)],
+        memberships=[Membership(person=p, group=group, is_volunteer=True) for p in people],
+    )
+
+
+def _save_new(ready: _NewRows) -> list[tuple[str, str]]:
+    """Insert one batch of new people. Returns (email, name) of each, to ask to confirm."""
+    _batched(Person, ready.people)
+    _batched(EmailAddress, ready.addresses)
+    _batched(VolunteerProfile, ready.profiles)
+    _batched(Membership, ready.memberships)
+    return [(p.email, p.display_name) for p in ready.people]
 
 
 def _chunks(ids: list[int], size: int = 5000):
@@ -280,6 +445,9 @@ def _merge(rows: list[Candidate], group: Group) -> list[tuple[str, str]]:
         if person is None or person.pk in seen:
             continue
         seen.add(person.pk)
+        profile = profiles.get(person.pk)
+        if profile is not None and profile.status == VolunteerProfile.Status.LEFT:
+            continue  # left since the file was checked (read here, in the batch's transaction)
         changed = False
         if not person.display_name and c.name:
             person.display_name, changed = c.name, True
@@ -289,7 +457,6 @@ def _merge(rows: list[Candidate], group: Group) -> list[tuple[str, str]]:
             person.postcode_sector, changed = c.sector, True
         if changed:
             changed_people.append(person)
-        profile = profiles.get(person.pk)
         if profile is None:
             new_profiles.append(_new_profile(person, c))
             recipients.append((person.email, person.display_name))
@@ -361,5 +528,6 @@ def send_reconsent_emails(group_name: str, recipients: list[tuple[str, str]]) ->
     return sent, failed
 
 
-__all__ = ["MERGE", "SKIP", "ImportRefused", "Outcome", "import_volunteers", "read_upload",
-           "remembered_mapping", "default_mapping", "existing_people", "send_reconsent_emails"]
+__all__ = ["MERGE", "SKIP", "ImportRefused", "ImportStopped", "Outcome", "Saved",
+           "import_volunteers", "read_upload", "remembered_mapping", "default_mapping",
+           "existing_people", "send_reconsent_emails"]
