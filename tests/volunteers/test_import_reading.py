@@ -240,6 +240,44 @@ def test_it_maps_free_text_services_to_the_catalogue_and_names_what_it_does_not_
     assert services.parse_services(text) == (keys, unknown)
 
 
+# The ways Google Forms options and typed answers commonly put it: each is one meaning, read
+# whole, not word by word ("Collecting food bank parcels" is not also posting and errands).
+@pytest.mark.parametrize("text,keys", [
+    ("Collecting food bank parcels", ["foodbank"]),
+    ("Delivering food parcels", ["foodbank"]),
+    ("Making up food parcels", ["foodbank"]),
+    ("Helping at the food bank", ["foodbank"]),
+    ("Food bank volunteering", ["foodbank"]),
+    ("Collecting parcels from the post office", ["posting"]),
+    ("Posting mail", ["posting"]),
+    ("Picking up shopping", ["shopping"]),
+    ("Doing the weekly shop", ["shopping"]),
+    ("Food shopping and delivery", ["shopping"]),
+    ("Collecting and delivering shopping", ["shopping"]),
+    ("Collecting and delivering prescriptions", ["prescriptions"]),
+    ("Picking up prescriptions from the pharmacy", ["prescriptions"]),
+    ("Collecting shopping/prescriptions", ["shopping", "prescriptions"]),
+    ("Dog walking / pet care", ["dog_walking"]),
+    ("A friendly chat on the phone", ["befriending"]),
+    ("Cooking meals", ["hot_meals"]),
+    ("Help with forms and benefits", ["advice"]),
+    ("Translation", ["interpreting"]),
+    ("Lifts to hospital appointments", ["lifts"]),
+    ("Admin / IT support", ["phone_admin"]),
+    ("Running errands", ["errands"]),
+    ("Collecting", ["errands"]),
+])
+def test_it_reads_each_common_phrasing_as_one_meaning_not_its_words(text, keys):
+    assert services.parse_services(text) == (keys, [])
+
+
+def test_it_reads_every_catalogue_label_as_its_own_service_only():
+    from kith.groups.catalogue import SERVICES
+
+    assert {label: services.parse_services(label) for _, label in SERVICES} == {
+        label: ([key], []) for key, label in SERVICES}
+
+
 @pytest.mark.parametrize("raw", ["07911 123456", "07911123456", "+44 7911 123456", "+44 (0)7911 123456",
                                  "0044 7911 123456", "447911123456", "7911123456", "07911-123-456",
                                  "(07911) 123456", "7.911123456E+09", "07911123456.0",
