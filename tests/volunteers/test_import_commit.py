@@ -92,9 +92,9 @@ def test_it_imports_the_good_rows_as_people_who_must_confirm(street, priya, tom,
     event = AuditEvent.objects.get(action="kith.volunteer.imported")
     assert (event.group, event.actor) == (street, priya)
     assert event.new == {"source": "google_forms", "rows": 9, "blank_rows": 1, "new": 5, "merged": 0,
-                         "skipped": 1, "left_out": 3, "flagged": 1, "good_rows_only": True,
-                         "asked_to_confirm": 5, "import": event.new["import"], "batch": 1,
-                         "batches": 1}
+                         "skipped": 1, "left_out": 3, "declined": 0, "flagged": 1,
+                         "good_rows_only": True, "asked_to_confirm": 5,
+                         "import": event.new["import"], "batch": 1, "batches": 1}
     assert "@" not in str(event.new) and "+44" not in str(event.new)
     assert not PersonalDataAccess.objects.exists()
 

@@ -128,7 +128,7 @@ def test_it_guesses_each_source_s_columns_from_their_headers():
     forms = columns.guess_mapping(fixture("google_forms_responses.csv").headers)[0]
     assert list(forms.values()) == ["ignore", "email", "name", "phone", "postcode", "services",
                                     "availability", "languages", "transport", "radius",
-                                    "weekly_cap", "notes", "ignore"]
+                                    "weekly_cap", "notes", "consent"]
     sheets, notes = columns.guess_mapping(fixture("google_sheets_semicolons.csv").headers)
     assert sheets == {"Name": "name", "E-mail": "email", "Mobile": "phone", "Post code": "postcode",
                       "Skills": "services", "Days free": "availability", "Car?": "transport",
@@ -415,7 +415,7 @@ def test_it_writes_the_report_as_csv_safe_to_open_in_a_spreadsheet():
     assert text.splitlines()[0] == "Row,Column,Level,Problem"
     assert "\n2,Email,Error,“=cmd@example” is not an email address." in text
     assert report.counts() == {"rows": 1, "blank_rows": 0, "new": 0, "merged": 0, "skipped": 0,
-                               "left_out": 1, "flagged": 0, "good_rows_only": False}
+                               "left_out": 1, "declined": 0, "flagged": 0, "good_rows_only": False}
 
 
 def test_a_row_wider_than_kith_reads_is_refused_but_empty_cells_at_its_end_are_not():
@@ -426,3 +426,57 @@ def test_a_row_wider_than_kith_reads_is_refused_but_empty_cells_at_its_end_are_n
     wide = b"Name,Email\nAnn,ann@example.org," + b",".join(b"x" for _ in range(MAX_COLUMNS)) + b"\n"
     with pytest.raises(UnreadableFile, match=f"Row 2 has {MAX_COLUMNS + 2} columns"):
         read_table(wide)
+
+
+# --- consent --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("answer,agreed", [
+    ("Yes", True), ("yes.", True), ("Y", True), ("I agree", True), ("Agreed", True),
+    ("Yes, I agree to Golborne Road keeping my details", True), ("✓", True), ("TRUE", True),
+    ("I'm happy for you to keep my details", True),
+    ("No", False), ("no thanks", False), ("N", False), ("FALSE", False), ("I do not agree", False),
+    ("I don't agree", False), ("Not happy with that", False),
+    ("", None), ("maybe", None), ("ask me", None),
+])
+def test_it_reads_a_consent_answer_as_yes_no_or_neither(answer, agreed):
+    value, issues = values.parse_consent(answer)
+    assert value is agreed
+    assert [level for level, _ in issues] == ([ERROR] if agreed is None else [])
+
+
+def test_it_takes_the_question_about_keeping_details_as_consent_but_not_one_about_age():
+    assert columns.guess_field("I agree to Golborne Road Neighbours keeping my details") == "consent"
+    assert columns.guess_field("GDPR: can we store your data?") == "consent"
+    assert columns.guess_field("I agree that I am over 18") == "ignore"
+
+
+CONSENT_FILE = (
+    b"Name,Email,Phone,Can we keep your details?\n"
+    b"Ann Lee,ann@example.org,07911 123401,Yes\n"
+    b"Bob Ray,bob@gmail.con,not sure,No\n"  # a refusal: nothing else on the row is read
+    b"Cat Fox,cat@example.org,07911 123403,\n"
+    b"Dan Orr,dan@example.org,07911 123404,No thanks\n"
+    b"Dan Orr,dan@example.org,07911 123404,Yes\n"  # the same person said no on row 5
+)
+
+
+def test_it_leaves_out_a_row_that_said_no_to_keeping_their_details_without_blocking_the_rest():
+    plan = plan_for(read(CONSENT_FILE))
+    actions = {c.row: c.action for c in plan.candidates}
+    assert actions == {2: NEW, 3: "declined", 4: LEFT_OUT, 5: "declined", 6: LEFT_OUT}
+    rows = by_row(plan.report)
+    # One line for a refusal, and nothing read from the row: not its slip of an email address.
+    assert rows[3] == [("Can we keep your details?", "declined",
+                        "Said no to the group keeping their details (“No”): left out, and not "
+                        "emailed. Nothing from this row is saved.")]
+    assert rows[4][0][:2] == ("Can we keep your details?", ERROR)
+    assert "No answer to the question about keeping their details" in rows[4][0][2]
+    assert rows[6][0][1] == ERROR and rows[6][0][2].startswith("Row 5, with the same email")
+    # Refusals are not errors: they never hold the import back, and are never good rows.
+    report = plan.report
+    assert (report.declined, report.error_rows, report.good_rows, report.new) == (2, 2, 1, 1)
+    assert report.counts()["declined"] == 2
+    assert "2 said no to keeping their details (left out)" in report.summary()
+    assert "Left out" in report.as_csv()
+    assert all(c.email is None and c.phone is None for c in plan.candidates
+               if c.action == "declined")  # their details are not kept, even in memory

@@ -20,6 +20,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -213,6 +214,10 @@ def commit(request, group):
     merged = f", {report.will_merge} already on Kith merged" if report.will_merge else ""
     skipped = f", {report.will_skip} already on Kith skipped" if report.will_skip else ""
     left_out = f", {report.error_rows} rows with errors left out" if report.error_rows else ""
+    if report.declined:
+        left_out += ngettext(", %(count)s row that said no to keeping their details left out",
+                             ", %(count)s rows that said no to keeping their details left out",
+                             report.declined) % {"count": report.declined}
     messages.success(request, (
         f"Imported {report.new} new volunteer{'s' if report.new != 1 else ''}{merged}{skipped}"
         f"{left_out}. {outcome.emailed} {'people were' if outcome.emailed != 1 else 'person was'} "

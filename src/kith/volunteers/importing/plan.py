@@ -14,11 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from django.utils.translation import gettext as _
+
 from kith.volunteers.importing import values
 from kith.volunteers.importing.availability import SLOTS, parse_availability
 from kith.volunteers.importing.columns import NOT_IMPORTED, bracket_day
 from kith.volunteers.importing.matching import Matcher
 from kith.volunteers.importing.report import (
+    DECLINED,
     ERROR,
     LEFT_OUT,
     MERGE,
@@ -139,6 +142,7 @@ def read_rows(table: Table, mapping: dict[str, str], *, progress: Progress | Non
     name_col, first_col, last_col = cols.one("name"), cols.one("first_name"), cols.one("last_name")
     email_col, phone_col, postcode_col = cols.one("email"), cols.one("phone"), cols.one("postcode")
     transport_col, radius_col, cap_col = cols.one("transport"), cols.one("radius"), cols.one("weekly_cap")
+    consent_col = cols.one("consent")
     service_cols, slot_cols = cols.all("services"), cols.all("availability")
     language_cols = cols.all("languages")
 
@@ -152,6 +156,15 @@ def read_rows(table: Table, mapping: dict[str, str], *, progress: Progress | Non
         def issue(column: str | None, level: str, message: str, _row=number, _found=found) -> None:
             _found.append(Problem(_row, column, level, message))
 
+        if consent_col:
+            agreed, issues = values.parse_consent(cells[consent_col[0]])
+            if agreed is False:
+                _decline(c, cells, consent_col, email_col, phone_col, issue)
+                candidates.append(c)
+                problems += found
+                continue
+            for level, message in issues:
+                issue(consent_col[1], level, message)
         for message in table.row_problems.get(number, ()):
             issue(None, ERROR, message)
         if name_col:
@@ -224,13 +237,30 @@ def read_rows(table: Table, mapping: dict[str, str], *, progress: Progress | Non
     return candidates, problems
 
 
+def _decline(c: Candidate, cells: list[str], consent_col, email_col, phone_col, issue) -> None:
+    """A row that said no to keeping their details: nothing else on it is read or reported,
+    but for its email and phone, kept only to hold back another row for the same person."""
+    c.action = DECLINED
+    if email_col:
+        c.email = values.parse_email(cells[email_col[0]])[0]
+    if phone_col:
+        c.phone = values.parse_phone(cells[phone_col[0]])[0]
+    issue(consent_col[1], DECLINED, _(
+        "Said no to the group keeping their details (%(answer)s): left out, and not emailed. "
+        "Nothing from this row is saved.") % {"answer": values.shown(cells[consent_col[0]])})
+
+
 def _find_repeats(candidates: list[Candidate], mapping_columns: dict[str, str | None],
                   matcher: Matcher) -> list[Problem]:
-    """A person on two rows: the later row is an error that names the first."""
+    """A person on two rows: the later row is an error that names the first. A row for someone
+    who said no on another row is held back, whichever came first: check with them."""
     problems: list[Problem] = []
     first_email: dict[bytes, int] = {}
     first_phone: dict[bytes, int] = {}
+    refused = _refusals(candidates, matcher)
     for c in candidates:
+        if c.action == DECLINED:
+            continue
         if c.email:
             c.email_key = matcher.email(c.email)
         if c.phone:
@@ -253,14 +283,36 @@ def _find_repeats(candidates: list[Candidate], mapping_columns: dict[str, str | 
                                     f"The same {what} as row {row}: is this the same person twice? "
                                     f"Remove one row, or import only the good rows to keep row {row}."))
             c.has_error = True
+        said_no = refused.get(c.email_key) or refused.get(c.phone_key)
+        if said_no:
+            problems.append(Problem(c.row, mapping_columns["email" if c.email else "phone"], ERROR, _(
+                "Row %(row)s, with the same email address or phone number, said no to the group "
+                "keeping their details: check with them before importing this row, or import only "
+                "the good rows.") % {"row": said_no}))
+            c.has_error = True
     return problems
+
+
+def _refusals(candidates: list[Candidate], matcher: Matcher) -> dict[bytes | None, int]:
+    """{digest of an email or phone: the row that said no}. The row's own values are dropped."""
+    refused: dict[bytes | None, int] = {}
+    for c in candidates:
+        if c.action != DECLINED:
+            continue
+        if c.email:
+            refused.setdefault(matcher.email(c.email), c.row)
+        if c.phone:
+            refused.setdefault(matcher.phone(c.phone), c.row)
+        c.email = c.phone = None
+    refused.pop(None, None)
+    return refused
 
 
 def _match_existing(candidates: list[Candidate], existing: Existing, duplicates: str,
                     mapping_columns: dict[str, str | None]) -> list[Problem]:
     problems: list[Problem] = []
     for c in candidates:
-        if c.has_error:
+        if c.has_error or c.action == DECLINED:
             continue
         by_email = existing.by_email.get(c.email_key) if c.email_key else None
         by_phone = existing.by_phone.get(c.phone_key) if c.phone_key else None
@@ -325,12 +377,13 @@ def make_plan(table: Table, mapping: dict[str, str], matcher: Matcher, existing:
         phone_only=sum(1 for c in candidates if c.action in (MERGE, SKIP) and c.email_key is not None
                        and existing.by_email.get(c.email_key) is None),
         error_rows=sum(1 for c in candidates if c.has_error),
+        declined=sum(1 for c in candidates if c.action == DECLINED),
         warning_rows=sum(1 for c in candidates if c.has_warning),
         problems=problems, file_notes=list(table.notes),
     )
     return Plan(candidates, report)
 
 
-_LEVEL_ORDER = {ERROR: 0, WARNING: 1, NOTE: 2}
+_LEVEL_ORDER = {ERROR: 0, DECLINED: 1, WARNING: 2, NOTE: 3}
 _SLOT_ORDER = SLOTS
 _SERVICE_ORDER = {key: i for i, key in enumerate(KEYS)}

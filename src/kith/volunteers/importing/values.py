@@ -13,6 +13,7 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from kith.core.phones import normalise_uk_phone
 from kith.core.text import describe, hidden_characters
@@ -228,6 +229,41 @@ def parse_transport(text: str, header: str = "") -> tuple[str | None, list[Issue
             return value, []
     return None, [(WARNING, f"{shown(text)} is not a way of getting about we recognise (on foot, "
                             "bike, bus or train, car): left as on foot.")]
+
+
+# --- consent ---------------------------------------------------------------------------------
+
+# A yes must be a clear yes (the law asks for a clear act, and Forms' tick-box gives its own
+# words: "I agree", "Yes, I'm happy for you to keep my details"). An answer starting with a no is
+# a refusal; anything else, or no answer, is neither.
+_END = r"(?!\w)"
+_CONSENT_NO = re.compile(r"^(no|n|nope|nah|false|0|disagree|i disagree|declined?|i decline|"
+                         r"refused?|i refuse|not (happy|ok|okay|really)|i( do|'m|m| am)? not|"
+                         r"i don'?t|do not|don'?t|withdrawn?|opt(ed)? out)" + _END)
+_CONSENT_YES = re.compile(r"^(yes|y|yep|yeah|yup|true|1|ok|okay|agree[ds]?|i agree|i consent|"
+                          r"consent(ed)?|happy|i'?m happy|i am happy|accept(ed)?|i accept|"
+                          r"confirm(ed)?|i confirm|i understand|ticked|checked|x|✓|✔|☑|☒)" + _END)
+_AGREEING = re.compile(r"\b(agree[ds]?|consent(ed)?|happy|accept)\b")
+_NEGATION = re.compile(r"\b(not|don'?t|never|dis\w+|withdraw\w*|refuse\w*|no)\b")
+
+
+def parse_consent(text: str) -> tuple[bool | None, list[Issue]]:
+    """Did they agree to the group keeping their details? True, False, or None (not clearly):
+    the caller leaves out a False row without more ado, and holds back a None row as an error."""
+    cell = " ".join(unicodedata.normalize("NFKC", text).casefold().split()).strip(" .!,")
+    if not cell:
+        return None, [(ERROR, _("No answer to the question about keeping their details: without "
+                                "a yes the row cannot be imported. If they agreed, write Yes in "
+                                "the cell and check the file again; if not, import only the good "
+                                "rows."))]
+    if _CONSENT_NO.match(cell):
+        return False, []
+    if _CONSENT_YES.match(cell) or (_AGREEING.search(cell) and not _NEGATION.search(cell)):
+        return True, []
+    return None, [(ERROR, _("%(answer)s is not a clear yes to keeping their details: without one "
+                            "the row cannot be imported. If they agreed, write Yes in the cell and "
+                            "check the file again; if not, import only the good rows.")
+                   % {"answer": shown(text)})]
 
 
 # --- numbers ---------------------------------------------------------------------------------
