@@ -320,6 +320,21 @@ def test_it_keeps_a_postcode_a_sector_or_nothing_with_a_reason():
     assert issues[0][0] == ERROR and "Did you mean W10 5NW?" in issues[0][1]
 
 
+def test_it_drops_a_well_shaped_postcode_the_directory_lacks_and_guesses_no_area_for_it():
+    from kith.places.postcodes import parse
+
+    def placed(postcode):
+        return postcode.text != "N20 0ZZ"  # as if the ONS directory lacked it
+
+    assert values.parse_postcode("W10 5NW", placed) == (("W10 5NW", "W10 5"), [])
+    for text, written in [("n20 0zz", "N20 0ZZ"), ("ZZ99 9ZZ", "ZZ99 9ZZ")]:
+        (postcode, sector), [(level, message)] = values.parse_postcode(text, placed)
+        assert (postcode, sector, level) == (None, "", WARNING)  # the row comes in, no area
+        assert message == (f"{written} is not in the ONS postcode directory, so no area was "
+                           "saved (none is guessed from it): ask them for their postcode.")
+    assert placed(parse("W10 5NW"))
+
+
 def test_it_reads_transport_radius_cap_and_languages_loosely():
     assert values.parse_transport("bike, bus")[0] == "public"
     assert values.parse_transport("Yes", "Car?")[0] == "car"

@@ -49,3 +49,22 @@ def test_it_never_imports_or_emails_someone_who_said_no_to_keeping_their_details
     assert [m.to for m in mail.outbox] == [["ann@example.org"]]
     event = AuditEvent.objects.get(action="kith.volunteer.imported")
     assert (event.new["new"], event.new["declined"]) == (1, 1)
+
+
+# --- postcodes the ONS directory does not have ----------------------------------------------
+
+def test_it_imports_a_postcode_nobody_has_without_an_area_and_says_ask_them(
+        street, priya, django_capture_on_commit_callbacks):
+    # N20 0ZZ is laid out right and its sector is real, but no one has that postcode.
+    data = form("ann@example.org,Ann Lee,07911 123401,N20 0ZZ,Shopping,Yes")
+    report = run(street, data).plan.report
+    [problem] = report.problems
+    assert (problem.row, problem.column, problem.level) == (2, "Your postcode", "warning")
+    assert problem.message.startswith("N20 0ZZ is not in the ONS postcode directory")
+    assert "ask them for their postcode" in problem.message
+    assert (report.new, report.warning_rows, report.error_rows) == (1, 1, 0)
+
+    commit(street, priya, data, django_capture_on_commit_callbacks)
+    ann = Person.objects.get(email="ann@example.org")
+    # No place guessed: not the sector's centre (N20 0), nor anything else.
+    assert ann.postcode_sector == "" and ann.volunteer.postcode is None

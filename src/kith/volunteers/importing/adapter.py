@@ -39,6 +39,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+from collections.abc import Callable
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -54,6 +55,8 @@ from kith.core.audit import log_action
 from kith.core.fields import Sealed
 from kith.core.mail import send_templated, site_url
 from kith.groups.models import Group, Membership
+from kith.places.index import PostcodeDataMissing
+from kith.places.postcodes import Postcode
 from kith.volunteers.importing.columns import check_mapping, guess_mapping, looks_like_header
 from kith.volunteers.importing.matching import Matcher
 from kith.volunteers.importing.plan import Candidate, Existing, Plan, Progress, make_plan
@@ -150,6 +153,20 @@ def existing_people(group: Group, matcher: Matcher) -> Existing:
     return existing
 
 
+def postcode_placed() -> Callable[[Postcode], bool] | None:
+    """Whether the ONS directory holds a postcode with its own point: the index sign-up and the
+    directory use. Not its sector's centre as a fallback: an import never guesses where someone
+    lives. None (shape checks only) if the postcode data is not installed."""
+    from kith.directory.geocoding import postcode_index
+
+    try:
+        index = postcode_index()
+    except PostcodeDataMissing:
+        logger.warning("postcode data missing: imported postcodes are checked for shape only")
+        return None
+    return lambda postcode: index.lookup(postcode) is not None
+
+
 def _phone_digests(matcher: Matcher) -> dict[bytes, int]:
     """Existing people's phone numbers as digests: the one place an import opens sealed data.
 
@@ -211,7 +228,7 @@ def import_volunteers(
     started = time.perf_counter()
     # Reading only, outside any transaction, so the checks (seconds for a big file) hold no lock.
     plan = make_plan(table, mapping, matcher, existing_people(group, matcher),
-                     duplicates=duplicates, progress=progress)
+                     duplicates=duplicates, progress=progress, placed=postcode_placed())
     timings["check_s"] = time.perf_counter() - started
     if not commit:
         return Outcome(table, mapping, notes, plan, timings=timings)

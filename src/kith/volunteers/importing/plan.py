@@ -136,8 +136,8 @@ class _Columns:
         return self.by_field.get(name, [])
 
 
-def read_rows(table: Table, mapping: dict[str, str], *, progress: Progress | None = None
-              ) -> tuple[list[Candidate], list[Problem]]:
+def read_rows(table: Table, mapping: dict[str, str], *, progress: Progress | None = None,
+              placed: values.Placed | None = None) -> tuple[list[Candidate], list[Problem]]:
     cols = _Columns(table.headers, mapping)
     name_col, first_col, last_col = cols.one("name"), cols.one("first_name"), cols.one("last_name")
     email_col, phone_col, postcode_col = cols.one("email"), cols.one("phone"), cols.one("postcode")
@@ -185,7 +185,7 @@ def read_rows(table: Table, mapping: dict[str, str], *, progress: Progress | Non
             for level, message in issues:
                 issue(phone_col[1], level, message)
         if postcode_col:
-            (c.postcode, c.sector), issues = values.parse_postcode(cells[postcode_col[0]])
+            (c.postcode, c.sector), issues = values.parse_postcode(cells[postcode_col[0]], placed)
             for level, message in issues:
                 issue(postcode_col[1], level, message)
         if service_cols:
@@ -353,11 +353,14 @@ def _match_existing(candidates: list[Candidate], existing: Existing, duplicates:
 
 
 def make_plan(table: Table, mapping: dict[str, str], matcher: Matcher, existing: Existing, *,
-              duplicates: str = SKIP, progress: Progress | None = None) -> Plan:
+              duplicates: str = SKIP, progress: Progress | None = None,
+              placed: values.Placed | None = None) -> Plan:
+    """`placed` says whether the ONS directory holds a postcode (the adapter's); without it,
+    postcodes are checked for their shape only."""
     if duplicates not in (MERGE, SKIP):
         raise ValueError(f"duplicates must be {MERGE!r} or {SKIP!r}")
     try:
-        candidates, problems = read_rows(table, mapping, progress=progress)
+        candidates, problems = read_rows(table, mapping, progress=progress, placed=placed)
     finally:
         _forget_cells()
     columns = {name: next((h for h in table.headers if mapping.get(h) == name), None)

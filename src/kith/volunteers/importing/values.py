@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from kith.core.phones import normalise_uk_phone
 from kith.core.text import describe, hidden_characters
-from kith.places.postcodes import PostcodeError, parse, parse_area
+from kith.places.postcodes import Postcode, PostcodeError, parse, parse_area, shaped_like_postcode
 
 ERROR, WARNING, NOTE = "error", "warning", "note"
 Issue = tuple[str, str]
@@ -133,14 +134,32 @@ def parse_phone(text: str) -> tuple[str | None, list[Issue]]:
 
 # --- postcode --------------------------------------------------------------------------------
 
-def parse_postcode(text: str) -> tuple[tuple[str | None, str], list[Issue]]:
-    """((full postcode or None, sector or ""), issues). A sector alone is kept; a district is not."""
+Placed = Callable[[Postcode], bool]  # does the ONS directory hold this postcode, with its point?
+
+
+def _not_in_directory(postcode: str) -> Issue:
+    return (WARNING, _("%(postcode)s is not in the ONS postcode directory, so no area was saved "
+                       "(none is guessed from it): ask them for their postcode.")
+            % {"postcode": postcode})
+
+
+def parse_postcode(text: str, placed: Placed | None = None
+                   ) -> tuple[tuple[str | None, str], list[Issue]]:
+    """((full postcode or None, sector or ""), issues). A sector alone is kept; a district is not.
+
+    With `placed`, a full postcode the directory does not hold (W10 5NC: the right shape, a real
+    sector, nobody's postcode) is dropped with a warning, sector and all: a slip in its last
+    letters could as well be one in its sector, and a guessed area would send tasks to the
+    wrong streets. Sign-up asks the same directory (`kith.directory.geocoding`)."""
     raw = text.strip()
     if not raw:
         return (None, ""), []
     try:
         postcode = parse(raw)
     except PostcodeError as exc:
+        shaped = shaped_like_postcode(raw)
+        if shaped is not None:  # ZZ99 9ZZ: laid out right, letters no postcode uses
+            return (None, ""), [_not_in_directory(shaped)]
         try:
             area = parse_area(raw)
         except PostcodeError:
@@ -150,6 +169,8 @@ def parse_postcode(text: str) -> tuple[tuple[str | None, str], list[Issue]]:
             return (None, area), [(NOTE, f"Only the postcode sector ({area}) was given.")]
         return (None, ""), [(WARNING, f"Only the postcode district ({area}) was given: no area "
                                       "was saved. They can add their postcode when they confirm.")]
+    if placed is not None and not placed(postcode):
+        return (None, ""), [_not_in_directory(postcode.text)]
     return (postcode.text, postcode.sector), []
 
 
