@@ -68,3 +68,146 @@ def test_it_imports_a_postcode_nobody_has_without_an_area_and_says_ask_them(
     ann = Person.objects.get(email="ann@example.org")
     # No place guessed: not the sector's centre (N20 0), nor anything else.
     assert ann.postcode_sector == "" and ann.volunteer.postcode is None
+
+
+# --- no name --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("cell", ["", "noname", "N/A", "-"])
+def test_it_imports_a_row_without_a_name_as_name_not_given_never_a_made_up_one(
+        street, priya, cell, django_capture_on_commit_callbacks):
+    data = form(f"noname@example.org,{cell},07911 123401,W10 5NW,Shopping,Yes")
+    [problem] = run(street, data).plan.report.problems
+    assert (problem.column, problem.level) == ("What's your full name?", "warning")
+    assert problem.message.startswith("No name: imported as “Name not given”. Ask them their name")
+    commit(street, priya, data, django_capture_on_commit_callbacks)
+    person = Person.objects.get(email="noname@example.org")
+    # Not "noname" (the part of the address before the @), nor "N/A": they are asked later.
+    assert person.display_name == "" and str(person) == "Name not given"
+    assert "Hello,\n" in mail.outbox[0].body
+
+
+# --- a phone number only --------------------------------------------------------------------
+
+WHATSAPP = (b"Name,Mobile,Postcode,Skills\n"
+            b"Ade Bello,07911 123411,W10 5NW,Shopping\n"
+            b"Bea Cole,07911 123412,W10 5NX,Dog walking\n"
+            b"Cy Dunn,,W10 5NW,Shopping\n")
+
+
+def phone_only(street, priya, capture):
+    outcome = commit(street, priya, WHATSAPP, capture, source="google_sheets", good_rows_only=True)
+    return outcome, Person.objects.filter(display_name__in=["Ade Bello", "Bea Cole"]).order_by("pk")
+
+
+def test_it_imports_volunteers_with_only_a_phone_number_to_wait_for_a_call(
+        street, priya, django_capture_on_commit_callbacks):
+    from allauth.account.models import EmailAddress
+
+    from kith.core import crypto
+
+    report = run(street, WHATSAPP, source="google_sheets").plan.report
+    assert (report.new, report.wait_for_call, report.error_rows) == (2, 2, 1)
+    problems = {p.row: (p.column, p.level, p.message) for p in report.problems}
+    assert problems[2][:2] == ("Mobile", "warning")
+    assert problems[2][2].startswith("No email address: imported with their phone number only, "
+                                     "to wait for a call. Nothing is emailed to them")
+    assert problems[4] == ("Mobile", "error",
+                           "No email address or phone number: there is no way to reach them.")
+
+    outcome, people = phone_only(street, priya, django_capture_on_commit_callbacks)
+    ade, bea = people
+    # Two people with no email side by side: NULLs never clash under the unique address.
+    assert (ade.email, bea.email) == (None, None) and not ade.can_sign_in
+    assert crypto.decrypt(ade.phone.token) == "+447911123411"
+    assert not EmailAddress.objects.filter(user__in=people).exists()
+    assert ade.volunteer.reconfirm_consent and street.memberships.get(person=ade).is_volunteer
+    assert outcome.emailed == 0 and mail.outbox == []
+    event = AuditEvent.objects.get(action="kith.volunteer.imported")
+    assert (event.new["new"], event.new["wait_for_call"], event.new["asked_to_confirm"]) == (2, 2, 0)
+
+
+def test_it_skips_a_phone_only_row_for_someone_already_on_kith_by_that_phone(
+        street, priya, django_capture_on_commit_callbacks):
+    phone_only(street, priya, django_capture_on_commit_callbacks)
+    again = run(street, WHATSAPP, source="google_sheets", duplicates="merge").plan
+    assert [c.action for c in again.candidates] == ["skip", "skip", "left_out"]
+    assert "this row, which has none, will be skipped" in again.report.problems[0].message
+    assert again.report.will_merge == 0
+
+
+def test_phone_only_volunteers_are_marked_on_the_list_and_their_page_and_can_be_filtered(
+        client, street, priya, tom, django_capture_on_commit_callbacks):
+    from django.urls import reverse
+
+    _, (ade, _bea) = phone_only(street, priya, django_capture_on_commit_callbacks)
+    client.force_login(priya)
+    url = reverse("volunteers:list", args=[street.slug])
+    page = client.get(url).content.decode()
+    assert page.count(">No email yet</span>") == 2  # beside each name, for whoever sees the list
+    waiting = client.get(url, {"status": "no_email"})
+    assert [str(r.person) for r in waiting.context["page"]] == ["Ade Bello", "Bea Cole"]
+    assert "Tom" not in waiting.content.decode()
+    membership = street.memberships.get(person=ade)
+    detail = client.get(reverse("volunteers:detail", args=[street.slug, membership.pk]))
+    text = detail.content.decode()
+    assert "No email yet: sign-in by text comes with the messaging work." in text
+    assert "mailto:None" not in text and "mailto:" not in text.split("Contact")[1].split("Checks")[0]
+    export = client.get(reverse("volunteers:export", args=[street.slug]))
+    lines = export.content.decode().splitlines()
+    assert "Ade Bello,,W10 5," in "\n".join(lines) and "None" not in lines[1]
+
+
+def test_phone_only_volunteers_are_never_offered_tasks_even_once_approved(
+        street, priya, mrs_ahmed, django_capture_on_commit_callbacks):
+    from kith.matching import offers
+    from kith.volunteers.policy import CONSENTS, facts_for, reasons_not_to_take
+    from tests.matching.conftest import waiting_request
+    from tests.requests.conftest import approve_and_check
+
+    _, (ade, bea) = phone_only(street, priya, django_capture_on_commit_callbacks)
+    for person in (ade, bea):
+        approve_and_check(person, street, coordinator=priya)
+    assert CONSENTS in reasons_not_to_take(facts_for(ade, street), "shopping",
+                                           __import__("datetime").date.today())
+    req = waiting_request(street, priya, mrs_ahmed)
+    suggestion = offers.offer_round(req, actor=priya)
+    assert suggestion.candidates == [] and not req.offers.exists()
+
+
+def test_people_with_the_same_name_and_no_email_are_still_told_apart(street, priya):
+    from kith.accounts.naming import distinct_names
+
+    a = Person.objects.create(email=None, display_name="Sam Lee", postcode_sector="W10 5")
+    b = Person.objects.create(email=None, display_name="Sam Lee", postcode_sector="W10 6")
+    c = Person.objects.create(email=None, display_name="Sam Lee", postcode_sector="W10 6")
+    labels = distinct_names([a, b, c])
+    assert labels[a.pk] == "Sam Lee, W10 5"
+    assert labels[b.pk] == labels[c.pk] == "Sam Lee, W10 6 (no email yet)"
+
+
+def test_sign_in_finds_no_one_by_a_missing_email_and_still_works_for_everyone_else(
+        client, street, priya, tom, django_capture_on_commit_callbacks):
+    from django.contrib.auth import authenticate
+    from django.urls import reverse
+
+    phone_only(street, priya, django_capture_on_commit_callbacks)
+    assert authenticate(email="", password="") is None
+    assert authenticate(username=None, password="x") is None
+    response = client.post(reverse("account_request_login_code"), {"email": ""})
+    assert response.status_code == 200 and not mail.outbox  # "enter your email", nobody signed in
+    response = client.post(reverse("account_request_login_code"), {"email": "tom@example.org"})
+    assert response.status_code == 302
+    assert [m.to for m in mail.outbox] == [["tom@example.org"]]
+
+
+def test_a_volunteer_imported_without_a_name_or_a_known_postcode_is_asked_for_them(
+        client, street, priya, django_capture_on_commit_callbacks):
+    from django.urls import reverse
+
+    commit(street, priya, form("ann@example.org,,07911 123401,N20 0ZZ,Shopping,Yes"),
+           django_capture_on_commit_callbacks)
+    client.force_login(Person.objects.get(email="ann@example.org"))
+    text = client.get(reverse("volunteers:home")).content.decode()
+    assert "<h1>Hello</h1>" in text and "Name not given" not in text
+    assert f'<a href="{reverse("accounts:profile")}">Add your name</a>' in text
+    assert f'<a href="{reverse("volunteers:details")}">Add your postcode</a>' in text

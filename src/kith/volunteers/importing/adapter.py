@@ -135,7 +135,8 @@ def existing_people(group: Group, matcher: Matcher) -> Existing:
     """Everyone already on Kith, as digests under this import's key: one pass over people."""
     existing = Existing()
     by_email = existing.by_email
-    for pk, email in Person.objects.values_list("pk", "email").iterator(chunk_size=5000):
+    people = Person.objects.exclude(email=None).values_list("pk", "email")  # not phone-only people
+    for pk, email in people.iterator(chunk_size=5000):
         by_email[matcher.email(email)] = pk
     # Other addresses count only once proven: anyone can add an unproven address to their own
     # account, and must not catch someone else's row (and their details) that way.
@@ -414,7 +415,7 @@ class _NewRows:
 def _prepare_new(rows: list[Candidate], group: Group) -> _NewRows:
     people: list[Person] = []
     for c in rows:
-        person = Person(email=c.email, display_name=c.name, phone=_sealed(c.phone),
+        person = Person(email=c.email or None, display_name=c.name, phone=_sealed(c.phone),
                         postcode_sector=c.sector)
         person.set_unusable_password()  # "!" and a random string: no hashing
         people.append(person)
@@ -422,19 +423,20 @@ def _prepare_new(rows: list[Candidate], group: Group) -> _NewRows:
     return _NewRows(
         people=people,
         addresses=[EmailAddress(user=p, email=p.email, primary=True, verified=False)
-                   for p in people],
+                   for p in people if p.email],  # none for someone with a phone number only
         profiles=[_new_profile(p, c) for p, c in zip(people, rows, strict=True)],
         memberships=[Membership(person=p, group=group, is_volunteer=True) for p in people],
     )
 
 
 def _save_new(ready: _NewRows) -> list[tuple[str, str]]:
-    """Insert one batch of new people. Returns (email, name) of each, to ask to confirm."""
+    """Insert one batch of new people. Returns (email, name) of each with an email address, to
+    ask to confirm: those with a phone number only are not emailed, and wait for a call."""
     _batched(Person, ready.people)
     _batched(EmailAddress, ready.addresses)
     _batched(VolunteerProfile, ready.profiles)
     _batched(Membership, ready.memberships)
-    return [(p.email, p.display_name) for p in ready.people]
+    return [(p.email, p.display_name) for p in ready.people if p.email]
 
 
 def _chunks(ids: list[int], size: int = 5000):

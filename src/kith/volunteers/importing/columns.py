@@ -1,5 +1,7 @@
 """The volunteer fields a spreadsheet column can fill, and a first guess from its header. No Django.
 
+A file needs an email or a phone column: a WhatsApp group's list often has phone numbers only.
+
 Google Forms headers are whole questions ("Which of these could you help with? (tick all that
 apply)"), Sheets headers are short ("Mobile", "Skills"), Airtable's are field names ("Max tasks
 per week"). The guess reads keywords in a fixed order, so "How far are you happy to travel?" is
@@ -150,8 +152,9 @@ def check_mapping(mapping: dict[str, str], headers: list[str]) -> list[str]:
     used: dict[str, list[str]] = {}
     for header in headers:
         used.setdefault(mapping.get(header, IGNORE), []).append(header)
-    if "email" not in used:
-        errors.append("Choose the column with email addresses: everyone needs one to sign in.")
+    if "email" not in used and "phone" not in used:
+        errors.append(str(_("Choose the column with email addresses or phone numbers: each "
+                            "volunteer needs one for the group to reach them.")))
     for field in sorted(SINGLE & set(used)):
         if len(used[field]) > 1:
             cols = " and ".join(f"“{h}”" for h in used[field])

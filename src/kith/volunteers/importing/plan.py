@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
 
 from kith.volunteers.importing import values
 from kith.volunteers.importing.availability import SLOTS, parse_availability
@@ -176,14 +176,20 @@ def read_rows(table: Table, mapping: dict[str, str], *, progress: Progress | Non
             c.name, issues = values.parse_name(joined)
             for level, message in issues:
                 issue((first_col or last_col)[1], level, message)  # type: ignore[index]
+        unreadable = False  # an email address or phone number given but not usable as it is
         if email_col:
             c.email, issues = values.parse_email(cells[email_col[0]])
             for level, message in issues:
                 issue(email_col[1], level, message)
+                unreadable = True
         if phone_col:
             c.phone, issues = values.parse_phone(cells[phone_col[0]])
             for level, message in issues:
                 issue(phone_col[1], level, message)
+                unreadable = unreadable or level == ERROR
+        if not c.email and not c.phone and not unreadable:
+            issue((email_col or phone_col or (0, None))[1], ERROR,
+                  gettext("No email address or phone number: there is no way to reach them."))
         if postcode_col:
             (c.postcode, c.sector), issues = values.parse_postcode(cells[postcode_col[0]], placed)
             for level, message in issues:
@@ -237,6 +243,20 @@ def read_rows(table: Table, mapping: dict[str, str], *, progress: Progress | Non
     return candidates, problems
 
 
+def _waits_for_call(candidates: list[Candidate], column: str | None) -> list[Problem]:
+    """New people with a phone number and no email address (most WhatsApp groups' lists) are
+    imported, to wait for a coordinator's call. Said once the row is sure to come in."""
+    problems = []
+    for c in candidates:
+        if c.action == NEW and not c.email:
+            c.has_warning = True
+            problems.append(Problem(c.row, column, WARNING, gettext(
+                "No email address: imported with their phone number only, to wait for a call. "
+                "Nothing is emailed to them, and they cannot sign in until sign-in by text "
+                "arrives.")))
+    return problems
+
+
 def _decline(c: Candidate, cells: list[str], consent_col, email_col, phone_col, issue) -> None:
     """A row that said no to keeping their details: nothing else on it is read or reported,
     but for its email and phone, kept only to hold back another row for the same person."""
@@ -245,7 +265,7 @@ def _decline(c: Candidate, cells: list[str], consent_col, email_col, phone_col, 
         c.email = values.parse_email(cells[email_col[0]])[0]
     if phone_col:
         c.phone = values.parse_phone(cells[phone_col[0]])[0]
-    issue(consent_col[1], DECLINED, _(
+    issue(consent_col[1], DECLINED, gettext(
         "Said no to the group keeping their details (%(answer)s): left out, and not emailed. "
         "Nothing from this row is saved.") % {"answer": values.shown(cells[consent_col[0]])})
 
@@ -285,7 +305,8 @@ def _find_repeats(candidates: list[Candidate], mapping_columns: dict[str, str | 
             c.has_error = True
         said_no = refused.get(c.email_key) or refused.get(c.phone_key)
         if said_no:
-            problems.append(Problem(c.row, mapping_columns["email" if c.email else "phone"], ERROR, _(
+            column = mapping_columns["email" if c.email else "phone"]
+            problems.append(Problem(c.row, column, ERROR, gettext(
                 "Row %(row)s, with the same email address or phone number, said no to the group "
                 "keeping their details: check with them before importing this row, or import only "
                 "the good rows.") % {"row": said_no}))
@@ -348,7 +369,11 @@ def _match_existing(candidates: list[Candidate], existing: Existing, duplicates:
                 "Same phone number as someone already on Kith, with a different email address. "
                 "Rows are merged only by email address, so this row will be skipped: if it is the "
                 "same person, invite them to the group; if someone else shares the phone, take the "
-                "number out of this row and import it again.")))
+                "number out of this row and import it again.") if c.email else gettext(
+                "Same phone number as someone already on Kith. Rows are merged only by email "
+                "address, so this row, which has none, will be skipped: if it is the same person, "
+                "they are on Kith already; if someone else shares the phone, ask them for an email "
+                "address.")))
     return problems
 
 
@@ -370,15 +395,16 @@ def make_plan(table: Table, mapping: dict[str, str], matcher: Matcher, existing:
     for c in candidates:
         if c.has_error:
             c.action = LEFT_OUT
+    problems += _waits_for_call(candidates, columns["email"] or columns["phone"])
     problems.sort(key=lambda p: (p.row or 0, _LEVEL_ORDER[p.level]))
     report = Report(
         rows=len(candidates), blank_rows=table.blank_rows, duplicates=duplicates,
         new=sum(1 for c in candidates if c.action == NEW),
+        wait_for_call=sum(1 for c in candidates if c.action == NEW and not c.email),
         matched=sum(1 for c in candidates if c.action in (MERGE, SKIP)),
         already_here=sum(1 for c in candidates if c.action in (MERGE, SKIP)
                          and c.person_id in existing.volunteers_here),
-        phone_only=sum(1 for c in candidates if c.action in (MERGE, SKIP) and c.email_key is not None
-                       and existing.by_email.get(c.email_key) is None),
+        merging=sum(1 for c in candidates if c.action == MERGE),
         error_rows=sum(1 for c in candidates if c.has_error),
         declined=sum(1 for c in candidates if c.action == DECLINED),
         warning_rows=sum(1 for c in candidates if c.has_warning),

@@ -46,9 +46,10 @@ class Report:
     rows: int = 0  # answer rows (blank rows not counted)
     blank_rows: int = 0
     new: int = 0
+    wait_for_call: int = 0  # ...of whom have a phone number only: not emailed, they wait for a call
     matched: int = 0  # rows that are someone already on Kith
     already_here: int = 0  # ...of whom are volunteers in this group already
-    phone_only: int = 0  # ...matched by phone alone: never merged (see plan._match_existing)
+    merging: int = 0  # ...to be merged, as the coordinator chose (by email; not people who left)
     error_rows: int = 0
     warning_rows: int = 0
     declined: int = 0  # rows that said no to keeping their details: always left out
@@ -62,7 +63,7 @@ class Report:
 
     @property
     def will_merge(self) -> int:
-        return self.matched - self.phone_only if self.duplicates == MERGE else 0
+        return self.merging if self.duplicates == MERGE else 0
 
     @property
     def will_skip(self) -> int:
@@ -78,9 +79,10 @@ class Report:
 
     def counts(self, *, good_rows_only: bool = False) -> dict[str, int | str | bool]:
         """Numbers only: what the audit row records."""
+        # No key may name a phone or an email: the audit trail masks such keys' values.
         return {"rows": self.rows, "blank_rows": self.blank_rows, "new": self.new,
-                "merged": self.will_merge, "skipped": self.will_skip,
-                "left_out": self.error_rows, "declined": self.declined,
+                "wait_for_call": self.wait_for_call, "merged": self.will_merge,
+                "skipped": self.will_skip, "left_out": self.error_rows, "declined": self.declined,
                 "flagged": self.warning_rows, "good_rows_only": good_rows_only}
 
     def summary(self) -> str:
@@ -88,6 +90,9 @@ class Report:
         if self.blank_rows:
             parts.append(f"{self.blank_rows} blank skipped")
         parts.append(f"{self.new} new volunteer{'s' if self.new != 1 else ''}")
+        if self.wait_for_call:
+            parts.append(_("%(count)s with a phone number only (not emailed)")
+                         % {"count": self.wait_for_call})
         if self.will_merge:
             parts.append(f"{self.will_merge} already on Kith (merged)")
         if self.will_skip:

@@ -37,8 +37,16 @@ def shown(text: str, width: int = 40) -> str:
 
 # --- names -----------------------------------------------------------------------------------
 
+# What people type in a name box when they have no name to give: never a name.
+_NO_NAME = {"", "-", "--", "?", "x", "n/a", "na", "none", "no name", "noname", "nameless",
+            "unknown", "anon", "anonymous", "tbc", "tba", "."}
+
+
 def parse_name(text: str) -> tuple[str, list[Issue]]:
     name = " ".join(unicodedata.normalize("NFKC", text).split())
+    if name.casefold() in _NO_NAME:
+        return "", [(WARNING, _("No name: imported as “Name not given”. Ask them their name; "
+                                "they can also add it when they confirm their details."))]
     hidden = hidden_characters(name)
     if hidden:  # as the forms refuse them (core.formfields.validate_name); the row still comes in
         return "", [(WARNING, f"The name has a hidden character ({describe(hidden[0])}), "
@@ -72,7 +80,7 @@ def parse_email(text: str) -> tuple[str | None, list[Issue]]:
     if raw.lower().startswith("mailto:"):
         raw = raw[7:]
     if not raw:
-        return None, [(ERROR, "No email address: everyone needs one to sign in.")]
+        return None, []  # a phone number may do instead (plan.read_rows decides)
     email = raw.lower()
     if email.count("@") > 1 or (_MANY.search(email) and "@" in email):
         return None, [(ERROR, f"{shown(raw)} looks like more than one email address: keep one.")]
