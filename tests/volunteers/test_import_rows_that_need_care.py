@@ -211,3 +211,47 @@ def test_a_volunteer_imported_without_a_name_or_a_known_postcode_is_asked_for_th
     assert "<h1>Hello</h1>" in text and "Name not given" not in text
     assert f'<a href="{reverse("accounts:profile")}">Add your name</a>' in text
     assert f'<a href="{reverse("volunteers:details")}">Add your postcode</a>' in text
+
+
+# --- the pages ------------------------------------------------------------------------------
+
+MIXED = form("ann@example.org,Ann Lee,07911 123401,W10 5NW,Collecting food bank parcels,Yes",
+             "bob@example.org,Bob Ray,07911 123402,W10 5NW,Shopping,No",
+             ",Cy Dunn,07911 123403,W10 5NW,Dog walking,Yes",
+             "dee@example.org,,07911 123404,N20 0ZZ,Shopping,Yes")
+
+
+def test_the_check_page_and_the_import_say_what_happens_to_each_new_case(
+        client, street, priya, django_capture_on_commit_callbacks):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    def url(name):
+        return reverse(f"volunteers_import:{name}", args=[street.slug])
+
+    client.force_login(priya)
+    client.post(url("upload"), {"file": SimpleUploadedFile("form.csv", MIXED),
+                                "source": "google_forms"})
+    guessed = {n: f.initial for n, f in client.get(url("columns")).context["form"].fields.items()}
+    assert client.post(url("columns"), guessed).status_code == 302
+    page = client.get(url("check"))
+    text = page.content.decode()
+    assert "keeping my details to organise help → Agreed we may keep their details" in text
+    assert "<strong>Left out</strong>" in text and "Said no to the group keeping their details" in text
+    assert "of them with a phone number only, to ring" in text
+    assert "No email address: imported with their phone number only" in text
+    assert "N20 0ZZ is not in the ONS postcode directory" in text
+    assert "No name: imported as “Name not given”" in text
+    assert "The one with a phone number only is not emailed" in text
+    report = page.context["report"]
+    assert (report.new, report.wait_for_call, report.declined, report.error_rows) == (3, 1, 1, 0)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(url("commit"), {"duplicates": "skip"}, follow=True)
+    said = done.content.decode()
+    assert "Imported 3 new volunteers, 1 row that said no to keeping their details left out" in said
+    assert "2 people were emailed" in said
+    assert "1 with a phone number only is marked “No email yet” on the list" in said
+    assert sorted(m.to[0] for m in mail.outbox) == ["ann@example.org", "dee@example.org"]
+    assert Person.objects.get(email="ann@example.org").volunteer.services == ["foodbank"]
+    assert not Person.objects.filter(email="bob@example.org").exists()
