@@ -135,6 +135,31 @@ def test_it_skips_a_phone_only_row_for_someone_already_on_kith_by_that_phone(
     assert again.report.will_merge == 0
 
 
+def test_a_later_row_with_their_email_completes_someone_this_group_imported_by_phone(
+        street, other_street, priya, django_capture_on_commit_callbacks):
+    from allauth.account.models import EmailAddress
+
+    from tests.factories import MembershipFactory
+
+    _, (ade, bea) = phone_only(street, priya, django_capture_on_commit_callbacks)
+    MembershipFactory(person=bea, group=other_street, is_volunteer=True)  # not only ours
+    later = form("ade@example.org,Ade Bello,07911 123411,W10 5NW,Shopping,Yes",
+                 "bea@example.org,Bea Cole,07911 123412,W10 5NX,Dog walking,Yes")
+    skipped = run(street, later).plan
+    assert [c.action for c in skipped.candidates] == ["skip", "skip"]
+    assert "Choose to merge to add their email address" in skipped.report.problems[0].message
+
+    outcome = commit(street, priya, later, django_capture_on_commit_callbacks, duplicates="merge")
+    assert [c.action for c in outcome.plan.candidates] == ["merge", "skip"]
+    ade.refresh_from_db()
+    bea.refresh_from_db()
+    assert ade.email == "ade@example.org" and ade.can_sign_in
+    assert EmailAddress.objects.filter(user=ade, email="ade@example.org", verified=False).exists()
+    assert [m.to for m in mail.outbox] == [["ade@example.org"]]  # asked to confirm at last
+    # Bea is in another group too: a phone number alone never decides whose account she is.
+    assert bea.email is None and Person.objects.filter(email="bea@example.org").count() == 0
+
+
 def test_phone_only_volunteers_are_marked_on_the_list_and_their_page_and_can_be_filtered(
         client, street, priya, tom, django_capture_on_commit_callbacks):
     from django.urls import reverse

@@ -151,7 +151,17 @@ def existing_people(group: Group, matcher: Matcher) -> Existing:
     existing.volunteers_here = set(
         Membership.objects.filter(group=group, is_volunteer=True).values_list("person_id", flat=True)
     )
+    existing.waiting_here = _waiting_here(group)
     return existing
+
+
+def _waiting_here(group: Group) -> set[int]:
+    """People with a phone number only (so imported: nothing else makes them) who belong to this
+    group and no other: a later row with their phone number may add their email address."""
+    no_email = Membership.objects.filter(person__email=None)
+    here = set(no_email.filter(group=group).values_list("person_id", flat=True))
+    elsewhere = no_email.filter(person_id__in=here).exclude(group=group)
+    return here - set(elsewhere.values_list("person_id", flat=True))
 
 
 def postcode_placed() -> Callable[[Postcode], bool] | None:
@@ -444,6 +454,24 @@ def _chunks(ids: list[int], size: int = 5000):
         yield ids[start:start + size]
 
 
+def _fill_in(person: Person, c: Candidate) -> tuple[bool, EmailAddress | None]:
+    """What the person has not given, from the row: (anything changed, an address to add).
+
+    An address is added only for someone imported with a phone number only (plan._by_phone
+    decides who): from then on they sign in by emailed code like anyone else."""
+    changed, address = False, None
+    if person.email is None and c.email:
+        person.email, changed = c.email, True
+        address = EmailAddress(user=person, email=c.email, primary=True, verified=False)
+    if not person.display_name and c.name:
+        person.display_name, changed = c.name, True
+    if person.phone is None and c.phone:
+        person.phone, changed = c.phone, True
+    if not person.postcode_sector and c.sector:
+        person.postcode_sector, changed = c.sector, True
+    return changed, address
+
+
 def _merge(rows: list[Candidate], group: Group) -> list[tuple[str, str]]:
     """Someone already on Kith: fill in what they have not given, never overwrite their choices."""
     ids = [c.person_id for c in rows if c.person_id is not None]
@@ -456,6 +484,7 @@ def _merge(rows: list[Candidate], group: Group) -> list[tuple[str, str]]:
         memberships.update((m.person_id, m) for m in
                            Membership.objects.filter(group=group, person_id__in=chunk))
     changed_people, new_profiles, changed_profiles = [], [], []
+    new_addresses: list[EmailAddress] = []
     new_memberships, changed_memberships = [], []
     recipients: list[tuple[str, str]] = []
     seen: set[int] = set()
@@ -467,15 +496,13 @@ def _merge(rows: list[Candidate], group: Group) -> list[tuple[str, str]]:
         profile = profiles.get(person.pk)
         if profile is not None and profile.status == VolunteerProfile.Status.LEFT:
             continue  # left since the file was checked (read here, in the batch's transaction)
-        changed = False
-        if not person.display_name and c.name:
-            person.display_name, changed = c.name, True
-        if person.phone is None and c.phone:
-            person.phone, changed = c.phone, True
-        if not person.postcode_sector and c.sector:
-            person.postcode_sector, changed = c.sector, True
+        changed, address = _fill_in(person, c)
         if changed:
             changed_people.append(person)
+        if address is not None:
+            new_addresses.append(address)
+            if profile is not None:  # never asked before: they had no email address
+                recipients.append((address.email, person.display_name))
         if profile is None:
             new_profiles.append(_new_profile(person, c))
             recipients.append((person.email, person.display_name))
@@ -495,8 +522,9 @@ def _merge(rows: list[Candidate], group: Group) -> list[tuple[str, str]]:
         elif not membership.is_volunteer:
             membership.is_volunteer = True
             changed_memberships.append(membership)
-    Person.objects.bulk_update(changed_people, ["display_name", "phone", "postcode_sector"],
-                               batch_size=BATCH)
+    Person.objects.bulk_update(changed_people, ["email", "display_name", "phone",
+                                                "postcode_sector"], batch_size=BATCH)
+    _batched(EmailAddress, new_addresses)
     _batched(VolunteerProfile, new_profiles)
     VolunteerProfile.objects.bulk_update(changed_profiles, ["services", "availability", "languages",
                                                             "postcode"], batch_size=BATCH)

@@ -106,6 +106,8 @@ class Existing:
     by_phone: dict[bytes, int] = field(default_factory=dict)
     volunteers_here: set[int] = field(default_factory=set)  # volunteers in this group already
     left: set[int] = field(default_factory=set)  # people who chose to stop volunteering
+    # Imported here with a phone number only, and in no other group (see _by_phone).
+    waiting_here: set[int] = field(default_factory=set)
 
 
 @dataclass
@@ -361,20 +363,37 @@ def _match_existing(candidates: list[Candidate], existing: Existing, duplicates:
                      else "Already on Kith (same email address)")
             problems.append(Problem(c.row, mapping_columns["email"], NOTE, f"{where}: {then}."))
         else:
-            # A phone number on Kith is what someone typed, never proven to be theirs (and a
-            # household may share one), so it finds a duplicate but never decides whose account
-            # this row's details go into: that takes the same email address.
-            c.action = SKIP
-            problems.append(Problem(c.row, mapping_columns["phone"], NOTE, (
-                "Same phone number as someone already on Kith, with a different email address. "
-                "Rows are merged only by email address, so this row will be skipped: if it is the "
-                "same person, invite them to the group; if someone else shares the phone, take the "
-                "number out of this row and import it again.") if c.email else gettext(
-                "Same phone number as someone already on Kith. Rows are merged only by email "
-                "address, so this row, which has none, will be skipped: if it is the same person, "
-                "they are on Kith already; if someone else shares the phone, ask them for an email "
-                "address.")))
+            problems.append(_by_phone(c, person, existing, duplicates, mapping_columns["phone"]))
     return problems
+
+
+def _by_phone(c: Candidate, person: int, existing: Existing, duplicates: str,
+              column: str | None) -> Problem:
+    """A row whose phone number, and not its email address, is someone already on Kith.
+
+    A phone number on Kith is what someone typed, never proven to be theirs (and a household may
+    share one), so it finds a duplicate but never decides whose account this row's details go
+    into: that takes the same email address. The one exception is someone this group imported
+    with that phone number only, who is in no other group and cannot sign in: this group's own
+    record, which a row with an email address may complete (when merging), so they can sign in.
+    """
+    if c.email and person in existing.waiting_here:
+        c.action = MERGE if duplicates == MERGE else SKIP
+        return Problem(c.row, column, NOTE, gettext(
+            "Imported before with this phone number only: their email address here is added, "
+            "and they are emailed to confirm their details.") if c.action == MERGE else gettext(
+            "Imported before with this phone number only: this row will be skipped. Choose to "
+            "merge to add their email address, so they can sign in."))
+    c.action = SKIP
+    return Problem(c.row, column, NOTE, (
+        "Same phone number as someone already on Kith, with a different email address. "
+        "Rows are merged only by email address, so this row will be skipped: if it is the "
+        "same person, invite them to the group; if someone else shares the phone, take the "
+        "number out of this row and import it again.") if c.email else gettext(
+        "Same phone number as someone already on Kith. Rows are merged only by email "
+        "address, so this row, which has none, will be skipped: if it is the same person, "
+        "they are on Kith already; if someone else shares the phone, ask them for an email "
+        "address."))
 
 
 def make_plan(table: Table, mapping: dict[str, str], matcher: Matcher, existing: Existing, *,
