@@ -22,7 +22,8 @@ never adds anyone twice: the people already saved are found by email like anyone
 
 Imported people are made as `PersonManager.create_user(email)` makes them (lower-cased email,
 an unusable password so no hashing happens, a primary unverified `EmailAddress`), but in bulk:
-`create_user` saves one person at a time. Their profile has `reconfirm_consent=True`, so they get
+`create_user` saves one person at a time. Someone with a phone number only gets a null email and
+no `EmailAddress`: they cannot sign in, are not emailed, and wait for a coordinator's call. Their profile has `reconfirm_consent=True`, so they get
 no offers until they sign in by code and confirm on /volunteer/.
 
 People already on Kith are found by email (their own, or another address they have proven)

@@ -4,8 +4,9 @@
 mapping, finds people who appear twice in the file (the later row is an error pointing at the
 first) and people already on Kith (by email or phone, as keyed digests; see matching.py), and
 says what would happen to each row: new, merge or skip (as the coordinator chose, for a match by
-email; always skip for a match by phone alone), or left out for an error. The Django adapter
-supplies `existing` and writes the plan.
+email; skip for a match by phone alone, but see `_by_phone`), left out for an error, or declined
+(the row said no to the group keeping their details). A new row with a phone number and no email
+address comes in to wait for a call. The Django adapter supplies `existing` and writes the plan.
 """
 
 from __future__ import annotations
