@@ -67,10 +67,14 @@ _PHRASES: dict[str, list[str]] = {
     "errands": [r"errands?", r"odd jobs", r"collect(ing|ions?)?", r"bits and bobs",
                 r"general help", r"small jobs", r"running errands"],
 }
-_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    (key, re.compile(rf"\b{_DOING}(?:{phrase})\b")) for key, phrases in _PHRASES.items()
-    for phrase in phrases
-]
+_PATTERNS: dict[str, list[re.Pattern[str]]] = {
+    key: [re.compile(rf"\b{_DOING}(?:{phrase})\b") for phrase in phrases]
+    for key, phrases in _PHRASES.items()
+}
+# One quick look per service first: its phrases' own pattern is read only where one is there.
+_ANY_OF: dict[str, re.Pattern[str]] = {
+    key: re.compile(r"\b(?:" + "|".join(phrases) + r")\b") for key, phrases in _PHRASES.items()
+}
 _VERB_ONLY = re.compile(rf"(?:{_VERB}(?:\s+{_PARTICLE})*)")
 _SPLIT = re.compile(r"[,;/\n|+•·]|\s&\s|\band\b|\s-\s")
 # Labels the split would break ("Friendly phone calls and check-ins") are found whole first;
@@ -83,8 +87,8 @@ _MARK = "\x00"
 
 def meanings(piece: str) -> set[str]:
     """The services one piece of an answer names: the longest phrases, never overlapping."""
-    found = [(m.start(), m.end(), key) for key, pattern in _PATTERNS
-             for m in pattern.finditer(piece)]
+    found = [(m.start(), m.end(), key) for key, quick in _ANY_OF.items() if quick.search(piece)
+             for pattern in _PATTERNS[key] for m in pattern.finditer(piece)]
     found.sort(key=lambda f: (f[0] - f[1], f[0]))  # longest first, then leftmost
     taken: list[tuple[int, int]] = []
     keys: set[str] = set()
