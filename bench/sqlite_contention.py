@@ -24,6 +24,7 @@ import json
 import os
 import random
 import shutil
+import socket
 import sqlite3
 import statistics
 import subprocess
@@ -98,7 +99,6 @@ def _people(rows: int, seed: int):
     """The group, Sam the call handler, people already on Kith, and the sheet to import."""
     from kith.accounts.models import Person
     from kith.groups.models import Group, Membership
-    from kith.residents.models import Resident
 
     group = Group.objects.create(name="Bench Road Neighbours", slug="bench-road", kind="street")
     sam = Person.objects.create_user("sam@example.org", display_name="Sam Okafor")
@@ -108,11 +108,16 @@ def _people(rows: int, seed: int):
     for person in existing:
         person.set_unusable_password()
     Person.objects.bulk_create(existing, batch_size=500)
-    # Residents due a check-in call, so the sweep has something to write with --server.
-    for i in range(5):
-        Resident.objects.create(group=group, name=f"Resident {i}", check_in_days=1)
     data = make_csv(rows, seed, [p.email for p in existing[:1000]], [])
     return group, sam, data
+
+
+def _residents_due_a_check_in(group, first: int, count: int = 5) -> None:
+    """Residents the sweep will book a check-in call for: work for `kith tick` to write."""
+    from kith.residents.models import Resident
+
+    for i in range(first, first + count):
+        Resident.objects.create(group=group, name=f"Resident {i}", check_in_days=1)
 
 
 def _session_cookie(person) -> str:
@@ -132,6 +137,7 @@ class ClientPoster:
         from django.urls import reverse
 
         self.url = reverse("requests:missed_call", args=[group.slug])
+        self.queue = reverse("requests:queue", args=[group.slug])
         self.cookie_name, self.session = settings.SESSION_COOKIE_NAME, session
 
     def __call__(self, phone: str, name: str) -> str | None:
@@ -146,7 +152,7 @@ class ClientPoster:
             return f"{type(exc).__name__}: {exc}"
         finally:
             connection.close()
-        return None if response.status_code == 302 else f"HTTP {response.status_code}"
+        return _landed(response.status_code, response.get("Location", ""), self.queue)
 
 
 class HttpPoster:
@@ -157,6 +163,7 @@ class HttpPoster:
         from django.urls import reverse
 
         self.url = base + reverse("requests:missed_call", args=[group.slug])
+        self.queue = reverse("requests:queue", args=[group.slug])
         self.cookie = f"{settings.SESSION_COOKIE_NAME}={session}; csrftoken={CSRF_SECRET}"
 
     def __call__(self, phone: str, name: str) -> str | None:
@@ -168,9 +175,16 @@ class HttpPoster:
             with opener.open(request, timeout=60) as response:
                 return f"HTTP {response.status}"
         except urllib.error.HTTPError as exc:
-            return None if exc.code == 302 else f"HTTP {exc.code}"
+            return _landed(exc.code, exc.headers.get("Location", ""), self.queue)
         except OSError as exc:
             return f"{type(exc).__name__}: {exc}"
+
+
+def _landed(status: int, location: str, queue: str) -> str | None:
+    """None for the redirect to the queue that follows a saved missed call, else what happened."""
+    if status == 302 and location.endswith(queue):
+        return None
+    return f"HTTP {status}" + (f" to {location.split('?')[0]}" if status == 302 else "")
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -265,16 +279,24 @@ def _start_server(env: dict[str, str], var_dir: str, port: int) -> list[subproce
         tick = subprocess.Popen(_kith("tick", "--every", "1"), env=env,
                                 stdout=subprocess.DEVNULL, stderr=tick_err)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and server.poll() is None:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
                 return [server, tick]
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start")
+    tick.kill()
+    raise RuntimeError(f"gunicorn did not start: see {Path(var_dir) / 'server.log'}")
 
 
-def run(rows: int = 50_000, seed: int = 7, server: bool = False, port: int = 8765,
+def _free_port() -> int:
+    """A port nothing listens on now, so the posts reach this bench's server and no other."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def run(rows: int = 50_000, seed: int = 7, server: bool = False, port: int = 0,
         keep: bool = False, overrides: dict[str, float] | None = None) -> dict:
     var_dir = tempfile.mkdtemp(prefix="kith-bench-contention-")
     (Path(var_dir) / "static").mkdir()  # STATIC_ROOT: whitenoise warns when it is missing
@@ -282,6 +304,8 @@ def run(rows: int = 50_000, seed: int = 7, server: bool = False, port: int = 876
     helpers: list[subprocess.Popen] = []
     try:
         _setup(env)
+        from django.utils import timezone
+
         from kith.accounts.models import Person
         from kith.requests.models import Callback
 
@@ -290,6 +314,8 @@ def run(rows: int = 50_000, seed: int = 7, server: bool = False, port: int = 876
         sheet.write_bytes(data)
         session = _session_cookie(sam)
         if server:
+            _residents_due_a_check_in(group, first=0)
+            port = port or _free_port()
             helpers = _start_server(env, var_dir, port)
             post = HttpPoster(f"http://127.0.0.1:{port}", group, session)
         else:
@@ -302,12 +328,17 @@ def run(rows: int = 50_000, seed: int = 7, server: bool = False, port: int = 876
         importer = subprocess.Popen(_import_command(sheet, group.slug, overrides or {}),
                                     env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         writing_after = wait_until_writing(db_path, importer)
+        writing_since = timezone.now()
+        if server:
+            _residents_due_a_check_in(group, first=5)  # the sweep books their calls meanwhile
         during = post_round("during", post, first_number=100, seed=seed + 1)
         still_running = importer.poll() is None
         out, err = importer.communicate(timeout=900)
         import_s = time.perf_counter() - started
 
         landed = Callback.objects.filter(kind=Callback.Kind.MISSED_CALL).count()
+        ticked = Callback.objects.filter(kind=Callback.Kind.CHECK_IN,
+                                         created_at__gte=writing_since).count()
         batches = _batch_times()
         tick_errors = ""
         for process in helpers:
@@ -329,7 +360,9 @@ def run(rows: int = 50_000, seed: int = 7, server: bool = False, port: int = 876
             "people_added": Person.objects.count() - people_before,
             "import_summary": out.decode(errors="replace").strip().splitlines()[-1:],
             "import_errors": err.decode(errors="replace").strip()[-500:],
-            "tick_errors": tick_errors[-500:], "target_s": TARGET_S, "target_met": ok,
+            "tick_errors": tick_errors[-500:],
+            "check_ins_booked_during_import": ticked if server else None,
+            "target_s": TARGET_S, "target_met": ok,
             "batches": len(batches),
             "batch_cycle_s": round(statistics.median(
                 b - a for a, b in zip(batches, batches[1:], strict=False)), 3)
@@ -372,8 +405,10 @@ def format_report(r: dict) -> str:
     ]
     if r["import_errors"]:
         lines.append(f"  import said: {r['import_errors']}")
-    if r["tick_errors"]:
-        lines.append(f"  kith tick said: {r['tick_errors']}")
+    if r["check_ins_booked_during_import"] is not None:
+        lines.append(f"  kith tick booked {r['check_ins_booked_during_import']} of 5 check-in calls "
+                     "while the import ran" + (f"; it said: {r['tick_errors']}"
+                                               if r["tick_errors"] else ", without an error"))
     lines.append(f"  target (every post succeeds, none over {r['target_s']:g} s): "
                  + ("met" if r["target_met"] else "NOT MET"))
     return "\n".join(lines)
@@ -385,7 +420,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--server", action="store_true",
                         help="post to gunicorn (2 workers) with `kith tick --every 1` beside it")
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--port", type=int, default=0, help="for --server (default: a free one)")
     parser.add_argument("--rows-per-commit", type=int, help="try another ROWS_PER_COMMIT")
     parser.add_argument("--pause", type=float, help="try another PAUSE_S (seconds)")
     parser.add_argument("--polite-for", type=float, help="try another POLITE_FOR_S (seconds)")

@@ -198,6 +198,7 @@ def run(rows: int = 50_000, seed: int = 7, existing: int = 2_000, keep: bool = F
             "of_which_checks_s": round(done.timings["check_s"], 2),
             "of_which_writes_s": round(done.timings["write_s"], 2),
             "batches": done.saved.batches, "longest_batch_s": round(done.saved.longest_s, 3),
+            "stepped_back_s": round(done.saved.stepped_back_s, 2),
             "of_which_emails_s": round(mail_s[0], 2), "emails": len(mail.outbox),
             "people_after": Person.objects.count(),
             "committed": done.committed, "target_s": 60,
@@ -219,7 +220,8 @@ def format_report(r: dict) -> str:
         f"x{r['dry_run_vs_baseline']} the baseline)",
         f"  commit    {r['commit_s']:6.2f} s  (checks again {r['of_which_checks_s']:.2f} s, writes "
         f"{r['of_which_writes_s']:.2f} s in {r['batches']} transactions, the longest "
-        f"{r['longest_batch_s']:.2f} s, then {r['emails']:,} emails "
+        f"{r['longest_batch_s']:.2f} s, {r['stepped_back_s']:.2f} s of it leaving the lock to "
+        f"others; then {r['emails']:,} emails "
         f"{r['of_which_emails_s']:.2f} s; x{r['commit_vs_baseline']} the baseline)",
         f"  {r['new']:,} new, {r['matched']:,} already on Kith ({r['merged']:,} merged by email, "
         f"{r['skipped']:,} skipped: phone only), {r['error_rows']:,} rows "

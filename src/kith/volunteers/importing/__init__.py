@@ -14,7 +14,7 @@ benchmarked on its own:
 - `plan.py`: rows to candidates, duplicates within the file and against Kith, and the report
   (`report.py`).
 
-The Django edge: `adapter.py` (existing people's hashes, the one-transaction commit, the
+The Django edge: `adapter.py` (existing people's hashes, the commit in short batches, the
 remembered mapping, the re-consent emails) and `store.py` (the uploaded file kept between the
 web pages, encrypted, under `VAR_DIR/imports`).
 """

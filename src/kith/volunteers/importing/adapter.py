@@ -10,10 +10,11 @@ same transaction, so the trail always says exactly what landed; the column mappi
 with the first batch. The re-consent emails go once the batches have committed.
 
 Why batches: SQLite lets one writer in at a time, so one 50,000-row transaction kept the phone
-line's writes (a missed call, a new request) waiting half a minute and then failing with
-"database is locked". Between two batches the lock is free, and on SQLite the import pauses for
-`PAUSE_S` so the writers queued behind it go first. Each batch is a few hundred milliseconds
-(bench/sqlite_contention.py measures the phone line during a 50,000-row import).
+line's writes (a missed call, a new request) waiting 20 s and then failing with "database is
+locked". A batch holds the lock for about a quarter of a second; between batches, on SQLite,
+the import steps back until nobody else is waiting to write (`_make_way`, `_begin`), so the
+writers queued behind it go first (bench/sqlite_contention.py measures the phone line during a
+50,000-row import).
 
 What batches keep: a stop part-way (someone else adding one of these people at the same moment,
 a database error) rolls back only the batch it happened in, and raises `ImportStopped`, which
@@ -70,8 +71,10 @@ logger = logging.getLogger(__name__)
 
 BATCH = 1000  # objects per INSERT or UPDATE statement
 # Rows written per transaction. Measured with bench/sqlite_contention.py (docs/ARCHITECTURE.md,
-# "Importing from a spreadsheet"): a batch of 1,000 new volunteers holds SQLite's write lock
-# about 0.2 s, short enough that a missed call posted meanwhile waits well under a second.
+# "Importing from a spreadsheet"): 1,000 new volunteers hold SQLite's write lock about 0.2 s (up
+# to 1 s on a busy machine), and missed calls posted during a 50,000-row import waited at most
+# 0.3 to 0.9 s; batches of 2,000 let one wait 1.9 s, and 500 were no better than 1,000 while
+# writing twice the audit rows.
 ROWS_PER_COMMIT = 1000
 # On SQLite, after each batch the import steps back until a pause this long passes with no one
 # else writing: writers waiting for the lock poll it about every 0.1 s, so each gets in first...
@@ -96,6 +99,7 @@ class Saved:
     merged: int = 0
     recipients: list[tuple[str, str]] = field(default_factory=list)  # (email, name) to ask
     longest_s: float = 0.0  # the longest batch transaction: how long others' writes could wait
+    stepped_back_s: float = 0.0  # time spent leaving the lock to others between batches
 
 
 class ImportStopped(ImportRefused):
@@ -283,10 +287,7 @@ def _commit(plan: Plan, saved: Saved, *, group: Group, source: str, mapping: dic
         new = [c for c in batch if c.action == NEW]
         merge = [c for c in batch if c.action == MERGE]
         ready = _prepare_new(new, group)  # built before the transaction: no lock held yet
-        if saved.batches:
-            _make_way()
-        started = time.perf_counter()
-        with _batch_transaction():
+        with _batch_transaction(saved):
             if saved.batches == 0:
                 ImportMapping.objects.update_or_create(group=group, source=source,
                                                        defaults={"mapping": mapping})
@@ -294,7 +295,6 @@ def _commit(plan: Plan, saved: Saved, *, group: Group, source: str, mapping: dic
             log_action(AUDIT_ACTION, actor=acting_user, group=group,
                        new=audit(saved.batches + 1, new=len(new), merged=len(merge),
                                  asked=len(asked)))
-        saved.longest_s = max(saved.longest_s, time.perf_counter() - started)
         saved.batches += 1
         saved.new += len(new)
         saved.merged += len(merge)
@@ -344,25 +344,35 @@ def _data_version() -> int:
 
 
 @contextmanager
-def _batch_transaction():
-    """A batch's transaction. On SQLite it begins only when nobody else is writing: while the
-    lock is taken (a missed call being saved, say), the import steps back again, for up to
-    `POLITE_FOR_S`, and only then queues for it like any other writer."""
+def _batch_transaction(saved: Saved):
+    """A batch's transaction, timed into `saved`. On SQLite, after the first batch, the import
+    makes way for other writers first (`_make_way`), then begins only when nobody is writing."""
+    started = time.perf_counter()
+    if saved.batches:
+        _make_way()
     with ExitStack() as stack:
-        begun = False
-        if _sqlite_between_commits():
-            waited = 0.0
-            with _busy_timeout(0):  # BEGIN IMMEDIATE fails at once, instead of queueing
-                while not begun and waited < POLITE_FOR_S:
-                    try:
-                        stack.enter_context(transaction.atomic())
-                        begun = True
-                    except OperationalError:
-                        time.sleep(PAUSE_S)
-                        waited += PAUSE_S
-        if not begun:
-            stack.enter_context(transaction.atomic())
+        _begin(stack)
+        saved.stepped_back_s += time.perf_counter() - started
+        started = time.perf_counter()
         yield
+    saved.longest_s = max(saved.longest_s, time.perf_counter() - started)
+
+
+def _begin(stack: ExitStack) -> None:
+    """Enter `transaction.atomic()`. On SQLite, while the lock is taken (a missed call being
+    saved, say) the import steps back again, for up to `POLITE_FOR_S`, and only then queues
+    for it like any other writer."""
+    if _sqlite_between_commits():
+        waited = 0.0
+        with _busy_timeout(0):  # BEGIN IMMEDIATE fails at once, instead of queueing
+            while waited < POLITE_FOR_S:
+                try:
+                    stack.enter_context(transaction.atomic())
+                    return
+                except OperationalError:
+                    time.sleep(PAUSE_S)
+                    waited += PAUSE_S
+    stack.enter_context(transaction.atomic())
 
 
 @contextmanager
