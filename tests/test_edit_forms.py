@@ -203,6 +203,11 @@ NOT_EDIT_PAGES = {
     "runs:outcome": ACTION, "runs:finish": ACTION,
     "runs:swap": "choosing someone else for a route", "runs:route_sheet": ACTION,
     "runs:my_route": ACTION, "runs:my_sheet": NO_FORM,
+    "accounts:signup": NEW_THING, "accounts:two_factor_setup": NEW_THING,
+    "accounts:two_factor_done": NO_FORM,
+    "accounts:confirm_two_factor": "a code to confirm it's you: an action",
+    "admin:login": "never a form: sends to Kith's sign-in",
+    "admin:password_change": "sends to allauth's password page",
 }
 
 

@@ -175,3 +175,9 @@ def test_it_explains_a_refused_form_post_on_a_page_the_policy_allows(priya):
     assert "Your form was not sent" in text and "This form could not be sent" in text
     assert not INLINE["a <style> element"].search(text)
     assert_privacy_headers(response, signed_in=True)
+
+
+def test_it_lets_kith_pages_use_passkeys_and_nothing_else_on_the_list(client):
+    policy = client.get("/accounts/login/")["Permissions-Policy"]
+    assert "publickey-credentials-get=(self)" in policy
+    assert "camera=()" in policy and "geolocation=()" in policy

@@ -617,7 +617,7 @@ def test_it_lets_a_superuser_into_the_admin_once_this_session_used_two_factor(cl
     kwargs = {"app_label": "core"} if name == "admin:app_list" else {}
     url = reverse(name, kwargs=kwargs)
     assert _outcome(client.get(url)) == SIGN_IN
-    assert _outcome(_as(client, boss).get(url)) == "302 mfa_reauthenticate"
+    assert _outcome(_as(client, boss).get(url)) == "302 accounts:confirm_two_factor"
     confirm_two_factor(client)
     assert client.get(url).status_code == 200
 

@@ -93,7 +93,7 @@ def test_a_request_goes_from_the_web_form_to_a_check_up_call(
     page.get_by_role("link", name=re.compile("Shopping for Joan")).click()
     main = page.locator("main").inner_text()
     assert "Milk, bread and the paper" in main and "7 Golborne Road, London" in main
-    assert PersonalDataAccess.objects.filter(viewer=tom, field="address").exists()
+    assert PersonalDataAccess.objects.filter(viewer=tom, field__contains="address").exists()
     axe_check("journey: volunteer's task")
     screenshot("73-journey-4-tom-task")
     page.get_by_role("button", name="It's done").click()

@@ -35,7 +35,7 @@ def test_it_signs_in_by_emailed_code_and_sees_dashboard_and_audit(
     assert page.get_by_role("heading", name=re.compile("^Today")).is_visible()
     figures = page.get_by_role("list", name="Figures for Golborne Road Neighbours")
     assert "3 members" in " ".join(figures.inner_text().split())
-    assert "1 residents helped" in " ".join(figures.inner_text().split())
+    assert "1 resident helped" in " ".join(figures.inner_text().split())
     axe_check("today")
     screenshot("04-today")
 

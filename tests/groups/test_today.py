@@ -45,7 +45,24 @@ def test_it_links_each_line_to_where_the_work_is(client, street, priya):
     page = client.get(reverse("groups:dashboard", args=[street.slug])).content.decode()
     assert "Needs someone now" in page
     assert "request for today has nobody yet" in page
-    assert "?state=needs_volunteer&amp;urgency=today" in page
+    assert "?state=open&amp;urgency=today&amp;holder=nobody" in page
+
+
+def test_its_urgent_count_matches_the_list_it_links_to(client, street, priya, sam):
+    """A new request, a triaged one and one out to volunteers are all nobody's yet; one that
+    is assigned is not. The list behind the link shows exactly the counted ones."""
+    import re
+
+    for n, urgency in enumerate(["today", "today", "today", "soon"]):
+        ask(street, channel="phone", acting_user=sam, urgency=urgency,
+            phone=f"+44770090{n:04d}", name=f"Resident {n}")
+    counted = _counts(street, priya)["urgent_unassigned"]
+    client.force_login(priya)
+    item = next(i for i in needs_now(street, resolve_access(priya, street))
+                if i.key == "urgent_unassigned")
+    listed = client.get(item.href).content.decode()
+    rows = re.findall(r'<th scope="row"', listed)
+    assert counted == 3 and len(rows) == counted
 
 
 def test_it_does_not_call_a_direct_coordinator_a_visitor_from_above(client, street, ward, priya):

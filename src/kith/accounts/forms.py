@@ -62,7 +62,7 @@ class ProfileForm(forms.Form):
 class InvitedSignUpForm(forms.Form):
     """Someone invited to a group makes an account: a name and an email, then a code by email."""
 
-    display_name = forms.CharField(
+    display_name = NameField(
         label=_("Your name"), max_length=100,
         help_text=_("As you'd like neighbours and coordinators to see it."),
         widget=forms.TextInput(attrs={"autocomplete": "name"}),

@@ -6,8 +6,8 @@ allauth's rate limits. Here that form never appears. Whoever asks for an admin p
 - not signed in: sent to Kith's sign-in (allauth: rate-limited, two-factor when set up), then
   back to the page;
 - signed in but not a superuser: told the page does not exist (404), as for any outsider;
-- a superuser without an authenticator app: sent to set one up;
-- a superuser whose session has not used it: sent to confirm it (allauth's mfa_reauthenticate),
+- a superuser without a passkey or authenticator app: sent to set one up;
+- a superuser whose session has not used it: sent to confirm it (privacy.two_factor_url),
   because an account taken over through its mailbox could sign in by emailed code.
 
 Only a superuser whose session used two-factor gets in. Password changes go to allauth's page.
@@ -21,11 +21,11 @@ from django.contrib import admin, messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kith.core.privacy import has_two_factor, session_used_two_factor
+from kith.core.privacy import has_two_factor, session_used_two_factor, two_factor_url
 
 ALLOWED = "allowed"
 SIGN_IN = "sign in"
@@ -86,7 +86,7 @@ class KithAdminSite(admin.AdminSite):
         if case == NOT_ADMIN:
             raise Http404("No such page.")
         if case == SET_UP_TWO_FACTOR:
-            messages.info(request, _("The admin needs two-factor sign-in. Set up an authenticator "
-                                     "app here, then open the admin again."))
-            return HttpResponseRedirect(reverse("mfa_index"))
-        return HttpResponseRedirect(f"{reverse('mfa_reauthenticate')}?{urlencode({'next': wanted})}")
+            messages.info(request, _("The admin needs two-factor sign-in. Set up a passkey or an "
+                                     "authenticator app here; you come back to the admin after."))
+        # The one place that knows where set-up or confirming goes (and back to `wanted`).
+        return HttpResponseRedirect(two_factor_url(request, wanted))

@@ -34,11 +34,12 @@ class RequestIdMiddleware:
 
 
 # Browser features no Kith page uses. A receipt photo is a file input, which needs no permission.
-PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in (
+# Passkeys (WebAuthn) are Kith's own sign-in and two-factor: allowed on Kith's pages only.
+PERMISSIONS_POLICY = ", ".join([*(f"{feature}=()" for feature in (
     "accelerometer", "autoplay", "camera", "display-capture", "geolocation", "gyroscope",
-    "magnetometer", "microphone", "midi", "payment", "publickey-credentials-get",
-    "screen-wake-lock", "serial", "usb", "xr-spatial-tracking",
-))
+    "magnetometer", "microphone", "midi", "payment", "screen-wake-lock", "serial", "usb",
+    "xr-spatial-tracking",
+)), "publickey-credentials-get=(self)", "publickey-credentials-create=(self)"])
 
 
 def _cache_directives(response) -> set[str]:

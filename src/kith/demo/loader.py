@@ -172,6 +172,8 @@ def load_volunteer_profiles(ctx: DemoContext) -> str:
     for profile in new:
         if profile.person == tom:
             profile.services, profile.transport = ["shopping", "prescriptions", "dog_walking"], "bike"
+            # Room for his weekly shop, his other tasks and the live offer he finds on sign-in.
+            profile.weekly_cap = 5
             profile.status, profile.break_until, profile.reconfirm_consent = "active", None, False
     VolunteerProfile.objects.bulk_create(new)
     Consent.objects.bulk_create(

@@ -31,7 +31,7 @@ class InvitationForm(forms.Form):
         help_text="Leave empty to make a link you can share on WhatsApp or by text.",
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
-    roles = RolesField(initial=["volunteer"])
+    roles = RolesField()  # nothing pre-ticked: a coordinator invited is not made a volunteer
 
 
 class GroupProfileForm(forms.ModelForm):

@@ -106,11 +106,11 @@ def _check_not_excluded(group: Group, person) -> None:
                                 "exclusion first.") % {"person": person, "group": group.name})
 
 
-def _take_back(membership: Membership, *, why: str, acting_user) -> None:
+def _take_back(membership: Membership, *, why: str, acting_user):
     """A volunteer role has just ended here: what they held goes back (handover.py)."""
     from kith.requests.handover import take_back_work
 
-    take_back_work(membership.person, membership.group, why=why, acting_user=acting_user)
+    return take_back_work(membership.person, membership.group, why=why, acting_user=acting_user)
 
 
 @transaction.atomic
@@ -160,11 +160,12 @@ def change_roles(membership: Membership, *, roles, acting_user, why: str = "") -
 
 
 @transaction.atomic
-def remove_member(membership: Membership, *, acting_user, why: str = "") -> None:
+def remove_member(membership: Membership, *, acting_user, why: str = ""):
     """Take someone out of a group. Caller must hold `members.manage`.
 
     Whatever they held here as a volunteer goes back in this transaction (handover.py);
-    `why` is the sentence for the timeline (a default otherwise)."""
+    `why` is the sentence for the timeline (a default otherwise). Returns what went back
+    (handover.TakenBack), so the coordinator can be told."""
     membership = (Membership.objects.select_for_update(of=("self",))
                   .select_related("person", "group").get(pk=membership.pk))
     _check_not_last_coordinator(membership, frozenset())
@@ -172,7 +173,7 @@ def remove_member(membership: Membership, *, acting_user, why: str = "") -> None
                obj=membership, old={"person": membership.person_id,
                                     "roles": sorted(membership.roles)})
     membership.delete()
-    _take_back(membership, acting_user=acting_user, why=why or _(
+    return _take_back(membership, acting_user=acting_user, why=why or _(
         "%(person)s was removed from %(group)s.") % {
         "person": membership.person, "group": membership.group.name})
 

@@ -65,13 +65,14 @@ def _requests(group: Group, access: GroupAccess) -> list[Item]:
     from kith.requests.models import HelpRequest
 
     mine = HelpRequest.objects.filter(group=group)
-    waiting = mine.filter(state__in=lifecycle.UNASSIGNED - {lifecycle.OFFERED})
-    urgent = waiting.filter(urgency=HelpRequest.Urgency.TODAY).count()
+    # Offered is still nobody's: an offer can run out. The link's filter is the same set.
+    urgent = mine.filter(state__in=lifecycle.UNASSIGNED, urgency=HelpRequest.Urgency.TODAY).count()
     stalled = mine.filter(state=lifecycle.MATCHING, offer_rounds__gte=ROUNDS).count()
     items = [Item("urgent_unassigned",
                   ngettext("request for today has nobody yet",
                            "requests for today have nobody yet", urgent),
-                  urgent, _url("requests:list", group, state="needs_volunteer", urgency="today"),
+                  urgent, _url("requests:list", group, state="open", urgency="today",
+                       holder="nobody"),
                   urgent=True)]
     if access.can("requests.assign"):
         items.append(Item("offers_ran_out",

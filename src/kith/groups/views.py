@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kith.core import audit_words
@@ -97,16 +97,32 @@ def member_edit(request, group, pk):
                   {"group": group, "membership": membership, "form": form})
 
 
+def _removed_words(person, group, taken) -> str:
+    """What the coordinator is told: the removal, and what went back because of it."""
+    words = [gettext("%(person)s is no longer in %(group)s.") % {"person": person, "group": group}]
+    if taken.tasks:
+        words.append(ngettext("%(n)d task went back to matching: %(refs)s.",
+                              "%(n)d tasks went back to matching: %(refs)s.", len(taken.tasks))
+                     % {"n": len(taken.tasks), "refs": ", ".join(taken.tasks)})
+    if taken.offers:
+        words.append(ngettext("%(n)d open offer was withdrawn.", "%(n)d open offers were withdrawn.",
+                              taken.offers) % {"n": taken.offers})
+    if taken.routes:
+        words.append(ngettext("%(n)d route needs someone else.", "%(n)d routes need someone else.",
+                              taken.routes) % {"n": taken.routes})
+    return " ".join(words)
+
+
 @require_POST
 @group_view("members.manage")
 def member_remove(request, group, pk):
     membership = get_object_or_404(group.memberships.select_related("person"), pk=pk)
     try:
-        services.remove_member(membership, acting_user=request.user)
+        taken = services.remove_member(membership, acting_user=request.user)
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
     else:
-        messages.success(request, f"{membership.person} is no longer in {group}.")
+        messages.success(request, _removed_words(membership.person, group, taken))
     return redirect("groups:members", group.slug)
 
 

@@ -50,6 +50,8 @@ class RequestFilterForm(forms.Form):
         ("oldest", _("Oldest first"))])
     offers = forms.ChoiceField(required=False, widget=forms.HiddenInput,
                                choices=[("", ""), ("ran_out", "ran_out")])
+    holder = forms.ChoiceField(required=False, widget=forms.HiddenInput,
+                               choices=[("", ""), ("nobody", "nobody")])
 
     def __init__(self, *args, areas: list[str], volunteers: list[tuple[int, str]], **kwargs):
         super().__init__(*args, **kwargs)

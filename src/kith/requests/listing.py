@@ -32,6 +32,8 @@ def _filters(data: dict) -> Q:
         q &= Q(resident__postcode_sector=data["area"])
     if data.get("volunteer"):
         q &= Q(assignments__volunteer_id=data["volunteer"])
+    if data.get("holder") == "nobody":  # the today page's "nobody has it yet"
+        q &= Q(state__in=lifecycle.UNASSIGNED)
     if data.get("offers") == "ran_out":
         from kith.matching.offers import ROUNDS
 
