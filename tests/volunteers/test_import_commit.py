@@ -91,10 +91,11 @@ def test_it_imports_the_good_rows_as_people_who_must_confirm(street, priya, tom,
     # One audit row (a file this small is one batch), counts only.
     event = AuditEvent.objects.get(action="kith.volunteer.imported")
     assert (event.group, event.actor) == (street, priya)
-    assert event.new == {"source": "google_forms", "rows": 9, "blank_rows": 1, "new": 5, "merged": 0,
-                         "skipped": 1, "left_out": 3, "flagged": 1, "good_rows_only": True,
-                         "asked_to_confirm": 5, "import": event.new["import"], "batch": 1,
-                         "batches": 1}
+    assert event.new == {"source": "google_forms", "rows": 9, "blank_rows": 1, "new": 5,
+                         "wait_for_call": 0, "merged": 0,
+                         "skipped": 1, "left_out": 3, "declined": 0, "flagged": 1,
+                         "good_rows_only": True, "asked_to_confirm": 5,
+                         "import": event.new["import"], "batch": 1, "batches": 1}
     assert "@" not in str(event.new) and "+44" not in str(event.new)
     assert not PersonalDataAccess.objects.exists()
 
@@ -320,7 +321,11 @@ def test_it_never_brings_back_someone_who_left(street):
     gone = PersonFactory(email="gone@example.org")
     VolunteerProfile.objects.create(person=gone, status=VolunteerProfile.Status.LEFT)
     data = b"Name,Email,Phone\nGone Away,gone@example.org,020 7946 0555\n"
-    result = adapter.import_volunteers(data, group=street, source="google_sheets", commit=True,
-                                       duplicates="merge")
+    # Nor counted as one to merge: with no one else in the file there is nothing to import.
+    with pytest.raises(ImportRefused, match="no one new to import"):
+        adapter.import_volunteers(data, group=street, source="google_sheets", commit=True,
+                                  duplicates="merge")
     assert not street.memberships.filter(person=gone).exists()
+    result = adapter.import_volunteers(data, group=street, source="google_sheets", duplicates="merge")
     assert any("left volunteering" in p.message for p in result.plan.report.problems)
+    assert (result.plan.report.will_merge, result.plan.report.will_skip) == (0, 1)

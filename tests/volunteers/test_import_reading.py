@@ -128,7 +128,7 @@ def test_it_guesses_each_source_s_columns_from_their_headers():
     forms = columns.guess_mapping(fixture("google_forms_responses.csv").headers)[0]
     assert list(forms.values()) == ["ignore", "email", "name", "phone", "postcode", "services",
                                     "availability", "languages", "transport", "radius",
-                                    "weekly_cap", "notes", "ignore"]
+                                    "weekly_cap", "notes", "consent"]
     sheets, notes = columns.guess_mapping(fixture("google_sheets_semicolons.csv").headers)
     assert sheets == {"Name": "name", "E-mail": "email", "Mobile": "phone", "Post code": "postcode",
                       "Skills": "services", "Days free": "availability", "Car?": "transport",
@@ -240,6 +240,44 @@ def test_it_maps_free_text_services_to_the_catalogue_and_names_what_it_does_not_
     assert services.parse_services(text) == (keys, unknown)
 
 
+# The ways Google Forms options and typed answers commonly put it: each is one meaning, read
+# whole, not word by word ("Collecting food bank parcels" is not also posting and errands).
+@pytest.mark.parametrize("text,keys", [
+    ("Collecting food bank parcels", ["foodbank"]),
+    ("Delivering food parcels", ["foodbank"]),
+    ("Making up food parcels", ["foodbank"]),
+    ("Helping at the food bank", ["foodbank"]),
+    ("Food bank volunteering", ["foodbank"]),
+    ("Collecting parcels from the post office", ["posting"]),
+    ("Posting mail", ["posting"]),
+    ("Picking up shopping", ["shopping"]),
+    ("Doing the weekly shop", ["shopping"]),
+    ("Food shopping and delivery", ["shopping"]),
+    ("Collecting and delivering shopping", ["shopping"]),
+    ("Collecting and delivering prescriptions", ["prescriptions"]),
+    ("Picking up prescriptions from the pharmacy", ["prescriptions"]),
+    ("Collecting shopping/prescriptions", ["shopping", "prescriptions"]),
+    ("Dog walking / pet care", ["dog_walking"]),
+    ("A friendly chat on the phone", ["befriending"]),
+    ("Cooking meals", ["hot_meals"]),
+    ("Help with forms and benefits", ["advice"]),
+    ("Translation", ["interpreting"]),
+    ("Lifts to hospital appointments", ["lifts"]),
+    ("Admin / IT support", ["phone_admin"]),
+    ("Running errands", ["errands"]),
+    ("Collecting", ["errands"]),
+])
+def test_it_reads_each_common_phrasing_as_one_meaning_not_its_words(text, keys):
+    assert services.parse_services(text) == (keys, [])
+
+
+def test_it_reads_every_catalogue_label_as_its_own_service_only():
+    from kith.groups.catalogue import SERVICES
+
+    assert {label: services.parse_services(label) for _, label in SERVICES} == {
+        label: ([key], []) for key, label in SERVICES}
+
+
 @pytest.mark.parametrize("raw", ["07911 123456", "07911123456", "+44 7911 123456", "+44 (0)7911 123456",
                                  "0044 7911 123456", "447911123456", "7911123456", "07911-123-456",
                                  "(07911) 123456", "7.911123456E+09", "07911123456.0",
@@ -263,7 +301,7 @@ def test_it_says_what_is_wrong_with_a_phone_number(raw, level, says):
     ("Bob@Example.ORG", "bob@example.org", None),
     ("<bob@example.org>", "bob@example.org", None),
     ("mailto:bob@example.org", "bob@example.org", None),
-    ("", None, ERROR),
+    ("", None, None),  # a phone number may do instead: the row decides (test_import_rows_...)
     ("bob@", None, ERROR),
     ("bob@example.org, sue@example.org", None, ERROR),
     ("bob@gmail.con", None, ERROR),
@@ -280,6 +318,21 @@ def test_it_keeps_a_postcode_a_sector_or_nothing_with_a_reason():
     assert values.parse_postcode("W10")[1][0][0] == WARNING
     (_, _), issues = values.parse_postcode("W1O 5NW")
     assert issues[0][0] == ERROR and "Did you mean W10 5NW?" in issues[0][1]
+
+
+def test_it_drops_a_well_shaped_postcode_the_directory_lacks_and_guesses_no_area_for_it():
+    from kith.places.postcodes import parse
+
+    def placed(postcode):
+        return postcode.text != "N20 0ZZ"  # as if the ONS directory lacked it
+
+    assert values.parse_postcode("W10 5NW", placed) == (("W10 5NW", "W10 5"), [])
+    for text, written in [("n20 0zz", "N20 0ZZ"), ("ZZ99 9ZZ", "ZZ99 9ZZ")]:
+        (postcode, sector), [(level, message)] = values.parse_postcode(text, placed)
+        assert (postcode, sector, level) == (None, "", WARNING)  # the row comes in, no area
+        assert message == (f"{written} is not in the ONS postcode directory, so no area was "
+                           "saved (none is guessed from it): ask them for their postcode.")
+    assert placed(parse("W10 5NW"))
 
 
 def test_it_reads_transport_radius_cap_and_languages_loosely():
@@ -376,8 +429,9 @@ def test_it_writes_the_report_as_csv_safe_to_open_in_a_spreadsheet():
     text = report.as_csv()
     assert text.splitlines()[0] == "Row,Column,Level,Problem"
     assert "\n2,Email,Error,“=cmd@example” is not an email address." in text
-    assert report.counts() == {"rows": 1, "blank_rows": 0, "new": 0, "merged": 0, "skipped": 0,
-                               "left_out": 1, "flagged": 0, "good_rows_only": False}
+    assert report.counts() == {"rows": 1, "blank_rows": 0, "new": 0, "wait_for_call": 0,
+                               "merged": 0, "skipped": 0, "left_out": 1, "declined": 0, "flagged": 0,
+                               "good_rows_only": False}
 
 
 def test_a_row_wider_than_kith_reads_is_refused_but_empty_cells_at_its_end_are_not():
@@ -388,3 +442,57 @@ def test_a_row_wider_than_kith_reads_is_refused_but_empty_cells_at_its_end_are_n
     wide = b"Name,Email\nAnn,ann@example.org," + b",".join(b"x" for _ in range(MAX_COLUMNS)) + b"\n"
     with pytest.raises(UnreadableFile, match=f"Row 2 has {MAX_COLUMNS + 2} columns"):
         read_table(wide)
+
+
+# --- consent --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("answer,agreed", [
+    ("Yes", True), ("yes.", True), ("Y", True), ("I agree", True), ("Agreed", True),
+    ("Yes, I agree to Golborne Road keeping my details", True), ("✓", True), ("TRUE", True),
+    ("I'm happy for you to keep my details", True),
+    ("No", False), ("no thanks", False), ("N", False), ("FALSE", False), ("I do not agree", False),
+    ("I don't agree", False), ("Not happy with that", False),
+    ("", None), ("maybe", None), ("ask me", None),
+])
+def test_it_reads_a_consent_answer_as_yes_no_or_neither(answer, agreed):
+    value, issues = values.parse_consent(answer)
+    assert value is agreed
+    assert [level for level, _ in issues] == ([ERROR] if agreed is None else [])
+
+
+def test_it_takes_the_question_about_keeping_details_as_consent_but_not_one_about_age():
+    assert columns.guess_field("I agree to Golborne Road Neighbours keeping my details") == "consent"
+    assert columns.guess_field("GDPR: can we store your data?") == "consent"
+    assert columns.guess_field("I agree that I am over 18") == "ignore"
+
+
+CONSENT_FILE = (
+    b"Name,Email,Phone,Can we keep your details?\n"
+    b"Ann Lee,ann@example.org,07911 123401,Yes\n"
+    b"Bob Ray,bob@gmail.con,not sure,No\n"  # a refusal: nothing else on the row is read
+    b"Cat Fox,cat@example.org,07911 123403,\n"
+    b"Dan Orr,dan@example.org,07911 123404,No thanks\n"
+    b"Dan Orr,dan@example.org,07911 123404,Yes\n"  # the same person said no on row 5
+)
+
+
+def test_it_leaves_out_a_row_that_said_no_to_keeping_their_details_without_blocking_the_rest():
+    plan = plan_for(read(CONSENT_FILE))
+    actions = {c.row: c.action for c in plan.candidates}
+    assert actions == {2: NEW, 3: "declined", 4: LEFT_OUT, 5: "declined", 6: LEFT_OUT}
+    rows = by_row(plan.report)
+    # One line for a refusal, and nothing read from the row: not its slip of an email address.
+    assert rows[3] == [("Can we keep your details?", "declined",
+                        "Said no to the group keeping their details (“No”): left out, and not "
+                        "emailed. Nothing from this row is saved.")]
+    assert rows[4][0][:2] == ("Can we keep your details?", ERROR)
+    assert "No answer to the question about keeping their details" in rows[4][0][2]
+    assert rows[6][0][1] == ERROR and rows[6][0][2].startswith("Row 5, with the same email")
+    # Refusals are not errors: they never hold the import back, and are never good rows.
+    report = plan.report
+    assert (report.declined, report.error_rows, report.good_rows, report.new) == (2, 2, 1, 1)
+    assert report.counts()["declined"] == 2
+    assert "2 said no to keeping their details (left out)" in report.summary()
+    assert "Left out" in report.as_csv()
+    assert all(c.email is None and c.phone is None for c in plan.candidates
+               if c.action == "declined")  # their details are not kept, even in memory

@@ -106,14 +106,14 @@ def test_it_walks_priya_from_upload_to_import(as_priya, street, priya, tom,
     assert "Volunteers imported from a spreadsheet" in trail
 
 
-def test_it_lets_her_change_a_column_and_requires_an_email_column(as_priya):
+def test_it_lets_her_change_a_column_and_requires_an_email_or_phone_column(as_priya):
     upload(as_priya, "google_sheets_semicolons.csv", source="google_sheets")
     form = as_priya.get(url("columns")).context["form"]
     choices = {name: field.initial for name, field in form.fields.items()}
     assert choices["col_8"] == "ignore"  # "E-mail (2)"
-    response = as_priya.post(url("columns"), {**choices, "col_1": "ignore"})
+    response = as_priya.post(url("columns"), {**choices, "col_1": "ignore", "col_2": "ignore"})
     assert response.status_code == 200
-    assert "Choose the column with email addresses" in response.content.decode()
+    assert "Choose the column with email addresses or phone numbers" in response.content.decode()
     response = as_priya.post(url("columns"), {**choices, "col_4": "ignore"})  # Skills left out
     assert response.status_code == 302
     report = as_priya.get(url("check")).context["report"]

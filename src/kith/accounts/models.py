@@ -1,10 +1,17 @@
-"""One account per human, identified by email. Phone is optional and encrypted."""
+"""One account per human, identified by email. Phone is optional and encrypted.
+
+The one exception: a volunteer imported from a spreadsheet with a phone number only (most
+WhatsApp groups) has no email yet. They cannot sign in (allauth finds people by email, and finds
+no one by a missing one) and nothing is emailed to them; they wait for a coordinator's call until
+sign-in by text arrives with the messaging work. Only the import makes such a person.
+"""
 
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from kith.core.fields import EncryptedTextField
 
@@ -36,7 +43,9 @@ class PersonManager(BaseUserManager):
 
 
 class Person(AbstractBaseUser, PermissionsMixin):
-    email = models.EmailField(unique=True)
+    # Null, not "", for someone with no email yet: NULLs never clash under UNIQUE (PostgreSQL and
+    # SQLite alike), so any number of phone-only volunteers fit beside one person per address.
+    email = models.EmailField(unique=True, null=True, blank=True)
     display_name = models.CharField("Name", max_length=100, blank=True)
     phone = EncryptedTextField(null=True, blank=True)
     # Coarse home area ("W10 5"): enough for public density maps, never a home position.
@@ -56,10 +65,17 @@ class Person(AbstractBaseUser, PermissionsMixin):
         verbose_name_plural = "people"
 
     def __str__(self) -> str:
-        return self.display_name or self.email.split("@")[0]
+        # Never a name made up from an email address ("noname@..." read as "noname"): a
+        # spreadsheet row may have come without a name, and the person is asked for it.
+        return self.display_name or gettext("Name not given")
 
     def get_full_name(self) -> str:
-        return self.display_name or self.email
+        return self.display_name or self.email or str(self)
+
+    @property
+    def can_sign_in(self) -> bool:
+        """False for a volunteer imported with a phone number only: no email to sign in with."""
+        return bool(self.email)
 
     def get_short_name(self) -> str:
         return str(self)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
+from django.utils.translation import gettext
+
 
 def distinct_names(people: Iterable) -> dict[int, str]:
     """{person pk: a label no one else in `people` shares}.
@@ -20,5 +22,7 @@ def distinct_names(people: Iterable) -> dict[int, str]:
     by_label = Counter(label.casefold() for label in labels.values())
     for p in people:
         if by_label[labels[p.pk].casefold()] > 1:
-            labels[p.pk] = f"{labels[p.pk]} ({p.email.split('@')[0]})"
+            # A volunteer imported with a phone number only has no email to tell them by.
+            handle = p.email.split("@")[0] if p.email else gettext("no email yet")
+            labels[p.pk] = f"{labels[p.pk]} ({handle})"
     return labels

@@ -220,7 +220,7 @@ def accept_invitation(invitation: Invitation, *, person) -> Membership:
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_open:
         raise ValidationError(f"This invitation is {invitation.status}.")
-    if invitation.email and invitation.email != person.email.lower():
+    if invitation.email and invitation.email != (person.email or "").lower():
         raise ValidationError(
             "This invitation was sent to a different email address. Sign in with that "
             "address to accept it, or ask the coordinator for a new invitation."

@@ -316,7 +316,8 @@ ACTIVE_CHOICES = [("", "Any time"), ("7", "In the last week"), ("30", "In the la
                   ("idle", "Not in the last 30 days")]
 VETTING_CHOICES = [("", "Any"), ("approved", "Approved"), ("waiting", "Waiting for checks")]
 STATUS_CHOICES = [("", "Any"), ("active", "Active"), ("on_duty", "On duty now"),
-                  ("on_break", "Taking a break"), ("no_profile", "No profile yet")]
+                  ("on_break", "Taking a break"), ("no_profile", "No profile yet"),
+                  ("no_email", _("No email yet: ring them"))]
 SORT_CHOICES = [("name", "Name"), ("busiest", "Busiest first (last 30 days)"),
                 ("idlest", "Least busy first (last 30 days)"), ("recent", "Last active")]
 
@@ -333,7 +334,8 @@ class RosterFilterForm(forms.Form):
 
     def __init__(self, *args, areas: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = [("", "Any")] + [(a, a) for a in areas]
+        self.fields["area"].choices = ([("", "Any")] + [(a, a) for a in areas]
+                                       + [("none", _("Not known: ask them"))])
         for field in self.fields.values():
             field.error_messages["invalid_choice"] = "That isn't one of the choices; ignored."
 

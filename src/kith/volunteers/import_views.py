@@ -20,6 +20,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -209,17 +210,30 @@ def commit(request, group):
         messages.error(request, str(exc))
         return redirect("volunteers_import:check", group.slug)
     _forget(request, group)
-    report = outcome.plan.report
+    messages.success(request, _done(outcome.plan.report, outcome.emailed))
+    return redirect("volunteers_import:upload", group.slug)
+
+
+def _done(report, emailed: int) -> str:
+    """What the import did, in one message for the coordinator."""
     merged = f", {report.will_merge} already on Kith merged" if report.will_merge else ""
     skipped = f", {report.will_skip} already on Kith skipped" if report.will_skip else ""
     left_out = f", {report.error_rows} rows with errors left out" if report.error_rows else ""
-    messages.success(request, (
+    if report.declined:
+        left_out += ngettext(", %(count)s row that said no to keeping their details left out",
+                             ", %(count)s rows that said no to keeping their details left out",
+                             report.declined) % {"count": report.declined}
+    to_ring = ngettext(
+        "%(count)s with a phone number only is marked “No email yet” on the list, for you to "
+        "ring. ",
+        "%(count)s with a phone number only are marked “No email yet” on the list, for you to "
+        "ring. ", report.wait_for_call) % {"count": report.wait_for_call}
+    return (
         f"Imported {report.new} new volunteer{'s' if report.new != 1 else ''}{merged}{skipped}"
-        f"{left_out}. {outcome.emailed} {'people were' if outcome.emailed != 1 else 'person was'} "
+        f"{left_out}. {emailed} {'people were' if emailed != 1 else 'person was'} "
         "emailed to confirm their details; nobody is asked to help until they do. "
-        "The uploaded file has been deleted."
-    ))
-    return redirect("volunteers_import:upload", group.slug)
+        f"{to_ring if report.wait_for_call else ''}The uploaded file has been deleted."
+    )
 
 
 @require_POST

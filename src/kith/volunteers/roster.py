@@ -19,6 +19,8 @@ from kith.volunteers.policy import on_break
 
 LOAD_DAYS = 30
 IDLE_AFTER = timedelta(days=30)
+NO_EMAIL = "no_email"  # the status filter's "No email yet": people to ring
+NO_AREA = "none"  # the area filter's "Not known": no postcode yet (one the import could not place)
 
 
 @dataclass
@@ -51,6 +53,11 @@ class Row:
     def status_label(self) -> str:
         return {"no_profile": "No profile yet", "on_break": "Taking a break", "left": "Left",
                 "active": "Active"}[self.status]
+
+    @property
+    def waits_for_call(self) -> bool:
+        """Imported with a phone number only: no email, no sign-in yet; a coordinator rings."""
+        return not self.person.email
 
     @property
     def on_duty(self) -> bool:
@@ -122,6 +129,14 @@ def areas(rows: list[Row]) -> list[str]:
     return sorted({r.person.postcode_sector for r in rows if r.person.postcode_sector})
 
 
+def _in_status(row: Row, choice: str) -> bool:
+    if choice == "on_duty":
+        return row.on_duty
+    if choice == NO_EMAIL:
+        return row.waits_for_call
+    return row.status == choice
+
+
 def _active_within(row: Row, choice: str) -> bool:
     last = row.last_active_at
     if choice == "idle":
@@ -133,10 +148,10 @@ def apply(rows: list[Row], filters: dict[str, str]) -> list[Row]:
     """Keep the rows matching every filter given; sort as asked (by name unless told)."""
     tests = {
         "service": lambda r, v: r.profile is not None and v in r.profile.services,
-        "area": lambda r, v: r.person.postcode_sector == v,
+        "area": lambda r, v: r.person.postcode_sector == ("" if v == NO_AREA else v),
         "slot": lambda r, v: r.profile is not None and v in r.profile.availability,
         "vetting": lambda r, v: r.approved == (v == "approved"),
-        "status": lambda r, v: r.on_duty if v == "on_duty" else r.status == v,
+        "status": _in_status,
         "active": _active_within,
     }
     kept = [r for r in rows if all(tests[k](r, v) for k, v in filters.items() if k in tests)]

@@ -422,7 +422,7 @@ def export(request, group):
     for row in shown:
         profile = row.profile
         writer.writerow([_cell(v) for v in [
-            str(row.person), row.person.email, row.person.postcode_sector,
+            str(row.person), row.person.email or "", row.person.postcode_sector,
             "; ".join(row.services), "; ".join(row.availability),
             "; ".join(profile.languages) if profile else "",
             profile.get_transport_display() if profile else "",

@@ -1,6 +1,7 @@
 """Importing volunteers from spreadsheet exports: Google Forms, Google Sheets and Airtable CSVs.
 
-The pure core has no Django in it, so it is tested and benchmarked on its own:
+The pure core has no Django in it but `gettext` for its messages, so it is tested and
+benchmarked on its own:
 
 - `table.py`: bytes to a `Table` (refuses binary files; reads a BOM, UTF-16 or Windows-1252;
   sniffs commas, semicolons, tabs or bars; quoted newlines; blank rows; two-row and duplicated

@@ -24,7 +24,9 @@ never adds anyone twice: the people already saved are found by email like anyone
 Imported people are made as `PersonManager.create_user(email)` makes them (lower-cased email,
 an unusable password so no hashing happens, a primary unverified `EmailAddress`), but in bulk:
 `create_user` saves one person at a time. Their profile has `reconfirm_consent=True`, so they get
-no offers until they sign in by code and confirm on /volunteer/.
+no offers until they sign in by code and confirm on /volunteer/. Someone with a phone number only
+gets a null email and no `EmailAddress`: they cannot sign in, are not emailed, and wait for a
+coordinator's call.
 
 People already on Kith are found by email (their own, or another address they have proven)
 or by phone, and are merged (filling in only what they have not given) or skipped, as the
@@ -40,6 +42,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+from collections.abc import Callable
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -55,6 +58,8 @@ from kith.core.audit import log_action
 from kith.core.fields import Sealed
 from kith.core.mail import send_templated, site_url
 from kith.groups.models import Group, Membership
+from kith.places.index import PostcodeDataMissing
+from kith.places.postcodes import Postcode
 from kith.volunteers.importing.columns import check_mapping, guess_mapping, looks_like_header
 from kith.volunteers.importing.matching import Matcher
 from kith.volunteers.importing.plan import Candidate, Existing, Plan, Progress, make_plan
@@ -136,7 +141,8 @@ def existing_people(group: Group, matcher: Matcher) -> Existing:
     """Everyone already on Kith, as digests under this import's key: one pass over people."""
     existing = Existing()
     by_email = existing.by_email
-    for pk, email in Person.objects.values_list("pk", "email").iterator(chunk_size=5000):
+    people = Person.objects.exclude(email=None).values_list("pk", "email")  # not phone-only people
+    for pk, email in people.iterator(chunk_size=5000):
         by_email[matcher.email(email)] = pk
     # Other addresses count only once proven: anyone can add an unproven address to their own
     # account, and must not catch someone else's row (and their details) that way.
@@ -151,7 +157,31 @@ def existing_people(group: Group, matcher: Matcher) -> Existing:
     existing.volunteers_here = set(
         Membership.objects.filter(group=group, is_volunteer=True).values_list("person_id", flat=True)
     )
+    existing.waiting_here = _waiting_here(group)
     return existing
+
+
+def _waiting_here(group: Group) -> set[int]:
+    """People with a phone number only (so imported: nothing else makes them) who belong to this
+    group and no other: a later row with their phone number may add their email address."""
+    no_email = Membership.objects.filter(person__email=None)
+    here = set(no_email.filter(group=group).values_list("person_id", flat=True))
+    elsewhere = no_email.filter(person_id__in=here).exclude(group=group)
+    return here - set(elsewhere.values_list("person_id", flat=True))
+
+
+def postcode_placed() -> Callable[[Postcode], bool] | None:
+    """Whether the ONS directory holds a postcode with its own point: the index sign-up and the
+    directory use. Not its sector's centre as a fallback: an import never guesses where someone
+    lives. None (shape checks only) if the postcode data is not installed."""
+    from kith.directory.geocoding import postcode_index
+
+    try:
+        index = postcode_index()
+    except PostcodeDataMissing:
+        logger.warning("postcode data missing: imported postcodes are checked for shape only")
+        return None
+    return lambda postcode: index.lookup(postcode) is not None
 
 
 def _phone_digests(matcher: Matcher) -> dict[bytes, int]:
@@ -215,7 +245,7 @@ def import_volunteers(
     started = time.perf_counter()
     # Reading only, outside any transaction, so the checks (seconds for a big file) hold no lock.
     plan = make_plan(table, mapping, matcher, existing_people(group, matcher),
-                     duplicates=duplicates, progress=progress)
+                     duplicates=duplicates, progress=progress, placed=postcode_placed())
     timings["check_s"] = time.perf_counter() - started
     if not commit:
         return Outcome(table, mapping, notes, plan, timings=timings)
@@ -407,7 +437,7 @@ class _NewRows:
 def _prepare_new(rows: list[Candidate], group: Group) -> _NewRows:
     people: list[Person] = []
     for c in rows:
-        person = Person(email=c.email, display_name=c.name, phone=_sealed(c.phone),
+        person = Person(email=c.email or None, display_name=c.name, phone=_sealed(c.phone),
                         postcode_sector=c.sector)
         person.set_unusable_password()  # "!" and a random string: no hashing
         people.append(person)
@@ -415,24 +445,43 @@ def _prepare_new(rows: list[Candidate], group: Group) -> _NewRows:
     return _NewRows(
         people=people,
         addresses=[EmailAddress(user=p, email=p.email, primary=True, verified=False)
-                   for p in people],
+                   for p in people if p.email],  # none for someone with a phone number only
         profiles=[_new_profile(p, c) for p, c in zip(people, rows, strict=True)],
         memberships=[Membership(person=p, group=group, is_volunteer=True) for p in people],
     )
 
 
 def _save_new(ready: _NewRows) -> list[tuple[str, str]]:
-    """Insert one batch of new people. Returns (email, name) of each, to ask to confirm."""
+    """Insert one batch of new people. Returns (email, name) of each with an email address, to
+    ask to confirm: those with a phone number only are not emailed, and wait for a call."""
     _batched(Person, ready.people)
     _batched(EmailAddress, ready.addresses)
     _batched(VolunteerProfile, ready.profiles)
     _batched(Membership, ready.memberships)
-    return [(p.email, p.display_name) for p in ready.people]
+    return [(p.email, p.display_name) for p in ready.people if p.email]
 
 
 def _chunks(ids: list[int], size: int = 5000):
     for start in range(0, len(ids), size):
         yield ids[start:start + size]
+
+
+def _fill_in(person: Person, c: Candidate) -> tuple[bool, EmailAddress | None]:
+    """What the person has not given, from the row: (anything changed, an address to add).
+
+    An address is added only for someone imported with a phone number only (plan._by_phone
+    decides who): from then on they sign in by emailed code like anyone else."""
+    changed, address = False, None
+    if person.email is None and c.email:
+        person.email, changed = c.email, True
+        address = EmailAddress(user=person, email=c.email, primary=True, verified=False)
+    if not person.display_name and c.name:
+        person.display_name, changed = c.name, True
+    if person.phone is None and c.phone:
+        person.phone, changed = c.phone, True
+    if not person.postcode_sector and c.sector:
+        person.postcode_sector, changed = c.sector, True
+    return changed, address
 
 
 def _merge(rows: list[Candidate], group: Group) -> list[tuple[str, str]]:
@@ -447,6 +496,7 @@ def _merge(rows: list[Candidate], group: Group) -> list[tuple[str, str]]:
         memberships.update((m.person_id, m) for m in
                            Membership.objects.filter(group=group, person_id__in=chunk))
     changed_people, new_profiles, changed_profiles = [], [], []
+    new_addresses: list[EmailAddress] = []
     new_memberships, changed_memberships = [], []
     recipients: list[tuple[str, str]] = []
     seen: set[int] = set()
@@ -458,15 +508,13 @@ def _merge(rows: list[Candidate], group: Group) -> list[tuple[str, str]]:
         profile = profiles.get(person.pk)
         if profile is not None and profile.status == VolunteerProfile.Status.LEFT:
             continue  # left since the file was checked (read here, in the batch's transaction)
-        changed = False
-        if not person.display_name and c.name:
-            person.display_name, changed = c.name, True
-        if person.phone is None and c.phone:
-            person.phone, changed = c.phone, True
-        if not person.postcode_sector and c.sector:
-            person.postcode_sector, changed = c.sector, True
+        changed, address = _fill_in(person, c)
         if changed:
             changed_people.append(person)
+        if address is not None:
+            new_addresses.append(address)
+            if profile is not None:  # never asked before: they had no email address
+                recipients.append((address.email, person.display_name))
         if profile is None:
             new_profiles.append(_new_profile(person, c))
             recipients.append((person.email, person.display_name))
@@ -486,8 +534,9 @@ def _merge(rows: list[Candidate], group: Group) -> list[tuple[str, str]]:
         elif not membership.is_volunteer:
             membership.is_volunteer = True
             changed_memberships.append(membership)
-    Person.objects.bulk_update(changed_people, ["display_name", "phone", "postcode_sector"],
-                               batch_size=BATCH)
+    Person.objects.bulk_update(changed_people, ["email", "display_name", "phone",
+                                                "postcode_sector"], batch_size=BATCH)
+    _batched(EmailAddress, new_addresses)
     _batched(VolunteerProfile, new_profiles)
     VolunteerProfile.objects.bulk_update(changed_profiles, ["services", "availability", "languages",
                                                             "postcode"], batch_size=BATCH)

@@ -1,5 +1,7 @@
 """The volunteer fields a spreadsheet column can fill, and a first guess from its header. No Django.
 
+A file needs an email or a phone column: a WhatsApp group's list often has phone numbers only.
+
 Google Forms headers are whole questions ("Which of these could you help with? (tick all that
 apply)"), Sheets headers are short ("Mobile", "Skills"), Airtable's are field names ("Max tasks
 per week"). The guess reads keywords in a fixed order, so "How far are you happy to travel?" is
@@ -11,6 +13,8 @@ group and source (`ImportMapping`) and wins over the guess next time.
 from __future__ import annotations
 
 import re
+
+from django.utils.translation import gettext_lazy as _
 
 SOURCES: list[tuple[str, str]] = [
     ("google_forms", "Google Forms (responses sheet)"),
@@ -34,13 +38,14 @@ FIELDS: list[tuple[str, str]] = [
     ("transport", "How they get about"),
     ("radius", "How far they will go"),
     ("weekly_cap", "Most tasks a week"),
+    ("consent", _("Agreed we may keep their details")),
     ("notes", "Notes (not imported)"),
 ]
 FIELD_LABELS = dict(FIELDS)
 # Filled by one column at most. Services, availability and languages may gather several columns
 # (a Forms grid question gives one column per day: "When are you free? [Monday]").
 SINGLE = {"name", "first_name", "last_name", "email", "phone", "postcode", "transport", "radius",
-          "weekly_cap"}
+          "weekly_cap", "consent"}
 # Free text about a person (health, circumstances) stays in the group's spreadsheet: Kith has no
 # sealed field for it, so a notes column is recognised only to be left out on purpose.
 NOT_IMPORTED = {IGNORE, "notes"}
@@ -52,9 +57,14 @@ def _rx(*words: str) -> re.Pattern[str]:
 
 # In order: the first rule that matches a header names its field.
 RULES: list[tuple[str, re.Pattern[str]]] = [
+    # Age and checks first: "I agree I am over 18" is not about keeping their details.
+    (IGNORE, _rx("dbs", "date of birth", "dob", "age", "over 18", "under 18")),
+    # The question asking to keep their details: a "No" there keeps the row out of Kith.
+    ("consent", _rx("consent", "consents", "agree", "agreed", "gdpr", "data protection",
+                    "privacy", r"keep(ing)? (my|your|their) (details|data|information)",
+                    r"stor(e|ing) (my|your|their)", "permission")),
     (IGNORE, _rx("timestamp", "submitted", "submission", "created", "last modified", "record id",
-                 "id", "consent", "agree", "agreed", "gdpr", "terms", "privacy", "score", "dbs",
-                 "date of birth", "dob", "age", "over 18")),
+                 "id", "terms", "score")),
     ("email", _rx("e ?mail", "email address", "e mail address", "emails?")),
     ("phone", _rx("phone", "telephone", "tel", "mobile", "mob", "cell", "contact number",
                   "whatsapp", "phone number")),
@@ -142,8 +152,9 @@ def check_mapping(mapping: dict[str, str], headers: list[str]) -> list[str]:
     used: dict[str, list[str]] = {}
     for header in headers:
         used.setdefault(mapping.get(header, IGNORE), []).append(header)
-    if "email" not in used:
-        errors.append("Choose the column with email addresses: everyone needs one to sign in.")
+    if "email" not in used and "phone" not in used:
+        errors.append(str(_("Choose the column with email addresses or phone numbers: each "
+                            "volunteer needs one for the group to reach them.")))
     for field in sorted(SINGLE & set(used)):
         if len(used[field]) > 1:
             cols = " and ".join(f"“{h}”" for h in used[field])

@@ -4,8 +4,9 @@
 mapping, finds people who appear twice in the file (the later row is an error pointing at the
 first) and people already on Kith (by email or phone, as keyed digests; see matching.py), and
 says what would happen to each row: new, merge or skip (as the coordinator chose, for a match by
-email; always skip for a match by phone alone), or left out for an error. The Django adapter
-supplies `existing` and writes the plan.
+email; skip for a match by phone alone, but see `_by_phone`), left out for an error, or declined
+(the row said no to the group keeping their details). A new row with a phone number and no email
+address comes in to wait for a call. The Django adapter supplies `existing` and writes the plan.
 """
 
 from __future__ import annotations
@@ -14,11 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from django.utils.translation import gettext
+
 from kith.volunteers.importing import values
 from kith.volunteers.importing.availability import SLOTS, parse_availability
 from kith.volunteers.importing.columns import NOT_IMPORTED, bracket_day
 from kith.volunteers.importing.matching import Matcher
 from kith.volunteers.importing.report import (
+    DECLINED,
     ERROR,
     LEFT_OUT,
     MERGE,
@@ -103,6 +107,8 @@ class Existing:
     by_phone: dict[bytes, int] = field(default_factory=dict)
     volunteers_here: set[int] = field(default_factory=set)  # volunteers in this group already
     left: set[int] = field(default_factory=set)  # people who chose to stop volunteering
+    # Imported here with a phone number only, and in no other group (see _by_phone).
+    waiting_here: set[int] = field(default_factory=set)
 
 
 @dataclass
@@ -133,12 +139,13 @@ class _Columns:
         return self.by_field.get(name, [])
 
 
-def read_rows(table: Table, mapping: dict[str, str], *, progress: Progress | None = None
-              ) -> tuple[list[Candidate], list[Problem]]:
+def read_rows(table: Table, mapping: dict[str, str], *, progress: Progress | None = None,
+              placed: values.Placed | None = None) -> tuple[list[Candidate], list[Problem]]:
     cols = _Columns(table.headers, mapping)
     name_col, first_col, last_col = cols.one("name"), cols.one("first_name"), cols.one("last_name")
     email_col, phone_col, postcode_col = cols.one("email"), cols.one("phone"), cols.one("postcode")
     transport_col, radius_col, cap_col = cols.one("transport"), cols.one("radius"), cols.one("weekly_cap")
+    consent_col = cols.one("consent")
     service_cols, slot_cols = cols.all("services"), cols.all("availability")
     language_cols = cols.all("languages")
 
@@ -152,6 +159,15 @@ def read_rows(table: Table, mapping: dict[str, str], *, progress: Progress | Non
         def issue(column: str | None, level: str, message: str, _row=number, _found=found) -> None:
             _found.append(Problem(_row, column, level, message))
 
+        if consent_col:
+            agreed, issues = values.parse_consent(cells[consent_col[0]])
+            if agreed is False:
+                _decline(c, cells, consent_col, email_col, phone_col, issue)
+                candidates.append(c)
+                problems += found
+                continue
+            for level, message in issues:
+                issue(consent_col[1], level, message)
         for message in table.row_problems.get(number, ()):
             issue(None, ERROR, message)
         if name_col:
@@ -163,16 +179,22 @@ def read_rows(table: Table, mapping: dict[str, str], *, progress: Progress | Non
             c.name, issues = values.parse_name(joined)
             for level, message in issues:
                 issue((first_col or last_col)[1], level, message)  # type: ignore[index]
+        unreadable = False  # an email address or phone number given but not usable as it is
         if email_col:
             c.email, issues = values.parse_email(cells[email_col[0]])
             for level, message in issues:
                 issue(email_col[1], level, message)
+                unreadable = True
         if phone_col:
             c.phone, issues = values.parse_phone(cells[phone_col[0]])
             for level, message in issues:
                 issue(phone_col[1], level, message)
+                unreadable = unreadable or level == ERROR
+        if not c.email and not c.phone and not unreadable:
+            issue((email_col or phone_col or (0, None))[1], ERROR,
+                  gettext("No email address or phone number: there is no way to reach them."))
         if postcode_col:
-            (c.postcode, c.sector), issues = values.parse_postcode(cells[postcode_col[0]])
+            (c.postcode, c.sector), issues = values.parse_postcode(cells[postcode_col[0]], placed)
             for level, message in issues:
                 issue(postcode_col[1], level, message)
         if service_cols:
@@ -224,13 +246,44 @@ def read_rows(table: Table, mapping: dict[str, str], *, progress: Progress | Non
     return candidates, problems
 
 
+def _waits_for_call(candidates: list[Candidate], column: str | None) -> list[Problem]:
+    """New people with a phone number and no email address (most WhatsApp groups' lists) are
+    imported, to wait for a coordinator's call. Said once the row is sure to come in."""
+    problems = []
+    for c in candidates:
+        if c.action == NEW and not c.email:
+            c.has_warning = True
+            problems.append(Problem(c.row, column, WARNING, gettext(
+                "No email address: imported with their phone number only, to wait for a call. "
+                "Nothing is emailed to them, and they cannot sign in until sign-in by text "
+                "arrives.")))
+    return problems
+
+
+def _decline(c: Candidate, cells: list[str], consent_col, email_col, phone_col, issue) -> None:
+    """A row that said no to keeping their details: nothing else on it is read or reported,
+    but for its email and phone, kept only to hold back another row for the same person."""
+    c.action = DECLINED
+    if email_col:
+        c.email = values.parse_email(cells[email_col[0]])[0]
+    if phone_col:
+        c.phone = values.parse_phone(cells[phone_col[0]])[0]
+    issue(consent_col[1], DECLINED, gettext(
+        "Said no to the group keeping their details (%(answer)s): left out, and not emailed. "
+        "Nothing from this row is saved.") % {"answer": values.shown(cells[consent_col[0]])})
+
+
 def _find_repeats(candidates: list[Candidate], mapping_columns: dict[str, str | None],
                   matcher: Matcher) -> list[Problem]:
-    """A person on two rows: the later row is an error that names the first."""
+    """A person on two rows: the later row is an error that names the first. A row for someone
+    who said no on another row is held back, whichever came first: check with them."""
     problems: list[Problem] = []
     first_email: dict[bytes, int] = {}
     first_phone: dict[bytes, int] = {}
+    refused = _refusals(candidates, matcher)
     for c in candidates:
+        if c.action == DECLINED:
+            continue
         if c.email:
             c.email_key = matcher.email(c.email)
         if c.phone:
@@ -253,14 +306,37 @@ def _find_repeats(candidates: list[Candidate], mapping_columns: dict[str, str | 
                                     f"The same {what} as row {row}: is this the same person twice? "
                                     f"Remove one row, or import only the good rows to keep row {row}."))
             c.has_error = True
+        said_no = refused.get(c.email_key) or refused.get(c.phone_key)
+        if said_no:
+            column = mapping_columns["email" if c.email else "phone"]
+            problems.append(Problem(c.row, column, ERROR, gettext(
+                "Row %(row)s, with the same email address or phone number, said no to the group "
+                "keeping their details: check with them before importing this row, or import only "
+                "the good rows.") % {"row": said_no}))
+            c.has_error = True
     return problems
+
+
+def _refusals(candidates: list[Candidate], matcher: Matcher) -> dict[bytes | None, int]:
+    """{digest of an email or phone: the row that said no}. The row's own values are dropped."""
+    refused: dict[bytes | None, int] = {}
+    for c in candidates:
+        if c.action != DECLINED:
+            continue
+        if c.email:
+            refused.setdefault(matcher.email(c.email), c.row)
+        if c.phone:
+            refused.setdefault(matcher.phone(c.phone), c.row)
+        c.email = c.phone = None
+    refused.pop(None, None)
+    return refused
 
 
 def _match_existing(candidates: list[Candidate], existing: Existing, duplicates: str,
                     mapping_columns: dict[str, str | None]) -> list[Problem]:
     problems: list[Problem] = []
     for c in candidates:
-        if c.has_error:
+        if c.has_error or c.action == DECLINED:
             continue
         by_email = existing.by_email.get(c.email_key) if c.email_key else None
         by_phone = existing.by_phone.get(c.phone_key) if c.phone_key else None
@@ -288,24 +364,48 @@ def _match_existing(candidates: list[Candidate], existing: Existing, duplicates:
                      else "Already on Kith (same email address)")
             problems.append(Problem(c.row, mapping_columns["email"], NOTE, f"{where}: {then}."))
         else:
-            # A phone number on Kith is what someone typed, never proven to be theirs (and a
-            # household may share one), so it finds a duplicate but never decides whose account
-            # this row's details go into: that takes the same email address.
-            c.action = SKIP
-            problems.append(Problem(c.row, mapping_columns["phone"], NOTE, (
-                "Same phone number as someone already on Kith, with a different email address. "
-                "Rows are merged only by email address, so this row will be skipped: if it is the "
-                "same person, invite them to the group; if someone else shares the phone, take the "
-                "number out of this row and import it again.")))
+            problems.append(_by_phone(c, person, existing, duplicates, mapping_columns["phone"]))
     return problems
 
 
+def _by_phone(c: Candidate, person: int, existing: Existing, duplicates: str,
+              column: str | None) -> Problem:
+    """A row whose phone number, and not its email address, is someone already on Kith.
+
+    A phone number on Kith is what someone typed, never proven to be theirs (and a household may
+    share one), so it finds a duplicate but never decides whose account this row's details go
+    into: that takes the same email address. The one exception is someone this group imported
+    with that phone number only, who is in no other group and cannot sign in: this group's own
+    record, which a row with an email address may complete (when merging), so they can sign in.
+    """
+    if c.email and person in existing.waiting_here:
+        c.action = MERGE if duplicates == MERGE else SKIP
+        return Problem(c.row, column, NOTE, gettext(
+            "Imported before with this phone number only: their email address here is added, "
+            "and they are emailed to confirm their details.") if c.action == MERGE else gettext(
+            "Imported before with this phone number only: this row will be skipped. Choose to "
+            "merge to add their email address, so they can sign in."))
+    c.action = SKIP
+    return Problem(c.row, column, NOTE, (
+        "Same phone number as someone already on Kith, with a different email address. "
+        "Rows are merged only by email address, so this row will be skipped: if it is the "
+        "same person, invite them to the group; if someone else shares the phone, take the "
+        "number out of this row and import it again.") if c.email else gettext(
+        "Same phone number as someone already on Kith. Rows are merged only by email "
+        "address, so this row, which has none, will be skipped: if it is the same person, "
+        "they are on Kith already; if someone else shares the phone, ask them for an email "
+        "address."))
+
+
 def make_plan(table: Table, mapping: dict[str, str], matcher: Matcher, existing: Existing, *,
-              duplicates: str = SKIP, progress: Progress | None = None) -> Plan:
+              duplicates: str = SKIP, progress: Progress | None = None,
+              placed: values.Placed | None = None) -> Plan:
+    """`placed` says whether the ONS directory holds a postcode (the adapter's); without it,
+    postcodes are checked for their shape only."""
     if duplicates not in (MERGE, SKIP):
         raise ValueError(f"duplicates must be {MERGE!r} or {SKIP!r}")
     try:
-        candidates, problems = read_rows(table, mapping, progress=progress)
+        candidates, problems = read_rows(table, mapping, progress=progress, placed=placed)
     finally:
         _forget_cells()
     columns = {name: next((h for h in table.headers if mapping.get(h) == name), None)
@@ -315,22 +415,24 @@ def make_plan(table: Table, mapping: dict[str, str], matcher: Matcher, existing:
     for c in candidates:
         if c.has_error:
             c.action = LEFT_OUT
+    problems += _waits_for_call(candidates, columns["email"] or columns["phone"])
     problems.sort(key=lambda p: (p.row or 0, _LEVEL_ORDER[p.level]))
     report = Report(
         rows=len(candidates), blank_rows=table.blank_rows, duplicates=duplicates,
         new=sum(1 for c in candidates if c.action == NEW),
+        wait_for_call=sum(1 for c in candidates if c.action == NEW and not c.email),
         matched=sum(1 for c in candidates if c.action in (MERGE, SKIP)),
         already_here=sum(1 for c in candidates if c.action in (MERGE, SKIP)
                          and c.person_id in existing.volunteers_here),
-        phone_only=sum(1 for c in candidates if c.action in (MERGE, SKIP) and c.email_key is not None
-                       and existing.by_email.get(c.email_key) is None),
+        merging=sum(1 for c in candidates if c.action == MERGE),
         error_rows=sum(1 for c in candidates if c.has_error),
+        declined=sum(1 for c in candidates if c.action == DECLINED),
         warning_rows=sum(1 for c in candidates if c.has_warning),
         problems=problems, file_notes=list(table.notes),
     )
     return Plan(candidates, report)
 
 
-_LEVEL_ORDER = {ERROR: 0, WARNING: 1, NOTE: 2}
+_LEVEL_ORDER = {ERROR: 0, DECLINED: 1, WARNING: 2, NOTE: 3}
 _SLOT_ORDER = SLOTS
 _SERVICE_ORDER = {key: i for i, key in enumerate(KEYS)}

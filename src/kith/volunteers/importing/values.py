@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from kith.core.phones import normalise_uk_phone
 from kith.core.text import describe, hidden_characters
-from kith.places.postcodes import PostcodeError, parse, parse_area
+from kith.places.postcodes import Postcode, PostcodeError, parse, parse_area, shaped_like_postcode
 
 ERROR, WARNING, NOTE = "error", "warning", "note"
 Issue = tuple[str, str]
@@ -35,8 +37,16 @@ def shown(text: str, width: int = 40) -> str:
 
 # --- names -----------------------------------------------------------------------------------
 
+# What people type in a name box when they have no name to give: never a name.
+_NO_NAME = {"", "-", "--", "?", "x", "n/a", "na", "none", "no name", "noname", "nameless",
+            "unknown", "anon", "anonymous", "tbc", "tba", "."}
+
+
 def parse_name(text: str) -> tuple[str, list[Issue]]:
     name = " ".join(unicodedata.normalize("NFKC", text).split())
+    if name.casefold() in _NO_NAME:
+        return "", [(WARNING, _("No name: imported as “Name not given”. Ask them their name; "
+                                "they can also add it when they confirm their details."))]
     hidden = hidden_characters(name)
     if hidden:  # as the forms refuse them (core.formfields.validate_name); the row still comes in
         return "", [(WARNING, f"The name has a hidden character ({describe(hidden[0])}), "
@@ -70,7 +80,7 @@ def parse_email(text: str) -> tuple[str | None, list[Issue]]:
     if raw.lower().startswith("mailto:"):
         raw = raw[7:]
     if not raw:
-        return None, [(ERROR, "No email address: everyone needs one to sign in.")]
+        return None, []  # a phone number may do instead (plan.read_rows decides)
     email = raw.lower()
     if email.count("@") > 1 or (_MANY.search(email) and "@" in email):
         return None, [(ERROR, f"{shown(raw)} looks like more than one email address: keep one.")]
@@ -132,14 +142,32 @@ def parse_phone(text: str) -> tuple[str | None, list[Issue]]:
 
 # --- postcode --------------------------------------------------------------------------------
 
-def parse_postcode(text: str) -> tuple[tuple[str | None, str], list[Issue]]:
-    """((full postcode or None, sector or ""), issues). A sector alone is kept; a district is not."""
+Placed = Callable[[Postcode], bool]  # does the ONS directory hold this postcode, with its point?
+
+
+def _not_in_directory(postcode: str) -> Issue:
+    return (WARNING, _("%(postcode)s is not in the ONS postcode directory, so no area was saved "
+                       "(none is guessed from it): ask them for their postcode.")
+            % {"postcode": postcode})
+
+
+def parse_postcode(text: str, placed: Placed | None = None
+                   ) -> tuple[tuple[str | None, str], list[Issue]]:
+    """((full postcode or None, sector or ""), issues). A sector alone is kept; a district is not.
+
+    With `placed`, a full postcode the directory does not hold (W10 5NC: the right shape, a real
+    sector, nobody's postcode) is dropped with a warning, sector and all: a slip in its last
+    letters could as well be one in its sector, and a guessed area would send tasks to the
+    wrong streets. Sign-up asks the same directory (`kith.directory.geocoding`)."""
     raw = text.strip()
     if not raw:
         return (None, ""), []
     try:
         postcode = parse(raw)
     except PostcodeError as exc:
+        shaped = shaped_like_postcode(raw)
+        if shaped is not None:  # ZZ99 9ZZ: laid out right, letters no postcode uses
+            return (None, ""), [_not_in_directory(shaped)]
         try:
             area = parse_area(raw)
         except PostcodeError:
@@ -149,6 +177,8 @@ def parse_postcode(text: str) -> tuple[tuple[str | None, str], list[Issue]]:
             return (None, area), [(NOTE, f"Only the postcode sector ({area}) was given.")]
         return (None, ""), [(WARNING, f"Only the postcode district ({area}) was given: no area "
                                       "was saved. They can add their postcode when they confirm.")]
+    if placed is not None and not placed(postcode):
+        return (None, ""), [_not_in_directory(postcode.text)]
     return (postcode.text, postcode.sector), []
 
 
@@ -228,6 +258,41 @@ def parse_transport(text: str, header: str = "") -> tuple[str | None, list[Issue
             return value, []
     return None, [(WARNING, f"{shown(text)} is not a way of getting about we recognise (on foot, "
                             "bike, bus or train, car): left as on foot.")]
+
+
+# --- consent ---------------------------------------------------------------------------------
+
+# A yes must be a clear yes (the law asks for a clear act, and Forms' tick-box gives its own
+# words: "I agree", "Yes, I'm happy for you to keep my details"). An answer starting with a no is
+# a refusal; anything else, or no answer, is neither.
+_END = r"(?!\w)"
+_CONSENT_NO = re.compile(r"^(no|n|nope|nah|false|0|disagree|i disagree|declined?|i decline|"
+                         r"refused?|i refuse|not (happy|ok|okay|really)|i( do|'m|m| am)? not|"
+                         r"i don'?t|do not|don'?t|withdrawn?|opt(ed)? out)" + _END)
+_CONSENT_YES = re.compile(r"^(yes|y|yep|yeah|yup|true|1|ok|okay|agree[ds]?|i agree|i consent|"
+                          r"consent(ed)?|happy|i'?m happy|i am happy|accept(ed)?|i accept|"
+                          r"confirm(ed)?|i confirm|i understand|ticked|checked|x|✓|✔|☑|☒)" + _END)
+_AGREEING = re.compile(r"\b(agree[ds]?|consent(ed)?|happy|accept)\b")
+_NEGATION = re.compile(r"\b(not|don'?t|never|dis\w+|withdraw\w*|refuse\w*|no)\b")
+
+
+def parse_consent(text: str) -> tuple[bool | None, list[Issue]]:
+    """Did they agree to the group keeping their details? True, False, or None (not clearly):
+    the caller leaves out a False row without more ado, and holds back a None row as an error."""
+    cell = " ".join(unicodedata.normalize("NFKC", text).casefold().split()).strip(" .!,")
+    if not cell:
+        return None, [(ERROR, _("No answer to the question about keeping their details: without "
+                                "a yes the row cannot be imported. If they agreed, write Yes in "
+                                "the cell and check the file again; if not, import only the good "
+                                "rows."))]
+    if _CONSENT_NO.match(cell):
+        return False, []
+    if _CONSENT_YES.match(cell) or (_AGREEING.search(cell) and not _NEGATION.search(cell)):
+        return True, []
+    return None, [(ERROR, _("%(answer)s is not a clear yes to keeping their details: without one "
+                            "the row cannot be imported. If they agreed, write Yes in the cell and "
+                            "check the file again; if not, import only the good rows.")
+                   % {"answer": shown(text)})]
 
 
 # --- numbers ---------------------------------------------------------------------------------
