@@ -61,7 +61,7 @@ def _free_port() -> int:
 
 def _get(url: str) -> tuple[int, str]:
     try:
-        with urllib.request.urlopen(url, timeout=20) as response:
+        with urllib.request.urlopen(url, timeout=20) as response:  # noqa: S310 (http://127.0.0.1 only)
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()
@@ -72,7 +72,7 @@ def test_gunicorn_as_the_makefile_runs_it_lets_kith_answer(tmp_path):
     port = _free_port()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "PYTHONPATH": str(ROOT),
            "KITH_VAR_DIR": str(tmp_path)}
-    server = subprocess.Popen(
+    server = subprocess.Popen(  # noqa: S603 (our own gunicorn, fixed arguments)
         [sys.executable, "-m", "gunicorn", "kith.wsgi", "--bind", f"127.0.0.1:{port}",
          "--workers", "1", "--limit-request-line", str(_makefile_limit())],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
