@@ -154,16 +154,17 @@ class Workplace:
     waiting: int  # every line's count
 
 
-def workplaces(person, now=None) -> list[Workplace]:
+def workplaces(person, now=None, *, besides: Group | None = None) -> list[Workplace]:
     """The groups where `person` coordinates, leads safeguarding or handles calls, the one with
-    the most urgent work first (then the most work, then the one they joined first)."""
+    the most urgent work first (then the most work, then the one they joined first); `besides`
+    leaves out the group whose page is being shown (its counts are there already)."""
     from kith.groups.access import resolve_access
     from kith.groups.models import Membership
     from kith.groups.roles import CALL_HANDLER, VOLUNTEER
 
     found = []
     for m in Membership.objects.filter(person=person).select_related("group").order_by("pk"):
-        if not m.roles - {VOLUNTEER}:
+        if not m.roles - {VOLUNTEER} or m.group == besides:
             continue
         page = "groups:dashboard" if m.roles - {VOLUNTEER, CALL_HANDLER} else "requests:queue"
         items = needs_now(m.group, resolve_access(person, m.group), now)
