@@ -8,6 +8,9 @@ PORT ?= 8000
 # Links in the demo's emails and texts point where it is served (make demo PORT=8123 works).
 SITE_URL ?= http://$(HOST):$(PORT)
 DEMO_ENV := KITH_DEMO=1 SITE_URL=$(SITE_URL)
+# gunicorn's largest bounded request line (its default, 4094, answers long searches with its own
+# bare page): longer addresses than Kith reads get Kith's own page (core.middleware.MAX_ADDRESS).
+LIMIT_REQUEST_LINE := 8190
 
 .PHONY: install demo demo-data serve test lint types check clean
 
@@ -34,7 +37,7 @@ serve: $(STAMP)
 	trap 'kill $$tick 2>/dev/null' EXIT INT TERM; \
 	$(DEMO_ENV) $(BIN)/gunicorn kith.wsgi --bind $(HOST):$(PORT) --workers 2 \
 		--access-logfile - --logger-class kith.core.access_log.AccessLogger \
-		--forwarded-allow-ips 127.0.0.1
+		--forwarded-allow-ips 127.0.0.1 --limit-request-line $(LIMIT_REQUEST_LINE)
 
 demo: demo-data serve
 

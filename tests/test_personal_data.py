@@ -122,10 +122,10 @@ def test_it_reveals_with_two_factor_and_records_one_access(priya, street, mrs_ah
 
 def test_it_lets_a_call_handler_with_two_factor_reveal_for_the_call_they_hold(sam, street,
                                                                                mrs_ahmed):
-    from kith.requests import callbacks
+    from kith.requests import callbacks, check_ups
 
     enable_totp(sam)
-    assert callbacks.claim(callbacks.schedule_check_in(mrs_ahmed, at=timezone.now()), sam)
+    assert callbacks.claim(check_ups.book_check_in(mrs_ahmed, at=timezone.now()), sam)
     assert reveal(mrs_ahmed, "address", viewer=sam, group=street, reason="delivery") == ADDRESS
     assert PersonalDataAccess.objects.filter(viewer=sam, field="address").count() == 1
 

@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "kith.core.middleware.AddressTooLongMiddleware",  # Kith's own 414 page, not the server's
 ]
 
 ROOT_URLCONF = "kith.urls"

@@ -154,3 +154,24 @@ def test_it_takes_a_returning_callers_request_in_a_few_keystrokes(
     page.get_by_text("Returning: Mrs Ahmed").wait_for()
     axe_check("intake, returning resident")
     screenshot("48-intake-returning")
+
+
+def test_a_call_whose_request_moved_on_leaves_the_queue_and_says_why(
+    live_server, page, client, screenshot, axe_check, sam, priya, street, waiting_calls
+):
+    from kith.requests import services
+
+    item = waiting_calls.callbacks.get(kind=Callback.Kind.REQUEST)
+    _sign_in_with_two_factor(page, client, live_server, sam)
+    page.goto(f"{live_server.url}/g/golborne-road/callbacks/")
+    assert page.get_by_text(waiting_calls.reference).count() >= 1
+    services.transition(waiting_calls, "triage", actor=priya)  # Priya rang her herself
+    page.reload()
+    assert page.get_by_text(waiting_calls.reference).count() == 0
+    axe_check("callback queue after the request moved on")
+    screenshot("41-callback-queue-moved-on")
+    page.goto(f"{live_server.url}/g/golborne-road/callbacks/{item.pk}/")
+    assert page.get_by_text("No longer needed.").is_visible()
+    assert "Taken out of the queue by Priya Shah" in page.locator("main").inner_text()
+    axe_check("a call taken out of the queue")
+    screenshot("42-call-no-longer-needed")

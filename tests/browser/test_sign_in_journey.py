@@ -58,13 +58,13 @@ def test_it_keeps_contact_details_sealed_until_two_factor_and_a_reason(
     from django.db import transaction
     from django.utils import timezone
 
-    from kith.requests import callbacks
+    from kith.requests import callbacks, check_ups
     from tests.conftest import enable_totp, totp_code
 
     # A call handler sees a resident's details only for the call he holds: Sam has her
     # check-in call.
     with transaction.atomic():  # as the sweep books it
-        check_in = callbacks.schedule_check_in(mrs_ahmed, at=timezone.now())
+        check_in = check_ups.book_check_in(mrs_ahmed, at=timezone.now())
     assert callbacks.claim(check_in, sam)
     # Sign in by session cookie: this journey is about the resident page, not sign-in.
     client.force_login(sam)

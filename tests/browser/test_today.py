@@ -55,3 +55,31 @@ def test_a_volunteer_lands_on_offers_and_tasks(live_server, page, enter_emailed_
     assert page.get_by_role("heading", name="Offers near me").is_visible()
     axe_check("volunteer's home")
     screenshot("today-07-volunteer")
+
+
+def test_a_coordinator_of_two_groups_lands_where_the_urgent_work_is_and_can_switch(
+    live_server, page, enter_emailed_code, screenshot, axe_check, priya, sam, street,
+    other_street
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kith.groups.models import Membership
+    from kith.requests.intake import Contact, Need, take_request
+    from kith.requests.models import Callback
+
+    Membership.objects.create(group=other_street, person=priya, is_coordinator=True)
+    take_request(other_street, channel="web", contact=Contact(name="Ivy Moss", phone="+447700900333"),
+                 need=Need(service="shopping"))
+    Callback.objects.filter(group=other_street).update(due_at=timezone.now() - timedelta(hours=1))
+    _sign_in(page, live_server, enter_emailed_code, "priya@example.org", "today-08-code")
+    page.wait_for_url(f"**/g/{other_street.slug}/")
+    switcher = page.get_by_role("navigation", name="Your other groups")
+    assert street.name in switcher.inner_text()
+    axe_check("today page with the line to her other groups")
+    screenshot("today-09-two-groups")
+    switcher.get_by_role("link", name=street.name).click()
+    page.wait_for_url(f"**/g/{street.slug}/")
+    assert "(1 urgent)" in page.get_by_role("navigation", name="Your other groups").inner_text()
+    screenshot("today-10-switched")

@@ -102,7 +102,7 @@ def test_it_signs_up_a_volunteer_who_is_approved_and_goes_on_duty(
     page.get_by_role("button", name="Go on duty").click()
     offers = page.get_by_role("region", name="Offers near me")
     assert "No offers right now." in offers.inner_text()
-    assert "within 5 km of W10 5" in offers.inner_text()
+    assert "within 3.1 miles of W10 5" in offers.inner_text()
     assert page.get_by_role("button", name="Go off duty").is_visible()
     axe_check("volunteer on duty")
     screenshot("26-volunteer-on-duty")

@@ -84,8 +84,39 @@ def test_it_lands_each_person_on_their_work(request, street, who, lands_on):
     assert landing(person) == reverse(lands_on, args=args)
 
 
-def test_it_shows_several_groups_as_a_list(street, other_street, priya):
+def test_a_coordinator_of_two_groups_lands_where_the_urgent_work_is(street, other_street, priya):
+    """Not on "My groups": on the today page of the group with the most urgent work waiting,
+    or of the first group she joined when nothing is."""
     from kith.groups.models import Membership
 
     Membership.objects.create(group=other_street, person=priya, is_coordinator=True)
-    assert landing(priya) == reverse("groups:mine")
+    assert landing(priya) == reverse("groups:dashboard", args=[street.slug])
+    ask(other_street)
+    Callback.objects.filter(group=other_street).update(due_at=timezone.now() - timedelta(hours=1))
+    assert landing(priya) == reverse("groups:dashboard", args=[other_street.slug])
+    ask(street, phone="+447700900222", name="Mr Berry")  # waiting, but not yet overdue
+    assert landing(priya) == reverse("groups:dashboard", args=[other_street.slug])
+
+
+def test_the_today_page_has_one_line_to_her_other_groups(client, street, other_street, priya):
+    from kith.groups.models import Membership
+
+    Membership.objects.create(group=other_street, person=priya, is_coordinator=True)
+    ask(other_street)
+    Callback.objects.filter(group=other_street).update(due_at=timezone.now() - timedelta(hours=1))
+    client.force_login(priya)
+    response = client.get(reverse("groups:start"))
+    assert response.url == reverse("groups:dashboard", args=[other_street.slug])
+    page = client.get(response.url).content.decode()
+    switcher = page[page.index('aria-label="Your other groups"'):]
+    switcher = switcher[:switcher.index("</nav>")]
+    assert reverse("groups:dashboard", args=[street.slug]) in switcher
+    assert street.name in switcher and other_street.name not in switcher
+    page = client.get(reverse("groups:dashboard", args=[street.slug])).content.decode()
+    assert f"{other_street.name}</a> (1 urgent)" in page
+
+
+def test_one_group_has_no_switcher(client, street, priya):
+    client.force_login(priya)
+    page = client.get(reverse("groups:dashboard", args=[street.slug])).content.decode()
+    assert "Your other groups" not in page

@@ -33,7 +33,7 @@ NEED = Need(id=1, service="shopping", place=GOLBORNE, resident_id=7, resident_na
 def test_it_prefers_the_nearest_when_all_else_is_equal():
     ranking = rank(NEED, [_volunteer(1, km=1.5), _volunteer(2, km=0.3), _volunteer(3, km=0.9)])
     assert [c.volunteer.id for c in ranking.candidates] == [2, 3, 1]
-    assert ranking.candidates[0].explanation.startswith("0.3 km")
+    assert ranking.candidates[0].explanation.startswith("0.2 miles")  # 0.3 km, read in miles
 
 
 def test_it_asks_only_k_never_everyone():
@@ -57,7 +57,7 @@ def test_it_keeps_the_same_face_for_a_resident_and_says_so():
     need = replace(NEED, slots=frozenset({"tue_pm"}))
     first = rank(need, [regular, stranger]).candidates[0]
     assert first.volunteer.id == 1
-    assert first.explanation == "1.2 km, free Tuesday afternoons, helped Mrs A twice, no tasks yet"
+    assert first.explanation == "0.7 miles, free Tuesday afternoons, helped Mrs A twice, no tasks yet"
 
 
 def test_it_applies_every_hard_filter_in_order():

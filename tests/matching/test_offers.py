@@ -3,9 +3,11 @@ declines, expiry and widening, the coordinator's alert, and the match cards behi
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from kith.core.models import AuditEvent
@@ -15,7 +17,7 @@ from kith.matching.models import MatchCard, Offer
 from kith.requests import lifecycle, sweeps
 from kith.requests.lifecycle import IllegalMove
 from kith.requests.models import HelpRequest
-from kith.requests.services import NotAllowed
+from kith.requests.moves import NotAllowed
 from kith.volunteers import services as volunteer_services
 from tests.matching.conftest import make_volunteer
 
@@ -38,7 +40,8 @@ def test_the_nearest_cleared_volunteers_come_first_with_reasons(crew, waiting):
     ranking = rank_for(waiting.group, "shopping", offers.place_of(waiting), k=3)
     assert [c.volunteer.name for c in ranking.candidates] == ["Ann", "Ben", "Cat"]
     first = ranking.candidates[0]
-    assert first.distance_km < 0.2 and first.explanation.startswith(f"{first.distance_km:.1f} km")
+    assert first.distance_km < 0.2 and first.explanation.startswith(
+        "under 0.1 miles" if first.distance_km < 0.16 else f"{first.distance_km / 1.609:.1f} miles")
 
 
 def test_cards_follow_profiles_breaks_and_approval(crew, street, priya):
@@ -71,7 +74,7 @@ def test_nobody_says_why(street, priya, waiting):
 def test_nobody_near_says_so(street, priya, waiting):
     make_volunteer(street, priya, "Chelsea", "SW3 5RZ")
     assert offers.suggest(waiting).why_nobody == (
-        "Nobody can take this: no volunteer lives within 3 km.")
+        "Nobody can take this: no volunteer lives within 1.9 miles.")  # 3 km
 
 
 def test_a_stale_card_is_mended_and_skipped(crew, waiting, street):
@@ -100,6 +103,20 @@ def test_a_round_offers_to_the_groups_k_best(crew, waiting, priya, mailoutbox,
                                                    "cat@example.org"]
     assert "W10 5NW" not in mailoutbox[0].body  # no address in an offer
     assert AuditEvent.objects.filter(action="kith.request.offer", actor=priya).exists()
+
+
+def test_an_offer_says_how_far_in_miles_like_the_directory(crew, waiting, priya, mailoutbox,
+                                                           django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        offers.offer_round(waiting, actor=priya)
+    offer = fresh(waiting).offers.order_by("place_in_round").first()
+    body = next(m.body for m in mailoutbox if m.to == [offer.volunteer.email])
+    assert re.search(r"It is about (\d+(\.\d)? miles?|under 0\.1 miles) from you\.", body), body
+    assert not re.search(r"\bkm\b", body)
+    client = Client()
+    client.force_login(offer.volunteer)
+    page = client.get(offer.get_absolute_url()).content.decode()
+    assert " from you" in page and not re.search(r"\d km\b", page)
 
 
 def test_the_first_to_accept_gets_it_and_the_others_see_it_taken(crew, waiting, priya):

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from kith.core.models import AuditEvent
-from kith.groups.catalogue import SERVICES, needs_address
+from kith.groups.catalogue import SERVICE_LABELS, SERVICES, needs_address
 from kith.requests import callbacks, scripts
 from kith.requests.intake import Contact, Need, take_request
 from kith.requests.models import CallAttempt, HelpRequest
@@ -116,3 +116,38 @@ def test_each_kind_of_help_asks_where_they_live_only_when_a_volunteer_goes_there
     assert ("address" in keys) == needs_address(service)
     own = [ask for step in script.steps if step.own for ask in step.asks]
     assert any(ask.to == scripts.DETAILS for ask in own)  # what they need, in boxes
+
+
+def test_every_word_of_every_script_is_marked_for_translation():
+    """Labels, headings and what to say are lazy translations: read in the reader's language,
+    not frozen in English when the module loads. (A kind of help's script is titled with the
+    service's name, from the one list in groups/catalogue.py.)"""
+    from django.utils.functional import Promise
+
+    from kith.requests.scripts import SCRIPTS
+
+    unmarked = []
+    for script in SCRIPTS.values():
+        title = [] if script.key in SERVICE_LABELS else [script.title]
+        words = title + [w for step in script.steps for w in (step.heading, step.say)]
+        words += [w for step in script.steps for ask in step.asks for w in (ask.label, ask.line)
+                  if w]
+        unmarked += [(script.key, str(w)) for w in words if not isinstance(w, Promise)]
+    assert unmarked == []
+
+
+def test_a_script_is_put_together_in_the_readers_language(monkeypatch):
+    """Swap every translation for a marker: the filled-in script is all marked text, with the
+    group and reference put in (a `+` or an f-string at import time would leave English)."""
+    from django.utils import translation
+
+    from kith.requests.scripts import script_for
+
+    monkeypatch.setattr(translation, "gettext", lambda text: f"«{text}»")
+    monkeypatch.setattr("django.utils.translation._trans.gettext", lambda text: f"«{text}»",
+                        raising=False)
+    script = script_for("shopping", group="Golborne Road", reference="K7QX-42")
+    assert script is not None
+    for step in script.steps:
+        assert step.heading.__str__().startswith("«"), step.heading
+        assert "«" in step.say and "{group}" not in step.say and "{reference}" not in step.say

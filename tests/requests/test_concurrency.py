@@ -22,11 +22,11 @@ from django.db import connection
 from django.utils import timezone
 
 from kith.core.models import AuditEvent
-from kith.requests import callbacks, intake, lifecycle, series, services, sweeps
+from kith.requests import callbacks, intake, lifecycle, moves, series, services, sweeps
 from kith.requests.intake import Contact, Need, take_request
 from kith.requests.lifecycle import IllegalMove
 from kith.requests.models import Assignment, Callback, HelpRequest, RequestEvent, Series
-from kith.requests.services import NotAllowed
+from kith.requests.moves import NotAllowed
 from tests.conftest import _member
 from tests.requests.conftest import clear_to_help
 
@@ -306,16 +306,16 @@ def test_a_call_logged_while_the_request_is_cancelled_never_deadlocks(
     now = timezone.now()
     assert callbacks.claim(item, sam, now=now)
     locked = threading.Event()
-    real_withdraw = services._withdraw_callbacks
+    real_purposeless = moves.purposeless_callbacks
 
-    def slow_withdraw(*args, **kwargs):
-        locked.set()  # the request is locked and moved; its calls are next
+    def slow_purposeless(*args, **kwargs):
+        locked.set()  # the request is locked and moved; withdrawing its calls is next
         # Go on only once the call handler's log_attempt is blocked on a lock: in the old lock
         # order it held the call and waited for the request, and withdrawing then deadlocked.
         assert _someone_waits_on_a_lock(), "log_attempt never reached a lock"
-        return real_withdraw(*args, **kwargs)
+        return real_purposeless(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_withdraw_callbacks", slow_withdraw)
+    monkeypatch.setattr(moves, "purposeless_callbacks", slow_purposeless)
 
     def hands(k):
         if k == 0:
@@ -333,11 +333,11 @@ def test_a_call_logged_while_the_request_is_cancelled_never_deadlocks(
 
 def test_a_move_does_not_lock_the_whole_group(transactional_db, street, priya):
     """Two coordinators moving two different requests of one group must not queue behind each
-    other: _locked() must lock the request's row, not the group's and the resident's too."""
+    other: moves.locked() must lock the request's row, not the group's and the resident's too."""
     first, second = ask(street, uk_mobile(1)).request, ask(street, uk_mobile(2)).request
     inside = threading.Event()
     release = threading.Event()
-    real_move = services._move
+    real_move = services.make_move
 
     def slow_move(req, action, **kwargs):
         moved = real_move(req, action, **kwargs)
@@ -347,7 +347,7 @@ def test_a_move_does_not_lock_the_whole_group(transactional_db, street, priya):
         return moved
 
     monkeypatch = pytest.MonkeyPatch()
-    monkeypatch.setattr(services, "_move", slow_move)
+    monkeypatch.setattr(services, "make_move", slow_move)
     try:
         def hands(k):
             if k == 0:

@@ -21,7 +21,7 @@ from kith.core.models import AuditEvent, PersonalDataAccess
 from kith.groups.models import Membership
 from kith.groups.services import add_member, change_roles, remove_member
 from kith.matching.models import Offer
-from kith.requests import exclusions, services
+from kith.requests import exclusions, moves, services
 from kith.requests.handover import take_back_work
 from kith.requests.intake import Contact, Need, take_request
 from kith.requests.models import Assignment, HelpRequest, RequestEvent
@@ -58,8 +58,8 @@ def _offered(group, coordinator, volunteer, service="prescriptions"):
                        need=Need(service=service)).request
     services.transition(req, "start_matching", actor=coordinator)
     with transaction.atomic():
-        req = services._locked(req)
-        services._move(req, "offer", actor=coordinator, note="Round 1: offered to Tom")
+        req = moves.locked(req)
+        moves.make_move(req, "offer", actor=coordinator, note="Round 1: offered to Tom")
         HelpRequest.objects.filter(pk=req.pk).update(offer_rounds=1)
         offer = Offer.objects.create(request=req, volunteer=volunteer, distance_km=0.3,
                                      explanation="0.3 km", expires_at=timezone.now()

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from kith.core.models import PersonalDataAccess
 from kith.core.privacy import NeedToKnowDenied, reveal
-from kith.requests import callbacks, services
+from kith.requests import callbacks, check_ups, services
 from kith.requests.intake import Contact, Need, take_request
 from kith.requests.models import Callback, HelpRequest
 from tests.conftest import _member, confirm_two_factor, enable_totp
@@ -118,7 +118,7 @@ def test_it_closes_them_when_he_lets_the_call_go(on_call, sam, ahmed_req, ahmed_
 
 
 def test_it_closes_them_once_the_call_is_logged(on_call, sam, street, ahmed_req):
-    check_in = callbacks.schedule_check_in(ahmed_req.resident, at=timezone.now())
+    check_in = check_ups.book_check_in(ahmed_req.resident, at=timezone.now())
     callbacks.claim(check_in, sam)
     assert on_call.post(_resident_page(ahmed_req),
                         {"field": "address", "reason": "Check-in call"}).status_code == 200

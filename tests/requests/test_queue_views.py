@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from kith.core.models import AuditEvent, PersonalDataAccess
 from kith.core.phones import normalise_uk_phone
-from kith.requests import callbacks
+from kith.requests import callbacks, check_ups
 from kith.requests.intake import Contact, Need, take_request
 from kith.requests.models import CallAttempt, Callback
 from tests.conftest import confirm_two_factor, enable_totp
@@ -92,7 +92,7 @@ def test_it_says_who_holds_a_claimed_call_and_offers_no_claim_button(client, sam
 
 
 def test_it_shows_calls_booked_for_later_folded_away(client, sam, req):
-    callbacks.schedule_check_up(req, at=timezone.now() + timedelta(days=1), actor=None)
+    check_ups.book(req, at=timezone.now() + timedelta(days=1), actor=None)
     client.force_login(sam)
     response = client.get(QUEUE)
     assert len(response.context["later"]) == 1
@@ -118,7 +118,7 @@ def _grow(street, sam, priya, n: int, start: int) -> None:
         if i % 3 == 0:
             callbacks.claim(req.callbacks.get(), priya)
         if i % 4 == 0:
-            callbacks.schedule_check_up(req, at=timezone.now() + timedelta(days=1), actor=None)
+            check_ups.book(req, at=timezone.now() + timedelta(days=1), actor=None)
         if i % 5 == 0:
             callbacks.note_missed_call(street, phone=normalise_uk_phone(f"07911 2{i:05d}"),
                                        caller_name=f"Caller {i}", acting_user=sam)
@@ -334,7 +334,7 @@ def test_it_sends_a_reached_missed_call_to_intake_with_the_number(sam_on_call, s
 
 @pytest.fixture
 def check_up(req):
-    return callbacks.schedule_check_up(req, at=timezone.now() - timedelta(minutes=1), actor=None)
+    return check_ups.book(req, at=timezone.now() - timedelta(minutes=1), actor=None)
 
 
 def test_it_needs_a_result_on_a_reached_check_up_and_keeps_what_was_typed(sam_on_call, check_up):

@@ -16,7 +16,17 @@ from django.utils import timezone
 from kith.core import sms
 from kith.core.digest import phone_digest
 from kith.core.models import AuditEvent
-from kith.requests import callbacks, exclusions, intake, lifecycle, series, services, status, sweeps
+from kith.requests import (
+    callbacks,
+    check_ups,
+    exclusions,
+    intake,
+    lifecycle,
+    series,
+    services,
+    status,
+    sweeps,
+)
 from kith.requests.intake import Contact, Need, take_request
 from kith.requests.lifecycle import IllegalMove
 from kith.requests.models import (
@@ -29,7 +39,7 @@ from kith.requests.models import (
     Series,
     StatusCode,
 )
-from kith.requests.services import NotAllowed
+from kith.requests.moves import NotAllowed
 from tests.conftest import _member
 from tests.requests.conftest import clear_to_help
 
@@ -284,7 +294,7 @@ def test_a_resident_with_nothing_to_match_by_cannot_be_excluded(street, priya):
 def test_each_move_writes_its_event_and_its_audit_row(street, priya, sam):
     req = ask(street).request
     to_matching(req, sam)
-    assert actions(req) == ["created", "triage", "start_matching"]
+    assert actions(req) == ["created", "triage", "callback_withdrawn", "start_matching"]
     assert audit_actions(req) == ["kith.request.created", "kith.request.triage",
                                   "kith.request.start_matching"]
     trail = AuditEvent.objects.get(action="kith.request.start_matching")
@@ -678,7 +688,7 @@ def test_closing_a_done_request_withdraws_its_check_up(check_up, priya):
 
 def test_a_concern_on_a_check_in_tells_a_coordinator(street, mrs_ahmed, sam, priya, mailoutbox,
                                                      django_capture_on_commit_callbacks):
-    item = callbacks.schedule_check_in(mrs_ahmed, at=timezone.now())
+    item = check_ups.book_check_in(mrs_ahmed, at=timezone.now())
     with django_capture_on_commit_callbacks(execute=True):
         _call(item, sam, result="concern")
     assert fresh(item).escalated_at is not None

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from kith.core.models import AuditEvent
-from kith.requests.sweeps import book_check_ins
+from kith.requests.check_ups import book_check_ins
 
 pytestmark = pytest.mark.django_db
 

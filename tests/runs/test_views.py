@@ -99,7 +99,7 @@ def test_it_splits_and_shows_the_proposed_routes(client, full_run, priya, volunt
                                        {"team_size": 3, "max_stops": 8, "max_minutes": ""})
     assert response.status_code == 302
     page = client.get(reverse("runs:detail", args=[street.slug, full_run.pk])).content.decode()
-    assert "Proposed routes" in page and "Route 1:" in page and " km, about " in page
+    assert "Proposed routes" in page and "Route 1:" in page and " miles, about " in page
     assert "Send the routes out" in page
 
 

@@ -48,7 +48,7 @@ def test_it_goes_on_and_off_duty_without_javascript(as_kasia, kasia, kasia_membe
     text = _text(response)
     assert "You&#x27;re on duty. Thank you!" in text
     assert "No offers right now." in text
-    assert "shopping, dog walking, within 2 km of W10 5, bike" in text
+    assert "shopping, dog walking, within 1.2 miles of W10 5, bike" in text
     as_kasia.post("/volunteer/duty/", {"on_duty": "0"})
     assert not _profile(kasia).on_duty
     assert as_kasia.post("/volunteer/duty/", {"on_duty": "maybe"}).status_code == 302

@@ -48,6 +48,8 @@ SENTENCES = {
     "kith.request.escalate": gettext_lazy("%(actor)s escalated request %(subject)s to safeguarding"),
     "kith.callback.claimed": gettext_lazy("%(actor)s took the call %(subject)s"),
     "kith.callback.attempt": gettext_lazy("%(actor)s rang for %(subject)s"),
+    "kith.callback.withdrawn": gettext_lazy(
+        "%(actor)s moved the request on, so the call %(subject)s was no longer needed"),
     "kith.exclusion.added": gettext_lazy("%(actor)s added someone to the exclusion list"),
     "kith.exclusion.lifted": gettext_lazy("%(actor)s lifted an exclusion"),
     "kith.run.sent_out": gettext_lazy("%(actor)s sent the routes of %(subject)s"),

@@ -75,3 +75,24 @@ class PrivacyHeadersMiddleware:
             del response["Expires"]
         response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response
+
+
+# An address longer than this gets Kith's own "too long" page. Kith's links and forms stay far
+# below it (searches are cut to 100 characters); the server in front is set to let longer ones
+# through to here (gunicorn's --limit-request-line 8190 in the Makefile and DEPLOY.md), so a
+# person sees a page in Kith's words and layout rather than the server's bare one.
+MAX_ADDRESS = 8000
+
+
+class AddressTooLongMiddleware:
+    """Answer an over-long address (path and query) with a 414 page in Kith's words."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if len(request.get_full_path()) > MAX_ADDRESS:
+            from django.shortcuts import render
+
+            return render(request, "414.html", status=414)
+        return self.get_response(request)

@@ -39,7 +39,7 @@ class DemoContext:
     people: dict[str, object] = field(default_factory=dict)
 
 
-def _group(ctx: DemoContext, parent: Group | None, **fields) -> Group:
+def demo_group(ctx: DemoContext, parent: Group | None, **fields) -> Group:
     existing = Group.objects.filter(slug=fields["slug"]).first()
     group = existing or group_services.create_group(acting_user=None, parent=parent, **fields)
     ctx.groups[group.slug] = group
@@ -47,14 +47,14 @@ def _group(ctx: DemoContext, parent: Group | None, **fields) -> Group:
 
 
 def load_groups(ctx: DemoContext) -> str:
-    network = _group(ctx, None, **data.NETWORK)
-    borough = _group(ctx, network, **data.BOROUGH)
+    network = demo_group(ctx, None, **data.NETWORK)
+    borough = demo_group(ctx, network, **data.BOROUGH)
     for ward_slug, ward_name, ward_cover, streets in data.WARDS:
-        ward = _group(ctx, borough, slug=ward_slug, name=ward_name, kind="ward",
+        ward = demo_group(ctx, borough, slug=ward_slug, name=ward_name, kind="ward",
                       coverage=ward_cover, services=data.BOROUGH["services"],
                       description=f"Street groups across {ward_name.replace(' Mutual Aid', '')}.")
         for street_slug, street_name, cover in streets:
-            street = _group(
+            street = demo_group(
                 ctx, ward, slug=street_slug, name=street_name, kind="street", coverage=cover,
                 services=["shopping", "prescriptions", "dog_walking", "befriending"],
                 description=f"Neighbours around {data.STREET_ADDRESSES[street_slug]}.",
@@ -66,7 +66,7 @@ def load_groups(ctx: DemoContext) -> str:
     return f"{len(ctx.groups)} groups"
 
 
-def _person(email: str, name: str, *, password: str | None = None, superuser: bool = False):
+def demo_person(email: str, name: str, *, password: str | None = None, superuser: bool = False):
     Person = get_user_model()
     person = Person.objects.filter(email=email).first()
     if person is None:
@@ -87,7 +87,7 @@ def _join(group: Group, person, roles: list[str]) -> None:
 
 def load_personas(ctx: DemoContext) -> str:
     for local, name, joins, superuser in data.PERSONAS:
-        person = _person(f"{local}@{data.EMAIL_DOMAIN}", name, password=data.DEMO_PASSWORD,
+        person = demo_person(f"{local}@{data.EMAIL_DOMAIN}", name, password=data.DEMO_PASSWORD,
                          superuser=superuser)
         ctx.people[local] = person
         for slug, roles in joins:
@@ -96,10 +96,10 @@ def load_personas(ctx: DemoContext) -> str:
     for street in ctx.streets:
         if street.slug == "golborne-road":
             continue
-        lead = _person(f"coord.{street.slug}@{data.EMAIL_DOMAIN}", _name(ctx.rng))
+        lead = demo_person(f"coord.{street.slug}@{data.EMAIL_DOMAIN}", _name(ctx.rng))
         _join(street, lead, ["coordinator", "call_handler"])
     for slug in ("notting-dale", "earls-court", "chelsea-riverside"):
-        lead = _person(f"coord.{slug}@{data.EMAIL_DOMAIN}", _name(ctx.rng))
+        lead = demo_person(f"coord.{slug}@{data.EMAIL_DOMAIN}", _name(ctx.rng))
         _join(ctx.groups[slug], lead, ["coordinator"])
     return f"{len(data.PERSONAS)} personas"
 
@@ -111,7 +111,7 @@ def _name(rng: random.Random) -> str:
 def load_volunteers(ctx: DemoContext) -> str:
     for n in range(1, data.VOLUNTEERS + 1):
         street = ctx.streets[n % len(ctx.streets)]
-        person = _person(f"volunteer{n:03d}@{data.EMAIL_DOMAIN}", _name(ctx.rng))
+        person = demo_person(f"volunteer{n:03d}@{data.EMAIL_DOMAIN}", _name(ctx.rng))
         if person.postcode_sector != street.coverage[0]:
             person.postcode_sector = street.coverage[0]  # coarse home area, for density maps
             person.save(update_fields=["postcode_sector"])

@@ -69,16 +69,16 @@ def _member(group: Group, person, roles: list[str]) -> None:
 
 def load_runs(ctx) -> str:
     from kith.demo import data
-    from kith.demo.loader import _group, _person
+    from kith.demo.loader import demo_group, demo_person
 
-    group = _group(ctx, ctx.groups["demo-network"], **GROUP)
+    group = demo_group(ctx, ctx.groups["demo-network"], **GROUP)
     local, name = COORDINATOR
-    rosa = _person(f"{local}@{data.EMAIL_DOMAIN}", name, password=data.DEMO_PASSWORD)
+    rosa = demo_person(f"{local}@{data.EMAIL_DOMAIN}", name, password=data.DEMO_PASSWORD)
     ctx.people[local] = rosa
     _member(group, rosa, ["coordinator", "call_handler"])
     seen = timezone.localdate() - timedelta(days=60)
     for n, (full_name, postcode) in enumerate(VOLUNTEERS, 1):
-        person = _person(f"barnet.volunteer{n}@{data.EMAIL_DOMAIN}", full_name,
+        person = demo_person(f"barnet.volunteer{n}@{data.EMAIL_DOMAIN}", full_name,
                          password=data.DEMO_PASSWORD)
         if not hasattr(person, "volunteer"):
             volunteer_services.sign_up(

@@ -1,8 +1,10 @@
-"""How far, in the one unit every public page uses: miles, as residents in the UK say it.
+"""How far, in the one unit every person reads: miles, as people in the UK say it.
 
-Volunteers' and coordinators' pages work in kilometres (radius, routes, offers); anything a
-resident reads goes through `in_miles()` or the `|miles` filter, so no page mixes "900 m"
-with "0.7 miles".
+Kith stores and computes in metres and kilometres (matching, routes, a volunteer's radius);
+every distance anyone reads, a resident on the directory, a volunteer in an offer's email or
+on a route, a coordinator on a proposal, goes through `in_miles()`, `km_in_miles()` or the
+`|miles` and `|km_miles` filters, so no page or message mixes "900 m", "1.2 km" and
+"0.7 miles".
 """
 
 from __future__ import annotations
@@ -24,3 +26,8 @@ def in_miles(metres: float | None) -> str:
     number = f"{shown:g}"
     return ngettext("%(number)s mile", "%(number)s miles", 1 if shown == 1 else 2) % {
         "number": number}
+
+
+def km_in_miles(km: float | None) -> str:
+    """A distance Kith keeps in kilometres, in the words `in_miles` uses."""
+    return "" if km is None else in_miles(float(km) * 1000)

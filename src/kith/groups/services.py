@@ -55,7 +55,7 @@ def create_group(*, acting_user, **fields) -> Group:
     return group
 
 
-def _free_slug(name: str) -> str:
+def free_slug(name: str) -> str:
     base = slugify(name)[:70] or "group"
     slug, n = base, 2
     while Group.objects.filter(slug=slug).exists():
@@ -71,7 +71,7 @@ def create_subgroup(parent: Group, *, acting_user, name: str, kind: str,
     Both rows and both audit events land together or not at all.
     """
     group = create_group(acting_user=acting_user, parent=parent, name=name, kind=kind,
-                         slug=_free_slug(name), coverage=coverage,
+                         slug=free_slug(name), coverage=coverage,
                          services=list(parent.services))
     add_member(group, acting_user, roles={COORDINATOR}, acting_user=acting_user)
     return group

@@ -144,24 +144,52 @@ def week(group: Group, now=None) -> Week:
     )
 
 
-def landing(person) -> str:
-    """Where a person lands after signing in: the place where their work is.
+@dataclass(frozen=True)
+class Workplace:
+    """A group where someone has work beyond volunteering, and how much of it is waiting."""
 
-    One group where they coordinate (or lead safeguarding): its today page. One group where
-    they only handle calls: the callback queue. Only volunteering: their offers and tasks.
-    Anything else (several groups, no group yet): the list of their groups.
-    """
+    group: Group
+    href: str  # its today page (a coordinator) or its callback queue (only calls)
+    urgent: int  # the urgent lines' counts on its today page
+    waiting: int  # every line's count
+
+
+def workplaces(person, now=None, *, besides: Group | None = None) -> list[Workplace]:
+    """The groups where `person` coordinates, leads safeguarding or handles calls, the one with
+    the most urgent work first (then the most work, then the one they joined first); `besides`
+    leaves out the group whose page is being shown (its counts are there already)."""
+    from kith.groups.access import resolve_access
     from kith.groups.models import Membership
     from kith.groups.roles import CALL_HANDLER, VOLUNTEER
 
-    memberships = list(Membership.objects.filter(person=person).select_related("group"))
-    workplaces = [m for m in memberships if m.roles - {VOLUNTEER}]
-    if len(workplaces) == 1:
-        (m,) = workplaces
-        if m.roles - {VOLUNTEER, CALL_HANDLER}:
-            return reverse("groups:dashboard", args=[m.group.slug])
-        return reverse("requests:queue", args=[m.group.slug])
-    if not workplaces and any(VOLUNTEER in m.roles for m in memberships):
+    found = []
+    for m in Membership.objects.filter(person=person).select_related("group").order_by("pk"):
+        if not m.roles - {VOLUNTEER} or m.group == besides:
+            continue
+        page = "groups:dashboard" if m.roles - {VOLUNTEER, CALL_HANDLER} else "requests:queue"
+        items = needs_now(m.group, resolve_access(person, m.group), now)
+        found.append(Workplace(m.group, reverse(page, args=[m.group.slug]),
+                               urgent=sum(i.count for i in items if i.urgent),
+                               waiting=sum(i.count for i in items)))
+    # sorted() keeps the order joined among equals: "the first" when nothing is waiting.
+    return sorted(found, key=lambda w: (-w.urgent, -w.waiting))
+
+
+def landing(person) -> str:
+    """Where a person lands after signing in: the place where their work is.
+
+    Where they coordinate (or lead safeguarding): that group's today page; where they only
+    handle calls: its callback queue. In several groups, the one with the most urgent work
+    waiting (its today page has a line to the others). Only volunteering: their offers and
+    tasks. No group yet: the list of their groups.
+    """
+    from kith.groups.models import Membership
+    from kith.groups.roles import VOLUNTEER
+
+    places = workplaces(person)
+    if places:
+        return places[0].href
+    if any(VOLUNTEER in m.roles for m in Membership.objects.filter(person=person)):
         return reverse("volunteers:home")
     return reverse("groups:mine")
 

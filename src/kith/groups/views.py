@@ -68,6 +68,7 @@ def dashboard(request, group):
         "needs_now": today.needs_now(group, access) if works_here else [],
         "week": today.week(group) if works_here else None,
         "seen_from_above": access.via_parent if not access.is_member else None,
+        "other_workplaces": today.workplaces(request.user, besides=group) if works_here else [],
     })
 
 

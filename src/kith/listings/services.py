@@ -16,7 +16,7 @@ from kith.core.audit import log_action
 from kith.core.mail import send_templated, site_url
 from kith.groups.models import Group, Membership
 from kith.groups.roles import COORDINATOR
-from kith.groups.services import _free_slug, create_group, create_invitation
+from kith.groups.services import create_group, create_invitation, free_slug
 from kith.listings.models import (
     REMIND_EVERY,
     VERIFY_AFTER,
@@ -156,7 +156,7 @@ def approve_registration(registration: GroupRegistration, *, acting_user) -> Gro
     parent = registration.parent
     group = create_group(
         acting_user=acting_user, parent=parent, name=registration.name, kind=registration.kind,
-        slug=_free_slug(registration.name), coverage=list(registration.coverage),
+        slug=free_slug(registration.name), coverage=list(registration.coverage),
         whatsapp_url=registration.whatsapp_url, facebook_url=registration.facebook_url,
         phone=registration.phone, email=registration.email,
     )

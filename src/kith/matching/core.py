@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from kith.places.geo import LatLon, haversine_m
 
+KM_PER_MILE = 1.609344
+
 DAYS = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday",
         "fri": "Friday", "sat": "Saturday", "sun": "Sunday"}
 PARTS = {"am": "mornings", "pm": "afternoons", "eve": "evenings"}
@@ -106,7 +108,8 @@ class Ranking:
             return ""
         if not self.left_out:
             if self.reach_km is not None:
-                return f"Nobody can take this: no volunteer lives within {self.reach_km:g} km."
+                return ("Nobody can take this: no volunteer lives within "
+                        f"{miles(self.reach_km)}.")
             return "No volunteers in this group yet."
         words = {"service": service_label or self.need.service,
                  "language": self.need.language.title()}
@@ -149,9 +152,18 @@ def score(v: Volunteer, need: Need, distance_km: float, w: Weights) -> float:
             - w.continuity * helped - w.language * speaks)
 
 
+def miles(km: float) -> str:
+    """The unit people read (directory/distance.py says it with translations; this module
+    stays free of Django, and coordinators read these explanations in English)."""
+    shown = round(km / KM_PER_MILE, 1)
+    if shown < 0.1:
+        return "under 0.1 miles"
+    return f"{shown:g} mile" + ("" if shown == 1 else "s")
+
+
 def explain(v: Volunteer, need: Need, distance_km: float) -> str:
-    """'1.2 km, free Tuesday afternoons, helped Mrs A twice'."""
-    parts = [f"{distance_km:.1f} km"]
+    """'0.7 miles, free Tuesday afternoons, helped Mrs A twice'."""
+    parts = [miles(distance_km)]
     shared = sorted(need.slots & v.slots)
     if v.on_duty:
         parts.append("on duty now")

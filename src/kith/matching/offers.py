@@ -26,7 +26,7 @@ from kith.requests import lifecycle
 from kith.requests import services as request_services
 from kith.requests.lifecycle import IllegalMove
 from kith.requests.models import HelpRequest, RequestPolicy
-from kith.requests.services import NotAllowed
+from kith.requests.moves import NotAllowed, add_event, locked, make_move
 
 ROUNDS = 2  # rounds Kith offers by itself before a coordinator is told
 PARTS_BY_HOUR = ((12, "am"), (17, "pm"), (24, "eve"))
@@ -146,9 +146,9 @@ def offer_round(req: HelpRequest, *, actor, now=None,
     from kith.matching import notify
 
     now = now or timezone.now()
-    req = request_services._locked(req)
+    req = locked(req)
     if req.state == lifecycle.TRIAGED:
-        request_services._move(req, "start_matching", actor=actor, now=now)
+        make_move(req, "start_matching", actor=actor, now=now)
     if req.state != lifecycle.MATCHING:
         raise IllegalMove("Only a request that is waiting for a volunteer can be offered.")
     if automatic and req.offer_rounds >= ROUNDS:
@@ -169,7 +169,7 @@ def offer_round(req: HelpRequest, *, actor, now=None,
     HelpRequest.objects.filter(pk=req.pk).update(offer_rounds=round_no)
     req.offer_rounds = round_no
     names = ", ".join(c.volunteer.name for c in suggestion.candidates)
-    request_services._move(req, "offer", actor=actor, now=now,
+    make_move(req, "offer", actor=actor, now=now,
                            note=f"Round {round_no}: offered to {names}",
                            extra={"round": round_no, "volunteers": [o.volunteer_id for o in offers],
                                   "expires_at": expires.isoformat()})
@@ -184,7 +184,7 @@ def _nobody(req: HelpRequest, why: str, *, actor) -> None:
 
     HelpRequest.objects.filter(pk=req.pk).update(offer_rounds=ROUNDS)
     req.offer_rounds = ROUNDS
-    request_services.add_event(req, "nobody_to_offer", actor=actor, note=why)
+    add_event(req, "nobody_to_offer", actor=actor, note=why)
     log_action("kith.offer.nobody", actor=actor, group=req.group, obj=req, new={"why": why})
     notify.needs_coordinator(req, why)
 
@@ -204,12 +204,12 @@ def accept(offer: Offer, *, person, now=None) -> Answer:
     now = now or timezone.now()
     if offer.volunteer_id != person.pk:
         raise NotAllowed("This offer was made to someone else.")
-    req = request_services._locked(offer.request)  # every acceptance of this request queues here
+    req = locked(offer.request)  # every acceptance of this request queues here
     offer = Offer.objects.get(pk=offer.pk)
     if offer.state == Offer.State.ACCEPTED:
         return Answer("accepted", offer, req.current_assignment)
     if offer.state != Offer.State.OPEN or req.state != lifecycle.OFFERED:
-        return Answer(_closed_outcome(offer), offer)
+        return Answer(closed_outcome(offer), offer)
     if offer.expires_at <= now:
         _close(offer, Offer.State.EXPIRED, now)
         if not req.offers.filter(state=Offer.State.OPEN).exists():
@@ -241,7 +241,7 @@ def over_cap(person, now) -> list[str]:
     return [f"has already taken {cap} task{'s' if cap != 1 else ''} this week, their own limit"]
 
 
-def _closed_outcome(offer: Offer) -> str:
+def closed_outcome(offer: Offer) -> str:
     if offer.state == Offer.State.DECLINED:
         return "declined"
     if offer.state == Offer.State.EXPIRED:
@@ -271,10 +271,10 @@ def decline(offer: Offer, *, person, reason: str, now=None) -> Answer:
         raise NotAllowed("This offer was made to someone else.")
     if reason not in Offer.Reason.values:
         raise IllegalMove("Choose a reason from the list.")
-    req = request_services._locked(offer.request)
+    req = locked(offer.request)
     offer = Offer.objects.get(pk=offer.pk)
     if offer.state != Offer.State.OPEN:
-        return Answer(_closed_outcome(offer), offer)
+        return Answer(closed_outcome(offer), offer)
     _close(offer, Offer.State.DECLINED, now, reason)
     log_action("kith.offer.declined", actor=person, group=req.group, obj=offer,
                new={"request": req.reference, "reason": reason})
@@ -289,7 +289,7 @@ def withdraw(offer: Offer, *, why: str, acting_user, now=None) -> bool:
     withdrawn, and if it was the round's last open offer the round widens, as on a decline.
     Runs inside the transaction of the change. Returns whether it was still open."""
     now = now or timezone.now()
-    req = request_services._locked(offer.request)
+    req = locked(offer.request)
     if not Offer.objects.filter(pk=offer.pk, state=Offer.State.OPEN).exists():
         return False
     _close(offer, Offer.State.WITHDRAWN, now)
@@ -306,13 +306,13 @@ def _round_over(req: HelpRequest, now) -> None:
 
     if req.state != lifecycle.OFFERED:
         return
-    request_services._move(req, "offers_lapsed", actor=None, now=now,
+    make_move(req, "offers_lapsed", actor=None, now=now,
                            note=f"Nobody took round {req.offer_rounds}")
     if req.offer_rounds < ROUNDS:
         offer_round(req, actor=None, now=now, automatic=True)
     else:
         why = f"Offered to {req.offers.count()} volunteers in {req.offer_rounds} rounds; nobody took it."
-        request_services.add_event(req, "offers_exhausted", actor=None, note=why)
+        add_event(req, "offers_exhausted", actor=None, note=why)
         notify.needs_coordinator(req, why)
 
 
@@ -325,7 +325,7 @@ def expire_offers(now=None) -> int:
     expired = 0
     for pk in list(due):
         with transaction.atomic():
-            req = request_services._locked(HelpRequest(pk=pk))
+            req = locked(HelpRequest(pk=pk))
             expired += Offer.objects.filter(request=req, state=Offer.State.OPEN,
                                             expires_at__lte=now).update(
                 state=Offer.State.EXPIRED, answered_at=now)

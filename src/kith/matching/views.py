@@ -16,7 +16,7 @@ from kith.matching.models import Offer
 from kith.requests import lifecycle
 from kith.requests.lifecycle import IllegalMove
 from kith.requests.models import HelpRequest
-from kith.requests.services import NotAllowed
+from kith.requests.moves import NotAllowed
 from kith.volunteers.policy import may_hold
 
 # What the volunteer reads after answering, or on opening an offer that has closed.
@@ -64,7 +64,7 @@ def offer(request, pk: int):
     if not mine.is_open(now):
         if mine.state == Offer.State.ACCEPTED:
             return redirect("requests:task", reference=mine.request.reference)
-        return _closed(request, mine, offers._closed_outcome(mine) if mine.state != Offer.State.OPEN
+        return _closed(request, mine, offers.closed_outcome(mine) if mine.state != Offer.State.OPEN
                        else "expired")
     return render(request, "matching/offer.html", {
         "offer": mine, "req": mine.request, "error": error, "reason": reason,

@@ -20,6 +20,7 @@ from kith.core.audit import log_action
 from kith.requests import lifecycle, services
 from kith.requests.lifecycle import IllegalMove
 from kith.requests.models import HelpRequest
+from kith.requests.moves import add_event, locked
 
 NOTES_A_DAY = 5  # more than this, and ringing is better for everyone
 NOTE_MAX = 500
@@ -35,18 +36,13 @@ def may_cancel(req: HelpRequest) -> bool:
     return req.state in CANCELLABLE
 
 
-def _locked(req: HelpRequest) -> HelpRequest:
-    return (HelpRequest.objects.select_for_update(of=("self",)).select_related("group")
-            .get(pk=req.pk))
-
-
 @transaction.atomic
 def add_note(req: HelpRequest, *, text: str, now=None) -> HelpRequest:
     """The resident's note, added to what they need with the day and time it came."""
     from kith.core.privacy import sealed_with
 
     now = now or timezone.now()
-    req = _locked(req)
+    req = locked(req)
     text = " ".join((text or "").split())[:NOTE_MAX]
     if not text:
         raise IllegalMove(_("Write your note in the box first."))
@@ -61,7 +57,7 @@ def add_note(req: HelpRequest, *, text: str, now=None) -> HelpRequest:
     req.details = sealed_with(req.details, _("Note from the resident (%(when)s): %(text)s")
                               % {"when": stamp, "text": text})
     req.save(update_fields=["details"])
-    services.add_event(req, "resident_note", actor=None,
+    add_event(req, "resident_note", actor=None,
                        note=_("Added on their status page; it is with what they need"))
     log_action("kith.request.resident_note", actor=None, group=req.group, obj=req,
                new={"details": text, "by_resident": True})
@@ -72,7 +68,7 @@ def add_note(req: HelpRequest, *, text: str, now=None) -> HelpRequest:
 def cancel(req: HelpRequest, *, reason: str = "") -> HelpRequest:
     """The resident no longer needs it: cancelled, its waiting calls withdrawn, its offers
     closed, as when a coordinator cancels. Only before a volunteer is arranged."""
-    req = _locked(req)
+    req = locked(req)
     if not may_cancel(req):
         raise IllegalMove(_("A volunteer is already arranged, or the request has finished, so "
                             "it can't be cancelled here. Please ring us."))

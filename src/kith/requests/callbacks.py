@@ -18,10 +18,10 @@ from django.utils import timezone
 
 from kith.core.audit import log_action
 from kith.core.digest import phone_digest
-from kith.requests import lifecycle, notify
+from kith.requests import check_ups, lifecycle, notify
 from kith.requests.lifecycle import IllegalMove
 from kith.requests.models import CallAttempt, Callback, HelpRequest, RequestPolicy
-from kith.requests.services import add_event
+from kith.requests.moves import NotAllowed, add_event, may
 
 CLAIM_FOR = timedelta(minutes=5)
 # After no answer or a voicemail the item waits this long before it comes round again...
@@ -74,28 +74,6 @@ def note_missed_call(group, *, phone: str, caller_name: str = "", note: str = ""
     return callback
 
 
-def schedule_check_up(req: HelpRequest, *, at, actor) -> Callback:
-    """A check-up call about this request, in the queue from `at`; missed after a day."""
-    callback = Callback.objects.create(
-        group=req.group, kind=Callback.Kind.CHECK_UP, request=req, resident=req.resident,
-        urgent=req.resident.at_risk, created_at=timezone.now(), not_before=at,
-        due_at=at + timedelta(hours=24),
-    )
-    log_action("kith.callback.check_up_booked", actor=actor, group=req.group, obj=callback,
-               new={"request": req.reference, "from": at.isoformat()})
-    return callback
-
-
-def schedule_check_in(resident, *, at) -> Callback:
-    callback = Callback.objects.create(
-        group=resident.group, kind=Callback.Kind.CHECK_IN, resident=resident, urgent=True,
-        created_at=timezone.now(), not_before=at, due_at=at + timedelta(hours=24),
-    )
-    log_action("kith.callback.check_in_booked", actor=None, group=resident.group, obj=callback,
-               new={"resident": resident.pk, "from": at.isoformat()})
-    return callback
-
-
 def waiting(group, now=None):
     """The queue: open items due to be called now, soonest deadline first."""
     now = now or timezone.now()
@@ -111,8 +89,6 @@ def later(group, now=None):
 
 
 def _may_work(callback: Callback, person) -> None:
-    from kith.requests.services import NotAllowed, may
-
     if not may(person, callback.group, "callbacks.work"):
         raise NotAllowed("Only the group's call handlers and coordinators work the callback queue.")
 
@@ -213,7 +189,6 @@ def in_hand(person, group, now=None) -> InHand:
 
 FINAL_ATTEMPTS = {CallAttempt.Outcome.REACHED: Callback.Outcome.REACHED,
                   CallAttempt.Outcome.WRONG_NUMBER: Callback.Outcome.WRONG_NUMBER}
-CHECK_KINDS = {Callback.Kind.CHECK_UP, Callback.Kind.CHECK_IN}
 
 
 @transaction.atomic
@@ -230,13 +205,16 @@ def log_attempt(callback: Callback, *, by, outcome: str, note: str = "", result:
     callback = (Callback.objects.select_for_update(of=("self",))
                 .select_related("group", "request").get(pk=callback.pk))
     _may_work(callback, by)
+    if callback.outcome == Callback.Outcome.WITHDRAWN:
+        raise IllegalMove("This call was taken out of the queue: its request has moved on "
+                          "(its timeline says who moved it). Nothing was recorded.")
     if callback.outcome:
         raise IllegalMove("This call is already done.")
     if not callback.held_by(by, now):
         raise IllegalMove("Claim this call first (someone else may be on it, or your claim ran out).")
     if outcome not in CallAttempt.Outcome.values:
         raise IllegalMove("Choose what happened on the call.")
-    checking = callback.kind in CHECK_KINDS
+    checking = callback.kind in check_ups.CHECK_KINDS
     if checking and outcome == CallAttempt.Outcome.REACHED and result not in Callback.Result.values:
         raise IllegalMove("Say how they are: all well, needs more help, or a concern.")
     attempt = CallAttempt.objects.create(callback=callback, by=by, outcome=outcome, note=note[:300])
@@ -262,24 +240,14 @@ def log_attempt(callback: Callback, *, by, outcome: str, note: str = "", result:
 
 
 def _after_attempt(callback: Callback, *, by, outcome: str, note: str, now) -> None:
-    from kith.requests.services import _move
-
     if not callback.outcome and callback.attempts_made >= TRIES_BEFORE_ESCALATION:
         escalate(callback, why=f"{callback.attempts_made} tries without reaching them", now=now)
     if callback.outcome == Callback.Outcome.WRONG_NUMBER:
         # Out of the queue, but somebody asked for help: a coordinator finds another way.
         escalate(callback, why="wrong number: no way to reach them", now=now)
-    if callback.outcome != Callback.Outcome.REACHED or callback.kind not in CHECK_KINDS:
-        return
-    req = callback.request
-    if callback.result == Callback.Result.CONCERN:
-        if req is not None and req.state != "escalated" and req.is_open:
-            _move(req, "escalate", actor=by, note=note or "Concern raised on a check-up call")
-            notify.escalated(req, note)
-        else:
-            escalate(callback, why="Concern raised on a check-up call", now=now)
-    elif callback.kind == Callback.Kind.CHECK_UP and req is not None and req.state == "done":
-        _move(req, "check_up", actor=by, note=Callback.Result(callback.result).label)
+    if callback.outcome == Callback.Outcome.REACHED and callback.kind in check_ups.CHECK_KINDS:
+        check_ups.record(callback.request, by=by, result=callback.result, note=note,
+                         callback=callback, now=now)
 
 
 def escalate(callback: Callback, *, why: str, now) -> None:

@@ -22,7 +22,7 @@ from kith.core.audit import log_action
 from kith.requests import lifecycle
 from kith.requests.lifecycle import IllegalMove
 from kith.requests.models import Callback, HelpRequest, RequestPolicy
-from kith.requests.services import add_event
+from kith.requests.moves import add_event
 
 CORRECTABLE = ("service", "details", "when", "urgency", "needed_by", "asked_by")
 # The words on the timeline for each, so nobody has to read the audit trail to know.

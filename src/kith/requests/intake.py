@@ -20,7 +20,7 @@ from kith.core.digest import identity_digest, phone_digest
 from kith.requests import notify
 from kith.requests.lifecycle import NEW
 from kith.requests.models import Exclusion, HelpRequest, RequestPolicy
-from kith.requests.services import _move, add_event
+from kith.requests.moves import add_event, make_move
 
 # Read aloud over the phone: no 0/O, 1/I/L, 2/Z, 5/S, 8/B.
 REFERENCE_ALPHABET = "ACDEFHJKMNPRTUVWXY34679"
@@ -183,11 +183,11 @@ def take_request(group, *, channel: str, contact: Contact, need: Need, acting_us
     exclusion = excluded(group, contact)
     if exclusion is not None:
         add_event(req, "exclusion_match", actor=None)
-        _move(req, "hold", actor=None, note="Matched the exclusion list: for a coordinator")
+        make_move(req, "hold", actor=None, note="Matched the exclusion list: for a coordinator")
         notify.exclusion_match(req, exclusion)
         return IntakeResult(req, excluded=True)
     if triage:
-        _move(req, "triage", actor=acting_user)
+        make_move(req, "triage", actor=acting_user)
     else:
         queue_request(req, policy=RequestPolicy.for_group(group), now=now)
     return IntakeResult(req)

@@ -226,6 +226,7 @@ NOTE_LABELS = {
     "created": "Request made",
     "asked_again": "Asked again (linked, not a second request)",
     "callback_attempt": "Call attempt",
+    "callback_withdrawn": "Call taken out of the queue",
     "reminder_sent": "Reminder sent to the volunteer",
     "note": "Note",
     "exclusion_match": "Matched the exclusion list: sent to a coordinator",

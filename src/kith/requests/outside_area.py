@@ -25,7 +25,7 @@ from kith.groups.models import CoverageArea
 from kith.places.postcodes import PostcodeError, parse
 from kith.requests import notify
 from kith.requests.intake import Contact, IntakeResult, Need, take_request
-from kith.requests.services import add_event
+from kith.requests.moves import add_event
 
 NEARBY = 3
 AREAS_SHOWN = 8  # in a timeline note or an email; a borough may cover dozens

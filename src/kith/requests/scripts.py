@@ -6,21 +6,25 @@ when they come, the consent line read aloud, and the reference number. Plain wor
 sentences: they are read out to people who may be anxious, hard of hearing or using a
 second language.
 
-Pure data and string formatting; no Django. `{group}` and `{reference}` are filled in by
-`script_for()`.
+Data and string formatting only. Every word is marked for translation (lazily: the script is
+put together in the language of whoever reads it, and parts are joined with format_lazy, never
+`+`). `{group}` and `{reference}` are filled in by `script_for()`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
 from kith.groups.catalogue import SERVICE_LABELS, needs_address
 
 # Read aloud, word for word, on every call that takes a request.
 CONSENT_LINE = (
-    "“So that a neighbour can help, we'll keep your name, your number and what you need. "
-    "Only the people who organise help in {group} can see it. You can ask us to delete it "
-    "at any time. Is that all right?”"
+    _("“So that a neighbour can help, we'll keep your name, your number and what you need. "
+      "Only the people who organise help in {group} can see it. You can ask us to delete it "
+      "at any time. Is that all right?”")
 )
 
 
@@ -66,44 +70,47 @@ class Script:
 
 
 def _greet(purpose: str, *, rang_us: str = "") -> Step:
-    return Step("Say hello", f"“Hello, this is (your first name) from {{group}}. {purpose}”"
-                             + (f" {rang_us}" if rang_us else ""))
+    # Put together when read (format_lazy), so each part is said in the reader's language.
+    hello = format_lazy(_("“Hello, this is (your first name) from {group}. {purpose}”"),
+                        group="{group}", purpose=purpose)
+    return Step(_("Say hello"), format_lazy("{} {}", hello, rang_us) if rang_us else hello)
 
 
 CONFIRM = Step(
-    "Check who you're speaking to",
-    "“Can I check who I'm speaking to?” If it is someone else (a neighbour, a daughter), "
-    "ask their name and whether the person who needs help knows they are calling.",
-    asks=(Ask("asked_by", "If it is someone else: their name, and who they are to them",
+    _("Check who you're speaking to"),
+    _("“Can I check who I'm speaking to?” If it is someone else (a neighbour, a daughter), "
+      "ask their name and whether the person who needs help knows they are calling."),
+    asks=(Ask("asked_by", _("If it is someone else: their name, and who they are to them"),
               ASKED_BY),),
 )
 WHERE = Step(
-    "Where they live",
-    "“Can I take your address and postcode, so the volunteer knows where to come?” Read it "
-    "back to them.",
-    asks=(Ask("address", "Their address", ADDRESS, long=True),
-          Ask("postcode", "Their postcode", POSTCODE)),
+    _("Where they live"),
+    _("“Can I take your address and postcode, so the volunteer knows where to come?” Read it "
+      "back to them."),
+    asks=(Ask("address", _("Their address"), ADDRESS, long=True),
+          Ask("postcode", _("Their postcode"), POSTCODE)),
 )
 ACCESS = Step(
-    "Anything the volunteer should know",
-    "“Is there anything the volunteer should know when they come? Stairs, a buzzer, a dog, "
-    "knocking loudly, or anything about hearing or sight?” Also ask which language they "
-    "would like us to use.",
-    asks=(Ask("at_the_door", "For the volunteer: stairs, buzzer, a dog, hearing or sight",
-              DETAILS, line="At the door"),
-          Ask("language", "Language they'd like us to use", LANGUAGE)),
+    _("Anything the volunteer should know"),
+    _("“Is there anything the volunteer should know when they come? Stairs, a buzzer, a dog, "
+      "knocking loudly, or anything about hearing or sight?” Also ask which language they "
+      "would like us to use."),
+    asks=(Ask("at_the_door", _("For the volunteer: stairs, buzzer, a dog, hearing or sight"),
+              DETAILS, line=_("At the door")),
+          Ask("language", _("Language they'd like us to use"), LANGUAGE)),
 )
-WHEN_ASKS = (Ask("when", "Best day or time", WHEN), Ask("urgency", "How soon?", URGENCY))
-CONSENT = Step("Read the consent line", CONSENT_LINE + " If they say no, don't save anything.")
+WHEN_ASKS = (Ask("when", _("Best day or time"), WHEN), Ask("urgency", _("How soon?"), URGENCY))
+CONSENT = Step(_("Read the consent line"),
+               format_lazy("{} {}", CONSENT_LINE, _("If they say no, don't save anything.")))
 REFERENCE = Step(
-    "Give the reference number",
-    "“Your reference is {reference}.” Read it slowly, letter by letter, and ask them to "
-    "write it down. “If you need us, ring this number and give that reference.”",
+    _("Give the reference number"),
+    _("“Your reference is {reference}.” Read it slowly, letter by letter, and ask them to "
+      "write it down. “If you need us, ring this number and give that reference.”"),
 )
 REFERENCE_AFTER_SAVING = Step(
-    "Give the reference number",
-    "Save, then read them the reference number shown at the top of the next page, slowly, "
-    "letter by letter. Ask them to write it down.",
+    _("Give the reference number"),
+    _("Save, then read them the reference number shown at the top of the next page, slowly, "
+      "letter by letter. Ask them to write it down."),
 )
 
 
@@ -111,11 +118,11 @@ def _help_script(key: str, need: str, when: str, asks: tuple[Ask, ...]) -> Scrip
     """One kind of help's call. Help at the door asks where they live, as a volunteer cannot
     be sent without an address (requests/visits.py)."""
     return Script(key, SERVICE_LABELS[key], tuple(step for step in (
-        _greet("You asked us for some help, is that right?",
-               rang_us="If they rang you, just: “How can I help?”"),
+        _greet(_("You asked us for some help, is that right?"),
+               rang_us=_("If they rang you, just: “How can I help?”")),
         CONFIRM,
-        Step("What they need", need, own=True, asks=asks),
-        Step("When", when, own=True, asks=WHEN_ASKS),
+        Step(_("What they need"), need, own=True, asks=asks),
+        Step(_("When"), when, own=True, asks=WHEN_ASKS),
         WHERE if needs_address(key) else None,
         ACCESS,
         CONSENT,
@@ -127,144 +134,144 @@ def _need(key: str, label: str, *, line: str = "", long: bool = False) -> Ask:
     return Ask(key, label, DETAILS, long=long, line=line)
 
 
-_ANY_DAY = "“Which day and time would suit you best? Is there a time that's no good?”"
+_ANY_DAY = _("“Which day and time would suit you best? Is there a time that's no good?”")
 
 SCRIPTS: dict[str, Script] = {s.key: s for s in [
     _help_script(
         "shopping",
-        "“What would you like us to get? If something's not there, is there anything you'd "
-        "be happy with instead?” Ask how they will pay: cash to the volunteer on the doorstep "
-        "is usual. Never take card numbers or PINs.",
-        "“When do you need it by? Will you have enough food until then?” If not, choose "
-        "Today.",
-        (_need("shopping_list", "What to get, and anything instead", line="To get", long=True),
-         _need("payment", "How they will pay", line="Paying")),
+        _("“What would you like us to get? If something's not there, is there anything you'd "
+          "be happy with instead?” Ask how they will pay: cash to the volunteer on the doorstep "
+          "is usual. Never take card numbers or PINs."),
+        _("“When do you need it by? Will you have enough food until then?” If not, choose "
+          "Today."),
+        (_need("shopping_list", _("What to get, and anything instead"), line=_("To get"), long=True),
+         _need("payment", _("How they will pay"), line=_("Paying"))),
     ),
     _help_script(
         "prescriptions",
-        "“Which pharmacy is it at, and is it ready to collect?” Ask whether they pay for "
-        "prescriptions or get them free. The pharmacy may ask the volunteer for their name "
-        "and address.",
-        "“When do you run out?” If it is today or tomorrow, choose Today.",
-        (_need("pharmacy", "Pharmacy"),
-         _need("ready", "Ready to collect?", line="Ready to collect"),
-         _need("charge", "Pays for prescriptions, or free", line="Prescription charge")),
+        _("“Which pharmacy is it at, and is it ready to collect?” Ask whether they pay for "
+          "prescriptions or get them free. The pharmacy may ask the volunteer for their name "
+          "and address."),
+        _("“When do you run out?” If it is today or tomorrow, choose Today."),
+        (_need("pharmacy", _("Pharmacy")),
+         _need("ready", _("Ready to collect?"), line=_("Ready to collect")),
+         _need("charge", _("Pays for prescriptions, or free"), line=_("Prescription charge"))),
     ),
     _help_script(
         "dog_walking",
-        "“What's your dog called? How big, and how are they with other dogs and people?” "
-        "Ask how long a walk and whether the volunteer will need a key or a lead.",
-        "“Which days, and what time of day, does your dog usually go out?”",
-        (_need("dog", "The dog: name, size, with other dogs and people", line="The dog", long=True),
-         _need("walk", "How long a walk; a key or a lead needed", line="The walk")),
+        _("“What's your dog called? How big, and how are they with other dogs and people?” "
+          "Ask how long a walk and whether the volunteer will need a key or a lead."),
+        _("“Which days, and what time of day, does your dog usually go out?”"),
+        (_need("dog", _("The dog: name, size, with other dogs and people"), line=_("The dog"), long=True),
+         _need("walk", _("How long a walk; a key or a lead needed"), line=_("The walk"))),
     ),
     _help_script(
         "befriending",
-        "“Would you like someone to ring you for a chat? Is there anything you'd enjoy "
-        "talking about?” Ask whether they would rather talk to a man or a woman.",
-        "“How often would you like a call, and what time of day is best?”",
-        (_need("topics", "What they would enjoy talking about", line="Likes to talk about"),
-         _need("talk_to", "Rather talk to a man or a woman", line="Would rather talk to")),
+        _("“Would you like someone to ring you for a chat? Is there anything you'd enjoy "
+          "talking about?” Ask whether they would rather talk to a man or a woman."),
+        _("“How often would you like a call, and what time of day is best?”"),
+        (_need("topics", _("What they would enjoy talking about"), line=_("Likes to talk about")),
+         _need("talk_to", _("Rather talk to a man or a woman"), line=_("Would rather talk to"))),
     ),
     _help_script(
         "posting",
-        "“What needs posting? Is it stamped, or does it need taking to the post office to be "
-        "weighed?” Ask how they will pay for postage.",
-        "“Is there a date it has to arrive by?” " + _ANY_DAY,
-        (_need("post_items", "What to post: stamped, or to be weighed", line="To post"),
-         _need("payment", "How they will pay for postage", line="Paying")),
+        _("“What needs posting? Is it stamped, or does it need taking to the post office to be "
+          "weighed?” Ask how they will pay for postage."),
+        format_lazy("{} {}", _("“Is there a date it has to arrive by?”"), _ANY_DAY),
+        (_need("post_items", _("What to post: stamped, or to be weighed"), line=_("To post")),
+         _need("payment", _("How they will pay for postage"), line=_("Paying"))),
     ),
     _help_script(
         "foodbank",
-        "“Do you have a food bank voucher, or shall we help you get one?” Ask about "
-        "allergies, diets (halal, vegetarian, diabetic) and how many people it is for.",
-        "“Do you have enough food for today and tomorrow?” If not, choose Today.",
-        (_need("voucher", "Food bank voucher: have one, or need help getting one",
-               line="Food bank voucher"),
-         _need("diet", "Allergies and diets; how many people", line="Diet", long=True)),
+        _("“Do you have a food bank voucher, or shall we help you get one?” Ask about "
+          "allergies, diets (halal, vegetarian, diabetic) and how many people it is for."),
+        _("“Do you have enough food for today and tomorrow?” If not, choose Today."),
+        (_need("voucher", _("Food bank voucher: have one, or need help getting one"),
+               line=_("Food bank voucher")),
+         _need("diet", _("Allergies and diets; how many people"), line=_("Diet"), long=True)),
     ),
     _help_script(
         "hot_meals",
-        "“Is it a hot meal delivered that you'd like? Any allergies, or food you can't or "
-        "don't eat?” Ask whether they can heat food up themselves.",
-        "“Which days would you like a meal, and at what time do you usually eat?”",
-        (_need("diet", "Allergies, or food they can't or don't eat", line="Diet"),
-         _need("heating", "Can they heat food up themselves?", line="Heating food")),
+        _("“Is it a hot meal delivered that you'd like? Any allergies, or food you can't or "
+          "don't eat?” Ask whether they can heat food up themselves."),
+        _("“Which days would you like a meal, and at what time do you usually eat?”"),
+        (_need("diet", _("Allergies, or food they can't or don't eat"), line=_("Diet")),
+         _need("heating", _("Can they heat food up themselves?"), line=_("Heating food"))),
     ),
     _help_script(
         "advice",
-        "“What would you like advice about? Money, benefits, housing, bills, or something "
-        "else?” Don't give advice yourself: we put them in touch with someone who knows.",
-        "“Is there a deadline, like a letter that needs an answer by a certain date?”",
-        (_need("advice_about", "What they want advice about", line="Advice about", long=True),
-         _need("deadline", "A deadline or a letter to answer", line="Deadline")),
+        _("“What would you like advice about? Money, benefits, housing, bills, or something "
+          "else?” Don't give advice yourself: we put them in touch with someone who knows."),
+        _("“Is there a deadline, like a letter that needs an answer by a certain date?”"),
+        (_need("advice_about", _("What they want advice about"), line=_("Advice about"), long=True),
+         _need("deadline", _("A deadline or a letter to answer"), line=_("Deadline"))),
     ),
     _help_script(
         "interpreting",
-        "“Which language would you like, and what is it for? An appointment, a phone call, "
-        "or a letter?” Ask who the appointment is with and where.",
-        "“What day and time is the appointment?”",
-        (_need("language_for", "Which language, and what it is for", line="Interpreting"),
-         _need("appointment", "Who the appointment is with, and where", line="Appointment")),
+        _("“Which language would you like, and what is it for? An appointment, a phone call, "
+          "or a letter?” Ask who the appointment is with and where."),
+        _("“What day and time is the appointment?”"),
+        (_need("language_for", _("Which language, and what it is for"), line=_("Interpreting")),
+         _need("appointment", _("Who the appointment is with, and where"), line=_("Appointment"))),
     ),
     _help_script(
         "lifts",
-        "“Where do you need to go, and where from? Do you need a lift back too?” Ask whether "
-        "they can get in and out of a car, and about a wheelchair, frame or walking stick.",
-        "“What time do you need to be there?”",
-        (_need("journey", "Where to and where from; a lift back too?", line="Journey"),
-         _need("mobility", "Getting in and out of a car; wheelchair, frame or stick",
-               line="Getting about")),
+        _("“Where do you need to go, and where from? Do you need a lift back too?” Ask whether "
+          "they can get in and out of a car, and about a wheelchair, frame or walking stick."),
+        _("“What time do you need to be there?”"),
+        (_need("journey", _("Where to and where from; a lift back too?"), line=_("Journey")),
+         _need("mobility", _("Getting in and out of a car; wheelchair, frame or stick"),
+               line=_("Getting about"))),
     ),
     _help_script(
         "phone_admin",
-        "“What needs doing? Filling in a form, making a phone call, or a letter to answer?” "
-        "Never ask for passwords, PINs or bank details.",
-        "“Is there a date it has to be done by?”",
-        (_need("task", "What needs doing", line="To do", long=True),),
+        _("“What needs doing? Filling in a form, making a phone call, or a letter to answer?” "
+          "Never ask for passwords, PINs or bank details."),
+        _("“Is there a date it has to be done by?”"),
+        (_need("task", _("What needs doing"), line=_("To do"), long=True),),
     ),
     _help_script(
         "errands",
-        "“Tell me what needs doing and where.” Write it down in their words; a coordinator "
-        "will check it is something a volunteer can do.",
+        _("“Tell me what needs doing and where.” Write it down in their words; a coordinator "
+          "will check it is something a volunteer can do."),
         _ANY_DAY,
-        (_need("task", "What needs doing, and where", line="To do", long=True),),
+        (_need("task", _("What needs doing, and where"), line=_("To do"), long=True),),
     ),
 ]}
 
 # A check-up call after a volunteer has helped, and a regular check-in call with someone
 # the group keeps an eye on.
-SCRIPTS["check_up"] = Script("check_up", "Check-up call", (
-    _greet("We're ringing to see how the help went."),
+SCRIPTS["check_up"] = Script("check_up", _("Check-up call"), (
+    _greet(_("We're ringing to see how the help went.")),
     CONFIRM,
-    Step("How it went", "“Did everything go as you wanted? Was the volunteer kind and on time?”"),
-    Step("Anything more", "“Is there anything else you need help with? When would you need "
-                          "it?” If so, choose ‘Needs more help’ and take the new request."),
-    Step("How they are", "“How are you keeping?” If anything worries you about their safety "
-                         "or health, choose ‘A concern’: a coordinator is told at once."),
-    Step("Their details", "“We still have your details so we can help. You can ask us to "
-                          "delete them at any time.”"),
-    Step("The reference number", "If they want it again: “Your reference is {reference}.”"),
+    Step(_("How it went"), _("“Did everything go as you wanted? Was the volunteer kind and on time?”")),
+    Step(_("Anything more"), _("“Is there anything else you need help with? When would you need "
+                            "it?” If so, choose ‘Needs more help’ and take the new request.")),
+    Step(_("How they are"), _("“How are you keeping?” If anything worries you about their safety "
+                           "or health, choose ‘A concern’: a coordinator is told at once.")),
+    Step(_("Their details"), _("“We still have your details so we can help. You can ask us to "
+                            "delete them at any time.”")),
+    Step(_("The reference number"), _("If they want it again: “Your reference is {reference}.”")),
 ))
-SCRIPTS["check_in"] = Script("check_in", "Regular check-in call", (
-    _greet("It's your regular call, just to see how you are."),
+SCRIPTS["check_in"] = Script("check_in", _("Regular check-in call"), (
+    _greet(_("It's your regular call, just to see how you are.")),
     CONFIRM,
-    Step("How they are", "“How have you been since we last spoke? Are you eating and sleeping "
-                         "all right? Have you seen anyone this week?”"),
-    Step("Anything they need", "“Is there anything you need this week: shopping, a "
-                               "prescription, a lift? When?” If so, choose ‘Needs more help’."),
-    Step("Anything that worries you", "If anything worries you about their safety or health, "
-                                      "choose ‘A concern’: a coordinator is told at once."),
-    Step("Their details", "“We keep your details so we can ring you. You can ask us to "
-                          "stop or delete them at any time.”"),
-    Step("Next call", "Tell them when the next call will be."),
+    Step(_("How they are"), _("“How have you been since we last spoke? Are you eating and sleeping "
+                           "all right? Have you seen anyone this week?”")),
+    Step(_("Anything they need"), _("“Is there anything you need this week: shopping, a "
+                                 "prescription, a lift? When?” If so, choose ‘Needs more help’.")),
+    Step(_("Anything that worries you"), _("If anything worries you about their safety or health, "
+                                        "choose ‘A concern’: a coordinator is told at once.")),
+    Step(_("Their details"), _("“We keep your details so we can ring you. You can ask us to "
+                            "stop or delete them at any time.”")),
+    Step(_("Next call"), _("Tell them when the next call will be.")),
 ))
-SCRIPTS["missed_call"] = Script("missed_call", "Calling back after a missed call", (
-    _greet("You rang us and we missed you. Sorry about that. How can we help?"),
+SCRIPTS["missed_call"] = Script("missed_call", _("Calling back after a missed call"), (
+    _greet(_("You rang us and we missed you. Sorry about that. How can we help?")),
     CONFIRM,
-    Step("What they need", "Find out what they need. If they are asking for help, choose "
-                           "‘Reached them’ and take their request on the next page."),
-    Step("When", "“When do you need it by?”"),
+    Step(_("What they need"), _("Find out what they need. If they are asking for help, choose "
+                             "‘Reached them’ and take their request on the next page.")),
+    Step(_("When"), _("“When do you need it by?”")),
     ACCESS,
     CONSENT,
     REFERENCE_AFTER_SAVING,
@@ -284,9 +291,10 @@ def script_for(key: str, *, group: str, reference: str = "") -> Script | None:
     for step in script.steps:
         if step is REFERENCE and not reference:
             step = REFERENCE_AFTER_SAVING
-        if "{reference}" in step.say and not reference:
+        say = str(step.say)  # now, in the language of whoever reads it
+        if "{reference}" in say and not reference:
             continue
-        steps.append(replace(step, say=step.say.format(group=group, reference=reference)))
+        steps.append(replace(step, say=say.format(group=group, reference=reference)))
     return Script(script.key, script.title, tuple(steps))
 
 

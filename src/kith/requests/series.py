@@ -72,7 +72,7 @@ def make_occurrence(series: Series, horizon=None) -> HelpRequest | None:
     sweep) since it was listed gets nothing, and None comes back."""
     from kith.requests import services
     from kith.requests.intake import new_reference
-    from kith.requests.services import _move, add_event
+    from kith.requests.moves import add_event, make_move
     from kith.requests.visits import missing_for_visit
 
     series = (Series.objects.select_for_update(of=("self",))
@@ -91,13 +91,13 @@ def make_occurrence(series: Series, horizon=None) -> HelpRequest | None:
     add_event(req, "created", actor=None, from_state="", state="new", note=f"From the series: {series}")
     log_action("kith.request.created", actor=None, group=series.group, obj=req,
                new={"channel": req.channel, "series": series.pk, "service": req.service})
-    _move(req, "triage", actor=None, note="Regular help already agreed")
+    make_move(req, "triage", actor=None, note="Regular help already agreed")
     # No address for help at the door: matching says so and tells the coordinators.
     if _free_to_take(series.volunteer, series) and not missing_for_visit(req):
         services.assign(req, series.volunteer, actor=None, reason="Their regular volunteer",
                         due_by=due)
     else:
-        _move(req, "start_matching", actor=None)
+        make_move(req, "start_matching", actor=None)
     series.next_date = day + series.step
     series.save(update_fields=["next_date"])
     return req

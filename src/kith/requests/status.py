@@ -127,7 +127,7 @@ def check_code(attempt: Attempt, code: str) -> HelpRequest:
 @transaction.atomic
 def _use_code(attempt: Attempt, code: str) -> HelpRequest | None:
     # Returns rather than raises, so a wrong try is counted (a raise would roll it back).
-    from kith.requests.services import add_event
+    from kith.requests.moves import add_event
 
     req = HelpRequest.objects.filter(reference=attempt.reference).select_related("group").first()
     issued = (StatusCode.objects.select_for_update()

@@ -3,7 +3,7 @@
 Each step is idempotent and does its own transactions, so a sweep that stops half way, or
 two that overlap, leave nothing half done: reminders for overdue tasks, then their return to
 matching; work still held by someone whose role has ended; missed check-ups to coordinators;
-check-in calls for residents at risk; the next visits of regular help.
+check-in calls for residents at risk (both in check_ups.py); the next visits of regular help.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kith.requests import notify
-from kith.requests.models import Assignment, Callback, RequestPolicy
-from kith.requests.services import add_event
+from kith.requests import check_ups, notify
+from kith.requests.models import Assignment, RequestPolicy
+from kith.requests.moves import add_event
 
 
 def remind_and_release(now) -> tuple[int, int]:
@@ -38,38 +38,6 @@ def remind_and_release(now) -> tuple[int, int]:
         elif assignment.reminded_at + grace <= now and release(req, assignment, now):
             released += 1
     return reminded, released
-
-
-def escalate_missed_check_ups(now) -> int:
-    from kith.requests.callbacks import escalate
-
-    missed = Callback.objects.filter(kind__in=[Callback.Kind.CHECK_UP, Callback.Kind.CHECK_IN],
-                                     outcome="", due_at__lt=now, escalated_at__isnull=True)
-    count = 0
-    for callback in missed.select_related("group", "resident"):
-        with transaction.atomic():
-            escalate(callback, why="the check-up call was not made in time", now=now)
-        count += 1
-    return count
-
-
-def book_check_ins(now) -> int:
-    """Residents with regular check-ins get the next call once the last one is done."""
-    from kith.requests.callbacks import schedule_check_in
-    from kith.residents.models import Resident
-
-    booked = 0
-    for resident in Resident.objects.filter(check_in_days__isnull=False).select_related("group"):
-        calls = resident.callbacks.filter(kind=Callback.Kind.CHECK_IN)
-        if calls.filter(outcome="").exists():
-            continue
-        last = calls.order_by("-not_before").values_list("not_before", flat=True).first()
-        at = max(now, last + timedelta(days=resident.check_in_days)) if last else now
-        if at - now <= timedelta(days=1):
-            with transaction.atomic():
-                schedule_check_in(resident, at=at)
-            booked += 1
-    return booked
 
 
 def take_back_stranded(now) -> int:
@@ -127,7 +95,7 @@ def tick(now=None) -> dict[str, int]:
         "stranded_work_taken_back": take_back_stranded(now),
         "offers_expired": expire_offers(now),
         "requests_offered": offer_waiting(now),
-        "check_ups_escalated": escalate_missed_check_ups(now),
-        "check_ins_booked": book_check_ins(now),
+        "check_ups_escalated": check_ups.escalate_missed(now),
+        "check_ins_booked": check_ups.book_check_ins(now),
         "occurrences_made": make_due_occurrences(now),
     }

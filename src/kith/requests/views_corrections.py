@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -17,18 +16,8 @@ from kith.groups.access import group_view
 from kith.requests import lifecycle, visits
 from kith.requests.corrections import correct_request
 from kith.requests.forms_corrections import CorrectRequestForm
-from kith.requests.intake import normalise_reference
 from kith.requests.lifecycle import IllegalMove
-from kith.requests.models import HelpRequest
-
-
-def _request(group, reference: str) -> HelpRequest:
-    req = (HelpRequest.objects.select_related("resident").filter(
-        group=group, reference=normalise_reference(reference)).first())
-    if req is None:
-        raise Http404("No such request in this group")
-    req.group = group
-    return req
+from kith.requests.pages import request_or_404
 
 
 def may_correct(request, group, req) -> bool:
@@ -45,7 +34,7 @@ def may_correct(request, group, req) -> bool:
 @require_http_methods(["GET", "POST"])
 @group_view("requests.edit")
 def edit(request, group, reference):
-    req = _request(group, reference)
+    req = request_or_404(group, reference)
     try:
         check_may_correct(request.user, group, [req], "requests.edit")
     except CorrectionDenied as exc:

@@ -29,7 +29,7 @@ from kith.core.privacy import (
     session_used_two_factor,
 )
 from kith.groups.access import group_view
-from kith.requests import callbacks, corrections, scripts
+from kith.requests import callbacks, check_ups, corrections, scripts
 from kith.requests.forms_corrections import CallAnswersForm, NeedAnswersForm
 from kith.requests.forms_queue import (
     AttemptForm,
@@ -215,7 +215,7 @@ def _answers_form(cb: Callback, script, data=None) -> CallAnswersForm | None:
 def _call_screen(request, group, cb: Callback, form: AttemptForm | None = None,
                  answers: CallAnswersForm | None = None, status: int = 200):
     now = timezone.now()
-    checking = cb.kind in callbacks.CHECK_KINDS
+    checking = cb.kind in check_ups.CHECK_KINDS
     held = cb.in_queue and cb.held_by(request.user, now)
     script = _script(group, cb)
     holder_active = (cb.in_queue and cb.claimed_by_id is not None and cb.claimed_until is not None
@@ -249,7 +249,7 @@ def callback(request, group, pk):
 @group_view(WORK)
 def attempt(request, group, pk):
     cb = _callback(group, pk)
-    form = AttemptForm(request.POST, checking=cb.kind in callbacks.CHECK_KINDS,
+    form = AttemptForm(request.POST, checking=cb.kind in check_ups.CHECK_KINDS,
                        ask_address=_needs_address(cb))
     script = _script(group, cb)
     answers = _answers_form(cb, script, request.POST)

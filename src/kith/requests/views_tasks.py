@@ -17,6 +17,7 @@ from kith.core.privacy import NeedToKnowDenied, one_look, reveal
 from kith.requests import services
 from kith.requests.lifecycle import IllegalMove
 from kith.requests.models import Assignment
+from kith.requests.moves import NotAllowed
 from kith.volunteers.policy import may_hold
 
 
@@ -95,7 +96,7 @@ def task(request, reference):
                     raise IllegalMove("Say why you can't do it, so the coordinator can find "
                                       "someone else.")
                 ACTIONS[action](req, actor=request.user, **extra)
-            except (IllegalMove, services.NotAllowed) as exc:
+            except (IllegalMove, NotAllowed) as exc:
                 error = str(exc)
             else:
                 messages.success(request, {"start": "Thank you: marked as on your way.",

@@ -13,6 +13,8 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from kith.directory.distance import in_miles
+
 # DejaVu covers names in most scripts Kith's groups write in; Helvetica (Latin-1 only) is the
 # fallback where the font is not installed, with other characters replaced.
 # fpdf2 subsets fonts with fontTools, which logs every glyph at INFO: nothing for our logs.
@@ -95,7 +97,7 @@ def route_sheet(run, route, stops: list[dict]) -> bytes:
            else "whoever takes it")
     pdf.multi_cell(width, 7, pdf.safe(
         f"For {who}, {run.date:%A %-d %B %Y}. {len(stops)} stop{'s' if len(stops) != 1 else ''}, "
-        f"about {route.length_m / 1000:.1f} km."), **NEXT_LINE)
+        f"about {in_miles(route.length_m)}."), **NEXT_LINE)
     pdf.ln(3)
     # The pickup, boxed, so it is the first thing seen.
     top = pdf.get_y()

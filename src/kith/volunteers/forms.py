@@ -30,8 +30,9 @@ from kith.volunteers.models import (
 
 SLOT_LABELS = {f"{day}_{part}": f"{DAY_LABELS[day]} {PART_LABELS[part].lower()}"
                for day in DAYS for part in PARTS}
-RADIUS_CHOICES = [(1, "Up to 1 km (about 15 minutes' walk)"), (2, "Up to 2 km"),
-                  (5, "Up to 5 km"), (10, "Up to 10 km"), (20, "Up to 20 km")]
+# Kept in kilometres, read in miles like every distance (directory/distance.py).
+RADIUS_CHOICES = [(1, "Up to 0.6 miles (about 15 minutes' walk)"), (2, "Up to 1.2 miles"),
+                  (5, "Up to 3 miles"), (10, "Up to 6 miles"), (20, "Up to 12 miles")]
 LANGUAGE_RE = re.compile(r"^[^\W\d_]+(?:[ '\-][^\W\d_]+)*$")
 MAX_LANGUAGES = 10
 

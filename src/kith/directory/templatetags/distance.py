@@ -1,8 +1,9 @@
-"""{% load distance %}{{ metres|miles }}: distances on public pages (kith.directory.distance)."""
+"""{% load distance %}{{ metres|miles }} or {{ km|km_miles }}: every distance a person reads,
+in miles (kith.directory.distance)."""
 
 from django import template
 
-from kith.directory.distance import in_miles
+from kith.directory.distance import in_miles, km_in_miles
 
 register = template.Library()
 
@@ -10,3 +11,8 @@ register = template.Library()
 @register.filter
 def miles(metres):
     return in_miles(metres)
+
+
+@register.filter
+def km_miles(km):
+    return km_in_miles(km)

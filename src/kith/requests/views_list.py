@@ -1,0 +1,60 @@
+"""The coordinators' table of the group's requests: filters, search, sorting and pages
+(the queries are in listing.py). Changing a request happens on its own page (views_detail.py)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from kith.accounts.models import Person
+from kith.accounts.naming import distinct_names
+from kith.core.text import search_term
+from kith.groups.access import group_view
+from kith.requests import listing
+from kith.requests.forms_requests import STATE_FILTER_STATES, STATE_FILTERS, RequestFilterForm
+from kith.requests.models import Assignment
+from kith.requests.pages import PAGE_SIZE
+
+
+def _filter_form(request, group) -> RequestFilterForm:
+    areas = sorted(set(group.residents.exclude(postcode_sector="")
+                       .values_list("postcode_sector", flat=True)))
+    people = Person.objects.filter(
+        pk__in=Assignment.objects.filter(request__group=group).values("volunteer_id"))
+    volunteers = sorted(distinct_names(people).items(), key=lambda v: v[1].casefold())
+    form = RequestFilterForm(request.GET or None, areas=areas, volunteers=volunteers)
+    form.is_valid()
+    return form
+
+
+@require_GET
+@group_view("requests.view")
+def request_list(request, group):
+    """A compact table of the group's requests, filtered, searched and soonest deadline first."""
+    form = _filter_form(request, group)
+    data = {k: v for k, v in getattr(form, "cleaned_data", {}).items() if v}
+    state = request.GET.get("state", "")
+    state = state if state in STATE_FILTER_STATES else "open"
+    term = search_term(request)
+    base = listing.matching(group, data, term)
+    per_state = dict(base.order_by().values_list("state").annotate(n=Count("id", distinct=True)))
+    queryset = listing.rows_for(base, STATE_FILTER_STATES[state], data.get("sort", "deadline"))
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [listing.row(req) for req in page]
+
+    keep = {k: v for k, v in {**data, "q": term}.items() if v}
+    tabs = [{"key": key, "label": label, "count": sum(per_state.get(s, 0) for s in states),
+             "href": "?" + urlencode({"state": key, **keep}), "current": key == state}
+            for key, label, states in STATE_FILTERS]
+    access = request.access
+    return render(request, "requests/request_list.html", {
+        "group": group, "form": form, "page": page, "rows": rows, "tabs": tabs, "state": state,
+        "state_label": dict((k, lbl) for k, lbl, _states in STATE_FILTERS)[state],
+        "filtered": bool(keep), "query": urlencode({"state": state, **keep}),
+        "can_intake": access.can("requests.intake"), "can_call": access.can("callbacks.work"),
+        "can_assign": access.can("requests.assign"),
+    })
