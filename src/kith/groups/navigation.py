@@ -60,6 +60,8 @@ PAGES = [
     Page(_("Regular help"), "requests:series_list", "requests.view", "work",
          also=("requests:series",)),
     Page(_("Runs"), "runs:list", "runs.manage", "work", also=("runs:",)),
+    Page(_("Local services"), "signposting:list", "services.view", "work",
+         also=("signposting:",)),
     Page(_("Residents"), "residents:list", "residents.view", "people", also=("residents:",)),
     Page(_("Volunteers"), "volunteers:list", "volunteers.view", "people",
          also=("volunteers:", "volunteers_import:")),
