@@ -248,6 +248,8 @@ NOT_EDIT_PAGES = {
     "signposting:find": "searches by GET", "signposting:detail": ACTION,
     "signposting:new": NEW_THING, "signposting:checked": ACTION,
     "signposting:import": NEW_THING, "signposting:export": NO_FORM,
+    "signposting:refer": NEW_THING, "signposting:referrals": "filters by GET",
+    "signposting:referral": "accepting and closing a referral are moves",
     "accounts:signup": NEW_THING, "accounts:two_factor_setup": NEW_THING,
     "accounts:two_factor_done": NO_FORM,
     "accounts:confirm_two_factor": "a code to confirm it's you: an action",

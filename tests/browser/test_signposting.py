@@ -112,3 +112,37 @@ def test_the_import_page_lists_each_problem(live_server, page, screenshot, axe_c
     assert page.locator(".error-summary li").count() >= 3
     axe_check("import with problems")
     screenshot("signposting-import-desk")
+
+
+def test_mid_call_a_call_handler_refers_someone_to_the_nearest_food_bank(
+        live_server, page, screenshot, axe_check, street, sam, mrs_ahmed, food_bank, kitchen):  # noqa: F811
+    """The issue's journey: the food bank nearest W10 5NW, the resident's consent in plain
+    words, the referral recorded, and the request's timeline showing it."""
+    from kith.requests.intake import Contact, Need, take_request
+    from kith.signposting.models import Referral
+
+    ask = take_request(street, channel="web", contact=Contact(name="Mrs Ahmed"),
+                       need=Need(service="shopping"), resident=mrs_ahmed).request
+    page.set_viewport_size(PHONE)
+    _become(page, live_server, sam)
+    page.goto(f"{live_server.url}/g/{street.slug}/services/find/?request={ask.reference}")
+    page.keyboard.type("W10 5NW")
+    page.get_by_label("What do they need?").select_option("food")
+    page.get_by_role("button", name="Find").click()
+    card = page.locator("ol.results > li").filter(has_text="Portobello Food Bank")
+    card.get_by_role("link", name=re.compile("Refer them here")).click()
+    assert page.locator(".caution").is_visible()
+    page.locator("#id_why").fill("A food parcel this week")
+    page.get_by_role("button", name="Show the words to read them").click()
+    assert "North Kensington Pantry Trust" in page.locator("blockquote").inner_text()
+    axe_check("refer: the words to read")
+    screenshot("signposting-refer-phone")
+    page.get_by_label(re.compile("I read them these words")).check()
+    page.get_by_role("button", name=re.compile("They said yes")).click()
+    page.wait_for_url(re.compile(r"/referrals/\d+/$"))
+    axe_check("the referral")
+    screenshot("signposting-referral-phone")
+    assert Referral.objects.get().shared == ["name", "phone"]
+    page.goto(f"{live_server.url}/g/{street.slug}/requests/{ask.reference}/")
+    assert "Referred to Portobello Food Bank (North Kensington Pantry Trust)" in page.content()
+    screenshot("signposting-timeline-phone")

@@ -79,6 +79,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # import a council's Open Referral UK file and export their own.
     "services.view": frozenset({COORDINATOR, CALL_HANDLER, SAFEGUARDING_LEAD}),
     "services.manage": frozenset({COORDINATOR}),
+    # Referring a resident to a local service with their consent, and following it up.
+    "referrals.send": frozenset({COORDINATOR, CALL_HANDLER}),
 }
 
 # A coordinator of an ancestor group sees a child's aggregate figures only...

@@ -7,6 +7,15 @@ ACTION_LABELS = {
     "kith.service.updated": _("Local service's details changed"),
     "kith.service.checked": _("Local service checked as still right"),
     "kith.service.imported": _("Local services imported (Open Referral UK)"),
+    "kith.referral.sent": _("Referred to a local service, with consent"),
+    "kith.referral.accepted": _("Referral accepted by the service"),
+    "kith.referral.closed": _("Referral closed"),
+}
+# The request timeline's names for the lines referrals add (requests.models.NOTE_LABELS).
+TIMELINE_LABELS = {
+    "referral_sent": _("Referred to a local service"),
+    "referral_accepted": _("Referral accepted"),
+    "referral_closed": _("Referral closed"),
 }
 
 
@@ -19,3 +28,8 @@ class SignpostingConfig(AppConfig):
         from kith.core.audit import ACTION_LABELS as labels
 
         labels.update(ACTION_LABELS)
+        from kith.requests import models as request_models
+
+        timeline = getattr(request_models, "NOTE_LABELS", None)
+        if timeline is not None:  # else the timeline shows the action's own words
+            timeline.update(TIMELINE_LABELS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from kith.core.formfields import ISODateInput, MultilineField, NameField
@@ -146,3 +147,31 @@ class ImportForm(forms.Form):
             raise forms.ValidationError(_("That file is over 5 MB. Use the kith services "
                                           "import command for a bigger one."))
         return upload
+
+
+class ReferralForm(forms.Form):
+    """What they agreed may be passed on, and why. The words read to them are built from
+    these (referrals.consent_words) and shown before the consent box."""
+
+    shared = forms.MultipleChoiceField(
+        label=_("What may be passed on"), widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose what they agreed may be passed on.")},
+        help_text=_("Only what the service needs to help: usually their name and phone number."))
+    why = forms.CharField(
+        label=_("Why they are being referred"), max_length=300,
+        help_text=_("In a few words the service will read, nothing about their health: for "
+                    "example, a food parcel this week."))
+    consented = forms.BooleanField(
+        label=_("I read them these words and they said yes"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from kith.signposting.referrals import MINIMUM, SHAREABLE
+
+        super().__init__(*args, **kwargs)
+        self.fields["shared"].choices = [(key, capfirst(label)) for key, label in SHAREABLE]
+        self.fields["shared"].initial = MINIMUM
+
+
+class ReferralMoveForm(forms.Form):
+    to = forms.ChoiceField(choices=[("accepted", "accepted"), ("closed", "closed")])
+    outcome = forms.CharField(label=_("What happened"), max_length=300, required=False)

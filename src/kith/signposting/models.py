@@ -87,3 +87,45 @@ class LocalService(models.Model):
 
 def stale_before(today: date | None = None) -> date:
     return (today or timezone.localdate()) - STALE_AFTER
+
+
+class Referral(models.Model):
+    """A resident passed on to a local service, with their consent, from one help request.
+
+    Kith sends nothing itself yet: the call handler passes on the details as the service asks
+    (its "how to refer"); this records what the resident agreed to, in the words read to them,
+    and follows the referral until it is accepted and closed."""
+
+    class State(models.TextChoices):
+        SENT = "sent", _("Sent")
+        ACCEPTED = "accepted", _("Accepted by the service")
+        CLOSED = "closed", _("Closed")
+
+    group = models.ForeignKey("groups.Group", on_delete=models.PROTECT, related_name="referrals")
+    service = models.ForeignKey(LocalService, on_delete=models.PROTECT, related_name="referrals")
+    request = models.ForeignKey("requests.HelpRequest", on_delete=models.PROTECT,
+                                related_name="referrals_out")
+    # Which of the resident's details they agreed may go (referrals.SHAREABLE keys).
+    shared = models.JSONField(default=list)
+    why = models.CharField(_("Why"), max_length=300)
+    consent_version = models.PositiveSmallIntegerField()
+    consent_text = models.TextField()  # the words read to them, as they were read
+    consented_at = models.DateTimeField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.SENT,
+                             db_index=True)
+    sent_at = models.DateTimeField(default=timezone.now)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(_("Outcome"), max_length=300, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(state="closed") | Q(closed_at__isnull=False),
+                                   name="signposting_referral_closed_has_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Referral of {self.request.reference} to {self.service.name}"

@@ -15,4 +15,9 @@ urlpatterns = [
          name="checked"),
     path("g/<slug:group_slug>/services/import/", views.import_file, name="import"),
     path("g/<slug:group_slug>/services/export.json", views.export_file, name="export"),
+    # referrals.send: coordinators and call handlers
+    path("g/<slug:group_slug>/services/<int:pk>/refer/<str:reference>/", views.refer,
+         name="refer"),
+    path("g/<slug:group_slug>/referrals/", views.referral_list, name="referrals"),
+    path("g/<slug:group_slug>/referrals/<int:pk>/", views.referral_detail, name="referral"),
 ]

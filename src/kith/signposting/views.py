@@ -17,10 +17,16 @@ from kith.core.text import search_term
 from kith.directory.geocoding import PostcodeError, place_for
 from kith.groups.access import group_view
 from kith.places.index import ATTRIBUTION
-from kith.signposting import openreferral, services
+from kith.signposting import openreferral, referrals, services
 from kith.signposting.finding import find_services, visible_to
-from kith.signposting.forms import FindForm, ImportForm, ServiceForm
-from kith.signposting.models import LocalService, stale_before
+from kith.signposting.forms import (
+    FindForm,
+    ImportForm,
+    ReferralForm,
+    ReferralMoveForm,
+    ServiceForm,
+)
+from kith.signposting.models import LocalService, Referral, stale_before
 from kith.signposting.needs import NEED_KEYS, NEED_LABELS
 
 
@@ -113,6 +119,7 @@ def find(request, group):
     """Mid-call: a postcode and a need, the nearest services that serve it first."""
     form = FindForm(request.GET or None)
     text = search_term(request, limit=12)
+    for_request = _request_or_none(group, search_term(request, name="request", limit=12))
     need = request.GET.get("need", "")
     need = need if need in NEED_KEYS else ""
     place, error, found = None, "", []
@@ -126,7 +133,15 @@ def find(request, group):
     return render(request, "signposting/find.html", {
         "group": group, "form": form, "q": text, "need": need, "place": place, "error": error,
         "found": found, "need_labels": NEED_LABELS, "attribution": ATTRIBUTION,
+        "for_request": for_request, "can_refer": request.access.can("referrals.send"),
     }, status=400 if error else 200)
+
+
+def _request_or_none(group, reference: str):
+    """The group's request with this reference, if the find page was opened for one."""
+    if not reference:
+        return None
+    return group.requests.filter(reference=reference.upper()).first()
 
 
 @require_http_methods(["GET", "POST"])
@@ -159,3 +174,68 @@ def export_file(request, group):
                             content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{group.slug}-services.json"'
     return response
+
+
+# --- referrals out
+
+
+@require_http_methods(["GET", "POST"])
+@group_view("referrals.send")
+def refer(request, group, pk, reference):
+    """The service's caution notes first; what they agree may go and why; the words to read
+    them, filled in; their yes; then it is recorded as sent."""
+    service = _visible(group, pk)
+    req = get_object_or_404(group.requests.select_related("resident"), reference=reference.upper())
+    form = ReferralForm(request.POST or None)
+    words, error = "", ""
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        words = referrals.consent_words(service, group, data["shared"], data["why"])
+        if request.POST.get("step") == "send":
+            try:
+                referral = referrals.send(group, service, req, shared=data["shared"],
+                                          why=data["why"], consented=data["consented"],
+                                          acting_user=request.user)
+            except referrals.ReferralRefused as exc:
+                error = str(exc)
+            else:
+                messages.success(request, _("Referral recorded. Pass the details on as the "
+                                            "service asks."))
+                return redirect("signposting:referral", group.slug, referral.pk)
+    return render(request, "signposting/refer.html", {
+        "group": group, "service": service, "req": req, "form": form, "words": words,
+        "error": error, "version": referrals.CONSENT_VERSION,
+    }, status=400 if (form.errors or error) else 200)
+
+
+@require_http_methods(["GET"])
+@group_view("referrals.send")
+def referral_list(request, group):
+    state = request.GET.get("state", "")
+    listed = group.referrals.select_related("service", "request", "request__resident")
+    if state in Referral.State.values:
+        listed = listed.filter(state=state)
+    return render(request, "signposting/referrals.html", {
+        "group": group, "referrals": listed[:200], "state": state,
+        "states": Referral.State.choices})
+
+
+@require_http_methods(["GET", "POST"])
+@group_view("referrals.send")
+def referral_detail(request, group, pk):
+    referral = get_object_or_404(
+        group.referrals.select_related("service", "request", "request__resident"), pk=pk)
+    form = ReferralMoveForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            referrals.move(referral, form.cleaned_data["to"], acting_user=request.user,
+                           outcome=form.cleaned_data["outcome"])
+        except referrals.ReferralRefused as exc:
+            error = str(exc)
+        else:
+            return redirect("signposting:referral", group.slug, referral.pk)
+    return render(request, "signposting/referral.html", {
+        "group": group, "referral": referral, "form": form, "error": error,
+        "shared_labels": referrals.SHAREABLE_LABELS,
+    }, status=400 if (error or form.errors) else 200)
