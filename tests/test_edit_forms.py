@@ -126,6 +126,18 @@ EDIT_PAGES = [
             w, id_seen_at=date(2026, 12, 2), references_at=date(2026, 11, 5),
             dbs_level="enhanced", dbs_date=date(2026, 10, 1), safeguarding_at=date(2026, 9, 30)),
     }),
+    EditPage("signposting:edit", "priya", "how_to_refer", {
+        "new": lambda w: _local_service(w),
+        "filled in": lambda w: _local_service(
+            w, description="Food parcels.\nFresh fruit on Fridays 🍎", eligibility="Anyone",
+            needs=["food", "money"], phone="020 7946 0100", email="hello@pantry.example.org",
+            website="https://pantry.example.org/food", address="Unit 4, 12 Golborne Road",
+            postcode="W10 5NW", opening_times="Tuesdays 10am to 1pm", coverage=["W10 5", "W11"],
+            languages=["English", "Arabic"], cost="Free", how_to_refer="Ring first",
+            caution="Asks for ID", is_public=True, status="temporarily closed",
+            last_checked=date(2026, 11, 2)),
+        "within a distance": lambda w: _local_service(w, postcode="W10 5NW", radius_miles=1.5),
+    }),
     EditPage("volunteers:policy", "priya", "requirements_shopping", {
         "never saved": lambda w: {"group_slug": w.street.slug},
         "saved": lambda w: _vetting_policy(w),
@@ -156,6 +168,14 @@ def _help_request(world, **fields) -> dict:
                        resident=world.mrs_ahmed).request
     type(req).objects.filter(pk=req.pk).update(**fields)
     return {"group_slug": world.street.slug, "reference": req.reference}
+
+
+def _local_service(world, **fields) -> dict:
+    from kith.signposting.models import LocalService
+
+    fields = {"organisation": "Golborne Pantry", "name": "Food bank", "needs": ["food"], **fields}
+    service = LocalService.objects.create(group=world.street, **fields)
+    return {"group_slug": world.street.slug, "pk": service.pk}
 
 
 def _request_policy(world) -> dict:
@@ -224,6 +244,12 @@ NOT_EDIT_PAGES = {
     "runs:outcome": ACTION, "runs:finish": ACTION,
     "runs:swap": "choosing someone else for a route", "runs:route_sheet": ACTION,
     "runs:my_route": ACTION, "runs:my_sheet": NO_FORM,
+    "signposting:list": "marking a service checked is an action",
+    "signposting:find": "searches by GET", "signposting:detail": ACTION,
+    "signposting:new": NEW_THING, "signposting:checked": ACTION,
+    "signposting:import": NEW_THING, "signposting:export": NO_FORM,
+    "signposting:refer": NEW_THING, "signposting:referrals": "filters by GET",
+    "signposting:referral": "accepting and closing a referral are moves",
     "accounts:signup": NEW_THING, "accounts:two_factor_setup": NEW_THING,
     "accounts:two_factor_done": NO_FORM,
     "accounts:confirm_two_factor": "a code to confirm it's you: an action",

@@ -206,6 +206,21 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     "runs:route_sheet": everyone(405),  # POST: a coordinator's print is a reveal, with a reason
     "runs:my_route": {**signed_in(404), "volunteer": 200},
     "runs:my_sheet": {**signed_in(404), "volunteer": 200},
+    # --- local services (signposting). services.view: coordinators, call handlers and
+    # safeguarding leads; services.manage: coordinators. Another group's service is a 404
+    # (test_other_groups_services_are_not_found, tests/signposting).
+    "signposting:list": group_page(403, 200, 200, 403),
+    "signposting:find": group_page(403, 200, 200, 403),
+    "signposting:detail": group_page(403, 200, 200, 403),
+    "signposting:new": group_page(403, 403, 200, 403),
+    "signposting:edit": group_page(403, 403, 200, 403),
+    "signposting:checked": everyone(405),
+    "signposting:import": group_page(403, 403, 200, 403),
+    "signposting:export": group_page(403, 403, 200, 403),
+    # referrals.send: coordinators and call handlers.
+    "signposting:refer": group_page(403, 200, 200, 403),
+    "signposting:referrals": group_page(403, 200, 200, 403),
+    "signposting:referral": group_page(403, 200, 200, 403),
     # Exists only when KITH_DEMO is on; the tests run without it.
     "demo:mailbox": everyone(404),
     # --- allauth: accounts
@@ -279,6 +294,11 @@ PK_FOR = {
     "runs:route_sheet": "route",
     "runs:my_route": "route",
     "runs:my_sheet": "route",
+    "signposting:detail": "local_service",
+    "signposting:edit": "local_service",
+    "signposting:checked": "local_service",
+    "signposting:refer": "local_service",
+    "signposting:referral": "referral",
     # Any number will do: the personas have no passkeys, so no authenticator is theirs.
     "mfa_edit_webauthn": "membership",
     "mfa_remove_webauthn": "membership",
@@ -368,6 +388,19 @@ class World:
         )
         self._help_requests()
         self._run()
+        self._local_service()
+
+    def _local_service(self):
+        from kith.signposting import referrals
+        from kith.signposting.models import LocalService
+
+        self.local_service = LocalService.objects.create(
+            group=self.membership.group, organisation="Golborne Pantry", name="Food bank",
+            needs=["food"])
+        self.referral = referrals.send(
+            self.membership.group, self.local_service, self.callback.request,
+            shared=["name", "phone"], why="A food parcel", consented=True,
+            acting_user=self.people["coordinator"])
 
     def _run(self):
         self.run, self.route = sent_out_run(self.membership.group, self.people["volunteer"])

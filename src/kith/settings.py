@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "kith.requests",
     "kith.matching",
     "kith.runs",
+    "kith.signposting",
     "kith.places",
     "kith.directory",
     "kith.listings",

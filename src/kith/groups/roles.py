@@ -74,6 +74,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # see the stops' names and addresses through reveal(). A route's own volunteer sees
     # theirs by a grant, not a role.
     "runs.manage": frozenset({COORDINATOR}),
+    # The directory of local services to signpost people to (signposting app): call handlers
+    # and safeguarding leads read it and search it mid-call; coordinators keep it up to date,
+    # import a council's Open Referral UK file and export their own.
+    "services.view": frozenset({COORDINATOR, CALL_HANDLER, SAFEGUARDING_LEAD}),
+    "services.manage": frozenset({COORDINATOR}),
+    # Referring a resident to a local service with their consent, and following it up.
+    "referrals.send": frozenset({COORDINATOR, CALL_HANDLER}),
 }
 
 # A coordinator of an ancestor group sees a child's aggregate figures only...

@@ -126,6 +126,10 @@ def needs_now(group: Group, access: GroupAccess, now=None) -> list[Item]:
         items += _vetting(group)
     if access.can("runs.manage"):
         items += _runs(group, timezone.localdate(now))
+    if access.can("services.manage"):
+        from kith.signposting.today import stale_services
+
+        items += [Item("services_stale", *stale_services(group))]
     return sorted((i for i in items if i.count), key=lambda i: not i.urgent)
 
 

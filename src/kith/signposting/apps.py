@@ -1,0 +1,35 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+# The audit trail's names for this app's actions (core.audit.ACTION_LABELS).
+ACTION_LABELS = {
+    "kith.service.created": _("Local service added to the directory"),
+    "kith.service.updated": _("Local service's details changed"),
+    "kith.service.checked": _("Local service checked as still right"),
+    "kith.service.imported": _("Local services imported (Open Referral UK)"),
+    "kith.referral.sent": _("Referred to a local service, with consent"),
+    "kith.referral.accepted": _("Referral accepted by the service"),
+    "kith.referral.closed": _("Referral closed"),
+}
+# The request timeline's names for the lines referrals add (requests.models.NOTE_LABELS).
+TIMELINE_LABELS = {
+    "referral_sent": _("Referred to a local service"),
+    "referral_accepted": _("Referral accepted"),
+    "referral_closed": _("Referral closed"),
+}
+
+
+class SignpostingConfig(AppConfig):
+    name = "kith.signposting"
+    label = "signposting"
+    verbose_name = "Signposting: local services"
+
+    def ready(self) -> None:
+        from kith.core.audit import ACTION_LABELS as labels
+
+        labels.update(ACTION_LABELS)
+        from kith.requests import models as request_models
+
+        timeline = getattr(request_models, "NOTE_LABELS", None)
+        if timeline is not None:  # else the timeline shows the action's own words
+            timeline.update(TIMELINE_LABELS)

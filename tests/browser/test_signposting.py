@@ -1,0 +1,148 @@
+"""The directory of local services in a real browser, at a phone's 390 px and a desk's 1366:
+Sam, mid-call, finds the food bank nearest W10 5NW with the keyboard alone; Priya looks after
+her street's list and adds a service; a resident whose postcode no group covers sees the
+public services near them. Every page axe-clean; screenshots in test-artifacts/."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from django.conf import settings as dj_settings
+from django.test import Client
+
+from tests.signposting.conftest import (  # noqa: F401 (fixtures)
+    advice_line,
+    food_bank,
+    kitchen,
+    ward_coordinator,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PHONE = {"width": 390, "height": 844}
+DESK = {"width": 1366, "height": 900}
+
+
+def _become(page, live_server, person) -> None:
+    client = Client()
+    client.force_login(person)
+    page.context.clear_cookies()
+    page.context.add_cookies([{"name": dj_settings.SESSION_COOKIE_NAME,
+                               "value": client.cookies[dj_settings.SESSION_COOKIE_NAME].value,
+                               "url": live_server.url}])
+
+
+def test_a_call_handler_finds_the_nearest_food_bank_with_the_keyboard(
+        live_server, page, screenshot, axe_check, street, sam, food_bank, advice_line, kitchen):  # noqa: F811
+    page.set_viewport_size(PHONE)
+    _become(page, live_server, sam)
+    page.goto(f"{live_server.url}/g/{street.slug}/services/find/")
+    axe_check("find a service, empty")
+    page.keyboard.type("w10 5nw")  # the postcode box has the focus as the page opens
+    page.keyboard.press("Tab")  # to the need
+    assert page.evaluate("document.activeElement.name") == "need"
+    page.get_by_label("What do they need?").select_option("food")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Find"
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"need=food"))
+    cards = page.locator("ol.results > li")
+    assert cards.first.locator("h3").inner_text() == "Community kitchen"  # 0.1 miles
+    assert cards.nth(1).locator("h3").inner_text() == "Portobello Food Bank"
+    assert "Befriending line" not in page.content()  # not food
+    assert cards.nth(1).locator(".caution").inner_text().startswith("Caution")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    axe_check("find a service, results on a phone")
+    screenshot("signposting-find-phone")
+    page.set_viewport_size(DESK)
+    screenshot("signposting-find-desk")
+
+
+def test_a_coordinator_keeps_the_list_and_adds_a_service(
+        live_server, page, screenshot, axe_check, street, priya, food_bank, kitchen):  # noqa: F811
+    page.set_viewport_size(DESK)
+    _become(page, live_server, priya)
+    page.goto(f"{live_server.url}/g/{street.slug}/services/")
+    assert "not been checked for six months" in page.content()
+    axe_check("the list")
+    screenshot("signposting-list-desk")
+    page.get_by_role("link", name="Add a service").click()
+    page.get_by_label("Organisation").fill("Westway Law Centre")
+    page.locator("#id_name").fill("Immigration advice")
+    page.get_by_label("Immigration and legal advice").check()
+    page.locator("#id_postcode").fill("W10 5NC")
+    page.get_by_role("button", name="Add the service").click()
+    assert page.locator(".error-summary").is_visible()
+    assert page.get_by_label("Organisation").input_value() == "Westway Law Centre"
+    axe_check("the form with a mistake")
+    screenshot("signposting-form-error-desk")
+    page.set_viewport_size(PHONE)
+    screenshot("signposting-form-error-phone")
+    page.locator("#id_postcode").fill("W10 5NW")
+    page.get_by_role("button", name="Add the service").click()
+    page.wait_for_url(re.compile(r"/services/\d+/$"))
+    axe_check("the new service")
+    screenshot("signposting-detail-phone")
+
+
+def test_a_resident_nobody_covers_sees_public_services_nearby(
+        live_server, page, screenshot, axe_check, street, food_bank, advice_line):  # noqa: F811
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/find/?q=W2+5NA")
+    heading = page.get_by_role("heading", name=re.compile("Other help near"))
+    assert heading.is_visible()
+    assert "Portobello Food Bank" in page.content()
+    assert "Asks to see ID" not in page.content()  # the group's caution notes stay inside
+    axe_check("public find with services")
+    screenshot("signposting-public-phone")
+
+
+def test_the_import_page_lists_each_problem(live_server, page, screenshot, axe_check,
+                                             tmp_path, street, priya):
+    bad = [{"id": "not-an-id", "name": "Pantry", "status": "open"}, {"name": "No id"}]
+    upload = tmp_path / "council.json"
+    upload.write_text(json.dumps(bad))
+    page.set_viewport_size(DESK)
+    _become(page, live_server, priya)
+    page.goto(f"{live_server.url}/g/{street.slug}/services/import/")
+    page.get_by_label(re.compile("Open Referral UK file")).set_input_files(str(upload))
+    page.get_by_role("button", name="Check and import").click()
+    assert page.locator(".error-summary li").count() >= 3
+    axe_check("import with problems")
+    screenshot("signposting-import-desk")
+
+
+def test_mid_call_a_call_handler_refers_someone_to_the_nearest_food_bank(
+        live_server, page, screenshot, axe_check, street, sam, mrs_ahmed, food_bank, kitchen):  # noqa: F811
+    """The issue's journey: the food bank nearest W10 5NW, the resident's consent in plain
+    words, the referral recorded, and the request's timeline showing it."""
+    from kith.requests.intake import Contact, Need, take_request
+    from kith.signposting.models import Referral
+
+    ask = take_request(street, channel="web", contact=Contact(name="Mrs Ahmed"),
+                       need=Need(service="shopping"), resident=mrs_ahmed).request
+    page.set_viewport_size(PHONE)
+    _become(page, live_server, sam)
+    page.goto(f"{live_server.url}/g/{street.slug}/services/find/?request={ask.reference}")
+    page.keyboard.type("W10 5NW")
+    page.get_by_label("What do they need?").select_option("food")
+    page.get_by_role("button", name="Find").click()
+    card = page.locator("ol.results > li").filter(has_text="Portobello Food Bank")
+    card.get_by_role("link", name=re.compile("Refer them here")).click()
+    assert page.locator(".caution").is_visible()
+    page.locator("#id_why").fill("A food parcel this week")
+    page.get_by_role("button", name="Show the words to read them").click()
+    assert "North Kensington Pantry Trust" in page.locator("blockquote").inner_text()
+    axe_check("refer: the words to read")
+    screenshot("signposting-refer-phone")
+    page.get_by_label(re.compile("I read them these words")).check()
+    page.get_by_role("button", name=re.compile("They said yes")).click()
+    page.wait_for_url(re.compile(r"/referrals/\d+/$"))
+    axe_check("the referral")
+    screenshot("signposting-referral-phone")
+    assert Referral.objects.get().shared == ["name", "phone"]
+    page.goto(f"{live_server.url}/g/{street.slug}/requests/{ask.reference}/")
+    assert "Referred to Portobello Food Bank (North Kensington Pantry Trust)" in page.content()
+    screenshot("signposting-timeline-phone")
