@@ -146,3 +146,8 @@ def test_mid_call_a_call_handler_refers_someone_to_the_nearest_food_bank(
     page.goto(f"{live_server.url}/g/{street.slug}/requests/{ask.reference}/")
     assert "Referred to Portobello Food Bank (North Kensington Pantry Trust)" in page.content()
     screenshot("signposting-timeline-phone")
+    page.set_viewport_size(DESK)
+    page.goto(f"{live_server.url}/g/{street.slug}/referrals/")
+    assert "Mrs Ahmed to Portobello Food Bank" in page.content()
+    axe_check("the referrals list")
+    screenshot("signposting-referrals-desk")

@@ -21,6 +21,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from kith.core.audit import log_action
 from kith.core.formfields import hidden_character_message
@@ -84,31 +85,34 @@ def read_items(raw: bytes) -> list:
     try:
         data = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
-        raise ImportRefused(["The file is not text in UTF-8: save it again as JSON."]) from None
+        raise ImportRefused([_("The file is not text in UTF-8: save it again as JSON.")]) from None
     except json.JSONDecodeError as exc:
-        raise ImportRefused([f"The file is not JSON: {exc.msg} at line {exc.lineno}, "
-                             f"column {exc.colno}."]) from None
+        raise ImportRefused([_("The file is not JSON: %(why)s at line %(line)d, column "
+                               "%(column)d.") % {"why": exc.msg, "line": exc.lineno,
+                                                 "column": exc.colno}]) from None
     if isinstance(data, dict) and "contents" in data:
         problems = [p for p in validate(data, PAGE) if not p.startswith("contents[")]
         if problems or not isinstance(data["contents"], list):
-            raise ImportRefused(problems or ["contents should be a list of services"])
+            raise ImportRefused(problems or [_("contents should be a list of services")])
         items = data["contents"]
     elif isinstance(data, list):
         items = data
     elif isinstance(data, dict) and "id" in data:
         items = [data]
     else:
-        raise ImportRefused(["The file holds neither a list of services nor a page of them "
-                             "(an object with \"contents\")."])
+        raise ImportRefused([_("The file holds neither a list of services nor a page of them "
+                               "(an object with \"contents\").")])
     if len(items) > MAX_SERVICES:
-        raise ImportRefused([f"The file has {len(items)} services; Kith imports at most "
-                             f"{MAX_SERVICES} at once."])
+        raise ImportRefused([_("The file has %(n)d services; Kith imports at most %(most)d "
+                               "at once.") % {"n": len(items), "most": MAX_SERVICES}])
     return items
 
 
 def _label(n: int, item) -> str:
     name = item.get("name") if isinstance(item, dict) else None
-    return f"Service {n} (“{name[:60]}”)" if isinstance(name, str) and name else f"Service {n}"
+    if isinstance(name, str) and name:
+        return _("Service %(n)d (“%(name)s”)") % {"n": n, "name": name[:60]}
+    return _("Service %(n)d") % {"n": n}
 
 
 def _text(value) -> str:
@@ -199,17 +203,19 @@ def to_fields(item: dict) -> tuple[Incoming | None, list[str]]:
     problems: list[str] = []
     organisation = item.get("organization") or {}
     if not organisation:
-        problems.append("it has no organization (who runs it)")
+        problems.append(_("it has no organization (who runs it)"))
     address, postcode_text = _address(item)
     postcode = ""
     if postcode_text:
         try:
             postcode = parse(postcode_text).text
         except PostcodeError as exc:
-            problems.append(f"its postcode “{postcode_text[:12]}”: {exc}")
+            problems.append(_("its postcode “%(postcode)s”: %(why)s") % {
+                "postcode": postcode_text[:12], "why": exc})
     coverage, radius = _areas(item)
     if radius and not postcode:
-        problems.append("it serves people within a distance but has no postcode to measure from")
+        problems.append(_("it serves people within a distance but has no postcode to "
+                          "measure from"))
     phones = [_text(p.get("number")) for p in item.get("phones") or []]
     fields = {
         "organisation": _text(organisation.get("name")), "name": _text(item.get("name")),
@@ -242,17 +248,19 @@ def _field_problems(fields: dict) -> list[str]:
     for key in ("organisation", "name"):
         hidden = hidden_character_message(fields[key])
         if hidden:
-            problems.append(f"its {key} “{fields[key][:40]}”: {hidden}")
-    problems += [f"its {key} is longer than {limit} characters"
-                 for key, limit in LIMITS.items() if len(fields[key]) > limit]
+            problems.append(_("its %(field)s “%(value)s”: %(why)s") % {
+                "field": key, "value": fields[key][:40], "why": hidden})
+    problems += [_("its %(field)s is longer than %(limit)d characters") % {
+        "field": key, "limit": limit} for key, limit in LIMITS.items() if len(fields[key]) > limit]
     if not fields["organisation"]:
-        problems.append("its organization has no name")
+        problems.append(_("its organization has no name"))
     for key, check in (("email", validate_email), ("website", URLValidator())):
         if fields[key]:
             try:
                 check(fields[key])
             except ValidationError:
-                problems.append(f"its {key} “{fields[key][:60]}” is not valid")
+                problems.append(_("its %(field)s “%(value)s” is not valid") % {
+                    "field": key, "value": fields[key][:60]})
     return problems
 
 
@@ -269,12 +277,13 @@ def check_file(raw: bytes) -> list[Incoming]:
         if not found:
             earlier = seen.setdefault(item["id"].lower(), n)
             if earlier != n:
-                found = [f"it has the same id as service {earlier}"]
+                found = [_("it has the same id as service %(n)d") % {"n": earlier}]
         if not found:
             converted, found = to_fields(item)
             if converted is not None:
                 incoming.append(converted)
-        problems += [f"{label}: {p}." for p in found]
+        problems += [_("%(service)s: %(problem)s.") % {"service": label, "problem": p}
+                     for p in found]
     if problems:
         raise ImportRefused(problems)
     return incoming
@@ -301,7 +310,8 @@ def _save_all(group: Group, incoming: list[Incoming], result: ImportResult, acti
         try:
             _save_one(group, item, held, result, acting_user)
         except service_changes.ServiceError as exc:
-            problems.append(f"Service {n} (“{item.fields['name'][:60]}”): {exc}")
+            problems.append(_("%(service)s: %(problem)s") % {
+                "service": _label(n, item.fields), "problem": exc})
     if problems:
         raise ImportRefused(problems)  # rolls the whole file back
     log_action("kith.service.imported", actor=acting_user, group=group,

@@ -18,6 +18,9 @@ import re
 from datetime import date
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 URI_RE = re.compile(r"^https?://[^\s]+$", re.IGNORECASE)
@@ -104,26 +107,29 @@ def _format_ok(value: str, fmt: str) -> bool:
     return True
 
 
-FORMAT_WORDS = {"uuid": "an identifier like 3a19ff88-4620-4d17-9830-ac1d859eb5d5",
-                "email": "an email address", "uri": "a web address starting http:// or https://",
-                "date": "a date like 2026-03-31"}
-TYPE_WORDS = {"object": "an object", "array": "a list", "string": "text", "number": "a number",
-              "boolean": "true or false"}
+FORMAT_WORDS = {"uuid": gettext_lazy("an identifier like 3a19ff88-4620-4d17-9830-ac1d859eb5d5"),
+                "email": gettext_lazy("an email address"),
+                "uri": gettext_lazy("a web address starting http:// or https://"),
+                "date": gettext_lazy("a date like 2026-03-31")}
+TYPE_WORDS = {"object": gettext_lazy("an object"), "array": gettext_lazy("a list"),
+              "string": gettext_lazy("text"), "number": gettext_lazy("a number"),
+              "boolean": gettext_lazy("true or false")}
 
 
 def validate(value: Any, schema: dict, where: str = "") -> list[str]:
     """Every problem with `value` against `schema`, each naming where it is."""
-    here = where or "the service"
+    here = where or _("the service")
     kind = schema["type"]
     if not _type_ok(value, kind):
-        return [f"{here} should be {TYPE_WORDS[kind]}"]
+        return [_("%(where)s should be %(kind)s") % {"where": here, "kind": TYPE_WORDS[kind]}]
     if kind == "string":
         problems = []
         if "enum" in schema and value not in schema["enum"]:
-            problems.append(f"{here} is “{value[:40]}”; it should be one of: "
-                            + ", ".join(schema["enum"]))
+            problems.append(_("%(where)s is “%(value)s”; it should be one of: %(choices)s") % {
+                "where": here, "value": value[:40], "choices": ", ".join(schema["enum"])})
         if "format" in schema and not _format_ok(value, schema["format"]):
-            problems.append(f"{here} is “{value[:60]}”, not {FORMAT_WORDS[schema['format']]}")
+            problems.append(_("%(where)s is “%(value)s”, not %(format)s") % {
+                "where": here, "value": value[:60], "format": FORMAT_WORDS[schema["format"]]})
         return problems
     if kind == "array":
         return [p for n, item in enumerate(value, 1)
@@ -135,8 +141,8 @@ def validate(value: Any, schema: dict, where: str = "") -> list[str]:
 
 def _validate_object(value: dict, schema: dict, where: str) -> list[str]:
     prefix = f"{where}." if where else ""
-    problems = [f"{prefix}{name} is missing" for name in schema.get("required", [])
-                if value.get(name) is None]
+    problems = [_("%(field)s is missing") % {"field": f"{prefix}{name}"}
+                for name in schema.get("required", []) if value.get(name) is None]
     for name, inner in schema.get("properties", {}).items():
         if value.get(name) is not None:
             problems += validate(value[name], inner, f"{prefix}{name}")
