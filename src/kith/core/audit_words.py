@@ -160,7 +160,11 @@ def _value(key: str, value, names) -> str:
             return text
         return formats.date_format(moment, "j M Y, H:i")
     if _ISO_DATE.match(text):
-        return formats.date_format(date.fromisoformat(text), "j M Y")
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:  # shaped like a date but not one ("2026-02-31" typed as a name)
+            return text
+        return formats.date_format(day, "j M Y")
     return text
 
 
