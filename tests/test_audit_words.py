@@ -7,7 +7,6 @@ from datetime import date
 
 import pytest
 from django.urls import reverse
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
