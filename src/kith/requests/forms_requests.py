@@ -17,7 +17,8 @@ DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y"]
 
 # The list's tabs: a plain name for each group of states a coordinator looks for.
 STATE_FILTERS: list[tuple[str, str, frozenset[str]]] = [
-    ("open", "Open", lifecycle.OPEN),
+    # Done requests wait only for a check-up or closing: they have their own tab.
+    ("open", "Open", lifecycle.OPEN - {lifecycle.DONE, lifecycle.CHECKED_UP}),
     ("new", "New, waiting for a call", frozenset({lifecycle.NEW})),
     ("needs_volunteer", "Needs a volunteer",
      frozenset({lifecycle.TRIAGED, lifecycle.MATCHING, lifecycle.OFFERED})),
@@ -27,7 +28,12 @@ STATE_FILTERS: list[tuple[str, str, frozenset[str]]] = [
     ("closed", "Closed or cancelled", lifecycle.FINAL),
     ("all", "All", frozenset(s for s, _label in lifecycle.STATES)),
 ]
-STATE_FILTER_STATES = {key: states for key, _label, states in STATE_FILTERS}
+# Lists the today page links to that have no tab of their own.
+LINKED_STATES: list[tuple[str, str, frozenset[str]]] = [
+    ("escalated", "Escalated to safeguarding", frozenset({lifecycle.ESCALATED})),
+]
+STATE_FILTER_STATES = {key: states for key, _label, states in STATE_FILTERS + LINKED_STATES}
+STATE_FILTER_LABELS = {key: label for key, label, _states in STATE_FILTERS + LINKED_STATES}
 
 
 class RequestFilterForm(forms.Form):
@@ -49,7 +55,8 @@ class RequestFilterForm(forms.Form):
         ("deadline", _("Soonest deadline first")), ("newest", _("Newest first")),
         ("oldest", _("Oldest first"))])
     offers = forms.ChoiceField(required=False, widget=forms.HiddenInput,
-                               choices=[("", ""), ("ran_out", "ran_out")])
+                               choices=[("", ""), ("ran_out", "ran_out"),
+                                        ("no_address", "no_address"), ("nobody", "nobody")])
     holder = forms.ChoiceField(required=False, widget=forms.HiddenInput,
                                choices=[("", ""), ("nobody", "nobody")])
 
