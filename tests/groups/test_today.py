@@ -179,3 +179,17 @@ def test_its_words_say_why_a_request_was_not_offered(street, priya, sam, tom):
     assert words["offers_no_address"] == (1, "request needs an address before it can be offered")
     assert words["offers_ran_out"][0] == words["offers_nobody"][0] == 1
     assert words["escalated"][0] == 1
+
+
+def test_the_members_page_tells_two_people_of_one_name_apart(client, street, priya):
+    """Two "Owen Xu" rows, each with Change roles: the page says which is which."""
+    import re
+
+    from tests.conftest import _member
+
+    _member(street, "owen@example.org", "Owen Xu", volunteer=True)
+    _member(street, "owen.xu@example.net", "Owen Xu", volunteer=True)
+    client.force_login(priya)
+    page = client.get(reverse("groups:members", args=[street.slug])).content.decode()
+    owens = re.findall(r'<th scope="row">(Owen Xu[^<]*)</th>', page)
+    assert len(owens) == 2 and len(set(owens)) == 2

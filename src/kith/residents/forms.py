@@ -110,6 +110,16 @@ class CorrectResidentForm(forms.Form):
             if not recorded:
                 del self.fields[f"remove_{name}"]
 
+    # Where a resident is reached or found: changing these needs fresh two-factor, since
+    # whoever sets them can then read and cancel the resident's requests from the status page.
+    CONTACT_FIELDS = ("phone", "email", "address")
+
+    def changes_contact(self) -> list[str]:
+        """The contact fields this post would replace or remove."""
+        data = self.cleaned_data
+        return [name for name in self.CONTACT_FIELDS
+                if data.get(name) or data.get(f"remove_{name}")]
+
     def sealed_rows(self) -> list[dict]:
         """Each sealed value with its state and its "remove" box, for the template."""
         return [{"field": self[name], "recorded": getattr(self.resident, name) is not None,

@@ -58,7 +58,7 @@ def consent_words(service: LocalService, group, shared: list[str], why: str,
 
 
 def _timeline(referral: Referral, action: str, note: str, actor) -> None:
-    from kith.requests.services import add_event  # the request's own public timeline
+    from kith.requests.moves import add_event  # the request's own public timeline
 
     add_event(referral.request, action, actor=actor, note=note)
 
