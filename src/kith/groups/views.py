@@ -117,6 +117,10 @@ def _removed_words(person, group, taken) -> str:
     if taken.routes:
         words.append(ngettext("%(n)d route needs someone else.", "%(n)d routes need someone else.",
                               taken.routes) % {"n": taken.routes})
+    if taken.regulars:
+        words.append(ngettext("%(n)d regular help needs a new regular volunteer.",
+                              "%(n)d regular helps need a new regular volunteer.",
+                              taken.regulars) % {"n": taken.regulars})
     return " ".join(words)
 
 
