@@ -77,3 +77,19 @@ def test_a_date_shaped_name_shows_as_typed_on_the_audit_page(client, street, pri
     page = client.get(reverse("groups:audit", args=[street.slug]))
     assert page.status_code == 200
     assert "2026-02-31" in page.content.decode()
+
+
+def test_moves_read_as_sentences_with_plain_states(street, priya, sam):
+    from kith.requests.moves import make_move
+
+    req = ask(street, channel="web", acting_user=None).request
+    make_move(req, "triage", actor=priya)
+    line = _latest(street, "kith.request.triage")
+    assert line.sentence == f"Priya Shah triaged request {req.reference}"
+    changes = {c.label: (c.old, c.new) for c in line.changes}
+    assert changes["State"] == ("New", "Triaged")
+
+
+def test_stored_codes_read_as_labels():
+    assert _value("channel", "series", {}) == "Regular help"
+    assert _value("state", "new", {}) == "New"
