@@ -64,6 +64,9 @@ def test_it_offers_a_reason_box_per_sealed_field_only_once_two_factor_is_confirm
     ({"field": "phone", "reason": "   "}, "Say why you need to see it."),
     ({"field": "password", "reason": "curious"}, "Choose one of the details listed on this page."),
     ({"field": "phone", "reason": "x" * 201}, "at most 200 characters"),
+    ({"field": "phone", "reason": "\u200b\u200b "}, "Say why you need to see it."),
+    ({"field": "phone", "reason": "\u202e\u200b"}, "hidden character (U+202E"),
+    ({"field": "phone", "reason": "check\u202eredro"}, "hidden character (U+202E"),
 ])
 def test_it_explains_a_bad_request_and_opens_nothing(priya_confirmed, mrs_ahmed, data, message):
     response = priya_confirmed.post(_page(mrs_ahmed), data)

@@ -120,3 +120,76 @@ def test_one_group_has_no_switcher(client, street, priya):
     client.force_login(priya)
     page = client.get(reverse("groups:dashboard", args=[street.slug])).content.decode()
     assert "Your other groups" not in page
+
+
+def _scene(street, sam, tom):
+    """One of each thing the today page counts, with look-alikes it must not count: on-hold
+    beside escalated, done beside open, a call due later beside an overdue one, a check-up
+    beside a request call, and three requests Kith stopped offering for three reasons."""
+    from kith.matching.models import Offer
+    from kith.matching.offers import ROUNDS
+
+    def new(n, **kwargs):
+        return ask(street, channel="phone", acting_user=sam, phone=f"+44770091{n:04d}",
+                   name=f"Resident {n}", **kwargs).request
+
+    for n, state in enumerate(["escalated", "on_hold", "on_hold", "done", "done"]):
+        HelpRequest.objects.filter(pk=new(n).pk).update(state=state)
+    ran_out, no_address, nobody = new(10), new(11, address=""), new(12)
+    HelpRequest.objects.filter(pk__in=[ran_out.pk, no_address.pk, nobody.pk]).update(
+        state="matching", offer_rounds=ROUNDS)
+    Offer.objects.create(request=ran_out, volunteer=tom, distance_km=1, explanation="near",
+                         expires_at=timezone.now())
+    for n in range(20, 23):  # web requests wait for a call
+        ask(street, phone=f"+44770091{n:04d}", name=f"Resident {n}")
+    now = timezone.now()
+    calls = list(Callback.objects.filter(group=street, outcome="").order_by("id"))
+    Callback.objects.filter(pk__in=[c.pk for c in calls[:2]]).update(
+        due_at=now - timedelta(minutes=5))
+    Callback.objects.filter(pk=calls[2].pk).update(kind=Callback.Kind.CHECK_UP,
+                                                   due_at=now + timedelta(hours=2))
+
+
+def _rows(page: str, href: str) -> int:
+    import re
+
+    if "/callbacks/" in href or "queue" in href:
+        return len(re.findall(r'<li class="card', page))
+    return len(re.findall(r'<th scope="row"', page))
+
+
+def test_each_line_counts_what_its_link_lists(client, street, priya, sam, tom):
+    _scene(street, sam, tom)
+    items = needs_now(street, resolve_access(priya, street))
+    keys = {item.key for item in items}
+    assert {"escalated", "overdue_callbacks", "checkups_due", "offers_ran_out",
+            "offers_no_address", "offers_nobody"} <= keys
+    client.force_login(priya)
+    for item in items:
+        if item.key in {"checks_waiting", "runs_today", "services_stale"}:
+            continue  # lists of their own, counted by their own tests
+        page = client.get(item.href)
+        assert page.status_code == 200, item
+        assert _rows(page.content.decode(), item.href) == item.count, (item.key, item.href)
+
+
+def test_its_words_say_why_a_request_was_not_offered(street, priya, sam, tom):
+    _scene(street, sam, tom)
+    words = {i.key: (i.count, i.words) for i in needs_now(street, resolve_access(priya, street))}
+    assert words["offers_no_address"] == (1, "request needs an address before it can be offered")
+    assert words["offers_ran_out"][0] == words["offers_nobody"][0] == 1
+    assert words["escalated"][0] == 1
+
+
+def test_the_members_page_tells_two_people_of_one_name_apart(client, street, priya):
+    """Two "Owen Xu" rows, each with Change roles: the page says which is which."""
+    import re
+
+    from tests.conftest import _member
+
+    _member(street, "owen@example.org", "Owen Xu", volunteer=True)
+    _member(street, "owen.xu@example.net", "Owen Xu", volunteer=True)
+    client.force_login(priya)
+    page = client.get(reverse("groups:members", args=[street.slug])).content.decode()
+    owens = re.findall(r'<th scope="row">(Owen Xu[^<]*)</th>', page)
+    assert len(owens) == 2 and len(set(owens)) == 2

@@ -437,3 +437,20 @@ def test_it_has_the_sweep_leave_work_alone_while_the_role_stands(holding):
     assert sweeps.tick()["stranded_work_taken_back"] == 0
     holding["task"].refresh_from_db()
     assert holding["task"].state == "assigned"
+
+
+def test_a_removed_volunteer_is_no_longer_anyones_regular(street, priya, tom, mrs_ahmed):
+    """Regular help named Tom as its regular volunteer; once he is removed it names nobody
+    (its next visit would go straight back to him), audited and on the open visit's timeline."""
+    from kith.requests.models import Series
+    from kith.requests.series import make_occurrence, start_series
+
+    series = start_series(street, resident=mrs_ahmed, service="shopping", cadence="weekly",
+                          first_date=timezone.localdate(), volunteer=tom, actor=priya)
+    visit = make_occurrence(series)
+    _removed(tom, street, priya)
+    assert Series.objects.get(pk=series.pk).volunteer is None
+    row = AuditEvent.objects.get(action="kith.series.volunteer_cleared")
+    assert row.old == {"volunteer": tom.pk} and row.actor == priya
+    if visit is not None:
+        assert RequestEvent.objects.filter(request=visit, action="regular_cleared").exists()

@@ -21,6 +21,7 @@ from kith.requests import callbacks
 from kith.requests.intake import Contact, Need, find_resident, take_request
 from kith.requests.models import Callback
 from kith.residents.services import CorrectionRefused, correct_resident
+from tests.conftest import confirm_two_factor, enable_totp
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +38,14 @@ def _form(resident, **changes):
     return {"name": resident.name, "postcode_sector": resident.postcode_sector,
             "language": resident.language, "check_in_days": resident.check_in_days or "",
             **({"at_risk": "on"} if resident.at_risk else {}), **changes}
+
+
+def _confirmed(client, person):
+    """Signed in with two-factor proved this session: changing contact details asks for it
+    (tests/test_two_factor_changes.py)."""
+    enable_totp(person)
+    client.force_login(person)
+    confirm_two_factor(client)
 
 
 def _opened(resident, field):
@@ -148,7 +157,7 @@ def test_at_risk_brings_a_waiting_call_forward(priya, street):
 # --- the page -------------------------------------------------------------------------------
 
 def test_the_page_says_what_is_recorded_and_shows_none_of_it(client, priya, mrs_ahmed):
-    client.force_login(priya)
+    _confirmed(client, priya)
     response = client.get(_edit(mrs_ahmed))
     text = response.content.decode()
     assert response.status_code == 200 and response["Cache-Control"].count("no-store")
@@ -160,7 +169,7 @@ def test_the_page_says_what_is_recorded_and_shows_none_of_it(client, priya, mrs_
 
 def test_saving_a_new_address_goes_back_and_is_in_the_trail_as_a_sentence(client, priya,
                                                                            mrs_ahmed):
-    client.force_login(priya)
+    _confirmed(client, priya)
     response = client.post(_edit(mrs_ahmed), _form(mrs_ahmed, address=NEW_ADDRESS))
     assert response.status_code == 302 and response.url == mrs_ahmed.get_absolute_url()
     assert _opened(mrs_ahmed, "address") == NEW_ADDRESS
@@ -170,14 +179,14 @@ def test_saving_a_new_address_goes_back_and_is_in_the_trail_as_a_sentence(client
 
 
 def test_saving_unchanged_says_so_and_writes_nothing(client, priya, mrs_ahmed):
-    client.force_login(priya)
+    _confirmed(client, priya)
     response = client.post(_edit(mrs_ahmed), _form(mrs_ahmed), follow=True)
     assert "Nothing was changed." in response.content.decode()
     assert not AuditEvent.objects.filter(action="kith.resident.corrected").exists()
 
 
 def test_a_bad_postcode_keeps_what_was_typed(client, priya, mrs_ahmed):
-    client.force_login(priya)
+    _confirmed(client, priya)
     response = client.post(_edit(mrs_ahmed), _form(mrs_ahmed, address=NEW_ADDRESS,
                                                    postcode="W1O 5NW", name="Mrs A Ahmed"))
     text = response.content.decode()
@@ -188,7 +197,7 @@ def test_a_bad_postcode_keeps_what_was_typed(client, priya, mrs_ahmed):
 
 
 def test_typing_and_ticking_remove_together_is_refused(client, priya, mrs_ahmed):
-    client.force_login(priya)
+    _confirmed(client, priya)
     response = client.post(_edit(mrs_ahmed), _form(mrs_ahmed, address=NEW_ADDRESS,
                                                    remove_address="on"))
     assert response.status_code == 400
@@ -196,7 +205,7 @@ def test_typing_and_ticking_remove_together_is_refused(client, priya, mrs_ahmed)
 
 
 def test_removing_the_last_way_to_reach_them_is_refused_on_the_page(client, priya, mrs_ahmed):
-    client.force_login(priya)
+    _confirmed(client, priya)
     response = client.post(_edit(mrs_ahmed), _form(mrs_ahmed, remove_phone="on",
                                                    remove_address="on"))
     assert response.status_code == 400
@@ -205,7 +214,7 @@ def test_removing_the_last_way_to_reach_them_is_refused_on_the_page(client, priy
 
 def test_a_sector_that_disagrees_with_the_full_postcode_is_refused(client, priya, mrs_ahmed):
     correct_resident(mrs_ahmed, acting_user=priya, postcode="W10 5NW")
-    client.force_login(priya)
+    _confirmed(client, priya)
     response = client.post(_edit(mrs_ahmed), _form(mrs_ahmed, postcode_sector="W10 6"))
     assert response.status_code == 400
     assert "The full postcode recorded is in W10 5." in response.content.decode()
@@ -213,7 +222,7 @@ def test_a_sector_that_disagrees_with_the_full_postcode_is_refused(client, priya
 
 def test_it_goes_back_to_the_request_that_sent_them_but_never_elsewhere(client, priya,
                                                                          mrs_ahmed):
-    client.force_login(priya)
+    _confirmed(client, priya)
     back = f"/g/{mrs_ahmed.group.slug}/requests/ACD-EFH/"
     response = client.post(_edit(mrs_ahmed, next=back), _form(mrs_ahmed, language="Urdu"))
     assert response.url == back
@@ -223,7 +232,7 @@ def test_it_goes_back_to_the_request_that_sent_them_but_never_elsewhere(client, 
 
 
 def test_a_call_handler_without_the_call_is_told_why(client, sam, mrs_ahmed):
-    client.force_login(sam)
+    _confirmed(client, sam)
     response = client.get(_edit(mrs_ahmed))
     assert response.status_code == 403
     assert "only while you hold their call" in response.content.decode()
@@ -235,7 +244,7 @@ def test_a_call_handler_holding_the_call_corrects_from_the_page(client, sam, str
     req = take_request(street, channel="web", contact=Contact(name="Joan", phone="+447911123456"),
                        need=Need(service="shopping")).request
     assert callbacks.claim(req.callbacks.get(), sam, now=timezone.now())
-    client.force_login(sam)
+    _confirmed(client, sam)
     assert "Correct their details" in client.get(req.resident.get_absolute_url()).content.decode()
     response = client.post(_edit(req.resident), _form(req.resident, address=NEW_ADDRESS,
                                                       postcode="W10 5NW"))

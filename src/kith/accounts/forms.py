@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kith.core.formfields import NameField
+from kith.core.formfields import FreeTextField, NameField
 
 
 class SignupExtraForm(forms.Form):
@@ -21,13 +21,13 @@ class SignupExtraForm(forms.Form):
 
 class ProfileForm(forms.Form):
     display_name = NameField(label="Your name", max_length=100)
-    phone = forms.CharField(
+    phone = FreeTextField(
         label="Phone number (optional)", max_length=20, required=False,
         help_text="Stored sealed (encrypted). It is never shown back on this page.",
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
 
-    postcode = forms.CharField(
+    postcode = FreeTextField(
         label="Your postcode (optional)", max_length=10, required=False,
         help_text="We keep only the first part and the next digit (like W10 5), to show how "
                   "many volunteers live in each area. Never your home.",

@@ -53,6 +53,20 @@ SENTENCES = {
     "kith.exclusion.added": gettext_lazy("%(actor)s added someone to the exclusion list"),
     "kith.exclusion.lifted": gettext_lazy("%(actor)s lifted an exclusion"),
     "kith.run.sent_out": gettext_lazy("%(actor)s sent the routes of %(subject)s"),
+    "kith.request.triage": gettext_lazy("%(actor)s triaged request %(subject)s"),
+    "kith.request.start_matching": gettext_lazy("%(actor)s sent request %(subject)s to matching"),
+    "kith.request.offer": gettext_lazy("%(actor)s offered request %(subject)s to volunteers"),
+    "kith.request.accept": gettext_lazy("%(actor)s accepted request %(subject)s"),
+    "kith.request.complete": gettext_lazy("%(actor)s marked request %(subject)s done"),
+    "kith.request.close": gettext_lazy("%(actor)s closed request %(subject)s"),
+    "kith.request.hold": gettext_lazy("%(actor)s put request %(subject)s on hold"),
+    "kith.request.resume": gettext_lazy("%(actor)s took request %(subject)s off hold"),
+    "kith.callback.check_in_booked": gettext_lazy("%(actor)s booked a check-in call: %(subject)s"),
+    "kith.callback.check_up_booked": gettext_lazy("%(actor)s booked a check-up call: %(subject)s"),
+    "kith.callback.queued": gettext_lazy("%(actor)s put a call in the queue: %(subject)s"),
+    "kith.series.started": gettext_lazy("%(actor)s started regular help: %(subject)s"),
+    "kith.series.volunteer_cleared": gettext_lazy(
+        "%(actor)s cleared the regular volunteer of %(subject)s"),
 }
 
 # Readable names for the keys audit rows store; others are tidied from the key itself.
@@ -70,6 +84,7 @@ FIELD_LABELS = {
     "details": gettext_lazy("What they need"), "service": gettext_lazy("Kind of help"),
     "urgency": gettext_lazy("How soon"), "needed_by": gettext_lazy("Needed by"),
     "when": gettext_lazy("Best day or time"), "asked_by": gettext_lazy("Asked by"),
+    "channel": gettext_lazy("Came by"), "series": gettext_lazy("Regular help"),
 }
 # Keys that hold a person's id (Person for people, Resident for residents).
 PERSON_KEYS = {"person", "volunteer", "volunteers", "by", "organiser"}
@@ -88,9 +103,22 @@ def _urgencies() -> dict[str, str]:
     return dict(HelpRequest.Urgency.choices)
 
 
+def _channels() -> dict[str, str]:
+    from kith.requests.models import HelpRequest
+
+    return dict(HelpRequest.Channel.choices)
+
+
+def _states() -> dict[str, str]:
+    from kith.requests.lifecycle import STATE_LABELS
+
+    return STATE_LABELS
+
+
 # Keys whose values are stored codes, read as their labels ("prescriptions": "Collecting
-# prescriptions").
-_CHOICES = {"service": _services, "urgency": _urgencies}
+# prescriptions", "series": "Regular help", "triaged": "Triaged").
+_CHOICES = {"service": _services, "urgency": _urgencies, "channel": _channels,
+            "state": _states}
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
@@ -160,7 +188,11 @@ def _value(key: str, value, names) -> str:
             return text
         return formats.date_format(moment, "j M Y, H:i")
     if _ISO_DATE.match(text):
-        return formats.date_format(date.fromisoformat(text), "j M Y")
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:  # shaped like a date but not one ("2026-02-31" typed as a name)
+            return text
+        return formats.date_format(day, "j M Y")
     return text
 
 

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from kith.core.phones import normalise_uk_phone
-from kith.core.text import describe, hidden_characters
+from kith.core.text import describe, hidden_characters, hidden_in_free_text, without_zero_width
 
 PHONE_ATTRS = {"type": "tel", "inputmode": "tel", "autocomplete": "off", "spellcheck": "false"}
 
@@ -75,7 +75,33 @@ class NameField(forms.CharField):
     default_validators = [validate_name]
 
 
-class MultilineField(forms.CharField):
+def validate_free_text(value: str) -> None:
+    """Refuse direction overrides and other hidden characters in free text (a note, a reason,
+    the best time to call): "\u202e" would show the words after it backwards to whoever
+    reads them next."""
+    found = hidden_in_free_text(value or "")
+    if found:
+        raise ValidationError(
+            _("This has a hidden character (%(which)s) that can change how the text reads, "
+              "usually left by copying and pasting: type it again by hand.")
+            % {"which": describe(found[0])}, code="hidden_character")
+
+
+class FreeTextField(forms.CharField):
+    """Free text typed by people: zero-width characters dropped (they draw nothing, so a
+    reason made of them would look blank), direction overrides and controls refused."""
+
+    default_validators = [validate_free_text]
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if not text:
+            return text
+        cleaned = without_zero_width(text)
+        return cleaned.strip() if self.strip else cleaned
+
+
+class MultilineField(FreeTextField):
     """Free text over several lines, kept with plain line breaks (LF). Browsers send a
     textarea's line breaks as CR LF, so text stored with LF (the demo's, an import's) would
     otherwise differ from itself after a save with nothing changed."""

@@ -48,6 +48,14 @@ def session_used_two_factor(request) -> bool:
     return any(record.get("method") == "mfa" for record in records)
 
 
+def fresh_two_factor(request) -> bool:
+    """The gate reveal() uses, for other changes that could hand someone's data to a stranger
+    (replacing a resident's phone, email or address; inviting someone into a role that sees
+    personal data): a passkey or an app, proved in this session. A password alone, or an
+    emailed code, is not enough: whoever holds those could attach their own email."""
+    return has_two_factor(request.user) and session_used_two_factor(request)
+
+
 def two_factor_url(request, next_url: str) -> str:
     """Where a "confirm it's you" link goes, coming back to `next_url` afterwards.
 

@@ -25,6 +25,7 @@ from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext, gettext_lazy
 
+from kith.core.formfields import FreeTextField
 from kith.core.phones import display_phone
 from kith.core.privacy import (
     NeedToKnowDenied,
@@ -71,7 +72,7 @@ class RevealForm(forms.Form):
     """Why someone needs to see a sealed value (recorded with each look), and which one."""
 
     field = forms.ChoiceField(required=False, widget=forms.HiddenInput)
-    reason = forms.CharField(
+    reason = FreeTextField(
         label=gettext_lazy("Why do you need to see it?"), max_length=REASON_MAX,
         error_messages={
             "required": gettext_lazy("Say why you need to see it."),

@@ -67,3 +67,24 @@ def describe(ch: str) -> str:
     name = unicodedata.name(ch, "")
     what = name.lower() if name else "a control character"
     return f"U+{ord(ch):04X}, {what}"
+
+
+# Characters that draw nothing and change nothing about direction: safe to drop from free text
+# (a zero-width space pasted from a web page, a word joiner, a byte-order mark, a soft hyphen).
+ZERO_WIDTH = {"\u200b", ZWNJ, ZWJ, "\u2060", "\ufeff", "\u00ad", "\u180e"}
+# Line breaks and tabs belong in free text over several lines.
+LAYOUT = {"\n", "\r", "\t"}
+
+
+def without_zero_width(text: str) -> str:
+    """`text` without the zero-width characters nobody needs (a joiner that spells a Persian
+    word or an emoji stays)."""
+    return "".join(ch for i, ch in enumerate(text)
+                   if ch not in ZERO_WIDTH or _needed(text, i))
+
+
+def hidden_in_free_text(text: str) -> list[str]:
+    """What free text may not hold once zero-width characters are dropped: direction overrides
+    and isolates (which turn the words after them around), controls and other format
+    characters nobody can see."""
+    return [ch for ch in hidden_characters(without_zero_width(text)) if ch not in LAYOUT]

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from kith.core.audit import action_label
-from kith.core.formfields import ISODateInput, MultilineField, NameField
+from kith.core.formfields import FreeTextField, ISODateInput, MultilineField, NameField
 from kith.core.phones import normalise_uk_phone
 from kith.groups.catalogue import SERVICES
 from kith.groups.coverage import CoverageError, parse_coverage
@@ -44,11 +44,11 @@ class GroupProfileForm(forms.ModelForm):
         label="Services you offer",
     )
     # Plain text boxes: the model's validators then give the specific hint, not "Enter a valid URL".
-    whatsapp_url = forms.CharField(label="WhatsApp invite link", required=False, max_length=200,
+    whatsapp_url = FreeTextField(label="WhatsApp invite link", required=False, max_length=200,
                                    validators=[WHATSAPP_INVITE])
-    facebook_url = forms.CharField(label="Facebook group", required=False, max_length=200,
+    facebook_url = FreeTextField(label="Facebook group", required=False, max_length=200,
                                    validators=[FACEBOOK_GROUP])
-    coverage = forms.CharField(
+    coverage = FreeTextField(
         label="Areas you cover", required=False, widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Postcode districts (like SW3) or sectors (like SW3 5), separated by commas.",
     )
@@ -81,7 +81,7 @@ class SubgroupForm(forms.Form):
     name = NameField(label="Name of the new group", max_length=120,
                      help_text="For example: Portobello Road Neighbours.")
     kind = forms.ChoiceField(label="What kind of group is it?", widget=forms.RadioSelect)
-    coverage = forms.CharField(
+    coverage = FreeTextField(
         label="Areas it covers", required=False,
         help_text="Postcode districts (like SW3) or sectors (like SW3 5), separated by commas.",
     )
@@ -103,7 +103,7 @@ class SubgroupForm(forms.Form):
 class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(label="What happened", required=False)
     actor = forms.ChoiceField(label="Who did it", required=False)
-    about = forms.CharField(label=_("About (a name or a reference)"), required=False,
+    about = FreeTextField(label=_("About (a name or a reference)"), required=False,
                             max_length=100)
     since = forms.DateField(label="From (date)", required=False,
                             widget=ISODateInput())

@@ -92,6 +92,11 @@ PARENT_SHARED_PERMISSIONS = PARENT_PERMISSIONS | {"residents.view", "residents.r
 # Roles whose holders can see residents' personal data, and so must use two-factor sign-in.
 PERSONAL_DATA_ROLES = PERMISSIONS["residents.reveal"]
 
+# Roles an invitation can grant only from a session that has used two-factor: anything that
+# runs the group, sees personal data or handles money. Someone holding only a coordinator's
+# password must not be able to invite themselves in as one.
+TWO_FACTOR_TO_INVITE = PERSONAL_DATA_ROLES | {COORDINATOR, SAFEGUARDING_LEAD, TREASURER}
+
 
 def permissions_for(roles: frozenset[str] | set[str]) -> frozenset[str]:
     return frozenset(perm for perm, allowed in PERMISSIONS.items() if roles & allowed)

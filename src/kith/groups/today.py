@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from kith.groups.access import GroupAccess
 from kith.groups.models import Group
@@ -45,29 +45,41 @@ def _url(name: str, group: Group, **query: str) -> str:
 
 
 def _callbacks(group: Group, now) -> list[Item]:
-    from kith.requests.models import Callback
+    from kith.requests.callbacks import CHECKUP_KINDS, waiting
 
-    due = Callback.objects.filter(group=group, outcome="", not_before__lte=now)
+    # The queue's own rows, narrowed by the same filters its links ask for.
+    due = waiting(group, now)
     overdue = due.filter(due_at__lt=now).count()
-    checkups = due.filter(kind__in=[Callback.Kind.CHECK_UP, Callback.Kind.CHECK_IN]).count()
-    queue = _url("requests:queue", group)
+    checkups = due.filter(kind__in=CHECKUP_KINDS).count()
     return [
         Item("overdue_callbacks", ngettext("callback overdue", "callbacks overdue",
-                                           overdue), overdue, queue, urgent=True),
+                                           overdue), overdue,
+             _url("requests:queue", group, due="overdue"), urgent=True),
         Item("checkups_due", ngettext("check-up call due", "check-up calls due",
-                                      checkups), checkups, queue),
+                                      checkups), checkups,
+             _url("requests:queue", group, kind="checkup")),
     ]
 
 
+# What the today page says of the requests Kith has stopped offering, by why (listing.stalled).
+STALLED_WORDS = {
+    "ran_out": (gettext_noop("request nobody took when offered: assign by hand"),
+                gettext_noop("requests nobody took when offered: assign by hand")),
+    "no_address": (gettext_noop("request needs an address before it can be offered"),
+                   gettext_noop("requests need an address before they can be offered")),
+    "nobody": (gettext_noop("request had nobody suitable to offer it to: assign by hand"),
+               gettext_noop("requests had nobody suitable to offer them to: assign by hand")),
+}
+
+
 def _requests(group: Group, access: GroupAccess) -> list[Item]:
-    from kith.matching.offers import ROUNDS
     from kith.requests import lifecycle
+    from kith.requests.listing import stalled
     from kith.requests.models import HelpRequest
 
     mine = HelpRequest.objects.filter(group=group)
     # Offered is still nobody's: an offer can run out. The link's filter is the same set.
     urgent = mine.filter(state__in=lifecycle.UNASSIGNED, urgency=HelpRequest.Urgency.TODAY).count()
-    stalled = mine.filter(state=lifecycle.MATCHING, offer_rounds__gte=ROUNDS).count()
     items = [Item("urgent_unassigned",
                   ngettext("request for today has nobody yet",
                            "requests for today have nobody yet", urgent),
@@ -75,19 +87,19 @@ def _requests(group: Group, access: GroupAccess) -> list[Item]:
                        holder="nobody"),
                   urgent=True)]
     if access.can("requests.assign"):
-        items.append(Item("offers_ran_out",
-                          ngettext("request nobody took when offered: assign by hand",
-                                   "requests nobody took when offered: assign by hand",
-                                   stalled),
-                          stalled, _url("requests:list", group, state="needs_volunteer",
-                                        offers="ran_out")))
+        # Kith has stopped offering these by itself; each line says why, and what to do.
+        for why, words in STALLED_WORDS.items():
+            count = mine.filter(stalled(why)).count()
+            items.append(Item(f"offers_{why}", ngettext(*words, count), count,
+                              _url("requests:list", group, state="needs_volunteer",
+                                   offers=why)))
     if access.can("requests.safeguard"):
         concerns = mine.filter(state=lifecycle.ESCALATED).count()
         items.append(Item("escalated",
-                          ngettext("concern or escalation to look at",
-                                   "concerns or escalations to look at",
+                          ngettext("concern escalated to safeguarding to look at",
+                                   "concerns escalated to safeguarding to look at",
                                    concerns),
-                          concerns, _url("requests:list", group, state="attention"), urgent=True))
+                          concerns, _url("requests:list", group, state="escalated"), urgent=True))
     return items
 
 

@@ -11,8 +11,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kith.accounts.naming import distinct_names
 from kith.core import audit_words
 from kith.core.models import AuditEvent, PersonalDataAccess
+from kith.core.privacy import fresh_two_factor
 from kith.core.text import search_term
 from kith.groups import services, today
 from kith.groups.access import group_view
@@ -25,7 +27,7 @@ from kith.groups.forms import (
     SubgroupForm,
 )
 from kith.groups.models import Group, Invitation, Membership
-from kith.groups.roles import ROLE_LABELS
+from kith.groups.roles import ROLE_LABELS, TWO_FACTOR_TO_INVITE
 
 PAGE_SIZE = 50
 
@@ -75,7 +77,11 @@ def dashboard(request, group):
 @require_GET
 @group_view("members.view")
 def members(request, group):
-    rows = group.memberships.select_related("person").order_by("person__display_name")
+    rows = list(group.memberships.select_related("person").order_by("person__display_name"))
+    # Two members called "Owen Xu" each get Change roles: say which is which.
+    labels = distinct_names(m.person for m in rows)
+    for m in rows:
+        m.label = labels[m.person_id]
     return render(request, "groups/members.html", {"group": group, "memberships": rows,
                                                    "role_labels": ROLE_LABELS})
 
@@ -111,6 +117,10 @@ def _removed_words(person, group, taken) -> str:
     if taken.routes:
         words.append(ngettext("%(n)d route needs someone else.", "%(n)d routes need someone else.",
                               taken.routes) % {"n": taken.routes})
+    if taken.regulars:
+        words.append(ngettext("%(n)d regular help needs a new regular volunteer.",
+                              "%(n)d regular helps need a new regular volunteer.",
+                              taken.regulars) % {"n": taken.regulars})
     return " ".join(words)
 
 
@@ -131,6 +141,14 @@ def member_remove(request, group, pk):
 @group_view("members.manage")
 def invitations(request, group):
     form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        privileged = set(form.cleaned_data["roles"]) & TWO_FACTOR_TO_INVITE
+        if privileged and not fresh_two_factor(request):
+            form.add_error("roles", gettext(
+                "Inviting someone as %(roles)s needs two-factor sign-in confirmed in this "
+                "session. Confirm it's you (the link above the form), then make the invitation "
+                "again.") % {"roles": ", ".join(
+                    str(ROLE_LABELS[r]).lower() for r in sorted(privileged))})
     if request.method == "POST" and form.is_valid():
         invitation = services.create_invitation(
             group, roles=form.cleaned_data["roles"], email=form.cleaned_data["email"],

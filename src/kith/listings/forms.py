@@ -1,7 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from kith.core.formfields import NameField
+from kith.core.formfields import FreeTextField, NameField
 from kith.core.phones import normalise_uk_phone
 from kith.groups.coverage import CoverageError, parse_coverage
 from kith.groups.models import FACEBOOK_GROUP, WHATSAPP_INVITE, Group
@@ -46,22 +46,22 @@ class RegistrationForm(forms.Form):
         error_messages={"required": "Choose the group it should sit under.",
                         "invalid_choice": "Choose a group from the list."},
     )
-    coverage = forms.CharField(
+    coverage = FreeTextField(
         label="Areas it covers", widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Postcode districts (like SW3) or sectors (like SW3 5), separated by commas. "
                   "Not full postcodes.",
         error_messages={"required": "Enter at least one postcode district (like SW3) or "
                                     "sector (like SW3 5)."},
     )
-    whatsapp_url = forms.CharField(
+    whatsapp_url = FreeTextField(
         label="WhatsApp invite link (optional)", required=False, max_length=200,
         validators=[WHATSAPP_INVITE], error_messages={"max_length": TOO_LONG},
     )
-    facebook_url = forms.CharField(
+    facebook_url = FreeTextField(
         label="Facebook group (optional)", required=False, max_length=200,
         validators=[FACEBOOK_GROUP], error_messages={"max_length": TOO_LONG},
     )
-    phone = forms.CharField(
+    phone = FreeTextField(
         label="Phone line (optional)", required=False, max_length=25,
         help_text="A number neighbours without the internet can ring or text.",
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
@@ -135,7 +135,7 @@ class ReportForm(forms.Form):
         error_messages={"required": "Choose what is wrong.",
                         "invalid_choice": "Choose one of the options listed."},
     )
-    details = forms.CharField(
+    details = FreeTextField(
         label="Tell us more", required=False, max_length=ListingReport.DETAILS_MAX,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=f"Up to {ListingReport.DETAILS_MAX} characters. For example, which number "
@@ -161,7 +161,7 @@ class DecisionForm(forms.Form):
 
     APPROVE, REJECT = "approve", "reject"
 
-    reason = forms.CharField(
+    reason = FreeTextField(
         label="Reason, if you turn it down", required=False, max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Emailed to the organiser. For example: a group already covers W10 5.",
@@ -183,7 +183,7 @@ class DecisionForm(forms.Form):
 
 
 class ResolveForm(forms.Form):
-    resolution = forms.CharField(
+    resolution = FreeTextField(
         label="What did you do about it?", max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="For example: updated the phone number. Seen by your group's coordinators.",

@@ -74,6 +74,11 @@ def note_missed_call(group, *, phone: str, caller_name: str = "", note: str = ""
     return callback
 
 
+# Calls booked to see how someone is (after help, or every few days): the today page's
+# "check-up calls due" and the queue's ?kind=checkup.
+CHECKUP_KINDS = (Callback.Kind.CHECK_UP, Callback.Kind.CHECK_IN)
+
+
 def waiting(group, now=None):
     """The queue: open items due to be called now, soonest deadline first."""
     now = now or timezone.now()

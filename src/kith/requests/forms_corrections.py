@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kith.core.formfields import ISODateInput, NameField
+from kith.core.formfields import FreeTextField, ISODateInput, NameField
 from kith.requests.corrections import SERVICE_FIXED
 from kith.requests.forms_queue import service_choices
 from kith.requests.models import HelpRequest
@@ -25,7 +25,7 @@ class CorrectRequestForm(forms.Form):
 
     service = forms.ChoiceField(label=_("What help do they need?"), widget=forms.RadioSelect,
                                 error_messages={"required": _("Choose what help they need.")})
-    details = forms.CharField(label=_("What they need, in their words"), required=False,
+    details = FreeTextField(label=_("What they need, in their words"), required=False,
                               max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
     remove_details = forms.BooleanField(label=_("Remove what is recorded"), required=False)
     urgency = forms.ChoiceField(label=_("How soon?"), choices=HelpRequest.Urgency.choices,
@@ -35,7 +35,7 @@ class CorrectRequestForm(forms.Form):
         label=_("Needed by (optional)"), required=False, widget=ISODateInput(),
         help_text=_("Left as it is, it follows “How soon?”. Empty: any time."),
         error_messages={"invalid": _("Give a date like 2026-12-24.")})
-    when = forms.CharField(label=_("Best day or time (optional)"), max_length=120, required=False,
+    when = FreeTextField(label=_("Best day or time (optional)"), max_length=120, required=False,
                            help_text=_("For example: Tuesday morning, not before 10."))
     asked_by = NameField(
         label=_("Asked by (optional)"), max_length=120, required=False,
@@ -134,7 +134,7 @@ class CallAnswersForm(forms.Form):
         else:
             widget = (forms.Textarea(attrs={"rows": 2, "autocomplete": "off"}) if ask.long
                       else forms.TextInput(attrs={"autocomplete": "off"}))
-            kind = NameField if ask.to == scripts.ASKED_BY else forms.CharField
+            kind = NameField if ask.to == scripts.ASKED_BY else FreeTextField
             field = kind(label=ask.label, required=False, widget=widget,
                          max_length=120 if ask.to in (scripts.WHEN, scripts.ASKED_BY)
                          else 40 if ask.to == scripts.LANGUAGE else 500)
@@ -172,7 +172,7 @@ class NeedAnswersForm(forms.Form):
         for ask in self.asks:
             widget = (forms.Textarea(attrs={"rows": 2, "autocomplete": "off"}) if ask.long
                       else forms.TextInput(attrs={"autocomplete": "off"}))
-            self.fields[ask.key] = forms.CharField(label=ask.label, required=False,
+            self.fields[ask.key] = FreeTextField(label=ask.label, required=False,
                                                    max_length=500, widget=widget)
 
     def steps(self) -> list[dict]:
@@ -189,7 +189,7 @@ class NeedAnswersForm(forms.Form):
 class ResidentNoteForm(forms.Form):
     """On the resident's status page: a note for the group about their request."""
 
-    note = forms.CharField(
+    note = FreeTextField(
         label=_("Anything to tell us about your request?"), max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("For example: “I'm out on Tuesday morning” or “the buzzer is broken, "
@@ -201,7 +201,7 @@ class ResidentNoteForm(forms.Form):
 class ResidentCancelForm(forms.Form):
     """On the resident's status page: they no longer need the help."""
 
-    reason = forms.CharField(
+    reason = FreeTextField(
         label=_("Why don't you need it any more? (optional)"), max_length=200, required=False,
         help_text=_("For example: “my son is back and will do it”."))
     sure = forms.BooleanField(

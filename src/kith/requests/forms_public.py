@@ -12,7 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from kith.core.formfields import NameField, PostcodeField, UKPhoneField
+from kith.core.formfields import FreeTextField, NameField, PostcodeField, UKPhoneField
 from kith.core.phones import normalise_uk_phone
 from kith.groups.catalogue import SERVICE_LABELS, SERVICES
 from kith.requests.intake import Contact, Need, normalise_reference
@@ -95,7 +95,7 @@ class _RequestForm(forms.Form):
         error_messages={"required": "Choose what you need help with.",
                         "invalid_choice": "Choose one of the kinds of help listed."},
     )
-    details = forms.CharField(
+    details = FreeTextField(
         label="Anything we should know? (optional)", max_length=1000, required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="For example: the shopping list, or that the doorbell does not work. Please do "
@@ -108,12 +108,12 @@ class _RequestForm(forms.Form):
         error_messages={"required": "Choose when you need help.",
                         "invalid_choice": "Choose one of the times listed."},
     )
-    when = forms.CharField(
+    when = FreeTextField(
         label="Best day or time (optional)", max_length=120, required=False,
         help_text="For example: weekday mornings, or not on Tuesdays.",
         error_messages={"max_length": TOO_LONG},
     )
-    language = forms.CharField(
+    language = FreeTextField(
         label="Language you would like us to use (optional)", max_length=40, required=False,
         help_text="For example: Arabic, Polish or Somali.",
         widget=forms.TextInput(attrs={"list": "languages", "autocomplete": "off"}),
@@ -178,7 +178,7 @@ class AskForm(_RequestForm):
         label="I am asking for someone else", required=False, template_name=CHECKBOX_TEMPLATE,
         help_text="Please check they are happy for you to ask.",
     )
-    asked_by = forms.CharField(
+    asked_by = FreeTextField(
         label="Your name", max_length=120, required=False,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
         help_text="So we know who asked.",
@@ -257,7 +257,7 @@ class ReferForm(_RequestForm):
         error_messages={"required": "Enter your name, so the group knows who referred them.",
                         "max_length": TOO_LONG},
     )
-    referrer_contact = forms.CharField(
+    referrer_contact = FreeTextField(
         label="Your phone number or email address", max_length=254,
         help_text="So the group can ask you questions. Only the group's organisers see it.",
         error_messages={"required": "Give your phone number or email address, so the group "
@@ -331,7 +331,7 @@ class _PlainForm(forms.Form):
 
 
 class StatusStartForm(_PlainForm):
-    reference = forms.CharField(
+    reference = FreeTextField(
         label="Your reference number", max_length=20,
         help_text="Six letters and numbers, like KXT-4M9. We gave it to you when you asked.",
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters",
@@ -339,7 +339,7 @@ class StatusStartForm(_PlainForm):
         error_messages={"required": "Enter your reference number, like KXT-4M9.",
                         "max_length": "A reference number has six letters and numbers, like KXT-4M9."},
     )
-    contact = forms.CharField(
+    contact = FreeTextField(
         label="The phone number or email address you gave us", max_length=254,
         help_text="We send a code to it, to check it is you.",
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
@@ -358,7 +358,7 @@ class StatusStartForm(_PlainForm):
 
 
 class StatusCodeForm(_PlainForm):
-    code = forms.CharField(
+    code = FreeTextField(
         label="The 6-digit code", max_length=20,
         help_text="From the text message or email we just sent. It works for 15 minutes.",
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code",

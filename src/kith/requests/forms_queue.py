@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from kith.core.formfields import PHONE_ATTRS, NameField, UKPhoneField
+from kith.core.formfields import PHONE_ATTRS, FreeTextField, NameField, UKPhoneField
 from kith.groups.catalogue import SERVICE_LABELS, SERVICES
 from kith.groups.coverage import SECTOR_RE
 from kith.requests.models import CallAttempt, Callback, HelpRequest
@@ -20,7 +20,7 @@ class MissedCallForm(forms.Form):
                          help_text="As shown on the phone, like 07911 123456.")
     caller_name = NameField(label="Their name (optional)", max_length=100, required=False,
                             help_text="If they left one on the voicemail.")
-    note = forms.CharField(
+    note = FreeTextField(
         label="What they said (optional)", required=False, max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="From the voicemail, if there was one. Sealed; each look is logged.",
@@ -37,13 +37,13 @@ class AttemptForm(forms.Form):
         label="How are they?", choices=Callback.Result.choices, widget=forms.RadioSelect,
         required=False, help_text="Only if you reached them.",
     )
-    note = forms.CharField(
+    note = FreeTextField(
         label="Note (optional)", max_length=300, required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="For whoever calls next, like “rang twice, try after 2pm”. No phone numbers.",
     )
 
-    address = forms.CharField(
+    address = FreeTextField(
         label="Their address, if they gave it (optional)", max_length=300, required=False,
         widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "off"}),
         help_text="The volunteer needs it to go there. It is sealed like their phone number.",
@@ -96,13 +96,13 @@ class IntakeForm(forms.Form):
     asked_by = NameField(
         label=_("Speaking to someone else for them? (optional)"), max_length=120, required=False,
         help_text=_("Their name, and who they are to them: “Dev, her son”."))
-    postcode = forms.CharField(
+    postcode = FreeTextField(
         label="Postcode", max_length=10, required=False,
         help_text="The full postcode, like W10 5NW, or just the first part and a digit, like "
                   "W10 5. Sealed.",
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
-    address = forms.CharField(
+    address = FreeTextField(
         label="Address (optional now)", required=False,
         widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "off"}),
         help_text="A volunteer needs it to go there. Sealed; only the volunteer doing the task "
@@ -117,14 +117,14 @@ class IntakeForm(forms.Form):
         initial=HelpRequest.Urgency.SOON,
         error_messages={"required": "Choose how soon they need it."},
     )
-    when = forms.CharField(label="Best day or time (optional)", max_length=120, required=False,
+    when = FreeTextField(label="Best day or time (optional)", max_length=120, required=False,
                            help_text="For example: Tuesday morning, not before 10.")
-    details = forms.CharField(
+    details = FreeTextField(
         label="Details (optional)", required=False, max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="What they need, in their words. Sealed: may hold health details.",
     )
-    language = forms.CharField(label="Preferred language (optional)", max_length=40,
+    language = FreeTextField(label="Preferred language (optional)", max_length=40,
                                required=False)
     at_risk = forms.BooleanField(
         label="At risk: we should keep an eye on them", required=False,

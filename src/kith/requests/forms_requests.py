@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kith.core.formfields import ISODateInput, NameField, PostcodeField, UKPhoneField
+from kith.core.formfields import FreeTextField, ISODateInput, NameField, PostcodeField, UKPhoneField
 from kith.groups.catalogue import SERVICES
 from kith.requests import lifecycle
 from kith.requests.models import Exclusion, HelpRequest, RequestPolicy, Series
@@ -17,7 +17,8 @@ DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y"]
 
 # The list's tabs: a plain name for each group of states a coordinator looks for.
 STATE_FILTERS: list[tuple[str, str, frozenset[str]]] = [
-    ("open", "Open", lifecycle.OPEN),
+    # Done requests wait only for a check-up or closing: they have their own tab.
+    ("open", "Open", lifecycle.OPEN - {lifecycle.DONE, lifecycle.CHECKED_UP}),
     ("new", "New, waiting for a call", frozenset({lifecycle.NEW})),
     ("needs_volunteer", "Needs a volunteer",
      frozenset({lifecycle.TRIAGED, lifecycle.MATCHING, lifecycle.OFFERED})),
@@ -27,14 +28,19 @@ STATE_FILTERS: list[tuple[str, str, frozenset[str]]] = [
     ("closed", "Closed or cancelled", lifecycle.FINAL),
     ("all", "All", frozenset(s for s, _label in lifecycle.STATES)),
 ]
-STATE_FILTER_STATES = {key: states for key, _label, states in STATE_FILTERS}
+# Lists the today page links to that have no tab of their own.
+LINKED_STATES: list[tuple[str, str, frozenset[str]]] = [
+    ("escalated", "Escalated to safeguarding", frozenset({lifecycle.ESCALATED})),
+]
+STATE_FILTER_STATES = {key: states for key, _label, states in STATE_FILTERS + LINKED_STATES}
+STATE_FILTER_LABELS = {key: label for key, label, _states in STATE_FILTERS + LINKED_STATES}
 
 
 class RequestFilterForm(forms.Form):
     """The list's filters; the state is chosen by the tabs above them. Areas and volunteers
     are the group's own, so the form is made for a group."""
 
-    q = forms.CharField(label=_("Reference or resident's name"), required=False,
+    q = FreeTextField(label=_("Reference or resident's name"), required=False,
                         widget=forms.TextInput(attrs={"type": "search"}))
     service = forms.ChoiceField(label=_("Kind of help"), required=False,
                                 choices=[("", _("Any kind"))] + SERVICES)
@@ -49,7 +55,8 @@ class RequestFilterForm(forms.Form):
         ("deadline", _("Soonest deadline first")), ("newest", _("Newest first")),
         ("oldest", _("Oldest first"))])
     offers = forms.ChoiceField(required=False, widget=forms.HiddenInput,
-                               choices=[("", ""), ("ran_out", "ran_out")])
+                               choices=[("", ""), ("ran_out", "ran_out"),
+                                        ("no_address", "no_address"), ("nobody", "nobody")])
     holder = forms.ChoiceField(required=False, widget=forms.HiddenInput,
                                choices=[("", ""), ("nobody", "nobody")])
 
@@ -93,7 +100,7 @@ class MoveForm(forms.Form):
     action = forms.ChoiceField(choices=[(a, a) for a in lifecycle.MOVES],
                                error_messages={"required": "Choose a step.",
                                                "invalid_choice": "There is no such step."})
-    note = forms.CharField(required=False, max_length=300,
+    note = FreeTextField(required=False, max_length=300,
                            error_messages={"max_length": "Keep the note under 300 characters."})
 
 
@@ -102,7 +109,7 @@ class AssignForm(forms.Form):
         label="Choose a volunteer", coerce=int, widget=forms.RadioSelect,
         error_messages={"required": "Choose a volunteer.",
                         "invalid_choice": "Choose one of this group's volunteers listed here."})
-    reason = forms.CharField(
+    reason = FreeTextField(
         label="Why this volunteer?", max_length=200,
         help_text="For example: lives two doors away, or did her shopping last week.",
         error_messages={"required": "Say why you chose this volunteer.",
@@ -129,9 +136,9 @@ class SeriesForm(forms.Form):
         help_text="Today or later. Each visit becomes its own request a week ahead.",
         error_messages={"required": "Give the day of the first visit.",
                         "invalid": "Give a date like 31/12/2026."})
-    when = forms.CharField(label="Time of day (optional)", required=False, max_length=120,
+    when = FreeTextField(label="Time of day (optional)", required=False, max_length=120,
                            help_text="For example: mornings, after 2pm.")
-    details = forms.CharField(
+    details = FreeTextField(
         label="What is needed (optional)", required=False, max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Sealed like contact details. Don't write phone numbers here.")
@@ -156,7 +163,7 @@ class SeriesChangeForm(forms.Form):
     action = forms.ChoiceField(choices=[("pause", "Pause"), ("resume", "Resume"), ("end", "End")],
                                error_messages={"required": "Choose pause, resume or end.",
                                                "invalid_choice": "Choose pause, resume or end."})
-    note = forms.CharField(required=False, max_length=300,
+    note = FreeTextField(required=False, max_length=300,
                            error_messages={"max_length": "Keep the note under 300 characters."})
 
 
@@ -172,7 +179,7 @@ class ExclusionForm(forms.Form):
                              widget=forms.TextInput(attrs={"autocomplete": "off"}))
     reason = forms.ChoiceField(label="What happened?", choices=Exclusion.Reason.choices,
                                widget=forms.RadioSelect, error_messages=REASON_ERRORS)
-    note = forms.CharField(
+    note = FreeTextField(
         label="Note for coordinators (optional)", required=False, max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="What happened, for whoever sees a match later. Sealed.")
@@ -194,14 +201,14 @@ class ExclusionForm(forms.Form):
 class ExcludeResidentForm(forms.Form):
     reason = forms.ChoiceField(label="What happened?", choices=Exclusion.Reason.choices,
                                widget=forms.RadioSelect, error_messages=REASON_ERRORS)
-    note = forms.CharField(
+    note = FreeTextField(
         label="Note for coordinators (optional)", required=False, max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="What happened, for whoever sees a match later. Sealed.")
 
 
 class LiftForm(forms.Form):
-    note = forms.CharField(label="Why lift it?", max_length=300,
+    note = FreeTextField(label="Why lift it?", max_length=300,
                            error_messages={"required": "Say why you are lifting it.",
                                            "max_length": "Keep it under 300 characters."})
 

@@ -41,9 +41,10 @@ class TakenBack:
     tasks: list[str] = field(default_factory=list)
     offers: int = 0
     routes: int = 0
+    regulars: int = 0  # regular help (series) no longer theirs
 
     def __bool__(self) -> bool:
-        return bool(self.tasks or self.offers or self.routes)
+        return bool(self.tasks or self.offers or self.routes or self.regulars)
 
 
 class _Standing:
@@ -95,7 +96,36 @@ def take_back_work(person, group=None, *, why: str, acting_user, now=None) -> Ta
         if not standing.holds(route.run.group, route.run.service) and runs.vacate_route(
                 route, why=why, acting_user=acting_user):
             taken.routes += 1
+    for series in _regular_for(person, group_ids):
+        if not standing.holds(series.group, series.service):
+            _clear_regular(series, why=why, acting_user=acting_user)
+            taken.regulars += 1
     return taken
+
+
+def _regular_for(person, group_ids):
+    from kith.requests.models import Series
+
+    series = Series.objects.filter(volunteer=person).select_related("group")
+    return (series if group_ids is None else series.filter(group_id__in=group_ids)).order_by("pk")
+
+
+def _clear_regular(series, *, why: str, acting_user) -> None:
+    """The series no longer names them as its regular volunteer (its next visit would
+    otherwise be assigned straight back to them): audited, and said on the timeline of each
+    visit still open."""
+    from kith.core.audit import log_action
+    from kith.requests import lifecycle
+    from kith.requests.moves import add_event
+
+    old = series.volunteer_id
+    series.volunteer = None
+    series.save(update_fields=["volunteer"])
+    log_action("kith.series.volunteer_cleared", actor=acting_user, group=series.group,
+               obj=series, old={"volunteer": old}, new={"volunteer": None, "reason": why})
+    for req in series.occurrences.exclude(state__in=lifecycle.FINAL):
+        add_event(req, "regular_cleared", actor=acting_user,
+                  note=f"No longer their regular volunteer: {why}")
 
 
 def holders_in(group) -> set[int]:

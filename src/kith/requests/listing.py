@@ -34,11 +34,25 @@ def _filters(data: dict) -> Q:
         q &= Q(assignments__volunteer_id=data["volunteer"])
     if data.get("holder") == "nobody":  # the today page's "nobody has it yet"
         q &= Q(state__in=lifecycle.UNASSIGNED)
-    if data.get("offers") == "ran_out":
-        from kith.matching.offers import ROUNDS
-
-        q &= Q(state=lifecycle.MATCHING, offer_rounds__gte=ROUNDS)
+    if data.get("offers"):
+        q &= stalled(data["offers"])
     return q
+
+
+def stalled(why: str) -> Q:
+    """Requests Kith has stopped offering by itself, by why (the today page counts the same):
+    "ran_out" offered and nobody took it; "no_address" help at the door with no address, so
+    never offered; "nobody" never offered, nobody suitable."""
+    from kith.groups.catalogue import AT_HOME
+    from kith.matching.offers import ROUNDS
+
+    q = Q(state=lifecycle.MATCHING, offer_rounds__gte=ROUNDS)
+    offered = Q(offers__isnull=False)
+    no_address = Q(service__in=AT_HOME, resident__address__isnull=True)
+    if why == "ran_out":
+        return q & Q(pk__in=HelpRequest.objects.filter(offered).values("pk"))
+    never = q & ~Q(pk__in=HelpRequest.objects.filter(offered).values("pk"))
+    return never & (no_address if why == "no_address" else ~no_address)
 
 
 def matching(group, data: dict, term: str) -> QuerySet[HelpRequest]:

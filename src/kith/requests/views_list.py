@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from kith.accounts.models import Person
@@ -15,7 +16,12 @@ from kith.accounts.naming import distinct_names
 from kith.core.text import search_term
 from kith.groups.access import group_view
 from kith.requests import listing
-from kith.requests.forms_requests import STATE_FILTER_STATES, STATE_FILTERS, RequestFilterForm
+from kith.requests.forms_requests import (
+    STATE_FILTER_LABELS,
+    STATE_FILTER_STATES,
+    STATE_FILTERS,
+    RequestFilterForm,
+)
 from kith.requests.models import Assignment
 from kith.requests.pages import PAGE_SIZE
 
@@ -29,6 +35,20 @@ def _filter_form(request, group) -> RequestFilterForm:
     form = RequestFilterForm(request.GET or None, areas=areas, volunteers=volunteers)
     form.is_valid()
     return form
+
+
+def _not_understood(request, form: RequestFilterForm) -> list[str]:
+    """A filter value the list cannot use (an area with no requests, a kind of help that does
+    not exist), named, so the rows are not taken for a filtered list."""
+    problems = [gettext("The %(filter)s “%(value)s” was not understood, so the list is not "
+                        "filtered by it.") % {"filter": str(form.fields[name].label or name).lower(),
+                                              "value": request.GET.get(name, "")}
+                for name in getattr(form, "errors", {})]
+    state = request.GET.get("state", "")
+    if state and state not in STATE_FILTER_STATES:
+        problems.append(gettext("The list “%(value)s” was not understood, so the open requests "
+                                "are shown.") % {"value": state})
+    return problems
 
 
 @require_GET
@@ -53,7 +73,7 @@ def request_list(request, group):
     access = request.access
     return render(request, "requests/request_list.html", {
         "group": group, "form": form, "page": page, "rows": rows, "tabs": tabs, "state": state,
-        "state_label": dict((k, lbl) for k, lbl, _states in STATE_FILTERS)[state],
+        "state_label": STATE_FILTER_LABELS[state], "not_understood": _not_understood(request, form),
         "filtered": bool(keep), "query": urlencode({"state": state, **keep}),
         "can_intake": access.can("requests.intake"), "can_call": access.can("callbacks.work"),
         "can_assign": access.can("requests.assign"),

@@ -30,6 +30,7 @@ from kith.core.privacy import (
 )
 from kith.groups.access import group_view
 from kith.requests import callbacks, check_ups, corrections, scripts
+from kith.requests.callbacks import CHECKUP_KINDS
 from kith.requests.forms_corrections import CallAnswersForm, NeedAnswersForm
 from kith.requests.forms_queue import (
     AttemptForm,
@@ -123,13 +124,25 @@ def _row(cb: Callback, viewer, now) -> Row:
 def queue(request, group):
     now = timezone.now()
     figures = callbacks.figures(group, now)
-    rows = [_row(cb, request.user, now) for cb in callbacks.waiting(group, now)]
+    shown, only = _only(request, callbacks.waiting(group, now), now)
+    rows = [_row(cb, request.user, now) for cb in shown]
     later = list(callbacks.later(group, now))
     return render(request, "requests/queue/queue.html", {
-        "group": group, "rows": rows, "later": later, "figures": figures,
+        "group": group, "rows": rows, "later": later, "figures": figures, "only": only,
         "oldest": age_words(now - figures.oldest) if figures.oldest else "",
         "median": minutes_words(figures.median_minutes),
     })
+
+
+def _only(request, waiting, now):
+    """The queue narrowed as the today page's links ask (?due=overdue, ?kind=checkup), so
+    each count there is the rows here; with what the page should say it shows."""
+    if request.GET.get("due") == "overdue":
+        return waiting.filter(due_at__lt=now), gettext("Showing only the calls that are overdue.")
+    if request.GET.get("kind") == "checkup":
+        return (waiting.filter(kind__in=CHECKUP_KINDS),
+                gettext("Showing only check-up and check-in calls."))
+    return waiting, ""
 
 
 def _callback(group, pk: int) -> Callback:

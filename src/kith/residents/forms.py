@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from kith.core.formfields import NameField, PostcodeField, UKPhoneField
+from kith.core.formfields import FreeTextField, NameField, PostcodeField, UKPhoneField
 from kith.groups.coverage import SECTOR_RE
 
 
@@ -10,19 +10,19 @@ class ResidentForm(forms.Form):
     name = NameField(label="What to call them", max_length=100,
                      help_text="For example: Mrs Ahmed, or Joe.")
     phone = UKPhoneField(label="Phone number", required=False)
-    address = forms.CharField(label="Address", required=False,
+    address = FreeTextField(label="Address", required=False,
                               widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}))
     postcode = PostcodeField(
         label="Postcode", required=False,
         help_text="The full postcode, like W10 5NW. It is sealed like the address.",
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
-    postcode_sector = forms.CharField(
+    postcode_sector = FreeTextField(
         label="Or just the postcode sector", max_length=8, required=False,
         help_text="If they'd rather not say the full postcode: the first part and the next "
                   "digit, like W10 6.",
     )
-    notes = forms.CharField(
+    notes = FreeTextField(
         label="Private notes", required=False, widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Health or circumstances. Sealed like contact details; each look is logged.",
     )
@@ -72,18 +72,18 @@ class CorrectResidentForm(forms.Form):
                              error_messages={"invalid": _("Enter an email address like "
                                                           "name@example.org.")})
     remove_email = forms.BooleanField(label=_("Remove the email"), required=False)
-    address = forms.CharField(label=_("Address"), required=False, max_length=300,
+    address = FreeTextField(label=_("Address"), required=False, max_length=300,
                               widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}))
     remove_address = forms.BooleanField(label=_("Remove the address"), required=False)
     postcode = PostcodeField(label=_("Full postcode"), required=False,
                              widget=forms.TextInput(attrs={"autocomplete": "off"}))
     remove_postcode = forms.BooleanField(label=_("Remove the full postcode"), required=False)
-    postcode_sector = forms.CharField(
+    postcode_sector = FreeTextField(
         label=_("Postcode area (sector)"), max_length=8, required=False,
         help_text=_("The first half and the next digit, like W10 6. Set from the full postcode "
                     "when you type one."))
-    language = forms.CharField(label=_("Preferred language"), max_length=40, required=False)
-    notes = forms.CharField(label=_("Private notes"), required=False, max_length=2000,
+    language = FreeTextField(label=_("Preferred language"), max_length=40, required=False)
+    notes = FreeTextField(label=_("Private notes"), required=False, max_length=2000,
                             widget=forms.Textarea(attrs={"rows": 3}))
     remove_notes = forms.BooleanField(label=_("Remove the private notes"), required=False)
     at_risk = forms.BooleanField(
@@ -109,6 +109,16 @@ class CorrectResidentForm(forms.Form):
                 else _("Type it to add it."))
             if not recorded:
                 del self.fields[f"remove_{name}"]
+
+    # Where a resident is reached or found: changing these needs fresh two-factor, since
+    # whoever sets them can then read and cancel the resident's requests from the status page.
+    CONTACT_FIELDS = ("phone", "email", "address")
+
+    def changes_contact(self) -> list[str]:
+        """The contact fields this post would replace or remove."""
+        data = self.cleaned_data
+        return [name for name in self.CONTACT_FIELDS
+                if data.get(name) or data.get(f"remove_{name}")]
 
     def sealed_rows(self) -> list[dict]:
         """Each sealed value with its state and its "remove" box, for the template."""

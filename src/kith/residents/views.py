@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from kith.core.privacy import CorrectionDenied, check_may_correct
+from kith.core.privacy import CorrectionDenied, check_may_correct, fresh_two_factor
 from kith.core.reveal_views import SealedField, render_private, reveal_panel
 from kith.core.text import search_term
 from kith.groups.access import group_view
@@ -105,6 +105,12 @@ def resident_edit(request, group, pk):
     focus = request.GET.get("focus", "")
     if focus in form.fields and not form.is_bound:
         form.fields[focus].widget.attrs["autofocus"] = True  # the box a refusal sent them to
+    two_factor = fresh_two_factor(request)
+    if request.method == "POST" and form.is_valid() and form.changes_contact() and not two_factor:
+        form.add_error(None, gettext(
+            "Changing a phone number, email or address needs two-factor sign-in confirmed in "
+            "this session. Confirm it's you (the link above the form), then save "
+            "again. Nothing was changed."))
     if request.method == "POST" and form.is_valid():
         try:
             done = correct_resident(resident, acting_user=request.user, **form.changes())
@@ -120,6 +126,7 @@ def resident_edit(request, group, pk):
             return redirect(_back_to(request, resident))
     return render_private(request, "residents/edit.html", {
         "group": group, "resident": resident, "form": form, "next": _back_to(request, resident),
+        "fresh_two_factor": two_factor,
     }, status=400 if form.is_bound and form.errors else 200)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from kith.core.formfields import ISODateInput, NameField
+from kith.core.formfields import FreeTextField, ISODateInput, NameField
 from kith.places.postcodes import PostcodeError, parse
 from kith.runs.models import Run, Stop
 from kith.runs.services import MAX_STOPS_PER_RUN
@@ -27,7 +27,7 @@ class RunForm(forms.Form):
     pickup_name = NameField(label="Pick up from", max_length=120,
                             help_text="The place volunteers collect from, as they'd find it "
                                       "on the street.")
-    pickup_postcode = forms.CharField(label="Pickup postcode", max_length=12)
+    pickup_postcode = FreeTextField(label="Pickup postcode", max_length=12)
     date = forms.DateField(label="Day of the run",
                            widget=ISODateInput())
     team_size = forms.IntegerField(label="How many volunteers?", min_value=1, max_value=20,
@@ -50,7 +50,7 @@ class RunForm(forms.Form):
 
 
 class StopsForm(forms.Form):
-    lines = forms.CharField(
+    lines = FreeTextField(
         label="Stops, one on each line", max_length=MAX_STOPS_PER_RUN * 500,
         widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false", "autocomplete": "off"}),
         help_text="Name, address, postcode, and a note if there is one, separated by commas. "

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from kith.core.formfields import ISODateInput, MultilineField, NameField
+from kith.core.formfields import FreeTextField, ISODateInput, MultilineField, NameField
 from kith.groups.coverage import CoverageError, parse_coverage
 from kith.signposting.models import LocalService
 from kith.signposting.needs import NEEDS
@@ -49,28 +49,28 @@ class ServiceForm(forms.Form):
         help_text=_("What a call handler must know before sending anyone there, for example "
                     "\"may share information with immigration enforcement\". Shown first, in "
                     "a box; never shown to the public or exported."))
-    phone = forms.CharField(label=_("Phone"), required=False, max_length=40,
+    phone = FreeTextField(label=_("Phone"), required=False, max_length=40,
                             widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel"}))
     email = forms.EmailField(label=_("Email"), required=False, max_length=254)
     website = forms.URLField(label=_("Website"), required=False, max_length=500,
                              assume_scheme="https")
     address = MultilineField(label=_("Address"), required=False, max_length=500,
                              widget=_text_area(2))
-    postcode = forms.CharField(label=_("Postcode"), required=False, max_length=10,
+    postcode = FreeTextField(label=_("Postcode"), required=False, max_length=10,
                                help_text=_("Where it is, so Kith can put the nearest first. "
                                            "Leave empty for a phone line or website."))
     radius_miles = forms.FloatField(
         label=_("Serves people within (miles)"), required=False, min_value=0.1, max_value=100,
         help_text=_("Of its postcode. Leave empty if it serves the areas below, or everyone."))
-    coverage = forms.CharField(
+    coverage = FreeTextField(
         label=_("Or serves these areas"), required=False, max_length=500,
         help_text=_("Postcode districts or sectors, separated by commas, for example: W10, W11 1."))
     opening_times = MultilineField(label=_("Opening times"), required=False, max_length=500,
                                    widget=_text_area(2),
                                    help_text=_("For example: Tuesdays and Thursdays 10am to 1pm."))
-    languages = forms.CharField(label=_("Languages spoken"), required=False, max_length=300,
+    languages = FreeTextField(label=_("Languages spoken"), required=False, max_length=300,
                                 help_text=_("Separated by commas, for example: English, Arabic."))
-    cost = forms.CharField(label=_("Cost"), required=False, max_length=200,
+    cost = FreeTextField(label=_("Cost"), required=False, max_length=200,
                            help_text=_("For example: free; £3 a meal."))
     how_to_refer = MultilineField(label=_("How to refer"), required=False, max_length=1000,
                                   widget=_text_area(2),
@@ -128,7 +128,7 @@ class ServiceForm(forms.Form):
 
 
 class FindForm(forms.Form):
-    q = forms.CharField(label=_("Postcode"), max_length=12, required=False,
+    q = FreeTextField(label=_("Postcode"), max_length=12, required=False,
                         widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True,
                                                       "spellcheck": "false",
                                                       "autocapitalize": "characters"}))
@@ -157,7 +157,7 @@ class ReferralForm(forms.Form):
         label=_("What may be passed on"), widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose what they agreed may be passed on.")},
         help_text=_("Only what the service needs to help: usually their name and phone number."))
-    why = forms.CharField(
+    why = FreeTextField(
         label=_("Why they are being referred"), max_length=300,
         help_text=_("In a few words the service will read, nothing about their health: for "
                     "example, a food parcel this week."))
@@ -174,4 +174,4 @@ class ReferralForm(forms.Form):
 
 class ReferralMoveForm(forms.Form):
     to = forms.ChoiceField(choices=[("accepted", "accepted"), ("closed", "closed")])
-    outcome = forms.CharField(label=_("What happened"), max_length=300, required=False)
+    outcome = FreeTextField(label=_("What happened"), max_length=300, required=False)

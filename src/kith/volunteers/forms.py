@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from kith.core.formfields import ISODateInput, NameField
+from kith.core.formfields import FreeTextField, ISODateInput, NameField
 from kith.core.phones import normalise_uk_phone
 from kith.groups.catalogue import SERVICES
 from kith.places.postcodes import PostcodeError, parse
@@ -129,7 +129,7 @@ class DetailsForm(forms.Form):
                   "empty and use the on-duty switch when you are free.",
         error_messages={"invalid_choice": "Choose times from the table."},
     )
-    languages = forms.CharField(
+    languages = FreeTextField(
         label="Languages you speak (optional)", max_length=200, required=False,
         help_text="Separate them with commas, for example: English, Arabic, Polish.",
     )
@@ -153,7 +153,7 @@ class DetailsForm(forms.Form):
                         "min_value": "Give a number from 1 to 20.",
                         "max_value": "Give a number from 1 to 20."},
     )
-    postcode = forms.CharField(
+    postcode = FreeTextField(
         label="Your postcode", max_length=40,
         help_text="The full postcode, like W10 5NW, to find your nearest group and tasks "
                   "near you. It is sealed: coordinators see only the area (like W10 5).",
@@ -213,7 +213,7 @@ class SignUpForm(DetailsForm):
         error_messages={"required": "Enter your email address.",
                         "invalid": "Enter an email address like name@example.com."},
     )
-    phone = forms.CharField(
+    phone = FreeTextField(
         label="Phone number (optional)", max_length=25, required=False,
         help_text="Sealed. Only your coordinators can see it, and each look is recorded.",
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
