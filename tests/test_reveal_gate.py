@@ -74,6 +74,14 @@ def test_it_explains_a_bad_request_and_opens_nothing(priya_confirmed, mrs_ahmed,
     assert not PersonalDataAccess.objects.exists()
 
 
+def test_it_sums_up_a_refused_reason_at_the_top_linked_to_its_box(priya_confirmed, mrs_ahmed):
+    """focus-errors.js moves focus to the summary; its link takes the person to the box."""
+    text = priya_confirmed.post(_page(mrs_ahmed), {"field": "phone", "reason": ""}).content.decode()
+    summary = text[text.index('class="error-summary"'):]
+    assert summary.index('<a href="#reason-phone">Say why you need to see it.</a>') < summary.index(
+        'id="reason-phone"')
+
+
 def test_it_keeps_the_check_in_form_apart_from_the_reveal(priya_confirmed, mrs_ahmed):
     """The resident page has a second form; posting it opens nothing."""
     response = priya_confirmed.post(_page(mrs_ahmed), {"every_days": "7"})

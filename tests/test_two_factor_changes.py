@@ -75,7 +75,8 @@ def test_privileged_invitations_need_two_factor_this_session(client, street, pri
     client = _signed_in(client, priya, set_up=True, confirmed=False)
     response = _invite(client, street, role, email)
     if role in TWO_FACTOR_TO_INVITE:
-        assert response.status_code == 200 and "needs two-factor sign-in" in response.content.decode()
+        assert response.status_code == 200
+        assert "needs two-factor sign-in confirmed" in response.content.decode()
         assert not Invitation.objects.exists()
     else:
         assert response.status_code == 302 and Invitation.objects.get().roles == [role]
@@ -90,3 +91,29 @@ def test_privileged_invitations_go_through_with_two_factor(client, street, priya
 
 def test_every_role_but_volunteer_is_privileged():
     assert set(ROLE_NAMES) - TWO_FACTOR_TO_INVITE == {"volunteer"}
+
+
+@pytest.mark.parametrize("confirmed", [False, True])
+def test_giving_a_member_a_privileged_role_needs_two_factor_this_session(
+        client, street, priya, tom, confirmed):
+    client = _signed_in(client, priya, set_up=True, confirmed=confirmed)
+    membership = street.memberships.get(person=tom)
+    response = client.post(reverse("groups:member_edit", args=[street.slug, membership.pk]),
+                           {"roles": ["volunteer", "coordinator"]})
+    membership.refresh_from_db()
+    if confirmed:
+        assert response.status_code == 302 and "coordinator" in membership.roles
+    else:
+        assert response.status_code == 200 and "needs two-factor sign-in confirmed" in \
+            response.content.decode() and "coordinator" not in membership.roles
+
+
+def test_taking_a_role_away_needs_no_two_factor(client, street, priya, tom):
+    client = _signed_in(client, priya, set_up=True, confirmed=False)
+    membership = street.memberships.get(person=tom)
+    membership.set_roles({"volunteer", "call_handler"})
+    membership.save()
+    response = client.post(reverse("groups:member_edit", args=[street.slug, membership.pk]),
+                           {"roles": ["volunteer"]})
+    membership.refresh_from_db()
+    assert response.status_code == 302 and membership.roles == {"volunteer"}

@@ -88,6 +88,10 @@ def test_it_walks_priya_from_upload_to_import(as_priya, street, priya, tom,
     response = as_priya.post(url("commit"), {"duplicates": "skip"})
     assert response.status_code == 302 and response.url == url("check")
     assert not Person.objects.filter(email="amara.okafor@example.org").exists()
+    # ... and the check page says why at the top, in the summary focus moves to.
+    text = as_priya.get(url("check")).content.decode()
+    assert text.index('class="error-summary" role="alert"') < text.index("There is a problem") \
+        < text.index("rows with errors") and 'class="checkbox" for="id_good_rows_only"' in text
 
     with django_capture_on_commit_callbacks(execute=True):
         response = as_priya.post(url("commit"), {"duplicates": "skip", "good_rows_only": "on"},

@@ -142,6 +142,15 @@ class RevealPanel:
             problems += self.form.errors.get("reason", [])
         return [str(problem) for problem in problems]
 
+    @property
+    def reason_problems(self) -> list[tuple[str, str]]:
+        """A reason refused while the boxes are offered: shown beside its box and summarised at
+        the top with a link to it, where kith/focus-errors.js moves focus after the submit."""
+        if not (self.form.is_bound and self.ready):
+            return []
+        box = "reveal-reason" if self.together else f"reason-{self.form.data.get('field', '')}"
+        return [(box, str(error)) for error in self.form.errors.get("reason", [])]
+
     @cached_property
     def rows(self) -> list[dict]:
         """One row per field for the include, opened or not."""

@@ -92,6 +92,10 @@ def member_edit(request, group, pk):
     membership = get_object_or_404(group.memberships.select_related("person"), pk=pk)
     form = RolesForm(request.POST or None, initial={"roles": sorted(membership.roles)})
     if request.method == "POST" and form.is_valid():
+        # Only roles being added: taking a role away never needs more proof.
+        _refuse_privilege_without_two_factor(
+            request, form, set(form.cleaned_data["roles"]) - set(membership.roles))
+    if request.method == "POST" and form.is_valid():
         try:
             services.change_roles(membership, roles=form.cleaned_data["roles"],
                                   acting_user=request.user)
@@ -102,6 +106,18 @@ def member_edit(request, group, pk):
             return redirect("groups:members", group.slug)
     return render(request, "groups/member_edit.html",
                   {"group": group, "membership": membership, "form": form})
+
+
+def _refuse_privilege_without_two_factor(request, form, roles: set[str]) -> None:
+    """Granting a role that runs the group, sees personal data or handles money, by invitation
+    or by changing someone's roles, needs two-factor proved in this session: someone holding
+    only a coordinator's password must not be able to make themselves one."""
+    privileged = roles & TWO_FACTOR_TO_INVITE
+    if privileged and not fresh_two_factor(request):
+        form.add_error("roles", gettext(
+            "Making someone %(roles)s needs two-factor sign-in confirmed in this session. "
+            "Confirm it's you (the link above the form), then try again.") % {"roles": ", ".join(
+                str(ROLE_LABELS[r]).lower() for r in sorted(privileged))})
 
 
 def _removed_words(person, group, taken) -> str:
@@ -142,13 +158,7 @@ def member_remove(request, group, pk):
 def invitations(request, group):
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        privileged = set(form.cleaned_data["roles"]) & TWO_FACTOR_TO_INVITE
-        if privileged and not fresh_two_factor(request):
-            form.add_error("roles", gettext(
-                "Inviting someone as %(roles)s needs two-factor sign-in confirmed in this "
-                "session. Confirm it's you (the link above the form), then make the invitation "
-                "again.") % {"roles": ", ".join(
-                    str(ROLE_LABELS[r]).lower() for r in sorted(privileged))})
+        _refuse_privilege_without_two_factor(request, form, set(form.cleaned_data["roles"]))
     if request.method == "POST" and form.is_valid():
         invitation = services.create_invitation(
             group, roles=form.cleaned_data["roles"], email=form.cleaned_data["email"],
