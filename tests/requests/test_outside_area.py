@@ -81,6 +81,21 @@ def test_it_shows_the_groups_near_the_asker_on_the_thank_you_page(client, street
     assert response.context["nearest"][0].group == east_barnet
 
 
+def test_the_thank_you_page_shows_what_a_nearby_group_helps_with(client, street, east_barnet):
+    # A nearby group listing its services once made this page a 500 on every load: the shared
+    # contacts block looked its labels up in a mapping this view never passed.
+    group_services.update_group(east_barnet, acting_user=None,
+                                services=["shopping", "prescriptions"])
+    response = client.post(ask_url(street), {**ASK, "postcode": "NW4 4BE"}, follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == sent_url(street)
+    words = text_of(response)
+    assert "outside the area Golborne Road Neighbours covers" in words
+    assert HelpRequest.objects.get().reference in words
+    assert "Helps with: Shopping Collecting prescriptions" in words
+    assert client.get(sent_url(street)).status_code == 200  # and on reload
+
+
 def test_it_lists_the_group_that_covers_the_asker_first(client, street, east_barnet):
     client.post(ask_url(street), {**ASK, "postcode": "EN4 8QA"})
     nearest = client.get(sent_url(street)).context["nearest"]
