@@ -77,7 +77,9 @@ def test_it_shows_the_groups_near_the_asker_on_the_thank_you_page(client, street
     assert "The nearest groups to NW4 4" in words
     assert "East Barnet Mutual Aid" in words
     assert "miles away · part of North London Mutual Aid Network" in words
-    assert "Ring North London Mutual Aid Network on 020 7946 0002" in words
+    assert ("North London Mutual Aid Network, which it is part of, can put you in touch: "
+            "Phone: 020 7946 0002") in words
+    assert "Ask East Barnet Mutual Aid for help" in words
     assert response.context["nearest"][0].group == east_barnet
 
 
@@ -94,6 +96,33 @@ def test_the_thank_you_page_shows_what_a_nearby_group_helps_with(client, street,
     assert HelpRequest.objects.get().reference in words
     assert "Helps with: Shopping Collecting prescriptions" in words
     assert client.get(sent_url(street)).status_code == 200  # and on reload
+
+
+def test_the_coordinators_email_lists_the_same_groups_nearest_first_and_says_how_far(
+        client, street, east_barnet, mailoutbox, django_capture_on_commit_callbacks):
+    # East Barnet is asked from Hendon: the groups it lists are further away than East Barnet
+    # itself, so the email may not call them "nearer"; it gives East Barnet's own distance.
+    from kith.directory.distance import in_miles
+
+    rosa = _coordinator_of(east_barnet)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(ask_url(east_barnet), {**ASK, "postcode": "NW4 4BE"})
+    (mail,) = [m for m in mailoutbox if "outside your area" in m.subject]
+    assert mail.to == [rosa.email]
+    assert "nearer" not in mail.body
+    assert "They are about 3.7 miles from the nearest part of your area." in mail.body
+    page = client.get(sent_url(east_barnet)).context["nearest"]
+    assert page and [m.distance_m for m in page] == sorted(m.distance_m for m in page)
+    listed = [line for line in mail.body.splitlines() if line.startswith("- ")]
+    for line, m in zip(listed, page, strict=True):
+        assert line.startswith(f"- {m.group.name}, {in_miles(m.distance_m)} away: ")
+        assert line.endswith(reverse("directory:group", args=[m.group.slug]))
+
+
+def _coordinator_of(group):
+    from tests.conftest import _member
+
+    return _member(group, "rosa@example.org", "Rosa Lindqvist", coordinator=True)
 
 
 def test_it_lists_the_group_that_covers_the_asker_first(client, street, east_barnet):
