@@ -125,6 +125,34 @@ def _coordinator_of(group):
     return _member(group, "rosa@example.org", "Rosa Lindqvist", coordinator=True)
 
 
+def test_the_status_page_says_what_the_thank_you_page_said(client, street, east_barnet):
+    from tests.requests.test_status_check import VIEW, open_page_for
+
+    client.post(ask_url(street), {**ASK, "postcode": "NW4 4BE"})
+    open_page_for(client, HelpRequest.objects.get())
+    response = client.get(VIEW)
+    words = text_of(response)
+    assert ("Your postcode is in NW4 4, outside the area Golborne Road Neighbours covers "
+            "(W10 5), so the group may not be able to help.") in words
+    assert "They will get in touch if they can help, or to tell you who can." in words
+    assert "get in touch soon" not in words and "will get in touch with you" not in words
+    assert "The nearest groups to NW4 4" in words and "Ask East Barnet Mutual Aid" in words
+
+
+def test_once_talked_through_the_status_page_says_where_it_has_got_to(client, street, priya,
+                                                                      east_barnet):
+    from kith.requests.services import transition
+    from tests.requests.test_status_check import VIEW, open_page_for
+
+    client.post(ask_url(street), {**ASK, "postcode": "NW4 4BE"})
+    req = HelpRequest.objects.get()
+    transition(req, "triage", actor=priya)  # they said they can help after all
+    open_page_for(client, req)
+    words = text_of(client.get(VIEW))
+    assert "outside the area" not in words
+    assert "we are looking for a volunteer" in words
+
+
 def test_it_lists_the_group_that_covers_the_asker_first(client, street, east_barnet):
     client.post(ask_url(street), {**ASK, "postcode": "EN4 8QA"})
     nearest = client.get(sent_url(street)).context["nearest"]
