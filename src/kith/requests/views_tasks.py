@@ -76,6 +76,16 @@ def _reveal_all(request, grant: TaskGrant) -> dict[str, str | None]:
     return shown
 
 
+def worried_contact(group) -> dict:
+    """Who a volunteer worried about the resident rings or tells: the group's own line, else
+    the nearest group above it with one; its coordinators by name. Never anyone's own number:
+    the lines are the groups' public ones (their settings and directory listing)."""
+    line = next((g for g in (group, *group.ancestors()) if g.phone), None)
+    names = [m.person.display_name for m in group.memberships.filter(is_coordinator=True)
+             .select_related("person").order_by("person__display_name")]
+    return {"line": line, "coordinators": [n for n in names if n][:3]}
+
+
 ACTIONS = {"start": services.start, "complete": services.complete, "hand_back": services.hand_back}
 
 
@@ -116,4 +126,5 @@ def task(request, reference):
         "assignment": assignment, "req": req, "shown": shown, "error": error, "note": note,
         "fields": [(label, shown.get(field)) for field, _, label in SHOWN],
         "holding": assignment.ended_at is None, "open": assignment.address_open(),
+        "worried": worried_contact(req.group),
     }, status=400 if error and request.method == "POST" else 200)
