@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from kith.core.privacy import NeedToKnowDenied, one_look, reveal
+from kith.groups.contact import worried_contact
 from kith.requests import services
 from kith.requests.lifecycle import IllegalMove
 from kith.requests.models import Assignment
@@ -74,16 +75,6 @@ def _reveal_all(request, grant: TaskGrant) -> dict[str, str | None]:
             shown[field] = reveal(subject, field, viewer=request.user, group=req.group,
                                   reason=reason, request=request, grant=grant)
     return shown
-
-
-def worried_contact(group) -> dict:
-    """Who a volunteer worried about the resident rings or tells: the group's own line, else
-    the nearest group above it with one; its coordinators by name. Never anyone's own number:
-    the lines are the groups' public ones (their settings and directory listing)."""
-    line = next((g for g in (group, *group.ancestors()) if g.phone), None)
-    names = [m.person.display_name for m in group.memberships.filter(is_coordinator=True)
-             .select_related("person").order_by("person__display_name")]
-    return {"line": line, "coordinators": [n for n in names if n][:3]}
 
 
 ACTIONS = {"start": services.start, "complete": services.complete, "hand_back": services.hand_back}
