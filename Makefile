@@ -6,7 +6,9 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Links in the demo's emails and texts point where it is served (make demo PORT=8123 works).
-SITE_URL ?= http://$(HOST):$(PORT)
+# By name, not number: browsers make passkeys for localhost but never for 127.0.0.1, which is
+# still where the server listens (localhost is in the default ALLOWED_HOSTS).
+SITE_URL ?= http://localhost:$(PORT)
 DEMO_ENV := KITH_DEMO=1 SITE_URL=$(SITE_URL)
 # gunicorn's largest bounded request line (its default, 4094, answers long searches with its own
 # bare page): longer addresses than Kith reads get Kith's own page (core.middleware.MAX_ADDRESS).
@@ -32,7 +34,7 @@ demo-data: $(STAMP)
 # The sweep (reminders, check-ups, regular help) runs every minute beside the server and
 # stops with it.
 serve: $(STAMP)
-	@echo "Serving the demo at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	@echo "Serving the demo at $(SITE_URL)/  (Ctrl-C stops it)"
 	@$(DEMO_ENV) $(BIN)/kith tick --every 60 > var/tick.log 2>&1 & tick=$$!; \
 	trap 'kill $$tick 2>/dev/null' EXIT INT TERM; \
 	$(DEMO_ENV) $(BIN)/gunicorn kith.wsgi --bind $(HOST):$(PORT) --workers 2 \

@@ -299,4 +299,6 @@ def test_make_serve_gives_the_sweep_and_the_server_its_own_address():
                           cwd=SOURCE.parents[1], env=env, capture_output=True, text=True,
                           check=True).stdout
     for line in (ln for ln in plan.splitlines() if "kith tick" in ln or "gunicorn" in ln):
-        assert "SITE_URL=http://127.0.0.1:8123" in line, line
+        # By name, so passkeys work in the demo; gunicorn still binds the number.
+        assert "SITE_URL=http://localhost:8123" in line, line
+    assert "--bind 127.0.0.1:8123" in plan

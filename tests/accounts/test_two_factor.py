@@ -176,6 +176,34 @@ def test_it_offers_no_passkeys_where_browsers_cannot_make_them(client, priya):
     assert reverse("mfa_activate_totp").encode() in text
 
 
+@pytest.mark.parametrize("host, says", [
+    ("127.0.0.1:8731", "Passkeys need the site's name, not a number address like 127.0.0.1. On "
+                       "this computer, open http://localhost:8731/account/two-factor/ instead"),
+    ("192.0.2.7", "Passkeys need the site's name, not a number address like 192.0.2.7. Open "
+                  "Kith at its name to make one, or use an authenticator app."),
+    ("kith.example.org", "Passkeys need a secure address, one starting https://."),
+])
+def test_it_says_why_there_is_no_passkey_where_browsers_cannot_make_one(client, priya, host,
+                                                                       says, settings):
+    settings.ALLOWED_HOSTS = [host.split(":")[0]]
+    verify_email(priya)
+    client.force_login(priya)
+    for page in ("accounts:two_factor_setup", "mfa_index"):
+        html = client.get(reverse(page), HTTP_HOST=host).content.decode()
+        text = " ".join(re.sub(r"<[^>]+>", " ", html).replace("&#x27;", "'").split())
+        assert says.replace("/account/two-factor/", reverse(page)) in text, page
+        if host.startswith("127."):  # the way there is a link
+            assert f'href="http://localhost:8731{reverse(page)}"' in html
+
+
+def test_it_says_nothing_of_the_kind_where_passkeys_are_offered(local_client, priya):
+    verify_email(priya)
+    local_client.force_login(priya)
+    text = local_client.get(reverse("accounts:two_factor_setup")).content.decode()
+    assert reverse("mfa_add_webauthn") in text
+    assert "Passkeys need" not in text
+
+
 def test_it_asks_for_backup_codes_and_app_code_in_one_box(client, priya):
     """Confirming offers the app's code or a printed backup code, never a password."""
     enable_totp(priya)

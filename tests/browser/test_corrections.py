@@ -170,7 +170,7 @@ def test_a_resident_adds_a_note_then_cancels_from_their_status_page(
     page.get_by_label("Yes, cancel my request").check()
     page.get_by_role("button", name="Cancel my request").click()
     assert page.get_by_text("Your request is cancelled.").is_visible()
-    assert "This request was stopped." in page.locator("main").inner_text()
+    assert "You cancelled this request on" in page.locator("main").inner_text()
     axe_check("status page, cancelled")
     screenshot("99-status-3-cancelled")
     assert HelpRequest.objects.get(pk=req.pk).state == "cancelled"

@@ -57,10 +57,40 @@ def test_it_shows_the_nearest_groups_when_nobody_covers_a_postcode(client, liste
     assert "The nearest groups to NW4 4BE" in text
     assert "Neighbourhood group · 3.7 miles away · part of North London Mutual Aid Network" in text
     # East Barnet lists no number of its own, so the network's line is the one to ring.
-    assert "Ring North London Mutual Aid Network on 020 7946 0002" in text
+    assert ("East Barnet Mutual Aid has not listed a phone number or email yet. North London "
+            "Mutual Aid Network, which it is part of, can put you in touch: Phone: 020 7946 0002"
+            ) in text
     assert f'href="tel:{NETWORK_PHONE}"' in response.content.decode()
     assert "Start a group here" in text
     assert reverse("listings:start") in response.content.decode()
+
+
+def test_every_nearest_group_that_takes_asks_offers_its_ask_form(client, listed):
+    html = find(client, "NW4 4BE").content.decode()
+    nearest = find(client, "NW4 4BE").context["nearest"]
+    assert {m.group.kind for m in nearest} - {Group.Kind.NETWORK}
+    for m in nearest:
+        ask = reverse("requests:ask", args=[m.group.slug])
+        assert (f'href="{ask}"' in html) == (m.group.kind != Group.Kind.NETWORK), m.group.name
+    assert "Ask East Barnet Mutual Aid for help" in words(find(client, "NW4 4BE"))
+
+
+def test_it_lists_the_nearest_groups_nearest_first_with_the_miles_it_shows(client, listed):
+    response = find(client, "NW4 4BE")
+    nearest = response.context["nearest"]
+    assert len(nearest) >= 2
+    assert [m.distance_m for m in nearest] == sorted(m.distance_m for m in nearest)
+    text = words(response).replace("&amp;", "&")
+    shown = [text.index(f"{m.group.name} {m.group.get_kind_display()} group · "
+                        f"{in_miles(m.distance_m)} away") for m in nearest]
+    assert shown == sorted(shown)
+
+
+def test_a_nearest_group_without_contacts_and_nobody_above_says_so(client, listed):
+    services.update_group(listed.parent, acting_user=None, phone="")
+    text = words(find(client, "NW4 4BE"))
+    assert "No contact details listed yet" in text
+    assert "Ask East Barnet Mutual Aid for help" in text  # never a dead end
 
 
 def test_it_says_when_no_group_is_within_reach_and_points_to_the_council(client, listed):

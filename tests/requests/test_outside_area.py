@@ -77,8 +77,80 @@ def test_it_shows_the_groups_near_the_asker_on_the_thank_you_page(client, street
     assert "The nearest groups to NW4 4" in words
     assert "East Barnet Mutual Aid" in words
     assert "miles away · part of North London Mutual Aid Network" in words
-    assert "Ring North London Mutual Aid Network on 020 7946 0002" in words
+    assert ("North London Mutual Aid Network, which it is part of, can put you in touch: "
+            "Phone: 020 7946 0002") in words
+    assert "Ask East Barnet Mutual Aid for help" in words
     assert response.context["nearest"][0].group == east_barnet
+
+
+def test_the_thank_you_page_shows_what_a_nearby_group_helps_with(client, street, east_barnet):
+    # A nearby group listing its services once made this page a 500 on every load: the shared
+    # contacts block looked its labels up in a mapping this view never passed.
+    group_services.update_group(east_barnet, acting_user=None,
+                                services=["shopping", "prescriptions"])
+    response = client.post(ask_url(street), {**ASK, "postcode": "NW4 4BE"}, follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == sent_url(street)
+    words = text_of(response)
+    assert "outside the area Golborne Road Neighbours covers" in words
+    assert HelpRequest.objects.get().reference in words
+    assert "Helps with: Shopping Collecting prescriptions" in words
+    assert client.get(sent_url(street)).status_code == 200  # and on reload
+
+
+def test_the_coordinators_email_lists_the_same_groups_nearest_first_and_says_how_far(
+        client, street, east_barnet, mailoutbox, django_capture_on_commit_callbacks):
+    # East Barnet is asked from Hendon: the groups it lists are further away than East Barnet
+    # itself, so the email may not call them "nearer"; it gives East Barnet's own distance.
+    from kith.directory.distance import in_miles
+
+    rosa = _coordinator_of(east_barnet)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(ask_url(east_barnet), {**ASK, "postcode": "NW4 4BE"})
+    (mail,) = [m for m in mailoutbox if "outside your area" in m.subject]
+    assert mail.to == [rosa.email]
+    assert "nearer" not in mail.body
+    assert "They are about 3.7 miles from the nearest part of your area." in mail.body
+    page = client.get(sent_url(east_barnet)).context["nearest"]
+    assert page and [m.distance_m for m in page] == sorted(m.distance_m for m in page)
+    listed = [line for line in mail.body.splitlines() if line.startswith("- ")]
+    for line, m in zip(listed, page, strict=True):
+        assert line.startswith(f"- {m.group.name}, {in_miles(m.distance_m)} away: ")
+        assert line.endswith(reverse("directory:group", args=[m.group.slug]))
+
+
+def _coordinator_of(group):
+    from tests.conftest import _member
+
+    return _member(group, "rosa@example.org", "Rosa Lindqvist", coordinator=True)
+
+
+def test_the_status_page_says_what_the_thank_you_page_said(client, street, east_barnet):
+    from tests.requests.test_status_check import VIEW, open_page_for
+
+    client.post(ask_url(street), {**ASK, "postcode": "NW4 4BE"})
+    open_page_for(client, HelpRequest.objects.get())
+    response = client.get(VIEW)
+    words = text_of(response)
+    assert ("Your postcode is in NW4 4, outside the area Golborne Road Neighbours covers "
+            "(W10 5), so the group may not be able to help.") in words
+    assert "They will get in touch if they can help, or to tell you who can." in words
+    assert "get in touch soon" not in words and "will get in touch with you" not in words
+    assert "The nearest groups to NW4 4" in words and "Ask East Barnet Mutual Aid" in words
+
+
+def test_once_talked_through_the_status_page_says_where_it_has_got_to(client, street, priya,
+                                                                      east_barnet):
+    from kith.requests.services import transition
+    from tests.requests.test_status_check import VIEW, open_page_for
+
+    client.post(ask_url(street), {**ASK, "postcode": "NW4 4BE"})
+    req = HelpRequest.objects.get()
+    transition(req, "triage", actor=priya)  # they said they can help after all
+    open_page_for(client, req)
+    words = text_of(client.get(VIEW))
+    assert "outside the area" not in words
+    assert "we are looking for a volunteer" in words
 
 
 def test_it_lists_the_group_that_covers_the_asker_first(client, street, east_barnet):

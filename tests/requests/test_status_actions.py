@@ -97,7 +97,7 @@ def test_cancelling_ends_the_request_and_its_waiting_call(joans_page, asked):
     assert move.actor is None
     assert move.note == "Cancelled by them on their status page: My son is back"
     page = joans_page.get(URL).content.decode()
-    assert "This request was stopped." in page
+    assert "You cancelled this request on" in page
     assert "Cancel my request" not in page and "Anything to tell us" not in page
 
 

@@ -13,10 +13,10 @@ import time
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from kith.core import sms
-from kith.requests import lifecycle, views_public
+from kith.requests import by_resident, lifecycle, views_public
 from kith.requests.intake import Contact, Need, take_request
 from kith.requests.models import HelpRequest, StatusCode
 from kith.requests.services import assign, complete, transition
@@ -353,8 +353,26 @@ def test_a_stopped_request_marks_no_step_as_next(client, asked, priya):
     transition(asked, "cancel", actor=priya, note="Her son is shopping now")
     open_page_for(client, asked)
     words = text_of(client.get(VIEW))
-    assert "This request was stopped." in words
+    day = formats.date_format(timezone.localtime(), "l j F")
+    assert f"Golborne Road Neighbours cancelled this request on {day}." in words
+    assert "Nobody from Golborne Road Neighbours will come or get in touch about it now" in words
     assert "Next" not in words and "Her son" not in words
+
+
+def test_a_request_the_resident_cancelled_promises_nothing_and_shows_no_step_done(
+        client, asked, priya):
+    # Talked through, then cancelled by Joan: "We called you Done" beside "cancelled" read as
+    # if help were still coming, and the group lists no phone, which used to add "will get in
+    # touch with you".
+    transition(asked, "triage", actor=priya)
+    by_resident.cancel(HelpRequest.objects.get(pk=asked.pk), reason="My son is back")
+    open_page_for(client, asked)
+    words = text_of(client.get(VIEW))
+    day = formats.date_format(timezone.localtime(), "l j F")
+    assert f"You cancelled this request on {day}." in words
+    assert "will get in touch" not in words and "get in touch soon" not in words
+    assert "Done" not in words and "How it is going" not in words
+    assert "ask again" in words
 
 
 def test_the_progress_page_gives_the_groups_phone(client, asked, street):

@@ -81,3 +81,41 @@ def test_it_lists_the_task_on_the_volunteer_home(client, task, tom):
     client.force_login(tom)
     text = client.get(reverse("volunteers:home")).content.decode()
     assert reverse("requests:task", args=[task.reference]) in text
+
+
+def _worried(client, person, req) -> str:
+    from tests.requests.test_public_intake import text_of
+
+    words = text_of(_page(client, person, req))
+    return words[words.index("Worried about"):].replace("&amp;", "&")
+
+
+def test_a_worried_volunteer_is_given_the_groups_own_line(client, task, tom, priya, street):
+    from kith.groups import services as group_services
+
+    group_services.update_group(street, acting_user=None, phone="+442079460003")
+    priya.phone = "+447700900123"  # her own mobile: never shown to a volunteer
+    priya.save()
+    words = _worried(client, tom, task)
+    assert ("Then ring Golborne Road Neighbours on 020 7946 0003 and ask for the coordinator, "
+            "Priya Shah.") in words
+    assert "Call your coordinator." not in words
+    html = _page(client, tom, task).content.decode()
+    assert 'href="tel:+442079460003"' in html
+    assert "7700" not in html and "900123" not in html
+
+
+def test_without_a_line_of_its_own_the_group_above_is_rung(client, task, tom, borough):
+    from kith.groups import services as group_services
+
+    group_services.update_group(borough, acting_user=None, phone="+442079460001")
+    words = _worried(client, tom, task)
+    assert (f"Then ring {borough.name}, which Golborne Road Neighbours is part of, on "
+            "020 7946 0001") in words
+
+
+def test_with_no_line_anywhere_it_names_the_coordinator(client, task, tom, priya):
+    words = _worried(client, tom, task)
+    assert ("Golborne Road Neighbours has no phone line listed. Tell its coordinator, Priya Shah, "
+            "the way you usually reach them.") in words
+    assert "use “I can't do this” above and say why" in words

@@ -223,3 +223,15 @@ def test_it_shows_current_routes_on_the_volunteers_home(rf, out_run):
     request.user = out_run.created_by
     assert "Open route" not in Template("{% load runs %}{% my_routes %}").render(
         Context({"request": request}))
+
+
+def test_a_volunteer_on_a_route_is_given_the_groups_line_not_just_call_your_coordinator(
+        client, out_run):
+    from kith.groups import services as group_services
+
+    group_services.update_group(out_run.group, acting_user=None, phone="+442079460003")
+    route = out_run.routes.first()
+    page = _as(client, route.volunteer).get(reverse("runs:my_route", args=[route.pk]))
+    html = page.content.decode()
+    assert "Call your coordinator" not in html
+    assert "A problem on the way? Ring" in html and 'href="tel:+442079460003"' in html

@@ -19,6 +19,17 @@ def healthz(request):
     return JsonResponse({"ok": True})
 
 
+@require_GET
+def favicon(request):
+    """Browsers ask for /favicon.ico on every site, whatever the page links: send them to
+    Kith's icon (a redirect, since the static file's name carries its hash)."""
+    from django.templatetags.static import static
+
+    response = redirect(static("kith/favicon.svg"))
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
 def forbidden(request, exception=None):
     message = str(exception) if exception and str(exception) else (
         "You don't have access to this page."

@@ -7,7 +7,10 @@ email address ends in .invalid, a domain that can never receive mail.
 
 from __future__ import annotations
 
-NETWORK = {"slug": "demo-network", "name": "West London Mutual Aid Network", "kind": "network"}
+# The network has a line of its own, so a group below it that lists no contact (East Barnet)
+# still sends people somewhere from the directory.
+NETWORK = {"slug": "demo-network", "name": "West London Mutual Aid Network", "kind": "network",
+           "email": "hello@west-london-mutual-aid.invalid", "phone": "+442079460002"}
 BOROUGH = {
     "slug": "kensington-chelsea",
     "name": "Kensington & Chelsea Mutual Aid",

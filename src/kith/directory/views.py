@@ -17,7 +17,6 @@ from kith.core.throttle import over_limit
 from kith.directory.distance import in_miles
 from kith.directory.geocoding import Place, PostcodeError, looks_like_postcode, not_found, place_for
 from kith.directory.search import NEAREST_WITHIN_M, groups_covering, groups_named, nearest_groups
-from kith.groups.catalogue import SERVICE_LABELS
 from kith.groups.models import Group
 from kith.places.index import ATTRIBUTION
 from kith.places.postcodes import parse
@@ -64,7 +63,7 @@ def _unlisted_postcode(place: Place) -> tuple[Place, str]:
 def _context(request) -> dict:
     text = search_term(request, limit=MAX_QUERY)
     return {"q": text, "searched": bool(text), **_search(text), "attribution": ATTRIBUTION,
-            "service_labels": SERVICE_LABELS, "nearest_within": in_miles(NEAREST_WITHIN_M)}
+            "nearest_within": in_miles(NEAREST_WITHIN_M)}
 
 
 @require_GET
@@ -83,7 +82,6 @@ def group_listing(request, slug):
     group = get_object_or_404(Group.objects.select_related("parent"), slug=slug)
     return render(request, "directory/group.html", {
         "group": group, "children": group.children.order_by("name"),
-        "service_labels": SERVICE_LABELS,
     })
 
 

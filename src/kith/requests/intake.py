@@ -1,7 +1,8 @@
 """Intake: every way a request comes in (web form, phone, partner referral, a series).
 
 One function, so the same rules hold on every channel: a returning phone number finds its
-resident; the same number within a day joins the open request instead of starting another;
+resident, if the name or postcode agrees too (a shared number with neither is a new resident,
+flagged); the same person within a day joins the open request instead of starting another;
 the exclusion list is checked by keyed digest; web and referral requests join the callback
 queue; a match on the exclusion list goes to a coordinator instead.
 """
@@ -99,9 +100,67 @@ def find_resident(group, phone: str):
     return group.residents.filter(phone_digest=digest).order_by("-created_at").first()
 
 
-def open_request_from(group, phone: str, now=None, resident=None):
+# Words in a name that say nothing about who someone is.
+TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "rev", "sir", "dame"})
+SAME_PHONE_LOOKS = 20  # residents or open requests sharing one number, looked at for a match
+
+
+def _name_words(name: str) -> set[str]:
+    words = "".join(ch if ch.isalnum() else " " for ch in (name or "").casefold()).split()
+    return {w for w in words if w not in TITLES}
+
+
+def same_person(resident, contact: Contact) -> bool:
+    """Is the person on the form the resident who has this phone number?
+
+    A phone is shared: a couple, a carer, a family on one mobile, a number passed on. So a
+    matching number alone never makes two people one (that would show one the other's request
+    and put the other's postcode on their record). It takes the name (one's words all in the
+    other's: "Joan" is "Joan Smith", "Mrs Ahmed" is "Amina Ahmed") or the postcode as well.
+    A form that gives neither cannot contradict the number."""
+    theirs, given = _name_words(resident.name), _name_words(contact.name)
+    if theirs and given and (theirs <= given or given <= theirs):
+        return True
+    postcode_given = bool(contact.postcode or contact.postcode_sector)
+    if postcode_given and _same_place(resident, contact):
+        return True
+    return not given and not postcode_given
+
+
+def _same_place(resident, contact: Contact) -> bool:
+    from kith.places.postcodes import PostcodeError, parse
+
+    if contact.postcode and resident.postcode:
+        # Opened only to compare, as residents.services does: never shown, returned or logged.
+        try:
+            held = resident.postcode
+            held = held._open() if hasattr(held, "_open") else str(held)
+            return parse(held).text == parse(contact.postcode).text
+        except PostcodeError:
+            return False
+    sector = contact.postcode_sector
+    if not sector and contact.postcode:
+        try:
+            sector = parse(contact.postcode).sector
+        except PostcodeError:
+            return False
+    return bool(sector) and sector == resident.postcode_sector
+
+
+def same_person_by_phone(group, contact: Contact):
+    """The group's resident with this number who is also this person (same_person), newest
+    first; None if there is none."""
+    digest = phone_digest(contact.phone)
+    if not digest:
+        return None
+    sharing = group.residents.filter(phone_digest=digest).order_by("-created_at")
+    return next((r for r in sharing[:SAME_PHONE_LOOKS] if same_person(r, contact)), None)
+
+
+def open_request_from(group, phone: str, now=None, resident=None, contact: Contact | None = None):
     """An open request from this number (or this resident) made in the last 24 hours, to join
-    rather than repeat."""
+    rather than repeat. Given the `contact` on the form, one from the same number joins only
+    if it is the same person (same_person): otherwise it is someone else's request."""
     from django.db.models import Q
 
     from kith.requests.lifecycle import CHECKED_UP, DONE, OPEN
@@ -112,16 +171,21 @@ def open_request_from(group, phone: str, now=None, resident=None):
         who |= Q(resident=resident)
     since = (now or timezone.now()) - SAME_NUMBER_WINDOW
     # Done work is not "open" here: asking again after it is a new need.
-    return (HelpRequest.objects.filter(who, group=group, created_at__gte=since,
-                                       state__in=OPEN - {DONE, CHECKED_UP})
-            .order_by("-created_at").first())
+    found = (HelpRequest.objects.filter(who, group=group, created_at__gte=since,
+                                        state__in=OPEN - {DONE, CHECKED_UP})
+             .select_related("resident").order_by("-created_at")[:SAME_PHONE_LOOKS])
+    for req in found:
+        chosen = resident is not None and req.resident_id == resident.pk
+        if chosen or contact is None or same_person(req.resident, contact):
+            return req
+    return None
 
 
 def _resident_for(group, contact: Contact, resident, acting_user):
     from kith.residents.services import register_resident, update_contact
 
     if resident is None:
-        resident = find_resident(group, contact.phone)
+        resident = same_person_by_phone(group, contact)
     if resident is None:
         return register_resident(
             group, acting_user=acting_user, name=contact.name, phone=contact.phone,
@@ -154,7 +218,7 @@ def take_request(group, *, channel: str, contact: Contact, need: Need, acting_us
     # lock the group, so this cannot deadlock with them.
     Group.objects.select_for_update(of=("self",)).get(pk=group.pk)
     now = timezone.now()
-    earlier = open_request_from(group, contact.phone, now, resident=resident)
+    earlier = open_request_from(group, contact.phone, now, resident=resident, contact=contact)
     if earlier is not None:
         add_event(earlier, "asked_again", actor=acting_user,
                   note=f"Again by {HelpRequest.Channel(channel).label.lower()}: "
@@ -180,6 +244,7 @@ def take_request(group, *, channel: str, contact: Contact, need: Need, acting_us
                new={"channel": channel, "service": need.service, "urgency": need.urgency,
                     "resident": resident.pk, "partner": need.partner_name})
 
+    _flag_shared_phone(req, contact)
     exclusion = excluded(group, contact)
     if exclusion is not None:
         add_event(req, "exclusion_match", actor=None)
@@ -191,3 +256,20 @@ def take_request(group, *, channel: str, contact: Contact, need: Need, acting_us
     else:
         queue_request(req, policy=RequestPolicy.for_group(group), now=now)
     return IntakeResult(req)
+
+
+def _flag_shared_phone(req: HelpRequest, contact: Contact) -> None:
+    """A new resident whose number another resident of the group has: say so on the request,
+    so whoever calls back checks who they are speaking to (and that nothing of the other
+    person's is mentioned). The other resident is not named on the new request."""
+    digest = phone_digest(contact.phone)
+    if not digest:
+        return
+    others = req.group.residents.filter(phone_digest=digest).exclude(pk=req.resident_id)
+    if not others.exists():
+        return
+    add_event(req, "same_phone", actor=None,
+              note="Same phone number as another resident, with a different name and postcode")
+    log_action("kith.request.same_phone", actor=None, group=req.group, obj=req,
+               new={"resident": req.resident_id})
+

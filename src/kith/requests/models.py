@@ -231,6 +231,7 @@ NOTE_LABELS = {
     "note": "Note",
     "exclusion_match": "Matched the exclusion list: sent to a coordinator",
     "outside_area": "Asked from outside the group's area: coordinators told",
+    "same_phone": "Same phone number as another resident: check who you are speaking to",
     "status_checked": "Resident checked the status",
     "nobody_to_offer": "Nobody to offer it to",
     "offers_exhausted": "Offers ran out: a coordinator was told",

@@ -84,13 +84,16 @@ def callback_escalated(callback, why: str) -> None:
                          "link": site_url(callback.get_absolute_url())})
 
 
-def outside_area(req, check, nearby) -> None:
+def outside_area(req, check, nearby, *, distance_m: float | None = None) -> None:
+    """`nearby` nearest first, as the asker's thank-you page lists them; `distance_m` how far
+    the asker is from the group's own area."""
     from kith.directory.distance import in_miles
 
     _send_later(_people(req.group, "coordinator"),
                 subject=f"{req.reference} was asked from outside your area",
                 template="requests/email/outside_area.txt",
                 context={"req": req, "check": check, "link": _link(req),
+                         "away": in_miles(distance_m) if distance_m is not None else "",
                          "nearby": [(m.group.name, in_miles(m.distance_m),
                                      site_url(reverse("directory:group", args=[m.group.slug])))
                                     for m in nearby]})

@@ -83,7 +83,21 @@ def flag(req, check: AreaCheck) -> None:
               note=f"Asked from {check.sector}; {req.group.name} covers {check.areas_text}")
     log_action("kith.request.outside_area", actor=None, group=req.group, obj=req,
                new={"sector": check.sector, "nearby": [m.group.slug for m in nearby]})
-    notify.outside_area(req, check, nearby)
+    notify.outside_area(req, check, nearby, distance_m=distance_to_area(check))
+
+
+def distance_to_area(check: AreaCheck) -> float | None:
+    """How far the asker's sector is from the nearest part of the group's area, measured as
+    the directory measures the groups it lists (centre to centre), so the coordinators' email
+    can say whether the groups it lists are any nearer than they are."""
+    from kith.directory.geocoding import area_centre
+    from kith.places.geo import haversine_m
+
+    here = area_centre(check.sector)
+    centres = [c for c in map(area_centre, check.areas) if c is not None]
+    if here is None or not centres:
+        return None
+    return min(haversine_m(here, c) for c in centres)
 
 
 def groups_near(sector: str, *, exclude) -> list:

@@ -281,6 +281,27 @@ def progress(req: HelpRequest) -> list[dict]:
     return steps
 
 
+def _cancelled(req: HelpRequest) -> dict | None:
+    """Who cancelled it and when, for a cancelled request's page: the resident (no account,
+    so no actor on the move) or the group. Kith itself never cancels a request."""
+    if req.state != lifecycle.CANCELLED:
+        return None
+    move = req.events.filter(action="cancel").order_by("-created_at", "-id").first()
+    if move is None:
+        return {"by_resident": False, "at": req.state_changed_at}
+    return {"by_resident": move.actor_id is None, "at": move.created_at}
+
+
+def _outside_still(req: HelpRequest) -> dict:
+    """A request asked from outside its group's area and not yet talked through: its page
+    says what the thank-you page said (the group may not be able to help; the groups nearest
+    them), not "will get in touch soon"."""
+    if req.state != lifecycle.NEW or not req.events.filter(action="outside_area").exists():
+        return {"outside": ""}
+    sector = req.resident.postcode_sector
+    return _outside_context(req.group, sector) if sector else {"outside": ""}
+
+
 def _open_request(request):
     held = request.session.get(STATUS_REQUEST)
     if not isinstance(held, dict):
@@ -340,6 +361,8 @@ def status_view(request):
     return render(request, "requests/public/status_view.html", {
         "req": req, "group": req.group, "steps": progress(req),
         "now": NOW[req.state].format(group=req.group.name),
+        "ended": req.state in lifecycle.FINAL, "cancelled": _cancelled(req),
+        **_outside_still(req),
         "note_form": note_form if by_resident.may_add_note(req) else None,
         "cancel_form": cancel_form if by_resident.may_cancel(req) else None,
         "arranged": req.state in lifecycle.HELD,

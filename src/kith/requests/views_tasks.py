@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from kith.core.privacy import NeedToKnowDenied, one_look, reveal
+from kith.groups.contact import worried_contact
 from kith.requests import services
 from kith.requests.lifecycle import IllegalMove
 from kith.requests.models import Assignment
@@ -116,4 +117,5 @@ def task(request, reference):
         "assignment": assignment, "req": req, "shown": shown, "error": error, "note": note,
         "fields": [(label, shown.get(field)) for field, _, label in SHOWN],
         "holding": assignment.ended_at is None, "open": assignment.address_open(),
+        "worried": worried_contact(req.group),
     }, status=400 if error and request.method == "POST" else 200)

@@ -21,6 +21,7 @@ from kith.core.privacy import NeedToKnowDenied, one_look, reveal
 from kith.core.reveal_views import SealedField, open_sealed, render_private, reveal_panel
 from kith.directory.maps import map_settings
 from kith.groups.access import group_view
+from kith.groups.contact import worried_contact
 from kith.runs import pdf, services
 from kith.runs.forms import OutcomeForm, RunForm, SplitForm, StopsForm
 from kith.runs.models import Route, Run, Stop
@@ -431,7 +432,7 @@ def my_route(request, pk):
            "stops": [(s, shown.get(s.pk, {})) for s in stops], "done": done,
            "time_words": services.minutes_words(route.minutes),
            "outcomes": [c for c in Stop.Outcome.choices if c[0] != Stop.Outcome.PENDING],
-           **map_settings()}
+           "worried": worried_contact(run.group), **map_settings()}
     if shown:
         ctx["map_data"] = _map_data(run, [route], stops, shown)
     return render(request, "runs/my_route.html", ctx,

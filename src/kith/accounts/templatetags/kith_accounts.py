@@ -20,6 +20,17 @@ def passkeys_possible(context) -> bool:
 
 
 @register.simple_tag(takes_context=True)
+def passkeys_why_not(context) -> str:
+    """Why this page offers no passkey ("" if it does, or if passkeys are switched off)."""
+    from allauth.mfa import app_settings
+
+    request = context.get("request")
+    if request is None or "webauthn" not in app_settings.SUPPORTED_TYPES:
+        return ""
+    return twofactor.passkeys_why_not(request)
+
+
+@register.simple_tag(takes_context=True)
 def two_factor_next(context) -> str:
     """Where the person was going before they started setting up two-factor ("" if nowhere)."""
     request = context.get("request")

@@ -9,6 +9,15 @@ def get_item(mapping, key):
 
 
 @register.filter
+def service_label(key):
+    """A kind of help in words ("prescriptions" → "Collecting prescriptions"), from the one
+    catalogue, so a template showing a group's services needs nothing passed in by its view."""
+    from kith.groups.catalogue import SERVICE_LABELS
+
+    return SERVICE_LABELS.get(key, key)
+
+
+@register.filter
 def phone_display(e164):
     from kith.core.phones import display_phone
 
