@@ -33,6 +33,8 @@ SENTENCES = {
     "kith.resident.corrected": gettext_lazy("%(actor)s corrected the details of %(subject)s"),
     "kith.request.corrected": gettext_lazy("%(actor)s corrected request %(subject)s"),
     "kith.request.resident_note": gettext_lazy("%(actor)s added a note to request %(subject)s"),
+    "kith.request.same_phone": gettext_lazy(
+        "Request %(subject)s came from a phone number another resident has"),
     "kith.volunteer.imported": gettext_lazy("%(actor)s imported volunteers from a spreadsheet"),
     "kith.volunteer.signed_up": gettext_lazy("%(subject)s signed up to volunteer"),
     "kith.volunteer.joined": gettext_lazy("%(subject)s joined the group as a volunteer"),
