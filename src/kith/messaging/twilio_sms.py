@@ -8,6 +8,7 @@ in an `Idempotency-Key` header, and asks for delivery reports at /messaging/twil
 
 from __future__ import annotations
 
+import logging
 from contextvars import ContextVar
 
 from django.conf import settings
@@ -54,8 +55,9 @@ def _client():
                 headers["Idempotency-Key"] = _key.get()
             return super().request(method, url, params, data, headers, *args, **kwargs)
 
-    client = Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN,
-                    http_client=KeyedHttpClient(timeout=settings.KITH_PROVIDER_TIMEOUT))
+    http = KeyedHttpClient(timeout=settings.KITH_PROVIDER_TIMEOUT)
+    http.logger.setLevel(logging.WARNING)  # it logs every request's headers at INFO
+    client = Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, http_client=http)
     if settings.TWILIO_API_BASE:
         client.api.base_url = settings.TWILIO_API_BASE
     return client
