@@ -151,3 +151,30 @@ def test_the_worker_command_sends_what_is_queued(db_queue, twilio, tom, street):
     call_command("worker", batch=True, verbosity=0)
     assert set(Message.objects.filter(pk__in=ids).values_list("state", flat=True)) == {"sent"}
     assert sorted(d["body"] for d in twilio.delivered) == ["Text 0", "Text 1", "Text 2"]
+
+
+def test_each_person_sees_what_was_sent_to_them_and_coordinators_see_their_groups(
+        client, twilio, tom, priya, street, other_street, mrs_ahmed, nadia):
+    from kith.groups.models import Membership
+
+    twilio.refused["+447911123456"] = 30005
+    outbox.send_one(_queue_text(tom, street).pk)
+    outbox.queue_email(to="tom@example.org", subject="Lots Road says hello", person=tom,
+                       group=other_street, template="messaging/email/failures.txt",
+                       context={"group": other_street, "lines": [], "link": "x"})
+    outbox.queue_text(to="+447911000111", body="Your code", resident=mrs_ahmed, group=street)
+    client.force_login(tom)
+    own = client.get("/account/").content.decode()
+    assert "Not delivered: number not in service" in own and "Lots Road says hello" in own
+    client.force_login(priya)
+    membership = Membership.objects.get(person=tom, group=street)
+    page = client.get(f"/g/{street.slug}/volunteers/{membership.pk}/").content.decode()
+    assert "Not delivered: number not in service" in page
+    assert "Lots Road says hello" not in page  # another group's message to him
+    resident_page = client.get(mrs_ahmed.get_absolute_url()).content.decode()
+    assert "Waiting to be sent" in resident_page and "7911000111" not in resident_page
+    today = client.get(f"/g/{street.slug}/").content.decode()
+    assert "message that did not arrive this week" in today
+    log_page = client.get(f"/g/{street.slug}/messages/").content.decode()
+    assert "1 text to Tom Brennan failed: number not in service" in log_page
+    assert "7911123456" not in log_page

@@ -19,8 +19,11 @@ SHOWN = 50
 FAILURE_WINDOW = timedelta(days=7)
 
 
-def for_person(person, limit: int = SHOWN) -> list[Message]:
-    return list(Message.objects.filter(person=person)[:limit])
+def for_person(person, *, group=None, limit: int = SHOWN) -> list[Message]:
+    """All messages to a person (their own account page), or those one group sent them (what
+    that group's coordinators see)."""
+    rows = Message.objects.filter(person=person)
+    return list((rows.filter(group=group) if group is not None else rows)[:limit])
 
 
 def for_resident(resident, limit: int = SHOWN) -> list[Message]:
