@@ -25,6 +25,7 @@ class StandIn:
         self.fail_next = 0
         self.refused: dict[str, int] = {}  # number -> Twilio error code
         self.delay = delay
+        self.after_create = None  # called with the count once a message is taken, before the answer
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -36,11 +37,14 @@ class StandIn:
                 form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
                 status, payload = standin.create(form, self.headers.get("Idempotency-Key", ""))
                 body = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except OSError:  # the worker was killed while waiting for the answer
+                    pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
@@ -77,6 +81,8 @@ class StandIn:
                 self.by_key[key] = sid
             self.delivered.append({"sid": sid, "key": key, "to": to, "body": form.get("Body", ""),
                                    "callback": form.get("StatusCallback", "")})
+            if self.after_create is not None:
+                self.after_create(len(self.delivered))
             return 201, self._payload(sid, form)
 
     @staticmethod

@@ -7,13 +7,13 @@ from collections import Counter
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from kith.messaging.models import Message
+from kith.messaging.outbox import STOPPED
 
 SHOWN = 50
 FAILURE_WINDOW = timedelta(days=7)
@@ -45,7 +45,7 @@ def recipient_name(message: Message) -> str:
 def recent_failures(group, now=None):
     since = (now or timezone.now()) - FAILURE_WINDOW
     return (Message.objects.filter(group=group, state=Message.State.FAILED, failed_at__gte=since)
-            .exclude(Q(error__startswith="They replied STOP")))
+            .exclude(error=STOPPED))
 
 
 def failure_lines(messages) -> list[str]:

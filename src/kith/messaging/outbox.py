@@ -26,7 +26,7 @@ The guarantee (`send_one`):
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -88,24 +88,44 @@ def queue_emails(emails: Sequence[Email], *, wait_for_commit: bool = True) -> li
     return _save_and_enqueue(rows, wait_for_commit=wait_for_commit)
 
 
+@dataclass(frozen=True)
+class Text:
+    to: str
+    body: str
+    person: object = None
+    resident: object = None
+    group: object = None
+    template: str = ""
+
+
+STOPPED = "They replied STOP: no texts until they send START"
+
+
 def queue_text(*, to: str, body: str, person=None, resident=None, group=None,
                template: str = "", wait_for_commit: bool = True) -> Message | None:
-    """Queue one text message to a UK number (E.164). A number that answered STOP gets
-    nothing: the row is kept, failed, so the log says why."""
+    """Queue one text message to a UK number (E.164)."""
+    made = queue_texts([Text(to=to, body=body, person=person, resident=resident, group=group,
+                             template=template)], wait_for_commit=wait_for_commit)
+    return made[0] if made else None
+
+
+def queue_texts(texts: Sequence[Text], *, wait_for_commit: bool = True) -> list[Message]:
+    """Queue many. A number that answered STOP gets nothing: its row is kept, failed, so the
+    log says why (and no coordinator is told: it was their choice)."""
     from kith.core.digest import phone_digest
 
-    if not to:
-        return None
-    digest = phone_digest(to)
-    row = Message(channel=Message.Channel.SMS, to=to, to_digest=digest, body=body,
-                  template=template, person=person, resident=resident, group=group)
-    if digest and TextOptOut.objects.filter(phone_digest=digest).exists():
-        row.state, row.failed_at = Message.State.FAILED, timezone.now()
-        row.error = "They replied STOP: no texts until they send START"
-        row.reported_at = row.failed_at  # their choice, nothing for coordinators to fix
-        row.save()
-        return row
-    return _save_and_enqueue([row], wait_for_commit=wait_for_commit)[0]
+    rows = [Message(channel=Message.Channel.SMS, to=t.to, to_digest=phone_digest(t.to),
+                    body=t.body, template=t.template, person=t.person or None,
+                    resident=t.resident or None, group=t.group or None)
+            for t in texts if t.to]
+    stopped = set(TextOptOut.objects.filter(phone_digest__in={r.to_digest for r in rows if r.to_digest})
+                  .values_list("phone_digest", flat=True))
+    now = timezone.now()
+    for row in rows:
+        if row.to_digest in stopped:
+            row.state, row.failed_at, row.reported_at, row.error = (
+                Message.State.FAILED, now, now, STOPPED)
+    return _save_and_enqueue(rows, wait_for_commit=wait_for_commit)
 
 
 def _save_and_enqueue(rows: list[Message], *, wait_for_commit: bool) -> list[Message]:
@@ -119,7 +139,8 @@ def _save_and_enqueue(rows: list[Message], *, wait_for_commit: bool) -> list[Mes
             if rows and rows[0].pk is None:  # backends that do not return ids
                 keys = [r.key for r in rows]
                 rows = list(Message.objects.filter(key__in=keys).order_by("pk"))
-        enqueue([r.pk for r in rows], wait_for_commit=wait_for_commit)
+        enqueue([r.pk for r in rows if r.state == Message.State.QUEUED],
+                wait_for_commit=wait_for_commit)
     return rows
 
 
@@ -136,6 +157,8 @@ def enqueue(ids: Sequence[int], *, run_after=None, wait_for_commit: bool = True)
     from kith.messaging.tasks import send_messages
 
     chunks = [list(ids[i:i + BATCH]) for i in range(0, len(ids), BATCH)]
+    if not chunks:
+        return
     if _in_database():
         task = send_messages.using(run_after=run_after) if run_after else send_messages
         for chunk in chunks:
@@ -224,7 +247,7 @@ def recover(*, stale: timedelta | None = None, claim_timeout: timedelta | None =
     Message.objects.filter(state=Message.State.SENDING, claimed_at__lt=now - claim_timeout).update(
         state=Message.State.QUEUED, enqueued_at=None)
     due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
-    handed = Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=now - stale)
+    handed = Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=_lost_before(now - stale))
     ids = list(Message.objects.filter(due, handed, state=Message.State.QUEUED)
                .order_by("pk").values_list("pk", flat=True))
     if ids:
@@ -234,5 +257,17 @@ def recover(*, stale: timedelta | None = None, claim_timeout: timedelta | None =
     return len(ids)
 
 
-def for_person(person) -> Iterable[Message]:
-    return Message.objects.filter(person=person).order_by("-created_at", "-pk")
+def _lost_before(cutoff):
+    """Messages handed to a task before this have lost it. With the database backend, a task
+    still waiting was enqueued with its messages (in one transaction), so a message handed on
+    before the oldest waiting task was taken by a worker that did not finish it: a long
+    backlog is not mistaken for lost tasks and handed on again and again."""
+    if not _in_database():
+        return cutoff
+    from django_tasks_db.models import DBTaskResult
+
+    from kith.messaging.tasks import send_messages
+
+    oldest = (DBTaskResult.objects.filter(status="READY", task_path=send_messages.module_path)
+              .order_by("enqueued_at").values_list("enqueued_at", flat=True).first())
+    return min(cutoff, oldest - timedelta(seconds=1)) if oldest else cutoff

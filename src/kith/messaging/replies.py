@@ -8,11 +8,13 @@ what Kith understands, through the outbox like every text.
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kith.core.audit import log_action
 from kith.core.digest import phone_digest
 from kith.messaging.models import InboundText, Message, TextOptOut
+from kith.messaging.outbox import STOPPED
 
 STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE"}
 START_WORDS = {"START", "UNSTOP", "OPTIN"}
@@ -65,7 +67,8 @@ def opt_out(digest: str) -> str:
     # Nothing still waiting goes to them either.
     Message.objects.filter(to_digest=digest, channel=Message.Channel.SMS,
                            state=Message.State.QUEUED).update(
-        state=Message.State.FAILED, error="They replied STOP: no texts until they send START")
+        state=Message.State.FAILED, error=STOPPED, failed_at=timezone.now(),
+        reported_at=timezone.now())
     return "stopped"
 
 

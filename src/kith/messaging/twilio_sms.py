@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from contextvars import ContextVar
+from functools import lru_cache
 
 from django.conf import settings
 from django.urls import reverse
@@ -43,6 +44,13 @@ def problem_words(code) -> str:
 
 
 def _client():
+    """One client per worker process and configuration: it keeps its HTTP connection open."""
+    return _client_for(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN,
+                       settings.TWILIO_API_BASE, settings.KITH_PROVIDER_TIMEOUT)
+
+
+@lru_cache(maxsize=4)
+def _client_for(sid: str, token: str, base: str, timeout: int):
     from twilio.http.http_client import TwilioHttpClient
     from twilio.rest import Client
 
@@ -55,11 +63,11 @@ def _client():
                 headers["Idempotency-Key"] = _key.get()
             return super().request(method, url, params, data, headers, *args, **kwargs)
 
-    http = KeyedHttpClient(timeout=settings.KITH_PROVIDER_TIMEOUT)
+    http = KeyedHttpClient(timeout=timeout)
     http.logger.setLevel(logging.WARNING)  # it logs every request's headers at INFO
-    client = Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, http_client=http)
-    if settings.TWILIO_API_BASE:
-        client.api.base_url = settings.TWILIO_API_BASE
+    client = Client(sid, token, http_client=http)
+    if base:
+        client.api.base_url = base
     return client
 
 
