@@ -209,8 +209,9 @@ KITH_DIGEST_KEY_FILE = VAR_DIR / "digest_key"
 # The database backend needs no broker; a Redis or RQ backend for django-tasks is a setting.
 TASKS = {"default": {"BACKEND": envstr("KITH_TASKS_BACKEND",
                                        "django_tasks_db.DatabaseBackend")}}
-KITH_OUTBOX_RETRY_BASE = envint("KITH_OUTBOX_RETRY_BASE", 30)  # seconds; doubles each try
-KITH_OUTBOX_RETRY_MAX = envint("KITH_OUTBOX_RETRY_MAX", 60 * 60)
+# Seconds, doubling each try (fractions allowed: the fault tests scale minutes down to seconds).
+KITH_OUTBOX_RETRY_BASE = float(envstr("KITH_OUTBOX_RETRY_BASE") or 30)
+KITH_OUTBOX_RETRY_MAX = float(envstr("KITH_OUTBOX_RETRY_MAX") or 60 * 60)
 # Eight tries from 30 s doubling reach past two hours: a mail server down for an evening.
 KITH_OUTBOX_MAX_ATTEMPTS = envint("KITH_OUTBOX_MAX_ATTEMPTS", 8)
 # A message "being sent" for longer than this had a worker die under it (provider calls time

@@ -110,7 +110,8 @@ def test_mail_waits_for_a_mail_server_that_is_down_and_arrives_once(db_queue, st
     controller = Controller(mailbox, hostname="127.0.0.1", port=port)
     try:
         assert workers.wait_until(
-            lambda: Message.objects.filter(attempts__gte=2).count() == 40, timeout=30)
+            lambda: Message.objects.filter(attempts__gte=2).count() == 40, timeout=60), (
+            workers.stop(worker))
         assert not mailbox.ids
         controller.start()  # the mail server is back
         assert workers.wait_until(_all_sent, timeout=60), workers.stop(worker)

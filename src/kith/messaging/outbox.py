@@ -160,7 +160,10 @@ def enqueue(ids: Sequence[int], *, run_after=None, wait_for_commit: bool = True)
     if not chunks:
         return
     if _in_database():
-        task = send_messages.using(run_after=run_after) if run_after else send_messages
+        # Always a due time, now if nothing later: the worker takes the earliest first, so a
+        # message being retried cannot jump ahead of new ones for ever (a task without one
+        # sorts after every task that has one).
+        task = send_messages.using(run_after=run_after or timezone.now())
         for chunk in chunks:
             task.enqueue(chunk)
         return
