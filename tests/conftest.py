@@ -136,3 +136,14 @@ def nia(network):
     person = PersonFactory(email="nia@example.org", display_name="Nia Grant")
     MembershipFactory(person=person, group=network, is_coordinator=True)
     return person
+
+
+@pytest.fixture
+def messages_sent_at_once(monkeypatch):
+    """Outbox messages go out as they are queued, not when the test's transaction (which never
+    commits) would commit: for commands that run outside any transaction in real life."""
+    from kith.messaging import outbox
+
+    enqueue = outbox.enqueue
+    monkeypatch.setattr(outbox, "enqueue",
+                        lambda ids, **kw: enqueue(ids, **{**kw, "wait_for_commit": False}))

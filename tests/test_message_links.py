@@ -74,10 +74,10 @@ class Sent(set):
 
 @pytest.fixture
 def templates_sent(monkeypatch):
-    """The name of every template send_templated renders (and allauth's, in `by_allauth`)."""
+    """The name of every template the outbox renders (and allauth's, in `by_allauth`)."""
     import allauth.account.adapter as allauth_adapter
 
-    import kith.core.mail as kith_mail
+    import kith.messaging.outbox as kith_mail
 
     seen = Sent()
     render = kith_mail.render_to_string

@@ -69,7 +69,9 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(db_queu
     keys = [d["key"] for d in standin.delivered]
     assert len(keys) == 1000 and len(set(keys)) == 1000  # every one, none twice
     assert set(keys) == {str(m.key) for m in messages}
-    assert standin.repeats == 1  # the one in flight was sent again under its key, and kept once
+    # The one in flight was sent again under its key and kept once. (On a loaded machine a
+    # slow send can pass the test's 1 s claim timeout and be resent too: kept once as well.)
+    assert standin.repeats >= 1
 
 
 class _Mailbox:
