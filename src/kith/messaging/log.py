@@ -35,9 +35,9 @@ def for_group(group, limit: int = 200) -> list[Message]:
 
 
 def recipient_name(message: Message) -> str:
-    if message.person_id:
+    if message.person is not None:
         return message.person.display_name or _("a volunteer")
-    if message.resident_id:
+    if message.resident is not None:
         return message.resident.name or _("a resident")
     return _("someone")
 

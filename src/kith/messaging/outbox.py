@@ -29,6 +29,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -56,10 +57,10 @@ class Email:
     to: str
     subject: str
     body: str
-    person: object = None
-    group: object = None
+    person: Any = None
+    group: Any = None
     template: str = ""
-    resident: object = None
+    resident: Any = None
 
 
 def render_email(*, to: str, subject: str, template: str, context: dict, person=None,
@@ -92,9 +93,9 @@ def queue_emails(emails: Sequence[Email], *, wait_for_commit: bool = True) -> li
 class Text:
     to: str
     body: str
-    person: object = None
-    resident: object = None
-    group: object = None
+    person: Any = None
+    resident: Any = None
+    group: Any = None
     template: str = ""
 
 
