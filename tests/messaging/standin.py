@@ -14,6 +14,9 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
+ACCOUNT = "AC" + "1" * 32  # what the tests configure twilio's client with
+TOKEN = "test-twilio-auth-token"
+
 
 class StandIn:
     def __init__(self, *, delay: float = 0.0) -> None:
