@@ -31,12 +31,13 @@ demo-data: $(STAMP)
 	$(DEMO_ENV) $(BIN)/kith postcodes
 	$(DEMO_ENV) $(BIN)/kith collectstatic --no-input -v 0
 
-# The sweep (reminders, check-ups, regular help) runs every minute beside the server and
-# stops with it.
+# The sweep (reminders, check-ups, regular help) runs every minute beside the server, and the
+# worker sends the outbox's email and texts; both stop with it.
 serve: $(STAMP)
 	@echo "Serving the demo at $(SITE_URL)/  (Ctrl-C stops it)"
 	@$(DEMO_ENV) $(BIN)/kith tick --every 60 > var/tick.log 2>&1 & tick=$$!; \
-	trap 'kill $$tick 2>/dev/null' EXIT INT TERM; \
+	$(DEMO_ENV) $(BIN)/kith worker > var/worker.log 2>&1 & worker=$$!; \
+	trap 'kill $$tick $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEMO_ENV) $(BIN)/gunicorn kith.wsgi --bind $(HOST):$(PORT) --workers 2 \
 		--access-logfile - --logger-class kith.core.access_log.AccessLogger \
 		--forwarded-allow-ips 127.0.0.1 --limit-request-line $(LIMIT_REQUEST_LINE)

@@ -136,3 +136,37 @@ def nia(network):
     person = PersonFactory(email="nia@example.org", display_name="Nia Grant")
     MembershipFactory(person=person, group=network, is_coordinator=True)
     return person
+
+
+@pytest.fixture
+def messages_sent_at_once(monkeypatch):
+    """Outbox messages go out as they are queued, not when the test's transaction (which never
+    commits) would commit: for commands that run outside any transaction in real life."""
+    from kith.messaging import outbox
+
+    enqueue = outbox.enqueue
+    monkeypatch.setattr(outbox, "enqueue",
+                        lambda ids, **kw: enqueue(ids, **{**kw, "wait_for_commit": False}))
+
+
+@pytest.fixture
+def standin():
+    """A stand-in for Twilio's API on 127.0.0.1 (tests/messaging/standin.py)."""
+    from tests.messaging.standin import StandIn
+
+    s = StandIn().start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def twilio(settings, standin):
+    """Texts go through twilio's real client to the stand-in on 127.0.0.1."""
+    from tests.messaging.standin import ACCOUNT, TOKEN
+
+    settings.KITH_SMS_BACKEND = "twilio"
+    settings.TWILIO_ACCOUNT_SID = ACCOUNT
+    settings.TWILIO_AUTH_TOKEN = TOKEN
+    settings.TWILIO_FROM_NUMBER = "+447700900001"
+    settings.TWILIO_API_BASE = standin.url
+    return standin

@@ -23,6 +23,10 @@ KITH_PLACES_CACHE = Path(tempfile.gettempdir()) / "kith-test-places"  # noqa: F4
 KITH_MAP_TILES = "/map/blank/{z}/{x}/{y}.png"  # no test touches the network
 KITH_DIGEST_KEY = "test-digest-key-not-for-production"
 KITH_SMS_BACKEND = "memory"
+# Messages are sent as their transaction commits, in the test's own thread, so tests read
+# mail.outbox as before; the fault tests and browser journeys switch to the database backend
+# and a real `kith worker` (tests/messaging/conftest.py).
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 KITH_LOCAL_DELIVERY = True  # tests read texts from sms.outbox
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     # A file in the throwaway var/, not SQLite's shared in-memory database: threads then meet the

@@ -91,6 +91,15 @@ def test_it_checks_the_text_backend_for_production(production, backend, ids):
     assert _ids(checks.check_text_messages()) == ids
 
 
+def test_it_checks_twilio_is_configured(production):
+    production.KITH_SMS_BACKEND = "twilio"
+    production.TWILIO_ACCOUNT_SID = production.TWILIO_AUTH_TOKEN = ""
+    production.TWILIO_FROM_NUMBER = "+447700900001"
+    assert _ids(checks.check_text_messages()) == ["kith.E004"]
+    production.TWILIO_ACCOUNT_SID, production.TWILIO_AUTH_TOKEN = "AC1", "token"
+    assert _ids(checks.check_text_messages()) == []
+
+
 def test_it_allows_the_file_backend_in_the_demo(settings):
     settings.KITH_LOCAL_DELIVERY, settings.KITH_SMS_BACKEND = True, "file"
     assert checks.check_text_messages() == []

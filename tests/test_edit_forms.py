@@ -198,6 +198,9 @@ ACTION = "a button that does something (a move, a claim, a reveal), not a form o
 NO_FORM = "no form that posts"
 NOT_EDIT_PAGES = {
     "core:home": NO_FORM, "core:healthz": NO_FORM, "demo:mailbox": NO_FORM,
+    "messaging:group_log": NO_FORM,
+    "messaging:twilio_status": "the provider's signed delivery reports, not a page",
+    "messaging:twilio_inbound": "the provider's signed texts from people, not a page",
     "groups:mine": NO_FORM, "groups:start": "sends each person to their work",
     "groups:dashboard": NO_FORM, "groups:members": NO_FORM,
     "groups:audit": "filters by GET", "groups:access_log": "filters by GET",

@@ -74,10 +74,10 @@ class Sent(set):
 
 @pytest.fixture
 def templates_sent(monkeypatch):
-    """The name of every template send_templated renders (and allauth's, in `by_allauth`)."""
+    """The name of every template the outbox renders (and allauth's, in `by_allauth`)."""
     import allauth.account.adapter as allauth_adapter
 
-    import kith.core.mail as kith_mail
+    import kith.messaging.outbox as kith_mail
 
     seen = Sent()
     render = kith_mail.render_to_string
@@ -196,6 +196,18 @@ def _run_and_listings(street, priya) -> None:
                  stdout=io.StringIO())
 
 
+def _failed_messages(street, tom) -> None:
+    from django.utils import timezone
+
+    from kith.messaging.log import report_failures
+    from kith.messaging.models import Message
+
+    Message.objects.create(channel=Message.Channel.SMS, to="+447911123456", body="Can you help?",
+                           person=tom, group=street, state=Message.State.FAILED,
+                           failed_at=timezone.now(), error="number not in service")
+    assert report_failures() == 1
+
+
 # --- following the links
 
 
@@ -251,6 +263,7 @@ def test_every_link_in_every_message_opens_on_the_served_address(
     _requests_and_sweeps(street, priya, sam, tom)
     _offers(street, priya, mrs_ahmed, other_street)
     _run_and_listings(street, priya)
+    _failed_messages(street, tom)
 
     assert _email_templates() <= templates_sent | templates_sent.by_allauth, (
         "a kind of email was never sent here")

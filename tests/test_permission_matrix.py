@@ -223,6 +223,10 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     "signposting:referral": group_page(403, 200, 200, 403),
     # Exists only when KITH_DEMO is on; the tests run without it.
     "demo:mailbox": everyone(404),
+    # --- messages: the group's log; Twilio's webhooks answer 403 to anything it did not sign
+    "messaging:group_log": group_page(403, 403, 200, 403),
+    "messaging:twilio_status": everyone(405),
+    "messaging:twilio_inbound": everyone(405),
     # --- allauth: accounts
     "account_login": signed_in(START, anonymous=200),
     "account_logout": signed_in(200, anonymous="302 core:home"),

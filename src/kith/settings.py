@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "kith.directory",
     "kith.listings",
     "kith.demo",
+    "kith.messaging",
+    "django_tasks",
+    "django_tasks_db",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -165,6 +168,7 @@ ACCOUNT_RATE_LIMITS_ENABLED = envbool("KITH_RATE_LIMITS", True)
 if not ACCOUNT_RATE_LIMITS_ENABLED:
     ACCOUNT_RATE_LIMITS = False
 # Two-factor: a passkey first (nothing to type), an authenticator app second, printed backup codes.
+ACCOUNT_ADAPTER = "kith.messaging.adapter.KithAccountAdapter"  # sign-in codes go through the outbox
 MFA_ADAPTER = "kith.accounts.adapter.KithMFAAdapter"  # Kith's words for errors, "Kith" as the passkey's site
 MFA_SUPPORTED_TYPES = ["webauthn", "totp", "recovery_codes"]
 MFA_PASSKEY_LOGIN_ENABLED = True  # a passkey alone signs in: it is something you have and unlock
@@ -202,6 +206,27 @@ KITH_DIGEST_KEY = envstr("KITH_DIGEST_KEY")
 KITH_LOCAL_DELIVERY = DEMO or DEBUG
 KITH_SMS_BACKEND = envstr("KITH_SMS_BACKEND", "file" if KITH_LOCAL_DELIVERY else "")
 KITH_DIGEST_KEY_FILE = VAR_DIR / "digest_key"
+
+# --- The outbox (kith.messaging): every email and text is a row, sent by `kith worker`.
+# The database backend needs no broker; a Redis or RQ backend for django-tasks is a setting.
+TASKS = {"default": {"BACKEND": envstr("KITH_TASKS_BACKEND",
+                                       "django_tasks_db.DatabaseBackend")}}
+# Seconds, doubling each try (fractions allowed: the fault tests scale minutes down to seconds).
+KITH_OUTBOX_RETRY_BASE = float(envstr("KITH_OUTBOX_RETRY_BASE") or 30)
+KITH_OUTBOX_RETRY_MAX = float(envstr("KITH_OUTBOX_RETRY_MAX") or 60 * 60)
+# Eight tries from 30 s doubling reach past two hours: a mail server down for an evening.
+KITH_OUTBOX_MAX_ATTEMPTS = envint("KITH_OUTBOX_MAX_ATTEMPTS", 8)
+# A message "being sent" for longer than this had a worker die under it (provider calls time
+# out after KITH_PROVIDER_TIMEOUT): it is sent again under its idempotency key.
+KITH_PROVIDER_TIMEOUT = envint("KITH_PROVIDER_TIMEOUT", 15)
+KITH_OUTBOX_CLAIM_TIMEOUT = envint("KITH_OUTBOX_CLAIM_TIMEOUT", 120)
+# A queued message no task has been given for this long is given a new one (recover()).
+KITH_OUTBOX_STALE = envint("KITH_OUTBOX_STALE", 300)
+# Twilio (KITH_SMS_BACKEND=twilio); TWILIO_API_BASE points the client at a stand-in in tests.
+TWILIO_ACCOUNT_SID = envstr("TWILIO_ACCOUNT_SID")
+TWILIO_AUTH_TOKEN = envstr("TWILIO_AUTH_TOKEN")
+TWILIO_FROM_NUMBER = envstr("TWILIO_FROM_NUMBER")
+TWILIO_API_BASE = envstr("TWILIO_API_BASE")
 
 # --- Security. HTTPS is assumed unless this is the local demo or a test run.
 SECURE = envbool("KITH_SECURE", not (DEBUG or DEMO))

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("kith.directory.urls")),
     path("", include("kith.listings.urls")),
     path("", include("kith.demo.urls")),
+    path("", include("kith.messaging.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -116,7 +116,8 @@ def _run() -> str:
 
 
 @pytest.mark.django_db
-def test_it_reminds_the_coordinators_of_stale_groups_only(priya, street, ward, other_street,
+def test_it_reminds_the_coordinators_of_stale_groups_only(messages_sent_at_once, priya, street,
+                                                          ward, other_street,
                                                           nadia, sam, mailoutbox):
     second = PersonFactory(email="amir@example.org", display_name="Amir Haddad")
     MembershipFactory(person=second, group=street, is_coordinator=True)
@@ -134,7 +135,7 @@ def test_it_reminds_the_coordinators_of_stale_groups_only(priya, street, ward, o
 
 
 @pytest.mark.django_db
-def test_it_does_not_remind_twice_within_30_days(priya, street, mailoutbox):
+def test_it_does_not_remind_twice_within_30_days(messages_sent_at_once, priya, street, mailoutbox):
     _age(street, days=200)
     assert "Sent 1 reminder to the coordinators of 1 group." in _run()
     assert "Sent 0 reminders to the coordinators of 0 groups." in _run()
@@ -148,7 +149,8 @@ def test_it_does_not_remind_twice_within_30_days(priya, street, mailoutbox):
 
 
 @pytest.mark.django_db
-def test_it_stops_reminding_once_the_listing_is_confirmed(priya, street, mailoutbox):
+def test_it_stops_reminding_once_the_listing_is_confirmed(messages_sent_at_once, priya, street,
+                                                          mailoutbox):
     _age(street, days=200, verified_days_ago=100)
     assert send_verification_reminders() == (1, 1)
     assert "last confirmed the listing on" in mailoutbox[0].body

@@ -18,9 +18,6 @@ from kith.requests.models import HelpRequest
 from tests.requests.test_services import ask
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "kith"
-# The messaging change (in progress elsewhere) owns these two files; their private helpers
-# are shared between them until it lands.
-LEFT_FOR_THE_MESSAGING_CHANGE = {("matching/notify.py", "kith.requests.notify")}
 
 
 def _private_imports() -> list[str]:
@@ -29,8 +26,6 @@ def _private_imports() -> list[str]:
         where = str(path.relative_to(SRC))
         for node in ast.walk(ast.parse(path.read_text())):
             if not (isinstance(node, ast.ImportFrom) and (node.module or "").startswith("kith")):
-                continue
-            if (where, node.module) in LEFT_FOR_THE_MESSAGING_CHANGE:
                 continue
             found += [f"{where}:{node.lineno} {node.module}.{alias.name}" for alias in node.names
                       if alias.name.startswith("_") and not alias.name.startswith("__")]

@@ -16,6 +16,7 @@ from kith.accounts.forms import InvitedSignUpForm, ProfileForm
 from kith.accounts.services import register_invited_person, update_profile
 from kith.core import throttle
 from kith.core.privacy import has_two_factor
+from kith.messaging import log as message_log
 
 # Making accounts from invitations: a few a minute per address is plenty for a family
 # sharing a connection; allauth's own per-address limit on codes applies as well.
@@ -41,6 +42,7 @@ def profile(request):
     return render(request, "accounts/profile.html", {
         "form": form, "has_phone": bool(person.phone), "has_two_factor": has_two_factor(person),
         "needs_two_factor": twofactor.person_needs_two_factor(person),
+        "message_log": message_log.for_person(person),
     })
 
 

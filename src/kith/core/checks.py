@@ -39,7 +39,19 @@ def check_text_messages(app_configs=None, **kwargs):
         )]
     if backend == sms.NONE:
         return []
+    if backend == "twilio":
+        return _check_twilio()
     return _check_gateway(backend)
+
+
+def _check_twilio():
+    missing = [name for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER")
+               if not getattr(settings, name)]
+    if missing:
+        return [Error(f"KITH_SMS_BACKEND is 'twilio' but {', '.join(missing)} not set.",
+                      hint="See docs/DEPLOY.md, 'Connecting Twilio for text messages'.",
+                      id="kith.E004")]
+    return []
 
 
 def _check_gateway(backend: str):

@@ -1,18 +1,21 @@
-"""Plain-text mail from a template: the one way Kith's services write to people."""
+"""Plain-text mail from a template: the one way Kith's services write to people.
+
+Every message goes into the outbox (kith.messaging): written in the caller's transaction and
+sent by `kith worker`, with retries, so a mail server that is down loses nothing.
+"""
 
 from __future__ import annotations
-
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
 
 from kith.core.links import site_url  # links in mail: the address Kith is served on
 
 __all__ = ["send_templated", "site_url"]
 
 
-def send_templated(*, to: str, subject: str, template: str, context: dict,
-                   connection=None) -> None:
-    """Send one message. Pass a `connection` (django.core.mail.get_connection()) when sending
-    many, so they share one SMTP session instead of opening one each."""
-    send_mail(subject=f"[Kith] {subject}", message=render_to_string(template, context),
-              from_email=None, recipient_list=[to], connection=connection)
+def send_templated(*, to: str, subject: str, template: str, context: dict, person=None,
+                   group=None, resident=None) -> None:
+    """Queue one message to `to`, sent once the caller's transaction commits. `person` and
+    `group` put it in that person's and that group's message log."""
+    from kith.messaging.outbox import queue_email
+
+    queue_email(to=to, subject=subject, template=template, context=context, person=person,
+                group=group, resident=resident)

@@ -79,6 +79,7 @@ PAGES = [
          shown=lambda group: group.kind == "network"),
     Page(_("Coverage gaps"), "directory:gaps", "gaps.view", "group",
          shown=lambda group: group.kind != "street"),
+    Page(_("Messages"), "messaging:group_log", "members.view", "group"),
     Page(_("Audit trail"), "groups:audit", "audit.view", "group"),
     Page(_("Data access log"), "groups:access_log", "access_log.view", "group"),
 ]

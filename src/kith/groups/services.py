@@ -188,7 +188,7 @@ def create_invitation(group: Group, *, roles, acting_user, email: str = "") -> I
     log_action("kith.group.invitation_created", actor=acting_user, group=group, obj=invitation,
                new={"email": invitation.email, "roles": invitation.roles})
     if invitation.email:
-        transaction.on_commit(lambda: _send_invitation(invitation, acting_user))
+        _send_invitation(invitation, acting_user)  # queued in this transaction
     return invitation
 
 
@@ -198,6 +198,7 @@ def _send_invitation(invitation: Invitation, inviter) -> None:
         template="groups/email/invitation.txt",
         context={"invitation": invitation, "inviter": inviter,
                  "url": site_url(invitation.get_absolute_url())},
+        group=invitation.group,
     )
 
 

@@ -126,6 +126,16 @@ def _runs(group: Group, today) -> list[Item]:
                  runs, _url("runs:list", group))]
 
 
+def _messages(group: Group, now) -> list[Item]:
+    from kith.messaging.log import recent_failures
+
+    failed = recent_failures(group, now).count()
+    return [Item("messages_failed",
+                 ngettext("message that did not arrive this week",
+                          "messages that did not arrive this week", failed),
+                 failed, _url("messaging:group_log", group), urgent=True)]
+
+
 def needs_now(group: Group, access: GroupAccess, now=None) -> list[Item]:
     """The lines of the today page this person can act on, most urgent first, none at zero."""
     now = now or timezone.now()
@@ -142,6 +152,8 @@ def needs_now(group: Group, access: GroupAccess, now=None) -> list[Item]:
         from kith.signposting.today import stale_services
 
         items += [Item("services_stale", *stale_services(group))]
+    if access.can("members.view"):
+        items += _messages(group, now)
     return sorted((i for i in items if i.count), key=lambda i: not i.urgent)
 
 

@@ -190,7 +190,7 @@ def reject_registration(registration: GroupRegistration, *, acting_user,
     log_action("kith.listing.registration_rejected", actor=acting_user,
                group=network_of(registration.parent), obj=registration,
                old={"status": "pending"}, new={"status": "rejected", "reason": reason})
-    transaction.on_commit(lambda: _send_rejection(registration))
+    _send_rejection(registration)  # queued in this transaction
     return registration
 
 

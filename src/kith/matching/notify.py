@@ -1,4 +1,4 @@
-"""Emails for offers, sent once the change commits (requests/notify.py does the sending).
+"""Emails for offers, queued in the change's transaction (requests/notify.py does the sending).
 
 An offer email says what and roughly where, never the address: that opens on the task page
 only for the volunteer who accepts.
@@ -7,20 +7,21 @@ only for the volunteer who accepts.
 from __future__ import annotations
 
 from kith.core.mail import site_url
-from kith.requests.notify import _link, _people, _send_later
+from kith.requests.notify import people_with_roles, request_link, send_later
 
 
 def offered(offers) -> None:
     for offer in offers:
         req = offer.request
-        _send_later([offer.volunteer], subject=f"Can you help? {req.get_service_display()}",
+        send_later([offer.volunteer], group=req.group,
+                    subject=f"Can you help? {req.get_service_display()}",
                     template="matching/email/offered.txt",
                     context={"req": req, "offer": offer,
                              "link": site_url(offer.get_absolute_url())})
 
 
 def needs_coordinator(req, why: str) -> None:
-    _send_later(_people(req.group, "coordinator"),
+    send_later(people_with_roles(req.group, "coordinator"), group=req.group,
                 subject=f"{req.reference} needs a coordinator to find a volunteer",
                 template="matching/email/needs_coordinator.txt",
-                context={"req": req, "why": why, "link": _link(req)})
+                context={"req": req, "why": why, "link": request_link(req)})

@@ -1,4 +1,5 @@
-"""Who is told what, by email, once the change has committed (a rolled-back change sends nothing).
+"""Who is told what, by email. Each message is written to the outbox in the change's own
+transaction and sent once it commits (a rolled-back change sends nothing).
 
 Messages carry no resident contact details: they say there is something to look at and
 link to the page, where reveal() decides who may see what.
@@ -6,13 +7,12 @@ link to the page, where reveal() decides who may see what.
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.urls import reverse
 
 from kith.core.mail import send_templated, site_url
 
 
-def _people(group, *roles: str):
+def people_with_roles(group, *roles: str):
     from django.db.models import Q
 
     match = Q()
@@ -21,17 +21,14 @@ def _people(group, *roles: str):
     return [m.person for m in group.memberships.filter(match).select_related("person")]
 
 
-def _send_later(people, *, subject: str, template: str, context: dict) -> None:
-    addresses = sorted({p.email for p in people if p.email})
-
-    def send() -> None:
-        for address in addresses:
-            send_templated(to=address, subject=subject, template=template, context=context)
-
-    transaction.on_commit(send)
+def send_later(people, *, subject: str, template: str, context: dict, group=None) -> None:
+    by_address = {p.email: p for p in people if p.email}
+    for address in sorted(by_address):
+        send_templated(to=address, subject=subject, template=template, context=context,
+                       person=by_address[address], group=group)
 
 
-def _link(req) -> str:
+def request_link(req) -> str:
     return site_url(req.get_absolute_url())
 
 
@@ -39,7 +36,8 @@ def assigned(assignment) -> None:
     from django.urls import reverse
 
     req = assignment.request
-    _send_later([assignment.volunteer], subject=f"A task for you: {req.get_service_display()}",
+    send_later([assignment.volunteer], group=req.group,
+                subject=f"A task for you: {req.get_service_display()}",
                 template="requests/email/assigned.txt",
                 context={"req": req, "assignment": assignment,
                          "link": site_url(reverse("requests:task", args=[req.reference]))})
@@ -49,7 +47,8 @@ def reminder(assignment) -> None:
     from django.urls import reverse
 
     req = assignment.request
-    _send_later([assignment.volunteer], subject=f"Reminder: {req.get_service_display()}",
+    send_later([assignment.volunteer], group=req.group,
+                subject=f"Reminder: {req.get_service_display()}",
                 template="requests/email/reminder.txt",
                 context={"req": req, "assignment": assignment,
                          "link": site_url(reverse("requests:task", args=[req.reference]))})
@@ -58,26 +57,27 @@ def reminder(assignment) -> None:
 def released(req, why: str) -> None:
     """A held task went back to matching; `why` finishes the sentence "Request X ... ".
     The sweep's release and a volunteer's role ending (handover.py) both send it."""
-    _send_later(_people(req.group, "coordinator"), subject=f"{req.reference} needs a volunteer again",
+    send_later(people_with_roles(req.group, "coordinator"), group=req.group,
+                subject=f"{req.reference} needs a volunteer again",
                 template="requests/email/released.txt",
-                context={"req": req, "link": _link(req), "why": why})
+                context={"req": req, "link": request_link(req), "why": why})
 
 
 def escalated(req, note: str) -> None:
-    _send_later(_people(req.group, "safeguarding_lead", "coordinator"),
+    send_later(people_with_roles(req.group, "safeguarding_lead", "coordinator"), group=req.group,
                 subject=f"Safeguarding: {req.reference} was escalated",
-                template="requests/email/escalated.txt", context={"req": req, "link": _link(req)})
+                template="requests/email/escalated.txt", context={"req": req, "link": request_link(req)})
 
 
 def exclusion_match(req, exclusion) -> None:
-    _send_later(_people(req.group, "coordinator", "safeguarding_lead"),
+    send_later(people_with_roles(req.group, "coordinator", "safeguarding_lead"), group=req.group,
                 subject=f"{req.reference} matched your exclusion list",
                 template="requests/email/exclusion_match.txt",
-                context={"req": req, "exclusion": exclusion, "link": _link(req)})
+                context={"req": req, "exclusion": exclusion, "link": request_link(req)})
 
 
 def callback_escalated(callback, why: str) -> None:
-    _send_later(_people(callback.group, "coordinator"),
+    send_later(people_with_roles(callback.group, "coordinator"), group=callback.group,
                 subject=f"{callback.get_kind_display()} needs a coordinator",
                 template="requests/email/callback_escalated.txt",
                 context={"callback": callback, "why": why,
@@ -89,10 +89,10 @@ def outside_area(req, check, nearby, *, distance_m: float | None = None) -> None
     the asker is from the group's own area."""
     from kith.directory.distance import in_miles
 
-    _send_later(_people(req.group, "coordinator"),
+    send_later(people_with_roles(req.group, "coordinator"), group=req.group,
                 subject=f"{req.reference} was asked from outside your area",
                 template="requests/email/outside_area.txt",
-                context={"req": req, "check": check, "link": _link(req),
+                context={"req": req, "check": check, "link": request_link(req),
                          "away": in_miles(distance_m) if distance_m is not None else "",
                          "nearby": [(m.group.name, in_miles(m.distance_m),
                                      site_url(reverse("directory:group", args=[m.group.slug])))

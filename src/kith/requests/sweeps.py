@@ -85,6 +85,8 @@ def take_back_stranded(now) -> int:
 
 def tick(now=None) -> dict[str, int]:
     from kith.matching.offers import expire_offers, offer_waiting
+    from kith.messaging.log import report_failures
+    from kith.messaging.outbox import recover
     from kith.requests.series import make_due_occurrences
 
     now = now or timezone.now()
@@ -98,4 +100,7 @@ def tick(now=None) -> dict[str, int]:
         "check_ups_escalated": check_ups.escalate_missed(now),
         "check_ins_booked": check_ups.book_check_ins(now),
         "occurrences_made": make_due_occurrences(now),
+        # The outbox: messages a dead worker left, and failures the coordinators must hear of.
+        "messages_handed_on": recover(),
+        "failures_reported": report_failures(now),
     }

@@ -14,6 +14,7 @@ from kith.core.privacy import CorrectionDenied, check_may_correct, fresh_two_fac
 from kith.core.reveal_views import SealedField, render_private, reveal_panel
 from kith.core.text import search_term
 from kith.groups.access import group_view
+from kith.messaging import log as message_log
 from kith.residents.forms import CheckInForm, CorrectResidentForm, ResidentForm
 from kith.residents.services import (
     CorrectionRefused,
@@ -66,6 +67,7 @@ def resident_detail(request, group, pk):
         "group": group, "resident": resident, "reveal": panel, "checkins": checkins,
         "can_correct": _may_correct(request, group, resident),
         "requests": resident.requests.order_by("-created_at")[:20],
+        "message_log": message_log.for_resident(resident),
     }, status=panel.status)
 
 

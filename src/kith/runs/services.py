@@ -468,19 +468,16 @@ def vacate_route(route: Route, *, why: str, acting_user) -> bool:
 def _tell(routes) -> None:
     from kith.core.mail import send_templated, site_url
 
-    messages = [
-        (route.volunteer.email, {
+    for route in routes:
+        if not route.volunteer.email:
+            continue
+        context = {
             "route": route, "run": route.run, "stops": route.stops.count(),
             "name": route.volunteer.display_name or "there",
-            "link": site_url(reverse("runs:my_route", args=[route.pk]))})
-        for route in routes if route.volunteer.email]
-
-    def send() -> None:
-        for address, context in messages:
-            send_templated(to=address, subject=f"Your route for the {context['run'].partner_name} run",
-                           template="runs/email/route.txt", context=context)
-
-    transaction.on_commit(send)
+            "link": site_url(reverse("runs:my_route", args=[route.pk]))}
+        send_templated(to=route.volunteer.email, person=route.volunteer, group=route.run.group,
+                       subject=f"Your route for the {route.run.partner_name} run",
+                       template="runs/email/route.txt", context=context)
 
 
 # --- on the day

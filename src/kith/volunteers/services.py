@@ -191,7 +191,7 @@ def sign_up(person, *, acting_user, postcode: str, consents, on_duty: bool = Fal
     log_action("kith.volunteer.joined", actor=acting_user, group=group, obj=membership,
                new={"person": person.pk, "postcode_sector": person.postcode_sector,
                     "how": how})
-    transaction.on_commit(lambda: _tell_coordinators(group, profile, how))
+    _tell_coordinators(group, profile, how)  # queued in this transaction
     return SignUp(profile, group, how)
 
 
@@ -203,6 +203,7 @@ def _tell_coordinators(group: Group, profile: VolunteerProfile, how: str) -> Non
     for coordinator in coordinators:
         send_templated(
             to=coordinator.person.email, subject=f"New volunteer in {group.name}",
+            person=coordinator.person, group=group,
             template="volunteers/email/new_volunteer.txt",
             context={"group": group, "profile": profile, "person": profile.person,
                      "coordinator": coordinator.person, "url": url, "how": how,

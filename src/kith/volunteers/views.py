@@ -22,6 +22,7 @@ from kith.core import crypto, throttle
 from kith.core.reveal_views import SealedField, render_private, reveal_panel
 from kith.groups.access import group_view
 from kith.groups.catalogue import SERVICE_LABELS
+from kith.messaging import log as message_log
 from kith.volunteers import roster, services
 from kith.volunteers.forms import (
     SLOT_LABELS,
@@ -472,6 +473,7 @@ def _detail(request, group, membership, *, vetting_form=None, reveal=None, statu
         "vetting_form": vetting_form or VettingForm(initial=initial),
         "reveal": reveal or _reveal(request, group, person),
         "can_vet": request.access.can("volunteers.vet"),
+        "message_log": message_log.for_person(person, group=group),
         "can_contact": request.access.can("volunteers.contact"),
         "consents": Consent.objects.filter(person=person).order_by("kind", "-version"),
         "load": roster.load_last_30_days(group, [person.pk])[person.pk],

@@ -48,7 +48,6 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from allauth.account.models import EmailAddress
-from django.core.mail import get_connection
 from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 from django.urls import reverse
 
@@ -56,7 +55,7 @@ from kith.accounts.models import Person
 from kith.core import crypto
 from kith.core.audit import log_action
 from kith.core.fields import Sealed
-from kith.core.mail import send_templated, site_url
+from kith.core.mail import site_url
 from kith.groups.models import Group, Membership
 from kith.places.index import PostcodeDataMissing
 from kith.places.postcodes import Postcode
@@ -267,10 +266,6 @@ def import_volunteers(
         raise ImportStopped(_stopped(exc, saved), saved) from exc
     finally:
         timings["write_s"] = time.perf_counter() - started
-        # Whoever is in Kith is asked to confirm, even if a later batch failed: a second run of
-        # the file finds them already here, so it would never ask.
-        if saved.recipients:
-            transaction.on_commit(partial(send_reconsent_emails, group.name, saved.recipients))
     return Outcome(table, mapping, notes, plan, committed=True, emailed=len(saved.recipients),
                    saved=saved, timings=timings)
 
@@ -292,6 +287,10 @@ def _commit(plan: Plan, saved: Saved, *, group: Group, source: str, mapping: dic
                 ImportMapping.objects.update_or_create(group=group, source=source,
                                                        defaults={"mapping": mapping})
             asked = _save_new(ready) + (_merge(merge, group) if merge else [])
+            # Asked to confirm in the batch that saved them, so whoever is in Kith is asked even
+            # if a later batch fails (a second run of the file would find them and not ask).
+            # Queued, not sent: the worker sends them, and the page returns at once.
+            queue_reconsent(group, asked)
             log_action(AUDIT_ACTION, actor=acting_user, group=group,
                        new=audit(saved.batches + 1, new=len(new), merged=len(merge),
                                  asked=len(asked)))
@@ -556,37 +555,24 @@ def _refresh_match_cards(person_ids: set[int]) -> None:
         refresh_for_person(person)
 
 
-def send_reconsent_emails(group_name: str, recipients: list[tuple[str, str]]) -> tuple[int, int]:
-    """Ask each imported person to sign in and confirm. Runs after the commit. (sent, failed)."""
-    sent = failed = 0
-    context = {"group_name": group_name, "url": site_url("/volunteer/"),
+def queue_reconsent(group: Group, recipients: list[tuple[str, str]]) -> int:
+    """Put a re-consent email for each (email, name) in the outbox, in bulk; returns how many."""
+    from kith.messaging.outbox import queue_emails, render_email
+
+    if not recipients:
+        return 0
+    context = {"group_name": group.name, "url": site_url("/volunteer/"),
                "sign_in_url": site_url(reverse("account_login"))}
-    connection = get_connection()  # one SMTP session for the whole batch
-    try:
-        connection.open()
-    except Exception:  # noqa: BLE001 - the import is saved; say so rather than fail the page
-        logger.warning("the mail server refused a connection: %d re-consent emails not sent",
-                       len(recipients))
-        return 0, len(recipients)
-    try:
-        for email, name in recipients:
-            try:
-                send_templated(to=email, subject=f"Please confirm you want to volunteer with {group_name}",
-                               template=RECONSENT_TEMPLATE, context={**context, "name": name},
-                               connection=connection)
-            except Exception:  # noqa: BLE001 - one bad address must not stop the others
-                failed += 1
-            else:
-                sent += 1
-    finally:
-        connection.close()
-    if failed:
-        # No addresses in the log: the count is enough to go and look.
-        logger.warning("%d of %d re-consent emails for an import could not be sent", failed,
-                       len(recipients))
-    return sent, failed
+    people = {p.email.lower(): p for p in Person.objects.filter(
+        email__in=[email for email, _ in recipients]).only("pk", "email")}
+    subject = f"Please confirm you want to volunteer with {group.name}"
+    emails = [render_email(to=email, subject=subject, template=RECONSENT_TEMPLATE,
+                           context={**context, "name": name}, person=people.get(email.lower()),
+                           group=group)
+              for email, name in recipients]
+    return len(queue_emails(emails))
 
 
 __all__ = ["MERGE", "SKIP", "ImportRefused", "ImportStopped", "Outcome", "Saved",
            "import_volunteers", "read_upload", "remembered_mapping", "default_mapping",
-           "existing_people", "send_reconsent_emails"]
+           "existing_people", "queue_reconsent"]

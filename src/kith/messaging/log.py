@@ -1,0 +1,98 @@
+"""What was sent to whom, and what did not arrive, in words for people (never a number or a
+message's words: those stay sealed in the row)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from kith.messaging.models import Message
+from kith.messaging.outbox import STOPPED
+
+SHOWN = 50
+FAILURE_WINDOW = timedelta(days=7)
+
+
+def for_person(person, *, group=None, limit: int = SHOWN) -> list[Message]:
+    """All messages to a person (their own account page), or those one group sent them (what
+    that group's coordinators see)."""
+    rows = Message.objects.filter(person=person)
+    return list((rows.filter(group=group) if group is not None else rows)[:limit])
+
+
+def for_resident(resident, limit: int = SHOWN) -> list[Message]:
+    return list(Message.objects.filter(resident=resident)[:limit])
+
+
+def for_group(group, limit: int = 200) -> list[Message]:
+    return list(Message.objects.filter(group=group).select_related("person", "resident")[:limit])
+
+
+def recipient_name(message: Message) -> str:
+    if message.person is not None:
+        return message.person.display_name or _("a volunteer")
+    if message.resident is not None:
+        return message.resident.name or _("a resident")
+    return _("someone")
+
+
+def recent_failures(group, now=None):
+    since = (now or timezone.now()) - FAILURE_WINDOW
+    return (Message.objects.filter(group=group, state=Message.State.FAILED, failed_at__gte=since)
+            .exclude(error=STOPPED))
+
+
+def failure_lines(messages) -> list[str]:
+    """"3 texts to Tom Brennan failed: number not in service", one line per who, how, why."""
+    counts = Counter((recipient_name(m), m.channel, m.error or _("no reason given"))
+                     for m in messages)
+    lines = []
+    for (name, channel, why), n in sorted(counts.items()):
+        if channel == Message.Channel.SMS:
+            what = ngettext("%(n)d text to %(name)s failed: %(why)s",
+                            "%(n)d texts to %(name)s failed: %(why)s", n)
+        else:
+            what = ngettext("%(n)d email to %(name)s failed: %(why)s",
+                            "%(n)d emails to %(name)s failed: %(why)s", n)
+        lines.append(what % {"n": n, "name": name, "why": why})
+    return lines
+
+
+def report_failures(now=None) -> int:
+    """Email each group's coordinators once about messages that failed for good; returns how
+    many groups were told. Run by the sweep (kith tick)."""
+    from kith.groups.models import Group
+    from kith.messaging.outbox import queue_email
+
+    now = now or timezone.now()
+    unreported = (Message.objects.filter(state=Message.State.FAILED, reported_at=None)
+                  .exclude(group=None).select_related("person", "resident"))
+    told = 0
+    for group in Group.objects.filter(pk__in=unreported.values("group_id")):
+        with transaction.atomic():
+            rows = list(unreported.filter(group=group).select_for_update(of=("self",)))
+            if not rows:
+                continue
+            lines = failure_lines(rows)
+            link = _site(reverse("messaging:group_log", args=[group.slug]))
+            for membership in group.memberships.filter(is_coordinator=True).select_related("person"):
+                # No group on the report itself: a report that fails is not reported again.
+                queue_email(to=membership.person.email or "", person=membership.person,
+                            subject=_("Messages that did not arrive"),
+                            template="messaging/email/failures.txt",
+                            context={"group": group, "lines": lines, "link": link})
+            Message.objects.filter(pk__in=[r.pk for r in rows]).update(reported_at=now)
+            told += 1
+    return told
+
+
+def _site(path: str) -> str:
+    from kith.core.links import site_url
+
+    return site_url(path)

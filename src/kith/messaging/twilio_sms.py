@@ -1,0 +1,96 @@
+"""Text messages through Twilio's own client library (`twilio` on PyPI).
+
+Configured from the environment (docs/DEPLOY.md): KITH_SMS_BACKEND=twilio, TWILIO_ACCOUNT_SID,
+TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER, and TWILIO_API_BASE to point the client somewhere
+else (the tests' stand-in on 127.0.0.1). Every create carries the message's idempotency key
+in an `Idempotency-Key` header, and asks for delivery reports at /messaging/twilio/status/.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextvars import ContextVar
+from functools import lru_cache
+
+from django.conf import settings
+from django.urls import reverse
+
+from kith.core.links import site_url
+from kith.messaging.models import Message
+from kith.messaging.outbox import PermanentFailure, TemporaryFailure
+
+_key: ContextVar[str] = ContextVar("kith_idempotency_key", default="")
+
+# Twilio's error codes that no retry mends, in a coordinator's words.
+PERMANENT = {
+    21211: "not a valid phone number",
+    21408: "the provider does not text that country",
+    21610: "they asked the provider to stop texts (STOP)",
+    21612: "the provider cannot reach that number",
+    21614: "the number cannot receive texts",
+    30003: "phone switched off or unreachable",
+    30004: "the number blocks texts",
+    30005: "number not in service",
+    30006: "landline, or a network that does not take texts",
+    30007: "stopped by the network as spam",
+}
+
+
+def problem_words(code) -> str:
+    try:
+        return PERMANENT.get(int(code), "") if code else ""
+    except (TypeError, ValueError):
+        return ""
+
+
+def _client():
+    """One client per worker process and configuration: it keeps its HTTP connection open."""
+    return _client_for(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN,
+                       settings.TWILIO_API_BASE, settings.KITH_PROVIDER_TIMEOUT)
+
+
+@lru_cache(maxsize=4)
+def _client_for(sid: str, token: str, base: str, timeout: int):
+    from twilio.http.http_client import TwilioHttpClient
+    from twilio.rest import Client
+
+    class KeyedHttpClient(TwilioHttpClient):
+        """Adds the idempotency key of the message being sent to the request."""
+
+        def request(self, method, url, params=None, data=None, headers=None, *args, **kwargs):
+            headers = dict(headers or {})
+            if _key.get():
+                headers["Idempotency-Key"] = _key.get()
+            return super().request(method, url, params, data, headers, *args, **kwargs)
+
+    http = KeyedHttpClient(timeout=timeout)
+    http.logger.setLevel(logging.WARNING)  # it logs every request's headers at INFO
+    client = Client(sid, token, http_client=http)
+    if base:
+        client.api.base_url = base
+    return client
+
+
+def send(message: Message) -> str:
+    from requests.exceptions import RequestException
+    from twilio.base.exceptions import TwilioException, TwilioRestException
+
+    from kith.messaging.providers import opened
+
+    token = _key.set(str(message.key))
+    try:
+        created = _client().messages.create(
+            to=opened(message.to), from_=settings.TWILIO_FROM_NUMBER, body=opened(message.body),
+            status_callback=site_url(reverse("messaging:twilio_status")))
+    except TwilioRestException as problem:
+        words = problem_words(problem.code)
+        if words:
+            raise PermanentFailure(words) from problem
+        if problem.status == 429 or problem.status >= 500:
+            raise TemporaryFailure(f"The text-message provider was busy ({problem.status})") from problem
+        raise PermanentFailure(f"The text-message provider refused it ({problem.status})") from problem
+    except (RequestException, TwilioException, OSError) as problem:
+        raise TemporaryFailure("The text-message provider could not be reached") from problem
+    finally:
+        _key.reset(token)
+    return created.sid or ""

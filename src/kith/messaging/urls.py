@@ -1,0 +1,10 @@
+from django.urls import path
+
+from kith.messaging import views, webhooks
+
+app_name = "messaging"
+urlpatterns = [
+    path("g/<slug:group_slug>/messages/", views.group_log, name="group_log"),
+    path("messaging/twilio/status/", webhooks.status, name="twilio_status"),
+    path("messaging/twilio/inbound/", webhooks.inbound, name="twilio_inbound"),
+]
