@@ -197,7 +197,7 @@ NEW_THING = "its form makes something new, starting empty"
 ACTION = "a button that does something (a move, a claim, a reveal), not a form of stored values"
 NO_FORM = "no form that posts"
 NOT_EDIT_PAGES = {
-    "core:home": NO_FORM, "core:healthz": NO_FORM, "demo:mailbox": NO_FORM,
+    "core:home": NO_FORM, "core:healthz": NO_FORM, "core:favicon": NO_FORM, "demo:mailbox": NO_FORM,
     "messaging:group_log": NO_FORM,
     "messaging:twilio_status": "the provider's signed delivery reports, not a page",
     "messaging:twilio_inbound": "the provider's signed texts from people, not a page",
