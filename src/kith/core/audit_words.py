@@ -66,6 +66,10 @@ SENTENCES = {
     "kith.callback.check_in_booked": gettext_lazy("%(actor)s booked a check-in call: %(subject)s"),
     "kith.callback.check_up_booked": gettext_lazy("%(actor)s booked a check-up call: %(subject)s"),
     "kith.callback.queued": gettext_lazy("%(actor)s put a call in the queue: %(subject)s"),
+    "kith.messaging.call_bridged": gettext_lazy(
+        "%(actor)s rang the resident of request %(subject)s through the group's number"),
+    "kith.messaging.text_relayed": gettext_lazy(
+        "%(actor)s sent a text about request %(subject)s through the group's number"),
     "kith.series.started": gettext_lazy("%(actor)s started regular help: %(subject)s"),
     "kith.series.volunteer_cleared": gettext_lazy(
         "%(actor)s cleared the regular volunteer of %(subject)s"),

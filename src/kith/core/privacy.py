@@ -275,6 +275,19 @@ def reveal(
 
 
 @transaction.atomic
+def record_use(subject: models.Model, field: str, *, viewer, group, reason: str) -> None:
+    """Record that `viewer` was handed `field` of `subject` by Kith itself, with nothing
+    opened on a page (a resident's text passed on to their volunteer): the same access row
+    reveal() writes, so the access log shows it like any other look. The caller has decided
+    the use is allowed (an open task); this checks only that the subject is the group's."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise NeedToKnowDenied("Say why the details were used.")
+    _check_belongs(subject, group)
+    _record(subject, field, viewer=viewer, group=group, reason=reason[:200])
+
+
+@transaction.atomic
 def reveal_many(
     subjects: list[models.Model],
     field: str,

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from kith.core.audit import log_action
 from kith.core.digest import phone_digest
+from kith.messaging import relay
 from kith.messaging.models import InboundText, Message, TextOptOut
 from kith.messaging.outbox import STOPPED
 
@@ -49,6 +50,8 @@ def receive(sid: str, number: str, body: str) -> str:
                 row.action = opt_in(digest, number)
             elif first in ("YES", "NO") and len(words) == 2 and words[1].isdigit():
                 row.action = answer_offer(first == "YES", int(words[1]), number, digest)
+            elif (relayed := relay.relay_text(number, digest, body)) is not None:
+                row.action = relayed  # a volunteer's or resident's text about an open task
             elif (note := resident_note(body, digest)) is not None:
                 row.action = note
             else:
