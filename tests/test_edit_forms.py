@@ -201,6 +201,8 @@ NOT_EDIT_PAGES = {
     "messaging:group_log": NO_FORM,
     "messaging:twilio_status": "the provider's signed delivery reports, not a page",
     "messaging:twilio_inbound": "the provider's signed texts from people, not a page",
+    "messaging:twilio_voice": "the provider's signed calls to the group's number, not a page",
+    "messaging:twilio_voice_choice": "the key pressed at a call's menu, signed, not a page",
     "groups:mine": NO_FORM, "groups:start": "sends each person to their work",
     "groups:dashboard": NO_FORM, "groups:members": NO_FORM,
     "groups:audit": "filters by GET", "groups:access_log": "filters by GET",

@@ -229,6 +229,8 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     "messaging:group_log": group_page(403, 403, 200, 403),
     "messaging:twilio_status": everyone(405),
     "messaging:twilio_inbound": everyone(405),
+    "messaging:twilio_voice": everyone(405),
+    "messaging:twilio_voice_choice": everyone(405),
     # --- allauth: accounts
     "account_login": signed_in(START, anonymous=200),
     "account_logout": signed_in(200, anonymous="302 core:home"),
