@@ -96,7 +96,9 @@ class StatusReport(models.Model):
 
 class InboundText(models.Model):
     """A text someone sent to the group's number, by the provider's message id (replays are
-    dropped). The body is sealed; the number is kept only as its digest."""
+    dropped). The body is sealed; the number is kept only as its digest. A call to the number
+    is kept here too, by its CallSid (body "call"), so a replayed voice webhook is known
+    (messaging/relay.py); `action` says what Kith did ("relayed", "call_bridged", ...)."""
 
     provider_id = models.CharField(max_length=64, unique=True)
     from_digest = models.CharField(max_length=64, db_index=True)

@@ -30,9 +30,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -44,6 +46,9 @@ from kith.core.privacy import record_use, reveal
 from kith.messaging.models import InboundText
 from kith.messaging.outbox import queue_text
 from kith.messaging.providers import opened
+
+if TYPE_CHECKING:
+    from kith.requests.models import Assignment
 
 # A volunteer whose task ended this recently is told why Kith no longer connects them;
 # anyone else gets the answer for a stranger.
@@ -63,7 +68,7 @@ class OpenTask:
     opened for them, while this task is open. Stricter than the task page's grant (no day
     after "done")."""
 
-    assignment: object
+    assignment: Assignment
 
     def allows(self, viewer, subject) -> bool:
         a = self.assignment
@@ -80,8 +85,8 @@ def volunteer_at(digest: str):
     if not digest:
         return None
     since = timezone.now() - RECENT
-    ids = (Assignment.objects.filter(ended_at__isnull=True) | Assignment.objects.filter(
-        ended_at__gte=since)).values("volunteer_id")
+    ids = Assignment.objects.filter(Q(ended_at__isnull=True) | Q(ended_at__gte=since)).values(
+        "volunteer_id")
     for person in Person.objects.filter(pk__in=ids, is_active=True).exclude(phone=None):
         if phone_digest(opened(person.phone)) == digest:  # compared, never shown
             return person
@@ -246,7 +251,10 @@ def _bridge(assignment, called: str, kept_as: str) -> str:
     dial = response.dial(caller_id=called or settings.TWILIO_FROM_NUMBER,
                          timeout=RING_SECONDS, answer_on_bridge=True)
     dial.number(number)
-    response.say(_("The call has ended. Goodbye."), language=LANGUAGE)
+    # Heard when the resident hangs up first, or did not answer: true for both.
+    response.say(_("The call has ended. If %(name)s did not answer, you can try again later, "
+                   "or send a text to this number. Goodbye.")
+                 % {"name": first_name(req.resident.name)}, language=LANGUAGE)
     return str(response)
 
 
