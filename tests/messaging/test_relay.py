@@ -25,7 +25,9 @@ INBOUND = "/messaging/twilio/inbound/"
 GROUP_NUMBER = "+447700900001"  # the number Tom calls (the twilio fixture's From number)
 TOM = "+447911000001"
 AHMED = "+447911123456"
-KHAN = "+447911654321"
+KHAN = "+447911000002"
+STRANGER = "+447911000099"  # a valid UK mobile nobody in Kith has
+ABROAD = "+14155550100"  # no UK digest at all
 
 
 def _signed_post(client, path, data, token=TOKEN):
@@ -130,7 +132,7 @@ def test_an_unsigned_or_forged_call_is_refused_and_dials_nobody(client, task):
     assert client.post(VOICE, data).status_code == 403
     assert _call(client, "CA" + "2" * 32, token="not-the-token").status_code == 403
     signature = RequestValidator(TOKEN).compute_signature(f"http://testserver{VOICE}", data)
-    forged = {**data, "From": "+447911999999"}
+    forged = {**data, "From": STRANGER}
     assert client.post(VOICE, forged, HTTP_X_TWILIO_SIGNATURE=signature).status_code == 403
     assert not _looks().exists() and not InboundText.objects.exists()
 
@@ -192,7 +194,7 @@ def test_a_task_handed_back_no_longer_connects(client, task, volunteer):
 
 
 def test_a_stranger_hears_what_the_number_is_for(client, task):
-    root = _twiml(_call(client, "CA" + "8" * 32, caller="+447911999999"))
+    root = _twiml(_call(client, "CA" + "8" * 32, caller=STRANGER))
     assert _dialled(root) == [] and "does not know the number" in _said(root)
     assert InboundText.objects.get().action == "call_unknown"
 
@@ -297,9 +299,21 @@ def test_commands_stay_commands_for_a_volunteer_with_a_task(client, task):
 def test_someone_with_no_task_gets_the_usual_help(client, task, twilio,
                                                   django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        _text(client, "SM" + "9" * 32, "hello?", sender="+447911999999")
+        _text(client, "SM" + "9" * 32, "hello?", sender=STRANGER)
     assert "YES 482" in twilio.delivered[-1]["body"]
     assert not Message.objects.filter(template="relay").exists()
+
+
+def test_a_number_from_abroad_is_nobody_we_know(client, task, street, priya):
+    """A number with no UK digest matches no one: not a resident recorded without a phone."""
+    take_request(street, channel="phone", triage=True, acting_user=priya,
+                 contact=Contact(name="Mr Osei", address="3 Portobello Road", postcode="W10 5NW"),
+                 need=Need(service="shopping", details="Bread"))
+    _text(client, "SM" + "b" * 32, "hello?", sender=ABROAD)
+    assert InboundText.objects.get().action == "helped"
+    assert not Message.objects.filter(template="relay").exists()
+    root = _twiml(_call(client, "CA" + "c" * 32, caller=ABROAD))
+    assert _dialled(root) == [] and "does not know the number" in _said(root)
 
 
 def test_a_resident_with_no_phone_is_not_dialled_and_the_volunteer_is_told(

@@ -26,6 +26,8 @@ START_WORDS = {"START", "UNSTOP", "OPTIN"}
 
 def sender_of(digest: str):
     """(person, resident) Kith last texted at this number, either may be None."""
+    if not digest:  # not a UK number: it must not match the residents recorded with no phone
+        return None, None
     last = (Message.objects.filter(to_digest=digest, channel=Message.Channel.SMS)
             .exclude(person=None, resident=None).order_by("-created_at", "-pk")
             .select_related("person", "resident").first())
