@@ -73,17 +73,15 @@ def _time(fn, repeat: int) -> float:
 def _receive_once():
     from itertools import count
 
-    from kith.core.digest import phone_digest
     from kith.messaging import replies
 
     ids = count()
-    digest = phone_digest(STRANGER)
 
     def call() -> None:
         done = replies.receive(f"SMbench{next(ids)}-{time.monotonic_ns()}", STRANGER,
                                "what is this?")
         assert done == "helped", done
-    return call, digest
+    return call
 
 
 def run(holders: list[int], repeat: int = 20) -> dict:
@@ -94,14 +92,14 @@ def run(holders: list[int], repeat: int = 20) -> dict:
 
         from kith.messaging import relay
 
-        receive, digest = _receive_once()
+        receive = _receive_once()
         baseline = _time(receive, repeat)
         rows, made = [], 0
         for n in sorted(holders):
             _holders(n - made, made)
             made = n
-            assert relay.volunteer_at(relay.phone_digest("+447911200001")) is not None
-            find = _time(lambda: relay.volunteer_at(digest), repeat)
+            assert relay.volunteer_at("+447911200001") is not None
+            find = _time(lambda: relay.volunteer_at(STRANGER), repeat)
             whole = _time(receive, repeat)
             rows.append({"holders": n, "volunteer_at_ms": round(find * 1000, 2),
                          "receive_ms": round(whole * 1000, 2),

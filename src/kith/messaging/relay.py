@@ -76,21 +76,37 @@ class OpenTask:
                 and viewer.pk == a.volunteer_id and a.ended_at is None)
 
 
-def volunteer_at(digest: str):
-    """The volunteer whose own phone has this digest, among those holding a task now or
-    lately (a stranger's number matches nobody); None if none."""
+def volunteer_at(number: str):
+    """The volunteer whose own phone is this number, among those holding a task now or
+    lately (a stranger's number matches nobody); None if none, or not a UK number."""
+    from django.core.exceptions import ValidationError
+
     from kith.accounts.models import Person
+    from kith.core.phones import normalise_uk_phone
     from kith.requests.models import Assignment
 
-    if not digest:
+    try:
+        e164 = normalise_uk_phone(number or "")
+    except ValidationError:
         return None
+    digest = phone_digest(e164)
     since = timezone.now() - RECENT
     ids = Assignment.objects.filter(Q(ended_at__isnull=True) | Q(ended_at__gte=since)).values(
         "volunteer_id")
-    for person in Person.objects.filter(pk__in=ids, is_active=True).exclude(phone=None):
-        if phone_digest(opened(person.phone)) == digest:  # compared, never shown
-            return person
+    phones = Person.objects.filter(pk__in=ids, is_active=True).exclude(phone=None).values_list(
+        "pk", "phone")
+    for pk, phone in phones.iterator(chunk_size=500):
+        if _same_number(opened(phone), e164, digest):  # compared, never shown
+            return Person.objects.get(pk=pk)
     return None
+
+
+def _same_number(stored: str, e164: str, digest: str) -> bool:
+    # Kith's forms store E.164, so a plain comparison settles almost every number; only one
+    # kept as typed (an old import) is parsed, which costs far more than opening it.
+    if stored.startswith("+"):
+        return stored == e164
+    return phone_digest(stored) == digest
 
 
 def open_tasks(person) -> list:
@@ -198,7 +214,7 @@ def answer_call(sid: str, caller: str, called: str) -> str:
     digest = phone_digest(caller)
     if not sid:
         return _said(_("Sorry, something went wrong. Please call again."))
-    volunteer = volunteer_at(digest)
+    volunteer = volunteer_at(caller)
     if volunteer is None:
         return _from_someone_else(sid, digest, caller)
     tasks = open_tasks(volunteer)
@@ -216,7 +232,7 @@ def answer_call(sid: str, caller: str, called: str) -> str:
 def answer_choice(sid: str, caller: str, called: str, digits: str, offered: list[int]) -> str:
     """TwiML for the key pressed at the menu. `offered` are the assignments the menu read out,
     in its order (carried in the signed address, so the keys mean what the caller heard)."""
-    volunteer = volunteer_at(phone_digest(caller))
+    volunteer = volunteer_at(caller)
     if volunteer is None or not sid:
         return _said(_("Sorry, Kith does not know the number you are calling from. Goodbye."))
     tasks = {a.pk: a for a in open_tasks(volunteer)}
@@ -335,7 +351,7 @@ def _line_to_dial(group) -> str:
 def relay_text(number: str, digest: str, body: str) -> str | None:
     """Pass a text on if it is a volunteer's or a resident's about an open task; returns what
     was done, or None when the text is not for relaying (replies.receive carries on)."""
-    volunteer = volunteer_at(digest)
+    volunteer = volunteer_at(number)
     if volunteer is not None:
         return _from_volunteer(volunteer, number, body)
     assignment = resident_task(digest)
