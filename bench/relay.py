@@ -51,12 +51,12 @@ def _holders(n: int, start: int) -> None:
         residents = list(Resident.objects.filter(name__startswith="Resident ").order_by("pk"))[-n:]
     requests = HelpRequest.objects.bulk_create([
         HelpRequest(group=group, resident=r, reference=f"B{i:05d}", service="shopping",
-                    channel="phone", state=lifecycle.ASSIGNED) for i, r in zip(span, residents)])
+                    channel="phone", state=lifecycle.ASSIGNED) for i, r in zip(span, residents, strict=True)])
     if requests and requests[0].pk is None:
         requests = list(HelpRequest.objects.filter(reference__in=[f"B{i:05d}" for i in span]))
     due = timezone.now() + timedelta(days=1)
     Assignment.objects.bulk_create([Assignment(request=q, volunteer=p, due_by=due)
-                                    for q, p in zip(requests, people)])
+                                    for q, p in zip(requests, people, strict=True)])
 
 
 def _time(fn, repeat: int) -> float:
