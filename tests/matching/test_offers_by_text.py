@@ -70,9 +70,9 @@ def test_no_declines_and_nobody_else_can_answer_for_them(client, twilio, crew, w
 
 def test_a_residents_reply_to_a_status_text_is_a_note_for_the_call_handlers(
         client, twilio, waiting, mrs_ahmed):
-    outbox.queue_text(to="+447911555666", body="Your code is 123456", resident=waiting.resident,
+    outbox.queue_text(to="+447911000050", body="Your code is 123456", resident=waiting.resident,
                       group=waiting.group)
-    _text(client, "+447911555666", "Please ring after 2pm", "SM" + "5" * 32)
+    _text(client, "+447911000050", "Please ring after 2pm", "SM" + "5" * 32)
     assert InboundText.objects.get().action == "resident_note"
     assert waiting.events.filter(action="resident_note").exists()
 

@@ -104,7 +104,7 @@ def volunteer_at(number: str):
 def _same_number(stored: str, e164: str, digest: str) -> bool:
     # Kith's forms store E.164, so a plain comparison settles almost every number; only one
     # kept as typed (an old import) is parsed, which costs far more than opening it.
-    if stored.startswith("+"):
+    if stored.startswith("+") and stored[1:].isdigit():
         return stored == e164
     return phone_digest(stored) == digest
 
