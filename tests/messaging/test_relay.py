@@ -328,3 +328,15 @@ def test_a_resident_with_no_phone_is_not_dialled_and_the_volunteer_is_told(
     _text(client, "SM" + "a" * 32, "Hello")
     assert InboundText.objects.get(provider_id="SM" + "a" * 32).action == "relay_no_phone"
     assert not Message.objects.filter(template="relay").exists() and not _looks().exists()
+
+
+def test_a_volunteer_who_left_is_not_connected_even_if_the_task_was_not_taken_back(
+        client, task, volunteer):
+    from kith.volunteers.models import VolunteerProfile
+
+    # As if whatever recorded it forgot to take the work back: the grant still asks.
+    VolunteerProfile.objects.filter(person=volunteer).update(status=VolunteerProfile.Status.LEFT)
+    root = _twiml(_call(client, "CA" + "d" * 32))
+    assert _dialled(root) == [] and "no open task" in _said(root)
+    _text(client, "SM" + "c" * 32, "On my way")
+    assert not Message.objects.filter(template="relay").exists() and not _looks().exists()
