@@ -81,3 +81,4 @@ class InvitedSignUpForm(forms.Form):
 
     def clean_email(self):
         return self.cleaned_data["email"].strip().lower()
+

@@ -54,6 +54,7 @@ from django.urls import reverse
 from kith.accounts.models import Person
 from kith.core import crypto
 from kith.core.audit import log_action
+from kith.core.digest import phone_digest
 from kith.core.fields import Sealed
 from kith.core.mail import site_url
 from kith.groups.models import Group, Membership
@@ -437,7 +438,7 @@ def _prepare_new(rows: list[Candidate], group: Group) -> _NewRows:
     people: list[Person] = []
     for c in rows:
         person = Person(email=c.email or None, display_name=c.name, phone=_sealed(c.phone),
-                        postcode_sector=c.sector)
+                        phone_digest=phone_digest(c.phone or ""), postcode_sector=c.sector)
         person.set_unusable_password()  # "!" and a random string: no hashing
         people.append(person)
     # The foreign keys are filled in from each person's id once the people are inserted.
@@ -477,7 +478,8 @@ def _fill_in(person: Person, c: Candidate) -> tuple[bool, EmailAddress | None]:
     if not person.display_name and c.name:
         person.display_name, changed = c.name, True
     if person.phone is None and c.phone:
-        person.phone, changed = c.phone, True
+        # bulk_update skips Person.save(), which keeps the digest sign-in by text looks up.
+        person.phone, person.phone_digest, changed = c.phone, phone_digest(c.phone), True
     if not person.postcode_sector and c.sector:
         person.postcode_sector, changed = c.sector, True
     return changed, address
@@ -533,7 +535,7 @@ def _merge(rows: list[Candidate], group: Group) -> list[tuple[str, str]]:
         elif not membership.is_volunteer:
             membership.is_volunteer = True
             changed_memberships.append(membership)
-    Person.objects.bulk_update(changed_people, ["email", "display_name", "phone",
+    Person.objects.bulk_update(changed_people, ["email", "display_name", "phone", "phone_digest",
                                                 "postcode_sector"], batch_size=BATCH)
     _batched(EmailAddress, new_addresses)
     _batched(VolunteerProfile, new_profiles)

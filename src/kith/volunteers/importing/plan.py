@@ -255,8 +255,8 @@ def _waits_for_call(candidates: list[Candidate], column: str | None) -> list[Pro
             c.has_warning = True
             problems.append(Problem(c.row, column, WARNING, gettext(
                 "No email address: imported with their phone number only, to wait for a call. "
-                "Nothing is emailed to them, and they cannot sign in until sign-in by text "
-                "arrives.")))
+                "Nothing is emailed to them; they sign in with a code sent by text to their "
+                "mobile.")))
     return problems
 
 
