@@ -56,6 +56,14 @@ class KithAccountAdapter(MailThroughOutboxAdapter):
     of the normalised number (`Person.phone_digest`). Codes go through the outbox like all else.
     """
 
+    error_messages = {
+        **MailThroughOutboxAdapter.error_messages,
+        # Said the same for a number or address with an account and one without.
+        "too_many_login_attempts": _(
+            "Too many tries or codes asked for. Wait an hour and try again, or ring your "
+            "group's coordinator."),
+    }
+
     def get_user_by_phone(self, phone: str):
         """The one active person with this number; nobody when two share it (a couple's phone):
         a code must not sign in whichever of them the database lists first."""
