@@ -207,3 +207,11 @@ def test_the_digest_follows_the_number(ade):
     update_profile(ade, acting_user=ade, display_name="Ade Bello", phone="")
     ade = Person.objects.get(pk=ade.pk)
     assert ade.phone_digest == "" and not ade.can_sign_in
+
+
+def test_allauths_own_field_names_still_work(client, ade, tom):
+    from django.test import Client
+
+    assert client.post(REQUEST, {"email": "tom@example.org"})["Location"].startswith(CONFIRM)
+    assert Client().post(REQUEST, {"phone": "07911123411"})["Location"].startswith(CONFIRM)
+    assert [t.to for t in sms.outbox] == [ADE]

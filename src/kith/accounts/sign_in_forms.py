@@ -21,6 +21,13 @@ class CodeRequestForm(RequestLoginCodeForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.is_bound and "login" not in self.data:
+            # Posted with allauth's own field names (its API, older pages still open): the
+            # same one box.
+            typed = self.data.get("email") or self.data.get("phone")
+            if typed is not None:
+                self.data = self.data.copy()
+                self.data["login"] = typed
         self.fields.pop("email", None)
         self.fields.pop("phone", None)
         self.fields["login"] = forms.CharField(
