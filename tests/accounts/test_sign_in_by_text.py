@@ -161,6 +161,16 @@ def test_two_people_sharing_a_number_cannot_sign_in_by_it(client, ade):
     assert sms.outbox == []
 
 
+def test_someone_who_types_a_volunteers_number_on_their_profile_cannot_lock_them_out(
+        client, ade, tom):
+    from kith.accounts.services import update_profile
+
+    update_profile(tom, acting_user=tom, display_name=tom.display_name, phone="07911 123411")
+    ask_for_code(client)
+    client.post(CONFIRM, {"code": texted_code()})
+    assert "Ade Bello" in signed_in_as(client)  # the number is Ade's only way in; not Tom
+
+
 @pytest.mark.parametrize(("typed", "says"), [
     ("020 7946 0000", "We can only text a mobile number"),
     ("Ade", "Type your email address (like name@example.org) or your mobile number"),
@@ -215,3 +225,30 @@ def test_allauths_own_field_names_still_work(client, ade, tom):
     assert client.post(REQUEST, {"email": "tom@example.org"})["Location"].startswith(CONFIRM)
     assert Client().post(REQUEST, {"phone": "07911123411"})["Location"].startswith(CONFIRM)
     assert [t.to for t in sms.outbox] == [ADE]
+
+
+def test_a_texted_code_is_one_factor_so_an_app_is_still_asked_for(client, priya):
+    from tests.conftest import enable_totp, totp_code
+
+    from .conftest import verify_email
+
+    enable_totp(verify_email(priya))
+    priya.phone = "07911 123466"
+    priya.save()
+    ask_for_code(client, "07911 123466")
+    response = client.post(CONFIRM, {"code": texted_code("+447911123466")})
+    assert response["Location"] == reverse("mfa_authenticate")
+    assert signed_in_as(client) == ""
+    response = client.post(reverse("mfa_authenticate"), {"code": totp_code()})
+    assert response.status_code == 302 and "Priya Shah" in signed_in_as(client)
+
+
+def test_the_migration_gives_people_already_on_kith_their_digest(ade):
+    import importlib
+
+    from django.apps import apps
+
+    Person.objects.filter(pk=ade.pk).update(phone_digest="")
+    fill = importlib.import_module("kith.accounts.migrations.0005_fill_phone_digest").fill
+    fill(apps, None)
+    assert Person.objects.get(pk=ade.pk).phone_digest == phone_digest(ADE)

@@ -65,15 +65,25 @@ class KithAccountAdapter(MailThroughOutboxAdapter):
     }
 
     def get_user_by_phone(self, phone: str):
-        """The one active person with this number; nobody when two share it (a couple's phone):
-        a code must not sign in whichever of them the database lists first."""
+        """The one active person with this number, or nobody.
+
+        Numbers on profiles are typed, not proven, so two people may share one. A code must
+        never sign in whichever the database lists first; so when several have it, the one a
+        texted code has already proven it for, else the one with no email address (a number is
+        their only way in, and someone who typed it onto their own profile must not lock them
+        out), else nobody (a couple's phone: they use their email addresses).
+        """
         from kith.accounts.models import Person
 
         digest = phone_digest(phone)
         if not digest:
             return None
-        people = list(Person.objects.filter(phone_digest=digest, is_active=True)[:2])
-        return people[0] if len(people) == 1 else None
+        people = list(Person.objects.filter(phone_digest=digest, is_active=True)[:20])
+        for chosen in (people, [p for p in people if p.phone_verified_at is not None],
+                       [p for p in people if not p.email]):
+            if len(chosen) == 1:
+                return chosen[0]
+        return None
 
     def get_phone(self, user) -> tuple[str, bool] | None:
         if not user.phone:
