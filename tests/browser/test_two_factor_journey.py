@@ -35,7 +35,7 @@ def test_it_walks_an_invited_coordinator_through_two_factor_to_a_number(
     page.get_by_label("Your email address").fill("dev@example.org")
     axe_check("account from an invitation")
     screenshot("2fa-02-make-account")
-    page.get_by_role("button", name="Send me a code").click()
+    page.get_by_role("button", name="Email me a code").click()
     enter_emailed_code("dev@example.org", "2fa-03-emailed-code")
 
     page.wait_for_url(f"**{invitation.get_absolute_url()}")
