@@ -25,8 +25,9 @@ Imported people are made as `PersonManager.create_user(email)` makes them (lower
 an unusable password so no hashing happens, a primary unverified `EmailAddress`), but in bulk:
 `create_user` saves one person at a time. Their profile has `reconfirm_consent=True`, so they get
 no offers until they sign in by code and confirm on /volunteer/. Someone with a phone number only
-gets a null email and no `EmailAddress`: they cannot sign in, are not emailed, and wait for a
-coordinator's call.
+gets a null email and no `EmailAddress`: they are not emailed, wait for a coordinator's call,
+and sign in with a code texted to their mobile (their `phone_digest` is filled in here, as
+bulk_create skips `Person.save()`).
 
 People already on Kith are found by email (their own, or another address they have proven)
 or by phone, and are merged (filling in only what they have not given) or skipped, as the
