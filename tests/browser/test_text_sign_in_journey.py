@@ -32,7 +32,16 @@ def test_a_phone_only_volunteer_signs_in_with_a_texted_code(
     page.goto(live_server.url + "/accounts/login/")
     axe_check("sign in, phone")
     screenshot("text-01-sign-in")
-    page.get_by_label("Your email address or mobile number").fill("07911 123411")
+    # His landline first, as many would: the page says why not, and keeps what he typed.
+    page.get_by_label("Your email address or mobile number").fill("020 7946 0000")
+    page.get_by_role("button", name="Send me a code").click()
+    page.wait_for_url("**/login/code/")
+    assert page.get_by_role("alert").get_by_text("We can only text a mobile number").is_visible()
+    box = page.get_by_label("Your email address or mobile number")
+    assert box.input_value() == "020 7946 0000"
+    axe_check("not a mobile")
+    screenshot("text-01b-not-a-mobile")
+    box.fill("07911 123411")
     page.get_by_role("button", name="Send me a code").click()
 
     page.wait_for_url("**/login/code/confirm/**")
