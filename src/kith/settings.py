@@ -142,8 +142,12 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "groups:start"  # each person lands on their own work
 
 # --- allauth: email is the identity; a code by email is enough, a password is optional.
+# A code by text signs in someone with a UK mobile on their account (phone-only volunteers
+# from an import above all); sign-up stays by email, so "phone" is not a sign-up field.
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
-ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_LOGIN_METHODS = {"email", "phone"}
+ACCOUNT_FORMS = {"request_login_code": "kith.accounts.sign_in_forms.CodeRequestForm"}
+ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1"]
 ACCOUNT_SIGNUP_FORM_CLASS = "kith.accounts.forms.SignupExtraForm"
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
@@ -157,7 +161,9 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Kith] "
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
-    "request_login_code": "5/m/ip,3/m/key",
+    # Per address and per email or number ("key"): texts cost money and a stream of codes
+    # is harassment, so a number gets at most 3 a minute, 6 an hour and 10 a day.
+    "request_login_code": "5/m/ip,30/h/ip,3/m/key,6/h/key,10/d/key",
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
@@ -168,7 +174,10 @@ ACCOUNT_RATE_LIMITS_ENABLED = envbool("KITH_RATE_LIMITS", True)
 if not ACCOUNT_RATE_LIMITS_ENABLED:
     ACCOUNT_RATE_LIMITS = False
 # Two-factor: a passkey first (nothing to type), an authenticator app second, printed backup codes.
-ACCOUNT_ADAPTER = "kith.messaging.adapter.KithAccountAdapter"  # sign-in codes go through the outbox
+ACCOUNT_ADAPTER = "kith.accounts.adapter.KithAccountAdapter"  # codes by mail and text via the outbox
+# Sign-in codes texted across the whole site in an hour, whoever asks: a ceiling on the bill
+# if someone spreads requests over many addresses. Above it the page looks the same, no text.
+KITH_SIGN_IN_TEXTS_PER_HOUR = envint("KITH_SIGN_IN_TEXTS_PER_HOUR", 200)
 MFA_ADAPTER = "kith.accounts.adapter.KithMFAAdapter"  # Kith's words for errors, "Kith" as the passkey's site
 MFA_SUPPORTED_TYPES = ["webauthn", "totp", "recovery_codes"]
 MFA_PASSKEY_LOGIN_ENABLED = True  # a passkey alone signs in: it is something you have and unlock

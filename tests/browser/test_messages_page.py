@@ -21,7 +21,7 @@ def test_failed_texts_reach_the_coordinator_in_words(live_server, page, enter_em
                                failed_at=timezone.now(), error="number not in service")
     page.goto(live_server.url + "/accounts/login/")
     page.get_by_label("Your email address").fill("priya@example.org")
-    page.get_by_role("button", name="Email me a code").click()
+    page.get_by_role("button", name="Send me a code").click()
     enter_emailed_code("priya@example.org", "messages-01-code")
     page.wait_for_url("**/g/golborne-road/")
     page.get_by_role("link", name=re.compile("messages that did not arrive")).click()

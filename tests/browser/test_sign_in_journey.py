@@ -26,7 +26,7 @@ def test_it_signs_in_by_emailed_code_and_sees_dashboard_and_audit(
     axe_check("sign in")
     screenshot("02-sign-in")
     page.get_by_label("Your email address").fill("priya@example.org")
-    page.get_by_role("button", name="Email me a code").click()
+    page.get_by_role("button", name="Send me a code").click()
 
     enter_emailed_code("priya@example.org", "03-enter-code")
 

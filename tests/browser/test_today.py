@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def _sign_in(page, live_server, enter_emailed_code, email: str, shot: str) -> None:
     page.goto(live_server.url + "/accounts/login/")
     page.get_by_label("Your email address").fill(email)
-    page.get_by_role("button", name="Email me a code").click()
+    page.get_by_role("button", name="Send me a code").click()
     enter_emailed_code(email, shot)
 
 

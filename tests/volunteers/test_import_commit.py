@@ -104,7 +104,7 @@ def test_it_imports_the_good_rows_as_people_who_must_confirm(street, priya, tom,
     message = next(m for m in mail.outbox if m.to == ["amara.okafor@example.org"])
     assert message.subject == "[Kith] Please confirm you want to volunteer with Golborne Road Neighbours"
     assert "Hello Amara Okafor," in message.body
-    assert "http://127.0.0.1:8000/volunteer/" in message.body and "Email me a code" in message.body
+    assert "http://127.0.0.1:8000/volunteer/" in message.body and "Send me a code" in message.body
     assert "Until you confirm, nobody will ask you to help." in message.body
     # The mapping is remembered for Golborne Road's Google Forms.
     saved = ImportMapping.objects.get(group=street, source="google_forms").mapping

@@ -117,7 +117,7 @@ def test_it_imports_volunteers_with_only_a_phone_number_to_wait_for_a_call(
     outcome, people = phone_only(street, priya, django_capture_on_commit_callbacks)
     ade, bea = people
     # Two people with no email side by side: NULLs never clash under the unique address.
-    assert (ade.email, bea.email) == (None, None) and not ade.can_sign_in
+    assert (ade.email, bea.email) == (None, None) and ade.can_sign_in  # by text
     assert crypto.decrypt(ade.phone.token) == "+447911123411"
     assert not EmailAddress.objects.filter(user__in=people).exists()
     assert ade.volunteer.reconfirm_consent and street.memberships.get(person=ade).is_volunteer
@@ -175,7 +175,7 @@ def test_phone_only_volunteers_are_marked_on_the_list_and_their_page_and_can_be_
     membership = street.memberships.get(person=ade)
     detail = client.get(reverse("volunteers:detail", args=[street.slug, membership.pk]))
     text = detail.content.decode()
-    assert "No email yet: sign-in by text comes with the messaging work." in text
+    assert "No email yet: they sign in with a code by text." in text
     assert "mailto:None" not in text and '<p>Email: <a href="mailto:' not in text
     export = client.get(reverse("volunteers:export", args=[street.slug]))
     lines = export.content.decode().splitlines()

@@ -23,7 +23,8 @@ class ProfileForm(forms.Form):
     display_name = NameField(label="Your name", max_length=100)
     phone = FreeTextField(
         label="Phone number (optional)", max_length=20, required=False,
-        help_text="Stored sealed (encrypted). It is never shown back on this page.",
+        help_text="Stored sealed (encrypted). It is never shown back on this page. If it is "
+                  "your mobile, you can also sign in with a code we text to it.",
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
 
@@ -81,3 +82,4 @@ class InvitedSignUpForm(forms.Form):
 
     def clean_email(self):
         return self.cleaned_data["email"].strip().lower()
+

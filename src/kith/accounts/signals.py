@@ -1,8 +1,10 @@
-"""Sign-ups and two-factor changes happen inside allauth; these put them on the record."""
+"""Sign-ups, sign-ins by text and two-factor changes happen inside allauth; these put them on
+the record."""
 
 from allauth.account.signals import user_signed_up
 from allauth.mfa.models import Authenticator
 from allauth.mfa.signals import authenticator_added, authenticator_removed
+from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
 from django.dispatch import receiver
 
@@ -17,6 +19,27 @@ def record_sign_up(sender, request, user, **kwargs):
     with transaction.atomic():
         log_action("kith.person.signed_up", actor=user, obj=user,
                    new={"email": user.email, "display_name": user.display_name})
+
+
+def _texted_code_number(request, user) -> str:
+    """The number a code was texted to, if this sign-in was by that code; else ""."""
+    from allauth.account.internal.flows.login import get_authentication_records
+
+    records = get_authentication_records(request, user) if request is not None else []
+    last = records[-1] if records else {}
+    return last.get("phone") or "" if last.get("method") == "code" else ""
+
+
+@receiver(user_logged_in)
+def record_sign_in_by_text(sender, request, user, **kwargs):
+    """A code by text proves only the phone: the trail says so (never the number itself).
+
+    Other sign-ins are not recorded here: an email code proves the mailbox the account is
+    named by, and a passkey is two-factor; a texted code is the newest and weakest way in.
+    """
+    if _texted_code_number(request, user):
+        with transaction.atomic():
+            log_action("kith.person.signed_in_by_text", actor=user, obj=user)
 
 
 @receiver(authenticator_added)

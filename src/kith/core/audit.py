@@ -29,6 +29,7 @@ ACTION_LABELS = {
     "kith.group.invitation_accepted": "Invitation accepted",
     "kith.person.updated": "Own details changed",
     "kith.person.signed_up": "Account created",
+    "kith.person.signed_in_by_text": "Signed in with a code sent by text",
     "kith.resident.registered": "Resident recorded",
     "kith.listing.registration_submitted": "New group sent for approval",
     "kith.listing.registration_approved": "New group approved",

@@ -37,6 +37,7 @@ SENTENCES = {
         "Request %(subject)s came from a phone number another resident has"),
     "kith.volunteer.imported": gettext_lazy("%(actor)s imported volunteers from a spreadsheet"),
     "kith.volunteer.signed_up": gettext_lazy("%(subject)s signed up to volunteer"),
+    "kith.person.signed_in_by_text": gettext_lazy("%(actor)s signed in with a code sent by text"),
     "kith.volunteer.joined": gettext_lazy("%(subject)s joined the group as a volunteer"),
     "kith.volunteer.left": gettext_lazy("%(subject)s stopped volunteering"),
     "kith.volunteer.vetting_updated": gettext_lazy("%(actor)s recorded the checks of %(subject)s"),

@@ -25,8 +25,9 @@ Imported people are made as `PersonManager.create_user(email)` makes them (lower
 an unusable password so no hashing happens, a primary unverified `EmailAddress`), but in bulk:
 `create_user` saves one person at a time. Their profile has `reconfirm_consent=True`, so they get
 no offers until they sign in by code and confirm on /volunteer/. Someone with a phone number only
-gets a null email and no `EmailAddress`: they cannot sign in, are not emailed, and wait for a
-coordinator's call.
+gets a null email and no `EmailAddress`: they are not emailed, wait for a coordinator's call,
+and sign in with a code texted to their mobile (their `phone_digest` is filled in here, as
+bulk_create skips `Person.save()`).
 
 People already on Kith are found by email (their own, or another address they have proven)
 or by phone, and are merged (filling in only what they have not given) or skipped, as the
@@ -54,6 +55,7 @@ from django.urls import reverse
 from kith.accounts.models import Person
 from kith.core import crypto
 from kith.core.audit import log_action
+from kith.core.digest import phone_digest
 from kith.core.fields import Sealed
 from kith.core.mail import site_url
 from kith.groups.models import Group, Membership
@@ -437,7 +439,7 @@ def _prepare_new(rows: list[Candidate], group: Group) -> _NewRows:
     people: list[Person] = []
     for c in rows:
         person = Person(email=c.email or None, display_name=c.name, phone=_sealed(c.phone),
-                        postcode_sector=c.sector)
+                        phone_digest=phone_digest(c.phone or ""), postcode_sector=c.sector)
         person.set_unusable_password()  # "!" and a random string: no hashing
         people.append(person)
     # The foreign keys are filled in from each person's id once the people are inserted.
@@ -477,7 +479,8 @@ def _fill_in(person: Person, c: Candidate) -> tuple[bool, EmailAddress | None]:
     if not person.display_name and c.name:
         person.display_name, changed = c.name, True
     if person.phone is None and c.phone:
-        person.phone, changed = c.phone, True
+        # bulk_update skips Person.save(), which keeps the digest sign-in by text looks up.
+        person.phone, person.phone_digest, changed = c.phone, phone_digest(c.phone), True
     if not person.postcode_sector and c.sector:
         person.postcode_sector, changed = c.sector, True
     return changed, address
@@ -533,7 +536,7 @@ def _merge(rows: list[Candidate], group: Group) -> list[tuple[str, str]]:
         elif not membership.is_volunteer:
             membership.is_volunteer = True
             changed_memberships.append(membership)
-    Person.objects.bulk_update(changed_people, ["email", "display_name", "phone",
+    Person.objects.bulk_update(changed_people, ["email", "display_name", "phone", "phone_digest",
                                                 "postcode_sector"], batch_size=BATCH)
     _batched(EmailAddress, new_addresses)
     _batched(VolunteerProfile, new_profiles)

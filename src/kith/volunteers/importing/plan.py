@@ -255,8 +255,8 @@ def _waits_for_call(candidates: list[Candidate], column: str | None) -> list[Pro
             c.has_warning = True
             problems.append(Problem(c.row, column, WARNING, gettext(
                 "No email address: imported with their phone number only, to wait for a call. "
-                "Nothing is emailed to them, and they cannot sign in until sign-in by text "
-                "arrives.")))
+                "Nothing is emailed to them; they sign in with a code sent by text to their "
+                "mobile.")))
     return problems
 
 
@@ -375,8 +375,9 @@ def _by_phone(c: Candidate, person: int, existing: Existing, duplicates: str,
     A phone number on Kith is what someone typed, never proven to be theirs (and a household may
     share one), so it finds a duplicate but never decides whose account this row's details go
     into: that takes the same email address. The one exception is someone this group imported
-    with that phone number only, who is in no other group and cannot sign in: this group's own
-    record, which a row with an email address may complete (when merging), so they can sign in.
+    with that phone number only, who is in no other group and signs in only by a texted code:
+    this group's own record, which a row with an email address may complete (when merging), so
+    they can sign in by email too and be emailed.
     """
     if c.email and person in existing.waiting_here:
         c.action = MERGE if duplicates == MERGE else SKIP
