@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-
 from datetime import datetime, time
 
 from django.db.models import Count, Q
