@@ -151,3 +151,33 @@ def test_mid_call_a_call_handler_refers_someone_to_the_nearest_food_bank(
     assert "Mrs Ahmed to Portobello Food Bank" in page.content()
     axe_check("the referrals list")
     screenshot("signposting-referrals-desk")
+
+
+def test_could_not_help_points_the_resident_to_a_service_on_a_phone_and_a_desk(
+        live_server, page, screenshot, axe_check, street, priya, mrs_ahmed, food_bank,  # noqa: F811
+        advice_line, kitchen):  # noqa: F811
+    from kith.requests.intake import Contact, Need, take_request
+
+    req = take_request(street, channel="web", contact=Contact(name="Mrs Ahmed"),
+                       need=Need(service="shopping"), resident=mrs_ahmed).request
+    page.set_viewport_size(PHONE | {"height": 844})
+    _become(page, live_server, priya)
+    page.goto(f"{live_server.url}/g/{street.slug}/requests/{req.reference}/")
+    page.get_by_text("Record that we could not help…").click()
+    boxes = page.locator("#move-could_not_help input[name=services]")
+    assert boxes.count() == 3
+    page.locator("#move-could_not_help").scroll_into_view_if_needed()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    axe_check("could not help, the services offered")
+    screenshot("signposting-could-not-help-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    screenshot("signposting-could-not-help-desk")
+    page.get_by_label("Portobello Food Bank (North Kensington Pantry Trust)").check()
+    page.get_by_role("button", name="Record that we could not help").click()
+    page.wait_for_url(re.compile(rf"/requests/{req.reference}/$"))
+    line = page.locator("ol.trail li", has_text="Signposted to")
+    assert line.get_by_role("link", name="Portobello Food Bank").is_visible()
+    axe_check("the timeline with the signposting line")
+    page.set_viewport_size(PHONE)
+    line.scroll_into_view_if_needed()
+    screenshot("signposting-timeline-phone")
