@@ -231,3 +231,40 @@ def test_the_figures_count_this_month_and_name_the_top_services(client, priya, s
     page = _errors(client.get(reverse("groups:dashboard", args=[SLUG])).content.decode())
     assert "3</span> signposted to a local service this month" in page
     assert "Portobello Food Bank (North Kensington Pantry Trust): 2 times" in page
+
+
+def test_the_figures_take_no_more_queries_as_signposting_grows(priya, street, ward, directory,
+                                                               django_assert_max_num_queries):
+    from kith.signposting.signposts import could_not_help
+
+    def signpost(n: int) -> None:
+        for i in range(n):
+            name = f"Resident {Signposting.objects.count()}-{i}"
+            req = take_request(street, channel="web", contact=Contact(name=name),
+                               need=Need(service="shopping"),
+                               resident=ResidentFactory(group=street, name=name)).request
+            could_not_help(req, services=[directory["food_bank"], directory["kitchen"]],
+                           note="", actor=priya)
+
+    signpost(1)
+    # The tree below the street, its groups, members, residents, signposted, the top five.
+    with django_assert_max_num_queries(6):
+        figures_with_children(street)
+    signpost(6)
+    with django_assert_max_num_queries(6):
+        own, _ = figures_with_children(street)
+    assert own.signposted == 14
+
+
+# --- the timeline's names, registered by the apps that add lines --------------------------
+
+def test_the_signposting_app_names_its_timeline_lines_through_the_registry(sam, ask):
+    from kith.requests.moves import add_event
+    from kith.requests.timeline import register_labels
+
+    line = add_event(ask, "referral_sent", actor=sam, note="To the food bank")
+    assert line.label == "Referred to a local service"
+    register_labels({"referral_sent": "Referred to a local service"})  # the same name: fine
+    with pytest.raises(ValueError, match="referral_sent"):
+        register_labels({"referral_sent": "Something else"})
+    assert RequestEvent.objects.get(pk=line.pk).label == "Referred to a local service"

@@ -20,7 +20,7 @@ from kith.places.geo import haversine_m
 from kith.requests.lifecycle import IllegalMove
 from kith.requests.models import Callback, HelpRequest
 from kith.requests.moves import add_event, locked, make_move
-from kith.signposting.finding import point_of, serves, visible_to
+from kith.signposting.finding import owners, point_of, serves, visible_to
 from kith.signposting.models import LocalService, Signposting
 
 # The signposting need most likely behind each kind of help a group gives (groups/catalogue):
@@ -57,7 +57,11 @@ def ranked_for(req: HelpRequest) -> list[LocalService]:
         return (bool(need) and need not in service.needs, not serving, distance is None,
                 distance or 0.0, service.name.lower())
 
-    return sorted(visible_to(req.group).filter(status__in=RUNNING), key=likeliness)
+    # Only what the ranking and the tick boxes use: a mid-call page, and a big tree's
+    # directory can run to hundreds of services.
+    offered = LocalService.objects.filter(group_id__in=owners(req.group), status__in=RUNNING).only(
+        "pk", "name", "organisation", "needs", "coverage", "radius_miles", "lat", "lon")
+    return sorted(offered, key=likeliness)
 
 
 def _record(req: HelpRequest, services: list[LocalService], *, actor, via: str,
