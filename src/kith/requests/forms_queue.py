@@ -11,7 +11,7 @@ from kith.groups.catalogue import SERVICE_LABELS, SERVICES
 from kith.groups.coverage import SECTOR_RE
 from kith.requests.models import CallAttempt, Callback, HelpRequest
 from kith.requests.scripts import CONSENT_LINE
-from kith.signposting.forms import SignpostField, picked
+from kith.signposting.forms import SignpostField, picked, signpost_choices
 
 RANG_FROM = {"required": "Enter the phone number they rang from, like 07911 123456."}
 
@@ -50,10 +50,7 @@ class AttemptForm(forms.Form):
         help_text="The volunteer needs it to go there. It is sealed like their phone number.",
     )
 
-    services = SignpostField(
-        label=_("If they need more help: the local services you pointed them to (optional)"),
-        help_text=_("From this group's directory, those for what they asked and nearest them "
-                    "first."))
+    services = SignpostField()  # made with its choices in __init__, or taken away
 
     def __init__(self, *args, checking: bool = False, ask_address: bool = False,
                  signpost_to: list | None = None, **kwargs):
@@ -65,8 +62,12 @@ class AttemptForm(forms.Form):
         if not ask_address:
             del self.fields["address"]
         if self.signpost_to:  # a check-up about a request, in a group with a directory
-            self.fields["services"].choices = [(str(s.pk), f"{s.name} ({s.organisation})")
-                                               for s in self.signpost_to]
+            self.fields["services"] = SignpostField(
+                label=_("If they need more help: the local services you pointed them to "
+                        "(optional)"),
+                help_text=_("From this group's directory, those for what they asked and "
+                            "nearest them first."),
+                choices=signpost_choices(self.signpost_to))
         else:
             del self.fields["services"]
         self.order_fields(["outcome", "result", "services", "note", "address"])

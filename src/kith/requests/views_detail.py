@@ -26,7 +26,7 @@ from kith.requests.moves import NotAllowed
 from kith.requests.pages import request_or_404, state_label
 from kith.requests.views_corrections import may_correct
 from kith.signposting import signposts
-from kith.signposting.forms import SignpostForm
+from kith.signposting.forms import SHOWN, SignpostForm, signpost_choices
 from kith.signposting.models import LocalService
 
 
@@ -101,7 +101,7 @@ def _signpost_choices(req: HelpRequest, allowed: list[lifecycle.Move]) -> list[t
     """The services offered with "could not help", only when that move is on the page."""
     if not any(m.action == "could_not_help" for m in allowed):
         return []
-    return list(SignpostForm(services=signposts.ranked_for(req)).fields["services"].choices)
+    return signpost_choices(signposts.ranked_for(req))
 
 
 def _callbacks(req: HelpRequest, now) -> list[dict]:
@@ -130,17 +130,19 @@ def _render_detail(request, group, req: HelpRequest, *, reveal=None, move_error:
     now = timezone.now()
     resident = req.resident
     allowed = _allowed_moves(access, req)
-    signpost_choices = _signpost_choices(req, allowed)
+    offered = _signpost_choices(req, allowed)
+    kept = picked or []
+    # A tick among the services folded away opens them.
+    more_picked = any(value in kept for value, _label in offered[SHOWN:])
     moves = [{"action": m.action, "button": BUTTON_LABELS.get(m.action, m.label),
               "needs_note": m.needs_note, "note_label": NOTE_LABELS.get(m.action, "Why?"),
               "danger": m.target in lifecycle.FINAL or m.action == "escalate",
               "note": move_note if m.action == move_action else "",
               "error": move_error if m.action == move_action else "",
-              "services": signpost_choices if m.action == "could_not_help" else [],
-              "picked": (picked or []) if m.action == move_action else []}
+              "services": offered if m.action == "could_not_help" else [],
+              "picked": kept if m.action == move_action else [],
+              "more_picked": more_picked and m.action == move_action}
              for m in allowed]
-    for m in moves:  # a tick among the services folded away opens them (the template shows 6)
-        m["more_picked"] = any(value in m["picked"] for value, _label in m["services"][6:])
     can_assign = (access.can("requests.assign")
                   and any(m.action == "assign" for m in lifecycle.moves_from(req.state)))
     audit = None

@@ -306,9 +306,10 @@ def attempt(request, group, pk):
 def _signpost_to(cb: Callback) -> list:
     """The local services a check-up call may record pointing them to (needs more help);
     none for other calls."""
-    if cb.kind != Callback.Kind.CHECK_UP or not cb.request_id or not cb.in_queue:
+    req = cb.request
+    if cb.kind != Callback.Kind.CHECK_UP or req is None or not cb.in_queue:
         return []
-    return signposts.ranked_for(cb.request)
+    return signposts.ranked_for(req)
 
 
 def _needs_address(cb: Callback) -> bool:

@@ -194,6 +194,16 @@ class SignpostField(forms.MultipleChoiceField):
         super().__init__(**kwargs)
 
 
+# Tick boxes shown before the rest fold away under "n more services" (a tree's directory can
+# be long; the likeliest come first).
+SHOWN = 6
+
+
+def signpost_choices(services: list[LocalService]) -> list[tuple[str, str]]:
+    """A SignpostField's choices: the id, and the service with who runs it."""
+    return [(str(s.pk), f"{s.name} ({s.organisation})") for s in services]
+
+
 def picked(services: list[LocalService], ids: list[str]) -> list[LocalService]:
     """The services behind a SignpostField's cleaned ids, in the order they were listed."""
     chosen = set(ids)
@@ -203,13 +213,11 @@ def picked(services: list[LocalService], ids: list[str]) -> list[LocalService]:
 class SignpostForm(forms.Form):
     """The "could not help" move's services, checked before the move is made."""
 
-    services = SignpostField(label=_("Which service did you point them to?"))
-
     def __init__(self, *args, services: list[LocalService], **kwargs):
         super().__init__(*args, **kwargs)
         self.offered = services
-        self.fields["services"].choices = [(str(s.pk), f"{s.name} ({s.organisation})")
-                                           for s in services]
+        self.fields["services"] = SignpostField(label=_("Which service did you point them to?"),
+                                                choices=signpost_choices(services))
 
     def picked(self) -> list[LocalService]:
         return picked(self.offered, self.cleaned_data.get("services", []))

@@ -115,11 +115,11 @@ def after_check_up(callback: Callback, *, services: list[LocalService],
     Called inside the transaction that logs the call (requests/views_queue.attempt)."""
     if not services:
         return []
-    if callback.kind != Callback.Kind.CHECK_UP or callback.request_id is None:
+    req = callback.request
+    if callback.kind != Callback.Kind.CHECK_UP or req is None:
         raise IllegalMove(_("Services are recorded only on a check-up call about a request."))
     if callback.result != Callback.Result.MORE_HELP:
         raise IllegalMove(_("Pick a service only when they need more help."))
-    req = callback.request
     _check_visible(req, services)
     return _record(req, services, actor=actor, via=Signposting.Via.MORE_HELP,
                    callback=callback, now=timezone.now())
