@@ -166,7 +166,7 @@ def test_a_check_up_needing_more_help_records_the_service(sam_on_call, sam, ask,
                                                           directory):
     sam_on_call.post(reverse("requests:claim", args=[SLUG, check_up.pk]))
     page = sam_on_call.get(reverse("requests:callback", args=[SLUG, check_up.pk])).content.decode()
-    assert "the local services you pointed them to" in page
+    assert "If they need more help, which local services did you point them to?" in page
     assert f'value="{directory["far_pantry"].pk}"' not in page
     kitchen = directory["kitchen"]
     response = _call(sam_on_call, check_up, outcome="reached", result="more_help",

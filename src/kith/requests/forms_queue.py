@@ -63,10 +63,9 @@ class AttemptForm(forms.Form):
             del self.fields["address"]
         if self.signpost_to:  # a check-up about a request, in a group with a directory
             self.fields["services"] = SignpostField(
-                label=_("If they need more help: the local services you pointed them to "
-                        "(optional)"),
-                help_text=_("From this group's directory, those for what they asked and "
-                            "nearest them first."),
+                label=_("If they need more help, which local services did you point them to?"),
+                help_text=_("Optional. From this group's directory, those for what they asked "
+                            "and nearest them first."),
                 choices=signpost_choices(self.signpost_to))
         else:
             del self.fields["services"]
