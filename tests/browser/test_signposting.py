@@ -151,3 +151,73 @@ def test_mid_call_a_call_handler_refers_someone_to_the_nearest_food_bank(
     assert "Mrs Ahmed to Portobello Food Bank" in page.content()
     axe_check("the referrals list")
     screenshot("signposting-referrals-desk")
+
+
+def test_could_not_help_points_the_resident_to_a_service_on_a_phone_and_a_desk(
+        live_server, page, screenshot, axe_check, street, priya, mrs_ahmed, food_bank,  # noqa: F811
+        advice_line, kitchen):  # noqa: F811
+    from kith.requests.intake import Contact, Need, take_request
+
+    req = take_request(street, channel="web", contact=Contact(name="Mrs Ahmed"),
+                       need=Need(service="shopping"), resident=mrs_ahmed).request
+    page.set_viewport_size(PHONE | {"height": 844})
+    _become(page, live_server, priya)
+    page.goto(f"{live_server.url}/g/{street.slug}/requests/{req.reference}/")
+    page.get_by_text("Record that we could not help…").click()
+    boxes = page.locator("#move-could_not_help input[name=services]")
+    assert boxes.count() == 3
+    page.locator("#move-could_not_help").scroll_into_view_if_needed()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    axe_check("could not help, the services offered")
+    screenshot("signposting-could-not-help-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    screenshot("signposting-could-not-help-desk")
+    page.get_by_label("Portobello Food Bank (North Kensington Pantry Trust)").check()
+    page.get_by_role("button", name="Record that we could not help").click()
+    page.wait_for_url(re.compile(rf"/requests/{req.reference}/$"))
+    line = page.locator("ol.trail li", has_text="Signposted to")
+    assert line.get_by_role("link", name="Portobello Food Bank").is_visible()
+    axe_check("the timeline with the signposting line")
+    page.set_viewport_size(PHONE)
+    line.scroll_into_view_if_needed()
+    screenshot("signposting-timeline-phone")
+
+
+def test_a_check_up_that_finds_more_help_needed_records_the_service_on_a_phone(
+        live_server, page, client, screenshot, axe_check, street, sam, mrs_ahmed, food_bank,  # noqa: F811
+        advice_line, kitchen):  # noqa: F811
+    from datetime import timedelta
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from kith.requests import callbacks, check_ups
+    from kith.requests.intake import Contact, Need, take_request
+    from kith.signposting.models import Signposting
+    from tests.conftest import confirm_two_factor, enable_totp
+
+    req = take_request(street, channel="web", contact=Contact(name="Mrs Ahmed"),
+                       need=Need(service="shopping"), resident=mrs_ahmed).request
+    with transaction.atomic():
+        call = check_ups.book(req, at=timezone.now() - timedelta(minutes=1), actor=None)
+    callbacks.claim(call, sam)
+    enable_totp(sam)
+    client.force_login(sam)
+    confirm_two_factor(client)
+    page.set_viewport_size(PHONE)
+    page.context.clear_cookies()
+    page.context.add_cookies([{"name": dj_settings.SESSION_COOKIE_NAME,
+                               "value": client.cookies[dj_settings.SESSION_COOKIE_NAME].value,
+                               "url": live_server.url}])
+    page.goto(f"{live_server.url}/g/{street.slug}/callbacks/{call.pk}/")
+    page.get_by_label("Reached them").check()
+    page.get_by_label("Needs more help").check()
+    page.get_by_label("Community kitchen (Golborne Kitchen Collective)").check()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    axe_check("check-up call, needs more help, a service ticked")
+    page.get_by_label("Community kitchen (Golborne Kitchen Collective)").scroll_into_view_if_needed()
+    screenshot("signposting-check-up-phone")
+    page.get_by_role("button", name="Save what happened").click()
+    page.wait_for_url("**/callbacks/")
+    assert page.get_by_text(re.compile("signposted to Community kitchen")).is_visible()
+    assert Signposting.objects.get().callback_id == call.pk

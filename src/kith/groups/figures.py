@@ -1,15 +1,21 @@
 """Aggregate figures for dashboards: counts only, never anyone's details.
 
 A parent sees each child's totals (the child and everything below it): one query per level
-of the tree (at most five) plus two, however many groups there are.
+of the tree (at most five) plus four, however many groups there are.
+
+"Signposted this month" counts the services people were pointed to (signposting app) since
+the first of the month, local time; the group's own figures name its most used services,
+with counts and nothing else.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime, time
 
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from kith.groups.models import Group, Membership
 from kith.groups.roles import ROLE_NAMES
@@ -20,10 +26,14 @@ class Figures:
     members: int = 0
     roles: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ROLE_NAMES, 0))
     residents: int = 0
+    signposted: int = 0  # this month
+    # The services signposted to most this month, (name, times), most first: own figures only.
+    top_services: list[tuple[str, int]] = field(default_factory=list)
 
     def add(self, other: Figures) -> None:
         self.members += other.members
         self.residents += other.residents
+        self.signposted += other.signposted
         for role, n in other.roles.items():
             self.roles[role] += n
 
@@ -52,7 +62,37 @@ def _own_figures(group_ids: list[int]) -> dict[int, Figures]:
     )
     for gid, n in residents.items():
         out[gid].residents = n
+    for gid, n in _signposted(group_ids).items():
+        out[gid].signposted = n
     return out
+
+
+TOP_SERVICES = 5
+
+
+def month_start(now: datetime | None = None) -> datetime:
+    """Midnight on the first of this month, local time: "this month" on the dashboard."""
+    today = timezone.localdate(now)
+    return timezone.make_aware(datetime.combine(today.replace(day=1), time.min))
+
+
+def _signposted(group_ids: list[int]) -> Counter:
+    from kith.signposting.models import Signposting
+
+    return Counter(dict(
+        Signposting.objects.filter(group_id__in=group_ids, created_at__gte=month_start())
+        .values_list("group_id").annotate(n=Count("id")).values_list("group_id", "n")))
+
+
+def top_services(group: Group, limit: int = TOP_SERVICES) -> list[tuple[str, int]]:
+    """The services this group signposted to most this month, most first, ties by name."""
+    from kith.signposting.models import Signposting
+
+    rows = (Signposting.objects.filter(group=group, created_at__gte=month_start())
+            .values("service__name", "service__organisation")
+            .annotate(n=Count("id")).order_by("-n", "service__name", "service__organisation"))
+    return [(f"{r['service__name']} ({r['service__organisation']})", r["n"])
+            for r in rows[:limit]]
 
 
 def figures_with_children(group: Group) -> tuple[Figures, list[tuple[Group, Figures]]]:
@@ -72,6 +112,7 @@ def figures_with_children(group: Group) -> tuple[Figures, list[tuple[Group, Figu
 
     for gid in nodes:
         totals[child_of_group(gid)].add(own[gid])
+    own[group.pk].top_services = top_services(group) if own[group.pk].signposted else []
     children = sorted((nodes[gid] for gid in nodes if nodes[gid].parent_id == group.pk),
                       key=lambda g: g.name)
     return own[group.pk], [(child, totals[child.pk]) for child in children]

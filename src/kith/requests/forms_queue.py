@@ -11,6 +11,7 @@ from kith.groups.catalogue import SERVICE_LABELS, SERVICES
 from kith.groups.coverage import SECTOR_RE
 from kith.requests.models import CallAttempt, Callback, HelpRequest
 from kith.requests.scripts import CONSENT_LINE
+from kith.signposting.forms import SignpostField, picked, signpost_choices
 
 RANG_FROM = {"required": "Enter the phone number they rang from, like 07911 123456."}
 
@@ -49,20 +50,40 @@ class AttemptForm(forms.Form):
         help_text="The volunteer needs it to go there. It is sealed like their phone number.",
     )
 
-    def __init__(self, *args, checking: bool = False, ask_address: bool = False, **kwargs):
+    services = SignpostField()  # made with its choices in __init__, or taken away
+
+    def __init__(self, *args, checking: bool = False, ask_address: bool = False,
+                 signpost_to: list | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.checking = checking
+        self.signpost_to = signpost_to or []
         if not checking:
             del self.fields["result"]
         if not ask_address:
             del self.fields["address"]
+        if self.signpost_to:  # a check-up about a request, in a group with a directory
+            self.fields["services"] = SignpostField(
+                label=_("If they need more help, which local services did you point them to?"),
+                help_text=_("Optional. From this group's directory, those for what they asked "
+                            "and nearest them first."),
+                choices=signpost_choices(self.signpost_to))
+        else:
+            del self.fields["services"]
+        self.order_fields(["outcome", "result", "services", "note", "address"])
 
     def clean(self):
         data = super().clean()
-        if (self.checking and data.get("outcome") == CallAttempt.Outcome.REACHED
-                and not data.get("result")):
+        reached = data.get("outcome") == CallAttempt.Outcome.REACHED
+        if self.checking and reached and not data.get("result"):
             self.add_error("result", "Say how they are: all well, needs more help, or a concern.")
+        if data.get("services") and not (reached and data.get("result") == Callback.Result.MORE_HELP):
+            self.add_error("services", _("Tick a service only when you reached them and they "
+                                         "need more help."))
         return data
+
+    def signposted(self) -> list:
+        """The services ticked, in the order they were listed."""
+        return picked(self.signpost_to, self.cleaned_data.get("services", []))
 
 
 class PhoneSearchForm(forms.Form):

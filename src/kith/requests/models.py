@@ -17,6 +17,7 @@ from kith.core.fields import EncryptedTextField
 from kith.core.models import AppendOnlyRecord
 from kith.groups.catalogue import SERVICES
 from kith.requests import lifecycle
+from kith.requests.timeline import label_for
 
 Person = settings.AUTH_USER_MODEL
 
@@ -219,26 +220,7 @@ class RequestEvent(AppendOnlyRecord):
         from kith.requests.lifecycle import MOVES
 
         move = MOVES.get(self.action)
-        return move.label if move else NOTE_LABELS.get(self.action, self.action.replace("_", " "))
-
-
-NOTE_LABELS = {
-    "created": "Request made",
-    "asked_again": "Asked again (linked, not a second request)",
-    "callback_attempt": "Call attempt",
-    "callback_withdrawn": "Call taken out of the queue",
-    "reminder_sent": "Reminder sent to the volunteer",
-    "note": "Note",
-    "exclusion_match": "Matched the exclusion list: sent to a coordinator",
-    "outside_area": "Asked from outside the group's area: coordinators told",
-    "same_phone": "Same phone number as another resident: check who you are speaking to",
-    "status_checked": "Resident checked the status",
-    "nobody_to_offer": "Nobody to offer it to",
-    "offers_exhausted": "Offers ran out: a coordinator was told",
-    "corrected": "Details corrected",
-    "resident_corrected": "Resident's details corrected",
-    "resident_note": "Note from the resident",
-}
+        return move.label if move else label_for(self.action)
 
 
 class Assignment(models.Model):

@@ -72,14 +72,15 @@ def add_event(req: HelpRequest, action: str, *, actor, note: str = "", state: st
 
 
 def make_move(req: HelpRequest, action: str, *, actor, note: str = "", now=None,
-              extra: dict | None = None) -> lifecycle.Move:
+              extra: dict | None = None, reason_kept: bool = False) -> lifecycle.Move:
     """Check, authorise and record one move on a locked request. The caller's transaction
     holds it all; what the move ends (an assignment, calls with no purpose left, open
-    offers) ends with it."""
+    offers) ends with it. `reason_kept`: the caller records the why as data in the same
+    transaction (the services a resident was signposted to), so the note may be empty."""
     move = lifecycle.check(action, req.state)
     authorise(move, req, actor)
     note = (note or "").strip()
-    if move.needs_note and not note:
+    if move.needs_note and not note and not reason_kept:
         raise IllegalMove(f"Say why (“{move.label}” needs a reason).")
     now = now or timezone.now()
     source = req.state

@@ -25,6 +25,9 @@ from kith.requests.models import HelpRequest
 from kith.requests.moves import NotAllowed
 from kith.requests.pages import request_or_404, state_label
 from kith.requests.views_corrections import may_correct
+from kith.signposting import signposts
+from kith.signposting.forms import SHOWN, SignpostForm, signpost_choices
+from kith.signposting.models import LocalService
 
 
 def _allowed_moves(access, req: HelpRequest) -> list[lifecycle.Move]:
@@ -77,11 +80,28 @@ def _who(req: HelpRequest, event) -> str:
     return "Kith"
 
 
-def _timeline(req: HelpRequest) -> list[dict]:
-    return [{"at": e.created_at, "who": _who(req, e), "label": e.label, "is_move": e.is_move,
-             "from": state_label(e.from_state) if e.from_state else "",
-             "to": state_label(e.to_state), "note": e.note}
-            for e in req.events.select_related("actor")]
+def _timeline(req: HelpRequest, access) -> list[dict]:
+    """The paper trail. A "signposted" line names its service, linked to the service's page
+    for those who may open the directory."""
+    services = signposts.by_event(req)
+    may_open = access.can("services.view")
+    rows = []
+    for e in req.events.select_related("actor"):
+        service = services.get(e.pk)
+        rows.append({
+            "at": e.created_at, "who": _who(req, e), "label": e.label, "is_move": e.is_move,
+            "from": state_label(e.from_state) if e.from_state else "",
+            "to": state_label(e.to_state), "note": e.note, "service": service,
+            "service_url": reverse("signposting:detail", args=[req.group.slug, service.pk])
+            if service is not None and may_open else ""})
+    return rows
+
+
+def _signpost_choices(req: HelpRequest, allowed: list[lifecycle.Move]) -> list[tuple[str, str]]:
+    """The services offered with "could not help", only when that move is on the page."""
+    if not any(m.action == "could_not_help" for m in allowed):
+        return []
+    return signpost_choices(signposts.ranked_for(req))
 
 
 def _callbacks(req: HelpRequest, now) -> list[dict]:
@@ -104,16 +124,25 @@ def _callbacks(req: HelpRequest, now) -> list[dict]:
 
 
 def _render_detail(request, group, req: HelpRequest, *, reveal=None, move_error: str = "",
-                   move_action: str = "", move_note: str = "", status=200):
+                   move_action: str = "", move_note: str = "", picked: list[str] | None = None,
+                   status=200):
     access = request.access
     now = timezone.now()
     resident = req.resident
+    allowed = _allowed_moves(access, req)
+    offered = _signpost_choices(req, allowed)
+    kept = picked or []
+    # A tick among the services folded away opens them.
+    more_picked = any(value in kept for value, _label in offered[SHOWN:])
     moves = [{"action": m.action, "button": BUTTON_LABELS.get(m.action, m.label),
               "needs_note": m.needs_note, "note_label": NOTE_LABELS.get(m.action, "Why?"),
               "danger": m.target in lifecycle.FINAL or m.action == "escalate",
               "note": move_note if m.action == move_action else "",
-              "error": move_error if m.action == move_action else ""}
-             for m in _allowed_moves(access, req)]
+              "error": move_error if m.action == move_action else "",
+              "services": offered if m.action == "could_not_help" else [],
+              "picked": kept if m.action == move_action else [],
+              "more_picked": more_picked and m.action == move_action}
+             for m in allowed]
     can_assign = (access.can("requests.assign")
                   and any(m.action == "assign" for m in lifecycle.moves_from(req.state)))
     audit = None
@@ -126,7 +155,7 @@ def _render_detail(request, group, req: HelpRequest, *, reveal=None, move_error:
         "group": group, "req": req, "resident": resident, "state_label": state_label(req.state),
         "assignment": assignment, "past_assignments": list(
             req.assignments.filter(ended_at__isnull=False).select_related("volunteer")),
-        "events": _timeline(req), "callbacks": _callbacks(req, now), "audit": audit,
+        "events": _timeline(req, access), "callbacks": _callbacks(req, now), "audit": audit,
         "moves": moves, "can_assign": can_assign, "move_error": move_error,
         "matching": matching_panel(req, access),
         "move_action": move_action, "move_note": move_note,
@@ -150,7 +179,8 @@ def detail(request, group, reference):
     return _render_detail(request, group, req, reveal=panel, status=panel.status)
 
 
-def _move_by_hand(req: HelpRequest, action: str, note: str, actor) -> lifecycle.Move:
+def _move_by_hand(req: HelpRequest, action: str, note: str, actor,
+                  signposted: list[LocalService] | None = None) -> lifecycle.Move:
     move = lifecycle.MOVES[action]
     if action == "assign":
         raise IllegalMove("Choose the volunteer on the “Assign a volunteer” page.")
@@ -170,6 +200,8 @@ def _move_by_hand(req: HelpRequest, action: str, note: str, actor) -> lifecycle.
         services.hand_back(req, actor=actor, note=note)
     elif action == "unassign":
         services.unassign(req, actor=actor, note=note)
+    elif action == "could_not_help":
+        signposts.could_not_help(req, services=signposted or [], note=note, actor=actor)
     else:
         services.transition(req, action, actor=actor, note=note)
     return move
@@ -188,15 +220,24 @@ def move(request, group, reference):
         return _render_detail(request, group, req, move_error=" ".join(errors), move_action=action,
                               move_note=note, status=400)
     action, note = form.cleaned_data["action"], form.cleaned_data["note"].strip()
+    picked = [p[:20] for p in request.POST.getlist("services")[:50]]
+    signposted = None
+    if action == "could_not_help":
+        signpost = SignpostForm(request.POST, services=signposts.ranked_for(req))
+        if not signpost.is_valid():
+            errors = [e for field_errors in signpost.errors.values() for e in field_errors]
+            return _render_detail(request, group, req, move_error=" ".join(errors),
+                                  move_action=action, move_note=note, picked=picked, status=400)
+        signposted = signpost.picked()
     try:
-        done = _move_by_hand(req, action, note, request.user)
+        done = _move_by_hand(req, action, note, request.user, signposted)
     except NotAllowed as exc:
         return _render_detail(request, group, req, move_error=str(exc), move_action=action,
-                              move_note=note, status=403)
+                              move_note=note, picked=picked, status=403)
     except IllegalMove as exc:
         req = request_or_404(group, reference)  # someone else may have moved it: show it as it is
         return _render_detail(request, group, req, move_error=str(exc), move_action=action,
-                              move_note=note, status=400)
+                              move_note=note, picked=picked, status=400)
     messages.success(request, f"{req.reference}: {done.label.lower()}. It is now "
                               f"{state_label(done.target).lower()}.")
     return redirect("requests:detail", group.slug, req.reference)

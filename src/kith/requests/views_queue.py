@@ -43,6 +43,7 @@ from kith.requests.intake import Contact, Need, find_resident, take_request
 from kith.requests.lifecycle import OPEN, IllegalMove
 from kith.requests.models import CallAttempt, Callback, HelpRequest
 from kith.residents.services import CorrectionRefused, update_contact
+from kith.signposting import signposts
 
 WORK = "callbacks.work"
 
@@ -244,7 +245,8 @@ def _call_screen(request, group, cb: Callback, form: AttemptForm | None = None,
         "attempts": list(cb.attempts.select_related("by")),
         "script": script,
         "opened": _open_for_call(request, group, cb) if held else None,
-        "form": form or AttemptForm(checking=checking, ask_address=_needs_address(cb)),
+        "form": form or AttemptForm(checking=checking, ask_address=_needs_address(cb),
+                                    signpost_to=_signpost_to(cb)),
         "answers": answers or (_answers_form(cb, script) if held else None),
         "has_two_factor": has_two_factor(request.user),
         "session_two_factor": session_used_two_factor(request),
@@ -263,7 +265,7 @@ def callback(request, group, pk):
 def attempt(request, group, pk):
     cb = _callback(group, pk)
     form = AttemptForm(request.POST, checking=cb.kind in check_ups.CHECK_KINDS,
-                       ask_address=_needs_address(cb))
+                       ask_address=_needs_address(cb), signpost_to=_signpost_to(cb))
     script = _script(group, cb)
     answers = _answers_form(cb, script, request.POST)
     valid = form.is_valid() & (answers is None or answers.is_valid())  # both, to show every error
@@ -279,6 +281,7 @@ def attempt(request, group, pk):
         # The call ran past the hold: renew it, unless someone else has taken it since.
         callbacks.claim(cb, request.user, now)
     data = form.cleaned_data
+    signposted = form.signposted() if "services" in form.fields else []
     try:
         with transaction.atomic():  # the call and what it found out: all or nothing
             if answers is not None and answers.answers():
@@ -287,6 +290,9 @@ def attempt(request, group, pk):
                                            answers=answers.answers())
             callbacks.log_attempt(cb, by=request.user, outcome=data["outcome"], note=data["note"],
                                   result=data.get("result", ""))
+            if signposted:
+                signposts.after_check_up(_callback(group, pk), services=signposted,
+                                         actor=request.user)
             if data.get("address"):
                 update_contact(cb.resident, acting_user=request.user,
                                contact=Contact(name=cb.resident.name, address=data["address"]))
@@ -294,7 +300,16 @@ def attempt(request, group, pk):
         form.add_error(None, str(exc))
         return _call_screen(request, group, _callback(group, pk), form, answers, status=400)
     return _after_attempt(request, group, _callback(group, pk), data["outcome"],
-                          data.get("result", ""))
+                          data.get("result", ""), signposted)
+
+
+def _signpost_to(cb: Callback) -> list:
+    """The local services a check-up call may record pointing them to (needs more help);
+    none for other calls."""
+    req = cb.request
+    if cb.kind != Callback.Kind.CHECK_UP or req is None or not cb.in_queue:
+        return []
+    return signposts.ranked_for(req)
 
 
 def _needs_address(cb: Callback) -> bool:
@@ -304,8 +319,15 @@ def _needs_address(cb: Callback) -> bool:
             and cb.kind != Callback.Kind.REQUEST)
 
 
-def _after_attempt(request, group, cb: Callback, outcome: str, result: str):
+def _after_attempt(request, group, cb: Callback, outcome: str, result: str,
+                   signposted: list | None = None):
     who, queue_url = cb.who, reverse("requests:queue", args=[group.slug])
+    if signposted:  # pointed elsewhere: the group may still help, but that is a new call
+        messages.success(request, gettext(
+            "Call to %(who)s done: needs more help, signposted to %(services)s. If the group "
+            "can help too, take a new request.") % {
+            "who": who, "services": ", ".join(s.name for s in signposted)})
+        return redirect(queue_url)
     if outcome == CallAttempt.Outcome.REACHED:
         if cb.request_id and cb.kind == Callback.Kind.REQUEST:
             messages.success(request, f"Reached {who}. Now triage {cb.request.reference}.")

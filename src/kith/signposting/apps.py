@@ -10,12 +10,14 @@ ACTION_LABELS = {
     "kith.referral.sent": _("Referred to a local service, with consent"),
     "kith.referral.accepted": _("Referral accepted by the service"),
     "kith.referral.closed": _("Referral closed"),
+    "kith.signposting.recorded": _("Signposted to a local service"),
 }
-# The request timeline's names for the lines referrals add (requests.models.NOTE_LABELS).
+# The request timeline's names for the lines this app adds (requests.timeline).
 TIMELINE_LABELS = {
     "referral_sent": _("Referred to a local service"),
     "referral_accepted": _("Referral accepted"),
     "referral_closed": _("Referral closed"),
+    "signposted": _("Signposted to a local service"),
 }
 
 
@@ -26,10 +28,7 @@ class SignpostingConfig(AppConfig):
 
     def ready(self) -> None:
         from kith.core.audit import ACTION_LABELS as labels
+        from kith.requests.timeline import register_labels
 
         labels.update(ACTION_LABELS)
-        from kith.requests import models as request_models
-
-        timeline = getattr(request_models, "NOTE_LABELS", None)
-        if timeline is not None:  # else the timeline shows the action's own words
-            timeline.update(TIMELINE_LABELS)
+        register_labels(TIMELINE_LABELS)

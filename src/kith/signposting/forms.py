@@ -175,3 +175,49 @@ class ReferralForm(forms.Form):
 class ReferralMoveForm(forms.Form):
     to = forms.ChoiceField(choices=[("accepted", "accepted"), ("closed", "closed")])
     outcome = FreeTextField(label=_("What happened"), max_length=300, required=False)
+
+
+class SignpostField(forms.MultipleChoiceField):
+    """Tick boxes for the local services a resident was pointed to, the likeliest first. Only
+    the services offered are accepted: an id from another group's tree, or a made-up one, is
+    refused with a message, like any other wrong choice."""
+
+    widget = forms.CheckboxSelectMultiple
+    default_error_messages = {
+        "invalid_choice": _("Choose from the services listed: %(value)s isn't one of this "
+                            "group's (or shared with it)."),
+        "invalid_list": _("Choose from the services listed."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+
+# Tick boxes shown before the rest fold away under "n more services" (a tree's directory can
+# be long; the likeliest come first).
+SHOWN = 6
+
+
+def signpost_choices(services: list[LocalService]) -> list[tuple[str, str]]:
+    """A SignpostField's choices: the id, and the service with who runs it."""
+    return [(str(s.pk), f"{s.name} ({s.organisation})") for s in services]
+
+
+def picked(services: list[LocalService], ids: list[str]) -> list[LocalService]:
+    """The services behind a SignpostField's cleaned ids, in the order they were listed."""
+    chosen = set(ids)
+    return [s for s in services if str(s.pk) in chosen]
+
+
+class SignpostForm(forms.Form):
+    """The "could not help" move's services, checked before the move is made."""
+
+    def __init__(self, *args, services: list[LocalService], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.offered = services
+        self.fields["services"] = SignpostField(label=_("Which service did you point them to?"),
+                                                choices=signpost_choices(services))
+
+    def picked(self) -> list[LocalService]:
+        return picked(self.offered, self.cleaned_data.get("services", []))

@@ -129,3 +129,37 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return f"Referral of {self.request.reference} to {self.service.name}"
+
+
+class Signposting(models.Model):
+    """A resident pointed to a local service when the group could not help, or when a
+    check-up call found they needed more help: the "signposted where?" kept as data, so a
+    group can count where it sends people. One row per service named; organisations only,
+    nothing about the resident beyond the request it hangs on."""
+
+    class Via(models.TextChoices):
+        COULD_NOT_HELP = "could_not_help", _("Could not help")
+        MORE_HELP = "more_help", _("Check-up: needs more help")
+
+    group = models.ForeignKey("groups.Group", on_delete=models.PROTECT,
+                              related_name="signpostings")
+    request = models.ForeignKey("requests.HelpRequest", on_delete=models.PROTECT,
+                                related_name="signpostings")
+    callback = models.ForeignKey("requests.Callback", null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="signpostings")
+    service = models.ForeignKey(LocalService, on_delete=models.PROTECT,
+                                related_name="signpostings")
+    via = models.CharField(max_length=16, choices=Via.choices)
+    # The timeline line it wrote, so the line can link to the service.
+    event = models.OneToOneField("requests.RequestEvent", null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="signposting")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["group", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.request.reference} signposted to {self.service.name}"
