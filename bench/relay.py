@@ -1,9 +1,8 @@
 """Benchmark of finding who texts or calls the group's number: `python -m bench.relay
 [--holders 100,1000,3000] [--repeat 20] [--json]`.
 
-A volunteer's number is sealed and has no digest column, so `relay.volunteer_at()` opens and
-compares the numbers of everyone holding a task (or who ended one lately). Every inbound text
-and call pays that. This measures it, on a fresh database in a throwaway var/ (SQLite unless
+`relay.volunteer_at()` finds the caller by `Person.phone_digest` among everyone holding a task
+(or who ended one lately). Every inbound text and call pays that. This measures it, on a fresh database in a throwaway var/ (SQLite unless
 DATABASE_URL names a PostgreSQL one), for a number that matches nobody (the whole list is
 read), and the whole of `replies.receive()` for such a text (the help answer, queued), each
 against a baseline in the same process: the same receive() with nobody holding a task.
@@ -32,6 +31,7 @@ def _holders(n: int, start: int) -> None:
     from django.utils import timezone
 
     from kith.accounts.models import Person
+    from kith.core.digest import phone_digest
     from kith.groups.models import Group
     from kith.requests import lifecycle
     from kith.requests.models import Assignment, HelpRequest
@@ -41,7 +41,8 @@ def _holders(n: int, start: int) -> None:
                                         kind="street")[0]
     span = range(start, start + n)
     people = Person.objects.bulk_create([
-        Person(email=f"v{i}@example.org", display_name=f"Volunteer {i}", phone=f"+4479112{i:05d}")
+        Person(email=f"v{i}@example.org", display_name=f"Volunteer {i}", phone=f"+4479112{i:05d}",
+               phone_digest=phone_digest(f"+4479112{i:05d}"))  # bulk_create skips save()
         for i in span])
     if people and people[0].pk is None:
         people = list(Person.objects.filter(email__in=[f"v{i}@example.org" for i in span]))

@@ -17,10 +17,9 @@ other through the group's number, and only while the task is open.
   resident, why) and its audit trail. A resident's number is opened only through
   privacy.reveal(), under a grant of this one open task.
 
-Who is calling is found by the number's digest. A volunteer's number is sealed and Person has
-no digest column, so `volunteer_at()` compares against the volunteers who hold a task now or
-ended one lately: a few hundred numbers at most, opened only to compare (bench/relay.py
-measures it). A resident is found by `Resident.phone_digest`.
+Who is calling is found by the number's digest: `Person.phone_digest` for a volunteer (among
+those holding a task now or ended one lately, so a stranger's number matches nobody),
+`Resident.phone_digest` for a resident.
 
 Each call is kept once by its CallSid as an `InboundText` (no new table), so a replayed
 webhook is answered without the resident's number and writes nothing.
@@ -86,27 +85,17 @@ def volunteer_at(number: str):
     from kith.requests.models import Assignment
 
     try:
-        e164 = normalise_uk_phone(number or "")
+        digest = phone_digest(normalise_uk_phone(number or ""))
     except ValidationError:
         return None
-    digest = phone_digest(e164)
+    if not digest:
+        return None
     since = timezone.now() - RECENT
     ids = Assignment.objects.filter(Q(ended_at__isnull=True) | Q(ended_at__gte=since)).values(
         "volunteer_id")
-    phones = Person.objects.filter(pk__in=ids, is_active=True).exclude(phone=None).values_list(
-        "pk", "phone")
-    for pk, phone in phones.iterator(chunk_size=500):
-        if _same_number(opened(phone), e164, digest):  # compared, never shown
-            return Person.objects.get(pk=pk)
-    return None
-
-
-def _same_number(stored: str, e164: str, digest: str) -> bool:
-    # Kith's forms store E.164, so a plain comparison settles almost every number; only one
-    # kept as typed (an old import) is parsed, which costs far more than opening it.
-    if stored.startswith("+") and stored[1:].isdigit():
-        return stored == e164
-    return phone_digest(stored) == digest
+    # Two people may share a number (a couple's phone): the one with work now wins.
+    return (Person.objects.filter(pk__in=ids, is_active=True, phone_digest=digest)
+            .order_by("pk").first())
 
 
 def open_tasks(person) -> list:
