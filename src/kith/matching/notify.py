@@ -1,4 +1,5 @@
-"""Messages for offers (email, text or WhatsApp, as each volunteer chose), queued in the change's transaction (requests/notify.py does the sending).
+"""Messages for offers, by each volunteer's channel, queued in the change's transaction
+(requests/notify.py does the sending).
 
 An offer email says what and roughly where, never the address: that opens on the task page
 only for the volunteer who accepts.

@@ -77,18 +77,31 @@ def route(person) -> Route | None:
     return Route(SMS, phone) if phone else None
 
 
-def choose(person, channel: str, *, acting_user) -> ContactPreference:
-    """Record how `person` wants to be reached; audited when it changes."""
+def choose(person, channel: str, *, acting_user) -> str:
+    """Record how `person` wants to be reached; audited. Saved unchanged, nothing is written."""
     if channel not in Message.Channel.values:
         raise ValueError(f"unknown channel {channel!r}")
     with transaction.atomic():
         old = preferred(person)
+        if old == channel:
+            return channel
         pref, _made = ContactPreference.objects.update_or_create(
             person=person, defaults={"channel": channel})
-        if old != channel:
-            log_action("kith.messaging.channel_chosen", actor=acting_user, obj=pref,
-                       old={"channel": old}, new={"channel": channel})
-    return pref
+        log_action("kith.messaging.channel_chosen", actor=acting_user, obj=pref,
+                   old={"channel": old}, new={"channel": channel})
+    return channel
+
+
+def summary(person) -> dict:
+    """What the channel page and the volunteer's home say: the choice, and what happens."""
+    chosen = preferred(person)
+    way = route(person)
+    words = {EMAIL: _("email"), SMS: _("text message"), WHATSAPP: _("WhatsApp")}
+    return {"chosen": chosen, "chosen_label": Message.Channel(chosen).label,
+            "chosen_words": words[chosen],
+            "fallback": way.fallback if way else "",
+            "unreachable": way is None, "has_phone": bool(phone_of(person)),
+            "has_email": bool(person.email)}
 
 
 def send(people, *, subject: str, template: str, context: dict, group=None,

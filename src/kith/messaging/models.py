@@ -50,7 +50,7 @@ class Message(models.Model):
     # WhatsApp outside the 24-hour window takes only an approved template: its id and the
     # values for its blanks (JSON, sealed like the body). Empty for everything else.
     content_sid = models.CharField(max_length=64, blank=True)
-    content_variables = EncryptedTextField(blank=True, default="")
+    content_variables = EncryptedTextField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)  # when the state became "sending"

@@ -134,7 +134,7 @@ def queue_texts(texts: Sequence[Text], *, wait_for_commit: bool = True) -> list[
     rows = [Message(channel=t.channel, to=t.to, to_digest=phone_digest(t.to),
                     body=t.body, template=t.template, person=t.person or None,
                     resident=t.resident or None, group=t.group or None,
-                    content_sid=t.content_sid, content_variables=t.content_variables,
+                    content_sid=t.content_sid, content_variables=t.content_variables or None,
                     next_attempt_at=None if t.urgent or t.group is None else holds[t.group.pk])
             for t in texts if t.to]
     stopped = set(TextOptOut.objects.filter(phone_digest__in={r.to_digest for r in rows if r.to_digest})

@@ -82,7 +82,6 @@ def send(message: Message) -> str:
     from requests.exceptions import RequestException
     from twilio.base.exceptions import TwilioException, TwilioRestException
 
-    from kith.messaging.providers import opened
 
     token = _key.set(str(message.key))
     try:
