@@ -12,21 +12,31 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import transaction
 
 from kith.core.audit import log_action
 from kith.messaging.models import QuietHours
 
-DEFAULT_STARTS = time(21, 0)
-DEFAULT_ENDS = time(8, 0)
 DEFAULT_ZONE = "Europe/London"
+
+
+def default_hours() -> tuple[time, time]:
+    """KITH_QUIET_HOURS ("21:00-08:00"; empty for none): a group's until it sets its own."""
+    text = settings.KITH_QUIET_HOURS.strip()
+    if not text:
+        return time(0, 0), time(0, 0)
+    starts, ends = (time.fromisoformat(part.strip()) for part in text.split("-", 1))
+    return starts, ends
 
 
 def hours_for(group) -> QuietHours:
     """The group's quiet hours; the default (unsaved) if it never changed them."""
     found = QuietHours.objects.filter(group=group).first() if group is not None else None
-    return found or QuietHours(group=group, starts=DEFAULT_STARTS, ends=DEFAULT_ENDS,
-                               time_zone=DEFAULT_ZONE)
+    if found:
+        return found
+    starts, ends = default_hours()
+    return QuietHours(group=group, starts=starts, ends=ends, time_zone=DEFAULT_ZONE)
 
 
 def hold_until(hours: QuietHours, now: datetime) -> datetime | None:
