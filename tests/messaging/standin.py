@@ -2,9 +2,10 @@
 
 Speaks just enough of the REST API for twilio's own client: POST .../Messages.json creates a
 message and answers with its sid; WhatsApp too ("whatsapp:+44..." on both sides, a plain body
-or an approved template by ContentSid and ContentVariables). Like the provider Kith expects, it keeps the first message per
-Idempotency-Key and answers a repeat with the same sid, sending nothing new. It can be told to
-fail the next N calls (503, "try later") or to refuse a number for good (a Twilio error code).
+or an approved template by ContentSid and ContentVariables). Like the provider Kith expects, it
+keeps the first message per Idempotency-Key and answers a repeat with the same sid, sending
+nothing new. It can be told to fail the next N calls (503, "try later") or to refuse a number
+for good (a Twilio error code).
 """
 
 from __future__ import annotations

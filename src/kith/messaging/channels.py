@@ -96,7 +96,7 @@ def summary(person) -> dict:
     """What the channel page and the volunteer's home say: the choice, and what happens."""
     chosen = preferred(person)
     way = route(person)
-    words = {EMAIL: _("email"), SMS: _("text message"), WHATSAPP: _("WhatsApp")}
+    words: dict[str, str] = {EMAIL: _("email"), SMS: _("text message"), WHATSAPP: _("WhatsApp")}
     return {"chosen": chosen, "chosen_label": Message.Channel(chosen).label,
             "chosen_words": words[chosen],
             "fallback": way.fallback if way else "",
