@@ -81,3 +81,21 @@ def test_tom_takes_an_offer_by_text_and_opens_his_task(live_server, page, screen
     assert "Shopping" in main.inner_text()
     axe_check("Tom's task from the text")
     screenshot("channels-2-tom-opens-his-task-from-the-text")
+
+
+def test_without_a_phone_whatsapp_falls_back_to_email_and_the_page_says_so(
+        live_server, page, screenshot, axe_check, street, priya):
+    ann = make_volunteer(street, priya, "Ann", "W10 5PZ")
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server, ann)
+    page.goto(f"{live_server.url}/volunteer/reach/")
+    page.get_by_label("WhatsApp").check()
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Saved: we'll reach you by WhatsApp.").first.wait_for()
+    page.goto(f"{live_server.url}/volunteer/reach/")
+    note = page.get_by_role("note")
+    assert "You have no phone number on your account, so we email you instead." in (
+        note.inner_text())
+    assert note.get_by_role("link", name="Add your phone number on My account").is_visible()
+    axe_check("how we reach you, no phone")
+    screenshot("channels-3-no-phone-so-email")

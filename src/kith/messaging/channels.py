@@ -51,26 +51,46 @@ def preferred(person) -> str:
     """The channel the person chose; without a choice, email, or a text for someone who has
     only a phone number (a volunteer imported from a spreadsheet)."""
     chosen = ContactPreference.objects.filter(person=person).values_list("channel", flat=True)
+    return wanted(person, chosen[0] if chosen else "")
+
+
+def wanted(person, chosen: str) -> str:
     if chosen:
-        return chosen[0]
+        return chosen
     return EMAIL if person.email or not phone_of(person) else SMS
 
 
 def route(person) -> Route | None:
     """Where a message to `person` goes now; None if Kith has no way to reach them."""
+    return routes([person])[person.pk]
+
+
+def routes(people) -> dict:
+    """route() for many people in two queries (their choices, and which numbers said STOP)."""
     from kith.core.digest import phone_digest
 
-    wanted, phone = preferred(person), phone_of(person)
-    if wanted in TEXT_CHANNELS:
+    chosen = dict(ContactPreference.objects.filter(person__in=[p.pk for p in people])
+                  .values_list("person_id", "channel"))
+    phones = {p.pk: phone_of(p) for p in people}
+    digests = {pk: phone_digest(phone) for pk, phone in phones.items() if phone}
+    stopped = set(TextOptOut.objects.filter(phone_digest__in=set(digests.values()) - {""})
+                  .values_list("phone_digest", flat=True))
+    return {p.pk: way_for(p, wanted(p, chosen.get(p.pk, "")), phones[p.pk],
+                          stopped=digests.get(p.pk) in stopped)
+            for p in people}
+
+
+def way_for(person, channel: str, phone: str, *, stopped: bool) -> Route | None:
+    if channel in TEXT_CHANNELS:
         if not phone:
             why = _("You have no phone number on your account, so we email you instead.")
-        elif TextOptOut.objects.filter(phone_digest=phone_digest(phone)).exists():
+        elif stopped:
             why = _("You replied STOP to our texts, so we email you instead. Text START to "
                     "get texts again.")
         else:
-            return Route(wanted, phone)
+            return Route(channel, phone)
         if not person.email:  # no other way: the outbox records why it was not sent
-            return Route(wanted, phone, why) if phone else None
+            return Route(channel, phone, why) if phone else None
         return Route(EMAIL, person.email, why)
     if person.email:
         return Route(EMAIL, person.email)
@@ -109,23 +129,28 @@ def send(people, *, subject: str, template: str, context: dict, group=None,
     """Queue one message to each person by their channel. `template` is the email's; the text
     is its `text/` sibling. `urgent` texts skip the group's quiet hours (emails never wait)."""
     from kith.core.mail import send_templated
-    from kith.messaging.outbox import queue_text
+    from kith.messaging.outbox import Text, queue_texts
 
-    unique = {p.pk: p for p in people}
-    for person in sorted(unique.values(), key=lambda p: (p.email or "", p.pk)):
-        way = route(person)
+    unique = sorted({p.pk: p for p in people}.values(), key=lambda p: (p.email or "", p.pk))
+    ways = routes(unique)
+    short = text_template(template)
+    texts: list[Text] = []
+    for person in unique:
+        way = ways[person.pk]
         if way is None:
             continue
         if way.channel == EMAIL:
             send_templated(to=way.to, subject=subject, template=template, context=context,
                            person=person, group=group)
             continue
-        short = text_template(template)
-        body = text_body(short, subject, context, group)
+        if not texts:  # the same words for everyone this call is for
+            body = text_body(short, subject, context, group)
         sid, variables = whatsapp_content(short, context) if way.channel == WHATSAPP else ("", "")
-        queue_text(to=way.to, body=body, person=person, group=group, template=short or template,
-                   channel=way.channel, urgent=urgent, content_sid=sid,
-                   content_variables=variables)
+        texts.append(Text(to=way.to, body=body,
+                          person=person, group=group, template=short or template,
+                          channel=way.channel, urgent=urgent, content_sid=sid,
+                          content_variables=variables))
+    queue_texts(texts)  # one INSERT, one look at the group's quiet hours
 
 
 def text_template(email_template: str) -> str:
