@@ -23,6 +23,9 @@ KITH_PLACES_CACHE = Path(tempfile.gettempdir()) / "kith-test-places"  # noqa: F4
 KITH_MAP_TILES = "/map/blank/{z}/{x}/{y}.png"  # no test touches the network
 KITH_DIGEST_KEY = "test-digest-key-not-for-production"
 KITH_SMS_BACKEND = "memory"
+# No default quiet hours, so a test's texts do not wait when it happens to run at night; the
+# quiet-hours tests set them (tests/messaging/test_channels.py).
+KITH_QUIET_HOURS = ""
 # Messages are sent as their transaction commits, in the test's own thread, so tests read
 # mail.outbox as before; the fault tests and browser journeys switch to the database backend
 # and a real `kith worker` (tests/messaging/conftest.py).

@@ -52,6 +52,15 @@ def _group(world, **changes) -> dict:
     return {"group_slug": world.street.slug}
 
 
+def _quiet(world) -> dict:
+    from datetime import time
+
+    from kith.messaging.models import QuietHours
+
+    QuietHours.objects.create(group=world.street, starts=time(22, 30), ends=time(7, 0))
+    return {"group_slug": world.street.slug}
+
+
 def _profile(world, **fields) -> dict:
     VolunteerProfile.objects.create(person=world.tom, postcode="W10 5NW", **fields)
     return {}
@@ -69,6 +78,13 @@ def _imported(world) -> dict:
                       duplicates="merge", acting_user=world.priya)
     assert VolunteerProfile.objects.filter(person=world.tom).exists()
     return {}
+
+
+def _chose(world, channel: str) -> dict:
+    from kith.messaging.models import ContactPreference
+
+    ContactPreference.objects.create(person=world.tom, channel=channel)
+    return _profile(world, services=["shopping"])
 
 
 def _vetting(world, **fields) -> dict:
@@ -93,6 +109,7 @@ EDIT_PAGES = [
             facebook_url="https://www.facebook.com/groups/golborne-road", phone="+442079460000",
             email="hello@golborne.example.org", services=["shopping", "prescriptions"],
             coverage=["W10 5", "W10 4"], shares_personal_data_with_parent=True),
+        "quiet hours set": lambda w: _quiet(w),
     }),
     EditPage("requests:policy", "priya", "callback_target_hours", {
         "never saved": lambda w: {"group_slug": w.street.slug},
@@ -119,6 +136,10 @@ EDIT_PAGES = [
             w, services=["shopping", "prescriptions"], availability=["mon_am", "sat_eve"],
             languages=["English", "Polish"], transport="bike", radius_km=5, weekly_cap=4),
         "imported": _imported,
+    }),
+    EditPage("volunteers:reach", "tom", "channel", {
+        "never chosen": lambda w: _profile(w, services=["shopping"]),
+        "chose WhatsApp": lambda w: _chose(w, "whatsapp"),
     }),
     EditPage("volunteers:detail", "priya", "id_seen_at", {  # the checks, on the volunteer's page
         "no checks": lambda w: {"group_slug": w.street.slug, "pk": w.tom_membership.pk},

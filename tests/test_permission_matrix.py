@@ -118,6 +118,7 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     "volunteers:safety": everyone(200),
     "volunteers:details": {**signed_in("302 volunteers:join"), "volunteer": 200},
     "volunteers:consents": {**signed_in("302 volunteers:join"), "volunteer": 200},
+    "volunteers:reach": {**signed_in("302 volunteers:join"), "volunteer": 200},
     "volunteers:leave": {**signed_in("302 volunteers:join"), "volunteer": 200},
     "volunteers:duty": everyone(405),
     "volunteers:break": everyone(405),
@@ -585,6 +586,7 @@ AFTER_WAY_OUT: dict[str, dict[str, int | str]] = {
     "volunteers:finish": ways_out("302 volunteers:home"),
     "volunteers:details": {**ways_out(200), "left": "302 volunteers:home"},
     "volunteers:consents": {**ways_out(200), "left": "302 volunteers:home"},
+    "volunteers:reach": {**ways_out(200), "left": "302 volunteers:home"},
     "volunteers:leave": {**ways_out(200), "left": "302 volunteers:home"},
     # What they held is gone at once, whichever way they went.
     "requests:task": ways_out(404),

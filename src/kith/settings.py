@@ -236,6 +236,15 @@ TWILIO_ACCOUNT_SID = envstr("TWILIO_ACCOUNT_SID")
 TWILIO_AUTH_TOKEN = envstr("TWILIO_AUTH_TOKEN")
 TWILIO_FROM_NUMBER = envstr("TWILIO_FROM_NUMBER")
 TWILIO_API_BASE = envstr("TWILIO_API_BASE")
+# WhatsApp through the same Twilio account: the sender ("whatsapp:+44..." or just +44...), and
+# the approved templates (content SIDs) for offers and reminders sent outside WhatsApp's
+# 24-hour window; without them a plain message is sent.
+TWILIO_WHATSAPP_FROM = envstr("TWILIO_WHATSAPP_FROM")
+# Quiet hours (London time) for a group that has not set its own: texts and WhatsApp messages
+# that are not urgent wait until they end. Empty: none.
+KITH_QUIET_HOURS = envstr("KITH_QUIET_HOURS", "21:00-08:00")
+TWILIO_WHATSAPP_OFFER_TEMPLATE = envstr("TWILIO_WHATSAPP_OFFER_TEMPLATE")
+TWILIO_WHATSAPP_REMINDER_TEMPLATE = envstr("TWILIO_WHATSAPP_REMINDER_TEMPLATE")
 
 # --- Security. HTTPS is assumed unless this is the local demo or a test run.
 SECURE = envbool("KITH_SECURE", not (DEBUG or DEMO))

@@ -1,9 +1,11 @@
 """A stand-in for Twilio's Messages API on 127.0.0.1, for tests and the bench.
 
 Speaks just enough of the REST API for twilio's own client: POST .../Messages.json creates a
-message and answers with its sid. Like the provider Kith expects, it keeps the first message per
-Idempotency-Key and answers a repeat with the same sid, sending nothing new. It can be told to
-fail the next N calls (503, "try later") or to refuse a number for good (a Twilio error code).
+message and answers with its sid; WhatsApp too ("whatsapp:+44..." on both sides, a plain body
+or an approved template by ContentSid and ContentVariables). Like the provider Kith expects, it
+keeps the first message per Idempotency-Key and answers a repeat with the same sid, sending
+nothing new. It can be told to fail the next N calls (503, "try later") or to refuse a number
+for good (a Twilio error code).
 """
 
 from __future__ import annotations
@@ -74,6 +76,9 @@ class StandIn:
                 self.fail_next -= 1
                 return 503, {"code": 20503, "message": "Service unavailable", "status": 503}
             to = form.get("To", "")
+            problem = self.malformed(form)
+            if problem:
+                return 400, problem
             if to in self.refused:
                 return 400, {"code": self.refused[to], "message": "refused", "status": 400}
             if key and key in self.by_key:
@@ -83,10 +88,23 @@ class StandIn:
             if key:
                 self.by_key[key] = sid
             self.delivered.append({"sid": sid, "key": key, "to": to, "body": form.get("Body", ""),
-                                   "callback": form.get("StatusCallback", "")})
+                                   "callback": form.get("StatusCallback", ""),
+                                   "from": form.get("From", ""),
+                                   "content_sid": form.get("ContentSid", ""),
+                                   "content_variables": form.get("ContentVariables", "")})
             if self.after_create is not None:
                 self.after_create(len(self.delivered))
             return 201, self._payload(sid, form)
+
+    @staticmethod
+    def malformed(form: dict) -> dict | None:
+        """Twilio's answers to a send it cannot make sense of (its own error codes)."""
+        whatsapp = [form.get(side, "").startswith("whatsapp:") for side in ("To", "From")]
+        if whatsapp[0] != whatsapp[1]:
+            return {"code": 21910, "message": "Invalid From and To pair", "status": 400}
+        if not form.get("Body") and not form.get("ContentSid"):
+            return {"code": 21602, "message": "Message body is required", "status": 400}
+        return None
 
     @staticmethod
     def _payload(sid: str, form: dict) -> dict:

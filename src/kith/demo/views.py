@@ -19,7 +19,8 @@ def outbox_messages(limit: int = SHOWN) -> list[dict]:
     from kith.messaging.models import Message
     from kith.messaging.providers import opened
 
-    return [{"kind": "text" if m.channel == Message.Channel.SMS else "email",
+    kinds = {Message.Channel.SMS: "text", Message.Channel.WHATSAPP: "whatsapp"}
+    return [{"kind": kinds.get(m.channel, "email"),
              "to": opened(m.to), "subject": m.subject, "at": m.created_at,
              "body": opened(m.body), "state": m.get_state_display(), "m": m}
             for m in Message.objects.order_by("-created_at", "-pk")[:limit]]

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext, ngettext
@@ -191,18 +192,32 @@ def invitation_revoke(request, group, pk):
 @require_http_methods(["GET", "POST"])
 @group_view("group.edit")
 def group_settings(request, group):
+    from kith.messaging import quiet
+    from kith.messaging.forms import QuietHoursForm
+
     form = GroupProfileForm(request.POST or None, instance=Group.objects.get(pk=group.pk))
-    if request.method == "POST" and form.is_valid():
+    hours = quiet.hours_for(group)
+    # A post without the quiet-hours boxes (an older page, a script) leaves them as they are.
+    quiet_posted = request.method == "POST" and "quiet-starts" in request.POST
+    quiet_form = QuietHoursForm(request.POST if quiet_posted else None, prefix="quiet",
+                                initial={"starts": hours.starts, "ends": hours.ends})
+    quiet_ok = quiet_form.is_valid() if quiet_posted else True
+    if request.method == "POST" and form.is_valid() and quiet_ok:
         try:
-            services.update_group(group, acting_user=request.user, **{
-                name: form.cleaned_data[name] for name in form.fields
-            })
+            with transaction.atomic():  # the details and the quiet hours, both or neither
+                services.update_group(group, acting_user=request.user, **{
+                    name: form.cleaned_data[name] for name in form.fields
+                })
+                if quiet_posted:
+                    quiet.set_hours(group, acting_user=request.user, **quiet_form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, _error_text(exc))
         else:
             messages.success(request, "Group details saved.")
             return redirect("groups:settings", group.slug)
-    return render(request, "groups/settings.html", {"group": group, "form": form})
+    return render(request, "groups/settings.html", {"group": group, "form": form,
+                                                    "quiet_form": quiet_form,
+                                                    "quiet_zone": hours.time_zone})
 
 
 @require_http_methods(["GET", "POST"])

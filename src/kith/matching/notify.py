@@ -1,4 +1,5 @@
-"""Emails for offers, queued in the change's transaction (requests/notify.py does the sending).
+"""Messages for offers, by each volunteer's channel, queued in the change's transaction
+(requests/notify.py does the sending).
 
 An offer email says what and roughly where, never the address: that opens on the task page
 only for the volunteer who accepts.
@@ -15,7 +16,7 @@ def offered(offers) -> None:
         req = offer.request
         send_later([offer.volunteer], group=req.group,
                     subject=f"Can you help? {req.get_service_display()}",
-                    template="matching/email/offered.txt",
+                    template="matching/email/offered.txt", urgent=req.urgency == "today",
                     context={"req": req, "offer": offer,
                              "link": site_url(offer.get_absolute_url())})
 

@@ -57,6 +57,9 @@ def failure_lines(messages) -> list[str]:
         if channel == Message.Channel.SMS:
             what = ngettext("%(n)d text to %(name)s failed: %(why)s",
                             "%(n)d texts to %(name)s failed: %(why)s", n)
+        elif channel == Message.Channel.WHATSAPP:
+            what = ngettext("%(n)d WhatsApp message to %(name)s failed: %(why)s",
+                            "%(n)d WhatsApp messages to %(name)s failed: %(why)s", n)
         else:
             what = ngettext("%(n)d email to %(name)s failed: %(why)s",
                             "%(n)d emails to %(name)s failed: %(why)s", n)

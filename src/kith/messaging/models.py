@@ -22,6 +22,7 @@ class Message(models.Model):
     class Channel(models.TextChoices):
         EMAIL = "email", _("Email")
         SMS = "sms", _("Text message")
+        WHATSAPP = "whatsapp", _("WhatsApp")
 
     class State(models.TextChoices):
         QUEUED = "queued", _("Waiting to be sent")
@@ -46,6 +47,10 @@ class Message(models.Model):
     template = models.CharField(max_length=200, blank=True)  # what kind of message, for the log
     subject = models.CharField(max_length=300, blank=True)
     body = EncryptedTextField()
+    # WhatsApp outside the 24-hour window takes only an approved template: its id and the
+    # values for its blanks (JSON, sealed like the body). Empty for everything else.
+    content_sid = models.CharField(max_length=64, blank=True)
+    content_variables = EncryptedTextField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)  # when the state became "sending"
@@ -78,6 +83,9 @@ class Message(models.Model):
         return None
 
 
+TEXT_CHANNELS = (Message.Channel.SMS, Message.Channel.WHATSAPP)  # to a phone number
+
+
 class StatusReport(models.Model):
     """One delivery-status callback, by the provider's message id and status: a replay of
     the same report finds its row and changes nothing."""
@@ -103,6 +111,8 @@ class InboundText(models.Model):
     provider_id = models.CharField(max_length=64, unique=True)
     from_digest = models.CharField(max_length=64, db_index=True)
     body = EncryptedTextField()
+    # How it came (a text or WhatsApp): Kith answers the same way.
+    channel = models.CharField(max_length=8, default="sms")
     action = models.CharField(max_length=40, blank=True)  # what Kith did with it
     received_at = models.DateTimeField(auto_now_add=True)
 
@@ -118,3 +128,33 @@ class TextOptOut(models.Model):
 
     def __str__(self) -> str:
         return "A number that replied STOP"
+
+
+class ContactPreference(models.Model):
+    """How a person wants Kith to reach them. No row: email, or a text for someone who has
+    only a phone number (`channels.preferred`)."""
+
+    person = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                  related_name="contact_preference")
+    channel = models.CharField(max_length=8, choices=Message.Channel.choices)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.person}: {self.get_channel_display()}"
+
+
+class QuietHours(models.Model):
+    """When a group sends no texts or WhatsApp messages unless urgent. No row: 21:00 to 08:00,
+    London time (`quiet.hours_for`)."""
+
+    group = models.OneToOneField("groups.Group", on_delete=models.CASCADE,
+                                 related_name="quiet_hours")
+    starts = models.TimeField()
+    ends = models.TimeField()
+    time_zone = models.CharField(max_length=64, default="Europe/London")
+
+    class Meta:
+        verbose_name_plural = "quiet hours"
+
+    def __str__(self) -> str:
+        return f"{self.group}: {self.starts:%H:%M}-{self.ends:%H:%M}"

@@ -91,22 +91,34 @@ def queue_emails(emails: Sequence[Email], *, wait_for_commit: bool = True) -> li
 
 @dataclass(frozen=True)
 class Text:
+    """A text or WhatsApp message. `urgent` ones skip the group's quiet hours; `content_sid`
+    (WhatsApp only) names an approved template, filled from `content_variables` (JSON)."""
+
     to: str
     body: str
     person: Any = None
     resident: Any = None
     group: Any = None
     template: str = ""
+    channel: str = Message.Channel.SMS
+    urgent: bool = False
+    content_sid: str = ""
+    content_variables: str = ""
 
 
 STOPPED = "They replied STOP: no texts until they send START"
 
 
 def queue_text(*, to: str, body: str, person=None, resident=None, group=None,
-               template: str = "", wait_for_commit: bool = True) -> Message | None:
-    """Queue one text message to a UK number (E.164)."""
+               template: str = "", channel: str = Message.Channel.SMS, urgent: bool = False,
+               content_sid: str = "", content_variables: str = "",
+               wait_for_commit: bool = True) -> Message | None:
+    """Queue one text (or WhatsApp message) to a UK number (E.164). Unless `urgent`, one
+    queued inside `group`'s quiet hours waits until they end (messaging/quiet.py)."""
     made = queue_texts([Text(to=to, body=body, person=person, resident=resident, group=group,
-                             template=template)], wait_for_commit=wait_for_commit)
+                             template=template, channel=channel, urgent=urgent,
+                             content_sid=content_sid, content_variables=content_variables)],
+                       wait_for_commit=wait_for_commit)
     return made[0] if made else None
 
 
@@ -115,9 +127,15 @@ def queue_texts(texts: Sequence[Text], *, wait_for_commit: bool = True) -> list[
     log says why (and no coordinator is told: it was their choice)."""
     from kith.core.digest import phone_digest
 
-    rows = [Message(channel=Message.Channel.SMS, to=t.to, to_digest=phone_digest(t.to),
+    holds: dict[int, Any] = {}  # group pk -> when its quiet hours end (one query a group)
+    for t in texts:
+        if t.group is not None and not t.urgent and t.group.pk not in holds:
+            holds[t.group.pk] = _quiet_until(t.group)
+    rows = [Message(channel=t.channel, to=t.to, to_digest=phone_digest(t.to),
                     body=t.body, template=t.template, person=t.person or None,
-                    resident=t.resident or None, group=t.group or None)
+                    resident=t.resident or None, group=t.group or None,
+                    content_sid=t.content_sid, content_variables=t.content_variables or None,
+                    next_attempt_at=None if t.urgent or t.group is None else holds[t.group.pk])
             for t in texts if t.to]
     stopped = set(TextOptOut.objects.filter(phone_digest__in={r.to_digest for r in rows if r.to_digest})
                   .values_list("phone_digest", flat=True))
@@ -127,6 +145,16 @@ def queue_texts(texts: Sequence[Text], *, wait_for_commit: bool = True) -> list[
             row.state, row.failed_at, row.reported_at, row.error = (
                 Message.State.FAILED, now, now, STOPPED)
     return _save_and_enqueue(rows, wait_for_commit=wait_for_commit)
+
+
+def _quiet_until(group):
+    """When the group's quiet hours end, if it is inside them now; None otherwise (and for a
+    message from no group: an answer to someone who has just texted us)."""
+    from kith.messaging import quiet
+
+    if group is None:
+        return None
+    return quiet.hold_until(quiet.hours_for(group), timezone.now())
 
 
 def _save_and_enqueue(rows: list[Message], *, wait_for_commit: bool) -> list[Message]:
@@ -140,8 +168,13 @@ def _save_and_enqueue(rows: list[Message], *, wait_for_commit: bool) -> list[Mes
             if rows and rows[0].pk is None:  # backends that do not return ids
                 keys = [r.key for r in rows]
                 rows = list(Message.objects.filter(key__in=keys).order_by("pk"))
-        enqueue([r.pk for r in rows if r.state == Message.State.QUEUED],
+        queued = [r for r in rows if r.state == Message.State.QUEUED]
+        enqueue([r.pk for r in queued if r.next_attempt_at is None],
                 wait_for_commit=wait_for_commit)
+        for when in sorted({r.next_attempt_at for r in queued if r.next_attempt_at}):
+            # Held for quiet hours: a task due when they end.
+            enqueue([r.pk for r in queued if r.next_attempt_at == when], run_after=when,
+                    wait_for_commit=wait_for_commit)
     return rows
 
 

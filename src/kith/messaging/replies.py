@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from kith.core.audit import log_action
 from kith.core.digest import phone_digest
 from kith.messaging import relay
-from kith.messaging.models import InboundText, Message, TextOptOut
+from kith.messaging.models import TEXT_CHANNELS, InboundText, Message, TextOptOut
 from kith.messaging.outbox import STOPPED
 
 HELP = ("Kith here. We could not act on your text. To answer an offer reply YES or NO and its "
@@ -28,7 +28,7 @@ def sender_of(digest: str):
     """(person, resident) Kith last texted at this number, either may be None."""
     if not digest:  # not a UK number: it must not match the residents recorded with no phone
         return None, None
-    last = (Message.objects.filter(to_digest=digest, channel=Message.Channel.SMS)
+    last = (Message.objects.filter(to_digest=digest, channel__in=TEXT_CHANNELS)
             .exclude(person=None, resident=None).order_by("-created_at", "-pk")
             .select_related("person", "resident").first())
     if last is not None:
@@ -38,14 +38,16 @@ def sender_of(digest: str):
     return None, Resident.objects.filter(phone_digest=digest).order_by("-pk").first()
 
 
-def receive(sid: str, number: str, body: str) -> str:
-    """Record an inbound text and act on it; returns what was done ("" if a replay)."""
+def receive(sid: str, number: str, body: str, *, channel: str = Message.Channel.SMS) -> str:
+    """Record an inbound text (or WhatsApp message, answered the same way) and act on it;
+    returns what was done ("" if a replay)."""
     digest = phone_digest(number)
     words = body.strip().upper().split()
     first = words[0] if words else ""
     try:
         with transaction.atomic():
-            row = InboundText.objects.create(provider_id=sid, from_digest=digest, body=body[:1600])
+            row = InboundText.objects.create(provider_id=sid, from_digest=digest, body=body[:1600],
+                                             channel=channel)
             if first in STOP_WORDS:
                 row.action = opt_out(digest)
             elif first in START_WORDS:
@@ -75,7 +77,7 @@ def opt_out(digest: str) -> str:
                    new={"person": person.pk if person else None,
                         "resident": resident.pk if resident else None})
     # Nothing still waiting goes to them either.
-    Message.objects.filter(to_digest=digest, channel=Message.Channel.SMS,
+    Message.objects.filter(to_digest=digest, channel__in=TEXT_CHANNELS,
                            state=Message.State.QUEUED).update(
         state=Message.State.FAILED, error=STOPPED, failed_at=timezone.now(),
         reported_at=timezone.now())
@@ -96,7 +98,9 @@ def _answer(number: str, digest: str, words: str) -> None:
     from kith.messaging.outbox import queue_text
 
     person, resident = sender_of(digest)
-    queue_text(to=number, body=words, person=person, resident=resident, template="reply")
+    came = InboundText.objects.filter(from_digest=digest).order_by("-pk").first()
+    queue_text(to=number, body=words, person=person, resident=resident, template="reply",
+               channel=came.channel if came else Message.Channel.SMS)
 
 
 def answer_offer(yes: bool, number_of_offer: int, number: str, digest: str) -> str:

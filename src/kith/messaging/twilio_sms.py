@@ -1,4 +1,9 @@
-"""Text messages through Twilio's own client library (`twilio` on PyPI).
+"""Text and WhatsApp messages through Twilio's own client library (`twilio` on PyPI).
+
+WhatsApp goes through the same Messages API with "whatsapp:" before both numbers, from
+TWILIO_WHATSAPP_FROM. A message with a content SID is an approved template (offers and
+reminders, when TWILIO_WHATSAPP_OFFER_TEMPLATE / ..._REMINDER_TEMPLATE are set): WhatsApp takes
+free text only within 24 hours of the person's last message to the group.
 
 Configured from the environment (docs/DEPLOY.md): KITH_SMS_BACKEND=twilio, TWILIO_ACCOUNT_SID,
 TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER, and TWILIO_API_BASE to point the client somewhere
@@ -33,6 +38,8 @@ PERMANENT = {
     30005: "number not in service",
     30006: "landline, or a network that does not take texts",
     30007: "stopped by the network as spam",
+    63003: "the number is not on WhatsApp",
+    63016: "WhatsApp takes only an approved template more than 24 hours after their last message",
 }
 
 
@@ -75,12 +82,11 @@ def send(message: Message) -> str:
     from requests.exceptions import RequestException
     from twilio.base.exceptions import TwilioException, TwilioRestException
 
-    from kith.messaging.providers import opened
 
     token = _key.set(str(message.key))
     try:
         created = _client().messages.create(
-            to=opened(message.to), from_=settings.TWILIO_FROM_NUMBER, body=opened(message.body),
+            **addresses(message), **content(message),
             status_callback=site_url(reverse("messaging:twilio_status")))
     except TwilioRestException as problem:
         words = problem_words(problem.code)
@@ -94,3 +100,23 @@ def send(message: Message) -> str:
     finally:
         _key.reset(token)
     return created.sid or ""
+
+
+def addresses(message: Message) -> dict:
+    from kith.messaging.channels import whatsapp_address
+    from kith.messaging.providers import opened
+
+    if message.channel == Message.Channel.WHATSAPP:
+        return {"to": whatsapp_address(opened(message.to)),
+                "from_": whatsapp_address(settings.TWILIO_WHATSAPP_FROM)}
+    return {"to": opened(message.to), "from_": settings.TWILIO_FROM_NUMBER}
+
+
+def content(message: Message) -> dict:
+    """An approved template and its values, or the words."""
+    from kith.messaging.providers import opened
+
+    if message.content_sid:
+        return {"content_sid": message.content_sid,
+                "content_variables": opened(message.content_variables)}
+    return {"body": opened(message.body)}

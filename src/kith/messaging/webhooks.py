@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from kith.messaging.models import InboundText, Message, StatusReport
+from kith.messaging.models import TEXT_CHANNELS, InboundText, Message, StatusReport
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def record_status(sid: str, reported: str, error_code: str = "") -> bool:
         with transaction.atomic():
             StatusReport.objects.create(provider_id=sid, status=reported)
             now = timezone.now()
-            rows = Message.objects.filter(provider_id=sid, channel=Message.Channel.SMS)
+            rows = Message.objects.filter(provider_id=sid, channel__in=TEXT_CHANNELS)
             if reported == "delivered":
                 rows.exclude(state=Message.State.FAILED).update(
                     state=Message.State.DELIVERED, delivered_at=now)
@@ -74,8 +74,10 @@ def inbound(request):
     if not signed(request):
         return HttpResponseForbidden("Not signed by the text-message provider")
     from kith.messaging import replies
+    from kith.messaging.channels import inbound_sender
 
     sid = request.POST.get("MessageSid", "")[:64]
     if sid and not InboundText.objects.filter(provider_id=sid).exists():
-        replies.receive(sid, request.POST.get("From", ""), request.POST.get("Body", ""))
+        number, channel = inbound_sender(request.POST.get("From", ""))  # "whatsapp:+44..."
+        replies.receive(sid, number, request.POST.get("Body", ""), channel=channel)
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")

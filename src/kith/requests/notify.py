@@ -1,5 +1,6 @@
-"""Who is told what, by email. Each message is written to the outbox in the change's own
-transaction and sent once it commits (a rolled-back change sends nothing).
+"""Who is told what. Each message is written to the outbox in the change's own transaction
+and sent once it commits (a rolled-back change sends nothing), by email, text or WhatsApp as
+each person chose (messaging/channels.py).
 
 Messages carry no resident contact details: they say there is something to look at and
 link to the page, where reveal() decides who may see what.
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from kith.core.mail import send_templated, site_url
+from kith.core.mail import site_url
 
 
 def people_with_roles(group, *roles: str):
@@ -21,11 +22,13 @@ def people_with_roles(group, *roles: str):
     return [m.person for m in group.memberships.filter(match).select_related("person")]
 
 
-def send_later(people, *, subject: str, template: str, context: dict, group=None) -> None:
-    by_address = {p.email: p for p in people if p.email}
-    for address in sorted(by_address):
-        send_templated(to=address, subject=subject, template=template, context=context,
-                       person=by_address[address], group=group)
+def send_later(people, *, subject: str, template: str, context: dict, group=None,
+               urgent: bool = False) -> None:
+    """`urgent` texts go even in the group's quiet hours."""
+    from kith.messaging import channels
+
+    channels.send(people, subject=subject, template=template, context=context, group=group,
+                  urgent=urgent)
 
 
 def request_link(req) -> str:
@@ -65,7 +68,7 @@ def released(req, why: str) -> None:
 
 def escalated(req, note: str) -> None:
     send_later(people_with_roles(req.group, "safeguarding_lead", "coordinator"), group=req.group,
-                subject=f"Safeguarding: {req.reference} was escalated",
+                subject=f"Safeguarding: {req.reference} was escalated", urgent=True,
                 template="requests/email/escalated.txt", context={"req": req, "link": request_link(req)})
 
 

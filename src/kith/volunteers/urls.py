@@ -14,6 +14,7 @@ urlpatterns = [
     path("volunteer/back/", views.back, name="back"),
     path("volunteer/details/", views.details, name="details"),
     path("volunteer/consents/", views.consents, name="consents"),
+    path("volunteer/reach/", views.reach, name="reach"),
     path("volunteer/leave/", views.leave, name="leave"),
     # Coordinators and safeguarding leads
     path("g/<slug:group_slug>/volunteers/", views.volunteer_list, name="list"),

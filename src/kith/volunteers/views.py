@@ -246,7 +246,10 @@ def _tasks(person) -> dict:
     offers = (Offer.objects.filter(volunteer=person, state=Offer.State.OPEN,
                                    expires_at__gt=timezone.now())
               .select_related("request__group").order_by("expires_at"))
+    from kith.messaging import channels
+
     return {"tasks": list(mine.filter(ended_at__isnull=True).order_by("due_by")),
+            "reach": channels.summary(person),
             "offers": list(offers),
             "done": list(mine.filter(end=Assignment.End.DONE).order_by("-ended_at")[:10]),
             "done_count": mine.filter(end=Assignment.End.DONE).count()}
@@ -340,6 +343,27 @@ def details(request, profile):
             return redirect("volunteers:home")
     return render(request, "volunteers/details.html", {
         "form": form, "profile": profile, "area": profile.person.postcode_sector})
+
+
+@require_http_methods(["GET", "POST"])
+@_volunteer_page
+def reach(request, profile):
+    """How Kith sends this volunteer offers and reminders: email, a text or WhatsApp."""
+    from kith.messaging import channels
+    from kith.messaging.forms import ChannelForm
+
+    person = profile.person
+    form = ChannelForm(request.POST or None, person=person,
+                       initial={"channel": channels.preferred(person)})
+    if request.method == "POST" and form.is_valid():
+        channels.choose(person, form.cleaned_data["channel"], acting_user=request.user)
+        way = channels.summary(person)
+        messages.success(request, _("Saved: we'll reach you by %(how)s.")
+                         % {"how": way["chosen_words"]}
+                         + (f" {way['fallback']}" if way["fallback"] else ""))
+        return redirect("volunteers:home")
+    return render(request, "volunteers/reach.html", {"form": form,
+                                                     "way": channels.summary(person)})
 
 
 @require_http_methods(["GET", "POST"])
