@@ -121,8 +121,9 @@ class KithAccountAdapter(MailThroughOutboxAdapter):
         minutes = settings.ACCOUNT_LOGIN_BY_CODE_TIMEOUT // 60
         body = gettext("Your Kith sign-in code is %(code)s. It expires in %(minutes)s minutes. "
                        "Don't share it.") % {"code": code, "minutes": minutes}
-        queue_text(to=phone, body=body, person=user, template="sign_in_code",
-                   wait_for_commit=False)  # nothing to roll back, and someone is waiting
+        # Nothing to roll back, and someone is waiting: never held for quiet hours either.
+        queue_text(to=phone, body=body, person=user, template="sign_in_code", urgent=True,
+                   wait_for_commit=False)
 
     def send_unknown_account_sms(self, phone: str, **kwargs) -> None:
         """Nothing. Texting a number nobody on Kith has costs money and is spam to a stranger;
