@@ -52,16 +52,14 @@ class CodeRequestForm(RequestLoginCodeForm):
 
 def mobile_number(raw: str) -> str:
     """E.164 for a UK mobile, or a ValidationError that says what to type instead."""
-    import phonenumbers
-
-    from kith.core.phones import normalise_uk_phone
+    from kith.core.phones import is_mobile, normalise_uk_phone
 
     if any(ch.isalpha() for ch in raw):
         raise forms.ValidationError(_(
             "Type your email address (like name@example.org) or your mobile number (like "
             "07700 900123)."))
     number = normalise_uk_phone(raw)
-    if phonenumbers.number_type(phonenumbers.parse(number)) != phonenumbers.PhoneNumberType.MOBILE:
+    if not is_mobile(number):
         raise forms.ValidationError(_(
             "We can only text a mobile number (in the UK they start 07). Use your email "
             "address instead, or ask your group's coordinator to help you sign in."))

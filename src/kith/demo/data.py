@@ -206,6 +206,10 @@ PERSONA_NOTES = {
     "admin": "superuser, for /admin/ only",
 }
 EMAIL_DOMAIN = "demo.kith.invalid"
+# Mobiles from Ofcom's drama range (07700 900000-900999), which no real phone has: Tom can
+# choose texts, and Bea, who has no email, signs in with a texted code.
+TOM_MOBILE = "+447700900101"
+PHONE_ONLY_VOLUNTEER = ("Bea Lewis", "+447700900102")
 
 FIRST_NAMES = [
     "Amara",
