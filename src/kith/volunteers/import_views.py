@@ -253,15 +253,13 @@ def _my_active_run(request, group) -> ImportRun | None:
 @never_cache
 @require_GET
 @group_view(PERMISSION)
-def run(request, group, run_id: int):
+def run(request, group, pk: int):
     """An import's progress, polled by htmx until it ends; then what it did, or why it stopped."""
-    import_run = get_object_or_404(ImportRun, pk=run_id, group=group)
+    import_run = get_object_or_404(ImportRun, pk=pk, group=group)
     return render(request, "volunteers/import/run.html", {
         "group": group, "run": import_run,
         "summary": runs.summary(import_run.counts) if import_run.state == ImportRun.State.DONE
         else "",
-        "kept": runs.summary(import_run.counts) if import_run.counts
-        and import_run.state == ImportRun.State.FAILED else "",
         "source_label": SOURCE_LABELS.get(import_run.source, ""),
     })
 
