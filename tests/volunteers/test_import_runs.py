@@ -180,3 +180,27 @@ def test_a_file_no_longer_readable_fails_in_words(client, street, priya,
     assert "The uploaded file is no longer kept: upload it again." in page
     assert "Nothing from the file was saved." in page
     assert not Person.objects.filter(email__in=NEW_IN_FORM).exists()
+
+
+@pytest.mark.django_db
+def test_an_import_whose_worker_died_says_so_and_the_file_may_be_imported_again(
+        client, street, priya, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client.force_login(priya)
+    upload_and_check(client)
+    digest = runs.file_digest(FIXTURE.read_bytes())
+    dead = ImportRun.objects.create(
+        group=street, started_by=priya, source="google_forms", duplicates="skip",
+        file_digest=digest, state=ImportRun.State.RUNNING, batches_done=2, batches_total=5,
+        rows_written=2000, rows_to_write=5000, touched_at=timezone.now() - timedelta(minutes=20))
+
+    page = client.get(run_url(dead)).content.decode()
+    assert "Kith&#x27;s worker stopped while importing this file." in page
+    assert "2 batches were saved whole (2000 people)." in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = commit(client)  # not refused as "already being imported"
+    assert response.url != run_url(dead)
+    assert "Imported 6 new volunteers" in client.get(response.url).content.decode()

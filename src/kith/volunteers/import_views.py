@@ -118,6 +118,7 @@ def upload(request, group):
 
 
 def _upload_page(request, group, form, status=200):
+    runs.settle_stale(ImportRun.objects.filter(group=group))
     return render(request, "volunteers/import/upload.html", {
         "group": group, "form": form, "waiting": _state(request, group),
         "running": ImportRun.objects.filter(group=group, state__in=ImportRun.ACTIVE)
@@ -255,6 +256,7 @@ def _my_active_run(request, group) -> ImportRun | None:
 @group_view(PERMISSION)
 def run(request, group, pk: int):
     """An import's progress, polled by htmx until it ends; then what it did, or why it stopped."""
+    runs.settle_stale(ImportRun.objects.filter(pk=pk, group=group))
     import_run = get_object_or_404(ImportRun, pk=pk, group=group)
     return render(request, "volunteers/import/run.html", {
         "group": group, "run": import_run,

@@ -192,6 +192,9 @@ class ImportRun(models.Model):
     counts = models.JSONField(default=dict)  # the summary the coordinator sees (no personal data)
     error = models.TextField(blank=True)  # why it stopped, in words for the coordinator
     created_at = models.DateTimeField(default=timezone.now)
+    # Set when the worker takes the run and as each batch commits: a run "importing" with no
+    # sign of life for long had its worker die under it (runs.settle_stale).
+    touched_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

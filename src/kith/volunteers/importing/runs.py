@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import math
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -37,6 +38,9 @@ from kith.volunteers.importing.table import UnreadableFile
 from kith.volunteers.models import ImportRun
 
 logger = logging.getLogger(__name__)
+# A batch commits within seconds and the checks before the first take well under a minute for
+# the largest file the page takes (5 MB): this long with no sign of life is a dead worker.
+STALE = timedelta(minutes=15)
 
 
 class AlreadyRunning(Exception):
@@ -59,6 +63,7 @@ def start(*, group, user, data: bytes, source: str, suffix: str, filename: str,
     Raises `AlreadyRunning` if this file is already waiting or being imported into `group`."""
     digest = file_digest(data)
     active = ImportRun.objects.filter(group=group, file_digest=digest, state__in=ImportRun.ACTIVE)
+    settle_stale(active)
     if (running := active.first()) is not None:
         raise AlreadyRunning(running)
     try:
@@ -91,7 +96,7 @@ def _hand_over(run_id: int) -> None:
 def perform(run_id: int) -> str:
     """Do the run (the worker's task). Returns its final state."""
     claimed = ImportRun.objects.filter(pk=run_id, state=ImportRun.State.QUEUED).update(
-        state=ImportRun.State.RUNNING)
+        state=ImportRun.State.RUNNING, touched_at=timezone.now())
     run = ImportRun.objects.select_related("group", "started_by").filter(pk=run_id).first()
     if run is None or not claimed:
         return run.state if run is not None else "missing"  # done already, or deleted
@@ -130,7 +135,23 @@ def _count_batch(run_id: int, done: int, total: int) -> None:
     """One batch has committed: count it in for the progress page (after its transaction)."""
     ImportRun.objects.filter(pk=run_id).update(
         batches_done=F("batches_done") + 1, batches_total=math.ceil(total / ROWS_PER_COMMIT),
-        rows_written=done, rows_to_write=total)
+        rows_written=done, rows_to_write=total, touched_at=timezone.now())
+
+
+def settle_stale(runs, now=None) -> int:
+    """End the runs among `runs` whose worker died mid-import: "importing", and no batch has
+    committed for `STALE`. Nothing retries them (a second run is the coordinator's choice, and
+    finds the people already saved), so they say so, and the same file may be imported again."""
+    cutoff = (now or timezone.now()) - STALE
+    stale = runs.filter(state=ImportRun.State.RUNNING, touched_at__lt=cutoff)
+    ended = 0
+    for run in stale.only("pk", "batches_done"):
+        ended += ImportRun.objects.filter(pk=run.pk, state=ImportRun.State.RUNNING).update(
+            state=ImportRun.State.FAILED, upload=None, finished_at=timezone.now(), error=gettext(
+                "Kith's worker stopped while importing this file. Every batch counted below was "
+                "saved whole and its people will be asked to confirm; the rest were not. Import "
+                "the file again: people already saved are found and not added twice."))
+    return ended
 
 
 def _end(run_id: int, state: str, *, error: str = "", counts: dict | None = None) -> str:
