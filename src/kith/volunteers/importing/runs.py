@@ -88,7 +88,9 @@ def _hand_over(run_id: int) -> None:
     from kith.volunteers.tasks import import_run
 
     if isinstance(import_run.get_backend(), DatabaseBackend):
-        import_run.enqueue(run_id)  # in this transaction: the run and its task commit together
+        # In this transaction: the run and its task commit together. Due now, as the outbox's
+        # tasks are: a task with no due time sorts after all of theirs, behind every queued send.
+        import_run.using(run_after=timezone.now()).enqueue(run_id)
     else:
         transaction.on_commit(lambda: import_run.enqueue(run_id))
 
