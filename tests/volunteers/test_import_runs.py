@@ -204,3 +204,17 @@ def test_an_import_whose_worker_died_says_so_and_the_file_may_be_imported_again(
         response = commit(client)  # not refused as "already being imported"
     assert response.url != run_url(dead)
     assert "Imported 6 new volunteers" in client.get(response.url).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_page_counts_the_batches_while_the_import_runs(client, street, priya):
+    from django.utils import timezone
+
+    run = ImportRun.objects.create(
+        group=street, started_by=priya, source="google_forms", duplicates="skip",
+        file_digest="b" * 64, state=ImportRun.State.RUNNING, batches_done=3, batches_total=10,
+        rows_written=3000, rows_to_write=10000, touched_at=timezone.now())
+    client.force_login(priya)
+    page = client.get(run_url(run)).content.decode()
+    assert "3 of 10 batches saved: 3000 of 10000 people." in page
+    assert 'hx-trigger="every 2s"' in page
