@@ -4,8 +4,9 @@ On a fresh database in a throwaway var/ (SQLite unless DATABASE_URL names a Post
 
 1. Queue: one import's worth of re-consent emails (`queue_reconsent`, as the import calls it
    in its batches) in one transaction, timed against a baseline in the same process (rendering
-   the same emails alone, the part no outbox can skip). The import page must return in under
-   2 s, so the queueing must take well under that.
+   the same emails alone, the part no outbox can skip). The import's job queues them, 1,000 a
+   batch, in the worker; the page itself only hands the job over (bench/import_page.py times
+   that against its 2 s).
 2. Send: as many text messages queued, then real `kith worker` processes send them through
    twilio's client to the stand-in provider on 127.0.0.1 (tests/messaging/standin.py):
    messages per second, and the wait in the queue (queued -> sent) at p50 and p95.
@@ -119,18 +120,17 @@ def run(messages: int = 10_000, workers: int = 1, send: int | None = None) -> di
         group = queued.pop("group")
         sent = _send(send or messages, workers, group)
         return {"messages": messages, "texts": send or messages, "database": connection.vendor,
-                **queued, **sent, "queue_target_s": 2}
+                **queued, **sent}
     finally:
         shutil.rmtree(var_dir, ignore_errors=True)
 
 
 def format_report(r: dict) -> str:
-    ok = "under" if r["queue_s"] < r["queue_target_s"] else "OVER"
     return "\n".join([
         f"Outbox, {r['messages']:,} messages, {r['database']}:",
         f"  queue   {r['queue_s']:6.2f} s for one import's re-consent emails (rendering them alone "
-        f"{r['render_baseline_s']:.2f} s: x{r['queue_vs_baseline']}); target {ok} "
-        f"{r['queue_target_s']} s",
+        f"{r['render_baseline_s']:.2f} s: x{r['queue_vs_baseline']}), in the import's job, not "
+        f"the page: {r['queue_s'] * 1000 / r['messages']:.2f} s a batch of 1,000",
         f"  send    {r['texts']:,} texts: {r['per_second']:,.0f}/s through twilio's client to the stand-in, "
         f"{r['workers']} worker(s), {r['wall_s']} s in all (start-up included)",
         f"  wait    p50 {r['wait_p50_s']} s, p95 {r['wait_p95_s']} s from queued to sent",

@@ -245,6 +245,7 @@ NOT_EDIT_PAGES = {
                                  "stored only when the import is committed",
     "volunteers_import:check": ACTION, "volunteers_import:commit": ACTION,
     "volunteers_import:cancel": ACTION,
+    "volunteers_import:run": NO_FORM,
     "directory:find": "searches by GET", "directory:widget": "searches by GET",
     "directory:index": NO_FORM, "directory:borough": NO_FORM, "directory:group": NO_FORM,
     "directory:api_groups": NO_FORM, "directory:map": NO_FORM, "directory:map_data": NO_FORM,

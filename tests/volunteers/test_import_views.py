@@ -16,7 +16,7 @@ from kith.accounts.models import Person
 from kith.core.models import AuditEvent
 from kith.volunteers.importing import store
 from kith.volunteers.importing.forms import MAX_UPLOAD_BYTES
-from kith.volunteers.models import ImportMapping
+from kith.volunteers.models import ImportMapping, ImportRun
 
 pytestmark = pytest.mark.django_db
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -25,6 +25,10 @@ SLUG = "golborne-road"
 
 def url(name: str, slug: str = SLUG) -> str:
     return reverse(f"volunteers_import:{name}", args=[slug])
+
+
+def run_url(run, slug: str = SLUG) -> str:
+    return reverse("volunteers_import:run", args=[slug, run.pk])
 
 
 def upload(client, name="google_forms_responses.csv", data=None, source="google_forms"):
@@ -93,18 +97,25 @@ def test_it_walks_priya_from_upload_to_import(as_priya, street, priya, tom,
     assert text.index('class="error-summary" role="alert"') < text.index("There is a problem") \
         < text.index("rows with errors") and 'class="checkbox" for="id_good_rows_only"' in text
 
+    # The import is the worker's job: the page hands it over and shows its progress. (The tests'
+    # task backend runs it as the page's transaction commits.)
     with django_capture_on_commit_callbacks(execute=True):
-        response = as_priya.post(url("commit"), {"duplicates": "skip", "good_rows_only": "on"},
-                                 follow=True)
-    assert response.redirect_chain[-1][0] == url("upload")
+        response = as_priya.post(url("commit"), {"duplicates": "skip", "good_rows_only": "on"})
+    run = ImportRun.objects.get()
+    assert response.status_code == 302 and response.url == run_url(run)
+    response = as_priya.get(response.url)
     assert "Imported 5 new volunteers, 1 already on Kith skipped, 3 rows with errors left out. " \
            "5 people were emailed" in response.content.decode()
+    assert 'hx-trigger="every' not in response.content.decode()  # finished: no more polling
+    assert run.started_by == priya
     assert street.memberships.filter(is_volunteer=True).count() == 6  # Tom and the five
     assert len(mail.outbox) == 5
     event = AuditEvent.objects.get(action="kith.volunteer.imported")
     assert event.actor == priya and event.new["new"] == 5
     assert ImportMapping.objects.filter(group=street, source="google_forms").exists()
     assert not kept.exists() and not pending(as_priya)
+    run.refresh_from_db()
+    assert run.upload is None  # the run's sealed copy is gone too
     # The trail names it in plain English.
     trail = as_priya.get(reverse("groups:audit", args=[SLUG])).content.decode()
     assert "Volunteers imported from a spreadsheet" in trail

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as _noop
 from django.utils.translation import ngettext
 
 from kith.messaging.models import Message
@@ -42,6 +43,34 @@ def recipient_name(message: Message) -> str:
     return _("someone")
 
 
+# What a text was about, from the kind its sender gave it (Message.template): the first key
+# found in the kind wins, so "status_code" is a code, not a status update.
+TEXT_KINDS = [
+    ("code", _noop("Code")),
+    ("offer", _noop("Offer of a task")),
+    ("remind", _noop("Reminder")),
+    ("reply", _noop("Answer to their text")),
+    ("status", _noop("News of their request")),
+]
+
+
+def what_about(message: Message) -> str:
+    """The log's "What": an email's subject; for a text, its kind in words (never its words)."""
+    if message.subject:
+        return message.subject
+    kind = (message.template or "").lower()
+    for key, words in TEXT_KINDS:
+        if key in kind:
+            return _(words)
+    return _("Text message")
+
+
+def failure_words(message: Message) -> str:
+    """Why a message did not arrive: stored in English (gettext_noop where written), shown in
+    the reader's language when a translation exists."""
+    return _(message.error) if message.error else _("no reason given")
+
+
 def recent_failures(group, now=None):
     since = (now or timezone.now()) - FAILURE_WINDOW
     return (Message.objects.filter(group=group, state=Message.State.FAILED, failed_at__gte=since)
@@ -50,8 +79,7 @@ def recent_failures(group, now=None):
 
 def failure_lines(messages) -> list[str]:
     """"3 texts to Tom Brennan failed: number not in service", one line per who, how, why."""
-    counts = Counter((recipient_name(m), m.channel, m.error or _("no reason given"))
-                     for m in messages)
+    counts = Counter((recipient_name(m), m.channel, failure_words(m)) for m in messages)
     lines = []
     for (name, channel, why), n in sorted(counts.items()):
         if channel == Message.Channel.SMS:

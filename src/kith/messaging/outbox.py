@@ -36,6 +36,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from kith.messaging.models import Message, TextOptOut
 
@@ -106,7 +107,8 @@ class Text:
     content_variables: str = ""
 
 
-STOPPED = "They replied STOP: no texts until they send START"
+# Stored in English like every failure's words; translated where shown (log.why).
+STOPPED = gettext_noop("They replied STOP: no texts until they send START")
 
 
 def queue_text(*, to: str, body: str, person=None, resident=None, group=None,

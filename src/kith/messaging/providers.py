@@ -8,6 +8,7 @@ from contextlib import contextmanager, suppress
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.utils.translation import gettext_noop as _noop
 
 from kith.messaging.models import Message
 from kith.messaging.outbox import PermanentFailure, TemporaryFailure
@@ -65,9 +66,9 @@ def send_email(message: Message, mail: LazyMail) -> str:
     except smtplib.SMTPRecipientsRefused as problem:
         codes = [code for code, _ in problem.recipients.values()]
         if all(code >= 500 for code in codes):
-            raise PermanentFailure("The mail server refused the address") from problem
+            raise PermanentFailure(_noop("The mail server refused the address")) from problem
         mail.drop()
-        raise TemporaryFailure("The mail server could not take it just now") from problem
+        raise TemporaryFailure(_noop("The mail server could not take it just now")) from problem
     except smtplib.SMTPResponseException as problem:
         mail.drop()
         if problem.smtp_code >= 500 and problem.smtp_code != 554:
@@ -75,7 +76,7 @@ def send_email(message: Message, mail: LazyMail) -> str:
         raise TemporaryFailure(f"The mail server said to try later ({problem.smtp_code})") from problem
     except (TimeoutError, smtplib.SMTPException, OSError) as problem:
         mail.drop()
-        raise TemporaryFailure("The mail server could not be reached") from problem
+        raise TemporaryFailure(_noop("The mail server could not be reached")) from problem
     return ""
 
 
@@ -89,7 +90,7 @@ def send_text(message: Message) -> str:
 
     problem = sms.refusal(backend)
     if problem:
-        raise PermanentFailure("This site has no text-message provider set up")
+        raise PermanentFailure(_noop("This site has no text-message provider set up"))
     to = opened(message.to)
     if message.channel == Message.Channel.WHATSAPP:  # the demo's files say which it was
         from kith.messaging.channels import whatsapp_address
@@ -98,5 +99,5 @@ def send_text(message: Message) -> str:
     try:
         sms.send_sms(to, opened(message.body))
     except OSError as error:
-        raise TemporaryFailure("The text-message gateway could not be reached") from error
+        raise TemporaryFailure(_noop("The text-message gateway could not be reached")) from error
     return ""

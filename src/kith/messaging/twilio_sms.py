@@ -19,6 +19,7 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext_noop as _noop
 
 from kith.core.links import site_url
 from kith.messaging.models import Message
@@ -28,18 +29,18 @@ _key: ContextVar[str] = ContextVar("kith_idempotency_key", default="")
 
 # Twilio's error codes that no retry mends, in a coordinator's words.
 PERMANENT = {
-    21211: "not a valid phone number",
-    21408: "the provider does not text that country",
-    21610: "they asked the provider to stop texts (STOP)",
-    21612: "the provider cannot reach that number",
-    21614: "the number cannot receive texts",
-    30003: "phone switched off or unreachable",
-    30004: "the number blocks texts",
-    30005: "number not in service",
-    30006: "landline, or a network that does not take texts",
-    30007: "stopped by the network as spam",
-    63003: "the number is not on WhatsApp",
-    63016: "WhatsApp takes only an approved template more than 24 hours after their last message",
+    21211: _noop("not a valid phone number"),
+    21408: _noop("the provider does not text that country"),
+    21610: _noop("they asked the provider to stop texts (STOP)"),
+    21612: _noop("the provider cannot reach that number"),
+    21614: _noop("the number cannot receive texts"),
+    30003: _noop("phone switched off or unreachable"),
+    30004: _noop("the number blocks texts"),
+    30005: _noop("number not in service"),
+    30006: _noop("landline, or a network that does not take texts"),
+    30007: _noop("stopped by the network as spam"),
+    63003: _noop("the number is not on WhatsApp"),
+    63016: _noop("WhatsApp takes only an approved template more than 24 hours after their last message"),
 }
 
 

@@ -11,4 +11,5 @@ urlpatterns = [
     path("g/<slug:group_slug>/volunteers/import/check/", views.check, name="check"),
     path("g/<slug:group_slug>/volunteers/import/commit/", views.commit, name="commit"),
     path("g/<slug:group_slug>/volunteers/import/cancel/", views.cancel, name="cancel"),
+    path("g/<slug:group_slug>/volunteers/import/runs/<int:pk>/", views.run, name="run"),
 ]

@@ -8,7 +8,9 @@ coordinators):
    this group's last import from the same source;
 3. check: the dry run, row by row, with every problem against its row and column (all of them as
    a CSV with ?download=csv), and the choices for people already on Kith;
-4. commit (POST): the import, in one transaction; then the re-consent emails.
+4. commit (POST): hands the import to the worker (importing/runs.py) and redirects at once to
+5. the run's page, which shows its progress (htmx polls it) and then what it did or why it stopped.
+   The worker writes in short batches, each queueing its re-consent emails.
 
 Between steps the file is kept encrypted under VAR_DIR/imports (importing/store.py) and this
 session remembers its random name, the source and the chosen columns. Pages answer with
@@ -19,19 +21,20 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
-from django.utils.translation import ngettext
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kith.groups.access import group_view
-from kith.volunteers.importing import store
+from kith.volunteers.importing import runs, store
 from kith.volunteers.importing.adapter import (
     ImportRefused,
     default_mapping,
     import_volunteers,
     read_upload,
+    refusal,
 )
 from kith.volunteers.importing.columns import FIELD_LABELS, SOURCE_LABELS
 from kith.volunteers.importing.forms import (
@@ -43,8 +46,9 @@ from kith.volunteers.importing.forms import (
     StopAfter,
     UploadForm,
 )
-from kith.volunteers.importing.report import SKIP
+from kith.volunteers.importing.report import SKIP, Report
 from kith.volunteers.importing.table import UnreadableFile
+from kith.volunteers.models import ImportRun
 
 PERMISSION = "volunteers.import"
 SHOW_PROBLEMS = 500
@@ -114,8 +118,11 @@ def upload(request, group):
 
 
 def _upload_page(request, group, form, status=200):
+    runs.settle_stale(ImportRun.objects.filter(group=group))
     return render(request, "volunteers/import/upload.html", {
         "group": group, "form": form, "waiting": _state(request, group),
+        "running": ImportRun.objects.filter(group=group, state__in=ImportRun.ACTIVE)
+        .order_by("pk"),
         "source_labels": SOURCE_LABELS, "max_label": MAX_UPLOAD_LABEL,
     }, status=status)
 
@@ -172,6 +179,9 @@ def check(request, group):
         messages.error(request, str(exc))
         return redirect("volunteers_import:columns", group.slug)
     report = outcome.plan.report
+    state["checked"] = {"rows": report.rows, "new": report.new, "error_rows": report.error_rows,
+                        "merging": report.merging, "matched": report.matched}
+    _save_state(request, group, state)
     if request.GET.get("download") == "csv":
         response = HttpResponse(report.as_csv(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="import-problems.csv"'
@@ -189,8 +199,12 @@ def check(request, group):
 @require_POST
 @group_view(PERMISSION)
 def commit(request, group):
+    """Hand the import to the worker and show its progress: the page never waits for it."""
     state, _, data = _load(request, group, parse=False)
     if state is None:
+        if (mine := _my_active_run(request, group)) is not None:  # a second click on "Import"
+            messages.info(request, gettext("Your import is already under way."))
+            return redirect("volunteers_import:run", group.slug, mine.pk)
         messages.error(request, "There is no file waiting to be imported: upload it again.")
         return redirect("volunteers_import:upload", group.slug)
     form = CommitForm(request.POST)
@@ -198,42 +212,58 @@ def commit(request, group):
         messages.error(request, "Choose what to do with people already on Kith.")
         return redirect("volunteers_import:check", group.slug)
     duplicates = form.cleaned_data["duplicates"]
+    good_rows_only = form.cleaned_data["good_rows_only"]
     state["duplicates"] = duplicates
     _save_state(request, group, state)
-    try:
-        outcome = import_volunteers(
-            data, group=group, source=state["source"], mapping=state.get("mapping"),
-            duplicates=duplicates, commit=True, good_rows_only=form.cleaned_data["good_rows_only"],
-            acting_user=request.user, hint=EXTENSIONS.get(state.get("suffix", ".csv")),
-        )
-    except (ImportRefused, UnreadableFile) as exc:
-        messages.error(request, str(exc))
+    refused = _refused_by_check(state, duplicates, good_rows_only)
+    if refused:
+        messages.error(request, refused)
         return redirect("volunteers_import:check", group.slug)
+    try:
+        run = runs.start(group=group, user=request.user, data=data, source=state["source"],
+                         suffix=state.get("suffix", ".csv"), filename=state.get("filename", ""),
+                         mapping=state.get("mapping"), duplicates=duplicates,
+                         good_rows_only=good_rows_only)
+    except runs.AlreadyRunning as exc:
+        _forget(request, group)
+        messages.info(request, gettext(
+            "This file is already being imported into the group, so it was not started again. "
+            "Here is how that import is going."))
+        return redirect("volunteers_import:run", group.slug, exc.run.pk)
     _forget(request, group)
-    messages.success(request, _done(outcome.plan.report, outcome.emailed))
-    return redirect("volunteers_import:upload", group.slug)
+    return redirect("volunteers_import:run", group.slug, run.pk)
 
 
-def _done(report, emailed: int) -> str:
-    """What the import did, in one message for the coordinator."""
-    merged = f", {report.will_merge} already on Kith merged" if report.will_merge else ""
-    skipped = f", {report.will_skip} already on Kith skipped" if report.will_skip else ""
-    left_out = f", {report.error_rows} rows with errors left out" if report.error_rows else ""
-    if report.declined:
-        left_out += ngettext(", %(count)s row that said no to keeping their details left out",
-                             ", %(count)s rows that said no to keeping their details left out",
-                             report.declined) % {"count": report.declined}
-    to_ring = ngettext(
-        "%(count)s with a phone number only is marked “No email yet” on the list, for you to "
-        "ring. ",
-        "%(count)s with a phone number only are marked “No email yet” on the list, for you to "
-        "ring. ", report.wait_for_call) % {"count": report.wait_for_call}
-    return (
-        f"Imported {report.new} new volunteer{'s' if report.new != 1 else ''}{merged}{skipped}"
-        f"{left_out}. {emailed} {'people were' if emailed != 1 else 'person was'} "
-        "emailed to confirm their details; nobody is asked to help until they do. "
-        f"{to_ring if report.wait_for_call else ''}The uploaded file has been deleted."
-    )
+def _refused_by_check(state: dict, duplicates: str, good_rows_only: bool) -> str | None:
+    """Refuse at once what the check this session saw rules out (errors, no one new), in the
+    import's own words; the worker checks the file again anyway."""
+    checked = state.get("checked")
+    if not isinstance(checked, dict):
+        return None
+    report = Report(rows=checked.get("rows", 0), new=checked.get("new", 0),
+                    error_rows=checked.get("error_rows", 0), merging=checked.get("merging", 0),
+                    matched=checked.get("matched", 0), duplicates=duplicates)
+    return refusal(report, good_rows_only)
+
+
+def _my_active_run(request, group) -> ImportRun | None:
+    return (ImportRun.objects.filter(group=group, started_by=request.user,
+                                     state__in=ImportRun.ACTIVE).order_by("-pk").first())
+
+
+@never_cache
+@require_GET
+@group_view(PERMISSION)
+def run(request, group, pk: int):
+    """An import's progress, polled by htmx until it ends; then what it did, or why it stopped."""
+    runs.settle_stale(ImportRun.objects.filter(pk=pk, group=group))
+    import_run = get_object_or_404(ImportRun, pk=pk, group=group)
+    return render(request, "volunteers/import/run.html", {
+        "group": group, "run": import_run,
+        "summary": runs.summary(import_run.counts) if import_run.state == ImportRun.State.DONE
+        else "",
+        "source_label": SOURCE_LABELS.get(import_run.source, ""),
+    })
 
 
 @require_POST

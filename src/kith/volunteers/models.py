@@ -151,3 +151,60 @@ class ImportMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} columns for {self.group}"
+
+
+class ImportRun(models.Model):
+    """One committed spreadsheet import, run by the worker (volunteers/tasks.py), not the page.
+
+    Why a row and a job: 10,000 rows take far longer than a page may wait, so the page stores
+    the file and the coordinator's choices here and returns; the worker writes the batches and
+    counts them in, and the progress page reads this row. The file is sealed with the field keys
+    (as every personal detail at rest is) and cleared as soon as the run ends, whatever its end.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Waiting for the worker"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Imported"
+        FAILED = "failed", "Stopped"
+
+    ACTIVE = (State.QUEUED, State.RUNNING)
+
+    group = models.ForeignKey("groups.Group", on_delete=models.CASCADE, related_name="import_runs")
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    source = models.CharField(max_length=20)
+    filename = models.CharField(max_length=80, blank=True)
+    suffix = models.CharField(max_length=5, default=".csv")
+    mapping = models.JSONField(default=dict)
+    duplicates = models.CharField(max_length=10)
+    good_rows_only = models.BooleanField(default=False)
+    # Fernet ciphertext of the uploaded bytes (not text: an export may be UTF-16 or
+    # Windows-1252); None once the run has ended.
+    upload = EncryptedTextField(null=True, blank=True)
+    # A keyed digest of the file: the same file twice at once is refused (the constraint below).
+    file_digest = models.CharField(max_length=64)
+    batches_done = models.PositiveIntegerField(default=0)
+    batches_total = models.PositiveIntegerField(default=0)
+    rows_written = models.PositiveIntegerField(default=0)
+    rows_to_write = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(default=dict)  # the summary the coordinator sees (no personal data)
+    error = models.TextField(blank=True)  # why it stopped, in words for the coordinator
+    created_at = models.DateTimeField(default=timezone.now)
+    # Set when the worker takes the run and as each batch commits: a run "importing" with no
+    # sign of life for long had its worker die under it (runs.settle_stale).
+    touched_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(
+            fields=["group", "file_digest"], condition=models.Q(state__in=["queued", "running"]),
+            name="one_active_import_per_file")]
+
+    def __str__(self) -> str:
+        return f"import {self.pk} into {self.group} ({self.state})"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.FAILED)

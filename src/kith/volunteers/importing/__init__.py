@@ -15,6 +15,7 @@ benchmarked on its own:
   (`report.py`).
 
 The Django edge: `adapter.py` (existing people's hashes, the commit in short batches, the
-remembered mapping, the re-consent emails) and `store.py` (the uploaded file kept between the
-web pages, encrypted, under `VAR_DIR/imports`).
+remembered mapping, the re-consent emails), `store.py` (the uploaded file kept between the
+web pages, encrypted, under `VAR_DIR/imports`) and `runs.py` (the web import's commit as a
+background job, and its progress).
 """

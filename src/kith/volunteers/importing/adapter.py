@@ -250,15 +250,9 @@ def import_volunteers(
     timings["check_s"] = time.perf_counter() - started
     if not commit:
         return Outcome(table, mapping, notes, plan, timings=timings)
-    report = plan.report
-    if report.error_rows and not good_rows_only:
-        raise ImportRefused(
-            f"Nothing was imported: {report.error_rows} row"
-            f"{'s have' if report.error_rows != 1 else ' has'} errors. Fix them and check "
-            "the file again, or choose to import only the good rows."
-        )
-    if not report.can_commit(good_rows_only):
-        raise ImportRefused("Nothing was imported: there is no one new to import.")
+    refused = refusal(plan.report, good_rows_only)
+    if refused:
+        raise ImportRefused(refused)
     started = time.perf_counter()
     saved = Saved()
     try:
@@ -270,6 +264,20 @@ def import_volunteers(
         timings["write_s"] = time.perf_counter() - started
     return Outcome(table, mapping, notes, plan, committed=True, emailed=len(saved.recipients),
                    saved=saved, timings=timings)
+
+
+def refusal(report, good_rows_only: bool) -> str | None:
+    """Why a checked file cannot be imported as chosen, in words; None if it can. The page asks
+    this of the check it showed, so a refusal comes at once, not from the worker later."""
+    if report.error_rows and not good_rows_only:
+        return (
+            f"Nothing was imported: {report.error_rows} row"
+            f"{'s have' if report.error_rows != 1 else ' has'} errors. Fix them and check "
+            "the file again, or choose to import only the good rows."
+        )
+    if not report.can_commit(good_rows_only):
+        return "Nothing was imported: there is no one new to import."
+    return None
 
 
 def _commit(plan: Plan, saved: Saved, *, group: Group, source: str, mapping: dict[str, str],
@@ -577,5 +585,5 @@ def queue_reconsent(group: Group, recipients: list[tuple[str, str]]) -> int:
 
 
 __all__ = ["MERGE", "SKIP", "ImportRefused", "ImportStopped", "Outcome", "Saved",
-           "import_volunteers", "read_upload", "remembered_mapping", "default_mapping",
+           "import_volunteers", "read_upload", "refusal", "remembered_mapping", "default_mapping",
            "existing_people", "queue_reconsent"]
