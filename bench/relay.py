@@ -2,9 +2,9 @@
 [--holders 100,1000,3000] [--repeat 20] [--json]`.
 
 `relay.volunteer_at()` finds the caller by `Person.phone_digest` among everyone holding a task
-(or who ended one lately). Every inbound text and call pays that. This measures it, on a fresh database in a throwaway var/ (SQLite unless
-DATABASE_URL names a PostgreSQL one), for a number that matches nobody (the whole list is
-read), and the whole of `replies.receive()` for such a text (the help answer, queued), each
+(or who ended one lately). Every inbound text and call pays that. This measures it, on a fresh
+database in a throwaway var/ (SQLite unless DATABASE_URL names a PostgreSQL one), for a number
+that matches nobody, and the whole of `replies.receive()` for such a text (the help answer, queued), each
 against a baseline in the same process: the same receive() with nobody holding a task.
 
 Tests never time anything; this does.

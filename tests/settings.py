@@ -29,7 +29,8 @@ KITH_QUIET_HOURS = ""
 # Messages are sent as their transaction commits, in the test's own thread, so tests read
 # mail.outbox as before; the fault tests and browser journeys switch to the database backend
 # and a real `kith worker` (tests/messaging/conftest.py).
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+                     "QUEUES": TASK_QUEUES}}  # noqa: F405
 KITH_LOCAL_DELIVERY = True  # tests read texts from sms.outbox
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     # A file in the throwaway var/, not SQLite's shared in-memory database: threads then meet the

@@ -218,8 +218,11 @@ KITH_DIGEST_KEY_FILE = VAR_DIR / "digest_key"
 
 # --- The outbox (kith.messaging): every email and text is a row, sent by `kith worker`.
 # The database backend needs no broker; a Redis or RQ backend for django-tasks is a setting.
-TASKS = {"default": {"BACKEND": envstr("KITH_TASKS_BACKEND",
-                                       "django_tasks_db.DatabaseBackend")}}
+# Two queues: "default" (the outbox's sends) and "imports" (a volunteer import, long), which
+# `kith worker` runs side by side so a code is never stuck behind an import.
+TASK_QUEUES = ["default", "imports"]
+TASKS = {"default": {"BACKEND": envstr("KITH_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+                     "QUEUES": TASK_QUEUES}}
 # Seconds, doubling each try (fractions allowed: the fault tests scale minutes down to seconds).
 KITH_OUTBOX_RETRY_BASE = float(envstr("KITH_OUTBOX_RETRY_BASE") or 30)
 KITH_OUTBOX_RETRY_MAX = float(envstr("KITH_OUTBOX_RETRY_MAX") or 60 * 60)

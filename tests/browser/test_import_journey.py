@@ -28,7 +28,8 @@ def test_it_imports_a_messy_google_form_after_a_row_by_row_check(
     live_server, page, screenshot, axe_check, priya, tom, settings
 ):
     # The real database backend: the import waits for the worker, and the page watches it.
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend",
+                                  "QUEUES": settings.TASK_QUEUES}}
     sign_in_as(page, live_server, priya)
     page.goto(live_server.url + "/g/golborne-road/volunteers/import/")
     assert page.get_by_role("heading", name="Import volunteers").is_visible()

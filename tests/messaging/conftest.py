@@ -8,5 +8,6 @@ __all__ = ["ACCOUNT", "TOKEN"]  # the stand-in and twilio fixtures are in tests/
 @pytest.fixture
 def db_queue(settings):
     """The real database backend: messages wait for a worker (outbox.recover/`kith worker`)."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend",
+                                  "QUEUES": settings.TASK_QUEUES}}
     yield

@@ -48,7 +48,8 @@ def commit(client):
 @pytest.fixture
 def db_queue(settings):
     """The real database backend: the import waits for `kith worker`."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend",
+                                  "QUEUES": settings.TASK_QUEUES}}
 
 
 @pytest.mark.django_db(transaction=True)  # the worker commits batch by batch, as in life

@@ -88,8 +88,8 @@ def _hand_over(run_id: int) -> None:
     from kith.volunteers.tasks import import_run
 
     if isinstance(import_run.get_backend(), DatabaseBackend):
-        # In this transaction: the run and its task commit together. Due now, as the outbox's
-        # tasks are: a task with no due time sorts after all of theirs, behind every queued send.
+        # In this transaction: the run and its task commit together (its own queue, so the
+        # sends never wait behind it; a due time all the same, as the outbox's tasks have).
         import_run.using(run_after=timezone.now()).enqueue(run_id)
     else:
         transaction.on_commit(lambda: import_run.enqueue(run_id))

@@ -1,5 +1,8 @@
 """`kith worker`: sends the outbox. Runs django-tasks-db's worker after handing on whatever a
-dead worker left (outbox.recover()), and keeps doing that every --recover-every seconds."""
+dead worker left (outbox.recover()), and keeps doing that every --recover-every seconds.
+
+The sends ("default" queue) run in the main thread; volunteer imports ("imports", a minute for
+10,000 rows) in a second one, so a sign-in code or an offer never waits behind an import."""
 
 from __future__ import annotations
 
@@ -37,11 +40,27 @@ class Command(BaseCommand):
         found = recover(claim_timeout=timeout)
         if found and options["verbosity"]:
             self.stdout.write(f"Handed on {found} messages left by an earlier worker.")
-        if not batch:
+        if batch:  # an import queues mail: run it first, then send everything
+            _run_queue("imports", batch=True, max_tasks=max_tasks, interval=interval,
+                       timeout=timeout)
+        else:
             _keep_recovering(recover_every, timeout)
+            threading.Thread(target=_run_queue, args=("imports",), daemon=True, name="imports",
+                             kwargs={"batch": False, "max_tasks": None, "interval": interval,
+                                     "timeout": timeout}).start()
+        _run_queue("default", batch=batch, max_tasks=max_tasks, interval=interval,
+                   timeout=timeout, signals=True)
+
+
+def _run_queue(queue: str, *, batch: bool, max_tasks: int | None, interval: float, timeout,
+               signals: bool = False) -> None:
+    from kith.messaging.outbox import recover
+
+    try:
         while True:
             try:
-                _worker(batch=batch, max_tasks=max_tasks, interval=interval).run()
+                _worker(queue, batch=batch, max_tasks=max_tasks, interval=interval,
+                        signals=signals).run()
                 return
             except (OperationalError, InterfaceError):
                 # The database went away (restarted, or our connection was ended): drop the
@@ -52,16 +71,20 @@ class Command(BaseCommand):
                 time.sleep(min(interval, 1.0))
                 if batch:
                     recover(claim_timeout=timeout)
+    finally:
+        if threading.current_thread() is not threading.main_thread():
+            connection.close()  # the imports thread's own connection
 
 
-def _worker(*, batch: bool, max_tasks: int | None, interval: float):
+def _worker(queue: str, *, batch: bool, max_tasks: int | None, interval: float, signals: bool):
     from django.utils.crypto import get_random_string
     from django_tasks_db.management.commands.db_worker import Worker
 
-    worker = Worker(queue_names=["default"], interval=interval, batch=batch,
+    worker = Worker(queue_names=[queue], interval=interval, batch=batch,
                     backend_name="default", startup_delay=False, max_tasks=max_tasks,
                     worker_id=get_random_string(32), excluded_queue_names=[])
-    worker.configure_signals()
+    if signals:  # only the main thread may set them; the imports thread ends with the process
+        worker.configure_signals()
     return worker
 
 
