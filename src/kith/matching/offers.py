@@ -199,8 +199,9 @@ class Answer:
 
 
 @transaction.atomic
-def accept(offer: Offer, *, person, now=None) -> Answer:
-    """The first volunteer to accept gets the task; everyone else learns it was taken."""
+def accept(offer: Offer, *, person, now=None, tell_volunteer: bool = True) -> Answer:
+    """The first volunteer to accept gets the task; everyone else learns it was taken.
+    `tell_volunteer=False`: the caller answers them itself (a YES by text gets one reply)."""
     now = now or timezone.now()
     if offer.volunteer_id != person.pk:
         raise NotAllowed("This offer was made to someone else.")
@@ -220,7 +221,7 @@ def accept(offer: Offer, *, person, now=None) -> Answer:
         raise IllegalMove(f"You can't take {req.get_service_display().lower()} tasks here just "
                           f"now: you {', and '.join(refused).replace('has ', 'have ')}.")
     assignment = request_services.hand_over(
-        req, person, action="accept", actor=person, now=now,
+        req, person, action="accept", actor=person, now=now, tell_volunteer=tell_volunteer,
         reason=f"Accepted an offer (round {offer.round}): {offer.explanation}")
     _close(offer, Offer.State.ACCEPTED, now)
     close_open_offers(req, taken=True, now=now)

@@ -125,9 +125,10 @@ def summary(person) -> dict:
 
 
 def send(people, *, subject: str, template: str, context: dict, group=None,
-         urgent: bool = False) -> None:
+         urgent: bool = False, expires_at=None) -> None:
     """Queue one message to each person by their channel. `template` is the email's; the text
-    is its `text/` sibling. `urgent` texts skip the group's quiet hours (emails never wait)."""
+    is its `text/` sibling. `urgent` texts skip the group's quiet hours (emails never wait);
+    a text still held at `expires_at` (an offer's end) is dropped, not sent."""
     from kith.core.mail import send_templated
     from kith.messaging.outbox import Text, queue_texts
 
@@ -149,7 +150,7 @@ def send(people, *, subject: str, template: str, context: dict, group=None,
         texts.append(Text(to=way.to, body=body,
                           person=person, group=group, template=short or template,
                           channel=way.channel, urgent=urgent, content_sid=sid,
-                          content_variables=variables))
+                          content_variables=variables, expires_at=expires_at))
     queue_texts(texts)  # one INSERT, one look at the group's quiet hours
 
 

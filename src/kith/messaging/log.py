@@ -14,7 +14,7 @@ from django.utils.translation import gettext_noop as _noop
 from django.utils.translation import ngettext
 
 from kith.messaging.models import Message
-from kith.messaging.outbox import STOPPED
+from kith.messaging.outbox import NO_LONGER_NEEDED, STOPPED
 
 SHOWN = 50
 FAILURE_WINDOW = timedelta(days=7)
@@ -50,6 +50,7 @@ TEXT_KINDS = [
     ("offer", _noop("Offer of a task")),
     ("remind", _noop("Reminder")),
     ("reply", _noop("Answer to their text")),
+    ("relay", _noop("Passed on between volunteer and resident")),
     ("status", _noop("News of their request")),
 ]
 
@@ -65,6 +66,15 @@ def what_about(message: Message) -> str:
     return _("Text message")
 
 
+def held_until(message: Message, now=None):
+    """When a text held for quiet hours will go (never tried, due later); None otherwise."""
+    now = now or timezone.now()
+    if (message.state == Message.State.QUEUED and message.attempts == 0
+            and message.next_attempt_at is not None and message.next_attempt_at > now):
+        return message.next_attempt_at
+    return None
+
+
 def failure_words(message: Message) -> str:
     """Why a message did not arrive: stored in English (gettext_noop where written), shown in
     the reader's language when a translation exists."""
@@ -74,7 +84,7 @@ def failure_words(message: Message) -> str:
 def recent_failures(group, now=None):
     since = (now or timezone.now()) - FAILURE_WINDOW
     return (Message.objects.filter(group=group, state=Message.State.FAILED, failed_at__gte=since)
-            .exclude(error=STOPPED))
+            .exclude(error__in=[STOPPED, NO_LONGER_NEEDED]))
 
 
 def failure_lines(messages) -> list[str]:

@@ -53,6 +53,8 @@ class Message(models.Model):
     content_variables = EncryptedTextField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # No use after this (an offer's text once the offer has closed): the outbox drops it then.
+    expires_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)  # when the state became "sending"
     # When a task was last given it: recover() hands on only rows no task has had for a while.
     enqueued_at = models.DateTimeField(null=True, blank=True, default=timezone.now)

@@ -105,21 +105,25 @@ class Text:
     urgent: bool = False
     content_sid: str = ""
     content_variables: str = ""
+    expires_at: Any = None  # of no use after this (an offer that has closed): never sent then
 
 
 # Stored in English like every failure's words; translated where shown (log.why).
 STOPPED = gettext_noop("They replied STOP: no texts until they send START")
+# Not a failure anyone must act on: coordinators are not told (reported_at set, like STOP).
+NO_LONGER_NEEDED = gettext_noop("No longer needed: the offer closed before it could be sent")
 
 
 def queue_text(*, to: str, body: str, person=None, resident=None, group=None,
                template: str = "", channel: str = Message.Channel.SMS, urgent: bool = False,
-               content_sid: str = "", content_variables: str = "",
+               content_sid: str = "", content_variables: str = "", expires_at=None,
                wait_for_commit: bool = True) -> Message | None:
     """Queue one text (or WhatsApp message) to a UK number (E.164). Unless `urgent`, one
     queued inside `group`'s quiet hours waits until they end (messaging/quiet.py)."""
     made = queue_texts([Text(to=to, body=body, person=person, resident=resident, group=group,
                              template=template, channel=channel, urgent=urgent,
-                             content_sid=content_sid, content_variables=content_variables)],
+                             content_sid=content_sid, content_variables=content_variables,
+                             expires_at=expires_at)],
                        wait_for_commit=wait_for_commit)
     return made[0] if made else None
 
@@ -137,6 +141,7 @@ def queue_texts(texts: Sequence[Text], *, wait_for_commit: bool = True) -> list[
                     body=t.body, template=t.template, person=t.person or None,
                     resident=t.resident or None, group=t.group or None,
                     content_sid=t.content_sid, content_variables=t.content_variables or None,
+                    expires_at=t.expires_at,
                     next_attempt_at=None if t.urgent or t.group is None else holds[t.group.pk])
             for t in texts if t.to]
     stopped = set(TextOptOut.objects.filter(phone_digest__in={r.to_digest for r in rows if r.to_digest})
@@ -241,6 +246,8 @@ def send_one(pk: int, *, mail=None) -> str:
     message = claim(pk)
     if message is None:
         return ""
+    if message.expires_at is not None and message.expires_at <= timezone.now():
+        return _no_longer_needed(message)
     try:
         provider_id = providers.deliver(message, mail=mail)
     except PermanentFailure as problem:
@@ -270,6 +277,15 @@ def _later(message: Message, why: str) -> str:
 def _failed(message: Message, why: str) -> str:
     Message.objects.filter(pk=message.pk).exclude(state=Message.State.DELIVERED).update(
         state=Message.State.FAILED, failed_at=timezone.now(), error=why[:300])
+    return Message.State.FAILED
+
+
+def _no_longer_needed(message: Message) -> str:
+    """Held past its use (an offer text held for quiet hours after the offer closed): sending
+    "Reply YES" for a dead offer would only confuse. Recorded, never reported as a failure."""
+    now = timezone.now()
+    Message.objects.filter(pk=message.pk, state=Message.State.SENDING).update(
+        state=Message.State.FAILED, failed_at=now, reported_at=now, error=NO_LONGER_NEEDED)
     return Message.State.FAILED
 
 

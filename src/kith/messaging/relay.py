@@ -385,7 +385,15 @@ def _from_volunteer(volunteer, number: str, body: str) -> str | None:
         name = first_name(volunteer.display_name)
         said = (_("From your volunteer %(name)s: %(text)s") % {"name": name, "text": words}
                 if name else _("From your volunteer: %(text)s") % {"text": words})
-        queue_text(to=to, resident=req.resident, group=req.group, template="relay", body=said)
+        from kith.requests.notify import task_due_today
+
+        # A resident's phone stays quiet at night unless the task is for today: a volunteer's
+        # "see you Thursday" can wait until morning, "I'm outside" cannot. The volunteer is told.
+        sent = queue_text(to=to, resident=req.resident, group=req.group, template="relay",
+                          body=said, urgent=task_due_today(chosen))
+        if sent is not None and sent.next_attempt_at is not None:
+            _tell(number, volunteer, _("Kith here. Passed on at %(time)s (quiet hours).")
+                  % {"time": f"{timezone.localtime(sent.next_attempt_at):%H:%M}"})
         log_action("kith.messaging.text_relayed", actor=volunteer, group=req.group, obj=req,
                    new={"volunteer": volunteer.pk, "resident": req.resident_id})
     return "relayed"
@@ -430,7 +438,8 @@ def _from_resident(assignment, digest: str, body: str) -> str | None:
             return note
         record_use(req.resident, "text", viewer=volunteer, group=req.group,
                    reason=f"Relayed text from them (task {req.reference})")
-        queue_text(to=to, person=volunteer, group=req.group, template="relay",
+        # At once, even at night: the volunteer chose texts for their task.
+        queue_text(to=to, person=volunteer, group=req.group, template="relay", urgent=True,
                    body=_("From %(name)s (%(reference)s): %(text)s")
                    % {"name": first_name(req.resident.name), "reference": req.reference,
                       "text": text})

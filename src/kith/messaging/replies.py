@@ -124,7 +124,9 @@ def answer_offer(yes: bool, number_of_offer: int, number: str, digest: str) -> s
     try:
         with transaction.atomic():
             if yes:
-                answer = offers.accept(offer, person=person)
+                # Our reply ("It's yours ... <link>") is their one message, not also "A task
+                # for you".
+                answer = offers.accept(offer, person=person, tell_volunteer=False)
             else:
                 answer = offers.decline(offer, person=person, reason=Offer.Reason.OTHER)
     except IllegalMove as refusal:

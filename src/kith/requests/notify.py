@@ -23,12 +23,36 @@ def people_with_roles(group, *roles: str):
 
 
 def send_later(people, *, subject: str, template: str, context: dict, group=None,
-               urgent: bool = False) -> None:
-    """`urgent` texts go even in the group's quiet hours."""
+               urgent: bool = False, expires_at=None) -> None:
+    """`urgent` texts go even in the group's quiet hours; one not sent by `expires_at` never is."""
     from kith.messaging import channels
 
     channels.send(people, subject=subject, template=template, context=context, group=group,
-                  urgent=urgent)
+                  urgent=urgent, expires_at=expires_at)
+
+
+def needed_today(req, now=None) -> bool:
+    """A request that cannot wait for the morning: asked for today, or needed by a time that
+    falls today (London). Its texts skip quiet hours (offers, "a task for you")."""
+    from django.utils import timezone
+
+    if req.urgency == req.Urgency.TODAY:
+        return True
+    if req.needed_by is None:
+        return False
+    today = timezone.localdate(now or timezone.now())
+    return timezone.localdate(req.needed_by) <= today
+
+
+def task_due_today(assignment, now=None) -> bool:
+    """The task is for today, by its due time or its request's: texts about it (a volunteer's
+    relayed to the resident) skip quiet hours."""
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    due = assignment.due_by
+    return needed_today(assignment.request, now) or (
+        due is not None and timezone.localdate(due) <= timezone.localdate(now))
 
 
 def request_link(req) -> str:
@@ -39,7 +63,7 @@ def assigned(assignment) -> None:
     from django.urls import reverse
 
     req = assignment.request
-    send_later([assignment.volunteer], group=req.group,
+    send_later([assignment.volunteer], group=req.group, urgent=needed_today(req),
                 subject=f"A task for you: {req.get_service_display()}",
                 template="requests/email/assigned.txt",
                 context={"req": req, "assignment": assignment,

@@ -73,9 +73,10 @@ def assign(req: HelpRequest, volunteer, *, actor, reason: str, due_by=None) -> A
 
 
 def hand_over(req: HelpRequest, volunteer, *, action: str, actor, reason: str,
-              due_by=None, now=None) -> Assignment:
+              due_by=None, now=None, tell_volunteer: bool = True) -> Assignment:
     """Move a locked, checked request to assigned and give it to `volunteer`: by a
-    coordinator's hand ("assign"), or because they accepted an offer ("accept")."""
+    coordinator's hand ("assign"), or because they accepted an offer ("accept").
+    `tell_volunteer=False` when their answer already tells them (a "YES 482" text)."""
     now = now or timezone.now()
     policy = RequestPolicy.for_group(req.group)
     due_by = due_by or req.needed_by or now + timedelta(hours=policy.assignment_window_hours)
@@ -87,7 +88,8 @@ def hand_over(req: HelpRequest, volunteer, *, action: str, actor, reason: str,
                                            assigned_by=actor,
                                            assigned_at=now, due_by=due_by)
     check_ups.book_for_stage(req, "assigned", now=now, actor=actor)
-    notify.assigned(assignment)
+    if tell_volunteer:
+        notify.assigned(assignment)
     return assignment
 
 

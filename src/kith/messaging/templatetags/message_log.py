@@ -17,3 +17,9 @@ def what_about(message) -> str:
 @register.filter
 def why_not_delivered(message) -> str:
     return log.failure_words(message)
+
+
+@register.filter
+def held_until(message):
+    """When a text held for quiet hours goes, or None."""
+    return log.held_until(message)
