@@ -1,6 +1,7 @@
 """Texts that quiet hours hold: an offer's text is dropped once the offer has closed, relayed
 texts go at once when they cannot wait, a task for today is not held, one YES gets one answer,
 an offer says which day it closes, and the logs say why a text is waiting."""
+# ruff: noqa: F811 (the fixtures of test_channels and test_relay, imported by name)
 
 from __future__ import annotations
 
@@ -11,9 +12,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from kith.matching import offers
-from kith.matching.models import Offer
-from kith.matching.notify import closes
+from kith.matching import notify
 from kith.messaging import log, outbox
 from kith.messaging.models import Message
 from kith.requests import services
@@ -38,7 +37,7 @@ def test_an_offer_text_held_until_after_the_offer_closed_is_not_sent(
     assert outbox.send_one(held.pk) == Message.State.FAILED
     assert twilio.delivered == []
     held.refresh_from_db()
-    assert held.error == outbox.NO_LONGER_NEEDED
+    assert held.error == "No longer needed: the offer closed before it could be sent"
     assert log.report_failures() == 0 and not log.recent_failures(waiting.group).exists()
     client.force_login(priya)
     page = client.get(reverse("messaging:group_log", args=[waiting.group.slug])).content.decode()
@@ -116,6 +115,7 @@ def test_a_yes_by_text_gets_one_answer_not_also_a_task_for_you(
 
 
 def test_an_offer_says_which_day_it_closes():
+    closes = notify.closes
     now = datetime(2026, 12, 3, 20, 0, tzinfo=UTC)  # a Thursday evening in London
     assert closes(datetime(2026, 12, 3, 21, 9, tzinfo=UTC), "Europe/London", now) == "21:09 today"
     assert closes(datetime(2026, 12, 4, 1, 9, tzinfo=UTC), "Europe/London", now) == (
