@@ -52,7 +52,7 @@ def sendable() -> list[str]:
     can_text = not sms.refusal(backend)  # "twilio" is a gateway; checks.py checks its settings
     local = backend in sms.LOCAL_BACKENDS and can_text
     whatsapp = local or (backend == "twilio" and bool(settings.TWILIO_WHATSAPP_FROM))
-    return [EMAIL] + ([SMS] if can_text else []) + ([WHATSAPP] if whatsapp else [])
+    return [str(EMAIL)] + ([str(SMS)] if can_text else []) + ([str(WHATSAPP)] if whatsapp else [])
 
 
 def can_text() -> bool:

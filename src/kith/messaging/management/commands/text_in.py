@@ -33,7 +33,8 @@ DONE = {
 
 
 class Command(BaseCommand):
-    help = "Demo only: act on a text as if it came in from a number (kith text-in --from 07700900101 \"YES 17\")."
+    help = ("Demo only: act on a text as if it came in from a number "
+            "(kith text-in --from 07700900101 \"YES 17\").")
 
     def add_arguments(self, parser):
         parser.add_argument("--from", dest="sender", required=True,
