@@ -9,7 +9,9 @@ PORT ?= 8000
 # By name, not number: browsers make passkeys for localhost but never for 127.0.0.1, which is
 # still where the server listens (localhost is in the default ALLOWED_HOSTS).
 SITE_URL ?= http://localhost:$(PORT)
-DEMO_ENV := KITH_DEMO=1 SITE_URL=$(SITE_URL)
+# The demo's Twilio token is published (settings.DEMO_TWILIO_AUTH_TOKEN) and ignored unless
+# KITH_DEMO is on: it only lets inbound texts be tried by hand (see also `kith text-in`).
+DEMO_ENV := KITH_DEMO=1 SITE_URL=$(SITE_URL) TWILIO_AUTH_TOKEN=kith-demo-only-not-a-secret
 # gunicorn's largest bounded request line (its default, 4094, answers long searches with its own
 # bare page): longer addresses than Kith reads get Kith's own page (core.middleware.MAX_ADDRESS).
 LIMIT_REQUEST_LINE := 8190

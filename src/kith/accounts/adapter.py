@@ -60,7 +60,7 @@ class KithAccountAdapter(MailThroughOutboxAdapter):
         **MailThroughOutboxAdapter.error_messages,
         # Said the same for a number or address with an account and one without.
         "too_many_login_attempts": _(
-            "Too many tries or codes asked for. Wait an hour and try again, or ring your "
+            "Too many tries or codes asked for. Wait a little while and try again, or ring your "
             "group's coordinator."),
     }
 

@@ -10,6 +10,11 @@ from allauth.account.forms import RequestLoginCodeForm
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kith.messaging.channels import can_text
+
+NO_TEXTS = _("This site can't send texts, so type your email address. If your group knows you by "
+             "your phone number only, ask your group's coordinator to help you sign in.")
+
 
 class CodeRequestForm(RequestLoginCodeForm):
     """allauth's "send me a sign-in code" with one box for an email address or a mobile number.
@@ -33,6 +38,9 @@ class CodeRequestForm(RequestLoginCodeForm):
         self.fields["login"] = forms.CharField(
             label=_("Your email address or mobile number"), max_length=320,
             error_messages={"required": _("Type your email address or your mobile number.")})
+        if not can_text():  # no gateway: a number would wait for a code that never comes
+            self.fields["login"].label = _("Your email address")
+            self.fields["login"].error_messages["required"] = _("Type your email address.")
 
     def clean_login(self) -> str:
         value = self.cleaned_data["login"].strip()
@@ -41,6 +49,8 @@ class CodeRequestForm(RequestLoginCodeForm):
                 "invalid": _("Check the email address: it should look like name@example.org.")
             }).clean(value)
             self.clean_email()  # allauth's: finds the person, counts the rate limit
+        elif not can_text():
+            raise forms.ValidationError(NO_TEXTS)
         else:
             self.cleaned_data["phone"] = mobile_number(value)
             self.clean_phone()

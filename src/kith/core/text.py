@@ -88,3 +88,14 @@ def hidden_in_free_text(text: str) -> list[str]:
     and isolates (which turn the words after them around), controls and other format
     characters nobody can see."""
     return [ch for ch in hidden_characters(without_zero_width(text)) if ch not in LAYOUT]
+
+
+def readable(text: str) -> str:
+    """Free text Kith cannot refuse (a text message someone sent), made safe to show: the
+    zero-width characters dropped as above, and the direction overrides and isolates, controls
+    and other invisible characters that `hidden_in_free_text` would refuse taken out, so
+    "Thanks <U+202E>evil<U+202C> see you" reads as typed, not as "Thanks live see you". Line
+    breaks stay."""
+    kept = without_zero_width(text)
+    hidden = set(hidden_in_free_text(kept))
+    return "".join(ch for ch in kept if ch not in hidden) if hidden else kept

@@ -41,6 +41,25 @@ class Route:
     fallback: str = ""  # why it is not the channel they chose, in words; "" if it is
 
 
+def sendable() -> list[str]:
+    """The channels this site can send on, in the order they are offered. Email always; a text
+    needs a gateway (KITH_SMS_BACKEND, not "none": the demo's file of texts counts); WhatsApp
+    needs Twilio with a WhatsApp sender (TWILIO_WHATSAPP_FROM), or the demo's file, which
+    records which it was. Pages offer only these, so nobody chooses a way that never arrives."""
+    from kith.core import sms
+
+    backend = settings.KITH_SMS_BACKEND
+    can_text = not sms.refusal(backend)  # "twilio" is a gateway; checks.py checks its settings
+    local = backend in sms.LOCAL_BACKENDS and can_text
+    whatsapp = local or (backend == "twilio" and bool(settings.TWILIO_WHATSAPP_FROM))
+    return [str(EMAIL)] + ([str(SMS)] if can_text else []) + ([str(WHATSAPP)] if whatsapp else [])
+
+
+def can_text() -> bool:
+    """Can this site send a text message (a sign-in code to a mobile, say)?"""
+    return SMS in sendable()
+
+
 def phone_of(person) -> str:
     from kith.messaging.providers import opened
 
@@ -117,8 +136,12 @@ def summary(person) -> dict:
     chosen = preferred(person)
     way = route(person)
     words: dict[str, str] = {EMAIL: _("email"), SMS: _("text message"), WHATSAPP: _("WhatsApp")}
+    phone = phone_of(person)
     return {"chosen": chosen, "chosen_label": Message.Channel(chosen).label,
             "chosen_words": words[chosen],
+            # how messages really go now (email, if they chose texts but have no number)
+            "sent_words": words[way.channel] if way else words[chosen],
+            "phone_ending": phone[-3:] if phone else "",
             "fallback": way.fallback if way else "",
             "unreachable": way is None, "has_phone": bool(phone_of(person)),
             "has_email": bool(person.email)}

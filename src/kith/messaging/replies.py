@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from kith.core.audit import log_action
 from kith.core.digest import phone_digest
+from kith.core.text import readable
 from kith.messaging import relay
 from kith.messaging.models import TEXT_CHANNELS, InboundText, Message, TextOptOut
 from kith.messaging.outbox import STOPPED
@@ -40,7 +41,11 @@ def sender_of(digest: str):
 
 def receive(sid: str, number: str, body: str, *, channel: str = Message.Channel.SMS) -> str:
     """Record an inbound text (or WhatsApp message, answered the same way) and act on it;
-    returns what was done ("" if a replay)."""
+    returns what was done ("" if a replay).
+
+    The body is cleaned first: a text cannot be refused like a web form, and it is shown to
+    coordinators and relayed on, so a right-to-left override must not turn its words around."""
+    body = readable(body)
     digest = phone_digest(number)
     words = body.strip().upper().split()
     first = words[0] if words else ""

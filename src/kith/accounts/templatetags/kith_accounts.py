@@ -52,3 +52,11 @@ def site_link(url_name: str) -> str:
     from kith.core.links import site_url
 
     return site_url(reverse(url_name))
+
+
+@register.simple_tag
+def texts_possible() -> bool:
+    """Can this site text a sign-in code? If not, the code box takes an email address only."""
+    from kith.messaging.channels import can_text
+
+    return can_text()

@@ -59,6 +59,7 @@ from kith.core.digest import phone_digest
 from kith.core.fields import Sealed
 from kith.core.mail import site_url
 from kith.groups.models import Group, Membership
+from kith.messaging.channels import can_text
 from kith.places.index import PostcodeDataMissing
 from kith.places.postcodes import Postcode
 from kith.volunteers.importing.columns import check_mapping, guess_mapping, looks_like_header
@@ -246,7 +247,8 @@ def import_volunteers(
     started = time.perf_counter()
     # Reading only, outside any transaction, so the checks (seconds for a big file) hold no lock.
     plan = make_plan(table, mapping, matcher, existing_people(group, matcher),
-                     duplicates=duplicates, progress=progress, placed=postcode_placed())
+                     duplicates=duplicates, progress=progress, placed=postcode_placed(),
+                     can_text=can_text())
     timings["check_s"] = time.perf_counter() - started
     if not commit:
         return Outcome(table, mapping, notes, plan, timings=timings)

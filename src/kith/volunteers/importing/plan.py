@@ -246,17 +246,23 @@ def read_rows(table: Table, mapping: dict[str, str], *, progress: Progress | Non
     return candidates, problems
 
 
-def _waits_for_call(candidates: list[Candidate], column: str | None) -> list[Problem]:
+def _waits_for_call(candidates: list[Candidate], column: str | None, *,
+                    can_text: bool = True) -> list[Problem]:
     """New people with a phone number and no email address (most WhatsApp groups' lists) are
-    imported, to wait for a coordinator's call. Said once the row is sure to come in."""
+    imported, to wait for a coordinator's call. Said once the row is sure to come in; how they
+    sign in depends on whether the site can text them a code."""
     problems = []
+    words = gettext(
+        "No email address: imported with their phone number only, to wait for a call. Nothing "
+        "is emailed to them; they sign in with a code sent by text to their mobile.") if (
+        can_text) else gettext(
+        "No email address: imported with their phone number only, to wait for a call. Nothing "
+        "is emailed to them, and this site can't send texts, so they can't sign in until you "
+        "add their email address.")
     for c in candidates:
         if c.action == NEW and not c.email:
             c.has_warning = True
-            problems.append(Problem(c.row, column, WARNING, gettext(
-                "No email address: imported with their phone number only, to wait for a call. "
-                "Nothing is emailed to them; they sign in with a code sent by text to their "
-                "mobile.")))
+            problems.append(Problem(c.row, column, WARNING, words))
     return problems
 
 
@@ -400,9 +406,11 @@ def _by_phone(c: Candidate, person: int, existing: Existing, duplicates: str,
 
 def make_plan(table: Table, mapping: dict[str, str], matcher: Matcher, existing: Existing, *,
               duplicates: str = SKIP, progress: Progress | None = None,
-              placed: values.Placed | None = None) -> Plan:
+              placed: values.Placed | None = None, can_text: bool = True) -> Plan:
     """`placed` says whether the ONS directory holds a postcode (the adapter's); without it,
-    postcodes are checked for their shape only."""
+    postcodes are checked for their shape only. `can_text`: whether the site can text a
+    sign-in code (messaging.channels.can_text, the adapter's), for what phone-only rows are
+    told."""
     if duplicates not in (MERGE, SKIP):
         raise ValueError(f"duplicates must be {MERGE!r} or {SKIP!r}")
     try:
@@ -416,7 +424,8 @@ def make_plan(table: Table, mapping: dict[str, str], matcher: Matcher, existing:
     for c in candidates:
         if c.has_error:
             c.action = LEFT_OUT
-    problems += _waits_for_call(candidates, columns["email"] or columns["phone"])
+    problems += _waits_for_call(candidates, columns["email"] or columns["phone"],
+                                can_text=can_text)
     problems.sort(key=lambda p: (p.row or 0, _LEVEL_ORDER[p.level]))
     report = Report(
         rows=len(candidates), blank_rows=table.blank_rows, duplicates=duplicates,
