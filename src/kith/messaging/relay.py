@@ -202,11 +202,10 @@ def resident_number(assignment, purpose: str) -> str | None:
 
 def spoken_line(group) -> str:
     """The group's public line (or the nearest above it), read out digit by digit."""
-    from kith.groups.contact import worried_contact
-
     from django.core.exceptions import ValidationError
 
     from kith.core.phones import display_phone, normalise_uk_phone
+    from kith.groups.contact import worried_contact
 
     line = worried_contact(group)["line"]
     if line is None:
