@@ -84,3 +84,17 @@ def test_anything_unrecognised_gets_the_help_text(client, twilio, crew, waiting,
         _text(client, numbers["Ann"], "maybe later", "SM" + "6" * 32)
     assert "YES 482" in twilio.delivered[-1]["body"]
     assert Message.objects.filter(template="reply").count() == 1
+
+
+def test_a_refusal_by_text_speaks_to_the_volunteer(client, twilio, crew, waiting, priya, street,
+                                                   django_capture_on_commit_callbacks):
+    from kith.volunteers.models import Vetting
+
+    made, numbers = _offered_by_text(waiting, priya)
+    ben = made["Ben"]
+    Vetting.objects.filter(person=ben.volunteer, group=street).update(approved_at=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        _text(client, numbers["Ben"], f"YES {ben.pk}", "SM" + "3" * 32)
+    body = twilio.delivered[-1]["body"]
+    assert "just now: you are not approved yet." in body
+    assert "is not approved" not in body and "their" not in body
