@@ -107,5 +107,5 @@ def contact_detail_in(text: str) -> str:
         national = found.lstrip("(").startswith("0")
         if national and 10 <= digits <= 12 or not national and 11 <= digits <= 13:
             return found
-    match = _POSTCODE_LIKE.search(text or "")
-    return match.group() if match else ""
+    postcode = _POSTCODE_LIKE.search(text or "")
+    return postcode.group() if postcode else ""
