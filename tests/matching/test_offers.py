@@ -149,7 +149,7 @@ def test_a_volunteer_who_lost_clearance_cannot_accept(crew, waiting, priya, stre
     offer = waiting.offers.get(volunteer=crew[0])
     # Behind the services' back, so the offer stays open: acceptance asks the rules again.
     Vetting.objects.filter(person=crew[0], group=street).update(approved_at=None)
-    with pytest.raises(IllegalMove, match="not approved"):
+    with pytest.raises(IllegalMove, match="just now: you are not approved yet"):
         offers.accept(offer, person=crew[0])
     assert fresh(offer).state == Offer.State.OPEN and fresh(waiting).state == lifecycle.OFFERED
 
@@ -292,5 +292,9 @@ def test_a_volunteer_at_their_weekly_limit_cannot_accept_more(street, priya, wai
     offers.offer_round(waiting, actor=priya)
     offers.offer_round(other, actor=priya)
     assert offers.accept(waiting.offers.get(volunteer=busy), person=busy).outcome == "accepted"
-    with pytest.raises(IllegalMove, match="already taken 1 task this week"):
+    with pytest.raises(IllegalMove) as refused:
         offers.accept(other.offers.get(volunteer=busy), person=busy)
+    # Said to Busy themselves (the page, or the text answering YES): "you", "your".
+    assert str(refused.value).endswith(
+        "just now: you have already taken 1 task this week, your own weekly limit.")
+    assert "their" not in str(refused.value)

@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 from twilio.request_validator import RequestValidator
 
+from kith.core.audit import AuditEvent
 from kith.matching import offers
 from kith.matching.models import Offer
 from kith.messaging import outbox
@@ -69,12 +71,19 @@ def test_no_declines_and_nobody_else_can_answer_for_them(client, twilio, crew, w
 
 
 def test_a_residents_reply_to_a_status_text_is_a_note_for_the_call_handlers(
-        client, twilio, waiting, mrs_ahmed):
+        client, twilio, waiting, mrs_ahmed, priya):
     outbox.queue_text(to="+447911000050", body="Your code is 123456", resident=waiting.resident,
                       group=waiting.group)
     _text(client, "+447911000050", "Please ring after 2pm", "SM" + "5" * 32)
     assert InboundText.objects.get().action == "resident_note"
-    assert waiting.events.filter(action="resident_note").exists()
+    line = waiting.events.get(action="resident_note")
+    assert line.note.startswith("Texted in by the resident")  # not "on their status page"
+    assert "2pm" not in line.note
+    assert AuditEvent.objects.get(action="kith.request.resident_note").new["came_by"] == "text"
+    client.force_login(priya)
+    page = client.get(reverse("requests:detail", args=[waiting.group.slug, waiting.reference]))
+    assert "Texted in by the resident" in page.content.decode()
+    assert "Added on their status page" not in page.content.decode()
 
 
 def test_anything_unrecognised_gets_the_help_text(client, twilio, crew, waiting, priya,
@@ -84,3 +93,17 @@ def test_anything_unrecognised_gets_the_help_text(client, twilio, crew, waiting,
         _text(client, numbers["Ann"], "maybe later", "SM" + "6" * 32)
     assert "YES 482" in twilio.delivered[-1]["body"]
     assert Message.objects.filter(template="reply").count() == 1
+
+
+def test_a_refusal_by_text_speaks_to_the_volunteer(client, twilio, crew, waiting, priya, street,
+                                                   django_capture_on_commit_callbacks):
+    from kith.volunteers.models import Vetting
+
+    made, numbers = _offered_by_text(waiting, priya)
+    ben = made["Ben"]
+    Vetting.objects.filter(person=ben.volunteer, group=street).update(approved_at=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        _text(client, numbers["Ben"], f"YES {ben.pk}", "SM" + "3" * 32)
+    body = twilio.delivered[-1]["body"]
+    assert "just now: you are not approved yet." in body
+    assert "is not approved" not in body and "their" not in body

@@ -181,9 +181,70 @@ def test_after_the_task_is_done_the_call_is_refused_kindly(client, task, volunte
     assert _dialled(root) == []
     words = _said(root)
     assert "shopping for Mrs Ahmed, has finished" in words and "Thank you" in words
-    assert "0 2 0 7 9 4 6 0 1 0 0" in words  # the group's line, read out
+    assert "0 2 0, 7 9 4 6, 0 1 0 0" in words  # the group's line, read out
     assert not _looks().exists()
     assert InboundText.objects.get().action == "call_refused"
+
+
+def test_the_groups_line_is_read_as_dialled_here_even_when_kept_in_international_form(
+        client, task, volunteer, street):
+    street.phone = "+442079460100"  # as the group's settings form keeps it
+    street.save(update_fields=["phone"])
+    services.complete(task, actor=volunteer)
+    words = _said(_twiml(_call(client, "CA" + "e" * 32)))
+    assert "0 2 0, 7 9 4 6, 0 1 0 0" in words
+    assert "4 4" not in words
+
+
+def test_two_tasks_that_sound_the_same_are_told_apart_by_the_day(client, street, priya,
+                                                                 volunteer, twilio):
+    from datetime import datetime, timedelta
+
+    from django.utils import timezone
+
+    monday = timezone.make_aware(datetime(2026, 12, 7, 10))
+    people = [("Mrs Ahmed", AHMED), ("Mrs Ahmed Begum", "+447911123457"), ("Mr Khan", KHAN)]
+    for n, (name, phone) in enumerate(people):  # two Mrs Ahmeds, as a menu names them
+        req = _request(street, priya, name=name, phone=phone, service="shopping")
+        type(req).objects.filter(pk=req.pk).update(needed_by=monday + timedelta(days=n))
+        services.assign(req, volunteer, actor=priya, reason="Nearby")
+    words = _said(_twiml(_call(client, "CA" + "f" * 32)))
+    assert "Press 1 for shopping for Mrs Ahmed, needed Monday 7 December." in words
+    assert "Press 2 for shopping for Mrs Ahmed, needed Tuesday 8 December." in words
+    assert "Press 3 for shopping for Mr Khan." in words  # no twin: said as ever
+
+
+def test_two_tasks_needed_the_same_day_are_told_apart_by_the_reference(client, street, priya,
+                                                                        volunteer, twilio):
+    refs = []
+    for name, phone in [("Mrs Ahmed", AHMED), ("Mrs Ahmed Begum", "+447911123457")]:
+        req = _request(street, priya, name=name, phone=phone, service="shopping")
+        services.assign(req, volunteer, actor=priya, reason="Nearby")
+        refs.append(req.reference)
+    words = _said(_twiml(_call(client, "CA" + "0" * 32)))
+    first = ", ".join(" ".join(part) for part in refs[0].split("-"))  # "K 7 Q, 2 X B"
+    assert f"Press 1 for shopping for Mrs Ahmed, reference {first}." in words
+    assert "Press 1 for shopping for Mrs Ahmed." not in words
+
+
+def test_a_volunteer_with_no_task_lately_is_told_so_not_taken_for_a_stranger(
+        client, volunteer, street, twilio):
+    street.phone = "020 7946 0100"
+    street.save(update_fields=["phone"])
+    root = _twiml(_call(client, "CA" + "1" * 31 + "2"))
+    words = _said(root)
+    assert _dialled(root) == [] and "You have no open task to call about" in words
+    assert "0 2 0, 7 9 4 6, 0 1 0 0" in words and "does not know the number" not in words
+    assert "Tom" not in words  # nothing the caller does not know already
+    assert InboundText.objects.get().action == "call_refused"
+
+
+def test_someone_who_is_not_a_volunteer_still_gets_the_short_answer(client, priya, twilio):
+    priya.phone = STRANGER  # a coordinator, volunteering nowhere
+    priya.save(update_fields=["phone"])
+    root = _twiml(_call(client, "CA" + "1" * 31 + "3", caller=STRANGER))
+    assert "does not know the number" in _said(root)
+    assert "open task" not in _said(root)
 
 
 def test_a_task_handed_back_no_longer_connects(client, task, volunteer):

@@ -289,6 +289,35 @@ def test_it_refuses_an_illegal_move_plainly_and_keeps_the_note(client, priya, re
     assert RequestEvent.objects.filter(request=req, action="could_not_help").count() == 0
 
 
+@pytest.mark.parametrize("typed, found", [
+    ("Try Age UK, call 07700 900555", "07700 900555"),
+    ("Pantry on (020) 7946-0100 weekdays", "(020) 7946-0100"),
+    ("Their number is +44 7911 123456", "+44 7911 123456"),
+    ("The food bank at W10 5NW takes walk-ins", "W10 5NW"),
+])
+def test_a_could_not_help_note_with_a_phone_number_or_postcode_is_refused_and_kept(
+        client, priya, req, typed, found):
+    services.transition(req, "triage", actor=priya)
+    client.force_login(priya)
+    response = client.post(_url("move", req.reference), {"action": "could_not_help", "note": typed})
+    assert response.status_code == 400
+    page = _text(response)
+    assert f"Take “{found}” out of the note: no phone numbers or addresses here." in page
+    assert typed in page  # what was typed is kept, to edit
+    req.refresh_from_db()
+    assert req.state == lifecycle.TRIAGED
+    assert not RequestEvent.objects.filter(request=req, action="could_not_help").exists()
+
+
+def test_a_note_with_times_and_areas_but_no_contact_details_is_taken(client, priya, req):
+    services.transition(req, "triage", actor=priya)
+    client.force_login(priya)
+    note = "Rang 3 times on 2 Dec, 10:30 to 12:00; no group covers W10 or W11 for 2025-26"
+    response = client.post(_url("move", req.reference), {"action": "could_not_help", "note": note})
+    assert response.status_code == 302
+    assert RequestEvent.objects.get(request=req, action="could_not_help").note == note
+
+
 def test_it_asks_for_a_note_where_a_move_needs_one_and_keeps_what_else_was_typed(client, priya, req):
     client.force_login(priya)
     response = client.post(_url("move", req.reference), {"action": "cancel", "note": "   "})

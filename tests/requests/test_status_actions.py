@@ -55,8 +55,9 @@ def test_a_note_is_added_to_what_they_need_and_the_trail_keeps_it_masked(joans_p
     assert _details(asked).endswith("): The buzzer is broken, knock")
     line = asked.events.get(action="resident_note")
     assert line.actor is None and "buzzer" not in line.note
+    assert line.note.startswith("Added on their status page")
     row = AuditEvent.objects.get(action="kith.request.resident_note")
-    assert row.new == {"details": "***", "by_resident": True}
+    assert row.new == {"details": "***", "by_resident": True, "came_by": "status_page"}
     assert "buzzer" not in json.dumps(row.new)
     page = joans_page.get(URL).content.decode()
     assert "Your note is with Golborne Road Neighbours" in page

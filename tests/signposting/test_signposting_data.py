@@ -220,16 +220,16 @@ def test_the_figures_count_this_month_and_name_the_top_services(client, priya, s
     Signposting.objects.filter(request=asks[2]).update(
         created_at=timezone.now() - timedelta(days=40))
     own, _ = figures_with_children(street)
-    assert own.signposted == 3
+    assert own.signposted == 2  # people: Mr Lewis given two services is one person
     assert own.top_services == [("Portobello Food Bank (North Kensington Pantry Trust)", 2),
                                 ("Community kitchen (Golborne Kitchen Collective)", 1)]
     ward_own, children = figures_with_children(ward)
     assert ward_own.signposted == 0 and ward_own.top_services == []
     assert {child.slug: fig.signposted for child, fig in children} == {
-        "golborne-road": 3, "lots-road": 0}
+        "golborne-road": 2, "lots-road": 0}
     client.force_login(priya)
     page = _errors(client.get(reverse("groups:dashboard", args=[SLUG])).content.decode())
-    assert "3</span> signposted to a local service this month" in page
+    assert "2</span> people signposted to a local service this month" in page
     assert "Portobello Food Bank (North Kensington Pantry Trust): 2 times" in page
 
 
@@ -253,7 +253,7 @@ def test_the_figures_take_no_more_queries_as_signposting_grows(priya, street, wa
     signpost(6)
     with django_assert_max_num_queries(6):
         own, _ = figures_with_children(street)
-    assert own.signposted == 14
+    assert own.signposted == 7 and own.top_services[0][1] == 7  # people; each service 7
 
 
 # --- the timeline's names, registered by the apps that add lines --------------------------

@@ -55,7 +55,7 @@ ACTION_LABELS = {
     "kith.resident.check_ins_set": "Check-in calls and at-risk flag set",
     "kith.resident.corrected": "Resident's details corrected",
     "kith.request.corrected": "Request corrected",
-    "kith.request.resident_note": "Resident added a note on their status page",
+    "kith.request.resident_note": "Resident added a note (status page or text)",
     "kith.request.created": "Help request made",
     "kith.request.asked_again": "Asked again (linked to the open request)",
     "kith.request.status_code_sent": "Resident sent a code to check their request",

@@ -12,7 +12,13 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from kith.core.phones import normalise_uk_phone
-from kith.core.text import describe, hidden_characters, hidden_in_free_text, without_zero_width
+from kith.core.text import (
+    contact_detail_in,
+    describe,
+    hidden_characters,
+    hidden_in_free_text,
+    without_zero_width,
+)
 
 PHONE_ATTRS = {"type": "tel", "inputmode": "tel", "autocomplete": "off", "spellcheck": "false"}
 
@@ -85,6 +91,18 @@ def validate_free_text(value: str) -> None:
             _("This has a hidden character (%(which)s) that can change how the text reads, "
               "usually left by copying and pasting: type it again by hand.")
             % {"which": describe(found[0])}, code="hidden_character")
+
+
+def validate_no_contact_details(value: str) -> None:
+    """Refuse a phone number or a full postcode in a note the whole group reads (a request's
+    timeline, a callback's note): those are sealed in the resident's record, opened with a
+    reason and logged, and a note would show them to everyone without either."""
+    found = contact_detail_in(value or "")
+    if found:
+        raise ValidationError(
+            _("Take “%(found)s” out of the note: no phone numbers or addresses here. Everyone "
+              "in the group reads notes, so contact details stay in the resident's record.")
+            % {"found": found}, code="contact_detail")
 
 
 class FreeTextField(forms.CharField):

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 # Categories a name never needs: controls, format characters (zero-width spaces and joiners,
@@ -99,3 +100,23 @@ def readable(text: str) -> str:
     kept = without_zero_width(text)
     hidden = set(hidden_in_free_text(kept))
     return "".join(ch for ch in kept if ch not in hidden) if hidden else kept
+
+
+# A UK number as people write it: 0 or +44 (the 0 sometimes kept in brackets), then digits with
+# spaces, dashes, dots or brackets between them. Counted by its digits, not its shape.
+_PHONE_LIKE = re.compile(r"(?:\+\s?44|\(?\b0)[\d\s\-.()]{8,20}\d")
+# A full postcode, outward and inward (W10 5NW, w105nw): an area ("W10") alone is fine.
+_POSTCODE_LIKE = re.compile(r"\b[A-Z]{1,2}[0-9][A-Z0-9]?\s?[0-9][A-Z]{2}\b", re.IGNORECASE)
+
+
+def contact_detail_in(text: str) -> str:
+    """The first thing in `text` that looks like a UK phone number or a full postcode, as it
+    was typed; "" if none. For notes many people read, where contact details do not belong."""
+    for match in _PHONE_LIKE.finditer(text or ""):
+        found = match.group()
+        digits = sum(ch.isdigit() for ch in found)
+        national = found.lstrip("(").startswith("0")
+        if national and 10 <= digits <= 12 or not national and 11 <= digits <= 13:
+            return found
+    postcode = _POSTCODE_LIKE.search(text or "")
+    return postcode.group() if postcode else ""

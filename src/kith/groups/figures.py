@@ -3,9 +3,10 @@
 A parent sees each child's totals (the child and everything below it): one query per level
 of the tree (at most five) plus four, however many groups there are.
 
-"Signposted this month" counts the services people were pointed to (signposting app) since
-the first of the month, local time; the group's own figures name its most used services,
-with counts and nothing else.
+"Signposted this month" counts the people (their requests) pointed to a local service
+(signposting app) since the first of the month, local time, however many services each was
+given; the group's own figures name its most used services, each counted once per time it
+was named, and nothing else.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ class Figures:
     members: int = 0
     roles: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ROLE_NAMES, 0))
     residents: int = 0
-    signposted: int = 0  # this month
+    signposted: int = 0  # requests signposted this month: people, not services
     # The services signposted to most this month, (name, times), most first: own figures only.
     top_services: list[tuple[str, int]] = field(default_factory=list)
 
@@ -81,7 +82,8 @@ def _signposted(group_ids: list[int]) -> Counter:
 
     return Counter(dict(
         Signposting.objects.filter(group_id__in=group_ids, created_at__gte=month_start())
-        .values_list("group_id").annotate(n=Count("id")).values_list("group_id", "n")))
+        .values_list("group_id").annotate(n=Count("request", distinct=True))
+        .values_list("group_id", "n")))
 
 
 def top_services(group: Group, limit: int = TOP_SERVICES) -> list[tuple[str, int]]:

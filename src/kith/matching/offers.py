@@ -216,10 +216,11 @@ def accept(offer: Offer, *, person, now=None, tell_volunteer: bool = True) -> An
         if not req.offers.filter(state=Offer.State.OPEN).exists():
             _round_over(req, now)  # the sweep would not find this round again
         return Answer("expired", offer)
-    refused = request_services.refusals(person, req.group, req.service) + over_cap(person, now)
-    if refused:
+    refused = (request_services.refusals(person, req.group, req.service, to_volunteer=True)
+               + over_cap(person, now))
+    if refused:  # said to the volunteer, on the page or by text: in the second person
         raise IllegalMove(f"You can't take {req.get_service_display().lower()} tasks here just "
-                          f"now: you {', and '.join(refused).replace('has ', 'have ')}.")
+                          f"now: you {', and '.join(refused)}.")
     assignment = request_services.hand_over(
         req, person, action="accept", actor=person, now=now, tell_volunteer=tell_volunteer,
         reason=f"Accepted an offer (round {offer.round}): {offer.explanation}")
@@ -231,7 +232,8 @@ def accept(offer: Offer, *, person, now=None, tell_volunteer: bool = True) -> An
 
 
 def over_cap(person, now) -> list[str]:
-    """Accepting would take them past their own weekly limit (offers can overlap)."""
+    """Accepting would take them past their own weekly limit (offers can overlap): said to
+    them, after "you"."""
     from kith.matching.adapter import start_of_week
     from kith.requests.models import Assignment
 
@@ -239,7 +241,8 @@ def over_cap(person, now) -> list[str]:
     if cap is None or Assignment.objects.filter(
             volunteer=person, assigned_at__gte=start_of_week(now)).count() < cap:
         return []
-    return [f"has already taken {cap} task{'s' if cap != 1 else ''} this week, their own limit"]
+    return [f"have already taken {cap} task{'s' if cap != 1 else ''} this week, your own "
+            "weekly limit"]
 
 
 def closed_outcome(offer: Offer) -> str:

@@ -98,6 +98,19 @@ def volunteer_at(number: str):
             .order_by("pk").first())
 
 
+def volunteer_calling(digest: str):
+    """An active person at this number who volunteers in some group, task or not: told they
+    have no task rather than taken for a stranger. Only for calls (a text from them with no
+    task gets the usual answers, and a resident sharing the number keeps their relay)."""
+    from kith.accounts.models import Person
+
+    if not digest:
+        return None
+    return (Person.objects.filter(phone_digest=digest, is_active=True,
+                                  memberships__is_volunteer=True)
+            .distinct().order_by("pk").first())
+
+
 def open_tasks(person) -> list:
     """The person's open tasks, oldest first (the menu's order)."""
     from kith.requests import lifecycle
@@ -141,6 +154,37 @@ def first_name(name: str) -> str:
     return short_name(name or "")
 
 
+def spelt(reference: str) -> str:
+    """"K 7 Q, 2 X B": a reference read out so it can be told apart by ear."""
+    return ", ".join(" ".join(part) for part in reference.split("-"))
+
+
+def needed_day(assignment) -> str:
+    """"Tuesday 8 December": the day the request is needed by; "" if none was given."""
+    from django.utils.formats import date_format
+
+    needed = assignment.request.needed_by
+    return date_format(timezone.localtime(needed), "l j F") if needed else ""
+
+
+def told_apart(tasks: list) -> list[str]:
+    """What the menu names each task by: describe(), and where two would sound the same, the
+    day each is needed (when that differs between them), else the reference spelt out."""
+    names = [describe(a) for a in tasks]
+    result = []
+    for a, name in zip(tasks, names, strict=True):
+        same = [b for b, other in zip(tasks, names, strict=True) if other == name]
+        day = needed_day(a)
+        if len(same) == 1:
+            result.append(name)
+        elif day and [needed_day(b) for b in same].count(day) == 1:
+            result.append(_("%(task)s, needed %(day)s") % {"task": name, "day": day})
+        else:
+            result.append(_("%(task)s, reference %(reference)s")
+                          % {"task": name, "reference": spelt(a.request.reference)})
+    return result
+
+
 def describe(assignment) -> str:
     """"shopping for Mrs Ahmed": what a menu or a refusal names a task by."""
     req = assignment.request
@@ -158,13 +202,22 @@ def resident_number(assignment, purpose: str) -> str | None:
 
 def spoken_line(group) -> str:
     """The group's public line (or the nearest above it), read out digit by digit."""
+    from django.core.exceptions import ValidationError
+
+    from kith.core.phones import display_phone, normalise_uk_phone
     from kith.groups.contact import worried_contact
 
     line = worried_contact(group)["line"]
     if line is None:
         return ""
-    digits = "".join(ch for ch in line.phone if ch.isdigit())
-    return " ".join(digits)
+    try:
+        national = display_phone(normalise_uk_phone(line.phone))  # "020 7946 0100"
+    except ValidationError:
+        national = line.phone
+    # Digit by digit, a pause between the groups, as people read a number out: never the
+    # stored +44 form, which nobody could dial back from hearing it.
+    return ", ".join(" ".join(ch for ch in part if ch.isdigit())
+                     for part in national.split() if any(ch.isdigit() for ch in part))
 
 
 # --- calls
@@ -205,7 +258,7 @@ def answer_call(sid: str, caller: str, called: str) -> str:
         return _said(_("Sorry, something went wrong. Please call again."))
     volunteer = volunteer_at(caller)
     if volunteer is None:
-        return _from_someone_else(sid, digest, caller)
+        return _from_someone_else(sid, digest)
     tasks = open_tasks(volunteer)
     kind = "call_menu" if len(tasks) > 1 else "call" if tasks else "call_refused"
     with transaction.atomic():
@@ -222,6 +275,8 @@ def answer_choice(sid: str, caller: str, called: str, digits: str, offered: list
     """TwiML for the key pressed at the menu. `offered` are the assignments the menu read out,
     in its order (carried in the signed address, so the keys mean what the caller heard)."""
     volunteer = volunteer_at(caller)
+    if volunteer is None and sid and (known := volunteer_calling(phone_digest(caller))):
+        return _said(_no_task(known))  # their last task ended while the menu was read out
     if volunteer is None or not sid:
         return _said(_("Sorry, Kith does not know the number you are calling from. Goodbye."))
     tasks = {a.pk: a for a in open_tasks(volunteer)}
@@ -271,36 +326,54 @@ def _menu(tasks: list, before: str = "") -> str:
     gather = response.gather(num_digits=1, action=action, method="POST", timeout=8)
     words = [before] if before else []
     words += [_("You have %(n)s open tasks.") % {"n": len(tasks)}]
-    words += [_("Press %(key)s for %(task)s.") % {"key": n, "task": describe(a)}
-              for n, a in enumerate(tasks, start=1)]
+    words += [_("Press %(key)s for %(task)s.") % {"key": n, "task": name}
+              for n, name in enumerate(told_apart(tasks), start=1)]
     gather.say(" ".join(words), language=LANGUAGE)
     response.say(_("We did not hear a choice. Goodbye."), language=LANGUAGE)
     return str(response)
 
 
+def _volunteers_group(volunteer):
+    """The first group they volunteer in, for its line; None if none."""
+    from kith.groups.models import Group
+
+    return (Group.objects.filter(memberships__person=volunteer, memberships__is_volunteer=True)
+            .order_by("pk").first())
+
+
 def _no_task(volunteer) -> str:
     ended = last_ended(volunteer)
     if ended is None:
-        return _("You have no open task just now, so Kith cannot connect you to anyone. When "
-                 "you have one, call or text this number to reach the person you are helping.")
-    words = _("Your task, %(task)s, has finished, so Kith no longer connects you. Thank you "
-              "for helping.") % {"task": describe(ended)}
-    line = spoken_line(ended.request.group)
+        words = _("You have no open task to call about, so Kith cannot connect you to anyone. "
+                  "When you have one, call or text this number to reach the person you are "
+                  "helping.")
+        group = _volunteers_group(volunteer)
+        line = spoken_line(group) if group is not None else ""
+    else:
+        words = _("Your task, %(task)s, has finished, so Kith no longer connects you. Thank "
+                  "you for helping.") % {"task": describe(ended)}
+        line = spoken_line(ended.request.group)
     if line:
         words += " " + _("If something worries you, call the group on %(line)s.") % {"line": line}
     return words
 
 
-def _from_someone_else(sid: str, digest: str, caller: str) -> str:
+def _from_someone_else(sid: str, digest: str) -> str:
     """A resident calling is put through to their group's line if it has one (they are
     ringing the group, and call handlers there see who is calling, as on any call to that
-    line); otherwise told how to reach the group. A stranger hears what the number is for."""
+    line); otherwise told how to reach the group. A volunteer with no task lately hears
+    that (nothing they do not know: no name, their own group's line); a stranger hears what
+    the number is for."""
     from kith.residents.models import Resident
 
     resident = (Resident.objects.filter(phone_digest=digest).select_related("group")
                 .order_by("-pk").first() if digest else None)
-    if not _kept(sid, digest, "call_resident" if resident else "call_unknown"):
+    volunteer = volunteer_calling(digest) if resident is None else None
+    kind = "call_resident" if resident else "call_refused" if volunteer else "call_unknown"
+    if not _kept(sid, digest, kind):
         return _replayed()
+    if volunteer is not None:
+        return _said(_no_task(volunteer))
     if resident is None:
         return _said(_("Sorry, Kith does not know the number you are calling from. This number "
                        "connects volunteers with the people they help. Goodbye."))

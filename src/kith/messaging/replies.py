@@ -152,7 +152,7 @@ def answer_offer(yes: bool, number_of_offer: int, number: str, digest: str) -> s
 def resident_note(body: str, digest: str) -> str | None:
     """A resident's reply to a status text: a note on their open request, for the call
     handlers (the same as a note from their status page). None if it is not theirs to add."""
-    from kith.requests.by_resident import add_note, may_add_note
+    from kith.requests.by_resident import TEXT, add_note, may_add_note
     from kith.requests.lifecycle import IllegalMove
 
     person, resident = sender_of(digest)
@@ -163,7 +163,7 @@ def resident_note(body: str, digest: str) -> str | None:
         return None
     try:
         with transaction.atomic():
-            add_note(req, text=body)
+            add_note(req, text=body, came_by=TEXT)
     except IllegalMove:
         return None
     return "resident_note"

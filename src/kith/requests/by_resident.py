@@ -4,7 +4,8 @@ code): add a note for the group, or cancel a request nobody is doing yet.
 The resident has no account, so these carry no actor; their page is theirs for 30 minutes after
 a code sent to the phone or email we hold (views_public.status_view). A note is added to what
 they need (sealed: it may say "out of hospital on Friday"), which the group and the volunteer
-doing it read; the timeline and the trail say a note came, never what it says. Once a volunteer
+doing it read; the timeline and the trail say a note came, and how (the page, or a text
+in reply to one of ours: messaging.replies), never what it says. Once a volunteer
 is arranged, cancelling is a phone call, so someone can tell the volunteer before they go.
 """
 
@@ -36,9 +37,19 @@ def may_cancel(req: HelpRequest) -> bool:
     return req.state in CANCELLABLE
 
 
+# How a resident's note came, and the timeline line that says so (never what it says).
+STATUS_PAGE, TEXT = "status_page", "text"
+
+
+def _came(came_by: str) -> str:
+    return {TEXT: _("Texted in by the resident; it is with what they need")}.get(
+        came_by, _("Added on their status page; it is with what they need"))
+
+
 @transaction.atomic
-def add_note(req: HelpRequest, *, text: str, now=None) -> HelpRequest:
-    """The resident's note, added to what they need with the day and time it came."""
+def add_note(req: HelpRequest, *, text: str, came_by: str = STATUS_PAGE, now=None) -> HelpRequest:
+    """The resident's note, added to what they need with the day and time it came.
+    `came_by`: their status page, or a text (a reply to one of ours, messaging.replies)."""
     from kith.core.privacy import sealed_with
 
     now = now or timezone.now()
@@ -57,10 +68,9 @@ def add_note(req: HelpRequest, *, text: str, now=None) -> HelpRequest:
     req.details = sealed_with(req.details, _("Note from the resident (%(when)s): %(text)s")
                               % {"when": stamp, "text": text})
     req.save(update_fields=["details"])
-    add_event(req, "resident_note", actor=None,
-                       note=_("Added on their status page; it is with what they need"))
+    add_event(req, "resident_note", actor=None, note=_came(came_by))
     log_action("kith.request.resident_note", actor=None, group=req.group, obj=req,
-               new={"details": text, "by_resident": True})
+               new={"details": text, "by_resident": True, "came_by": came_by})
     return req
 
 

@@ -6,7 +6,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from kith.core.formfields import PHONE_ATTRS, FreeTextField, NameField, UKPhoneField
+from kith.core.formfields import (
+    PHONE_ATTRS,
+    FreeTextField,
+    NameField,
+    UKPhoneField,
+    validate_no_contact_details,
+)
 from kith.groups.catalogue import SERVICE_LABELS, SERVICES
 from kith.groups.coverage import SECTOR_RE
 from kith.requests.models import CallAttempt, Callback, HelpRequest
@@ -40,7 +46,7 @@ class AttemptForm(forms.Form):
     )
     note = FreeTextField(
         label="Note (optional)", max_length=300, required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        validators=[validate_no_contact_details], widget=forms.Textarea(attrs={"rows": 2}),
         help_text="For whoever calls next, like “rang twice, try after 2pm”. No phone numbers.",
     )
 

@@ -8,7 +8,14 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kith.core.formfields import FreeTextField, ISODateInput, NameField, PostcodeField, UKPhoneField
+from kith.core.formfields import (
+    FreeTextField,
+    ISODateInput,
+    NameField,
+    PostcodeField,
+    UKPhoneField,
+    validate_no_contact_details,
+)
 from kith.groups.catalogue import SERVICES
 from kith.requests import lifecycle
 from kith.requests.models import Exclusion, HelpRequest, RequestPolicy, Series
@@ -101,7 +108,8 @@ class MoveForm(forms.Form):
                                error_messages={"required": "Choose a step.",
                                                "invalid_choice": "There is no such step."})
     note = FreeTextField(required=False, max_length=300,
-                           error_messages={"max_length": "Keep the note under 300 characters."})
+                         validators=[validate_no_contact_details],
+                         error_messages={"max_length": "Keep the note under 300 characters."})
 
 
 class AssignForm(forms.Form):

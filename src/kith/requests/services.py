@@ -44,13 +44,14 @@ def cancel_for_resident(req: HelpRequest, *, note: str) -> HelpRequest:
     return req
 
 
-def refusals(volunteer, group, service: str) -> list[str]:
+def refusals(volunteer, group, service: str, *, to_volunteer: bool = False) -> list[str]:
     """Why this volunteer may not take this kind of task here, in words (none: they may).
     The same rules as matching: a profile, consents, approval, and the checks the group's
-    policy asks for this service (a DBS check for prescriptions, by default)."""
+    policy asks for this service (a DBS check for prescriptions, by default). Worded about
+    them for a coordinator, or to them (`to_volunteer`: "you are taking a break")."""
     from kith.volunteers.policy import facts_for, reason_text, reasons_not_to_take
 
-    return [reason_text(code) for code in
+    return [reason_text(code, to_volunteer=to_volunteer) for code in
             reasons_not_to_take(facts_for(volunteer, group), service, timezone.localdate())]
 
 

@@ -1,7 +1,8 @@
 """Signposting as data: when a group could not help, or a check-up call found someone needs
 more help, the local services they were pointed to are kept as rows (`Signposting`), each with
 a linked line on the request's timeline and an audit row, in the same transaction as the move
-or the call. The group's figures count them (groups/figures.py).
+or the call. The group's figures count them (groups/figures.py): people for the headline,
+each service for the top five.
 
 The services offered are the ones the group sees (its own and those shared down the tree),
 running, the ones for the request's kind of help and nearest the resident's postcode sector

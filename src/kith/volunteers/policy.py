@@ -71,11 +71,36 @@ MISSING_TEXT = {
 }
 
 
-def reason_text(code: str) -> str:
+# The same reasons said to the volunteer themselves ("You can't take ... : you are taking a
+# break"), in the web page or the text answering their YES: never "their" about themselves.
+REASON_TEXT_YOU = {
+    NO_PROFILE: "have not filled in your volunteer profile",
+    LEFT: "have left",
+    ON_BREAK: "are taking a break",
+    CONSENTS: "need to confirm your consents again",
+    NOT_MEMBER: "are not a volunteer in this group",
+    NOT_APPROVED: "are not approved yet",
+    EXCLUDED: "are excluded from this group",
+}
+
+MISSING_TEXT_YOU = {
+    "id": "need your ID seen",
+    "references": "need your references checked",
+    "dbs": "need a DBS check recorded",
+    "safeguarding": "need safeguarding training recorded",
+}
+
+
+def reason_text(code: str, *, to_volunteer: bool = False) -> str:
+    """The reason in words: about the volunteer for coordinators ("is taking a break"), or,
+    `to_volunteer`, to them ("are taking a break"); both follow "Tom" or "you"."""
+    reasons, missing = ((REASON_TEXT_YOU, MISSING_TEXT_YOU) if to_volunteer
+                        else (REASON_TEXT, MISSING_TEXT))
     if code.startswith(MISSING):
         check = code.removeprefix(MISSING)
-        return MISSING_TEXT.get(check, f"needs {CHECK_LABELS.get(check, check)} recorded")
-    return REASON_TEXT.get(code, code)
+        verb = "need" if to_volunteer else "needs"
+        return missing.get(check, f"{verb} {CHECK_LABELS.get(check, check)} recorded")
+    return reasons.get(code, code)
 
 
 @dataclass(frozen=True)
