@@ -16,47 +16,23 @@ from twilio.request_validator import RequestValidator
 from kith.core.audit import AuditEvent
 from kith.core.digest import phone_digest
 from kith.matching import offers
-from kith.matching.models import Offer
 from kith.messaging import channels, outbox, quiet
 from kith.messaging.models import ContactPreference, Message, QuietHours, TextOptOut
 from kith.requests import lifecycle
 from tests.factories import PersonFactory
-from tests.matching.conftest import make_volunteer, waiting_request
+from tests.matching.conftest import make_volunteer
+from tests.messaging.conftest import BEN, choose, offer_to
 from tests.messaging.standin import TOKEN
 
 pytestmark = pytest.mark.django_db
 
-BEN = "+447911000001"
 LONDON = ZoneInfo("Europe/London")
 INBOUND = "/messaging/twilio/inbound/"
 
 
-@pytest.fixture
-def waiting(street, priya, mrs_ahmed):
-    return waiting_request(street, priya, mrs_ahmed)
-
-
-@pytest.fixture
-def ben(street, priya):
-    ben = make_volunteer(street, priya, "Ben", "W10 5QA")
-    ben.phone = BEN
-    ben.save()
-    return ben
-
-
-def _offer(waiting, priya, capture) -> Offer:
-    with capture(execute=True):
-        offers.offer_round(waiting, actor=priya)
-    return Offer.objects.get(request=waiting)
-
-
-def _choose(person, channel):
-    channels.choose(person, channel, acting_user=person)
-
-
 def test_without_a_choice_the_offer_is_emailed(twilio, ben, waiting, priya,
                                                django_capture_on_commit_callbacks):
-    offer = _offer(waiting, priya, django_capture_on_commit_callbacks)
+    offer = offer_to(waiting, priya, django_capture_on_commit_callbacks)
     assert [m.to for m in mail.outbox] == [["ben@example.org"]]
     assert f"/volunteer/offers/{offer.pk}/" in mail.outbox[0].body
     assert twilio.delivered == []
@@ -64,8 +40,8 @@ def test_without_a_choice_the_offer_is_emailed(twilio, ben, waiting, priya,
 
 def test_an_offer_by_text_says_what_and_roughly_where_and_how_to_answer(
         twilio, ben, waiting, priya, django_capture_on_commit_callbacks):
-    _choose(ben, "sms")
-    offer = _offer(waiting, priya, django_capture_on_commit_callbacks)
+    choose(ben, "sms")
+    offer = offer_to(waiting, priya, django_capture_on_commit_callbacks)
     [text] = twilio.delivered
     assert text["to"] == BEN and text["from"] == "+447700900001"
     body = text["body"]
@@ -81,8 +57,8 @@ def test_an_offer_by_text_says_what_and_roughly_where_and_how_to_answer(
 def test_whatsapp_goes_through_the_same_client_with_its_prefix(
         settings, twilio, ben, waiting, priya, django_capture_on_commit_callbacks):
     settings.TWILIO_WHATSAPP_FROM = "whatsapp:+447700900002"
-    _choose(ben, "whatsapp")
-    offer = _offer(waiting, priya, django_capture_on_commit_callbacks)
+    choose(ben, "whatsapp")
+    offer = offer_to(waiting, priya, django_capture_on_commit_callbacks)
     [sent] = twilio.delivered
     assert sent["to"] == f"whatsapp:{BEN}" and sent["from"] == "whatsapp:+447700900002"
     assert f"Reply YES {offer.pk}" in sent["body"] and sent["content_sid"] == ""
@@ -95,8 +71,8 @@ def test_whatsapp_offers_use_the_approved_template_when_there_is_one(
         settings, twilio, ben, waiting, priya, django_capture_on_commit_callbacks):
     settings.TWILIO_WHATSAPP_FROM = "+447700900002"  # the prefix is added
     settings.TWILIO_WHATSAPP_OFFER_TEMPLATE = "HX" + "a" * 32
-    _choose(ben, "whatsapp")
-    offer = _offer(waiting, priya, django_capture_on_commit_callbacks)
+    choose(ben, "whatsapp")
+    offer = offer_to(waiting, priya, django_capture_on_commit_callbacks)
     [sent] = twilio.delivered
     assert sent["from"] == "whatsapp:+447700900002"
     assert sent["content_sid"] == "HX" + "a" * 32 and sent["body"] == ""
@@ -109,8 +85,8 @@ def test_text_without_a_phone_falls_back_to_email_and_says_so(client, twilio, be
                                                               django_capture_on_commit_callbacks):
     ben.phone = None
     ben.save()
-    _choose(ben, "sms")
-    _offer(waiting, priya, django_capture_on_commit_callbacks)
+    choose(ben, "sms")
+    offer_to(waiting, priya, django_capture_on_commit_callbacks)
     assert [m.to for m in mail.outbox] == [["ben@example.org"]] and twilio.delivered == []
     client.force_login(ben)
     page = client.get("/volunteer/reach/").content.decode()
@@ -121,8 +97,8 @@ def test_text_without_a_phone_falls_back_to_email_and_says_so(client, twilio, be
 def test_a_number_that_replied_stop_is_emailed_instead(twilio, ben, waiting, priya,
                                                        django_capture_on_commit_callbacks):
     TextOptOut.objects.create(phone_digest=phone_digest(BEN))
-    _choose(ben, "whatsapp")
-    _offer(waiting, priya, django_capture_on_commit_callbacks)
+    choose(ben, "whatsapp")
+    offer_to(waiting, priya, django_capture_on_commit_callbacks)
     assert [m.to for m in mail.outbox] == [["ben@example.org"]] and twilio.delivered == []
     assert "You replied STOP" in channels.route(ben).fallback
 
@@ -220,16 +196,6 @@ def test_the_default_is_nine_till_eight_london_time(settings, street):
     assert (hours.starts, hours.ends, hours.time_zone) == (time(21), time(8), "Europe/London")
 
 
-@pytest.fixture
-def quiet_now(street):
-    """Golborne Road's quiet hours are on now: from an hour ago to an hour from now."""
-    now = datetime.now(LONDON)
-    QuietHours.objects.create(group=street, starts=(now - timedelta(hours=1)).time(),
-                              ends=(now + timedelta(hours=1)).time().replace(second=0,
-                                                                             microsecond=0))
-    return quiet.hold_until(quiet.hours_for(street), now)
-
-
 def test_a_text_in_quiet_hours_waits_until_they_end(twilio, tom, street, quiet_now,
                                                     django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
@@ -257,8 +223,8 @@ def test_urgent_texts_and_answers_go_at_once(twilio, tom, street, quiet_now,
 
 def test_an_offer_for_today_goes_in_quiet_hours_and_one_for_later_waits(
         twilio, ben, waiting, priya, quiet_now, django_capture_on_commit_callbacks):
-    _choose(ben, "sms")
-    offer = _offer(waiting, priya, django_capture_on_commit_callbacks)
+    choose(ben, "sms")
+    offer = offer_to(waiting, priya, django_capture_on_commit_callbacks)
     assert twilio.delivered == []
     assert Message.objects.get(person=ben).next_attempt_at == quiet_now
     offer.delete()
@@ -304,8 +270,8 @@ def _inbound(client, data):
 def test_yes_on_whatsapp_takes_the_offer_and_is_answered_on_whatsapp(
         client, settings, twilio, ben, waiting, priya, django_capture_on_commit_callbacks):
     settings.TWILIO_WHATSAPP_FROM = "whatsapp:+447700900002"
-    _choose(ben, "whatsapp")
-    offer = _offer(waiting, priya, django_capture_on_commit_callbacks)
+    choose(ben, "whatsapp")
+    offer = offer_to(waiting, priya, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
         answer = _inbound(client, {"MessageSid": "SM" + "7" * 32, "From": f"whatsapp:{BEN}",
                                    "Body": f"Yes {offer.pk}"})

@@ -1,7 +1,6 @@
 """Texts that quiet hours hold: an offer's text is dropped once the offer has closed, relayed
 texts go at once when they cannot wait, a task for today is not held, one YES gets one answer,
 an offer says which day it closes, and the logs say why a text is waiting."""
-# ruff: noqa: F811 (the fixtures of test_channels and test_relay, imported by name)
 
 from __future__ import annotations
 
@@ -16,8 +15,7 @@ from kith.matching import notify
 from kith.messaging import log, outbox
 from kith.messaging.models import Message
 from kith.requests import services
-from tests.messaging.test_channels import BEN, _choose, _offer, ben, quiet_now, waiting  # noqa: F401
-from tests.messaging.test_relay import AHMED, TOM, _text, task, volunteer  # noqa: F401
+from tests.messaging.conftest import AHMED, BEN, TOM, choose, offer_to, text_in
 
 pytestmark = pytest.mark.django_db
 
@@ -27,8 +25,8 @@ pytestmark = pytest.mark.django_db
 
 def test_an_offer_text_held_until_after_the_offer_closed_is_not_sent(
         client, twilio, ben, waiting, priya, quiet_now, django_capture_on_commit_callbacks):
-    _choose(ben, "sms")
-    offer = _offer(waiting, priya, django_capture_on_commit_callbacks)
+    choose(ben, "sms")
+    offer = offer_to(waiting, priya, django_capture_on_commit_callbacks)
     held = Message.objects.get(person=ben)
     assert held.next_attempt_at == quiet_now and held.expires_at == offer.expires_at
     # Morning comes after the offer closed.
@@ -46,8 +44,8 @@ def test_an_offer_text_held_until_after_the_offer_closed_is_not_sent(
 
 def test_an_offer_text_still_open_in_the_morning_is_sent(
         twilio, ben, waiting, priya, quiet_now, django_capture_on_commit_callbacks):
-    _choose(ben, "sms")
-    _offer(waiting, priya, django_capture_on_commit_callbacks)
+    choose(ben, "sms")
+    offer_to(waiting, priya, django_capture_on_commit_callbacks)
     held = Message.objects.get(person=ben)
     Message.objects.filter(pk=held.pk).update(next_attempt_at=timezone.now())
     assert outbox.send_one(held.pk) == Message.State.SENT
@@ -59,14 +57,14 @@ def test_an_offer_text_still_open_in_the_morning_is_sent(
 def test_a_residents_text_reaches_the_volunteer_at_night(
         client, task, twilio, quiet_now, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        _text(client, "SM" + "5" * 32, "Please bring milk", sender=AHMED)
+        text_in(client, "SM" + "5" * 32, "Please bring milk", sender=AHMED)
     assert [t["to"] for t in twilio.delivered] == [TOM]
 
 
 def test_a_volunteers_text_for_a_later_task_waits_and_they_are_told(
         client, task, twilio, quiet_now, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        _text(client, "SM" + "6" * 32, "See you on Thursday")
+        text_in(client, "SM" + "6" * 32, "See you on Thursday")
     relayed = Message.objects.get(template="relay")
     assert relayed.next_attempt_at == quiet_now
     told = twilio.delivered[-1]
@@ -79,7 +77,7 @@ def test_a_volunteers_text_for_a_task_due_today_goes_at_once(
         client, task, twilio, quiet_now, django_capture_on_commit_callbacks):
     task.assignments.update(due_by=timezone.now())
     with django_capture_on_commit_callbacks(execute=True):
-        _text(client, "SM" + "7" * 32, "I'm outside")
+        text_in(client, "SM" + "7" * 32, "I'm outside")
     assert [t["to"] for t in twilio.delivered] == [AHMED]
 
 
@@ -88,7 +86,7 @@ def test_a_volunteers_text_for_a_task_due_today_goes_at_once(
 
 def test_a_task_for_today_is_texted_in_quiet_hours(
         twilio, ben, waiting, priya, street, quiet_now, django_capture_on_commit_callbacks):
-    _choose(ben, "sms")
+    choose(ben, "sms")
     waiting.urgency = "today"
     waiting.save()
     with django_capture_on_commit_callbacks(execute=True):
@@ -98,11 +96,11 @@ def test_a_task_for_today_is_texted_in_quiet_hours(
 
 def test_a_yes_by_text_gets_one_answer_not_also_a_task_for_you(
         client, twilio, ben, waiting, priya, django_capture_on_commit_callbacks):
-    _choose(ben, "sms")
-    offer = _offer(waiting, priya, django_capture_on_commit_callbacks)
+    choose(ben, "sms")
+    offer = offer_to(waiting, priya, django_capture_on_commit_callbacks)
     before = Message.objects.count()
     with django_capture_on_commit_callbacks(execute=True):
-        _text(client, "SM" + "8" * 32, f"YES {offer.pk}", sender=BEN)
+        text_in(client, "SM" + "8" * 32, f"YES {offer.pk}", sender=BEN)
     waiting.refresh_from_db()
     assert waiting.current_assignment.volunteer == ben
     new = list(Message.objects.order_by("pk")[before:])
@@ -126,8 +124,8 @@ def test_an_offer_says_which_day_it_closes():
 
 def test_the_offer_text_says_today(twilio, ben, waiting, priya,
                                    django_capture_on_commit_callbacks):
-    _choose(ben, "sms")
-    offer = _offer(waiting, priya, django_capture_on_commit_callbacks)
+    choose(ben, "sms")
+    offer = offer_to(waiting, priya, django_capture_on_commit_callbacks)
     by = timezone.localtime(offer.expires_at)
     day = "today" if by.date() == timezone.localdate() else "tomorrow"
     assert f"First yes gets it, by {by:%H:%M} {day}." in twilio.delivered[0]["body"]
@@ -139,7 +137,7 @@ def test_the_offer_text_says_today(twilio, ben, waiting, priya,
 def test_the_logs_say_a_text_is_held_for_quiet_hours_and_name_relayed_texts(
         client, task, priya, quiet_now, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        _text(client, "SM" + "9" * 32, "See you on Thursday")
+        text_in(client, "SM" + "9" * 32, "See you on Thursday")
     client.force_login(priya)
     page = client.get(reverse("messaging:group_log", args=[task.group.slug])).content.decode()
     at = timezone.localtime(quiet_now)

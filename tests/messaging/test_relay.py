@@ -15,33 +15,22 @@ from kith.core.models import PersonalDataAccess
 from kith.messaging.models import InboundText, Message, TextOptOut
 from kith.requests import services
 from kith.requests.intake import Contact, Need, take_request
+from tests.messaging.conftest import AHMED, TOM, phone_request, signed_post, text_in
 from tests.messaging.standin import TOKEN
-from tests.requests.conftest import clear_to_help
 
 pytestmark = pytest.mark.django_db
 
 VOICE = "/messaging/twilio/voice/"
 INBOUND = "/messaging/twilio/inbound/"
 GROUP_NUMBER = "+447700900001"  # the number Tom calls (the twilio fixture's From number)
-TOM = "+447911000001"
-AHMED = "+447911123456"
 KHAN = "+447911000002"
 STRANGER = "+447911000099"  # a valid UK mobile nobody in Kith has
 ABROAD = "+14155550100"  # no UK digest at all
 
 
-def _signed_post(client, path, data, token=TOKEN):
-    signature = RequestValidator(token).compute_signature(f"http://testserver{path}", data)
-    return client.post(path, data, HTTP_X_TWILIO_SIGNATURE=signature)
-
-
 def _call(client, sid, caller=TOM, token=TOKEN):
-    return _signed_post(client, VOICE, {"CallSid": sid, "From": caller, "To": GROUP_NUMBER},
+    return signed_post(client, VOICE, {"CallSid": sid, "From": caller, "To": GROUP_NUMBER},
                         token=token)
-
-
-def _text(client, sid, body, sender=TOM):
-    return _signed_post(client, INBOUND, {"MessageSid": sid, "From": sender, "Body": body})
 
 
 def _twiml(response):
@@ -59,32 +48,9 @@ def _dialled(root) -> list[tuple[str, str]]:
             for d in root.iter("Dial")]
 
 
-def _request(group, actor, *, name, phone, service):
-    return take_request(group, channel="phone", triage=True, acting_user=actor,
-                        contact=Contact(name=name, phone=phone, address="14 Golborne Road",
-                                        postcode="W10 5NW"),
-                        need=Need(service=service, details="Milk, bread")).request
-
-
-@pytest.fixture
-def volunteer(tom, street, priya):
-    clear_to_help(tom, street, coordinator=priya)
-    tom.phone = TOM
-    tom.save(update_fields=["phone"])
-    return tom
-
-
-@pytest.fixture
-def task(street, priya, volunteer, twilio):
-    req = _request(street, priya, name="Mrs Ahmed", phone=AHMED, service="shopping")
-    services.assign(req, volunteer, actor=priya, reason="Lives round the corner")
-    req.refresh_from_db()
-    return req
-
-
 @pytest.fixture
 def second_task(street, priya, volunteer, task):
-    req = _request(street, priya, name="Mr Khan", phone=KHAN, service="dog_walking")
+    req = phone_request(street, priya, name="Mr Khan", phone=KHAN, service="dog_walking")
     services.assign(req, volunteer, actor=priya, reason="Has walked his dog before")
     req.refresh_from_db()
     return req
@@ -147,19 +113,19 @@ def test_several_open_tasks_get_a_menu_and_the_key_dials_that_resident(client, t
     assert not _looks().exists()  # a menu opens nobody's number
     action = root.find("Gather").get("action")
     choice = {"CallSid": "CA" + "3" * 32, "From": TOM, "To": GROUP_NUMBER, "Digits": "2"}
-    root = _twiml(_signed_post(client, action, choice))
+    root = _twiml(signed_post(client, action, choice))
     assert _dialled(root) == [(KHAN, GROUP_NUMBER)]
     look = _looks().get()
     assert look.subject_id == str(second_task.resident_id) and look.field == "phone"
     # The same key again (a replay) dials nobody.
-    again = _signed_post(client, action, choice)
+    again = signed_post(client, action, choice)
     assert _dialled(_twiml(again)) == [] and KHAN not in again.content.decode()
     assert _looks().count() == 1
 
 
 def test_a_key_that_is_no_choice_reads_the_menu_again(client, task, second_task):
     action = _twiml(_call(client, "CA" + "4" * 32)).find("Gather").get("action")
-    root = _twiml(_signed_post(client, action, {"CallSid": "CA" + "4" * 32, "From": TOM,
+    root = _twiml(signed_post(client, action, {"CallSid": "CA" + "4" * 32, "From": TOM,
                                                 "To": GROUP_NUMBER, "Digits": "7"}))
     assert "not one of the choices" in _said(root) and "Press 2" in _said(root)
     assert _dialled(root) == [] and not _looks().exists()
@@ -205,7 +171,7 @@ def test_two_tasks_that_sound_the_same_are_told_apart_by_the_day(client, street,
     monday = timezone.make_aware(datetime(2026, 12, 7, 10))
     people = [("Mrs Ahmed", AHMED), ("Mrs Ahmed Begum", "+447911123457"), ("Mr Khan", KHAN)]
     for n, (name, phone) in enumerate(people):  # two Mrs Ahmeds, as a menu names them
-        req = _request(street, priya, name=name, phone=phone, service="shopping")
+        req = phone_request(street, priya, name=name, phone=phone, service="shopping")
         type(req).objects.filter(pk=req.pk).update(needed_by=monday + timedelta(days=n))
         services.assign(req, volunteer, actor=priya, reason="Nearby")
     words = _said(_twiml(_call(client, "CA" + "f" * 32)))
@@ -218,7 +184,7 @@ def test_two_tasks_needed_the_same_day_are_told_apart_by_the_reference(client, s
                                                                         volunteer, twilio):
     refs = []
     for name, phone in [("Mrs Ahmed", AHMED), ("Mrs Ahmed Begum", "+447911123457")]:
-        req = _request(street, priya, name=name, phone=phone, service="shopping")
+        req = phone_request(street, priya, name=name, phone=phone, service="shopping")
         services.assign(req, volunteer, actor=priya, reason="Nearby")
         refs.append(req.reference)
     words = _said(_twiml(_call(client, "CA" + "0" * 32)))
@@ -279,7 +245,7 @@ def test_a_resident_calling_a_group_with_no_line_is_told_how_to_reach_it(client,
 def test_a_volunteers_text_goes_to_the_resident_from_the_groups_number(
         client, task, volunteer, twilio, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        assert _text(client, "SM" + "1" * 32, "On my way, 10 minutes").status_code == 200
+        assert text_in(client, "SM" + "1" * 32, "On my way, 10 minutes").status_code == 200
     sent = twilio.delivered[-1]
     assert sent["to"] == AHMED
     assert sent["body"] == "From your volunteer Tom: On my way, 10 minutes"
@@ -294,29 +260,29 @@ def test_a_volunteers_text_goes_to_the_resident_from_the_groups_number(
 
 
 def test_a_replayed_text_is_not_relayed_twice(client, task):
-    _text(client, "SM" + "1" * 32, "On my way")
-    _text(client, "SM" + "1" * 32, "On my way")
+    text_in(client, "SM" + "1" * 32, "On my way")
+    text_in(client, "SM" + "1" * 32, "On my way")
     assert Message.objects.filter(template="relay").count() == 1
     assert _looks().count() == 1
 
 
 def test_a_forged_text_relays_nothing(client, task):
     data = {"MessageSid": "SM" + "2" * 32, "From": TOM, "Body": "Hello"}
-    assert _signed_post(client, INBOUND, data, token="not-the-token").status_code == 403
+    assert signed_post(client, INBOUND, data, token="not-the-token").status_code == 403
     assert not Message.objects.filter(template="relay").exists() and not _looks().exists()
 
 
 def test_with_several_tasks_the_text_names_its_reference(client, task, second_task, twilio,
                                                          django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        _text(client, "SM" + "3" * 32, "Running late")
+        text_in(client, "SM" + "3" * 32, "Running late")
     answer = twilio.delivered[-1]
     assert answer["to"] == TOM and task.reference in answer["body"]
     assert second_task.reference in answer["body"] and "start your text" in answer["body"]
     assert not Message.objects.filter(template="relay").exists() and not _looks().exists()
     typed = second_task.reference.replace("-", " ").lower()  # as someone types it on a phone
     with django_capture_on_commit_callbacks(execute=True):
-        _text(client, "SM" + "4" * 32, f"{typed} Running late")
+        text_in(client, "SM" + "4" * 32, f"{typed} Running late")
     assert twilio.delivered[-1]["to"] == KHAN
     assert twilio.delivered[-1]["body"] == "From your volunteer Tom: Running late"
     assert _looks().get().subject_id == str(second_task.resident_id)
@@ -325,7 +291,7 @@ def test_with_several_tasks_the_text_names_its_reference(client, task, second_ta
 def test_a_residents_text_goes_to_the_volunteer_and_lands_as_a_note(
         client, task, volunteer, twilio, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        _text(client, "SM" + "5" * 32, "Please bring oat milk", sender=AHMED)
+        text_in(client, "SM" + "5" * 32, "Please bring oat milk", sender=AHMED)
     sent = twilio.delivered[-1]
     assert sent["to"] == TOM
     assert sent["body"] == f"From Mrs Ahmed ({task.reference}): Please bring oat milk"
@@ -341,18 +307,18 @@ def test_after_the_task_is_done_texts_are_refused_and_not_relayed(
         client, task, volunteer, twilio, django_capture_on_commit_callbacks):
     services.complete(task, actor=volunteer)
     with django_capture_on_commit_callbacks(execute=True):
-        _text(client, "SM" + "6" * 32, "Did you like the bread?")
+        text_in(client, "SM" + "6" * 32, "Did you like the bread?")
     answer = twilio.delivered[-1]
     assert answer["to"] == TOM and "has finished" in answer["body"]
     with django_capture_on_commit_callbacks(execute=True):
-        _text(client, "SM" + "7" * 32, "Thank you Tom", sender=AHMED)
+        text_in(client, "SM" + "7" * 32, "Thank you Tom", sender=AHMED)
     assert not Message.objects.filter(template="relay").exists() and not _looks().exists()
     assert twilio.delivered[-1]["to"] == TOM  # nothing went on to him from her
     assert InboundText.objects.get(provider_id="SM" + "6" * 32).action == "relay_closed"
 
 
 def test_commands_stay_commands_for_a_volunteer_with_a_task(client, task):
-    _text(client, "SM" + "8" * 32, "STOP")
+    text_in(client, "SM" + "8" * 32, "STOP")
     assert TextOptOut.objects.count() == 1
     assert not Message.objects.filter(template="relay").exists() and not _looks().exists()
 
@@ -360,7 +326,7 @@ def test_commands_stay_commands_for_a_volunteer_with_a_task(client, task):
 def test_someone_with_no_task_gets_the_usual_help(client, task, twilio,
                                                   django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        _text(client, "SM" + "9" * 32, "hello?", sender=STRANGER)
+        text_in(client, "SM" + "9" * 32, "hello?", sender=STRANGER)
     assert "YES 482" in twilio.delivered[-1]["body"]
     assert not Message.objects.filter(template="relay").exists()
 
@@ -370,7 +336,7 @@ def test_a_number_from_abroad_is_nobody_we_know(client, task, street, priya):
     take_request(street, channel="phone", triage=True, acting_user=priya,
                  contact=Contact(name="Mr Osei", address="3 Portobello Road", postcode="W10 5NW"),
                  need=Need(service="shopping", details="Bread"))
-    _text(client, "SM" + "b" * 32, "hello?", sender=ABROAD)
+    text_in(client, "SM" + "b" * 32, "hello?", sender=ABROAD)
     assert InboundText.objects.get().action == "helped"
     assert not Message.objects.filter(template="relay").exists()
     root = _twiml(_call(client, "CA" + "c" * 32, caller=ABROAD))
@@ -386,7 +352,7 @@ def test_a_resident_with_no_phone_is_not_dialled_and_the_volunteer_is_told(
     services.assign(req, volunteer, actor=priya, reason="Nearby")
     root = _twiml(_call(client, "CA" + "b" * 32))
     assert _dialled(root) == [] and "no phone number for Mr Osei" in _said(root)
-    _text(client, "SM" + "a" * 32, "Hello")
+    text_in(client, "SM" + "a" * 32, "Hello")
     assert InboundText.objects.get(provider_id="SM" + "a" * 32).action == "relay_no_phone"
     assert not Message.objects.filter(template="relay").exists() and not _looks().exists()
 
@@ -399,5 +365,5 @@ def test_a_volunteer_who_left_is_not_connected_even_if_the_task_was_not_taken_ba
     VolunteerProfile.objects.filter(person=volunteer).update(status=VolunteerProfile.Status.LEFT)
     root = _twiml(_call(client, "CA" + "d" * 32))
     assert _dialled(root) == [] and "no open task" in _said(root)
-    _text(client, "SM" + "c" * 32, "On my way")
+    text_in(client, "SM" + "c" * 32, "On my way")
     assert not Message.objects.filter(template="relay").exists() and not _looks().exists()

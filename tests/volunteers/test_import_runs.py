@@ -86,6 +86,28 @@ def test_the_page_returns_at_once_and_the_worker_imports_and_queues_the_mail(
     assert (run.batches_done, run.batches_total, run.rows_written) == (1, 1, 5)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_message_is_sent_while_an_import_waits_in_its_own_queue(client, db_queue, street,
+                                                                   priya, tom):
+    """The sends never queue behind an import (a minute for 10,000 rows): the worker's
+    sending thread runs only the "default" queue, and the import has one of its own."""
+    from kith.messaging.management.commands.worker import run_queue
+    from kith.messaging.outbox import queue_email
+
+    client.force_login(priya)
+    upload_and_check(client)
+    commit(client)
+    queue_email(to=tom.email, subject="Your sign-in code", template="account/email/login_code_message.txt",
+                context={"code": "123456"}, person=tom)
+
+    run_queue("default", batch=True, max_tasks=None, interval=0.01, timeout=None)
+
+    assert [m.subject for m in mail.outbox] == ["[Kith] Your sign-in code"]
+    assert ImportRun.objects.get().state == ImportRun.State.QUEUED  # still waiting its turn
+    call_command("worker", batch=True, verbosity=0)
+    assert ImportRun.objects.get().state == ImportRun.State.DONE
+
+
 @pytest.mark.django_db
 def test_the_same_file_is_not_imported_twice_at_once(client, db_queue, street, priya, nadia,
                                                      other_street):

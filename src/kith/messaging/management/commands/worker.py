@@ -41,18 +41,18 @@ class Command(BaseCommand):
         if found and options["verbosity"]:
             self.stdout.write(f"Handed on {found} messages left by an earlier worker.")
         if batch:  # an import queues mail: run it first, then send everything
-            _run_queue("imports", batch=True, max_tasks=max_tasks, interval=interval,
+            run_queue("imports", batch=True, max_tasks=max_tasks, interval=interval,
                        timeout=timeout)
         else:
             _keep_recovering(recover_every, timeout)
-            threading.Thread(target=_run_queue, args=("imports",), daemon=True, name="imports",
+            threading.Thread(target=run_queue, args=("imports",), daemon=True, name="imports",
                              kwargs={"batch": False, "max_tasks": None, "interval": interval,
                                      "timeout": timeout}).start()
-        _run_queue("default", batch=batch, max_tasks=max_tasks, interval=interval,
+        run_queue("default", batch=batch, max_tasks=max_tasks, interval=interval,
                    timeout=timeout, signals=True)
 
 
-def _run_queue(queue: str, *, batch: bool, max_tasks: int | None, interval: float, timeout,
+def run_queue(queue: str, *, batch: bool, max_tasks: int | None, interval: float, timeout,
                signals: bool = False) -> None:
     from kith.messaging.outbox import recover
 
