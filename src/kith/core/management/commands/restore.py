@@ -1,0 +1,33 @@
+"""`kith restore FILE`: put a `kith backup` back onto a fresh install (core/backups.py)."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from kith.core.backup_format import BackupError
+from kith.core.backups import restore_backup
+from kith.core.management.passphrase import passphrase_argument, read_passphrase
+
+
+class Command(BaseCommand):
+    help = "Restore a backup made by `kith backup`: database, keys and uploaded files."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="The backup file.")
+        passphrase_argument(parser)
+        parser.add_argument("--replace", action="store_true",
+                            help="Restore even though this install's database already has people "
+                                 "in it: everything in it is replaced.")
+
+    def handle(self, *args, file, passphrase_file, replace, **options):
+        if not Path(file).is_file():
+            raise CommandError(f"There is no file {file}.")
+        passphrase = read_passphrase(passphrase_file, confirm=False)
+        try:
+            restored = restore_backup(Path(file), passphrase, replace=replace)
+        except BackupError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(self.style.SUCCESS(
+            f"Restored the backup made {restored.created}: {restored.rows:,} rows in "
+            f"{restored.tables} tables, every table counted and matching, and {restored.files} "
+            f"files. Restart Kith's server and worker so they use the restored keys."))
