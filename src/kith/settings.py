@@ -119,10 +119,15 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # A file cache is shared by every worker on one machine, so sign-in rate limits hold across them.
+# Several app servers share one Redis instead (CACHE_URL=redis://host:6379/0): a limit counted on
+# one server holds on the others (docs/DEPLOY.md, "Many servers").
+CACHE_URL = envstr("CACHE_URL")
 CACHES = {
     "default": {
-        "BACKEND": envstr("CACHE_BACKEND", "django.core.cache.backends.filebased.FileBasedCache"),
-        "LOCATION": envstr("CACHE_LOCATION", str(VAR_DIR / "cache")),
+        "BACKEND": "django.core.cache.backends.redis.RedisCache" if CACHE_URL.startswith(
+            ("redis://", "rediss://", "unix://")) else envstr(
+            "CACHE_BACKEND", "django.core.cache.backends.filebased.FileBasedCache"),
+        "LOCATION": CACHE_URL or envstr("CACHE_LOCATION", str(VAR_DIR / "cache")),
     }
 }
 
