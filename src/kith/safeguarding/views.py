@@ -176,7 +176,9 @@ def _step(request, case: Case, step: str, bound: dict):
             return None
         return form
     if step == "done":
-        action = get_object_or_404(CaseAction, pk=post.get("action_id") or 0, case=case)
+        action_id = post.get("action_id", "")
+        action = get_object_or_404(CaseAction, pk=int(action_id) if action_id.isdigit() else 0,
+                                   case=case)
         services.finish_action(action, actor=user)
         return None
     if step == "told":
