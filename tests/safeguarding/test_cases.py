@@ -243,3 +243,20 @@ def test_a_new_lead_takes_over_their_groups_cases(client, street, wanda):
     MembershipFactory(person=lee, group=street, is_safeguarding_lead=True)
     assert _status(client, lee, _case_url(case)) == 200
     assert _status(client, wanda, _case_url(case)) == 404
+
+
+def test_the_leads_above_stand_in_only_where_the_group_has_no_lead(client, street, wanda, lena,
+                                                                   mrs_ahmed):
+    """Wanda leads for the ward: she opens the street's requests and cases while it has no
+    lead of its own (Lena), and nothing of the street once it has."""
+    from kith.groups.models import Membership
+    from kith.requests.intake import Contact, Need, take_request
+
+    req = take_request(street, channel="web", contact=Contact(name="Mrs Ahmed"),
+                       need=Need(service="shopping"), resident=mrs_ahmed).request
+    request_page = reverse("requests:detail", args=[street.slug, req.reference])
+    settings_page = reverse("groups:settings", args=[street.slug])
+    assert _status(client, wanda, request_page) == 404  # the street has Lena
+    Membership.objects.filter(person=lena).delete()
+    assert _status(client, wanda, request_page) == 200
+    assert _status(client, wanda, settings_page) == 403  # a lead's pages, not a coordinator's

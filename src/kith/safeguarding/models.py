@@ -116,12 +116,12 @@ class Case(models.Model):
     def __str__(self) -> str:
         return f"Case {self.number}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("safeguarding:case", args=[self.group.slug, self.pk])
+
     @property
     def number(self) -> str:
         return f"S-{self.pk}"
-
-    def get_absolute_url(self) -> str:
-        return reverse("safeguarding:case", args=[self.group.slug, self.pk])
 
     @property
     def is_open(self) -> bool:

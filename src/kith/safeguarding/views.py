@@ -17,6 +17,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -33,9 +34,10 @@ from kith.safeguarding.routing import handled_groups, handling_group
 HOUR = 60 * 60
 REPORT_LIMIT = 5  # reports accepted per address per hour; a form with mistakes does not count
 HONEYPOT = "website"
-LIMITED = _("You have sent %(limit)s reports from this connection in the last hour, which is as "
-            "many as we accept. Please try again in an hour, or ring the group. What you typed "
-            "is still below.")
+LIMITED = gettext_lazy(
+    "You have sent %(limit)s reports from this connection in the last hour, which is as "
+    "many as we accept. Please try again in an hour, or ring the group. What you typed "
+    "is still below.")
 
 
 def _report(form: ReportForm, *, source: str, named=None, req=None) -> services.Report:
