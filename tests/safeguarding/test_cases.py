@@ -260,3 +260,25 @@ def test_the_leads_above_stand_in_only_where_the_group_has_no_lead(client, stree
     Membership.objects.filter(person=lena).delete()
     assert _status(client, wanda, request_page) == 200
     assert _status(client, wanda, settings_page) == 403  # a lead's pages, not a coordinator's
+
+
+def test_the_sweep_reminds_the_leads_once_when_a_day_of_the_ico_clock_is_left(street, lena):
+    from kith.requests import sweeps
+
+    case = report_case(street, kind=Case.Kind.DATA_BREACH)
+    opened = case.opened_at
+    before = Message.objects.filter(person=lena).count()
+    assert sweeps.tick(now=opened + timedelta(hours=47))["breach_reminders"] == 0
+    assert sweeps.tick(now=opened + timedelta(hours=49))["breach_reminders"] == 1
+    assert sweeps.tick(now=opened + timedelta(hours=50))["breach_reminders"] == 0
+    reminder = Message.objects.filter(person=lena).order_by("-id")[0]
+    assert Message.objects.filter(person=lena).count() == before + 1
+    assert reminder.subject.endswith("Data breach: 23 hours left to tell the ICO")
+    assert AuditEvent.objects.filter(action="kith.case.breach_reminder").count() == 1
+
+
+def test_no_reminder_once_the_ico_was_told(street, lena):
+    from kith.requests import sweeps
+
+    case = services.ico_told(report_case(street, kind=Case.Kind.DATA_BREACH), actor=lena)
+    assert sweeps.tick(now=case.opened_at + timedelta(hours=60))["breach_reminders"] == 0

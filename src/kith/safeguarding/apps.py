@@ -10,6 +10,7 @@ ACTION_LABELS = {
     "kith.case.action_done": _("Safeguarding case: action done"),
     "kith.case.told": _("Safeguarding case: someone was told"),
     "kith.case.ico_told": _("Data breach reported to the ICO"),
+    "kith.case.breach_reminder": _("Leads reminded: a day left to tell the ICO"),
     "kith.case.closed": _("Safeguarding case closed"),
     "kith.case.referred": _("Safeguarding case: resident referred, with consent"),
 }

@@ -23,6 +23,8 @@ from kith.core.fields import EncryptedTextField
 # A personal data breach must be reported to the ICO within 72 hours of becoming aware of it
 # (UK GDPR article 33), unless it is unlikely to put anyone at risk.
 ICO_DEADLINE = timedelta(hours=72)
+# The sweep reminds the leads once, this long before it runs out.
+ICO_REMINDER_BEFORE = timedelta(hours=24)
 
 
 class Case(models.Model):
@@ -94,6 +96,8 @@ class Case(models.Model):
                                    on_delete=models.SET_NULL, related_name="+")
     # A data breach: when the ICO was told (or the lead decided it need not be).
     ico_told_at = models.DateTimeField(null=True, blank=True)
+    # When the sweep reminded the leads that the ICO's 72 hours are nearly up (once).
+    breach_reminded_at = models.DateTimeField(null=True, blank=True)
     # The outcome, and what will stop it happening again, and who sees to that.
     outcome = models.TextField(blank=True)
     prevention = models.TextField(blank=True)
