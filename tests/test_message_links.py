@@ -219,6 +219,14 @@ def _safeguarding(street) -> None:
     assert served().post(reverse("safeguarding:report_public", args=[street.slug]), {
         "kind": "safety_risk", "urgency": "now", "what_happened": "A broken stair rail",
         "victim_consent": "not_asked"}).status_code == 302
+    from kith.requests.sweeps import tick
+    from kith.safeguarding.models import Case
+
+    assert served().post(reverse("safeguarding:report_public", args=[street.slug]), {
+        "kind": "data_breach", "urgency": "now", "what_happened": "A route sheet lost",
+        "victim_consent": "not_asked"}).status_code == 302
+    breach = Case.objects.get(kind="data_breach")
+    assert tick(now=breach.opened_at + timedelta(hours=49))["breach_reminders"] == 1
 
 
 def _messages() -> list[tuple[list[str], str, str]]:
