@@ -108,8 +108,12 @@ def test_escalating_a_request_opens_a_case_and_the_lead_can_open_the_request(
     assert "Bruises" not in repr(to_lead)  # only that there is a case, and a link
     client.force_login(lena)
     assert client.get(_case_url(case)).status_code == 200
-    assert client.get(reverse("requests:detail", args=[street.slug, req.reference])
-                      ).status_code == 200
+    request_page = client.get(reverse("requests:detail", args=[street.slug, req.reference]))
+    assert request_page.status_code == 200
+    assert _case_url(case) in request_page.content.decode()  # and back to the case
+    client.force_login(priya)
+    assert _case_url(case) not in client.get(
+        reverse("requests:detail", args=[street.slug, req.reference])).content.decode()
 
 
 def test_a_concern_on_a_check_in_call_with_no_request_opens_a_case(street, sam, lena, mrs_ahmed):

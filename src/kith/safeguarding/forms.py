@@ -64,8 +64,11 @@ class ReportForm(forms.Form):
 
 
 class TriageForm(forms.Form):
-    kind = forms.ChoiceField(label=_("What is it about?"), choices=Case.Kind.choices)
-    urgency = forms.ChoiceField(label=_("How urgent is it?"), choices=Case.Urgency.choices)
+    # Radio buttons, not menus: the choices are sentences, which a phone's menu would cut off.
+    kind = forms.ChoiceField(label=_("What is it about?"), choices=Case.Kind.choices,
+                             widget=forms.RadioSelect)
+    urgency = forms.ChoiceField(label=_("How urgent is it?"), choices=Case.Urgency.choices,
+                                widget=forms.RadioSelect)
     risk = forms.ChoiceField(label=_("How serious is the risk?"), choices=Case.Risk.choices,
                              widget=forms.RadioSelect,
                              error_messages={"required": _("Choose how serious the risk is.")})
