@@ -140,3 +140,19 @@ def test_a_call_handler_files_for_a_resident_from_the_request(client, street, sa
     case = Case.objects.get()
     assert (case.source, case.request, case.resident, case.reporter) == (
         "call", req, mrs_ahmed, None)
+
+
+def test_a_call_handler_files_for_a_resident_from_their_page(client, street, sam, mrs_ahmed,
+                                                             nadia, other_street):
+    from tests.factories import ResidentFactory
+
+    client.force_login(sam)
+    url = reverse("safeguarding:report", args=[street.slug])
+    assert "Mrs Ahmed" in client.get(f"{url}?resident={mrs_ahmed.pk}").content.decode()
+    client.post(url, {**PUBLIC_REPORT, "resident": str(mrs_ahmed.pk)})
+    case = Case.objects.get()
+    assert (case.source, case.resident) == ("call", mrs_ahmed)
+    # Another group's resident is simply not linked.
+    elsewhere = ResidentFactory(group=other_street, name="Mr Lowe")
+    client.post(url, {**PUBLIC_REPORT, "resident": str(elsewhere.pk)})
+    assert Case.objects.latest("pk").resident is None

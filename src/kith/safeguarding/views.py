@@ -40,14 +40,15 @@ LIMITED = gettext_lazy(
     "is still below.")
 
 
-def _report(form: ReportForm, *, source: str, named=None, req=None) -> services.Report:
+def _report(form: ReportForm, *, source: str, named=None, req=None,
+            resident=None) -> services.Report:
     data = form.cleaned_data
     return services.Report(
         kind=data["kind"], urgency=data["urgency"], what_happened=data["what_happened"],
         source=source, named=named, contact=data["contact"] if data["wants_contact"] else "",
         victim_consent=data["victim_consent"],
         victim=data["victim"] if data["victim_consent"] == Case.VictimConsent.YES else "",
-        request=req)
+        request=req, resident=resident)
 
 
 # --- the public form
@@ -100,20 +101,32 @@ def _linked_request(request, group, reference: str):
     return found if assignment is not None and assignment.volunteer_id == request.user.pk else None
 
 
+def _linked_resident(request, group, pk: str):
+    """The resident a report is about, for those who see the group's residents (a call
+    handler filing it for them from their page)."""
+    if not pk.isdigit() or not request.access.can("residents.view"):
+        return None
+    return group.residents.filter(pk=int(pk)).first()
+
+
 @group_view("safeguarding.report")
 def report(request, group):
     reference = (request.POST.get("request") or request.GET.get("request", "")).strip()
     req = _linked_request(request, group, reference)
+    resident = None if req is not None else _linked_resident(
+        request, group, (request.POST.get("resident") or request.GET.get("resident", "")).strip())
     form = ReportForm(request.POST or None, member=True)
     if request.method == "POST" and form.is_valid():
         roles = request.access.roles
-        source = (Case.Source.CALL if req is not None and request.access.can("requests.view")
+        for_resident = req is not None or resident is not None
+        source = (Case.Source.CALL if for_resident and request.access.can("residents.view")
                   else Case.Source.VOLUNTEER if roles == {VOLUNTEER} else Case.Source.MEMBER)
         named = request.user if form.cleaned_data.get("named") else None
-        services.report_incident(group, _report(form, source=source, named=named, req=req))
+        services.report_incident(group, _report(form, source=source, named=named, req=req,
+                                                resident=resident))
         return redirect("safeguarding:reported", group.slug)
     return render(request, "safeguarding/report.html",
-                  {"group": group, "form": form, "req": req},
+                  {"group": group, "form": form, "req": req, "resident": resident},
                   status=400 if form.is_bound else 200)
 
 
