@@ -286,3 +286,18 @@ def test_no_reminder_once_the_ico_was_told(street, lena):
 
     case = services.ico_told(report_case(street, kind=Case.Kind.DATA_BREACH), actor=lena)
     assert sweeps.tick(now=case.opened_at + timedelta(hours=60))["breach_reminders"] == 0
+
+
+def test_the_audit_trail_says_a_step_happened_not_what_the_case_is_about(client, street, lena,
+                                                                         priya):
+    case = report_case(street, kind=Case.Kind.MONEY)
+    services.triage(case, actor=lena, kind=Case.Kind.MONEY, urgency="now", risk="high",
+                    triage_note="The treasurer's float is short")
+    services.record_told(case, actor=lena, who="Kensington police", told_on=timezone.localdate())
+    rows = repr(list(AuditEvent.objects.filter(object_type="safeguarding.case")
+                     .values_list("old", "new")))
+    for detail in ("money", "high", "float", "police"):
+        assert detail not in rows.lower(), detail
+    client.force_login(priya)
+    trail = client.get(reverse("groups:audit", args=[street.slug])).content.decode()
+    assert "Safeguarding case triaged" in trail and "police" not in trail.lower()

@@ -66,8 +66,10 @@ def report_incident(group, report: Report) -> Case:
         what_happened=report.what_happened or None, reporter=report.named,
         contact=report.contact or None, victim_consent=report.victim_consent,
         victim=report.victim or None, request=report.request, resident=resident)
-    audit = {"kind": case.kind, "urgency": case.urgency, "source": case.source,
-             "anonymous": report.named is None, "asked_to_be_contacted": bool(report.contact),
+    # The trail is read by coordinators too, who may know only that a case exists: how it came
+    # in, never what it is about.
+    audit = {"source": case.source, "anonymous": report.named is None,
+             "asked_to_be_contacted": bool(report.contact),
              "victim_consent": case.victim_consent}
     if report.named is None:
         with untraced():
@@ -144,16 +146,18 @@ def triage(case: Case, *, actor, kind: str, urgency: str, risk: str, triage_note
     Saved again unchanged, nothing is written."""
     case = _locked(case)
     _open_only(case)
-    old = {"kind": case.kind, "urgency": case.urgency, "risk": case.risk, "state": case.state}
-    if old == {"kind": kind, "urgency": urgency, "risk": risk, "state": Case.State.OPEN} and (
-            triage_note == case.triage_note):
+    given = {"kind": kind, "urgency": urgency, "risk": risk, "triage_note": triage_note}
+    changed = sorted(name for name, value in given.items() if getattr(case, name) != value)
+    if not changed and case.state == Case.State.OPEN:
         return case
-    case.kind, case.urgency, case.risk, case.triage_note = kind, urgency, risk, triage_note
+    old_state = case.state
+    for name, value in given.items():
+        setattr(case, name, value)
     case.state, case.triaged_at, case.triaged_by = Case.State.OPEN, timezone.now(), actor
     case.save()
-    log_action("kith.case.triaged", actor=actor, group=case.group, obj=case, old=old,
-               new={"kind": kind, "urgency": urgency, "risk": risk, "state": case.state,
-                    "triage_written": True})
+    # Which answers changed, not what they are now (see report_incident).
+    log_action("kith.case.triaged", actor=actor, group=case.group, obj=case,
+               old={"state": old_state}, new={"state": case.state, "changed": changed})
     return case
 
 
@@ -187,7 +191,7 @@ def record_told(case: Case, *, actor, who: str, told_on: date, note: str = "") -
     told = CaseTold.objects.create(case=case, who=who, told_on=told_on, note=note,
                                    recorded_by=actor)
     log_action("kith.case.told", actor=actor, group=case.group, obj=case,
-               new={"who": who, "told_on": told_on.isoformat()})
+               new={"told": told.pk, "told_on": told_on.isoformat()})
     return told
 
 
@@ -245,6 +249,5 @@ def close(case: Case, outcome: Outcome, *, actor) -> Case:
     case.save()
     log_action("kith.case.closed", actor=actor, group=case.group, obj=case,
                old={"state": Case.State.OPEN},
-               new={"state": case.state, "prevention_owner": case.prevention_owner,
-                    "exclusion": case.exclusion_id})
+               new={"state": case.state, "exclusion": case.exclusion_id})
     return case
