@@ -259,7 +259,7 @@ def test_the_leads_above_stand_in_only_where_the_group_has_no_lead(client, stree
     req = take_request(street, channel="web", contact=Contact(name="Mrs Ahmed"),
                        need=Need(service="shopping"), resident=mrs_ahmed).request
     request_page = reverse("requests:detail", args=[street.slug, req.reference])
-    settings_page = reverse("groups:settings", args=[street.slug])
+    settings_page = reverse("groups:members", args=[street.slug])
     assert _status(client, wanda, request_page) == 404  # the street has Lena
     Membership.objects.filter(person=lena).delete()
     assert _status(client, wanda, request_page) == 200
@@ -301,3 +301,12 @@ def test_the_audit_trail_says_a_step_happened_not_what_the_case_is_about(client,
     client.force_login(priya)
     trail = client.get(reverse("groups:audit", args=[street.slug])).content.decode()
     assert "Safeguarding case triaged" in trail and "police" not in trail.lower()
+
+
+def test_standing_in_from_above_grants_only_what_a_lead_has():
+    from kith.groups.roles import PERMISSIONS, SAFEGUARDING_FROM_ABOVE, SAFEGUARDING_LEAD
+
+    leads = {perm for perm, allowed in PERMISSIONS.items() if SAFEGUARDING_LEAD in allowed}
+    assert SAFEGUARDING_FROM_ABOVE <= leads
+    assert not {"members.view", "volunteers.vet", "audit.view", "access_log.view"} & (
+        SAFEGUARDING_FROM_ABOVE)

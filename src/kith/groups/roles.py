@@ -97,9 +97,14 @@ PARENT_SHARED_PERMISSIONS = PARENT_PERMISSIONS | {"residents.view", "residents.r
                                                   "residents.reveal_any"}
 
 # A group with no safeguarding lead of its own is looked after by the leads of the nearest
-# group above that has one (access._lead_from_above): they stand in as its leads.
-SAFEGUARDING_FROM_ABOVE = frozenset(
-    perm for perm, allowed in PERMISSIONS.items() if SAFEGUARDING_LEAD in allowed)
+# group above that has one (access._lead_from_above): they stand in for its leads on
+# safeguarding work (its cases, the requests and residents they are about, passing someone on,
+# exclusions), not on running the group (members, vetting, its audit trail and access log).
+SAFEGUARDING_FROM_ABOVE = frozenset({
+    "group.view", "residents.view", "residents.reveal", "residents.reveal_any",
+    "volunteers.view", "requests.view", "requests.escalate", "requests.safeguard",
+    "exclusions.manage", "services.view", "referrals.send",
+    "safeguarding.report", "safeguarding.cases", "safeguarding.case_details"})
 
 # Roles whose holders can see residents' personal data, and so must use two-factor sign-in.
 PERSONAL_DATA_ROLES = PERMISSIONS["residents.reveal"]
