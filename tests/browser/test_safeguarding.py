@@ -116,3 +116,41 @@ def test_a_concern_on_a_check_up_reaches_the_lead_who_opens_the_request(
     assert page.get_by_role("heading", name=re.compile(req.reference)).first.is_visible()
     axe_check("the request, opened by the lead")
     screenshot("safeguarding-11-request")
+
+
+def test_the_data_breach_clock_for_the_lead_and_a_bare_line_for_the_coordinator(
+    live_server, page, enter_emailed_code, screenshot, axe_check, street, lena, priya
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kith.safeguarding import services
+    from kith.safeguarding.models import Case
+
+    case = services.report_incident(street, services.Report(
+        kind=Case.Kind.DATA_BREACH, urgency=Case.Urgency.NOW, source=Case.Source.MEMBER,
+        what_happened="A route sheet with four addresses was left on the bus."))
+    Case.objects.filter(pk=case.pk).update(opened_at=timezone.now() - timedelta(hours=50))
+
+    page.set_viewport_size(PHONE)
+    _sign_in(page, live_server, enter_emailed_code, "priya@example.org", "safeguarding-12-code")
+    page.wait_for_url(f"**/g/{street.slug}/")
+    page.goto(f"{live_server.url}/g/{street.slug}/safeguarding/")
+    listing = page.locator("main").inner_text()
+    assert case.number in listing and "ICO" not in listing and "breach" not in listing
+    axe_check("the coordinator's cases")
+    screenshot("safeguarding-13-coordinator-cases")
+    page.context.clear_cookies()  # signed out: the lead signs in next on the same phone
+
+    _sign_in(page, live_server, enter_emailed_code, "lena@example.org", "safeguarding-14-code")
+    page.wait_for_url(f"**/g/{street.slug}/")
+    assert page.get_by_text("data breach with the 72-hour ICO clock running").is_visible()
+    page.goto(live_server.url + case.get_absolute_url())
+    assert page.get_by_text("21 hours left to tell the ICO").is_visible()
+    axe_check("the breach clock on the case")
+    screenshot("safeguarding-15-breach-clock")
+    page.get_by_role("button", name="The ICO has been told, or we decided it need not be").click()
+    page.wait_for_url(f"**/safeguarding/{case.pk}/")
+    assert page.get_by_text("ICO told (or judged not needed)").is_visible()
+    screenshot("safeguarding-16-ico-told")
