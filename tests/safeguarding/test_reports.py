@@ -156,3 +156,29 @@ def test_a_call_handler_files_for_a_resident_from_their_page(client, street, sam
     elsewhere = ResidentFactory(group=other_street, name="Mr Lowe")
     client.post(url, {**PUBLIC_REPORT, "resident": str(elsewhere.pk)})
     assert Case.objects.latest("pk").resident is None
+
+
+def test_a_volunteer_reports_from_their_task_and_only_their_task_is_linked(client, street, tom,
+                                                                           priya, mrs_ahmed):
+    from kith.requests import services as request_services
+    from kith.requests.intake import Contact, Need, take_request
+    from tests.factories import MembershipFactory, PersonFactory
+    from tests.requests.conftest import clear_to_help
+
+    clear_to_help(tom, street, coordinator=priya)
+    req = take_request(street, channel="web", contact=Contact(name="Mrs Ahmed"),
+                       need=Need(service="befriending"), resident=mrs_ahmed).request
+    request_services.transition(req, "triage", actor=priya)
+    request_services.assign(req, tom, actor=priya, reason="Lives nearby")
+    client.force_login(tom)
+    task = client.get(reverse("requests:task", args=[req.reference])).content.decode()
+    report_url = reverse("safeguarding:report", args=[street.slug]) + f"?request={req.reference}"
+    assert report_url in task
+    client.post(report_url, {**PUBLIC_REPORT, "request": req.reference})
+    assert Case.objects.get().request == req
+    # Another volunteer cannot tie a report to a task that is not theirs.
+    kim = PersonFactory(email="kim@example.org", display_name="Kim Lee")
+    MembershipFactory(person=kim, group=street, is_volunteer=True)
+    client.force_login(kim)
+    client.post(report_url, {**PUBLIC_REPORT, "request": req.reference})
+    assert Case.objects.latest("pk").request is None
