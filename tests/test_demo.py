@@ -44,7 +44,7 @@ def test_it_reports_each_step(demo):
                     "1 registration waiting, 1 listing report",
                     "35 help requests, 22 callbacks waiting",
                     "1 pharmacy run ready to split (20 stops, 1 unknown postcode)",
-                    "5 local services (5 new)"]
+                    "5 local services (5 new)", "3 safeguarding cases"]
 
 
 @pytest.mark.parametrize("kind, expected", [
@@ -144,3 +144,15 @@ def test_the_weekly_shop_falls_on_the_day_it_names(demo):
     shop = Series.objects.get(resident__name="Mrs Ahmed")
     assert shop.next_date.weekday() == 3  # Thursday
     assert all(r.needed_by.astimezone().weekday() == 3 for r in shop.occurrences.all())
+
+
+def test_it_has_safeguarding_cases_for_the_borough_lead(demo):
+    from kith.safeguarding.models import Case
+    from kith.safeguarding.routing import handling_group
+
+    street = Group.objects.get(slug="golborne-road")
+    cases = Case.objects.filter(group=street)
+    assert cases.filter(source="public", reporter__isnull=True).exists()
+    assert cases.get(kind="data_breach").ico_hours_left() in (51, 52)
+    assert cases.filter(source="escalation").exists()  # the demo's escalated request
+    assert handling_group(street).slug == "kensington-chelsea"  # Dev, the borough's lead

@@ -277,6 +277,11 @@ NOT_EDIT_PAGES = {
     "signposting:import": NEW_THING, "signposting:export": NO_FORM,
     "signposting:refer": NEW_THING, "signposting:referrals": "filters by GET",
     "signposting:referral": "accepting and closing a referral are moves",
+    "safeguarding:report_public": NEW_THING, "safeguarding:public_sent": NO_FORM,
+    "safeguarding:report": NEW_THING, "safeguarding:reported": NO_FORM,
+    "safeguarding:cases": "filters by GET",
+    "safeguarding:case": "each form is a step (triage, an action, who was told, the outcome); "
+                         "triage saved unchanged writes nothing (tests/safeguarding)",
     "accounts:signup": NEW_THING, "accounts:two_factor_setup": NEW_THING,
     "accounts:two_factor_done": NO_FORM,
     "accounts:confirm_two_factor": "a code to confirm it's you: an action",

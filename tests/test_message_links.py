@@ -211,6 +211,24 @@ def _failed_messages(street, tom) -> None:
 # --- following the links
 
 
+def _safeguarding(street) -> None:
+    """The escalation above found no lead (the coordinators were asked to name one); now the
+    street has one, and a public report sends her the case's link."""
+    lead = PersonFactory(email="lena@example.org", display_name="Lena Marsh")
+    MembershipFactory(person=lead, group=street, is_safeguarding_lead=True)
+    assert served().post(reverse("safeguarding:report_public", args=[street.slug]), {
+        "kind": "safety_risk", "urgency": "now", "what_happened": "A broken stair rail",
+        "victim_consent": "not_asked"}).status_code == 302
+    from kith.requests.sweeps import tick
+    from kith.safeguarding.models import Case
+
+    assert served().post(reverse("safeguarding:report_public", args=[street.slug]), {
+        "kind": "data_breach", "urgency": "now", "what_happened": "A route sheet lost",
+        "victim_consent": "not_asked"}).status_code == 302
+    breach = Case.objects.get(kind="data_breach")
+    assert tick(now=breach.opened_at + timedelta(hours=49))["breach_reminders"] == 1
+
+
 def _messages() -> list[tuple[list[str], str, str]]:
     """(recipients, what it is, body) for every email and text message sent."""
     emails = [(m.to, f"email “{m.subject}”", m.body) for m in mail.outbox]
@@ -264,6 +282,7 @@ def test_every_link_in_every_message_opens_on_the_served_address(
     _offers(street, priya, mrs_ahmed, other_street)
     _run_and_listings(street, priya)
     _failed_messages(street, tom)
+    _safeguarding(street)
 
     assert _email_templates() <= templates_sent | templates_sent.by_allauth, (
         "a kind of email was never sent here")

@@ -225,6 +225,17 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     "signposting:refer": group_page(403, 200, 200, 403),
     "signposting:referrals": group_page(403, 200, 200, 403),
     "signposting:referral": group_page(403, 200, 200, 403),
+    # --- safeguarding. Anyone may report to a group (rate-limited per address); members
+    # report from inside (safeguarding.report: every role, not the ward's view from above).
+    "safeguarding:report_public": everyone(200),
+    "safeguarding:public_sent": everyone(200),
+    "safeguarding:report": group_page(200, 200, 200, 403),
+    "safeguarding:reported": group_page(200, 200, 200, 403),
+    # safeguarding.cases: coordinators see that cases exist; leads see them (tests/safeguarding).
+    "safeguarding:cases": group_page(403, 403, 200, 403),
+    # A case's details are the safeguarding leads' alone: to everyone else it does not exist
+    # (tests/safeguarding/test_cases.py has the leads, and the leads above).
+    "safeguarding:case": group_page(404, 404, 404, 404),
     # Exists only when KITH_DEMO is on; the tests run without it.
     "demo:mailbox": everyone(404),
     # --- messages: the group's log; Twilio's webhooks answer 403 to anything it did not sign
@@ -310,6 +321,7 @@ PK_FOR = {
     "signposting:checked": "local_service",
     "signposting:refer": "local_service",
     "signposting:referral": "referral",
+    "safeguarding:case": "case",
     # Any number will do: the personas have no passkeys, so no authenticator is theirs.
     "mfa_edit_webauthn": "membership",
     "mfa_remove_webauthn": "membership",
@@ -404,6 +416,15 @@ class World:
         self._run()
         self._local_service()
         self._import_run()
+        self._case()
+
+    def _case(self):
+        from kith.safeguarding import services
+        from kith.safeguarding.models import Case
+
+        self.case = services.report_incident(self.membership.group, services.Report(
+            kind=Case.Kind.SAFETY_RISK, urgency=Case.Urgency.SOON, what_happened="A loose step",
+            source=Case.Source.MEMBER))
 
     def _import_run(self):
         from kith.volunteers.models import ImportRun
@@ -523,6 +544,8 @@ STREETS_CANNOT = {"groups:subgroup_new"}
 # Pages a call handler's role grants, narrowed to the work in their hands (need-to-know,
 # privacy.check_may_correct): in this world Sam holds no call, so they are a 403 that says so.
 IN_HAND_ONLY = {"residents:edit", "requests:edit"}
+# Pages only a group's safeguarding leads open: to every other role the page does not exist (404).
+LEADS_ONLY = {"safeguarding:case"}
 
 
 def test_it_lets_a_ward_coordinator_start_a_street_inside_her_ward(client, world):
@@ -548,6 +571,9 @@ def test_it_agrees_with_the_role_table(name):
     permission = getattr(URL_PATTERNS[name].callback, "kith_permission", None)
     row = _rule_for(name)
     if permission is None or row is None or row["volunteer"] == 405 or name in STREETS_CANNOT:
+        return
+    if name in LEADS_ONLY:
+        assert {row[p] for p in (*ROLES_OF, "ward_coordinator")} == {404}
         return
     for persona, roles in ROLES_OF.items():
         granted = permission in permissions_for(roles)
@@ -599,6 +625,9 @@ AFTER_WAY_OUT: dict[str, dict[str, int | str]] = {
     "volunteers:consents": {**ways_out(200), "left": "302 volunteers:home"},
     "volunteers:reach": {**ways_out(200), "left": "302 volunteers:home"},
     "volunteers:leave": {**ways_out(200), "left": "302 volunteers:home"},
+    # Reporting a concern is for members: still one on a break or without a check.
+    "safeguarding:report": {**ways_out(200), "removed_yesterday": 404, "left": 404},
+    "safeguarding:reported": {**ways_out(200), "removed_yesterday": 404, "left": 404},
     # What they held is gone at once, whichever way they went.
     "requests:task": ways_out(404),
     "matching:offer": ways_out(404),

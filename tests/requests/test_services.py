@@ -437,11 +437,16 @@ def test_ending_a_request_withdraws_its_waiting_calls(street, sam):
 
 def test_escalating_tells_safeguarding_and_coordinators(street, priya, sam, mailoutbox,
                                                         django_capture_on_commit_callbacks):
+    from tests.factories import MembershipFactory, PersonFactory
+
+    lead = PersonFactory(email="lena@example.org", display_name="Lena Marsh")
+    MembershipFactory(person=lead, group=street, is_safeguarding_lead=True)
     req = ask(street).request
     with django_capture_on_commit_callbacks(execute=True):
         services.transition(req, "escalate", actor=sam, note="Bruises on her arm")
-    assert [m.to for m in mailoutbox] == [["priya@example.org"]]
-    assert "Bruises" not in mailoutbox[0].body
+    # The coordinators hear of the request; the lead gets the case it opened (a link only).
+    assert sorted(m.to[0] for m in mailoutbox) == ["lena@example.org", "priya@example.org"]
+    assert not any("Bruises" in m.body for m in mailoutbox)
     with pytest.raises(NotAllowed):
         services.transition(req, "de_escalate", actor=sam, note="Dealt with")
     services.transition(req, "de_escalate", actor=priya, note="Spoke to her GP")
@@ -659,7 +664,9 @@ def test_a_concern_on_a_check_up_escalates_the_request(check_up, sam, mailoutbox
     req = fresh(check_up.request)
     assert req.state == lifecycle.ESCALATED
     assert_replays(req)
-    assert [m.to for m in mailoutbox] == [["priya@example.org"]]
+    # The escalation, and (no safeguarding lead on the way up) a case nobody can see yet.
+    assert [m.to for m in mailoutbox] == [["priya@example.org"]] * 2
+    assert "no lead can see it" in mailoutbox[1].subject
 
 
 def test_a_wrong_number_on_a_check_up_leaves_the_request_done_and_tells_a_coordinator(
@@ -692,7 +699,8 @@ def test_a_concern_on_a_check_in_tells_a_coordinator(street, mrs_ahmed, sam, pri
     with django_capture_on_commit_callbacks(execute=True):
         _call(item, sam, result="concern")
     assert fresh(item).escalated_at is not None
-    assert [m.to for m in mailoutbox] == [["priya@example.org"]]
+    # The call, and (no safeguarding lead on the way up) a case nobody can see yet.
+    assert [m.to for m in mailoutbox] == [["priya@example.org"]] * 2
 
 
 # --- the sweep ---------------------------------------------------------------------------------

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 _request_id: ContextVar[str] = ContextVar("kith_request_id", default="")
@@ -12,6 +14,17 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 def current_request_id() -> str:
     return _request_id.get()
+
+
+@contextmanager
+def untraced() -> Iterator[None]:
+    """Rows written inside carry no request id: an anonymous safeguarding report must not be
+    tied, through the id, to the log lines (address, browser) of the request that sent it."""
+    token = _request_id.set("")
+    try:
+        yield
+    finally:
+        _request_id.reset(token)
 
 
 class RequestIdMiddleware:

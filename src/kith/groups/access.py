@@ -19,6 +19,8 @@ from kith.groups.roles import (
     COORDINATOR,
     PARENT_PERMISSIONS,
     PARENT_SHARED_PERMISSIONS,
+    SAFEGUARDING_FROM_ABOVE,
+    SAFEGUARDING_LEAD,
     permissions_for,
 )
 
@@ -49,7 +51,24 @@ def resolve_access(user, group: Group) -> GroupAccess:
     membership = Membership.objects.filter(person=user, group=group).first()
     roles = membership.roles if membership else frozenset()
     via_parent, from_above = _view_from_above(user, group)
+    if SAFEGUARDING_LEAD not in roles and group.parent_id is not None:
+        lead_above = _lead_from_above(user, group)
+        if lead_above is not None:
+            from_above |= SAFEGUARDING_FROM_ABOVE
+            via_parent = via_parent or lead_above
     return GroupAccess(group, roles, permissions_for(roles) | from_above, via_parent=via_parent)
+
+
+def _lead_from_above(user, group: Group) -> Group | None:
+    """The ancestor whose safeguarding leads stand in for `group`'s (it has none, nor has any
+    group between), if `user` is one of those leads. One query for the whole chain."""
+    chain = [group, *group.ancestors()]
+    leads = set(Membership.objects.filter(group__in=chain, is_safeguarding_lead=True)
+                .values_list("group_id", "person_id"))
+    handler = next((g for g in chain if any(gid == g.pk for gid, _ in leads)), None)
+    if handler is None or handler == group or (handler.pk, user.pk) not in leads:
+        return None
+    return handler
 
 
 def _view_from_above(user, group: Group) -> tuple[Group | None, frozenset[str]]:

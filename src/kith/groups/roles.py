@@ -79,8 +79,15 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # import a council's Open Referral UK file and export their own.
     "services.view": frozenset({COORDINATOR, CALL_HANDLER, SAFEGUARDING_LEAD}),
     "services.manage": frozenset({COORDINATOR}),
-    # Referring a resident to a local service with their consent, and following it up.
-    "referrals.send": frozenset({COORDINATOR, CALL_HANDLER}),
+    # Referring a resident to a local service with their consent, and following it up
+    # (safeguarding leads too: passing on someone too high-risk for the group, from a case).
+    "referrals.send": frozenset({COORDINATOR, CALL_HANDLER, SAFEGUARDING_LEAD}),
+    # Safeguarding (safeguarding app): anyone in the group may report an incident;
+    # coordinators see that cases exist (a count, a line without details); only the
+    # safeguarding leads open a case, work on it and refer from it.
+    "safeguarding.report": ANY_ROLE,
+    "safeguarding.cases": frozenset({COORDINATOR, SAFEGUARDING_LEAD}),
+    "safeguarding.case_details": frozenset({SAFEGUARDING_LEAD}),
 }
 
 # A coordinator of an ancestor group sees a child's aggregate figures only...
@@ -88,6 +95,16 @@ PARENT_PERMISSIONS = frozenset({"group.view"})
 # ...and its residents only where every group between them has chosen to share.
 PARENT_SHARED_PERMISSIONS = PARENT_PERMISSIONS | {"residents.view", "residents.reveal",
                                                   "residents.reveal_any"}
+
+# A group with no safeguarding lead of its own is looked after by the leads of the nearest
+# group above that has one (access._lead_from_above): they stand in for its leads on
+# safeguarding work (its cases, the requests and residents they are about, passing someone on,
+# exclusions), not on running the group (members, vetting, its audit trail and access log).
+SAFEGUARDING_FROM_ABOVE = frozenset({
+    "group.view", "residents.view", "residents.reveal", "residents.reveal_any",
+    "volunteers.view", "requests.view", "requests.escalate", "requests.safeguard",
+    "exclusions.manage", "services.view", "referrals.send",
+    "safeguarding.report", "safeguarding.cases", "safeguarding.case_details"})
 
 # Roles whose holders can see residents' personal data, and so must use two-factor sign-in.
 PERSONAL_DATA_ROLES = PERMISSIONS["residents.reveal"]

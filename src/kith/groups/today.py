@@ -154,6 +154,10 @@ def needs_now(group: Group, access: GroupAccess, now=None) -> list[Item]:
         items += [Item("services_stale", *stale_services(group))]
     if access.can("members.view"):
         items += _messages(group, now)
+    if access.can("safeguarding.cases"):
+        from kith.safeguarding.today import case_lines
+
+        items += [Item(*line) for line in case_lines(group, access, now)]
     return sorted((i for i in items if i.count), key=lambda i: not i.urgent)
 
 

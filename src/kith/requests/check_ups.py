@@ -89,10 +89,12 @@ def record(req: HelpRequest | None, *, by, result: str, note: str = "",
         if req is not None and req.state != lifecycle.ESCALATED and req.is_open:
             make_move(req, "escalate", actor=by, note=note or CONCERN_NOTE, now=now)
             notify.escalated(req, note)
+            _concern_case(req, callback, note or CONCERN_NOTE, by)
         elif callback is not None:
             from kith.requests.callbacks import escalate
 
             escalate(callback, why=CONCERN_NOTE, now=now)
+            _concern_case(req, callback, note or CONCERN_NOTE, by)
         return req
     if req is None:
         return None
@@ -101,6 +103,17 @@ def record(req: HelpRequest | None, *, by, result: str, note: str = "",
         return req
     make_move(req, "check_up", actor=by, note=Callback.Result(result).label, now=now)
     return req
+
+
+def _concern_case(req: HelpRequest | None, callback: Callback | None, note: str, by) -> None:
+    """A concern is a safeguarding case too: the leads get it (safeguarding/services.py), with
+    the request when there is one, else the call (a check-in about the resident)."""
+    from kith.safeguarding import services as cases
+
+    if req is not None:
+        cases.open_from_request(req, note, source="check_up", actor=by)
+    elif callback is not None:
+        cases.open_from_call(callback, note, actor=by)
 
 
 def escalate_missed(now) -> int:

@@ -91,7 +91,9 @@ def released(req, why: str) -> None:
 
 
 def escalated(req, note: str) -> None:
-    send_later(people_with_roles(req.group, "safeguarding_lead", "coordinator"), group=req.group,
+    """The coordinators hear of it here; the safeguarding leads (the group's, or the nearest
+    group's above) get the case it opens (safeguarding.services.alert_leads)."""
+    send_later(people_with_roles(req.group, "coordinator"), group=req.group,
                 subject=f"Safeguarding: {req.reference} was escalated", urgent=True,
                 template="requests/email/escalated.txt", context={"req": req, "link": request_link(req)})
 

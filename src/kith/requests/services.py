@@ -31,7 +31,16 @@ def transition(req: HelpRequest, action: str, *, actor, note: str = "") -> HelpR
     make_move(req, action, actor=actor, note=note)
     if action == "escalate":
         notify.escalated(req, note)
+        _open_case(req, note, source="escalation", actor=actor)
     return req
+
+
+def _open_case(req: HelpRequest, note: str, *, source: str, actor) -> None:
+    """An escalated request becomes a case for the safeguarding leads (theirs, or the nearest
+    group's above), who are told with a link to it (safeguarding/services.py)."""
+    from kith.safeguarding.services import open_from_request
+
+    open_from_request(req, note, source=source, actor=actor)
 
 
 @transaction.atomic

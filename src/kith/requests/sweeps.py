@@ -88,6 +88,7 @@ def tick(now=None) -> dict[str, int]:
     from kith.messaging.log import report_failures
     from kith.messaging.outbox import recover
     from kith.requests.series import make_due_occurrences
+    from kith.safeguarding.sweeps import remind_breaches
 
     now = now or timezone.now()
     reminded, released = remind_and_release(now)
@@ -100,6 +101,8 @@ def tick(now=None) -> dict[str, int]:
         "check_ups_escalated": check_ups.escalate_missed(now),
         "check_ins_booked": check_ups.book_check_ins(now),
         "occurrences_made": make_due_occurrences(now),
+        # Safeguarding: a data breach with a day left of the ICO's 72 hours, once each.
+        "breach_reminders": remind_breaches(now),
         # The outbox: messages a dead worker left, and failures the coordinators must hear of.
         "messages_handed_on": recover(),
         "failures_reported": report_failures(now),

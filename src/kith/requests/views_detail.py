@@ -165,6 +165,8 @@ def _render_detail(request, group, req: HelpRequest, *, reveal=None, move_error:
         "can_call": access.can("callbacks.work"),
         "can_correct": may_correct(request, group, req),
         "missing": visits.missing_notice(req) if req.state in lifecycle.UNASSIGNED else None,
+        # The safeguarding leads' way back to the cases this request opened (theirs alone).
+        "cases": list(req.cases.all()) if access.can("safeguarding.case_details") else [],
     }, status=status)
 
 
