@@ -210,3 +210,40 @@ def test_a_file_that_is_not_a_backup_is_named(tmp_path):
     other.write_text("shopping list")
     with pytest.raises(BackupError, match="not a Kith backup"):
         decrypt_file(other, tmp_path / "out", PASSPHRASE)
+
+
+def _limited_to(size: int):
+    """For the child process only: files may not grow past `size` bytes, and going past is an
+    error to the writer (EFBIG), as a full disk is, rather than the signal that would end it."""
+    import resource
+    import signal
+
+    def limit():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+
+    return limit
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_room_on_the_disk_is_said_in_words_and_leaves_nothing_behind(tmp_path, passphrase_file,
+                                                                       street, priya):
+    ResidentFactory(group=street, name="Mrs Ahmed")
+    var_dir = Path(settings.VAR_DIR)
+    s = connection.settings_dict
+    database_url = (f"sqlite:///{s['NAME']}" if not POSTGRES else
+                    f"postgres://{s.get('USER') or 'postgres'}@{s.get('HOST') or '127.0.0.1'}:"
+                    f"{s.get('PORT') or 5432}/{s['NAME']}")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "DATABASE_URL": database_url,
+           "KITH_VAR_DIR": str(var_dir),
+           "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "src")])}
+    backup = tmp_path / "kith.backup"
+    done = subprocess.run(  # noqa: S603 (our own command, fixed arguments)
+        [sys.executable, "-m", "kith.cli", "backup", str(backup), "--passphrase-file",
+         str(passphrase_file)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        preexec_fn=_limited_to(16 * 1024))  # noqa: PLW1509 (a plain limit, no threads yet)
+    assert done.returncode != 0
+    assert "disk is full" in done.stderr and "Nothing was written" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not backup.exists() and not list(tmp_path.glob(".*partial"))
+    assert not list(var_dir.glob(".backup-*"))  # the plain copy of the database is gone too

@@ -18,10 +18,12 @@ the file cut short without the restore saying so.
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import os
 import shutil
+import signal
 import sqlite3
 import struct
 import subprocess
@@ -127,9 +129,39 @@ def _open_chunk(aes: AESGCM, nonce: bytes, sealed: bytes, header: bytes, index: 
 
 @contextmanager
 def _private_file(path: Path):
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        yield handle
+    """Written whole or not at all (mode 600): into a hidden file beside `path`, renamed into
+    place only once every byte is down. A full disk or a failure leaves nothing behind."""
+    partial = path.with_name(f".{path.name}.partial")
+    partial.unlink(missing_ok=True)
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with room_checked(path), os.fdopen(fd, "wb") as handle:
+            yield handle
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+_NO_ROOM = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
+
+
+@contextmanager
+def room_checked(what: Path):
+    """A full disk (or a file-size limit) said in words instead of a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno in _NO_ROOM:
+            raise BackupError(f"There is no room left to write {what}: the disk is full "
+                              f"({os.strerror(exc.errno)}). Nothing was written; free some "
+                              f"space and try again.") from None
+        raise
+    except sqlite3.OperationalError as exc:
+        # SQLite says "database or disk is full", or "disk I/O error" when a write is cut short.
+        if "full" in str(exc) or "I/O" in str(exc):
+            raise BackupError(f"Writing {what} failed ({exc}): most often the disk is full. "
+                              f"Nothing was written; free some space and try again.") from None
+        raise
 
 
 # ---------------------------------------------------------------------------------------------
@@ -179,11 +211,22 @@ class Database:
                    f"--port={s.get('PORT') or 5432}", f"--username={s.get('USER') or 'postgres'}", *args]
         done = subprocess.run(command, env=env, capture_output=True, text=True)  # noqa: S603
         if done.returncode != 0:
-            raise BackupError(f"{tool} failed: {done.stderr.strip()[:2000]}")
+            said = done.stderr.strip()[:2000]
+            # A full disk, or the file-size limit's signal (subprocess restores its default).
+            if (done.returncode == -signal.SIGXFSZ or "could not write" in said
+                    or "No space left" in said or "File too large" in said):
+                raise BackupError(f"{tool} could not write ({said}): most often the disk is full. "
+                                  f"Nothing was written; free some space and try again.")
+            raise BackupError(f"{tool} failed (exit {done.returncode}): {said}")
 
 
 def _sqlite_copy(source: Path, target: Path) -> None:
     """SQLite's online backup: a consistent copy even while the site writes (WAL)."""
+    with room_checked(target):
+        _sqlite_backup(source, target)
+
+
+def _sqlite_backup(source: Path, target: Path) -> None:
     src = sqlite3.connect(source)
     try:
         dst = sqlite3.connect(target)
@@ -235,11 +278,8 @@ def read_member(archive: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
 
 def write_private(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.restoring")
-    tmp.unlink(missing_ok=True)
-    with _private_file(tmp) as out:
+    with _private_file(path) as out:
         out.write(data)
-    os.replace(tmp, path)
 
 
 @contextmanager

@@ -82,7 +82,7 @@ def make_backup(target: Path, passphrase: str) -> dict:
         raise BackupError(f"{target} already exists: name a new file.")
     database = Database.of(connection.settings_dict)
     var_dir = Path(settings.VAR_DIR)
-    with fmt.workspace(var_dir, ".backup-") as work:
+    with fmt.workspace(var_dir, ".backup-") as work, fmt.room_checked(var_dir):
         archive_path = work / "backup.tar"
         with tarfile.open(archive_path, "w") as archive:
             dump = work / database.archive_name
