@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "kith.core.middleware.AddressTooLongMiddleware",  # Kith's own 414 page, not the server's
+    "kith.core.middleware.DiskFullMiddleware",  # a full disk said in words, not a 500
 ]
 
 ROOT_URLCONF = "kith.urls"

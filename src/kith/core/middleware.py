@@ -109,3 +109,44 @@ class AddressTooLongMiddleware:
 
             return render(request, "414.html", status=414)
         return self.get_response(request)
+
+
+def no_room_left(exc: BaseException) -> bool:
+    """A write refused because the disk under var/ or the database is full, by any route: a
+    file (receipts, the cache), SQLite, or PostgreSQL (SQLSTATE 53100, disk_full)."""
+    import errno
+
+    from django.db import DatabaseError
+
+    if isinstance(exc, OSError) and exc.errno in {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}:
+        return True
+    if isinstance(exc, DatabaseError):
+        cause = exc.__cause__ or exc
+        return (getattr(cause, "sqlstate", None) == "53100"
+                or "database or disk is full" in str(exc))
+    return False
+
+
+class DiskFullMiddleware:
+    """A full disk is said in words (503, try again later), not as a server error. The change
+    that met it was inside its own transaction, which the error has already rolled back, so the
+    page can truthfully say that nothing was saved."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not no_room_left(exception):
+            return None
+        import logging
+
+        from django.shortcuts import render
+
+        logging.getLogger("kith").error("No room left to write: %s %s (%s)", request.method,
+                                        request.path, type(exception).__name__)
+        response = render(request, "503_disk_full.html", status=503)
+        response["Retry-After"] = "3600"
+        return response
