@@ -32,10 +32,10 @@ import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from heapq import heappop, heappush
 from itertools import chain
 
 import numpy as np
-from ortools.graph.python import min_cost_flow
 
 from kith.matching.core import REFUSALS, Need, Ranking, Volunteer, Weights, distance_km
 from kith.places.geo import EARTH_RADIUS_M
@@ -454,34 +454,131 @@ def _step_costs(f: _Facts, used: np.ndarray, caps: np.ndarray, w: Weights,
 
 
 def _solve_exact(f: _Facts, arcs: _Arcs, w: Weights, fairness: float) -> np.ndarray:
-    """Min-cost flow over the candidate arcs; returns which arcs are chosen.
-
-    OR-Tools' max-flow-with-min-cost gives the same answer as an "unassigned" arc from each need
-    to the sink at a prohibitive cost (as many needs as possible, then the least cost), and is
-    two to three times faster here than the cost-scaling on such large costs."""
-    n_needs = len(f.needs)
+    """The exact min-cost assignment over the candidate arcs; returns which arcs are chosen."""
     used, vol_node = np.unique(arcs.v, return_inverse=True)
     # A volunteer can take no more than the needs that could go to them.
     caps = np.minimum(f.remaining[used], np.bincount(vol_node, minlength=used.size)).astype(np.int64)
     owner, steps = _step_costs(f, used, caps, w, fairness)
-    step_caps = np.ones(owner.size, np.int64) if fairness else caps
-    source, sink = 0, 1
-    need_node = 2 + np.arange(n_needs)
-    vnode = 2 + n_needs + np.arange(used.size)
-    tails = np.concatenate([2 + arcs.n, np.full(n_needs, source), vnode[owner]])
-    heads = np.concatenate([vnode[vol_node], need_node, np.full(owner.size, sink)])
-    capacity = np.concatenate([np.ones(arcs.n.size + n_needs, np.int64), step_caps])
-    cost = np.concatenate([arcs.cost, np.zeros(n_needs, np.int64), steps])
-    mcf = min_cost_flow.SimpleMinCostFlow()
-    mcf.add_arcs_with_capacity_and_unit_cost(tails.astype(np.int32), heads.astype(np.int32),
-                                             capacity, cost.astype(np.int64))
-    supplies = np.zeros(2 + n_needs + used.size, np.int64)
-    supplies[source], supplies[sink] = n_needs, -n_needs
-    mcf.set_nodes_supplies(np.arange(supplies.size, dtype=np.int32), supplies)
-    status = mcf.solve_max_flow_with_min_cost()
-    if status != mcf.OPTIMAL:
-        raise RuntimeError(f"min-cost flow failed: {status}")
-    return np.asarray(mcf.flows(np.arange(arcs.n.size, dtype=np.int32)) > 0)
+    if not fairness:  # one free step per task left
+        owner, steps = np.repeat(owner, caps), np.zeros(int(caps.sum()), np.int64)
+    return _Assignment(len(f.needs), vol_node, arcs.n, arcs.cost, owner, steps).solve()
+
+
+class _Assignment:
+    """Successive shortest paths, one need at a time (the Hungarian method, sparse, with
+    capacities): exact, in plain Python, so the runtime needs no solver package.
+
+    The network: need -> volunteer (its candidate arcs, 1 each, cost), volunteer -> sink (one
+    arc per task left in their week, at its step cost), and need -> sink "unassigned" at BIG, so
+    big that one more need assigned always beats any saving in metres: every need is placed,
+    the fewest of them on "unassigned", then the least cost. Adding the needs one by one, each
+    along a shortest path in the residual network (Dijkstra on costs reduced by node potentials,
+    stopped at the sink, potentials moved by what it settled), keeps the assignment of the needs
+    added so far optimal at every step, so the last one is the optimum. A need whose nearest
+    volunteer has room settles in a few heap operations; only contested ones search further.
+    """
+
+    def __init__(self, n_needs: int, vol: np.ndarray, need: np.ndarray, cost: np.ndarray,
+                 owner: np.ndarray, steps: np.ndarray) -> None:
+        self.n = n_needs
+        self.arc_vol, self.arc_cost = vol.tolist(), cost.tolist()
+        order = np.argsort(need, kind="stable")
+        starts = np.searchsorted(need[order], np.arange(n_needs + 1))
+        o = order.tolist()
+        self.out = [o[a:b] for a, b in zip(starts[:-1].tolist(), starts[1:].tolist(), strict=True)]
+        n_vols = int(vol.max()) + 1 if vol.size else 0
+        # The k-th task of a volunteer costs their k-th cheapest step: with parallel unit arcs
+        # to the sink a flow always uses the cheapest, so sorting changes nothing but lets one
+        # "next step" arc stand for them all.
+        by_owner = np.lexsort((steps, owner))
+        bounds = np.searchsorted(owner[by_owner], np.arange(n_vols + 1))
+        s = steps[by_owner].tolist()
+        self.steps = [s[a:b] for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)]
+        spread = (int(cost.max(initial=0)) + int(steps.max(initial=0)) - min(0, int(steps.min(initial=0))))
+        self.big = 2 * (n_needs + 1) * (spread + 1)
+        self.at = [-1] * n_needs  # the arc each need is on, -1 for "unassigned"
+        self.holders: list[set[int]] = [set() for _ in range(n_vols)]
+        # Potentials: every residual arc's cost reduced by them is >= 0.
+        self.h_need = [0] * n_needs
+        self.h_vol = [0] * n_vols
+        self.h_sink = min(0, int(steps.min(initial=0)))
+
+    def solve(self) -> np.ndarray:
+        for i in range(self.n):
+            self._add(i)
+        chosen = np.zeros(len(self.arc_vol), bool)
+        chosen[[a for a in self.at if a >= 0]] = True
+        return chosen
+
+    def _add(self, i0: int) -> None:
+        n, sink = self.n, -1
+        at, out, arc_vol, arc_cost = self.at, self.out, self.arc_vol, self.arc_cost
+        h_need, h_vol, holders, steps = self.h_need, self.h_vol, self.holders, self.steps
+        h_sink, big = self.h_sink, self.big
+        # The new need's potential makes its own arcs' reduced costs >= 0.
+        h_need[i0] = max([h_vol[arc_vol[a]] - arc_cost[a] for a in out[i0]] + [h_sink - big])
+        dist = {i0: 0}
+        pred: dict[int, tuple[int, int]] = {}  # node -> (node before it, arc or -1)
+        settled: list[int] = []
+        seen: set[int] = set()
+        heap = [(0, i0)]
+        while heap:
+            d, u = heappop(heap)
+            if u in seen:
+                continue
+            if u == sink:
+                break
+            seen.add(u)
+            settled.append(u)
+            if u < n:  # a need: to any candidate but its own, or to "unassigned"
+                hu, own = h_need[u], at[u]
+                for a in out[u]:
+                    if a != own:
+                        v = n + arc_vol[a]
+                        nd = d + arc_cost[a] + hu - h_vol[v - n]
+                        if nd < dist.get(v, nd + 1):
+                            dist[v], pred[v] = nd, (u, a)
+                            heappush(heap, (nd, v))
+                nd = d + big + hu - h_sink
+                if nd < dist.get(sink, nd + 1):
+                    dist[sink], pred[sink] = nd, (u, -1)
+                    heappush(heap, (nd, sink))
+            else:  # a volunteer: a task left in their week, or back from a need they hold
+                j = u - n
+                hj, held = h_vol[j], holders[j]
+                if len(held) < len(steps[j]):
+                    nd = d + steps[j][len(held)] + hj - h_sink
+                    if nd < dist.get(sink, nd + 1):
+                        dist[sink], pred[sink] = nd, (u, -1)
+                        heappush(heap, (nd, sink))
+                for m in held:
+                    nd = d - arc_cost[at[m]] + hj - h_need[m]
+                    if nd < dist.get(m, nd + 1):
+                        dist[m], pred[m] = nd, (u, at[m])
+                        heappush(heap, (nd, m))
+        top = dist[sink]
+        for u in settled:  # what Dijkstra settled moves by its distance short of the sink
+            if u < n:
+                h_need[u] += dist[u] - top
+            else:
+                h_vol[u - n] += dist[u] - top
+        self._augment(pred, sink)
+
+    def _augment(self, pred: dict[int, tuple[int, int]], sink: int) -> None:
+        """Flip the path into the sink: each need on it moves to the volunteer after it (or to
+        "unassigned"), and each volunteer on it gives up the need after it."""
+        n, at, holders, arc_vol = self.n, self.at, self.holders, self.arc_vol
+        node = sink
+        while node in pred:
+            u, a = pred[node]
+            if u < n:  # need u takes the arc into `node`
+                at[u] = a
+                if node != sink:
+                    holders[arc_vol[a]].add(u)
+            else:  # volunteer u gives up need `node` (which moved on) or gains a task
+                if node != sink:
+                    holders[u - n].discard(node)
+            node = u
 
 
 def _solve_heuristic(f: _Facts, arcs: _Arcs) -> np.ndarray:
