@@ -1,0 +1,92 @@
+"""The exact assignment solver inside batch (successive shortest paths in plain Python) against
+brute force: as many rows placed as possible, then the least cost, capacities and step costs
+kept; and from either side of the batch (needs scarce, or volunteers' tasks scarce)."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kith.matching import batch
+from kith.matching.batch import assign_batch
+
+from .test_batch import _brute_force, _check_valid, _instance
+
+
+@st.composite
+def _problems(draw):
+    rows = draw(st.integers(1, 5))
+    cols = draw(st.integers(1, 4))
+    pairs = draw(st.sets(st.tuples(st.integers(0, rows - 1), st.integers(0, cols - 1)), max_size=rows * cols))
+    arcs = sorted(pairs)
+    costs = [draw(st.integers(0, 60)) for _ in arcs]
+    # A column's steps are the costs of its successive units (sorted, as batch gives them);
+    # negative ones too, since a caller may weigh load negatively.
+    steps = [sorted(draw(st.lists(st.integers(-5, 20), max_size=3))) for _ in range(cols)]
+    return rows, arcs, costs, steps
+
+
+def _best(rows, arcs, costs, steps) -> tuple[int, int]:
+    """(rows left unplaced, total cost) of the best assignment, by trying every one."""
+    options = [[None] + [p for p, (r, _) in enumerate(arcs) if r == i] for i in range(rows)]
+    best = None
+    for choice in itertools.product(*options):
+        load = Counter(arcs[p][1] for p in choice if p is not None)
+        if any(n > len(steps[c]) for c, n in load.items()):
+            continue
+        cost = sum(costs[p] for p in choice if p is not None) + sum(sum(steps[c][:n]) for c, n in load.items())
+        key = (sum(p is None for p in choice), cost)
+        best = key if best is None else min(best, key)
+    assert best is not None
+    return best
+
+
+@settings(max_examples=300, deadline=None)
+@given(_problems())
+def test_the_solver_finds_the_brute_force_optimum(problem):
+    rows, arcs, costs, steps = problem
+    row = np.array([r for r, _ in arcs], np.int64)
+    col = np.array([c for _, c in arcs], np.int64)
+    chosen = batch._Assignment(rows, row, col, np.array(costs, np.int64), steps, budget=np.inf).solve()
+    assert chosen is not None
+    picked = np.flatnonzero(chosen).tolist()
+    assert len({arcs[p][0] for p in picked}) == len(picked)  # a row on one arc at most
+    load = Counter(arcs[p][1] for p in picked)
+    assert all(n <= len(steps[c]) for c, n in load.items())
+    cost = sum(costs[p] for p in picked) + sum(sum(steps[c][:n]) for c, n in load.items())
+    assert (rows - len(picked), cost) == _best(rows, arcs, costs, steps)
+
+
+def test_scarce_volunteers_are_solved_from_their_side_and_exactly(monkeypatch):
+    rows_seen: list[int] = []
+    real = batch._Assignment.__init__
+
+    def spy(self, n_rows, *args):
+        rows_seen.append(n_rows)
+        real(self, n_rows, *args)
+
+    monkeypatch.setattr(batch._Assignment, "__init__", spy)
+    from_their_side = 0
+    for seed in range(25):
+        rows_seen.clear()
+        needs, vols = _instance(200 + seed, n_needs=7, n_vols=3, km=1.0)
+        count, metres = _brute_force(needs, vols)
+        result = assign_batch(needs, vols, fairness=0)
+        _check_valid(result, needs, vols)
+        assert result.method == "exact"
+        assert (len(result.pairs), result.total_m) == (count, metres)
+        from_their_side += any(n < len(needs) for n in rows_seen)  # rows: the tasks left
+    assert from_their_side >= 10
+
+
+def test_a_batch_too_crowded_for_the_work_limit_gets_the_heuristic(monkeypatch):
+    needs, vols = _instance(7, n_needs=60, n_vols=40, km=1.5)
+    monkeypatch.setattr(batch, "WORK_LIMIT", 5)
+    result = assign_batch(needs, vols)
+    assert result.method == "heuristic"
+    _check_valid(result, needs, vols)
