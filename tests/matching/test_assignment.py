@@ -8,7 +8,6 @@ import itertools
 from collections import Counter
 
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -39,7 +38,8 @@ def _best(rows, arcs, costs, steps) -> tuple[int, int]:
         load = Counter(arcs[p][1] for p in choice if p is not None)
         if any(n > len(steps[c]) for c, n in load.items()):
             continue
-        cost = sum(costs[p] for p in choice if p is not None) + sum(sum(steps[c][:n]) for c, n in load.items())
+        cost = (sum(costs[p] for p in choice if p is not None)
+                + sum(sum(steps[c][:n]) for c, n in load.items()))
         key = (sum(p is None for p in choice), cost)
         best = key if best is None else min(best, key)
     assert best is not None
