@@ -10,12 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bench.matching_routes import reference_plan
 from kith.matching.routing import (
     DETOUR_FACTOR,
     RoutingError,
     Stop,
     plan_routes,
-    reference_plan,
     street_metres,
 )
 from kith.places.geo import LatLon, haversine_m
