@@ -7,9 +7,9 @@ runtime carries none of it (nor OR-Tools, the routes part's yardstick: the `benc
 `run(quick)` merges `matching_rank.measure`, `matching_batch.measure` and
 `matching_routes.measure` into one dict and prints nothing; `format_report` makes a table of it.
 Ranking goes through the real database, so Django must be set up first (`kith bench matching`
-and `main` here do it); batch and routes are pure. Each part is imported only when it runs: one that is missing or
-fails leaves `<part>_error` in the figures, and the others still run. The ten headline keys are
-always present (None where their part failed), so the JSON keeps its shape.
+and `main` here do it); batch and routes are pure. Each part is imported only when it runs: one
+that is missing or fails leaves `<part>_error` in the figures, and the others still run. The ten
+headline keys are always present (None where their part failed), so the JSON keeps its shape.
 """
 
 from __future__ import annotations

@@ -7,10 +7,10 @@ import math
 import random
 
 import pytest
+from bench.matching_routes import reference_plan
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bench.matching_routes import reference_plan
 from kith.matching.routing import (
     DETOUR_FACTOR,
     RoutingError,

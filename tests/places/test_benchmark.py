@@ -7,9 +7,9 @@ import sys
 from io import StringIO
 
 import pytest
+from bench.places import format_report
 from django.core.management import CommandError, call_command
 
-from bench.places import format_report
 from kith.places.management.commands import bench
 from kith.places.management.commands.bench import Command
 
