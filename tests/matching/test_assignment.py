@@ -8,11 +8,13 @@ import itertools
 from collections import Counter
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kith.matching import batch
 from kith.matching.batch import assign_batch
+from kith.matching.core import Weights
 
 from .test_batch import _brute_force, _check_valid, _instance
 
@@ -90,3 +92,54 @@ def test_a_batch_too_crowded_for_the_work_limit_gets_the_heuristic(monkeypatch):
     result = assign_batch(needs, vols)
     assert result.method == "heuristic"
     _check_valid(result, needs, vols)
+
+
+def _ortools_cost(f, arcs, w, fairness) -> tuple[int, int]:
+    """(needs assigned, cost) by OR-Tools' min-cost flow on the same network, as batch solved it
+    before: the yardstick, where the `bench` extra is installed."""
+    min_cost_flow = pytest.importorskip("ortools.graph.python.min_cost_flow")
+    n_needs = len(f.needs)
+    used, vol_node = np.unique(arcs.v, return_inverse=True)
+    caps = np.minimum(f.remaining[used], np.bincount(vol_node, minlength=used.size)).astype(np.int64)
+    owner, steps = batch._step_costs(f, used, caps, w, fairness)
+    step_caps = np.ones(owner.size, np.int64) if fairness else caps
+    vnode = 2 + n_needs + np.arange(used.size)
+    tails = np.concatenate([2 + arcs.n, np.zeros(n_needs, np.int64), vnode[owner]])
+    heads = np.concatenate([vnode[vol_node], 2 + np.arange(n_needs), np.ones(owner.size, np.int64)])
+    capacity = np.concatenate([np.ones(arcs.n.size + n_needs, np.int64), step_caps])
+    cost = np.concatenate([arcs.cost, np.zeros(n_needs, np.int64), steps])
+    mcf = min_cost_flow.SimpleMinCostFlow()
+    mcf.add_arcs_with_capacity_and_unit_cost(tails.astype(np.int32), heads.astype(np.int32), capacity, cost)
+    supplies = np.zeros(2 + n_needs + used.size, np.int64)
+    supplies[0], supplies[1] = n_needs, -n_needs
+    mcf.set_nodes_supplies(np.arange(supplies.size, dtype=np.int32), supplies)
+    assert mcf.solve_max_flow_with_min_cost() == mcf.OPTIMAL
+    return int(mcf.flows(np.arange(arcs.n.size, dtype=np.int32)).sum()), int(mcf.optimal_cost())
+
+
+def _our_cost(f, arcs, w, fairness, chosen) -> tuple[int, int]:
+    used, vol_node = np.unique(arcs.v, return_inverse=True)
+    caps = np.minimum(f.remaining[used], np.bincount(vol_node, minlength=used.size))
+    owner, steps = batch._step_costs(f, used, caps, w, fairness)
+    load = np.bincount(vol_node[chosen], minlength=used.size)
+    total = int(arcs.cost[chosen].sum())
+    if fairness:  # each volunteer's first `load` steps (they rise)
+        nth = np.arange(owner.size) - np.repeat(np.cumsum(caps) - caps, caps)
+        total += int(steps[nth < load[owner]].sum())
+    return int(chosen.sum()), total
+
+
+@pytest.mark.parametrize(("seed", "n_needs", "n_vols"), [(1, 120, 1500), (2, 400, 300), (3, 400, 120),
+                                                         (4, 250, 250), (5, 60, 40)])
+@pytest.mark.parametrize("fairness", [batch.FAIRNESS, 0.0])
+def test_it_reaches_the_same_optimum_as_ortools(seed, n_needs, n_vols, fairness):
+    needs, vols = _instance(300 + seed, n_needs=n_needs, n_vols=n_vols, km=1.5)
+    f = batch._Facts(needs, vols)
+    rows = np.arange(len(f.needs))
+    w = Weights()
+    for k in (20, 2):
+        found = batch._search(f, rows, k=k, limit_m=batch._reach_m(f, rows), strict=True)
+        arcs = batch._Arcs.build(f, *found, w, fairness)
+        chosen = batch._solve_exact(f, arcs, w, fairness)
+        assert chosen is not None
+        assert _our_cost(f, arcs, w, fairness, chosen) == _ortools_cost(f, arcs, w, fairness)
