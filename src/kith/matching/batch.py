@@ -554,15 +554,14 @@ class _Assignment:
         dist = {i0: 0}
         pred: dict[int, tuple[int, int]] = {}  # node -> (node before it, arc into it or -1)
         settled: list[int] = []
-        seen: set[int] = set()
         heap = [(0, i0)]
+        push, pop, far = heappush, heappop, math.inf
         while heap:
-            d, u = heappop(heap)
-            if u in seen:
-                continue
+            d, u = pop(heap)
             if u == sink:
                 break
-            seen.add(u)
+            if d > dist[u]:  # a stale entry: u was pushed again nearer (never once settled)
+                continue
             settled.append(u)
             if u < n:  # a row: to any column but its own, or to "unassigned"
                 hu, own = h_row[u], at[u]
@@ -570,24 +569,27 @@ class _Assignment:
                     if a != own:
                         v = n + arc_col[a]
                         nd = d + arc_cost[a] + hu - h_col[v - n]
-                        if nd < dist.get(v, nd + 1):
-                            dist[v], pred[v] = nd, (u, a)
-                            heappush(heap, (nd, v))
+                        if nd < dist.get(v, far):
+                            dist[v] = nd
+                            pred[v] = (u, a)
+                            push(heap, (nd, v))
                 nd = d + big + hu - h_sink
             else:  # a column: its next unit of capacity, or back from a row it holds
                 j = u - n
                 hj, held = h_col[j], holders[j]
                 for m in held:
                     md = d - arc_cost[at[m]] + hj - h_row[m]
-                    if md < dist.get(m, md + 1):
-                        dist[m], pred[m] = md, (u, at[m])
-                        heappush(heap, (md, m))
+                    if md < dist.get(m, far):
+                        dist[m] = md
+                        pred[m] = (u, at[m])
+                        push(heap, (md, m))
                 if len(held) >= len(steps[j]):
                     continue
                 nd = d + steps[j][len(held)] + hj - h_sink
-            if nd < dist.get(sink, nd + 1):
-                dist[sink], pred[sink] = nd, (u, -1)
-                heappush(heap, (nd, sink))
+            if nd < dist.get(sink, far):
+                dist[sink] = nd
+                pred[sink] = (u, -1)
+                push(heap, (nd, sink))
         self.budget -= len(settled)
         top = dist[sink]
         for u in settled:  # what Dijkstra settled moves by its distance short of the sink
@@ -782,8 +784,10 @@ def assign_batch(needs: Sequence[Need], volunteers: Sequence[Volunteer], *,
     if again.size:  # maybe someone beyond the nearest few has room
         more = _Arcs.build(f, *_search(f, again, k=None, limit_m=_reach_m(f, again), strict=True),
                            w, fairness)
-        arcs = arcs.merge(more)
-        chosen = solve(arcs)
+        merged = arcs.merge(more)
+        if merged.n.size > arcs.n.size:  # nobody new within reach: the answer stands
+            arcs = merged
+            chosen = solve(arcs)
         had = np.bincount(arcs.n, minlength=len(f.needs))
         waiting[:] = True
         waiting[arcs.n[chosen]] = False
