@@ -49,30 +49,34 @@ def _best(rows, arcs, costs, steps) -> tuple[int, int]:
 
 
 @settings(max_examples=300, deadline=None)
-@given(_problems())
-def test_the_solver_finds_the_brute_force_optimum(problem):
+@given(_problems(), st.booleans())
+def test_the_solver_finds_the_brute_force_optimum(problem, from_the_volunteers):
     rows, arcs, costs, steps = problem
     row = np.array([r for r, _ in arcs], np.int64)
     col = np.array([c for _, c in arcs], np.int64)
-    chosen = batch._Assignment(rows, row, col, np.array(costs, np.int64), steps, budget=np.inf).solve()
+    cost = np.array(costs, np.int64)
+    if from_the_volunteers:  # the same problem searched from the columns' side
+        chosen = batch._Supply(rows, col, row, cost, steps, budget=np.inf).solve()
+    else:
+        chosen = batch._Assignment(rows, row, col, cost, steps, budget=np.inf).solve()
     assert chosen is not None
     picked = np.flatnonzero(chosen).tolist()
     assert len({arcs[p][0] for p in picked}) == len(picked)  # a row on one arc at most
     load = Counter(arcs[p][1] for p in picked)
     assert all(n <= len(steps[c]) for c, n in load.items())
-    cost = sum(costs[p] for p in picked) + sum(sum(steps[c][:n]) for c, n in load.items())
-    assert (rows - len(picked), cost) == _best(rows, arcs, costs, steps)
+    cost_ = sum(costs[p] for p in picked) + sum(sum(steps[c][:n]) for c, n in load.items())
+    assert (rows - len(picked), cost_) == _best(rows, arcs, costs, steps)
 
 
 def test_scarce_volunteers_are_solved_from_their_side_and_exactly(monkeypatch):
     rows_seen: list[int] = []
-    real = batch._Assignment.__init__
+    real = batch._Supply.__init__
 
-    def spy(self, n_rows, *args):
-        rows_seen.append(n_rows)
-        real(self, n_rows, *args)
+    def spy(self, n_needs, *args):
+        rows_seen.append(n_needs)
+        real(self, n_needs, *args)
 
-    monkeypatch.setattr(batch._Assignment, "__init__", spy)
+    monkeypatch.setattr(batch._Supply, "__init__", spy)
     from_their_side = 0
     for seed in range(25):
         rows_seen.clear()
@@ -82,7 +86,7 @@ def test_scarce_volunteers_are_solved_from_their_side_and_exactly(monkeypatch):
         _check_valid(result, needs, vols)
         assert result.method == "exact"
         assert (len(result.pairs), result.total_m) == (count, metres)
-        from_their_side += any(n < len(needs) for n in rows_seen)  # rows: the tasks left
+        from_their_side += bool(rows_seen)
     assert from_their_side >= 10
 
 
