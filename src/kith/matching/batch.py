@@ -21,8 +21,9 @@ How, and why it is fast enough for a city (10,000 requests, 100,000 volunteers, 
    no solver package: source -> need (1), need -> volunteer (1, metres), volunteer -> sink (one
    unit per task left), and need -> sink "unassigned" at a cost so big that assigning one more
    request always beats any saving in metres. It searches from the scarcer side (needs, or the
-   volunteers' tasks left: `_Supply`), which keeps each search short; it gives the same optimum as the
-   OR-Tools min-cost flow it replaced (checked on the benchmark's city) in about the same time.
+   volunteers' tasks left: `_Supply`), which keeps each search short. It gives the same optimum
+   as the OR-Tools min-cost flow it replaced (checked on the benchmark's city and in the tests)
+   in about the same time.
 4. Above `exact_limit` candidate arcs, or when the exact search would settle more than
    `WORK_LIMIT` nodes (a batch crowded on both sides, far beyond any group's morning), a greedy
    by cost with ejections, moves and swaps instead; `BatchResult.method` says which ran.
