@@ -3,7 +3,8 @@ missing part. No timings are asserted: machines differ."""
 
 from __future__ import annotations
 
-from kith.matching import bench_batch, benchmark
+from bench import matching as benchmark
+from bench import matching_batch as bench_batch
 
 BATCH_KEYS = {"batch_seconds", "batch_cost_ratio", "greedy_gini", "kith_gini", "batch_needs",
               "batch_volunteers", "batch_assigned", "greedy_max_tasks", "kith_max_tasks",
@@ -23,9 +24,9 @@ def test_it_measures_a_small_batch():
 
 
 def test_the_suite_keeps_its_shape_when_a_part_is_missing(monkeypatch):
-    monkeypatch.setitem(benchmark.PARTS, "rank", ("kith.matching.no_such_bench",
+    monkeypatch.setitem(benchmark.PARTS, "rank", ("bench.no_such_bench",
                                                   benchmark.PARTS["rank"][1]))
-    monkeypatch.setitem(benchmark.PARTS, "routes", ("kith.matching.no_such_bench_either",
+    monkeypatch.setitem(benchmark.PARTS, "routes", ("bench.no_such_bench_either",
                                                     benchmark.PARTS["routes"][1]))
     monkeypatch.setattr(bench_batch, "FULL", (100, 1000))
     monkeypatch.setattr(bench_batch, "QUICK", (100, 1000))

@@ -7,6 +7,7 @@ import math
 import random
 
 import pytest
+from bench.matching_routes import reference_plan
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,7 +16,6 @@ from kith.matching.routing import (
     RoutingError,
     Stop,
     plan_routes,
-    reference_plan,
     street_metres,
 )
 from kith.places.geo import LatLon, haversine_m

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import inspect
 import json
+import sys
 from io import StringIO
 
 import pytest
+from bench.places import format_report
 from django.core.management import CommandError, call_command
 
-from kith.places.benchmark import format_report
+from kith.places.management.commands import bench
 from kith.places.management.commands.bench import Command
 
 FIGURES = ("lookup_us", "rss_mb", "hexbin_ms", "hexbin_kb", "baseline_us")
@@ -47,10 +48,20 @@ def test_it_only_knows_the_places_suite(bench_settings):
         call_command(Command(), "everything")
 
 
-def test_the_repository_script_is_a_thin_layer_over_the_package():
-    from bench import places
+def test_the_command_finds_the_benchmarks_in_the_checkout_it_runs_from(monkeypatch, tmp_path):
+    # As from another working directory: bench/ is found beside src/ of the running Kith.
+    monkeypatch.chdir(tmp_path)
+    for name in [m for m in sys.modules if m == "bench" or m.startswith("bench.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", ".", str(bench.CHECKOUT))])
+    assert bench.bench_module("places").__file__ == str(bench.CHECKOUT / "bench" / "places.py")
 
-    from kith.places import benchmark
 
-    assert list(inspect.signature(places.run).parameters)[:1] == ["quick"]
-    assert places._run is benchmark.run
+def test_an_installed_copy_without_the_benchmarks_says_where_they_are(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    for name in [m for m in sys.modules if m == "bench" or m.startswith("bench.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", ".", str(bench.CHECKOUT))])
+    monkeypatch.setattr(bench, "CHECKOUT", tmp_path)  # like site-packages: no bench/ beside it
+    with pytest.raises(CommandError, match="source checkout"):
+        call_command(Command(), "matching", "--quick")

@@ -8,11 +8,11 @@ from collections import Counter
 import h3
 import numpy as np
 import pytest
+from bench.places import LONDON, london_points
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kith.places import hexbin
-from kith.places.benchmark import LONDON, london_points
 from kith.places.hexbin import Hexagon, aggregate, count_cells, resolution_for_view, to_geojson
 
 

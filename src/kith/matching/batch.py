@@ -16,10 +16,17 @@ How, and why it is fast enough for a city (10,000 requests, 100,000 volunteers, 
    request looks at rings of cells around it and keeps its `neighbours` nearest volunteers who
    pass the rest of the filters (within both distances, free then, speaks the language). A ring
    is only left unvisited when every point in it is provably farther than what is kept.
-3. The exact assignment is a min-cost flow (OR-Tools): source -> need (1), need -> volunteer
-   (1, metres), volunteer -> sink (remaining capacity), and need -> sink "unassigned" at a cost
-   so big that assigning one more request always beats any saving in metres.
-4. Above `exact_limit` candidate arcs, a greedy by cost with ejections, moves and swaps instead.
+3. The exact assignment is a min-cost flow, solved here in plain Python (`_Assignment`: the
+   Hungarian method's successive shortest paths, sparse, with capacities) so the runtime needs
+   no solver package: source -> need (1), need -> volunteer (1, metres), volunteer -> sink (one
+   unit per task left), and need -> sink "unassigned" at a cost so big that assigning one more
+   request always beats any saving in metres. It searches from the scarcer side (needs, or the
+   volunteers' tasks left: `_Supply`), which keeps each search short. It gives the same optimum
+   as the OR-Tools min-cost flow it replaced (checked on the benchmark's city and in the tests)
+   in about the same time.
+4. Above `exact_limit` candidate arcs, or when the exact search would settle more than
+   `WORK_LIMIT` nodes (a batch crowded on both sides, far beyond any group's morning), a greedy
+   by cost with ejections, moves and swaps instead; `BatchResult.method` says which ran.
 
 A request left without a volunteer gets a sentence: `Ranking.why_nobody`'s when nobody at all
 can take it, or that everyone who could is already full with other requests in this batch.
@@ -32,16 +39,17 @@ import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from heapq import heappop, heappush
 from itertools import chain
 
 import numpy as np
-from ortools.graph.python import min_cost_flow
 
 from kith.matching.core import REFUSALS, Need, Ranking, Volunteer, Weights, distance_km
 from kith.places.geo import EARTH_RADIUS_M
 
 NEIGHBOURS = 20  # candidate volunteers kept per request
 EXACT_LIMIT = 2_000_000  # candidate arcs; above this the heuristic runs instead
+WORK_LIMIT = 600_000  # nodes the exact solver may settle (some 5 s) before the heuristic runs instead
 FAIRNESS = 0.02  # share of core.score's other terms (in km) added to the distance: 1 km -> 20 m
 _SLOT_BITS = 62  # bits used per int64 word of a slot mask
 _NEAR_KM = 1e-9  # distances this close to a limit are checked again exactly as core does
@@ -55,7 +63,7 @@ class BatchResult:
     pairs: dict[int, int]  # need id -> volunteer id
     unassigned: dict[int, str]  # need id -> why, in words for coordinators
     total_m: int  # total distance of the assigned pairs, whole metres
-    method: str  # "exact" (min-cost flow) or "heuristic"
+    method: str  # "exact" (min-cost assignment) or "heuristic"
     seconds: float
     arcs: int = 0  # candidate need -> volunteer arcs considered
 
@@ -453,35 +461,273 @@ def _step_costs(f: _Facts, used: np.ndarray, caps: np.ndarray, w: Weights,
     return owner, np.rint(fairness * 1000 * w.load * share).astype(np.int64)
 
 
-def _solve_exact(f: _Facts, arcs: _Arcs, w: Weights, fairness: float) -> np.ndarray:
-    """Min-cost flow over the candidate arcs; returns which arcs are chosen.
-
-    OR-Tools' max-flow-with-min-cost gives the same answer as an "unassigned" arc from each need
-    to the sink at a prohibitive cost (as many needs as possible, then the least cost), and is
-    two to three times faster here than the cost-scaling on such large costs."""
-    n_needs = len(f.needs)
+def _solve_exact(f: _Facts, arcs: _Arcs, w: Weights, fairness: float,
+                 work_limit: float | None = None) -> np.ndarray | None:
+    """The exact min-cost assignment over the candidate arcs: which arcs are chosen, or None if
+    it would settle more than `work_limit` nodes (then the caller runs the heuristic instead).
+    Measured: 10,000 needs among 100,000 volunteers settle some 22,000 nodes (0.15 s); among
+    4,000 volunteers, crowded on both sides, 312,000 (some 3 s)."""
+    work_limit = WORK_LIMIT if work_limit is None else work_limit
     used, vol_node = np.unique(arcs.v, return_inverse=True)
     # A volunteer can take no more than the needs that could go to them.
     caps = np.minimum(f.remaining[used], np.bincount(vol_node, minlength=used.size)).astype(np.int64)
     owner, steps = _step_costs(f, used, caps, w, fairness)
-    step_caps = np.ones(owner.size, np.int64) if fairness else caps
-    source, sink = 0, 1
-    need_node = 2 + np.arange(n_needs)
-    vnode = 2 + n_needs + np.arange(used.size)
-    tails = np.concatenate([2 + arcs.n, np.full(n_needs, source), vnode[owner]])
-    heads = np.concatenate([vnode[vol_node], need_node, np.full(owner.size, sink)])
-    capacity = np.concatenate([np.ones(arcs.n.size + n_needs, np.int64), step_caps])
-    cost = np.concatenate([arcs.cost, np.zeros(n_needs, np.int64), steps])
-    mcf = min_cost_flow.SimpleMinCostFlow()
-    mcf.add_arcs_with_capacity_and_unit_cost(tails.astype(np.int32), heads.astype(np.int32),
-                                             capacity, cost.astype(np.int64))
-    supplies = np.zeros(2 + n_needs + used.size, np.int64)
-    supplies[source], supplies[sink] = n_needs, -n_needs
-    mcf.set_nodes_supplies(np.arange(supplies.size, dtype=np.int32), supplies)
-    status = mcf.solve_max_flow_with_min_cost()
-    if status != mcf.OPTIMAL:
-        raise RuntimeError(f"min-cost flow failed: {status}")
-    return np.asarray(mcf.flows(np.arange(arcs.n.size, dtype=np.int32)) > 0)
+    if not fairness:  # one free step per task left
+        owner, steps = np.repeat(owner, caps), np.zeros(int(caps.sum()), np.int64)
+    # The k-th task of a volunteer costs their k-th cheapest step: with parallel unit arcs to the
+    # sink a flow always uses the cheapest, so sorting changes nothing but lets one "next step"
+    # stand for them all.
+    by_owner = np.lexsort((steps, owner))
+    owner, steps = owner[by_owner], steps[by_owner]
+    first = np.searchsorted(owner, np.arange(used.size + 1))
+    if caps.sum() >= len(f.needs):  # needs are the scarcer side: add them one by one
+        s = steps.tolist()
+        per_vol = [s[a:b] for a, b in zip(first[:-1].tolist(), first[1:].tolist(), strict=True)]
+        return _Assignment(len(f.needs), arcs.n, vol_node, arcs.cost, per_vol, work_limit).solve()
+    # Fewer tasks left than needs: add the volunteers' tasks one by one instead. Searching from
+    # the scarce side keeps each search short: from the plentiful side, every need that ends
+    # unassigned searches its whole crowded neighbourhood first.
+    s = steps.tolist()
+    per_vol = [s[a:b] for a, b in zip(first[:-1].tolist(), first[1:].tolist(), strict=True)]
+    return _Supply(len(f.needs), vol_node, arcs.n, arcs.cost, per_vol, work_limit).solve()
+
+
+class _Assignment:
+    """Successive shortest paths, one row at a time (the Hungarian method, sparse, with column
+    capacities): exact, in plain Python, so the runtime needs no solver package.
+
+    The network: row -> column (its arcs, 1 each, at their cost), column -> sink (one arc per
+    unit of capacity, at its step cost, cheapest first), and row -> sink "unassigned" at BIG, so
+    big that one more row matched always beats any saving in cost: every row is placed, the
+    fewest of them on "unassigned", then at the least cost. Adding the rows one by one, each
+    along a shortest path in the residual network (Dijkstra on costs reduced by node potentials,
+    stopped at the sink, potentials moved by what it settled), keeps the assignment of the rows
+    added so far optimal at every step, so the last one is the optimum. A row whose cheapest
+    column has room settles in a few heap operations; only contested ones search further.
+    """
+
+    def __init__(self, n_rows: int, row: np.ndarray, col: np.ndarray, cost: np.ndarray,
+                 steps: list[list[int]], budget: float) -> None:
+        self.n = n_rows
+        self.arc_col, self.arc_cost = col.tolist(), cost.tolist()
+        order = np.argsort(row, kind="stable")
+        starts = np.searchsorted(row[order], np.arange(n_rows + 1))
+        o = order.tolist()
+        self.out = [o[a:b] for a, b in zip(starts[:-1].tolist(), starts[1:].tolist(), strict=True)]
+        self.steps = steps
+        flat = [x for s in steps for x in s] or [0]
+        spread = int(np.abs(cost).max(initial=0)) + max(abs(min(flat)), abs(max(flat)))
+        self.big = 2 * (n_rows + 1) * (spread + 1)
+        self.budget = budget
+        self.at = [-1] * n_rows  # the arc each row is on, -1 for "unassigned"
+        self.holders: list[set[int]] = [set() for _ in steps]
+        # Potentials: every residual arc's cost reduced by them is >= 0.
+        self.h_row = [0] * n_rows
+        self.h_col = [0] * len(steps)
+        self.h_sink = min(0, min(flat))
+
+    def solve(self) -> np.ndarray | None:
+        for i in range(self.n):
+            if not self._add(i):
+                return None
+        chosen = np.zeros(len(self.arc_col), bool)
+        chosen[[a for a in self.at if a >= 0]] = True
+        return chosen
+
+    def _add(self, i0: int) -> bool:
+        """Place row i0 along a shortest path; False once the work budget is spent."""
+        n, sink = self.n, -1
+        at, out, arc_col, arc_cost = self.at, self.out, self.arc_col, self.arc_cost
+        h_row, h_col, holders, steps = self.h_row, self.h_col, self.holders, self.steps
+        h_sink, big = self.h_sink, self.big
+        # The new row's potential makes its own arcs' reduced costs >= 0.
+        h_row[i0] = max([h_col[arc_col[a]] - arc_cost[a] for a in out[i0]] + [h_sink - big])
+        dist = {i0: 0}
+        pred: dict[int, tuple[int, int]] = {}  # node -> (node before it, arc into it or -1)
+        settled: list[int] = []
+        heap = [(0, i0)]
+        push, pop, far = heappush, heappop, math.inf
+        while heap:
+            d, u = pop(heap)
+            if u == sink:
+                break
+            if d > dist[u]:  # a stale entry: u was pushed again nearer (never once settled)
+                continue
+            settled.append(u)
+            if u < n:  # a row: to any column but its own, or to "unassigned"
+                hu, own = h_row[u], at[u]
+                for a in out[u]:
+                    if a != own:
+                        v = n + arc_col[a]
+                        nd = d + arc_cost[a] + hu - h_col[v - n]
+                        if nd < dist.get(v, far):
+                            dist[v] = nd
+                            pred[v] = (u, a)
+                            push(heap, (nd, v))
+                nd = d + big + hu - h_sink
+            else:  # a column: its next unit of capacity, or back from a row it holds
+                j = u - n
+                hj, held = h_col[j], holders[j]
+                for m in held:
+                    md = d - arc_cost[at[m]] + hj - h_row[m]
+                    if md < dist.get(m, far):
+                        dist[m] = md
+                        pred[m] = (u, at[m])
+                        push(heap, (md, m))
+                if len(held) >= len(steps[j]):
+                    continue
+                nd = d + steps[j][len(held)] + hj - h_sink
+            if nd < dist.get(sink, far):
+                dist[sink] = nd
+                pred[sink] = (u, -1)
+                push(heap, (nd, sink))
+        self.budget -= len(settled)
+        top = dist[sink]
+        for u in settled:  # what Dijkstra settled moves by its distance short of the sink
+            if u < n:
+                h_row[u] += dist[u] - top
+            else:
+                h_col[u - n] += dist[u] - top
+        self._augment(pred, sink)
+        return self.budget >= 0
+
+    def _augment(self, pred: dict[int, tuple[int, int]], sink: int) -> None:
+        """Flip the path into the sink: each row on it moves to the column after it (or to
+        "unassigned"), and each column on it gives up the row after it."""
+        n, at, holders, arc_col = self.n, self.at, self.holders, self.arc_col
+        node = sink
+        while node in pred:
+            u, a = pred[node]
+            if u < n:  # row u takes the arc into `node`
+                at[u] = a
+                if node != sink:
+                    holders[arc_col[a]].add(u)
+            elif node != sink:  # column u gives up row `node`, which moved on
+                holders[u - n].discard(node)
+            node = u
+
+
+class _Supply:
+    """The same optimum searched from the volunteers' side, for batches with fewer tasks left
+    than needs: one task of one volunteer at a time, each along a shortest path (Dijkstra on
+    reduced costs, as in `_Assignment`).
+
+    Each volunteer is two nodes: their supply (every task left is added, and goes to a need or
+    to "unassigned" at BIG) and their real tasks (supply -> real at the next step's cost, the
+    steps rising, so a volunteer's real tasks always cost their cheapest steps; real -> need at
+    the arc's cost). A need with no volunteer goes on to the sink; one held goes back to its
+    volunteer, who must then place that task elsewhere or let it go to "unassigned".
+    """
+
+    def __init__(self, n_needs: int, vol: np.ndarray, need: np.ndarray, cost: np.ndarray,
+                 steps: list[list[int]], budget: float) -> None:
+        self.n, self.v = n_needs, len(steps)
+        self.arc_need, self.arc_vol, self.arc_cost = need.tolist(), vol.tolist(), cost.tolist()
+        order = np.argsort(vol, kind="stable")
+        starts = np.searchsorted(vol[order], np.arange(self.v + 1))
+        o = order.tolist()
+        self.out = [o[a:b] for a, b in zip(starts[:-1].tolist(), starts[1:].tolist(), strict=True)]
+        self.steps = steps
+        flat = [x for s in steps for x in s] or [0]
+        spread = int(np.abs(cost).max(initial=0)) + max(abs(min(flat)), abs(max(flat)))
+        self.big = 2 * (len(flat) + 1) * (spread + 1)
+        self.budget = budget
+        self.at = [-1] * n_needs  # the arc holding each need, -1 for none
+        self.held: list[set[int]] = [set() for _ in steps]  # needs each volunteer holds
+        # Potentials making every residual arc's reduced cost >= 0 (steps may be negative).
+        low = min(0, min(flat))
+        self.h_need = [low] * n_needs
+        self.h_supply = [0] * self.v
+        self.h_real = [low] * self.v
+        self.h_sink = low
+
+    def solve(self) -> np.ndarray | None:
+        for j, tasks in enumerate(self.steps):
+            for _ in tasks:
+                if not self._add(j):
+                    return None
+        chosen = np.zeros(len(self.arc_cost), bool)
+        chosen[[a for a in self.at if a >= 0]] = True
+        return chosen
+
+    def _add(self, j0: int) -> bool:
+        """Place one more task of volunteer j0; False once the work budget is spent. Nodes:
+        need i is i, volunteer j's supply n + j and real tasks n + v + j, the sink -1."""
+        n, v, sink = self.n, self.v, -1
+        supply0, real0 = n, n + v
+        at, out, held, steps = self.at, self.out, self.held, self.steps
+        arc_need, arc_vol, arc_cost = self.arc_need, self.arc_vol, self.arc_cost
+        h_need, h_supply, h_real, h_sink, big = self.h_need, self.h_supply, self.h_real, self.h_sink, self.big
+        start = supply0 + j0
+        dist = {start: 0}
+        pred: dict[int, tuple[int, int]] = {}  # node -> (node before it, arc into it or -1)
+        settled: list[int] = []
+        heap = [(0, start)]
+        push, pop, far = heappush, heappop, math.inf
+
+        def reach(node: int, nd: int, came: tuple[int, int]) -> None:
+            if nd < dist.get(node, far):
+                dist[node] = nd
+                pred[node] = came
+                push(heap, (nd, node))
+
+        while heap:
+            d, u = pop(heap)
+            if u == sink:
+                break
+            if d > dist[u]:  # a stale entry: u was pushed again nearer (never once settled)
+                continue
+            settled.append(u)
+            if u < n:  # a need: free, on to the sink; held, back to its volunteer
+                a = at[u]
+                if a < 0:
+                    reach(sink, d + h_need[u] - h_sink, (u, -1))
+                else:
+                    reach(real0 + arc_vol[a], d - arc_cost[a] + h_need[u] - h_real[arc_vol[a]], (u, a))
+            elif u < real0:  # a volunteer's supply: one more real task, or "unassigned"
+                j = u - supply0
+                hj, count = h_supply[j], len(held[j])
+                if count < len(steps[j]):
+                    reach(real0 + j, d + steps[j][count] + hj - h_real[j], (u, -1))
+                reach(sink, d + big + hj - h_sink, (u, -1))
+            else:  # a volunteer's real tasks: to a need they do not hold, or one task fewer
+                j = u - real0
+                hj, mine = h_real[j], held[j]
+                for a in out[j]:
+                    i = arc_need[a]
+                    if i not in mine:
+                        reach(i, d + arc_cost[a] + hj - h_need[i], (u, a))
+                if mine:
+                    reach(supply0 + j, d - steps[j][len(mine) - 1] + hj - h_supply[j], (u, -1))
+        self.budget -= len(settled)
+        top = dist[sink]
+        for u in settled:  # what Dijkstra settled moves by its distance short of the sink
+            if u < n:
+                h_need[u] += dist[u] - top
+            elif u < real0:
+                h_supply[u - supply0] += dist[u] - top
+            else:
+                h_real[u - real0] += dist[u] - top
+        self._augment(pred, sink, start)
+        return self.budget >= 0
+
+    def _augment(self, pred: dict[int, tuple[int, int]], sink: int, start: int) -> None:
+        """Flip the path: each need on it goes to the volunteer before it, each volunteer on it
+        gives up the need it held there (the supply and real-task nodes follow from `held`)."""
+        n, real0, at, held, arc_vol = self.n, self.n + self.v, self.at, self.held, self.arc_vol
+        steps_back = []
+        node = sink
+        while node != start:
+            u, a = pred[node]
+            steps_back.append((u, node, a))
+            node = u
+        for u, node, a in steps_back:  # first every need given up, then every need taken
+            if 0 <= u < n and node != sink and a >= 0:  # need u goes back to its volunteer
+                held[arc_vol[a]].discard(u)
+        for u, node, a in steps_back:
+            if u >= real0 and 0 <= node < n:  # real tasks of a volunteer take need `node`
+                at[node] = a
+                held[arc_vol[a]].add(node)
 
 
 def _solve_heuristic(f: _Facts, arcs: _Arcs) -> np.ndarray:
@@ -637,7 +883,12 @@ def assign_batch(needs: Sequence[Need], volunteers: Sequence[Volunteer], *,
     method = "exact" if arcs.n.size <= exact_limit else "heuristic"
 
     def solve(a: _Arcs) -> np.ndarray:
-        return _solve_exact(f, a, w, fairness) if method == "exact" else _solve_heuristic(f, a)
+        nonlocal method
+        chosen = _solve_exact(f, a, w, fairness) if method == "exact" else None
+        if chosen is None:
+            method = "heuristic"
+            chosen = _solve_heuristic(f, a)
+        return chosen
 
     chosen = solve(arcs) if arcs.n.size else np.zeros(0, bool)
     had = np.bincount(arcs.n, minlength=len(f.needs))
@@ -647,8 +898,10 @@ def assign_batch(needs: Sequence[Need], volunteers: Sequence[Volunteer], *,
     if again.size:  # maybe someone beyond the nearest few has room
         more = _Arcs.build(f, *_search(f, again, k=None, limit_m=_reach_m(f, again), strict=True),
                            w, fairness)
-        arcs = arcs.merge(more)
-        chosen = solve(arcs)
+        merged = arcs.merge(more)
+        if merged.n.size > arcs.n.size:  # nobody new within reach: the answer stands
+            arcs = merged
+            chosen = solve(arcs)
         had = np.bincount(arcs.n, minlength=len(f.needs))
         waiting[:] = True
         waiting[arcs.n[chosen]] = False
@@ -711,7 +964,8 @@ def optimum(needs: Sequence[Need], volunteers: Sequence[Volunteer], *,
     big = int((np.max(reach, initial=0) + 2) * (n_needs + 1))
     priced = 0
     for rounds in range(1, max_rounds + 1):
-        chosen = _solve_exact(f, arcs, w, 0.0) if arcs.n.size else np.zeros(0, bool)
+        chosen = _solve_exact(f, arcs, w, 0.0, math.inf) if arcs.n.size else np.zeros(0, bool)
+        assert chosen is not None  # no work limit
         potential = _potentials(f, arcs, chosen, big)
         # A left-out pair (i, j) helps only if metres + D(i) - D(j) < 0; D(j) <= 0 for every
         # volunteer, so only pairs nearer than -D(i) can.

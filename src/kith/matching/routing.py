@@ -5,8 +5,9 @@ volunteers set off from there. We minimise the total distance walked or driven. 
 a volunteer goes home after the last drop, so the way back to the pickup costs nothing.
 
 `plan_routes` is what Kith uses (PyVRP's iterated local search, or an exact search when the run
-is tiny). `reference_plan` solves the same problem with a different solver (OR-Tools with guided
-local search) so the benchmark can say how close to it we come.
+is tiny). The benchmark's `reference_plan` (bench/matching_routes.py) solves the same problem
+with a different solver (OR-Tools with guided local search, only installed with the `bench`
+extra) so it can say how close to it we come.
 
 Inside the solvers distances are whole metres and times whole seconds. Times are rounded up, so a
 route the solver accepts is never longer in minutes than the limit once we add it up ourselves.
@@ -122,30 +123,6 @@ def plan_routes(
         budget = _default_seconds(run.size) if seconds is None else seconds
         solver, nodes = "pyvrp", _solve_pyvrp(run, budget - (time.perf_counter() - started), seed)
     return _finish(run, nodes, solver, started)
-
-
-def reference_plan(
-    pickup: LatLon,
-    stops: Sequence[Stop],
-    volunteers: int,
-    *,
-    max_stops: int | None = None,
-    max_minutes: float | None = None,
-    metres_per_minute: float = 75.0,
-    stop_minutes: float = 4.0,
-    seconds: float = 10.0,
-    seed: int = 1,
-) -> RoutePlan:
-    """The same plan by a different solver (OR-Tools, guided local search for `seconds`).
-
-    For the benchmark: a yardstick for `plan_routes`, not for use in a request. `seed` is
-    accepted for symmetry; OR-Tools' search is deterministic within its time limit.
-    """
-    started = time.perf_counter()
-    run = _prepare(pickup, stops, volunteers, max_stops, max_minutes, metres_per_minute, stop_minutes)
-    if run.size == 0:
-        return _finish(run, [], "trivial", started)
-    return _finish(run, _solve_ortools(run, seconds), "ortools", started)
 
 
 # --- the problem and its limits -------------------------------------------------------------
@@ -321,38 +298,6 @@ def _patience(size: int) -> int:
     within about 5,000 (some 5 s); more patience found nothing shorter.
     """
     return 1_000 + 20 * size
-
-
-def _solve_ortools(run: _Run, seconds: float) -> list[list[int]]:
-    from ortools.constraint_solver import pywrapcp, routing_enums_pb2
-
-    manager = pywrapcp.RoutingIndexManager(run.size + 1, run.volunteers, 0)
-    model = pywrapcp.RoutingModel(manager)
-    model.SetArcCostEvaluatorOfAllVehicles(model.RegisterTransitMatrix(run.metres))
-    if run.max_stops is not None:
-        # One per stop, none for the pickup (a constant dimension would count the last arc too).
-        demand = model.RegisterUnaryTransitVector([0] + [1] * run.size)
-        model.AddDimension(demand, 0, run.max_stops, True, "stops")
-    if run.limit_seconds is not None:
-        # Time to travel from i to j plus the handover at i (none at the pickup).
-        times = [[run.travel_seconds(i, j) + (run.stop_seconds if i else 0) for j in range(run.size + 1)]
-                 for i in range(run.size + 1)]
-        model.AddDimension(model.RegisterTransitMatrix(times), 0, run.limit_seconds, True, "minutes")
-    params = pywrapcp.DefaultRoutingSearchParameters()
-    params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC
-    params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
-    params.time_limit.FromMilliseconds(max(1, round(seconds * 1000)))
-    solution = model.SolveWithParameters(params)
-    if solution is None:
-        raise RoutingError(_no_plan_found(run))
-    routes = []
-    for vehicle in range(run.volunteers):
-        index, nodes = solution.Value(model.NextVar(model.Start(vehicle))), []
-        while not model.IsEnd(index):
-            nodes.append(manager.IndexToNode(index))
-            index = solution.Value(model.NextVar(index))
-        routes.append(nodes)
-    return routes
 
 
 def _no_plan_found(run: _Run) -> str:

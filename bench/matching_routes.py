@@ -19,9 +19,19 @@ from __future__ import annotations
 import math
 import random
 import time
+from collections.abc import Sequence
 from typing import Any
 
-from kith.matching.routing import Stop, plan_routes, reference_plan
+from kith.matching.routing import (
+    RoutePlan,
+    RoutingError,
+    Stop,
+    _finish,
+    _no_plan_found,
+    _prepare,
+    _Run,
+    plan_routes,
+)
 from kith.places.geo import EARTH_RADIUS_M, LatLon
 
 SEED = 20240601
@@ -74,3 +84,60 @@ def measure(quick: bool = False) -> dict[str, Any]:
     results |= _one("route20", 20, 4, reference_seconds)
     results |= _one("route200", big, big_team, reference_seconds)
     return results
+
+
+def reference_plan(
+    pickup: LatLon,
+    stops: Sequence[Stop],
+    volunteers: int,
+    *,
+    max_stops: int | None = None,
+    max_minutes: float | None = None,
+    metres_per_minute: float = 75.0,
+    stop_minutes: float = 4.0,
+    seconds: float = 10.0,
+    seed: int = 1,
+) -> RoutePlan:
+    """The same plan by a different solver (OR-Tools, guided local search for `seconds`).
+
+    For the benchmark: a yardstick for `plan_routes`, not for use in a request, so it lives
+    here with OR-Tools (the `bench` extra), not in the runtime. `seed` is accepted for symmetry;
+    OR-Tools' search is deterministic within its time limit.
+    """
+    started = time.perf_counter()
+    run = _prepare(pickup, stops, volunteers, max_stops, max_minutes, metres_per_minute, stop_minutes)
+    if run.size == 0:
+        return _finish(run, [], "trivial", started)
+    return _finish(run, _solve_ortools(run, seconds), "ortools", started)
+
+
+def _solve_ortools(run: _Run, seconds: float) -> list[list[int]]:
+    from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+    manager = pywrapcp.RoutingIndexManager(run.size + 1, run.volunteers, 0)
+    model = pywrapcp.RoutingModel(manager)
+    model.SetArcCostEvaluatorOfAllVehicles(model.RegisterTransitMatrix(run.metres))
+    if run.max_stops is not None:
+        # One per stop, none for the pickup (a constant dimension would count the last arc too).
+        demand = model.RegisterUnaryTransitVector([0] + [1] * run.size)
+        model.AddDimension(demand, 0, run.max_stops, True, "stops")
+    if run.limit_seconds is not None:
+        # Time to travel from i to j plus the handover at i (none at the pickup).
+        times = [[run.travel_seconds(i, j) + (run.stop_seconds if i else 0) for j in range(run.size + 1)]
+                 for i in range(run.size + 1)]
+        model.AddDimension(model.RegisterTransitMatrix(times), 0, run.limit_seconds, True, "minutes")
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC
+    params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    params.time_limit.FromMilliseconds(max(1, round(seconds * 1000)))
+    solution = model.SolveWithParameters(params)
+    if solution is None:
+        raise RoutingError(_no_plan_found(run))
+    routes = []
+    for vehicle in range(run.volunteers):
+        index, nodes = solution.Value(model.NextVar(model.Start(vehicle))), []
+        while not model.IsEnd(index):
+            nodes.append(manager.IndexToNode(index))
+            index = solution.Value(model.NextVar(index))
+        routes.append(nodes)
+    return routes
