@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "kith.matching",
     "kith.runs",
     "kith.signposting",
+    "kith.partners",
     "kith.places",
     "kith.directory",
     "kith.listings",
@@ -61,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # answers static files itself, cacheable
     "kith.core.middleware.RequestIdMiddleware",
+    "kith.partners.problems.ApiProblemMiddleware",  # /api/v1/ answers only in JSON problems
     "kith.core.links.ServedAtMiddleware",  # links in mail use the address we are served on
     "kith.core.middleware.PrivacyHeadersMiddleware",  # no-store, Permissions-Policy
     "csp.middleware.CSPMiddleware",  # Content-Security-Policy, nonces (request.csp_nonce)

@@ -81,6 +81,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "services.manage": frozenset({COORDINATOR}),
     # Referring a resident to a local service with their consent, and following it up.
     "referrals.send": frozenset({COORDINATOR, CALL_HANDLER}),
+    # Partners (a pharmacy, a food bank, a council) and their API tokens and webhooks.
+    "partners.manage": frozenset({COORDINATOR}),
 }
 
 # A coordinator of an ancestor group sees a child's aggregate figures only...

@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+
+# The audit trail's names for this app's actions (core.audit.ACTION_LABELS).
+ACTION_LABELS = {
+    "kith.partner.added": "Partner added",
+    "kith.partner.token_issued": "Partner API token made",
+    "kith.partner.token_revoked": "Partner API token revoked",
+    "kith.partner.webhook_set": "Partner's webhook address set",
+    "kith.partner.webhook_removed": "Partner's webhook address removed",
+    "kith.partner_api.referred": "Person referred in through the partner API",
+    "kith.partner_api.run_handed_over": "Run handed over through the partner API",
+}
+
+
+class PartnersConfig(AppConfig):
+    name = "kith.partners"
+    label = "partners"
+    verbose_name = "Partners and their API"
+
+    def ready(self) -> None:
+        from kith.core.audit import ACTION_LABELS as labels
+        from kith.partners import signals  # noqa: F401  (webhooks on a referral's new status)
+
+        labels.update(ACTION_LABELS)
