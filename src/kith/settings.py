@@ -62,10 +62,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # answers static files itself, cacheable
     "kith.core.middleware.RequestIdMiddleware",
-    "kith.partners.problems.ApiProblemMiddleware",  # /api/v1/ answers only in JSON problems
     "kith.core.links.ServedAtMiddleware",  # links in mail use the address we are served on
     "kith.core.middleware.PrivacyHeadersMiddleware",  # no-store, Permissions-Policy
     "csp.middleware.CSPMiddleware",  # Content-Security-Policy, nonces (request.csp_nonce)
+    # /api/v1/ answers only in JSON problems; inside the two above, so problems get their headers.
+    "kith.partners.problems.ApiProblemMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -14,7 +14,7 @@ from uuid import UUID
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import NinjaAPI, Query
+from ninja import NinjaAPI, Query, Status
 from ninja.errors import HttpError, ValidationError
 from ninja.security import HttpBearer
 
@@ -108,7 +108,10 @@ def _problem(request, exc: Problem):
 def _invalid(request, exc: ValidationError):
     errors: dict[str, list[str]] = {}
     for error in exc.errors:
-        where = ".".join(str(part) for part in error.get("loc", ())[1:]) or "body"
+        where = [str(part) for part in error.get("loc", ())]
+        while where and where[0] in ("body", "query", "path"):  # where it came, not what
+            where = where[1:]
+        where = ".".join(where) or "body"
         errors.setdefault(where, []).append(str(error.get("msg", "is not valid")))
     return problem_response(Problem(422, "Some of what was sent is not valid: see errors.",
                                     errors=errors, slug="invalid"))
@@ -164,8 +167,8 @@ def _run_out(handed: PartnerRun) -> dict:
          summary="The token you are using: its partner, group and scopes")
 def me(request):
     token: ApiToken = request.auth
-    return 200, {"partner": token.partner.name, "group": token.partner.group.slug,
-                 "scopes": token.scopes, "prefix": token.prefix}
+    return Status(200, {"partner": token.partner.name, "group": token.partner.group.slug,
+                       "scopes": token.scopes, "prefix": token.prefix})
 
 
 @api.post("/groups/{group}/referrals", response={201: ReferralOut, **IN_GROUP},
@@ -174,7 +177,7 @@ def refer(request, group: str, body: ReferralIn):
     token = _token(request, group, REFER)
     contact, need, consent = intake.read_referral(token.partner, body)
     referral = services.refer(token, contact=contact, need=need, consent=consent)
-    return 201, _referral_out(referral)
+    return Status(201, _referral_out(referral))
 
 
 @api.get("/groups/{group}/referrals", response={200: ReferralList, **IN_GROUP},
@@ -183,7 +186,7 @@ def referral_list(request, group: str, limit: int = Query(50, ge=1, le=100)):
     token = _token(request, group, READ)
     rows = (PartnerReferral.objects.filter(partner=token.partner)
             .select_related("request")[:limit])
-    return 200, {"referrals": [_referral_out(r) for r in rows]}
+    return Status(200, {"referrals": [_referral_out(r) for r in rows]})
 
 
 @api.get("/groups/{group}/referrals/{referral_id}", response={200: ReferralOut, **IN_GROUP},
@@ -194,7 +197,7 @@ def referral(request, group: str, referral_id: UUID):
              .select_related("request").first())
     if found is None:  # another partner's, another group's, or none: all the same answer
         raise Problem(404, "You sent no referral with this id.", slug="no-such-referral")
-    return 200, _referral_out(found)
+    return Status(200, _referral_out(found))
 
 
 @api.post("/groups/{group}/runs", response={201: RunOut, **IN_GROUP}, url_name="runs",
@@ -218,7 +221,7 @@ def hand_over_run(request, group: str, body: RunIn):
     if handed is None:
         raise Problem(422, "Some stops cannot be read: see errors.", slug="invalid",
                       errors=intake.stop_errors(errors))
-    return 201, _run_out(handed)
+    return Status(201, _run_out(handed))
 
 
 @api.get("/groups/{group}/runs/{run_id}", response={200: RunOut, **IN_GROUP}, url_name="run",
@@ -229,4 +232,4 @@ def run(request, group: str, run_id: UUID):
              .select_related("run").first())
     if found is None:
         raise Problem(404, "You handed over no run with this id.", slug="no-such-run")
-    return 200, _run_out(found)
+    return Status(200, _run_out(found))

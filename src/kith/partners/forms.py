@@ -59,6 +59,11 @@ class WebhookForm(_Form):
                                                       "https://partner.example/kith."),
                                          "max_length": TOO_LONG})
 
+    new_secret = forms.BooleanField(
+        label=_("Make a new secret"), required=False,
+        help_text=_("If the old one may have been seen by someone else. The partner must "
+                    "then use the new one."))
+
     def clean_url(self):
         url = self.cleaned_data["url"].strip()
         if url:

@@ -82,16 +82,20 @@ def revoke_token(token: ApiToken, *, acting_user) -> bool:
 
 
 @transaction.atomic
-def set_webhook(partner: Partner, *, url: str, acting_user) -> str:
-    """Point the partner's webhooks at `url` (checked by the form) with a fresh secret, which
-    is returned to be shown once. An empty url turns webhooks off and drops the secret."""
+def set_webhook(partner: Partner, *, url: str, new_secret: bool = False, acting_user
+                ) -> str | None:
+    """Point the partner's webhooks at `url` (checked by the form). A new address, or
+    `new_secret`, makes a fresh secret, returned to be shown once; an empty url turns
+    webhooks off and drops the secret (returns ""). Nothing different: None, nothing written."""
     _require_manager(acting_user, partner.group)
+    if url == partner.webhook_url and not (new_secret and url):
+        return None
     secret = tokens.new_webhook_secret() if url else ""
     partner.webhook_url, partner.webhook_secret = url, (secret or None)
     partner.save(update_fields=["webhook_url", "webhook_secret"])
     action = "kith.partner.webhook_set" if url else "kith.partner.webhook_removed"
     log_action(action, actor=acting_user, group=partner.group, obj=partner,
-               new={"url": url, "partner": partner.name})
+               new={"url": url, "partner": partner.name, "new_secret": bool(secret)})
     return secret
 
 

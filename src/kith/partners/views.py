@@ -79,9 +79,11 @@ def webhook(request, group, pk):
     if not form.is_valid():
         return _detail(request, group, partner, webhook_form=form, status=400)
     secret = services.set_webhook(partner, url=form.cleaned_data["url"],
+                                  new_secret=form.cleaned_data["new_secret"],
                                   acting_user=request.user)
     if not secret:
-        messages.success(request, _("Webhooks to %(name)s are off.") % {"name": partner.name})
+        messages.success(request, _("Nothing changed.") if secret is None else
+                         _("Webhooks to %(name)s are off.") % {"name": partner.name})
         return redirect("partners:detail", group.slug, partner.pk)
     return render(request, "partners/shown_once.html", {
         "group": group, "partner": partner, "secret": secret, "webhook": True,
