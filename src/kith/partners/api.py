@@ -131,7 +131,17 @@ def _crash(request, exc: Exception):
                                          "please try again later."))
 
 
-def _token(request, group: str, scope: str) -> ApiToken:
+def _only_query(request, allowed: frozenset[str] = frozenset()) -> None:
+    """Unknown query parameters are refused, not ignored: a typo ("limt") must not pass
+    silently as if it had been read."""
+    unknown = sorted(set(request.GET) - allowed)
+    if unknown:
+        raise Problem(400, f"Kith does not read the query parameter “{unknown[0]}” here.",
+                      slug="unknown-parameter")
+
+
+def _token(request, group: str, scope: str, query: frozenset[str] = frozenset()) -> ApiToken:
+    _only_query(request, query)
     token: ApiToken = request.auth
     if token.partner.group.slug != group:
         raise Problem(404, "There is no such group for this token.", slug="no-such-group")
@@ -166,6 +176,7 @@ def _run_out(handed: PartnerRun) -> dict:
 @api.get("/me", response={200: TokenOut, **COMMON}, url_name="me",
          summary="The token you are using: its partner, group and scopes")
 def me(request):
+    _only_query(request)
     token: ApiToken = request.auth
     return Status(200, {"partner": token.partner.name, "group": token.partner.group.slug,
                        "scopes": token.scopes, "prefix": token.prefix})
@@ -183,7 +194,7 @@ def refer(request, group: str, body: ReferralIn):
 @api.get("/groups/{group}/referrals", response={200: ReferralList, **IN_GROUP},
          url_name="referrals", summary="Your referrals, newest first")
 def referral_list(request, group: str, limit: int = Query(50, ge=1, le=100)):
-    token = _token(request, group, READ)
+    token = _token(request, group, READ, query=frozenset({"limit"}))
     rows = (PartnerReferral.objects.filter(partner=token.partner)
             .select_related("request")[:limit])
     return Status(200, {"referrals": [_referral_out(r) for r in rows]})

@@ -63,7 +63,22 @@ class ConsentIn(Schema):
     given_at: dt.datetime | None = Field(None, description="When they agreed; now if left out.")
 
 
+REFERRAL_EXAMPLE = {
+    "person": {"name": "Joan Smith", "phone": "07911 123456", "postcode": "W10 5NW"},
+    "need": {"service": "prescriptions", "urgency": "soon", "details": "Repeat inhaler"},
+    "referrer": {"name": "Dev Patel", "contact": "dev@pharmacy.example.org"},
+    "consent": {"version": "GP-consent-v3", "given_by": "the_person"},
+}
+RUN_EXAMPLE = {
+    "kind": "pharmacy", "pickup_name": "Golborne Pharmacy", "pickup_postcode": "W10 5AA",
+    "stops": [{"name": "Joan Smith", "address": "14 Golborne Road", "postcode": "W10 5NW",
+               "note": "Ring twice"}],
+}
+
+
 class ReferralIn(Schema):
+    model_config = {"json_schema_extra": {"examples": [REFERRAL_EXAMPLE]}}
+
     person: Person
     need: NeedIn
     referrer: Referrer
@@ -96,6 +111,8 @@ class StopIn(Schema):
 
 
 class RunIn(Schema):
+    model_config = {"json_schema_extra": {"examples": [RUN_EXAMPLE]}}
+
     kind: RunKind
     pickup_name: Annotated[str, text(120, least=1)]
     pickup_postcode: Annotated[str, text(20, least=1)]
