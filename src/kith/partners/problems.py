@@ -103,8 +103,17 @@ class ApiProblemMiddleware:
                                         else 500, TITLES.get(response.status_code, "Error")))
 
     def process_exception(self, request, exception):
+        from django.core.exceptions import PermissionDenied
+        from django.http import Http404
+
         if not request.path.startswith(API_PREFIX):
             return None
+        if isinstance(exception, Http404):
+            return problem_response(Problem(404, "There is nothing at this address in the "
+                                                 "partner API. Its schema is at "
+                                                 f"{API_PREFIX}openapi.json."))
+        if isinstance(exception, PermissionDenied):
+            return problem_response(Problem(403, "Not allowed."))
         logger.exception("partner API: unexpected error")
         return problem_response(Problem(500, "Kith could not answer this. It has been logged; "
                                              "please try again later."))

@@ -35,7 +35,8 @@ def _detail(request, group, partner, *, token_form=None, webhook_form=None, stat
     return render(request, "partners/detail.html", {
         "group": group, "partner": partner, "tokens": partner.tokens.all(),
         "token_form": token_form or TokenForm(),
-        "webhook_form": webhook_form or WebhookForm(initial={"url": partner.webhook_url}),
+        "webhook_form": webhook_form or WebhookForm(initial={"url": partner.webhook_url},
+                                                    current=partner.webhook_url),
     }, status=status)
 
 
@@ -75,7 +76,7 @@ def token_revoke(request, group, pk):
 @group_view("partners.manage")
 def webhook(request, group, pk):
     partner = get_object_or_404(Partner, pk=pk, group=group)
-    form = WebhookForm(request.POST)
+    form = WebhookForm(request.POST, current=partner.webhook_url)
     if not form.is_valid():
         return _detail(request, group, partner, webhook_form=form, status=400)
     secret = services.set_webhook(partner, url=form.cleaned_data["url"],
