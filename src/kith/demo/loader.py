@@ -23,9 +23,9 @@ from kith.groups.models import Group, Membership
 from kith.listings import services as listing_services
 from kith.listings.models import GroupRegistration, ListingReport
 from kith.matching.cards import refresh_for_person
+from kith.partners.demo import load_partners
 from kith.residents.models import Resident
 from kith.residents.services import register_resident
-from kith.partners.demo import load_partners
 from kith.signposting.demo import load_services
 from kith.volunteers import services as volunteer_services
 from kith.volunteers.models import CONSENT_VERSIONS, SLOTS, Consent, Vetting, VolunteerProfile

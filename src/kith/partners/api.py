@@ -108,11 +108,10 @@ def _problem(request, exc: Problem):
 def _invalid(request, exc: ValidationError):
     errors: dict[str, list[str]] = {}
     for error in exc.errors:
-        where = [str(part) for part in error.get("loc", ())]
-        while where and where[0] in ("body", "query", "path"):  # where it came, not what
-            where = where[1:]
-        where = ".".join(where) or "body"
-        errors.setdefault(where, []).append(str(error.get("msg", "is not valid")))
+        parts = [str(part) for part in error.get("loc", ())]
+        while parts and parts[0] in ("body", "query", "path"):  # where it came, not what
+            parts = parts[1:]
+        errors.setdefault(".".join(parts) or "body", []).append(str(error.get("msg", "is not valid")))
     return problem_response(Problem(422, "Some of what was sent is not valid: see errors.",
                                     errors=errors, slug="invalid"))
 

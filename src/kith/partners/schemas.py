@@ -4,12 +4,12 @@ the OpenAPI schema partners read and Schemathesis tests against."""
 from __future__ import annotations
 
 import datetime as dt
-from enum import Enum
-from typing import Annotated
+from enum import Enum, StrEnum
+from typing import Annotated, Any
 from uuid import UUID
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from kith.groups.catalogue import SERVICES
 from kith.partners import status as partner_status
@@ -20,12 +20,12 @@ Urgency = Enum("Urgency", {key: key for key in HelpRequest.Urgency.values}, type
 Status = Enum("Status", {key: key for key in partner_status.STATUS_KEYS}, type=str)  # type: ignore[misc]
 
 
-class GivenBy(str, Enum):
+class GivenBy(StrEnum):
     the_person = "the_person"
     someone_for_them = "someone_for_them"
 
 
-class RunKind(str, Enum):
+class RunKind(StrEnum):
     pharmacy = "pharmacy"
     foodbank = "foodbank"
 
@@ -63,13 +63,13 @@ class ConsentIn(Schema):
     given_at: dt.datetime | None = Field(None, description="When they agreed; now if left out.")
 
 
-REFERRAL_EXAMPLE = {
+REFERRAL_EXAMPLE: dict[str, Any] = {
     "person": {"name": "Joan Smith", "phone": "07911 123456", "postcode": "W10 5NW"},
     "need": {"service": "prescriptions", "urgency": "soon", "details": "Repeat inhaler"},
     "referrer": {"name": "Dev Patel", "contact": "dev@pharmacy.example.org"},
     "consent": {"version": "GP-consent-v3", "given_by": "the_person"},
 }
-RUN_EXAMPLE = {
+RUN_EXAMPLE: dict[str, Any] = {
     "kind": "pharmacy", "pickup_name": "Golborne Pharmacy", "pickup_postcode": "W10 5AA",
     "stops": [{"name": "Joan Smith", "address": "14 Golborne Road", "postcode": "W10 5NW",
                "note": "Ring twice"}],
@@ -77,7 +77,7 @@ RUN_EXAMPLE = {
 
 
 class ReferralIn(Schema):
-    model_config = {"json_schema_extra": {"examples": [REFERRAL_EXAMPLE]}}
+    model_config = ConfigDict(json_schema_extra={"examples": [REFERRAL_EXAMPLE]})
 
     person: Person
     need: NeedIn
@@ -111,7 +111,7 @@ class StopIn(Schema):
 
 
 class RunIn(Schema):
-    model_config = {"json_schema_extra": {"examples": [RUN_EXAMPLE]}}
+    model_config = ConfigDict(json_schema_extra={"examples": [RUN_EXAMPLE]})
 
     kind: RunKind
     pickup_name: Annotated[str, text(120, least=1)]

@@ -9,7 +9,7 @@ the trail says which token did it (a revoked token's past writes stay traceable)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -126,7 +126,7 @@ class Consent:
     version: str
     given_by: str
     given_by_name: str
-    at: object  # datetime
+    at: datetime
 
 
 @transaction.atomic

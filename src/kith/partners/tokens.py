@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-TOKEN_START = "kith_"
+TOKEN_START = "kith_"  # noqa: S105 (the start of every token, not a secret)
 PREFIX_LENGTH = 12  # "kith_" and seven random characters: enough to tell tokens apart
 MAX_TOKEN_LENGTH = 200  # anything longer is not one of ours
 
