@@ -136,3 +136,21 @@ def test_it_accepts_a_public_address(settings):
 def test_the_signature_is_over_time_and_body():
     assert webhooks.sign("s", b"{}", 10) != webhooks.sign("s", b"{}", 11)
     assert webhooks.sign("s", b"{}", 10).startswith("t=10,v1=")
+
+
+def test_the_groups_message_log_names_a_failed_webhook(api, client, priya, receiver,
+                                                       webhook_secret):
+    from django.urls import reverse
+
+    from kith.messaging.log import failure_lines
+
+    receiver.statuses = [410]
+    req = _referred(api)
+    requests.transition(req, "cancel", actor=priya, note="Family sorted it")
+    message = Message.objects.get(channel=Message.Channel.WEBHOOK)
+    outbox.send_one(message.pk)
+    (line,) = failure_lines([Message.objects.get(pk=message.pk)])
+    assert line.startswith("1 webhook to a partner's server failed")
+    client.force_login(priya)
+    page = client.get(reverse("messaging:group_log", args=["golborne-road"]))
+    assert page.status_code == 200 and "Webhook to a partner" in page.content.decode()
