@@ -154,3 +154,11 @@ def test_the_groups_message_log_names_a_failed_webhook(api, client, priya, recei
     client.force_login(priya)
     page = client.get(reverse("messaging:group_log", args=["golborne-road"]))
     assert page.status_code == 200 and "Webhook to a partner" in page.content.decode()
+
+
+def test_the_deploy_check_warns_about_private_webhooks(settings):
+    from kith.partners.checks import check_webhook_addresses
+
+    assert check_webhook_addresses() == []
+    settings.KITH_WEBHOOKS_ALLOW_PRIVATE = True
+    assert [w.id for w in check_webhook_addresses()] == ["kith.partners.W001"]

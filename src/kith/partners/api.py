@@ -40,7 +40,7 @@ RATE_WINDOW = 60  # seconds
 
 def rate_limit() -> int:
     """Calls per token per minute (KITH_API_RATE_LIMIT)."""
-    return int(getattr(settings, "KITH_API_RATE_LIMIT", 120))
+    return int(settings.KITH_API_RATE_LIMIT)
 
 
 class PartnerBearer(HttpBearer):

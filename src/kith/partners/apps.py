@@ -19,6 +19,6 @@ class PartnersConfig(AppConfig):
 
     def ready(self) -> None:
         from kith.core.audit import ACTION_LABELS as labels
-        from kith.partners import signals  # noqa: F401  (webhooks on a referral's new status)
+        from kith.partners import checks, signals  # noqa: F401  (deploy check; webhooks on a new status)
 
         labels.update(ACTION_LABELS)

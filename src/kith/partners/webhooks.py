@@ -43,7 +43,7 @@ class UnsafeAddress(ValueError):
 
 
 def private_allowed() -> bool:
-    return bool(settings.DEBUG or getattr(settings, "KITH_WEBHOOKS_ALLOW_PRIVATE", False))
+    return bool(settings.DEBUG or settings.KITH_WEBHOOKS_ALLOW_PRIVATE)
 
 
 def check_url(url: str, *, resolve=socket.getaddrinfo) -> None:
