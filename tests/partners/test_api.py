@@ -43,6 +43,8 @@ def test_it_refers_someone_in_through_the_forms_intake(api, partner):
     # Nothing about the person comes back, not even to the partner who sent it.
     text = response.content.decode()
     assert "Joan" not in text and "07911" not in text and "W10" not in text
+    line = req.events.get(action="partner_api_referral")
+    assert "GP-consent-v3" in line.note and "the person themselves" in line.note
     row = AuditEvent.objects.get(action="kith.partner_api.referred")
     assert row.actor is None and row.new["via"].startswith("API token kith_")
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 # The audit trail's names for this app's actions (core.audit.ACTION_LABELS).
 ACTION_LABELS = {
@@ -11,6 +12,11 @@ ACTION_LABELS = {
     "kith.partner_api.run_handed_over": "Run handed over through the partner API",
 }
 
+# Lines this app adds to a request's timeline (requests.timeline.register_labels).
+TIMELINE_LABELS = {
+    "partner_api_referral": _("Referred through the partner API"),
+}
+
 
 class PartnersConfig(AppConfig):
     name = "kith.partners"
@@ -19,6 +25,8 @@ class PartnersConfig(AppConfig):
 
     def ready(self) -> None:
         from kith.core.audit import ACTION_LABELS as labels
+        from kith.requests.timeline import register_labels
         from kith.partners import checks, signals  # noqa: F401  (deploy check; webhooks on a new status)
 
         labels.update(ACTION_LABELS)
+        register_labels(TIMELINE_LABELS)

@@ -133,6 +133,7 @@ class Consent:
 def refer(token: ApiToken, *, contact, need, consent: Consent) -> PartnerReferral:
     """A person referred in, through the same intake as the partner's web form (with its
     area check, exclusion list and callback queue), and the consent beside it."""
+    from kith.requests.moves import add_event
     from kith.requests.outside_area import take_public_request
 
     partner = token.partner
@@ -142,6 +143,13 @@ def refer(token: ApiToken, *, contact, need, consent: Consent) -> PartnerReferra
         partner=partner, token=token, request=result.request, joined_existing=result.linked,
         consent_version=consent.version, consent_given_by=consent.given_by,
         consent_given_by_name=consent.given_by_name or None, consent_at=consent.at)
+    # The consent as the partner recorded it, where coordinators read the request (no name:
+    # who spoke for the person stays sealed on the referral).
+    add_event(result.request, "partner_api_referral", actor=None, note=(
+        f"By {partner.name} through the partner API (token {token.prefix}…). Consent "
+        f"wording {consent.version}, given by "
+        + ("the person themselves" if consent.given_by == "the_person" else
+           "someone acting for them")))
     log_action("kith.partner_api.referred", actor=None, group=partner.group, obj=referral,
                new={"via": via(token), "request": result.request.reference,
                     "joined_existing": result.linked, "consent_version": consent.version,
