@@ -12,7 +12,7 @@ import logging
 from uuid import UUID
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import NinjaAPI, Query, Status
 from ninja.errors import HttpError, ValidationError
@@ -121,6 +121,11 @@ def _http_error(request, exc: HttpError):
     if exc.status_code == 400 and "parse" in str(exc).lower():
         return problem_response(Problem(400, "The body is not valid JSON.", slug="bad-json"))
     return problem_response(Problem(exc.status_code, str(exc)))
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc: Http404):
+    return problem_response(Problem(404, "There is nothing at this address in the partner API."))
 
 
 @api.exception_handler(Exception)

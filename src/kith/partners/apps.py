@@ -25,8 +25,8 @@ class PartnersConfig(AppConfig):
 
     def ready(self) -> None:
         from kith.core.audit import ACTION_LABELS as labels
-        from kith.requests.timeline import register_labels
         from kith.partners import checks, signals  # noqa: F401  (deploy check; webhooks on a new status)
+        from kith.requests.timeline import register_labels
 
         labels.update(ACTION_LABELS)
         register_labels(TIMELINE_LABELS)

@@ -84,15 +84,12 @@ def payload(referral, *, previous: str, now=None) -> dict:
 
 def queue(referral, *, previous: str) -> None:
     """Queue one signed post to the referral's partner, in the caller's transaction."""
-    from kith.messaging.models import Message
-    from kith.messaging.outbox import _save_and_enqueue
+    from kith.messaging.outbox import queue_webhook
     from kith.partners.models import WebhookDelivery
 
     partner = referral.partner
     body = json.dumps(payload(referral, previous=previous), separators=(",", ":"))
-    message = Message(channel=Message.Channel.WEBHOOK, to=partner.webhook_url, body=body,
-                      subject=EVENT, template="partners/webhook", group=partner.group)
-    (saved,) = _save_and_enqueue([message], wait_for_commit=True)
+    saved = queue_webhook(url=partner.webhook_url, body=body, event=EVENT, group=partner.group)
     WebhookDelivery.objects.create(message=saved, partner=partner, referral=referral,
                                    event=EVENT)
 
