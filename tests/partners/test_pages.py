@@ -95,3 +95,14 @@ def test_another_groups_token_cannot_be_revoked(client, nadia, partner, secret):
     response = client.post(reverse("partners:token_revoke", args=["lots-road", token.pk]))
     assert response.status_code == 404
     assert ApiToken.objects.get().revoked_at is None
+
+
+def test_a_second_partner_of_the_same_name_is_refused_and_the_form_kept(client, priya, partner):
+    client.force_login(priya)
+    response = client.post(reverse("partners:list", args=[partner.group.slug]),
+                           {"name": "golborne pharmacy", "kind": "charity"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "already has a partner called golborne pharmacy" in page
+    assert 'value="golborne pharmacy"' in page
+    assert Partner.objects.count() == 1
