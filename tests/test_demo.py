@@ -44,7 +44,8 @@ def test_it_reports_each_step(demo):
                     "1 registration waiting, 1 listing report",
                     "35 help requests, 22 callbacks waiting",
                     "1 pharmacy run ready to split (20 stops, 1 unknown postcode)",
-                    "5 local services (5 new)", "3 safeguarding cases"]
+                    "5 local services (5 new)", "3 safeguarding cases",
+                    "1 partner with an API token (1 new)"]
 
 
 @pytest.mark.parametrize("kind, expected", [

@@ -147,6 +147,11 @@ EDIT_PAGES = [
             w, id_seen_at=date(2026, 12, 2), references_at=date(2026, 11, 5),
             dbs_level="enhanced", dbs_date=date(2026, 10, 1), safeguarding_at=date(2026, 9, 30)),
     }),
+    EditPage("partners:detail", "priya", "url", {  # the webhook address
+        "no webhook": lambda w: _partner(w),
+        "webhook set": lambda w: _partner(w, webhook_url="https://pharmacy.example.org/kith",
+                                          webhook_secret="whsec_not-a-real-one"),
+    }),
     EditPage("signposting:edit", "priya", "how_to_refer", {
         "new": lambda w: _local_service(w),
         "filled in": lambda w: _local_service(
@@ -197,6 +202,14 @@ def _local_service(world, **fields) -> dict:
     fields = {"organisation": "Golborne Pantry", "name": "Food bank", "needs": ["food"], **fields}
     service = LocalService.objects.create(group=world.street, **fields)
     return {"group_slug": world.street.slug, "pk": service.pk}
+
+
+def _partner(world, **fields) -> dict:
+    from kith.partners.models import Partner
+
+    partner = Partner.objects.create(group=world.street, name="Golborne Pharmacy",
+                                     kind="pharmacy", **fields)
+    return {"group_slug": world.street.slug, "pk": partner.pk}
 
 
 def _request_policy(world) -> dict:
@@ -271,6 +284,9 @@ NOT_EDIT_PAGES = {
     "runs:outcome": ACTION, "runs:finish": ACTION,
     "runs:swap": "choosing someone else for a route", "runs:route_sheet": ACTION,
     "runs:my_route": ACTION, "runs:my_sheet": NO_FORM,
+    "partners:list": NEW_THING, "partners:token_new": NEW_THING,
+    "partners:token_revoke": ACTION,
+    "partners:webhook": "the webhook form's target; opened from partners:detail above",
     "signposting:list": "marking a service checked is an action",
     "signposting:find": "searches by GET", "signposting:detail": ACTION,
     "signposting:new": NEW_THING, "signposting:checked": ACTION,

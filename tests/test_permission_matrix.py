@@ -236,6 +236,22 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     # A case's details are the safeguarding leads' alone: to everyone else it does not exist
     # (tests/safeguarding/test_cases.py has the leads, and the leads above).
     "safeguarding:case": group_page(404, 404, 404, 404),
+    # --- partners: partners.manage, coordinators of the group itself. Tokens and webhook
+    # addresses are made and revoked by POST only (the token is shown in that POST's answer).
+    "partners:list": group_page(403, 403, 200, 403),
+    "partners:detail": group_page(403, 403, 200, 403),
+    "partners:token_new": everyone(405),
+    "partners:webhook": everyone(405),
+    "partners:token_revoke": everyone(405),
+    # --- the partner API: a bearer token, never a session; its own matrix (no token, bad,
+    # revoked, another group's, wrong scope) is tests/partners/test_api.py.
+    "partner_api:api-root": everyone(404),
+    "partner_api:openapi-json": everyone(200),
+    "partner_api:me": everyone(401),
+    "partner_api:referrals": everyone(401),
+    "partner_api:referral": everyone(401),
+    "partner_api:runs": everyone(405),  # POST only: the method check comes first
+    "partner_api:run": everyone(401),
     # Exists only when KITH_DEMO is on; the tests run without it.
     "demo:mailbox": everyone(404),
     # --- messages: the group's log; Twilio's webhooks answer 403 to anything it did not sign
@@ -322,6 +338,10 @@ PK_FOR = {
     "signposting:refer": "local_service",
     "signposting:referral": "referral",
     "safeguarding:case": "case",
+    "partners:detail": "partner",
+    "partners:token_new": "partner",
+    "partners:webhook": "partner",
+    "partners:token_revoke": "api_token",
     # Any number will do: the personas have no passkeys, so no authenticator is theirs.
     "mfa_edit_webauthn": "membership",
     "mfa_remove_webauthn": "membership",
@@ -329,7 +349,10 @@ PK_FOR = {
 # Other URL arguments by name (admin and allauth ones need only to be well formed).
 ARG_FOR = {"group_slug": "golborne-road", "uidb36": "0", "key": "not-a-real-key",
            "object_id": "1", "content_type_id": "1", "app_label": "core",
-           "z": 12, "x": 2046, "y": 1361, "reference": "ACD-EFH"}
+           "z": 12, "x": 2046, "y": 1361, "reference": "ACD-EFH",
+           # The partner API's own path arguments.
+           "group": "golborne-road", "referral_id": "5b0c3a6e-7d1f-4c56-9a1e-2f0b8c4d9e71",
+           "run_id": "5b0c3a6e-7d1f-4c56-9a1e-2f0b8c4d9e72"}
 # The public directory's own slug argument, per page.
 SLUG_FOR = {"directory:group": "golborne-road", "directory:borough": "kensington-chelsea"}
 
@@ -417,6 +440,7 @@ class World:
         self._local_service()
         self._import_run()
         self._case()
+        self._partner()
 
     def _case(self):
         from kith.safeguarding import services
@@ -425,6 +449,14 @@ class World:
         self.case = services.report_incident(self.membership.group, services.Report(
             kind=Case.Kind.SAFETY_RISK, urgency=Case.Urgency.SOON, what_happened="A loose step",
             source=Case.Source.MEMBER))
+
+    def _partner(self):
+        from kith.partners import services
+
+        self.partner = services.add_partner(self.membership.group, name="Golborne Pharmacy",
+                                            kind="pharmacy", acting_user=self.people["coordinator"])
+        self.api_token, _secret = services.issue_token(
+            self.partner, scopes=["refer", "read"], label="", acting_user=self.people["coordinator"])
 
     def _import_run(self):
         from kith.volunteers.models import ImportRun

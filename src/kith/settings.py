@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "kith.runs",
     "kith.signposting",
     "kith.safeguarding",
+    "kith.partners",
     "kith.places",
     "kith.directory",
     "kith.listings",
@@ -65,6 +66,8 @@ MIDDLEWARE = [
     "kith.core.links.ServedAtMiddleware",  # links in mail use the address we are served on
     "kith.core.middleware.PrivacyHeadersMiddleware",  # no-store, Permissions-Policy
     "csp.middleware.CSPMiddleware",  # Content-Security-Policy, nonces (request.csp_nonce)
+    # /api/v1/ answers only in JSON problems; inside the two above, so problems get their headers.
+    "kith.partners.problems.ApiProblemMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -241,6 +244,10 @@ KITH_PROVIDER_TIMEOUT = envint("KITH_PROVIDER_TIMEOUT", 15)
 KITH_OUTBOX_CLAIM_TIMEOUT = envint("KITH_OUTBOX_CLAIM_TIMEOUT", 120)
 # A queued message no task has been given for this long is given a new one (recover()).
 KITH_OUTBOX_STALE = envint("KITH_OUTBOX_STALE", 300)
+# The partner API (kith.partners): calls per token per minute, and whether webhooks may go to
+# private or loopback addresses (never in production: DEBUG allows them too, for trying it out).
+KITH_API_RATE_LIMIT = envint("KITH_API_RATE_LIMIT", 120)
+KITH_WEBHOOKS_ALLOW_PRIVATE = envbool("KITH_WEBHOOKS_ALLOW_PRIVATE", False)
 # Twilio (KITH_SMS_BACKEND=twilio); TWILIO_API_BASE points the client at a stand-in in tests.
 TWILIO_ACCOUNT_SID = envstr("TWILIO_ACCOUNT_SID")
 TWILIO_AUTH_TOKEN = envstr("TWILIO_AUTH_TOKEN")

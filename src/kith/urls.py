@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from kith.partners.api import api as partner_api
+
 # admin.site is Kith's own (core/admin_site.py): superusers only, through allauth with two-factor.
 urlpatterns = [
     path("", include("kith.core.urls")),
@@ -16,6 +18,9 @@ urlpatterns = [
     path("", include("kith.runs.urls")),
     path("", include("kith.signposting.urls")),
     path("", include("kith.safeguarding.urls")),
+    path("", include("kith.partners.urls")),
+    # The partner API (REST, OpenAPI 3 at api/v1/openapi.json); /api/groups is the directory's.
+    path("api/v1/", partner_api.urls),
     path("", include("kith.directory.urls")),
     path("", include("kith.listings.urls")),
     path("", include("kith.demo.urls")),

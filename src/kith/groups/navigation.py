@@ -77,6 +77,7 @@ PAGES = [
     Page(_("Exclusions"), "requests:exclusions", "exclusions.manage", "people"),
     Page(_("Group details"), "groups:settings", "group.edit", "group"),
     Page(_("Request settings"), "requests:policy", "requests.settings", "group"),
+    Page(_("Partners"), "partners:list", "partners.manage", "group", also=("partners:",)),
     Page(_("Public listing"), "directory:group", "group.view", "group"),
     Page(_("Listing reports"), "listings:reports", "listings.moderate", "group"),
     Page(_("New groups to approve"), "listings:registrations", "listings.moderate", "group",

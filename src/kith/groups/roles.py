@@ -88,6 +88,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "safeguarding.report": ANY_ROLE,
     "safeguarding.cases": frozenset({COORDINATOR, SAFEGUARDING_LEAD}),
     "safeguarding.case_details": frozenset({SAFEGUARDING_LEAD}),
+    # Partners (a pharmacy, a food bank, a council) and their API tokens and webhooks.
+    "partners.manage": frozenset({COORDINATOR}),
 }
 
 # A coordinator of an ancestor group sees a child's aggregate figures only...

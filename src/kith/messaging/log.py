@@ -40,6 +40,8 @@ def recipient_name(message: Message) -> str:
         return message.person.display_name or _("a volunteer")
     if message.resident is not None:
         return message.resident.name or _("a resident")
+    if message.channel == Message.Channel.WEBHOOK:
+        return _("a partner's server")
     return _("someone")
 
 
@@ -98,6 +100,9 @@ def failure_lines(messages) -> list[str]:
         elif channel == Message.Channel.WHATSAPP:
             what = ngettext("%(n)d WhatsApp message to %(name)s failed: %(why)s",
                             "%(n)d WhatsApp messages to %(name)s failed: %(why)s", n)
+        elif channel == Message.Channel.WEBHOOK:
+            what = ngettext("%(n)d webhook to %(name)s failed: %(why)s",
+                            "%(n)d webhooks to %(name)s failed: %(why)s", n)
         else:
             what = ngettext("%(n)d email to %(name)s failed: %(why)s",
                             "%(n)d emails to %(name)s failed: %(why)s", n)

@@ -23,6 +23,8 @@ class Message(models.Model):
         EMAIL = "email", _("Email")
         SMS = "sms", _("Text message")
         WHATSAPP = "whatsapp", _("WhatsApp")
+        # A signed post to a partner's server (kith.partners.webhooks): same queue and retries.
+        WEBHOOK = "webhook", _("Webhook to a partner")
 
     class State(models.TextChoices):
         QUEUED = "queued", _("Waiting to be sent")

@@ -154,6 +154,15 @@ def queue_texts(texts: Sequence[Text], *, wait_for_commit: bool = True) -> list[
     return _save_and_enqueue(rows, wait_for_commit=wait_for_commit)
 
 
+def queue_webhook(*, url: str, body: str, event: str, group=None) -> Message:
+    """Queue one post of JSON to a partner's server (kith.partners.webhooks signs and sends
+    it). Never held for quiet hours: a server is not woken by it."""
+    (made,) = _save_and_enqueue([Message(channel=Message.Channel.WEBHOOK, to=url, body=body,
+                                         subject=event[:300], template="partners/webhook",
+                                         group=group)], wait_for_commit=True)
+    return made
+
+
 def _quiet_until(group):
     """When the group's quiet hours end, if it is inside them now; None otherwise (and for a
     message from no group: an answer to someone who has just texted us)."""

@@ -54,6 +54,10 @@ def deliver(message: Message, *, mail: LazyMail | None = None) -> str:
     """Send `message`; returns the provider's id for it ('' if it gives none)."""
     if message.channel == Message.Channel.EMAIL:
         return send_email(message, mail or LazyMail())
+    if message.channel == Message.Channel.WEBHOOK:
+        from kith.partners.webhooks import deliver as post_webhook
+
+        return post_webhook(message)
     return send_text(message)
 
 

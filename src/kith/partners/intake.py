@@ -1,0 +1,102 @@
+"""Reading what a partner sends into what Kith's own intake takes.
+
+A referral goes through the partner web form's own form (requests.forms_public.ReferForm),
+so the API and the form accept exactly the same things with the same words for what is
+wrong (a landline given for texts, a postcode that does not exist, hidden characters). A
+run's stops become the lines a coordinator would paste (runs.services.read_lines).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from kith.partners.problems import Problem
+from kith.partners.services import Consent
+
+# The web form's field -> where it is in the API's JSON.
+FIELD_PATHS = {
+    "name": "person.name", "phone": "person.phone", "email": "person.email",
+    "postcode": "person.postcode", "language": "person.language", "service": "need.service",
+    "details": "need.details", "urgency": "need.urgency", "when": "need.when",
+    "referrer_name": "referrer.name", "referrer_contact": "referrer.contact",
+    "partner_kind": "partner", "partner_name": "partner", "__all__": "body",
+}
+SOMEONE = "someone_for_them"
+
+
+def read_referral(partner, body):
+    """(Contact, Need, Consent) for intake, or Problem(422) naming every wrong field."""
+    from kith.requests.forms_public import ReferForm
+
+    data = {
+        "name": body.person.name, "phone": body.person.phone, "email": body.person.email,
+        "postcode": body.person.postcode, "language": body.person.language,
+        "service": body.need.service.value, "details": body.need.details,
+        "urgency": body.need.urgency.value, "when": body.need.when,
+        "partner_kind": partner.kind, "partner_name": partner.name,
+        "referrer_name": body.referrer.name, "referrer_contact": body.referrer.contact,
+        "consent": "on",  # the consent object below is the partner's record of it
+    }
+    form = ReferForm(data, group=partner.group)
+    errors = {} if form.is_valid() else {
+        FIELD_PATHS.get(field, field): [str(m) for m in messages]
+        for field, messages in form.errors.items()}
+    consent = _consent(body.consent, errors)
+    if errors:
+        raise Problem(422, "Some of what was sent is not valid: see errors.", errors=errors,
+                      slug="invalid")
+    return form.contact(), form.need(), consent
+
+
+def _consent(given, errors: dict) -> Consent:
+    from kith.core.text import hidden_characters
+
+    name = " ".join(given.given_by_name.split())
+    version = given.version.strip()
+    if not version or hidden_characters(version):
+        errors["consent.version"] = ["Give the version of the consent wording you read to "
+                                     "them, in plain characters."]
+    if given.given_by.value == SOMEONE and not name:
+        errors["consent.given_by_name"] = ["Someone acting for them agreed: give their name."]
+    elif name and hidden_characters(name):
+        errors["consent.given_by_name"] = ["The name has hidden characters in it. Type it "
+                                           "again."]
+    now = timezone.now()
+    at = given.given_at or now
+    if timezone.is_naive(at):
+        errors["consent.given_at"] = ["Give the time with its offset, like "
+                                      "2026-12-04T10:30:00+00:00."]
+    elif at > now + timedelta(minutes=5):
+        errors["consent.given_at"] = ["That time is in the future: give when they agreed."]
+    return Consent(version=version, given_by=given.given_by.value, given_by_name=name, at=at)
+
+
+def run_lines(body) -> tuple[str, dict[str, list[str]]]:
+    """The stops as pasted lines ("name, address, postcode, note"), or errors by stop."""
+    lines, errors = [], {}
+    for number, stop in enumerate(body.stops, 1):
+        parts = [stop.name, stop.address, stop.postcode, stop.note]
+        if any("\n" in part or "\r" in part for part in parts):
+            errors[f"stops.{number - 1}"] = [f"Stop {number}: keep each part on one line."]
+        elif "," in stop.name or "\t" in stop.name:
+            errors[f"stops.{number - 1}.name"] = [f"Stop {number}: leave commas out of the name."]
+        lines.append(", ".join(p.replace("\t", " ").strip() for p in parts if p.strip()))
+    return "\n".join(lines), errors
+
+
+def stop_errors(messages: list[str]) -> dict[str, list[str]]:
+    """runs.services' "Line 4: …" errors as the API's "stops.3": ["Stop 4: …"]."""
+    import re
+
+    found: dict[str, list[str]] = {}
+    for message in messages:
+        match = re.match(r"Line (\d+)", message)
+        if match:
+            number = int(match.group(1))
+            found.setdefault(f"stops.{number - 1}", []).append(
+                "Stop" + message[len("Line"):])
+        else:
+            found.setdefault("stops", []).append(message)
+    return found

@@ -1,0 +1,220 @@
+"""The partner API: referring in with consent, runs, reading one's own, and every refusal."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+
+from kith.core.models import AuditEvent
+from kith.partners import services
+from kith.partners.models import ApiToken, PartnerReferral, PartnerRun
+from kith.requests.models import HelpRequest
+from kith.runs.models import Run
+from tests.partners.conftest import Api, issue, referral_body, run_body
+
+pytestmark = pytest.mark.django_db
+
+REFERRALS = "/groups/golborne-road/referrals"
+RUNS = "/groups/golborne-road/runs"
+
+
+def problem(response, status):
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert {"type", "title", "status", "detail"} <= set(body) and body["status"] == status
+    return body
+
+
+def test_it_refers_someone_in_through_the_forms_intake(api, partner):
+    response = api.post(REFERRALS, referral_body())
+    assert response.status_code == 201, response.content
+    body = response.json()
+    req = HelpRequest.objects.get(reference=body["reference"])
+    assert (req.channel, req.partner_name, req.partner_kind, req.asked_by) == (
+        "referral", "Golborne Pharmacy", "pharmacy", "Dev Patel")
+    assert req.consent_at is not None and req.callbacks.count() == 1  # queued for a call back
+    assert req.resident.phone_digest and req.resident.name == "Joan Smith"
+    referral = PartnerReferral.objects.get(public_id=body["id"])
+    assert (referral.consent_version, referral.consent_given_by) == ("GP-consent-v3", "the_person")
+    assert body["status"] == "received" and body["joined_existing"] is False
+    # Nothing about the person comes back, not even to the partner who sent it.
+    text = response.content.decode()
+    assert "Joan" not in text and "07911" not in text and "W10" not in text
+    line = req.events.get(action="partner_api_referral")
+    assert "GP-consent-v3" in line.note and "the person themselves" in line.note
+    row = AuditEvent.objects.get(action="kith.partner_api.referred")
+    assert row.actor is None and row.new["via"].startswith("API token kith_")
+
+
+def test_it_needs_the_consent_and_who_gave_it(api):
+    body = referral_body()
+    del body["consent"]
+    assert "consent" in problem(api.post(REFERRALS, body), 422)["errors"], "names the missing part"
+    body = referral_body(consent__given_by="someone_for_them")
+    errors = problem(api.post(REFERRALS, body), 422)["errors"]
+    assert errors == {"consent.given_by_name": ["Someone acting for them agreed: give their name."]}
+    assert not HelpRequest.objects.exists()
+
+
+def test_it_says_what_is_wrong_in_the_forms_own_words(api):
+    body = referral_body(person__phone="12345", person__postcode="ZZ99 9ZZ ZZ")
+    errors = problem(api.post(REFERRALS, body), 422)["errors"]
+    assert set(errors) == {"person.phone", "person.postcode"}
+    assert not HelpRequest.objects.exists()
+
+
+def test_a_second_referral_of_the_same_person_joins_their_open_request(api):
+    first = api.post(REFERRALS, referral_body()).json()
+    again = api.post(REFERRALS, referral_body()).json()
+    assert again["reference"] == first["reference"] and again["joined_existing"] is True
+    assert HelpRequest.objects.count() == 1 and PartnerReferral.objects.count() == 2
+
+
+@pytest.mark.parametrize("body, content_type, status", [
+    ("{not json", "application/json", 400),
+    ("name=Joan", "application/x-www-form-urlencoded", 415),
+    ("x" * (300 * 1024), "application/json", 413),
+    ("[]", "application/json", 422),
+])
+def test_it_answers_bad_bodies_with_problems(api, body, content_type, status):
+    problem(api.post(REFERRALS, body, content_type=content_type), status)
+
+
+def test_it_answers_unknown_addresses_and_methods_with_problems(api):
+    problem(api.get("/nothing-here"), 404)
+    refused = problem(api.post("/me", {}), 405)
+    assert "GET" in refused["detail"]
+
+
+def test_it_serves_its_openapi_schema(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    assert schema["openapi"].startswith("3.")
+    assert "/api/v1/groups/{group}/referrals" in schema["paths"]
+
+
+# --- who may: the API's own matrix
+
+GROUP_ROUTES = [("post", REFERRALS, "refer"), ("get", REFERRALS, "read"),
+                ("get", f"{REFERRALS}/{uuid.uuid4()}", "read"), ("post", RUNS, "runs"),
+                ("get", f"{RUNS}/{uuid.uuid4()}", "read")]
+
+
+def _call(api, method, path, secret):
+    body = run_body() if path.endswith("/runs") else referral_body()
+    return api.post(path, body, secret=secret) if method == "post" else api.get(path, secret=secret)
+
+
+@pytest.mark.parametrize("method, path, scope", GROUP_ROUTES)
+def test_it_refuses_without_a_token_or_with_a_bad_one(api, method, path, scope):
+    for secret in ("", "kith_not-a-real-token", "not even the shape"):
+        body = problem(_call(Api(api.client), method, path, secret), 401)
+        assert body["detail"]
+    assert _call(Api(api.client), method, path, "")["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize("method, path, scope", GROUP_ROUTES)
+def test_it_refuses_a_revoked_token_at_once(api, priya, method, path, scope):
+    assert api.get("/me").status_code == 200
+    services.revoke_token(ApiToken.objects.get(), acting_user=priya)
+    assert "revoked" in problem(_call(api, method, path, None), 401)["detail"]
+
+
+@pytest.mark.parametrize("method, path, scope", GROUP_ROUTES)
+def test_another_groups_token_finds_nothing(api, other_street, nadia, method, path, scope):
+    theirs = services.add_partner(other_street, name="Lots Road Pantry", kind="foodbank",
+                                  acting_user=nadia)
+    problem(_call(api, method, path, issue(theirs, nadia)), 404)
+
+
+@pytest.mark.parametrize("method, path, scope", GROUP_ROUTES)
+def test_a_token_without_the_scope_is_forbidden(api, partner, priya, method, path, scope):
+    others = [s for s in ("refer", "runs", "read") if s != scope]
+    body = problem(_call(api, method, path, issue(partner, priya, others)), 403)
+    assert scope in body["detail"]
+
+
+def test_it_limits_each_token(api, settings):
+    settings.KITH_API_RATE_LIMIT = 3
+    assert [api.get("/me").status_code for _ in range(3)] == [200] * 3
+    refused = api.get("/me")
+    problem(refused, 429)
+    assert refused["Retry-After"] == "60"
+
+
+def test_it_notes_when_a_token_was_last_used(api):
+    assert ApiToken.objects.get().last_used_at is None
+    api.get("/me")
+    assert ApiToken.objects.get().last_used_at is not None
+
+
+# --- reading one's own
+
+
+def test_a_partner_reads_only_its_own_referrals(api, client, other_partner, priya):
+    mine = api.post(REFERRALS, referral_body()).json()
+    theirs = Api(client, issue(other_partner, priya))
+    problem(theirs.get(f"{REFERRALS}/{mine['id']}"), 404)
+    assert theirs.get(REFERRALS).json() == {"referrals": []}
+    got = api.get(f"{REFERRALS}/{mine['id']}").json()
+    assert got == mine
+    assert [r["id"] for r in api.get(REFERRALS).json()["referrals"]] == [mine["id"]]
+
+
+def test_the_status_follows_the_request(api, priya):
+    from kith.requests import services as requests
+
+    made = api.post(REFERRALS, referral_body()).json()
+    req = HelpRequest.objects.get(reference=made["reference"])
+    requests.transition(req, "cancel", actor=priya, note="Sorted by the family")
+    got = api.get(f"{REFERRALS}/{made['id']}").json()
+    assert (got["status"], got["status_label"]) == ("cancelled", "Cancelled")
+
+
+def test_someone_on_the_exclusion_list_reads_like_anyone_else(api, priya, street):
+    from kith.requests import exclusions
+
+    exclusions.add_exclusion(street, reason="abuse", phone="07911 123456", actor=priya)
+    made = api.post(REFERRALS, referral_body()).json()
+    assert HelpRequest.objects.get(reference=made["reference"]).state == "on_hold"
+    assert made["status"] == "received"
+
+
+# --- runs
+
+
+def test_it_takes_a_batch_of_deliveries_as_a_run(api):
+    response = api.post(RUNS, run_body())
+    assert response.status_code == 201, response.content
+    body = response.json()
+    run = PartnerRun.objects.get(public_id=body["id"]).run
+    assert (run.state, run.partner_name, run.stops.count()) == ("draft", "Golborne Pharmacy", 2)
+    assert run.stops.get(line=2).note._open() == "Ring twice"
+    assert (body["stops"], body["delivered"]) == (2, 0)
+    assert "Joan" not in response.content.decode()
+    assert api.get(f"{RUNS}/{body['id']}").json() == body
+    assert AuditEvent.objects.filter(action="kith.partner_api.run_handed_over").count() == 1
+
+
+def test_a_run_with_a_wrong_stop_leaves_nothing_behind(api):
+    body = run_body()
+    body["stops"][1]["postcode"] = "not a postcode"
+    errors = problem(api.post(RUNS, body), 422)["errors"]
+    assert list(errors) == ["stops.1"] and errors["stops.1"][0].startswith("Stop 2")
+    body = run_body()
+    body["stops"][0]["name"] = "Smith, Joan"
+    assert list(problem(api.post(RUNS, body), 422)["errors"]) == ["stops.0.name"]
+    assert not Run.objects.exists() and not PartnerRun.objects.exists()
+
+
+def test_a_run_from_an_unknown_pickup_is_refused(api):
+    errors = problem(api.post(RUNS, run_body(pickup_postcode="W10")), 422)["errors"]
+    assert "pickup_postcode" in errors
+    assert not Run.objects.exists()
+
+
+def test_json_problem_bodies_never_carry_html(api):
+    for response in (api.get("/nothing"), api.post("/me", {}), api.post(REFERRALS, "{")):
+        assert "<" not in json.dumps(response.json())
