@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from kith.money.models import PENNY, Account, JournalEntry, JournalLine
+from kith.money.models import PENNY, Account, JournalEntry, JournalLine, to_pence, to_pounds
 
 Kind = Account.Kind
 # Accounts whose balance (in their own direction) can never go below zero.
@@ -55,8 +55,7 @@ def account(group, kind: str, *, resident=None, volunteer=None) -> Account:
 
 def balance(acct: Account) -> Decimal:
     """The account's balance in its own direction (what is owed, held or spent)."""
-    total = acct.lines.aggregate(t=Sum("amount"))["t"] or Decimal("0")
-    return total * acct.sign
+    return to_pounds(acct.lines.aggregate(t=Sum("pence"))["t"]) * acct.sign
 
 
 def post(group, kind: str, lines: Iterable[tuple[Account, Decimal]], *, description: str,
@@ -77,7 +76,7 @@ def post(group, kind: str, lines: Iterable[tuple[Account, Decimal]], *, descript
         bank_reference=bank_reference, reverses=reverses, reason=reason[:200],
         recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
         **({"occurred_on": occurred_on} if occurred_on else {}))
-    JournalLine.objects.bulk_create([JournalLine(entry=entry, account=acct, amount=amount)
+    JournalLine.objects.bulk_create([JournalLine(entry=entry, account=acct, pence=to_pence(amount))
                                      for acct, amount in lines])
     for acct in {acct.pk: acct for acct, _a in lines}.values():
         if acct.kind in NEVER_NEGATIVE and balance(acct) < 0:
@@ -100,17 +99,16 @@ def reverse_lines(entry: JournalEntry) -> list[tuple[Account, Decimal]]:
 
 def owed_on_request(req) -> Decimal:
     """What the resident still owes for this request's shopping."""
-    total = JournalLine.objects.filter(
-        entry__request=req, account__kind=Kind.OWED_BY_RESIDENT).aggregate(t=Sum("amount"))["t"]
-    return total or Decimal("0")
+    return to_pounds(JournalLine.objects.filter(
+        entry__request=req, account__kind=Kind.OWED_BY_RESIDENT).aggregate(t=Sum("pence"))["t"])
 
 
 def totals_by_kind(group) -> dict[str, Decimal]:
     """Each kind of account's balance (in its own direction), summed over the group."""
     rows = (JournalLine.objects.filter(account__group=group).values("account__kind")
-            .annotate(t=Sum("amount")))
-    out = dict.fromkeys(Kind.values, Decimal("0"))
+            .annotate(t=Sum("pence")))
+    out = dict.fromkeys(Kind.values, Decimal("0.00"))
     for row in rows:
         kind = row["account__kind"]
-        out[kind] = row["t"] * (1 if kind in Account.DEBIT_NORMAL else -1)
+        out[kind] = to_pounds(row["t"]) * (1 if kind in Account.DEBIT_NORMAL else -1)
     return out

@@ -20,6 +20,14 @@ Person = settings.AUTH_USER_MODEL
 PENNY = Decimal("0.01")
 
 
+def to_pence(amount: Decimal) -> int:
+    return int((amount / PENNY).to_integral_value())
+
+
+def to_pounds(pence: int | None) -> Decimal:
+    return (Decimal(pence or 0) * PENNY).quantize(PENNY)
+
+
 def money_field(*args, **kwargs) -> models.DecimalField:
     return models.DecimalField(*args, max_digits=12, decimal_places=2, **kwargs)
 
@@ -132,10 +140,15 @@ class JournalEntry(AppendOnlyRecord):
 class JournalLine(AppendOnlyRecord):
     entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="lines")
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lines")
-    amount = money_field()  # + debit, - credit
+    # Whole pence, + debit, - credit: SQLite sums decimals as floats, integers exactly.
+    pence = models.BigIntegerField()
 
     class Meta:
         ordering = ["pk"]
+
+    @property
+    def amount(self) -> Decimal:
+        return to_pounds(self.pence)
 
 
 class Claim(models.Model):
