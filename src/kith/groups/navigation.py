@@ -65,7 +65,7 @@ PAGES = [
                "signposting:find", "signposting:refer", "signposting:import")),
     Page(_("Referrals"), "signposting:referrals", "referrals.send", "work",
          also=("signposting:referral",)),
-    Page(_("Money"), "money:queue", "money.view", "work",
+    Page(_("Money"), "money:queue", "money.view", "main",
          also=("money:claim", "money:balances", "money:reimburse", "money:ledger",
                "money:fund", "money:task")),
     Page(_("Residents"), "residents:list", "residents.view", "people", also=("residents:",)),

@@ -15,17 +15,14 @@ from kith.money.models import PENNY, JournalEntry
 ITEM_ROWS = 4
 
 
-class PoundsField(forms.CharField):
+class PoundsField(forms.Field):
     """Pounds and pence typed as text (a phone's decimal keypad): "12.50", "£12.50", "1,200"."""
 
     widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off",
-                                    "class": "amount"})
-
-    def __init__(self, *, required=True, **kwargs):
-        super().__init__(required=required, max_length=14, **kwargs)
+                                    "maxlength": "14", "class": "amount"})
 
     def to_python(self, value):
-        text = (super().to_python(value) or "").strip().replace("£", "").replace(",", "")
+        text = str(value or "").strip().replace("£", "").replace(",", "")
         if not text:
             return None
         try:
