@@ -235,7 +235,7 @@ def test_a_shopping_story_keeps_the_books(books):
     assert totals["resident"] == totals["cash"] == 0
     assert totals["volunteer"] == Decimal("12.00")  # Tom, for Mr Green's shopping
     assert totals["hardship"] == Decimal("12.00")
-    with pytest.raises(MoneyError, match="does not hold"):  # the donation is spent already
-        with transaction.atomic():
-            services.reverse(JournalEntry.objects.get(kind="donation"), actor=books[3],
-                             reason="Typed wrong")
+    # The donation is spent already, so reversing it would overdraw the bank.
+    with pytest.raises(MoneyError, match="does not hold"), transaction.atomic():
+        services.reverse(JournalEntry.objects.get(kind="donation"), actor=books[3],
+                         reason="Typed wrong")

@@ -50,6 +50,9 @@ class MoneySettings(models.Model):
     receipt_months = models.PositiveSmallIntegerField(_("Months receipt photos are kept"),
                                                       default=12)
 
+    def __str__(self) -> str:
+        return f"Money settings of {self.group}"
+
     @classmethod
     def for_group(cls, group) -> MoneySettings:
         return cls.objects.get_or_create(group=group)[0]
@@ -150,6 +153,9 @@ class JournalLine(AppendOnlyRecord):
     def amount(self) -> Decimal:
         return to_pounds(self.pence)
 
+    def __str__(self) -> str:
+        return f"{self.account}: {self.amount}"
+
 
 class Claim(models.Model):
     """A volunteer's spending on one task. Made whole (lines and receipt) in one transaction,
@@ -193,6 +199,9 @@ class ClaimLine(models.Model):
     class Meta:
         ordering = ["pk"]
 
+    def __str__(self) -> str:
+        return f"{self.item}: £{self.amount}"
+
 
 class Receipt(models.Model):
     """The photo of a claim's receipt: downscaled, EXIF and location stripped, encrypted, in a
@@ -209,6 +218,9 @@ class Receipt(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     deleted_at = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        return f"Receipt for claim {self.claim_id}"
+
 
 class AgreedLimit(models.Model):
     """A coordinator's agreement, before the shopping, to spend more than the group's limit."""
@@ -218,6 +230,9 @@ class AgreedLimit(models.Model):
     amount = money_field()
     agreed_by = models.ForeignKey(Person, null=True, on_delete=models.SET_NULL, related_name="+")
     agreed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Up to £{self.amount} on request {self.request_id}"
 
 
 class CashCheck(models.Model):
@@ -234,6 +249,9 @@ class CashCheck(models.Model):
                                    related_name="+")
     checked_at = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        return f"Cash check {self.pk}: {self.outcome}"
+
 
 class PaymentPlan(models.Model):
     """"Unless otherwise agreed": a coordinator agreed this request may be paid back later, so
@@ -243,6 +261,9 @@ class PaymentPlan(models.Model):
                                    related_name="payment_plan")
     until = models.DateField()
     agreed_by = models.ForeignKey(Person, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    def __str__(self) -> str:
+        return f"Pay by {self.until} for request {self.request_id}"
 
 
 class Flag(models.Model):
@@ -269,3 +290,6 @@ class Flag(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.pk})"

@@ -6,6 +6,7 @@ Thin: each form goes to one service in kith.money.services."""
 from __future__ import annotations
 
 import csv
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
