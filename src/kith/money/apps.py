@@ -12,6 +12,7 @@ ACTION_LABELS = {
     "kith.money.repaid": _("Repayment recorded"),
     "kith.money.cash_confirmed": _("Cash repayment confirmed at the check-up"),
     "kith.money.cash_disputed": _("Resident said they had not paid the cash recorded"),
+    "kith.money.plan_agreed": _("Coordinator agreed a later date to pay back"),
     "kith.money.hardship": _("Covered by the hardship fund"),
     "kith.money.reimbursed": _("Volunteer reimbursed"),
     "kith.money.cash_paid_in": _("Cash paid in by a volunteer"),

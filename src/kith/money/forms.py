@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kith.core.formfields import FreeTextField, ISODateTimeInput, NameField
+from kith.core.formfields import FreeTextField, ISODateInput, ISODateTimeInput, NameField
 from kith.money.models import PENNY, JournalEntry
 
 ITEM_ROWS = 4
@@ -109,6 +109,10 @@ class HardshipForm(forms.Form):
         label=_("Note for the books (optional)"), max_length=200, required=False,
         help_text=_("Nobody has to prove need. Don't write anything about their money or "
                     "health here."))
+
+
+class PlanForm(forms.Form):
+    until = forms.DateField(label=_("They can pay back by"), widget=ISODateInput())
 
 
 class DecideForm(forms.Form):

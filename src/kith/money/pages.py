@@ -19,6 +19,7 @@ from kith.money.models import (
     JournalEntry,
     JournalLine,
     MoneySettings,
+    PaymentPlan,
     to_pounds,
 )
 
@@ -86,6 +87,11 @@ def hardship(request, req, form) -> str:
     return _("Covered by the hardship fund. They owe nothing for it.")
 
 
+def plan(request, req, form) -> str:
+    services.agree_payment_plan(req, until=form.cleaned_data["until"], actor=request.user)
+    return _("Agreed. Until then it does not count as unpaid.")
+
+
 def limit(request, req, form) -> str:
     services.agree_limit(req, amount=form.cleaned_data["amount"], actor=request.user)
     return _("Agreed. The volunteer can spend up to %(amount)s on this task.") % {
@@ -124,6 +130,9 @@ def task_context(request, req, bound: dict) -> dict:
         "hardship_form": form("hardship", f.HardshipForm, amount=f"{owed:.2f}")
         if access.can("money.decide") and owed > 0 else None,
         "limit_form": form("limit", f.AmountForm) if access.can("money.decide") else None,
+        "plan_form": form("plan", f.PlanForm) if access.can("money.decide") and owed > 0
+        else None,
+        "plan": PaymentPlan.objects.filter(request=req).first(),
     }
 
 

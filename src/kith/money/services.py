@@ -23,6 +23,7 @@ from kith.money.models import (
     Flag,
     JournalEntry,
     MoneySettings,
+    PaymentPlan,
     Receipt,
 )
 from kith.requests.models import Assignment, HelpRequest
@@ -279,6 +280,18 @@ def cover_from_hardship(req: HelpRequest, *, amount: Decimal, actor, reason: str
     prove need (seed 003); the reason is optional and never about the resident's means."""
     fund = ledger.account(req.group, Kind.HARDSHIP)
     return _repaid(req, Entry.HARDSHIP, fund, amount, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def agree_payment_plan(req: HelpRequest, *, until, actor) -> PaymentPlan:
+    """"Unless otherwise agreed": paying back later does not count as non-payment."""
+    if until < timezone.localdate():
+        raise MoneyError(_("Choose a date from today on."), "until")
+    plan, _made = PaymentPlan.objects.update_or_create(
+        request=req, defaults={"until": until, "agreed_by": actor})
+    log_action("kith.money.plan_agreed", actor=actor, group=req.group, obj=req,
+               new={"until": until.isoformat()})
+    return plan
 
 
 @transaction.atomic

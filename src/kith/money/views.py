@@ -49,6 +49,7 @@ TASK_ACTIONS = {
     "pay": ("money.manage", f.PaymentForm, pages.pay),
     "hardship": ("money.decide", f.HardshipForm, pages.hardship),
     "limit": ("money.decide", f.AmountForm, pages.limit),
+    "plan": ("money.decide", f.PlanForm, pages.plan),
 }
 
 
