@@ -33,7 +33,7 @@ def money_field(*args, **kwargs) -> models.DecimalField:
 
 
 class MoneySettings(models.Model):
-    """A group's money rules. Made with the defaults the first time they are read."""
+    """A group's money rules; the defaults until someone saves them."""
 
     group = models.OneToOneField("groups.Group", on_delete=models.CASCADE,
                                  related_name="money_settings")
@@ -55,7 +55,8 @@ class MoneySettings(models.Model):
 
     @classmethod
     def for_group(cls, group) -> MoneySettings:
-        return cls.objects.get_or_create(group=group)[0]
+        """The group's settings, or the defaults (unsaved: reading never writes)."""
+        return cls.objects.filter(group=group).first() or cls(group=group)
 
 
 class Account(models.Model):
