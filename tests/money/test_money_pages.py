@@ -158,3 +158,59 @@ def test_the_same_receipt_twice_is_flagged(shopping, tom):
                               upload=SimpleUploadedFile("r.jpg", photo))
     flag = Flag.objects.get()
     assert flag.kind == "duplicate" and "same receipt photo" in flag.why
+
+
+def test_the_figures_add_up_and_reach_the_dashboard(client, shopping, tom, tess, priya):
+    from django.db import transaction
+
+    from kith.money.figures import money_figures
+
+    claim = services.record_claim(shopping, volunteer=tom, shop="Tesco",
+                                  spent_at=Claim._meta.get_field("created_at").default(),
+                                  lines=[("Bread", Decimal("10.00"))], upload=receipt_upload())
+    with transaction.atomic():
+        services.fund_in(shopping.group, kind="grant", amount=Decimal("50.00"),
+                         description="Council", actor=tess)
+    services.record_cash(shopping, volunteer=tom, amount=Decimal("4.00"))
+    services.cover_from_hardship(shopping, amount=Decimal("6.00"), actor=priya)
+    services.approve(claim, actor=tess)
+    services.reimburse(shopping.group, tom, amount=Decimal("10.00"), bank_reference="B1",
+                       actor=tess)
+    cash = JournalEntry.objects.get(kind="cash")
+    services.confirm_cash(cash.cash_check, actor=priya, paid=False)  # reversed: owed again
+    figures = money_figures(shopping.group)
+    assert (figures.spent, figures.repaid, figures.hardship, figures.reimbursed,
+            figures.grants, figures.outstanding, figures.fund_balance) == (
+        Decimal("10.00"), Decimal("0.00"), Decimal("6.00"), Decimal("10.00"),
+        Decimal("50.00"), Decimal("4.00"), Decimal("40.00"))
+    client.force_login(priya)
+    page = client.get(reverse("groups:dashboard", args=[shopping.group.slug])).content.decode()
+    assert "Covered by the hardship fund" in page and "£40.00" in page
+    client.force_login(tom)
+    page = client.get(reverse("groups:dashboard", args=[shopping.group.slug])).content.decode()
+    assert "Covered by the hardship fund" not in page
+
+
+def test_the_resident_sees_what_is_owed_and_how_to_pay(client, shopping, tom, priya):
+    import time
+
+    from django.db import transaction
+
+    from kith.requests import views_public
+
+    services.record_claim(shopping, volunteer=tom, shop="Tesco",
+                          spent_at=Claim._meta.get_field("created_at").default(),
+                          lines=[("Bread", Decimal("23.40"))], upload=receipt_upload())
+    with transaction.atomic():
+        services.update_settings(shopping.group, actor=priya, bank_account_name="Golborne MA",
+                                 bank_sort_code="20-00-00", bank_account_number="12345678")
+    session = client.session
+    session[views_public.STATUS_REQUEST] = {"id": shopping.pk, "until": time.time() + 600}
+    session.save()
+    page = client.get(reverse("requests:status_view")).content.decode()
+    assert "You still owe £23.40." in page
+    assert f"KITH {shopping.reference}" in page and "sort code 20-00-00" in page
+    assert "nobody will ask you to prove anything" in page
+    services.cover_from_hardship(shopping, amount=Decimal("23.40"), actor=priya)
+    page = client.get(reverse("requests:status_view")).content.decode()
+    assert "You have nothing to pay" in page
