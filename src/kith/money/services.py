@@ -224,7 +224,7 @@ def _repaid(req: HelpRequest, kind: str, debit, amount: Decimal, *, actor, refer
     entry = ledger.post(group, kind, [
         (debit, amount),
         (ledger.account(group, Kind.OWED_BY_RESIDENT, resident=req.resident), -amount),
-    ], description=_("%(how)s for %(ref)s") % {"how": Entry(kind).label, "ref": req.reference},
+    ], description=_("For task %(ref)s") % {"ref": req.reference},
         actor=actor, request=req, bank_reference=reference, reason=reason)
     log_action("kith.money.hardship" if kind == Entry.HARDSHIP else "kith.money.repaid",
                actor=actor, group=group, obj=entry,
@@ -304,7 +304,7 @@ def reimburse(group, volunteer, *, amount: Decimal, bank_reference: str, actor) 
     entry = ledger.post(group, Entry.REIMBURSE, [
         (ledger.account(group, Kind.OWED_TO_VOLUNTEER, volunteer=volunteer), amount),
         (ledger.account(group, Kind.BANK), -amount),
-    ], description=_("Paid back to %(name)s") % {"name": volunteer}, actor=actor,
+    ], description=_("To %(name)s") % {"name": volunteer}, actor=actor,
         bank_reference=bank_reference.strip()[:40])
     log_action("kith.money.reimbursed", actor=actor, group=group, obj=entry,
                new={"amount": str(amount), "volunteer": volunteer.pk,
@@ -319,7 +319,7 @@ def pay_in_cash(group, volunteer, *, amount: Decimal, actor) -> JournalEntry:
     entry = ledger.post(group, Entry.PAID_IN, [
         (ledger.account(group, Kind.BANK), amount),
         (ledger.account(group, Kind.CASH_HELD, volunteer=volunteer), -amount),
-    ], description=_("Cash paid in by %(name)s") % {"name": volunteer}, actor=actor)
+    ], description=_("From %(name)s") % {"name": volunteer}, actor=actor)
     log_action("kith.money.cash_paid_in", actor=actor, group=group, obj=entry,
                new={"amount": str(amount), "volunteer": volunteer.pk})
     return entry
