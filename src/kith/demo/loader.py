@@ -22,8 +22,8 @@ from kith.groups import services as group_services
 from kith.groups.models import Group, Membership
 from kith.listings import services as listing_services
 from kith.listings.models import GroupRegistration, ListingReport
-from kith.money.demo import load_money
 from kith.matching.cards import refresh_for_person
+from kith.money.demo import load_money
 from kith.residents.models import Resident
 from kith.residents.services import register_resident
 from kith.signposting.demo import load_services

@@ -34,4 +34,4 @@ class MoneyConfig(AppConfig):
     def ready(self) -> None:
         from kith.core.audit import ACTION_LABELS as labels
 
-        labels.update(ACTION_LABELS)
+        labels.update(ACTION_LABELS)  # type: ignore[arg-type]  # lazy, shown translated

@@ -85,12 +85,13 @@ def post(group, kind: str, lines: Iterable[tuple[Account, Decimal]], *, descript
 
 
 def _too_far(acct: Account) -> str:
-    return {
+    messages: dict[str, str] = {
         Kind.BANK: _("The group's bank account does not hold that much."),
         Kind.OWED_BY_RESIDENT: _("That is more than the resident owes."),
         Kind.OWED_TO_VOLUNTEER: _("That is more than the group owes the volunteer."),
         Kind.CASH_HELD: _("That is more cash than the volunteer holds."),
-    }[acct.kind]
+    }
+    return messages[acct.kind]
 
 
 def reverse_lines(entry: JournalEntry) -> list[tuple[Account, Decimal]]:

@@ -29,7 +29,10 @@ def to_pounds(pence: int | None) -> Decimal:
 
 
 def money_field(*args, **kwargs) -> models.DecimalField:
-    return models.DecimalField(*args, max_digits=12, decimal_places=2, **kwargs)
+    """Pounds and pence, up to £9,999,999,999.99."""
+    kwargs.setdefault("max_digits", 12)
+    kwargs.setdefault("decimal_places", 2)
+    return models.DecimalField(*args, **kwargs)
 
 
 class MoneySettings(models.Model):

@@ -54,9 +54,9 @@ def clean(upload) -> CleanImage:
             if probe.width * probe.height > MAX_PIXELS:
                 raise UnidentifiedImageError
             probe.verify()
-        image = Image.open(io.BytesIO(raw))
-        image = ImageOps.exif_transpose(image)  # keep it the right way up before EXIF goes
-        image = image.convert("RGB")
+        opened = Image.open(io.BytesIO(raw))
+        # Keep it the right way up before the EXIF that says which way up goes.
+        image = (ImageOps.exif_transpose(opened) or opened).convert("RGB")
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         raise MoneyError(_("That file is not a photo Kith can read. Take a photo of the receipt "
                            "(JPEG or PNG) and try again."), "receipt") from None

@@ -325,7 +325,7 @@ def pay_in_cash(group, volunteer, *, amount: Decimal, actor) -> JournalEntry:
     return entry
 
 
-FUND_IN = {Entry.DONATION: Kind.DONATIONS, Entry.GRANT: Kind.GRANTS}
+FUND_IN: dict[str, str] = {Entry.DONATION: Kind.DONATIONS, Entry.GRANT: Kind.GRANTS}
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import timedelta
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -44,7 +45,9 @@ def unpaid_requests(group, now) -> dict[int, set[int]]:
                                         checked_at__gte=now - WINDOW).select_related(
         "entry__request")
     for check in disputed:
-        out[check.entry.request.resident_id].add(check.entry.request_id)
+        asked = check.entry.request
+        if asked is not None:
+            out[asked.resident_id].add(asked.pk)
     return out
 
 
@@ -86,7 +89,7 @@ def delete_old_receipts(now) -> int:
         with transaction.atomic():
             if Receipt.objects.filter(pk=receipt.pk, deleted_at__isnull=True).update(
                     deleted_at=now):
-                transaction.on_commit(lambda name=receipt.file_name: receipts.remove(name))
+                transaction.on_commit(partial(receipts.remove, receipt.file_name))
                 per_group[group.pk] += 1
                 groups[group.pk] = group
     for gid, n in per_group.items():
