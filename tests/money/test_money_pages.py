@@ -214,3 +214,27 @@ def test_the_resident_sees_what_is_owed_and_how_to_pay(client, shopping, tom, pr
     services.cover_from_hardship(shopping, amount=Decimal("23.40"), actor=priya)
     page = client.get(reverse("requests:status_view")).content.decode()
     assert "You have nothing to pay" in page
+
+
+def test_the_today_page_and_the_check_up_call_show_the_money_waiting(client, shopping, tom,
+                                                                     tess, priya, sam):
+    from kith.requests import check_ups
+    from kith.requests.models import Callback
+
+    services.record_claim(shopping, volunteer=tom, shop="Tesco",
+                          spent_at=Claim._meta.get_field("created_at").default(),
+                          lines=[("Bread", Decimal("4.00"))], upload=receipt_upload())
+    services.record_cash(shopping, volunteer=tom, amount=Decimal("4.00"))
+    client.force_login(tess)
+    page = client.get(reverse("groups:dashboard", args=[shopping.group.slug])).content.decode()
+    assert "spending claim waiting for the treasurer" in page
+    check_up = Callback.objects.filter(request=shopping, kind__in=check_ups.CHECK_KINDS).first()
+    if check_up is None:
+        from django.utils import timezone
+
+        check_up = Callback.objects.create(group=shopping.group, kind="check_up",
+                                           request=shopping, resident=shopping.resident,
+                                           due_at=timezone.now())
+    client.force_login(sam)
+    page = client.get(reverse("requests:callback", args=[shopping.group.slug, check_up.pk]))
+    assert "£4.00 paid in cash at the door" in page.content.decode()

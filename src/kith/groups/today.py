@@ -154,6 +154,10 @@ def needs_now(group: Group, access: GroupAccess, now=None) -> list[Item]:
         items += [Item("services_stale", *stale_services(group))]
     if access.can("members.view"):
         items += _messages(group, now)
+    if any(access.can(p) for p in ("money.manage", "money.decide")):
+        from kith.money.today import money_lines
+
+        items += [Item(*line) for line in money_lines(group, access)]
     return sorted((i for i in items if i.count), key=lambda i: not i.urgent)
 
 
@@ -225,5 +229,5 @@ def landing(person) -> str:
 def can_see_today(access: GroupAccess) -> bool:
     """Roles with work to list; a volunteer's today is their own home page."""
     return any(access.can(p) for p in ("callbacks.work", "requests.view", "volunteers.vet",
-                                       "runs.manage"))
+                                       "runs.manage", "money.manage"))
 
