@@ -156,7 +156,8 @@ def agree_limit(req: HelpRequest, *, amount: Decimal, actor) -> AgreedLimit:
 
 
 def _locked_claim(claim: Claim) -> Claim:
-    return Claim.objects.select_for_update().select_related("group", "request").get(pk=claim.pk)
+    return (Claim.objects.select_for_update(of=("self",)).select_related("group", "request")
+            .get(pk=claim.pk))
 
 
 @transaction.atomic
@@ -246,7 +247,7 @@ def record_cash(req: HelpRequest, *, volunteer, amount: Decimal) -> CashCheck:
 def confirm_cash(check: CashCheck, *, actor, paid: bool) -> CashCheck:
     """The check-up call's answer. If the resident says they did not pay, the cash entry is
     reversed (they owe it again) and the non-payment rule is looked at."""
-    check = CashCheck.objects.select_for_update().select_related("entry__group",
+    check = CashCheck.objects.select_for_update(of=("self",)).select_related("entry__group",
                                                                   "entry__request").get(
         pk=check.pk)
     if check.outcome != CashCheck.Outcome.WAITING:
