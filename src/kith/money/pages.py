@@ -113,7 +113,9 @@ def task_context(request, req, bound: dict) -> dict:
 
     return {
         "group": group, "req": req, "owed": owed, "limit": services.limit_for(req),
-        "spent": services.spent_on(req), "claims": claims if is_money_staff(access) else mine,
+        "spent": services.spent_on(req),
+        # A call handler confirming cash sees the amounts, not the claims and receipts.
+        "claims": claims if access.can("money.view") else mine,
         "is_volunteer": is_volunteer, "spends": req.service in services.SPENDING_SERVICES,
         "reference": services.kith_reference(req),
         "cash_checks": CashCheck.objects.filter(entry__request=req).select_related("entry"),

@@ -204,7 +204,11 @@ def reject(claim: Claim, *, actor, reason: str) -> Claim:
     if claim.state not in (Claim.State.SUBMITTED, Claim.State.QUERIED):
         raise MoneyError(_("This claim has already been decided."))
     entry = claim.entries.get(kind=Entry.CLAIM)
-    _reverse(entry, actor=actor, reason=reason)
+    try:
+        _reverse(entry, actor=actor, reason=reason)
+    except MoneyError:
+        raise MoneyError(_("Some of this has been paid back or reimbursed already. Reverse "
+                           "that first on the ledger, then reject the claim.")) from None
     claim.question = reason.strip()[:300]
     return _decide(claim, Claim.State.REJECTED, actor, "kith.money.claim_rejected")
 
