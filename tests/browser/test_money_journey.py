@@ -132,3 +132,46 @@ def test_tom_buys_mrs_ahmeds_shopping_and_the_books_show_it(
     assert page.locator("tbody tr").first.locator("td.running").inner_text() == "£100.00"
     axe_check("the ledger")
     screenshot("money-ledger-phone")
+
+
+def test_mrs_ahmed_sees_what_she_owes_and_priya_sees_the_figures(
+        live_server, page, screenshot, axe_check, street, tom, priya, tess, shopping):  # noqa: F811
+    import time
+
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from kith.requests import views_public
+    from tests.money.conftest import receipt_upload, spent_at
+
+    with transaction.atomic():
+        services.update_settings(street, actor=priya, bank_account_name="Golborne Road Neighbours",
+                                 bank_sort_code="20-00-00", bank_account_number="55779911",
+                                 payment_link="https://pay.example.org/golborne")
+    services.record_claim(shopping, volunteer=tom, shop="Tesco Express", spent_at=spent_at(),
+                          lines=[("Bread, milk, eggs, tea", Decimal("23.40"))],
+                          upload=receipt_upload())
+    page.set_viewport_size(PHONE)
+    # Mrs Ahmed's status page, as if she had just typed her code.
+    session = SessionStore()
+    session[views_public.STATUS_REQUEST] = {"id": shopping.pk, "until": time.time() + 600}
+    session.create()
+    page.context.clear_cookies()
+    page.context.add_cookies([{"name": dj_settings.SESSION_COOKIE_NAME,
+                               "value": session.session_key, "url": live_server.url}])
+    page.goto(live_server.url + reverse("requests:status_view"))
+    money = page.locator("section", has=page.get_by_role("heading",
+                                                         name="Paying for your shopping"))
+    text = money.inner_text()
+    assert "You still owe £23.40." in text and f"KITH {shopping.reference}" in text
+    assert "sort code 20-00-00" in text and "nobody will ask you to prove anything" in text
+    axe_check("the resident's status page with money owed")
+    _fits(page)
+    screenshot("money-status-page-phone")
+
+    _become(page, live_server, priya)
+    page.goto(live_server.url + reverse("groups:dashboard", args=[street.slug]))
+    figures = page.locator("table", has=page.get_by_text("Spent on residents' shopping"))
+    assert "£23.40" in figures.inner_text()
+    axe_check("the dashboard with money figures")
+    _fits(page)
+    screenshot("money-dashboard-phone")
