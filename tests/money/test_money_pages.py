@@ -93,6 +93,7 @@ def test_bad_amounts_are_refused_and_kept(client, shopping, tom, price, message)
     assert response.status_code == 400
     page = response.content.decode()
     assert message in page and f'value="{price}"' in page
+    assert "choose it again" in page  # a browser never refills a file box
     assert not Claim.objects.exists() and not JournalEntry.objects.exists()
 
 
