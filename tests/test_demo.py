@@ -39,13 +39,14 @@ def demo(django_db_setup, django_db_blocker):
 
 
 def test_it_reports_each_step(demo):
-    assert demo == ["18 groups", "7 personas", "300 volunteers",
+    assert demo == ["18 groups", "8 personas", "300 volunteers",
                     "302 volunteer profiles, 101 approved", "120 residents",
                     "1 registration waiting, 1 listing report",
                     "35 help requests, 22 callbacks waiting",
                     "1 pharmacy run ready to split (20 stops, 1 unknown postcode)",
                     "5 local services (5 new)", "3 safeguarding cases",
-                    "1 partner with an API token (1 new)"]
+                    "1 partner with an API token (1 new)",
+                    "4 spending claims, a donation and a grant"]
 
 
 @pytest.mark.parametrize("kind, expected", [

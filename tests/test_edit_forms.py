@@ -115,6 +115,10 @@ EDIT_PAGES = [
         "never saved": lambda w: {"group_slug": w.street.slug},
         "saved": lambda w: _request_policy(w),
     }),
+    EditPage("money:settings", "priya", "days_to_pay", {
+        "never saved": lambda w: {"group_slug": w.street.slug},
+        "saved": lambda w: _money_settings(w),
+    }),
     EditPage("residents:detail", "sam", "every_days", {
         "new": lambda w: {"group_slug": w.street.slug, "pk": w.mrs_ahmed.pk},
         "filled in": lambda w: _resident(w, at_risk=True, check_in_days=7),
@@ -220,6 +224,19 @@ def _request_policy(world) -> dict:
     return {"group_slug": world.street.slug}
 
 
+def _money_settings(world) -> dict:
+    from decimal import Decimal
+
+    from kith.money.models import MoneySettings
+
+    MoneySettings.objects.create(
+        group=world.street, task_limit=Decimal("42.50"), bank_account_name="Golborne Road MA",
+        bank_sort_code="20-00-00", bank_account_number="12345678",
+        payment_link="https://pay.example.org/golborne", non_payment_threshold=3, days_to_pay=10,
+        receipt_months=6)
+    return {"group_slug": world.street.slug}
+
+
 def _vetting_policy(world) -> dict:
     VettingPolicy.objects.create(group=world.street, requirements={
         "shopping": ["id"], "prescriptions": ["id", "references", "dbs"]})
@@ -298,6 +315,13 @@ NOT_EDIT_PAGES = {
     "safeguarding:cases": "filters by GET",
     "safeguarding:case": "each form is a step (triage, an action, who was told, the outcome); "
                          "triage saved unchanged writes nothing (tests/safeguarding)",
+    "money:task": "recording spending, cash or a payment makes something new; the rest are "
+                  "decisions",
+    "money:queue": "reviewing a flag is a decision", "money:claim": "deciding a claim",
+    "money:receipt": NO_FORM, "money:balances": NO_FORM,
+    "money:reimburse": "recording a payment makes something new", "money:ledger": ACTION,
+    "money:csv": NO_FORM, "money:fund": NEW_THING, "money:reverse": ACTION,
+    "money:flag": ACTION,
     "accounts:signup": NEW_THING, "accounts:two_factor_setup": NEW_THING,
     "accounts:two_factor_done": NO_FORM,
     "accounts:confirm_two_factor": "a code to confirm it's you: an action",

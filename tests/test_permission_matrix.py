@@ -252,6 +252,22 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     "partner_api:referral": everyone(401),
     "partner_api:runs": everyone(405),  # POST only: the method check comes first
     "partner_api:run": everyone(401),
+    # --- money. money.task: a task's money page; Tom holds ACD-EFH (his own task, by its
+    # grant), Sam confirms cash at check-ups. money.receipt: the claim is Tom's own. The rest
+    # is coordinators' and treasurers' (money.view); the fund is the treasurer's alone
+    # (money.manage). tests/money/test_money_permissions.py adds the treasurer's column.
+    "money:task": group_page(200, 200, 200, 403),
+    "money:queue": group_page(403, 403, 200, 403),
+    "money:claim": group_page(403, 403, 200, 403),
+    "money:receipt": group_page(200, 403, 200, 403),
+    "money:balances": group_page(403, 403, 200, 403),
+    "money:reimburse": group_page(403, 403, 200, 403),
+    "money:ledger": group_page(403, 403, 200, 403),
+    "money:csv": group_page(403, 403, 200, 403),
+    "money:fund": group_page(403, 403, 403, 403),
+    "money:reverse": everyone(405),
+    "money:flag": everyone(405),
+    "money:settings": group_page(403, 403, 200, 403),
     # Exists only when KITH_DEMO is on; the tests run without it.
     "demo:mailbox": everyone(404),
     # --- messages: the group's log; Twilio's webhooks answer 403 to anything it did not sign
@@ -342,6 +358,11 @@ PK_FOR = {
     "partners:token_new": "partner",
     "partners:webhook": "partner",
     "partners:token_revoke": "api_token",
+    "money:claim": "money_claim",
+    "money:receipt": "money_claim",
+    "money:reimburse": "money_volunteer",
+    "money:reverse": "money_entry",
+    "money:flag": "money_flag",
     # Any number will do: the personas have no passkeys, so no authenticator is theirs.
     "mfa_edit_webauthn": "membership",
     "mfa_remove_webauthn": "membership",
@@ -441,6 +462,7 @@ class World:
         self._import_run()
         self._case()
         self._partner()
+        self._money()
 
     def _case(self):
         from kith.safeguarding import services
@@ -457,6 +479,17 @@ class World:
                                             kind="pharmacy", acting_user=self.people["coordinator"])
         self.api_token, _secret = services.issue_token(
             self.partner, scopes=["refer", "read"], label="", acting_user=self.people["coordinator"])
+
+    def _money(self):
+        """Tom's claim for ACD-EFH with its receipt, a cash payment, and a flag."""
+        from kith.money.models import Flag
+
+        req = self.callback.request
+        self.money_volunteer = self.people["volunteer"]
+        self.money_claim = money_claim(req, self.money_volunteer)
+        self.money_entry = self.money_claim.entries.get()
+        self.money_flag = Flag.objects.create(group=req.group, kind=Flag.Kind.DUPLICATE,
+                                              claim=self.money_claim, why="Same receipt")
 
     def _import_run(self):
         from kith.volunteers.models import ImportRun
@@ -497,6 +530,23 @@ class World:
                                           actor=coordinator)
         self.exclusion = exclusions.add_exclusion(street, reason="abuse", phone="020 7946 0001",
                                                   actor=coordinator)
+
+
+def money_claim(req, volunteer):
+    """Spending recorded on `req` by its volunteer, with a small receipt photo."""
+    import io
+    from decimal import Decimal
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from kith.money import services as money
+
+    photo = io.BytesIO()
+    Image.new("RGB", (60, 80), (220, 220, 210)).save(photo, format="JPEG")
+    return money.record_claim(req, volunteer=volunteer, shop="Tesco Express",
+                              spent_at=timezone.now(), lines=[("Bread and milk", Decimal("4.20"))],
+                              upload=SimpleUploadedFile("receipt.jpg", photo.getvalue()))
 
 
 def sent_out_run(group, volunteer):
@@ -665,6 +715,8 @@ AFTER_WAY_OUT: dict[str, dict[str, int | str]] = {
     "matching:offer": ways_out(404),
     "runs:my_route": ways_out(404),
     "runs:my_sheet": ways_out(404),
+    "money:task": ways_out(404),
+    "money:receipt": ways_out(404),
 }
 
 
@@ -687,6 +739,7 @@ class WayOut:
                                                 self.george, coordinator=self.priya,
                                                 service="prescriptions")
         self.run, self.route = sent_out_run(street, self.george)
+        self.money_claim = money_claim(self.req, self.george)
         getattr(self, way)()
 
     def removed_yesterday(self):

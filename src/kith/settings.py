@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "kith.signposting",
     "kith.safeguarding",
     "kith.partners",
+    "kith.money",
     "kith.places",
     "kith.directory",
     "kith.listings",

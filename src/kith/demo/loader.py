@@ -23,6 +23,7 @@ from kith.groups.models import Group, Membership
 from kith.listings import services as listing_services
 from kith.listings.models import GroupRegistration, ListingReport
 from kith.matching.cards import refresh_for_person
+from kith.money.demo import load_money
 from kith.partners.demo import load_partners
 from kith.residents.models import Resident
 from kith.residents.services import register_resident
@@ -286,6 +287,7 @@ def load_requests(ctx: DemoContext) -> str:
 STEPS: list[Callable[[DemoContext], str]] = [
     load_groups, load_personas, load_volunteers, load_volunteer_profiles, load_residents,
     load_listings, load_requests, load_runs, load_services, load_cases, load_partners,
+    load_money,
 ]
 
 

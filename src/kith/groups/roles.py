@@ -90,6 +90,24 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "safeguarding.case_details": frozenset({SAFEGUARDING_LEAD}),
     # Partners (a pharmacy, a food bank, a council) and their API tokens and webhooks.
     "partners.manage": frozenset({COORDINATOR}),
+    # Money (money app). A task's money page: the volunteer who did it (only their own task,
+    # by the task's grant), call handlers (to confirm cash at the check-up), coordinators
+    # and treasurers.
+    "money.task": frozenset({COORDINATOR, CALL_HANDLER, VOLUNTEER, TREASURER}),
+    # Recording spending with a receipt, and cash taken at the door: the task's volunteer.
+    "money.claim": frozenset({VOLUNTEER}),
+    # A receipt photo: its volunteer (by the task's grant), treasurers and coordinators.
+    "money.receipt": frozenset({COORDINATOR, VOLUNTEER, TREASURER}),
+    # Confirming at the check-up call that the resident paid the cash recorded.
+    "money.confirm": frozenset({COORDINATOR, CALL_HANDLER}),
+    # The books, the claims queue and balances: to read.
+    "money.view": frozenset({COORDINATOR, TREASURER}),
+    # The treasurer's work: approve, query, reject, reimburse, record payments, the fund,
+    # reversals and the monthly CSV.
+    "money.manage": frozenset({TREASURER}),
+    # A coordinator's decisions: spending over the limit, the hardship fund, reviewing flags.
+    "money.decide": frozenset({COORDINATOR}),
+    "money.settings": frozenset({COORDINATOR, TREASURER}),
 }
 
 # A coordinator of an ancestor group sees a child's aggregate figures only...

@@ -158,6 +158,10 @@ def needs_now(group: Group, access: GroupAccess, now=None) -> list[Item]:
         from kith.safeguarding.today import case_lines
 
         items += [Item(*line) for line in case_lines(group, access, now)]
+    if any(access.can(p) for p in ("money.manage", "money.decide")):
+        from kith.money.today import money_lines
+
+        items += [Item(*line) for line in money_lines(group, access)]
     return sorted((i for i in items if i.count), key=lambda i: not i.urgent)
 
 
@@ -229,5 +233,5 @@ def landing(person) -> str:
 def can_see_today(access: GroupAccess) -> bool:
     """Roles with work to list; a volunteer's today is their own home page."""
     return any(access.can(p) for p in ("callbacks.work", "requests.view", "volunteers.vet",
-                                       "runs.manage"))
+                                       "runs.manage", "money.manage"))
 

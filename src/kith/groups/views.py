@@ -72,7 +72,16 @@ def dashboard(request, group):
         "week": today.week(group) if works_here else None,
         "seen_from_above": access.via_parent if not access.is_member else None,
         "other_workplaces": today.workplaces(request.user, besides=group) if works_here else [],
+        "money": _money(group) if access.can("money.view") else None,
     })
+
+
+def _money(group):
+    """This month's and all-time money figures (money app), for coordinators and treasurers."""
+    from kith.groups.figures import month_start
+    from kith.money.figures import money_figures
+
+    return {"month": money_figures(group, since=month_start()), "all": money_figures(group)}
 
 
 @require_GET

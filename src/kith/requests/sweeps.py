@@ -87,6 +87,7 @@ def tick(now=None) -> dict[str, int]:
     from kith.matching.offers import expire_offers, offer_waiting
     from kith.messaging.log import report_failures
     from kith.messaging.outbox import recover
+    from kith.money.sweeps import delete_old_receipts, flag_non_payment
     from kith.requests.series import make_due_occurrences
     from kith.safeguarding.sweeps import remind_breaches
 
@@ -106,4 +107,7 @@ def tick(now=None) -> dict[str, int]:
         # The outbox: messages a dead worker left, and failures the coordinators must hear of.
         "messages_handed_on": recover(),
         "failures_reported": report_failures(now),
+        # Money: unpaid shopping to a coordinator's review; receipt photos past retention.
+        "non_payment_flagged": flag_non_payment(now),
+        "receipts_deleted": delete_old_receipts(now),
     }

@@ -302,6 +302,13 @@ def _outside_still(req: HelpRequest) -> dict:
     return _outside_context(req.group, sector) if sector else {"outside": ""}
 
 
+def status_money(req: HelpRequest) -> dict | None:
+    """What they owe for shopping on this request and how to pay (money app), if anything."""
+    from kith.money.pages import status_money as money_for
+
+    return money_for(req)
+
+
 def _open_request(request):
     held = request.session.get(STATUS_REQUEST)
     if not isinstance(held, dict):
@@ -366,4 +373,5 @@ def status_view(request):
         "note_form": note_form if by_resident.may_add_note(req) else None,
         "cancel_form": cancel_form if by_resident.may_cancel(req) else None,
         "arranged": req.state in lifecycle.HELD,
+        "money": status_money(req),
     }, status=400 if action in ("note", "cancel") else 200)

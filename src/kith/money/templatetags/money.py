@@ -1,0 +1,28 @@
+from decimal import Decimal
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def pounds(value) -> str:
+    """£1,234.50; a negative amount as −£3.00."""
+    if value is None or value == "":
+        return ""
+    amount = Decimal(value)
+    return f"−£{-amount:,.2f}" if amount < 0 else f"£{amount:,.2f}"
+
+
+@register.inclusion_tag("money/_check_up.html")
+def cash_to_confirm(callback) -> dict:
+    """On a check-up call's screen: cash the volunteer recorded that this call should confirm."""
+    from kith.money.models import CashCheck
+
+    req = getattr(callback, "request", None)
+    if req is None:
+        return {"checks": []}
+    checks = list(CashCheck.objects.filter(entry__request=req,
+                                           outcome=CashCheck.Outcome.WAITING)
+                  .select_related("entry").prefetch_related("entry__lines"))
+    return {"checks": checks, "req": req}
