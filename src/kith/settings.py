@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "kith.matching",
     "kith.runs",
     "kith.signposting",
+    "kith.safety",
     "kith.places",
     "kith.directory",
     "kith.listings",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("kith.matching.urls")),
     path("", include("kith.runs.urls")),
     path("", include("kith.signposting.urls")),
+    path("", include("kith.safety.urls")),
     path("", include("kith.directory.urls")),
     path("", include("kith.listings.urls")),
     path("", include("kith.demo.urls")),

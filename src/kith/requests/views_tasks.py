@@ -77,7 +77,25 @@ def _reveal_all(request, grant: TaskGrant) -> dict[str, str | None]:
     return shown
 
 
-ACTIONS = {"start": services.start, "complete": services.complete, "hand_back": services.hand_back}
+def _start(req, *, actor, post):
+    from kith.safety.checkins import do_start_task
+    from kith.safety.task_panel import minutes_from
+
+    # On the way to someone's door: a check-in for the time they said (kith.safety).
+    do_start_task(req, acting_user=actor, minutes=minutes_from(post))
+
+
+def _complete(req, *, actor, post, note):
+    from kith.safety.checkins import do_finish_task
+
+    do_finish_task(req, acting_user=actor, note=note)  # closes an open check-in as safe
+
+
+def _hand_back(req, *, actor, post, note):
+    services.hand_back(req, actor=actor, note=note)
+
+
+ACTIONS = {"start": _start, "complete": _complete, "hand_back": _hand_back}
 
 
 @login_required
@@ -96,7 +114,7 @@ def task(request, reference):
                 if action == "hand_back" and not note:
                     raise IllegalMove("Say why you can't do it, so the coordinator can find "
                                       "someone else.")
-                ACTIONS[action](req, actor=request.user, **extra)
+                ACTIONS[action](req, actor=request.user, post=request.POST, **extra)
             except (IllegalMove, NotAllowed) as exc:
                 error = str(exc)
             else:
@@ -113,7 +131,10 @@ def task(request, reference):
             shown = _reveal_all(request, grant)
         except NeedToKnowDenied as exc:
             error = error or str(exc)
-    return render(request, "requests/task.html", {
+    from kith.safety.task_panel import context as safety_context
+
+    safety = safety_context(request, grant, holding=assignment.ended_at is None)
+    return render(request, "requests/task.html", {**safety,
         "assignment": assignment, "req": req, "shown": shown, "error": error, "note": note,
         "fields": [(label, shown.get(field)) for field, _, label in SHOWN],
         "holding": assignment.ended_at is None, "open": assignment.address_open(),
