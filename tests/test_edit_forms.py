@@ -159,6 +159,18 @@ EDIT_PAGES = [
             last_checked=date(2026, 11, 2)),
         "within a distance": lambda w: _local_service(w, postcode="W10 5NW", radius_miles=1.5),
     }),
+    EditPage("safety:settings", "priya", "grace_minutes", {
+        "never saved": lambda w: {"group_slug": w.street.slug},
+        "saved": lambda w: _safety_policy(w),
+    }),
+    EditPage("safety:risk_edit", "priya", "controls", {
+        "saved": lambda w: _risk(w),
+        "signed off": lambda w: _risk(w, signed=True),
+    }),
+    EditPage("safety:collection", "priya", "bag_reference", {
+        "never saved": lambda w: _prescription(w),
+        "saved": lambda w: _prescription(w, controlled_drug=True, bag_reference="B-1234"),
+    }),
     EditPage("volunteers:policy", "priya", "requirements_shopping", {
         "never saved": lambda w: {"group_slug": w.street.slug},
         "saved": lambda w: _vetting_policy(w),
@@ -205,6 +217,38 @@ def _request_policy(world) -> dict:
         reminder_grace_hours=6, checkup_stages=["assigned", "week"], checkup_delay_hours=48,
         offer_to=4, offer_hours=3, match_max_km=7.5, fairness_weight=2.5, continuity_weight=0.5)
     return {"group_slug": world.street.slug}
+
+
+def _safety_policy(world) -> dict:
+    from kith.safety.models import SafetyPolicy
+
+    SafetyPolicy.objects.create(group=world.street, visit_minutes=90, grace_minutes=15,
+                                prescriptions="known", controlled_drugs="pharmacy")
+    return {"group_slug": world.street.slug}
+
+
+def _risk(world, signed=False) -> dict:
+    from django.utils import timezone
+
+    from kith.safety.models import RiskAssessment
+
+    RiskAssessment.objects.create(
+        group=world.street, activity="dog_walking", hazards="A dog that pulls.\nDark evenings",
+        who_harmed="The volunteer", controls="Meet the dog first 🐕", remaining_risk="medium",
+        owner=world.priya, review_by=date(2027, 6, 1),
+        signed_off_by=world.priya if signed else None,
+        signed_off_at=timezone.now() if signed else None)
+    return {"group_slug": world.street.slug, "activity": "dog_walking"}
+
+
+def _prescription(world, **fields) -> dict:
+    from kith.safety.models import Collection
+
+    kwargs = _help_request(world, service="prescriptions")
+    if fields:
+        req = world.street.requests.get(reference=kwargs["reference"])
+        Collection.objects.create(group=world.street, request=req, **fields)
+    return kwargs
 
 
 def _vetting_policy(world) -> dict:
@@ -277,6 +321,8 @@ NOT_EDIT_PAGES = {
     "signposting:import": NEW_THING, "signposting:export": NO_FORM,
     "signposting:refer": NEW_THING, "signposting:referrals": "filters by GET",
     "signposting:referral": "accepting and closing a referral are moves",
+    "safety:check_ins": NO_FORM, "safety:risks": NO_FORM, "safety:risk_sign_off": ACTION,
+    "safety:check_in": ACTION, "safety:risk_read": ACTION, "safety:collection_step": ACTION,
     "accounts:signup": NEW_THING, "accounts:two_factor_setup": NEW_THING,
     "accounts:two_factor_done": NO_FORM,
     "accounts:confirm_two_factor": "a code to confirm it's you: an action",

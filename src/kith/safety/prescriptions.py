@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kith.core.audit import log_action
+from kith.core.privacy import same_as_sealed
 from kith.requests.lifecycle import IllegalMove
 from kith.requests.moves import add_event
 from kith.safety.models import STRICTNESS, Collection, Collectors, SafetyPolicy
@@ -61,25 +62,34 @@ def check_policy(prescriptions: str, controlled: str) -> None:
 
 @transaction.atomic
 def do_record_collection(req, *, controlled_drug: bool, bag_reference: str | None,
-                         acting_user) -> Collection:
+                         acting_user) -> Collection | None:
     """A coordinator or call handler records the collection's details: whether it is a
     controlled drug, and the pharmacy's bag reference (None keeps the one recorded).
-    Ticking "controlled drug" does not take the task off a volunteer already holding it:
-    the page says so, and the coordinator decides."""
+    Nothing changed writes nothing. Ticking "controlled drug" does not take the task off a
+    volunteer already holding it: the page says so, and the coordinator decides."""
     if req.service != PRESCRIPTIONS:
         raise IllegalMove(_("Only prescription requests have a collection."))
-    collection, made = Collection.objects.select_for_update().get_or_create(
-        request=req, defaults={"group": req.group})
-    old = {"controlled_drug": collection.controlled_drug,
-           "bag_reference": "recorded" if collection.bag_reference else ""}
+    bag_reference = (bag_reference or "").strip() or None
+    collection = Collection.objects.select_for_update().filter(request=req).first()
+    if collection is None:
+        if not controlled_drug and bag_reference is None:
+            return None
+        collection = Collection(request=req, group=req.group)
+    old = None if collection.pk is None else {
+        "controlled_drug": collection.controlled_drug,
+        "bag_reference": "recorded" if collection.bag_reference else ""}
+    changed = bag_reference is not None and not same_as_sealed(collection.bag_reference,
+                                                               bag_reference)
+    if old is not None and old["controlled_drug"] == controlled_drug and not changed:
+        return collection
     collection.controlled_drug = controlled_drug
-    if bag_reference is not None:
-        collection.bag_reference = bag_reference.strip() or None
+    if changed:
+        collection.bag_reference = bag_reference
     collection.save()
     log_action("kith.prescription.recorded", actor=acting_user, group=req.group, obj=collection,
-               old=None if made else old,
-               new={"controlled_drug": controlled_drug, "request": req.reference,
-                    "bag_reference": "recorded" if collection.bag_reference else ""})
+               old=old, new={"controlled_drug": controlled_drug, "request": req.reference,
+                             "bag_reference": "replaced" if changed else old and old[
+                                 "bag_reference"]})
     return collection
 
 

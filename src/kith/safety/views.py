@@ -121,10 +121,12 @@ def settings_page(request, group):
 @require_http_methods(["GET", "POST"])
 @group_view("safety.prescriptions")
 def collection(request, group, reference):
-    req = HelpRequest.objects.filter(group=group, reference=reference,
-                                     service=prescriptions.PRESCRIPTIONS).first()
+    req = HelpRequest.objects.filter(group=group, reference=reference).first()
     if req is None:
-        raise Http404("No such prescription request")
+        raise Http404("No such request")
+    if req.service != prescriptions.PRESCRIPTIONS:  # said plainly, with nothing to fill in
+        return render(request, "safety/collection.html", {"group": group, "req": req,
+                                                          "not_prescription": True})
     found = Collection.objects.filter(request=req).first()
     form = CollectionForm(request.POST or None,
                           initial={"controlled_drug": found.controlled_drug if found else False})
