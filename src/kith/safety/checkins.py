@@ -23,6 +23,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kith.core.audit import log_action
 from kith.core.links import site_url
@@ -158,11 +159,11 @@ def _unique(people) -> list:
 
 
 SUBJECTS = {
-    "ask": "Are you safe? Reply SAFE",
-    "missed": "Missed check-in: a volunteer has not said they are safe",
-    "escalated": "Missed check-in, still no word: safeguarding",
-    "help": "A volunteer needs help now",
-    "safe": "All clear: the volunteer is safe",
+    "ask": gettext_lazy("Are you safe? Reply SAFE"),
+    "missed": gettext_lazy("Missed check-in: a volunteer has not said they are safe"),
+    "escalated": gettext_lazy("Missed check-in, still no word: safeguarding"),
+    "help": gettext_lazy("A volunteer needs help now"),
+    "safe": gettext_lazy("All clear: the volunteer is safe"),
 }
 
 
@@ -171,7 +172,7 @@ def _tell(check_in: CheckIn, people, kind: str, *, urgent: bool) -> None:
     link = (site_url(reverse("requests:task", args=[req.reference])) if kind == "ask"
             else site_url(reverse("safety:check_ins", args=[check_in.group.slug])))
     notify.send_later(_unique(people), group=check_in.group, urgent=urgent,
-                      subject=SUBJECTS[kind], template=f"safety/email/check_in_{kind}.txt",
+                      subject=str(SUBJECTS[kind]), template=f"safety/email/check_in_{kind}.txt",
                       context={"check_in": check_in, "req": req, "link": link,
                                "volunteer": check_in.volunteer, "group": check_in.group})
 
