@@ -17,9 +17,9 @@ def _tom_is_cleared(request):
                       coordinator=request.getfixturevalue("priya"))
 
 
-def make_task(group, coordinator, volunteer, *, service="shopping", resident=None):
-    contact = Contact(name="Mrs Ahmed", phone="07911 123456", address="14 Golborne Road",
-                      postcode="W10 5NW")
+def make_task(group, coordinator, volunteer, *, service="shopping", resident=None,
+              name="Mrs Ahmed", phone="07911 123456"):
+    contact = Contact(name=name, phone=phone, address="14 Golborne Road", postcode="W10 5NW")
     req = take_request(group, channel="phone", triage=True, acting_user=coordinator,
                        contact=contact, need=Need(service=service, details="Milk"),
                        resident=resident).request
