@@ -44,7 +44,8 @@ def test_it_reports_each_step(demo):
                     "1 registration waiting, 1 listing report",
                     "35 help requests, 22 callbacks waiting",
                     "1 pharmacy run ready to split (20 stops, 1 unknown postcode)",
-                    "5 local services (5 new)"]
+                    "5 local services (5 new)",
+                    "6 risk assessments, 1 volunteer out on a task"]
 
 
 @pytest.mark.parametrize("kind, expected", [
@@ -144,3 +145,14 @@ def test_the_weekly_shop_falls_on_the_day_it_names(demo):
     shop = Series.objects.get(resident__name="Mrs Ahmed")
     assert shop.next_date.weekday() == 3  # Thursday
     assert all(r.needed_by.astimezone().weekday() == 3 for r in shop.occurrences.all())
+
+
+def test_it_has_risk_assessments_and_a_volunteer_out_on_a_task(demo):
+    from kith.safety.models import CheckIn, RiskAssessment
+
+    street = Group.objects.get(slug="golborne-road")
+    assessments = RiskAssessment.objects.filter(group=street)
+    assert assessments.count() == 6
+    assert assessments.filter(signed_off_at__isnull=True).count() == 1
+    check_in = CheckIn.objects.get(group=street)
+    assert check_in.state == "open" and check_in.assignment.request.state == "in_progress"

@@ -194,9 +194,8 @@ def test_safe_by_text_closes_the_check_in_and_answers(client, task, texted_tom, 
 
 def test_safe_from_someone_with_no_check_in_gets_the_usual_help(client, texted_tom):
     from kith.messaging.models import InboundText
-    from tests.messaging.conftest import text_in
-
     from kith.messaging.outbox import queue_text
+    from tests.messaging.conftest import text_in
 
     queue_text(to=str(texted_tom.phone), body="Hello", person=texted_tom, resident=None,
                template="reply")

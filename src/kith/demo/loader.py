@@ -25,6 +25,7 @@ from kith.listings.models import GroupRegistration, ListingReport
 from kith.matching.cards import refresh_for_person
 from kith.residents.models import Resident
 from kith.residents.services import register_resident
+from kith.safety.demo import load_safety
 from kith.signposting.demo import load_services
 from kith.volunteers import services as volunteer_services
 from kith.volunteers.models import CONSENT_VERSIONS, SLOTS, Consent, Vetting, VolunteerProfile
@@ -283,7 +284,7 @@ def load_requests(ctx: DemoContext) -> str:
 
 STEPS: list[Callable[[DemoContext], str]] = [
     load_groups, load_personas, load_volunteers, load_volunteer_profiles, load_residents,
-    load_listings, load_requests, load_runs, load_services,
+    load_listings, load_requests, load_runs, load_services, load_safety,
 ]
 
 

@@ -89,7 +89,6 @@ def tick(now=None) -> dict[str, int]:
     from kith.messaging.log import report_failures
     from kith.messaging.outbox import recover
     from kith.requests.series import make_due_occurrences
-
     from kith.safety import checkins, risk
 
     now = now or timezone.now()

@@ -17,9 +17,9 @@ from kith.requests.models import HelpRequest
 from kith.requests.moves import NotAllowed
 from kith.requests.views_tasks import _grant
 from kith.safety import checkins, prescriptions, risk
-from kith.safety.policy import do_save_policy
 from kith.safety.forms import CollectionForm, RiskAssessmentForm, SafetySettingsForm
 from kith.safety.models import Activity, CheckIn, Collection, RiskAssessment, SafetyPolicy
+from kith.safety.policy import do_save_policy
 
 # --- coordinators
 
