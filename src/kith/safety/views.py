@@ -31,8 +31,13 @@ def check_ins(request, group):
     live = list(CheckIn.objects.filter(group=group).exclude(state=CheckIn.State.SAFE)
                 .select_related("volunteer", "assignment__request__resident")
                 .order_by("due_at"))
+    # Each volunteer's page in this group, where a coordinator reaches them (reveal()).
+    pages = dict(group.memberships.filter(person__in={c.volunteer_id for c in live})
+                 .values_list("person_id", "pk"))
+    for c in live:
+        c.membership_pk = pages.get(c.volunteer_id)
     return render(request, "safety/check_ins.html", {
-        "group": group, "now": now,
+        "group": group, "now": now, "can_reach": request.access.can("volunteers.view"),
         "help": [c for c in live if c.state == CheckIn.State.HELP],
         "missed": [c for c in live if c.missed(now)],
         "out": [c for c in live if c.state == CheckIn.State.OPEN and not c.missed(now)],
