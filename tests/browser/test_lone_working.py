@@ -107,3 +107,44 @@ def test_i_need_help_now_alerts_at_once(live_server, page, client, screenshot, a
     assert _sent("check_in_help.txt") == {priya.email, lena.email}
     axe_check("task page after asking for help")
     screenshot("lone-06-help-sent")
+
+
+def test_a_coordinator_writes_a_risk_assessment_and_sets_the_prescription_rule(
+        live_server, page, client, screenshot, axe_check, street, priya, sam):
+    from kith.requests.intake import Contact, Need, take_request
+
+    page.set_viewport_size(PHONE)
+    _sign_in(page, client, live_server, priya)
+    page.goto(f"{live_server.url}/g/{street.slug}/safety/risks/")
+    axe_check("risk assessments, none written")
+    screenshot("risk-01-list")
+    page.get_by_role("link", name=re.compile("starting point: Dog walking")).click()
+    assert page.get_by_label("What we do about it").input_value().startswith("Meet the dog")
+    page.get_by_label("Who looks after it").select_option(str(priya.pk))
+    page.get_by_label("What we do about it").fill("Meet the dog with its owner first.")
+    axe_check("risk assessment from the starting point")
+    screenshot("risk-02-edit")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name=re.compile("Sign it off")).click()
+    assert page.get_by_text(re.compile("Signed off by Priya Shah")).is_visible()
+    screenshot("risk-03-signed-off")
+    assert RiskAssessment.objects.get().signed_off_by == priya
+
+    page.goto(f"{live_server.url}/g/{street.slug}/safety/settings/")
+    page.get_by_label("Who may collect prescriptions").select_option("known")
+    page.get_by_label("Who may collect controlled drugs").select_option("vetted")
+    page.get_by_role("button", name="Save settings").click()
+    assert page.get_by_text("at least as strict").first.is_visible()
+    axe_check("safety settings with a mistake")
+    screenshot("safety-settings-error")
+
+    req = take_request(street, channel="phone", acting_user=sam, triage=True,
+                       contact=Contact(name="Harold Pike", phone="+447700900222"),
+                       need=Need(service="prescriptions")).request
+    page.goto(f"{live_server.url}/g/{street.slug}/safety/prescriptions/{req.reference}/")
+    page.get_by_label("A controlled drug").check()
+    page.get_by_label("The pharmacy's bag reference").fill("BAG-2231")
+    page.get_by_role("button", name="Save").click()
+    assert page.get_by_text("Recorded", exact=True).is_visible()
+    axe_check("prescription collection")
+    screenshot("prescription-01-recorded")

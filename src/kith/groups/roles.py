@@ -90,7 +90,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # ...check-in times and who may collect prescriptions...
     "safety.settings": frozenset({COORDINATOR}),
     # ...and a prescription's collection: controlled drug or not, bag reference, confirmed.
-    "safety.prescriptions": frozenset({COORDINATOR, CALL_HANDLER}),
+    "safety.prescriptions": frozenset({COORDINATOR, CALL_HANDLER, SAFEGUARDING_LEAD}),
 }
 
 # A coordinator of an ancestor group sees a child's aggregate figures only...
