@@ -322,6 +322,7 @@ NOT_EDIT_PAGES = {
     "signposting:refer": NEW_THING, "signposting:referrals": "filters by GET",
     "signposting:referral": "accepting and closing a referral are moves",
     "safety:check_ins": NO_FORM, "safety:risks": NO_FORM, "safety:risk_sign_off": ACTION,
+    "safety:close_check_in": ACTION,
     "safety:check_in": ACTION, "safety:risk_read": ACTION, "safety:collection_step": ACTION,
     "accounts:signup": NEW_THING, "accounts:two_factor_setup": NEW_THING,
     "accounts:two_factor_done": NO_FORM,

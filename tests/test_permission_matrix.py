@@ -232,6 +232,7 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     "safety:risks": group_page(200, 200, 200, 403),
     "safety:risk_edit": group_page(403, 403, 200, 403),
     "safety:risk_sign_off": everyone(405),
+    "safety:close_check_in": everyone(405),
     "safety:settings": group_page(403, 403, 200, 403),
     # safety.prescriptions: coordinators and call handlers (ACD-EFH is shopping: the page
     # says there is nothing to collect; tests/safety tries a prescription).
@@ -325,6 +326,7 @@ PK_FOR = {
     "signposting:checked": "local_service",
     "signposting:refer": "local_service",
     "signposting:referral": "referral",
+    "safety:close_check_in": "membership",  # POST only: any number will do
     # Any number will do: the personas have no passkeys, so no authenticator is theirs.
     "mfa_edit_webauthn": "membership",
     "mfa_remove_webauthn": "membership",

@@ -202,3 +202,37 @@ def test_safe_from_someone_with_no_check_in_gets_the_usual_help(client, texted_t
     text_in(client, "SM-safe-2", "SAFE")
     assert InboundText.objects.get().action == "helped"
 
+
+
+def test_a_coordinator_who_reached_them_closes_the_check_in(client, task, tom, priya, lena):
+    check_in = checkins.do_start_visit(task, acting_user=tom, minutes=30)
+    tick(check_in.due_at + timedelta(minutes=1))
+    tick(check_in.due_at + timedelta(minutes=21))
+    client.force_login(priya)
+    url = reverse("safety:close_check_in", args=[task.group.slug, check_in.pk])
+    client.post(url, {"note": ""})  # how they know is asked for
+    check_in.refresh_from_db()
+    assert check_in.state == "open"
+    assert client.post(url, {"note": "Rang him: all fine"}).status_code == 302
+    check_in.refresh_from_db()
+    assert check_in.state == "safe"
+    assert AuditEvent.objects.filter(action="kith.check_in.closed").count() == 1
+    assert task.events.get(action="check_in_closed").note == "Rang him: all fine"
+    assert tick(check_in.due_at + timedelta(hours=2))["check_ins_escalated"] == 0
+    assert not _sent("check_in_escalated.txt")
+
+
+def test_another_groups_check_in_cannot_be_closed(client, task, tom, nadia):
+    check_in = checkins.do_start_visit(task, acting_user=tom, minutes=30)
+    client.force_login(nadia)
+    assert client.post(reverse("safety:close_check_in", args=["lots-road", check_in.pk]),
+                       {"note": "x"}).status_code == 404
+    check_in.refresh_from_db()
+    assert check_in.state == "open"
+
+
+def test_giving_the_task_back_closes_the_check_in(client, task, tom):
+    _start(client, tom, task)
+    client.post(reverse("requests:task", args=[task.reference]),
+                {"action": "hand_back", "note": "Dog would not come"})
+    assert CheckIn.objects.get().state == "safe"

@@ -250,6 +250,39 @@ def do_finish_task(req, *, acting_user, note: str = "") -> None:
         do_mark_safe(check_in, acting_user=acting_user, finish=False)
 
 
+@transaction.atomic
+def do_give_back_task(req, *, acting_user, note: str) -> None:
+    """"I can't do this" from the task page: the task goes back, and an open check-in closes
+    as safe, since they are telling us themselves (the page would be shut to them after)."""
+    assignment = req.current_assignment
+    request_services.hand_back(req, actor=acting_user, note=note)
+    check_in = (CheckIn.objects.filter(assignment=assignment, volunteer=acting_user)
+                .exclude(state=CheckIn.State.SAFE).first())
+    if check_in is not None:
+        do_mark_safe(check_in, acting_user=acting_user, finish=False)
+
+
+@transaction.atomic
+def do_close_check_in(check_in: CheckIn, *, acting_user, note: str, now=None) -> CheckIn:
+    """A coordinator or safeguarding lead reached the volunteer and knows they are safe: the
+    check-in closes and nobody else is alerted. `note` says how they know (audited)."""
+    now = now or timezone.now()
+    note = (note or "").strip()
+    if not note:
+        raise IllegalMove(_("Say how you know they are safe (for example: rang them, all "
+                            "fine)."))
+    check_in = _lock(check_in)
+    if check_in.state == CheckIn.State.SAFE:
+        return check_in
+    was = check_in.state
+    check_in.state, check_in.closed_at = CheckIn.State.SAFE, now
+    check_in.save(update_fields=["state", "closed_at"])
+    add_event(check_in.request, "check_in_closed", actor=acting_user, note=note)
+    log_action("kith.check_in.closed", actor=acting_user, group=check_in.group, obj=check_in,
+               old={"state": was}, new={"state": CheckIn.State.SAFE, "note": note[:200]})
+    return check_in
+
+
 def reply_safe(person) -> int:
     """A SAFE text from a volunteer: every check-in of theirs still open closes, each task
     still under way is marked done. Returns how many."""

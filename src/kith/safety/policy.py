@@ -15,7 +15,9 @@ FIELDS = ("visit_minutes", "grace_minutes", "prescriptions", "controlled_drugs")
 def do_save_policy(group, *, acting_user, **values) -> SafetyPolicy:
     """Coordinators only (the page asks safety.settings). Nothing changed writes nothing."""
     check_policy(values["prescriptions"], values["controlled_drugs"])
-    policy, _made = SafetyPolicy.objects.select_for_update().get_or_create(group=group)
+    # The defaults, unsaved, for a group that never chose: saved unchanged, nothing is written.
+    policy = (SafetyPolicy.objects.select_for_update().filter(group=group).first()
+              or SafetyPolicy(group=group))
     old = {f: getattr(policy, f) for f in FIELDS}
     new = {f: values[f] for f in FIELDS}
     if old != new:

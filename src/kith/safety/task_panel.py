@@ -5,17 +5,21 @@ prescription's bag reference and hand-over."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kith.core.privacy import NeedToKnowDenied, reveal
 from kith.safety import checkins, risk
 from kith.safety.models import CheckIn, Collection, SafetyPolicy
+
+if TYPE_CHECKING:
+    from kith.requests.views_tasks import TaskGrant
 
 
 @dataclass(frozen=True)
 class CollectionGrant:
     """The task's own grant, stretched to its prescription's bag reference."""
 
-    task_grant: object
+    task_grant: TaskGrant
     collection: Collection
 
     def allows(self, viewer, subject) -> bool:

@@ -6,6 +6,8 @@ app_name = "safety"
 urlpatterns = [
     # safety.check_ins: coordinators and safeguarding leads
     path("g/<slug:group_slug>/safety/check-ins/", views.check_ins, name="check_ins"),
+    path("g/<slug:group_slug>/safety/check-ins/<int:pk>/close/", views.close_check_in,
+         name="close_check_in"),
     # safety.risk_view: every role; safety.risk_edit: coordinators and safeguarding leads
     path("g/<slug:group_slug>/safety/risks/", views.risk_list, name="risks"),
     path("g/<slug:group_slug>/safety/risks/<slug:activity>/", views.risk_edit, name="risk_edit"),

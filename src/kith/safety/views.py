@@ -15,7 +15,7 @@ from kith.groups.access import group_view
 from kith.requests.lifecycle import IllegalMove
 from kith.requests.models import HelpRequest
 from kith.requests.moves import NotAllowed
-from kith.requests.views_tasks import _grant
+from kith.requests.views_tasks import grant_for
 from kith.safety import checkins, prescriptions, risk
 from kith.safety.forms import CollectionForm, RiskAssessmentForm, SafetySettingsForm
 from kith.safety.models import Activity, CheckIn, Collection, RiskAssessment, SafetyPolicy
@@ -42,6 +42,22 @@ def check_ins(request, group):
         "missed": [c for c in live if c.missed(now)],
         "out": [c for c in live if c.state == CheckIn.State.OPEN and not c.missed(now)],
     })
+
+
+@require_POST
+@group_view("safety.check_ins")
+def close_check_in(request, group, pk):
+    found = CheckIn.objects.filter(group=group, pk=pk).first()
+    if found is None:
+        raise Http404("No such check-in")
+    try:
+        checkins.do_close_check_in(found, acting_user=request.user,
+                                   note=request.POST.get("note", ""))
+    except IllegalMove as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Closed: nobody else will be alerted."))
+    return redirect("safety:check_ins", group.slug)
 
 
 @require_http_methods(["GET"])
@@ -166,7 +182,7 @@ def collection(request, group, reference):
 @require_POST
 @login_required
 def check_in(request, reference):
-    grant = _grant(request.user, reference)
+    grant = grant_for(request.user, reference)
     found = (CheckIn.objects.filter(assignment=grant.assignment)
              .exclude(state=CheckIn.State.SAFE).first())
     if found is None:
@@ -190,7 +206,7 @@ def check_in(request, reference):
 @require_POST
 @login_required
 def risk_read(request, reference):
-    grant = _grant(request.user, reference)
+    grant = grant_for(request.user, reference)
     assessment = risk.to_read(request.user, grant.assignment.request)
     if assessment is not None:
         risk.do_confirm_read(assessment, acting_user=request.user)
@@ -201,7 +217,7 @@ def risk_read(request, reference):
 @require_POST
 @login_required
 def collection_step(request, reference):
-    grant = _grant(request.user, reference)
+    grant = grant_for(request.user, reference)
     req = grant.assignment.request
     steps = {"collected": prescriptions.do_mark_collected,
              "handed_over": prescriptions.do_mark_handed_over}
