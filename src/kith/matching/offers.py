@@ -121,8 +121,9 @@ def suggest(req: HelpRequest, policy: RequestPolicy | None = None) -> Suggestion
     if cleared:
         return Suggestion(cleared)
     if held_back:
-        return Suggestion(why_nobody=f"Nobody nearby may take this: each of them "
-                                     f"{reason_text(held_back[0])}.")
+        return Suggestion(why_nobody=f"Nobody may be offered this: the nearest volunteer "
+                                     f"{reason_text(held_back[0])}. Assign it by hand, or "
+                                     "see Safety settings.")
     return Suggestion(why_nobody=ranking.why_nobody(req.get_service_display().lower())
                       or "Nobody can take this just now.")
 

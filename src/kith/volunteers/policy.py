@@ -68,8 +68,8 @@ REASON_TEXT = {
     NOT_MEMBER: "is not a volunteer in this group",
     NOT_APPROVED: "is not approved yet",
     EXCLUDED: "is excluded from this group",
-    RX_PHARMACY: "can't collect it: this group's prescriptions like this one go only "
-                 "through a partner pharmacy",
+    RX_PHARMACY: "may not collect it: this group's rule sends prescriptions like this one "
+                 "only through a partner pharmacy",
     RX_NOT_KNOWN: "has not helped this resident before, and this group lets only someone "
                   "they know collect this prescription",
 }
@@ -93,8 +93,8 @@ REASON_TEXT_YOU = {
     NOT_MEMBER: "are not a volunteer in this group",
     NOT_APPROVED: "are not approved yet",
     EXCLUDED: "are excluded from this group",
-    RX_PHARMACY: "can't collect it: this group's prescriptions like this one go only "
-                 "through a partner pharmacy",
+    RX_PHARMACY: "may not collect it: this group's rule sends prescriptions like this one "
+                 "only through a partner pharmacy",
     RX_NOT_KNOWN: "have not helped this resident before, and this group lets only someone "
                   "they know collect this prescription",
 }
