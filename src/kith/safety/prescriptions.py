@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kith.core.audit import log_action
+from kith.core.fields import Sealed
 from kith.core.privacy import same_as_sealed
 from kith.requests.lifecycle import IllegalMove
 from kith.requests.moves import add_event
@@ -78,8 +79,8 @@ def do_record_collection(req, *, controlled_drug: bool, bag_reference: str | Non
     old = None if collection.pk is None else {
         "controlled_drug": collection.controlled_drug,
         "bag_reference": "recorded" if collection.bag_reference else ""}
-    changed = bag_reference is not None and not same_as_sealed(collection.bag_reference,
-                                                               bag_reference)
+    sealed: Sealed | None = collection.bag_reference  # type: ignore[assignment]
+    changed = bag_reference is not None and not same_as_sealed(sealed, bag_reference)
     if old is not None and old["controlled_drug"] == controlled_drug and not changed:
         return collection
     collection.controlled_drug = controlled_drug

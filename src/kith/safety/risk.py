@@ -37,12 +37,10 @@ def draft(group, activity: str) -> RiskAssessment:
 @transaction.atomic
 def do_save_assessment(group, activity: str, *, acting_user, **values) -> RiskAssessment:
     """Save what was typed. A change to what it says needs signing off again."""
-    assessment = (RiskAssessment.objects.select_for_update()
-                  .filter(group=group, activity=activity).first())
-    made = assessment is None
-    if made:
-        assessment = RiskAssessment(group=group, activity=activity)
-    old = {f: _plain(getattr(assessment, f, None)) for f in FIELDS} if not made else None
+    found = (RiskAssessment.objects.select_for_update()
+             .filter(group=group, activity=activity).first())
+    assessment = found or RiskAssessment(group=group, activity=activity)
+    old = {f: _plain(getattr(assessment, f, None)) for f in FIELDS} if found else None
     for name, value in values.items():
         setattr(assessment, name, value)
     new = {f: _plain(getattr(assessment, f)) for f in FIELDS}

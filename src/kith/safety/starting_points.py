@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from kith.safety.models import Activity, RiskLevel
@@ -12,13 +13,13 @@ from kith.safety.models import Activity, RiskLevel
 
 @dataclass(frozen=True)
 class StartingPoint:
-    hazards: str
-    who_harmed: str
-    controls: str
+    hazards: str | Promise  # translated when read (str())
+    who_harmed: str | Promise
+    controls: str | Promise
     remaining_risk: str = RiskLevel.LOW
 
 
-STARTING_POINTS = {
+STARTING_POINTS: dict[str, StartingPoint] = {
     Activity.SHOPPING: StartingPoint(
         _("Money going missing or being disputed. Heavy bags. Going into a stranger's home. "
           "Someone pressing the volunteer to buy more, or things they are not comfortable "
