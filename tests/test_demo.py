@@ -46,6 +46,7 @@ def test_it_reports_each_step(demo):
                     "1 pharmacy run ready to split (20 stops, 1 unknown postcode)",
                     "5 local services (5 new)", "3 safeguarding cases",
                     "1 partner with an API token (1 new)",
+                    "6 risk assessments, 1 volunteer out on a task",
                     "4 spending claims, a donation and a grant"]
 
 
@@ -158,3 +159,14 @@ def test_it_has_safeguarding_cases_for_the_borough_lead(demo):
     assert cases.get(kind="data_breach").ico_hours_left() in (51, 52)
     assert cases.filter(source="escalation").exists()  # the demo's escalated request
     assert handling_group(street).slug == "kensington-chelsea"  # Dev, the borough's lead
+
+
+def test_it_has_risk_assessments_and_a_volunteer_out_on_a_task(demo):
+    from kith.safety.models import CheckIn, RiskAssessment
+
+    street = Group.objects.get(slug="golborne-road")
+    assessments = RiskAssessment.objects.filter(group=street)
+    assert assessments.count() == 6
+    assert assessments.filter(signed_off_at__isnull=True).count() == 1
+    check_in = CheckIn.objects.get(group=street)
+    assert check_in.state == "open" and check_in.assignment.request.state == "in_progress"

@@ -168,6 +168,18 @@ EDIT_PAGES = [
             last_checked=date(2026, 11, 2)),
         "within a distance": lambda w: _local_service(w, postcode="W10 5NW", radius_miles=1.5),
     }),
+    EditPage("safety:settings", "priya", "grace_minutes", {
+        "never saved": lambda w: {"group_slug": w.street.slug},
+        "saved": lambda w: _safety_policy(w),
+    }),
+    EditPage("safety:risk_edit", "priya", "controls", {
+        "saved": lambda w: _risk(w),
+        "signed off": lambda w: _risk(w, signed=True),
+    }),
+    EditPage("safety:collection", "priya", "bag_reference", {
+        "never saved": lambda w: _prescription(w),
+        "saved": lambda w: _prescription(w, controlled_drug=True, bag_reference="B-1234"),
+    }),
     EditPage("volunteers:policy", "priya", "requirements_shopping", {
         "never saved": lambda w: {"group_slug": w.street.slug},
         "saved": lambda w: _vetting_policy(w),
@@ -235,6 +247,38 @@ def _money_settings(world) -> dict:
         payment_link="https://pay.example.org/golborne", non_payment_threshold=3, days_to_pay=10,
         receipt_months=6)
     return {"group_slug": world.street.slug}
+
+
+def _safety_policy(world) -> dict:
+    from kith.safety.models import SafetyPolicy
+
+    SafetyPolicy.objects.create(group=world.street, visit_minutes=90, grace_minutes=15,
+                                prescriptions="known", controlled_drugs="pharmacy")
+    return {"group_slug": world.street.slug}
+
+
+def _risk(world, signed=False) -> dict:
+    from django.utils import timezone
+
+    from kith.safety.models import RiskAssessment
+
+    RiskAssessment.objects.create(
+        group=world.street, activity="dog_walking", hazards="A dog that pulls.\nDark evenings",
+        who_harmed="The volunteer", controls="Meet the dog first 🐕", remaining_risk="medium",
+        owner=world.priya, review_by=date(2027, 6, 1),
+        signed_off_by=world.priya if signed else None,
+        signed_off_at=timezone.now() if signed else None)
+    return {"group_slug": world.street.slug, "activity": "dog_walking"}
+
+
+def _prescription(world, **fields) -> dict:
+    from kith.safety.models import Collection
+
+    kwargs = _help_request(world, service="prescriptions")
+    if fields:
+        req = world.street.requests.get(reference=kwargs["reference"])
+        Collection.objects.create(group=world.street, request=req, **fields)
+    return kwargs
 
 
 def _vetting_policy(world) -> dict:
@@ -322,6 +366,9 @@ NOT_EDIT_PAGES = {
     "money:reimburse": "recording a payment makes something new", "money:ledger": ACTION,
     "money:csv": NO_FORM, "money:fund": NEW_THING, "money:reverse": ACTION,
     "money:flag": ACTION,
+    "safety:check_ins": NO_FORM, "safety:risks": NO_FORM, "safety:risk_sign_off": ACTION,
+    "safety:close_check_in": ACTION,
+    "safety:check_in": ACTION, "safety:risk_read": ACTION, "safety:collection_step": ACTION,
     "accounts:signup": NEW_THING, "accounts:two_factor_setup": NEW_THING,
     "accounts:two_factor_done": NO_FORM,
     "accounts:confirm_two_factor": "a code to confirm it's you: an action",

@@ -160,6 +160,37 @@ def _requests_and_sweeps(street, priya, sam, tom) -> None:
     services.transition(manchester, "escalate", actor=priya, note="Sounded unwell")
 
 
+def _safety(street, priya, tom) -> None:
+    """A missed check-in through every step, then safe; help asked for; a review due."""
+    from django.utils import timezone
+
+    from kith.requests import services
+    from kith.requests.intake import Contact, Need, take_request
+    from kith.requests.sweeps import tick
+    from kith.safety import checkins
+    from kith.safety.models import RiskAssessment
+
+    MembershipFactory(person=PersonFactory(email="lena@example.org"), group=street,
+                      is_safeguarding_lead=True)
+    held = []
+    for name, phone in (("Ada", "07911 123401"), ("Bill", "07911 123402")):
+        req = take_request(street, channel="phone", triage=True, acting_user=priya,
+                           contact=Contact(name=name, phone=phone, address="9 Golborne Road",
+                                           postcode="W10 5NW"),
+                           need=Need(service="dog_walking")).request
+        services.assign(req, tom, actor=priya, reason="Nearby")
+        held.append(checkins.do_start_visit(req, acting_user=tom, minutes=30))
+    missed, help_now = held
+    for minutes in (1, 25, 50):
+        tick(now=missed.due_at + timedelta(minutes=minutes))
+    checkins.do_mark_safe(missed, acting_user=tom)
+    checkins.do_ask_for_help(help_now, acting_user=tom)
+    RiskAssessment.objects.create(group=street, activity="shopping", hazards="Bags",
+                                  who_harmed="Volunteers", controls="Two bags",
+                                  review_by=timezone.localdate())
+    tick()
+
+
 def _offers(street, priya, mrs_ahmed, other_street) -> None:
     from kith.matching.offers import offer_round
     from kith.requests.intake import Contact, Need, take_request
@@ -279,6 +310,7 @@ def test_every_link_in_every_message_opens_on_the_served_address(
     _in_a_request(street, priya, nia, network, ward)
     settings.SITE_URL = SERVED  # as `make serve` sets it for the sweep and the commands
     _requests_and_sweeps(street, priya, sam, tom)
+    _safety(street, priya, tom)
     _offers(street, priya, mrs_ahmed, other_street)
     _run_and_listings(street, priya)
     _failed_messages(street, tom)

@@ -268,6 +268,22 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     "money:reverse": everyone(405),
     "money:flag": everyone(405),
     "money:settings": group_page(403, 403, 200, 403),
+    # --- safety. safety.check_ins: coordinators (and safeguarding leads); risk assessments
+    # are read by every role (the ward's coordinator sees the street only from above) and
+    # written by coordinators and safeguarding leads; safety settings: coordinators.
+    "safety:check_ins": group_page(403, 403, 200, 403),
+    "safety:risks": group_page(200, 200, 200, 403),
+    "safety:risk_edit": group_page(403, 403, 200, 403),
+    "safety:risk_sign_off": everyone(405),
+    "safety:close_check_in": everyone(405),
+    "safety:settings": group_page(403, 403, 200, 403),
+    # safety.prescriptions: coordinators and call handlers (ACD-EFH is shopping: the page
+    # says there is nothing to collect; tests/safety tries a prescription).
+    "safety:collection": group_page(403, 200, 200, 403),
+    # The volunteer's buttons on their task page: POST only.
+    "safety:check_in": everyone(405),
+    "safety:risk_read": everyone(405),
+    "safety:collection_step": everyone(405),
     # Exists only when KITH_DEMO is on; the tests run without it.
     "demo:mailbox": everyone(404),
     # --- messages: the group's log; Twilio's webhooks answer 403 to anything it did not sign
@@ -363,6 +379,7 @@ PK_FOR = {
     "money:reimburse": "money_volunteer",
     "money:reverse": "money_entry",
     "money:flag": "money_flag",
+    "safety:close_check_in": "membership",  # POST only: any number will do
     # Any number will do: the personas have no passkeys, so no authenticator is theirs.
     "mfa_edit_webauthn": "membership",
     "mfa_remove_webauthn": "membership",
@@ -370,7 +387,7 @@ PK_FOR = {
 # Other URL arguments by name (admin and allauth ones need only to be well formed).
 ARG_FOR = {"group_slug": "golborne-road", "uidb36": "0", "key": "not-a-real-key",
            "object_id": "1", "content_type_id": "1", "app_label": "core",
-           "z": 12, "x": 2046, "y": 1361, "reference": "ACD-EFH",
+           "z": 12, "x": 2046, "y": 1361, "reference": "ACD-EFH", "activity": "shopping",
            # The partner API's own path arguments.
            "group": "golborne-road", "referral_id": "5b0c3a6e-7d1f-4c56-9a1e-2f0b8c4d9e71",
            "run_id": "5b0c3a6e-7d1f-4c56-9a1e-2f0b8c4d9e72"}
@@ -695,6 +712,7 @@ def ways_out(outcome):
 AFTER_WAY_OUT: dict[str, dict[str, int | str]] = {
     # Removed, or left with no other role: the group is as closed to them as to an outsider.
     "groups:dashboard": {**ways_out(200), "removed_yesterday": 404, "left": 404},
+    "safety:risks": {**ways_out(200), "removed_yesterday": 404, "left": 404},
     # Signing in lands a volunteer on their own page; someone who volunteers nowhere now lands
     # on their groups, as an outsider does.
     "groups:start": {**ways_out("302 volunteers:home"), "removed_yesterday": MINE, "left": MINE},

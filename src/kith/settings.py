@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "kith.safeguarding",
     "kith.partners",
     "kith.money",
+    "kith.safety",
     "kith.places",
     "kith.directory",
     "kith.listings",

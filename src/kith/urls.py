@@ -22,6 +22,7 @@ urlpatterns = [
     # The partner API (REST, OpenAPI 3 at api/v1/openapi.json); /api/groups is the directory's.
     path("api/v1/", partner_api.urls),
     path("", include("kith.money.urls")),
+    path("", include("kith.safety.urls")),
     path("", include("kith.directory.urls")),
     path("", include("kith.listings.urls")),
     path("", include("kith.demo.urls")),

@@ -28,6 +28,7 @@ from kith.partners.demo import load_partners
 from kith.residents.models import Resident
 from kith.residents.services import register_resident
 from kith.safeguarding.demo import load_cases
+from kith.safety.demo import load_safety
 from kith.signposting.demo import load_services
 from kith.volunteers import services as volunteer_services
 from kith.volunteers.models import CONSENT_VERSIONS, SLOTS, Consent, Vetting, VolunteerProfile
@@ -287,7 +288,7 @@ def load_requests(ctx: DemoContext) -> str:
 STEPS: list[Callable[[DemoContext], str]] = [
     load_groups, load_personas, load_volunteers, load_volunteer_profiles, load_residents,
     load_listings, load_requests, load_runs, load_services, load_cases, load_partners,
-    load_money,
+    load_safety, load_money,
 ]
 
 

@@ -108,6 +108,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # A coordinator's decisions: spending over the limit, the hardship fund, reviewing flags.
     "money.decide": frozenset({COORDINATOR}),
     "money.settings": frozenset({COORDINATOR, TREASURER}),
+    # Safety (kith.safety): volunteers out on in-person tasks and their check-ins...
+    "safety.check_ins": frozenset({COORDINATOR, SAFEGUARDING_LEAD}),
+    # ...risk assessments, read by everyone, written and signed off by those who answer for
+    # safety...
+    "safety.risk_view": ANY_ROLE,
+    "safety.risk_edit": frozenset({COORDINATOR, SAFEGUARDING_LEAD}),
+    # ...check-in times and who may collect prescriptions...
+    "safety.settings": frozenset({COORDINATOR}),
+    # ...and a prescription's collection: controlled drug or not, bag reference, confirmed.
+    "safety.prescriptions": frozenset({COORDINATOR, CALL_HANDLER, SAFEGUARDING_LEAD}),
 }
 
 # A coordinator of an ancestor group sees a child's aggregate figures only...

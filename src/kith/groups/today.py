@@ -152,6 +152,10 @@ def needs_now(group: Group, access: GroupAccess, now=None) -> list[Item]:
         from kith.signposting.today import stale_services
 
         items += [Item("services_stale", *stale_services(group))]
+    if access.can("safety.check_ins"):
+        from kith.safety.today import check_in_items
+
+        items += [Item(*line) for line in check_in_items(group, now)]
     if access.can("members.view"):
         items += _messages(group, now)
     if access.can("safeguarding.cases"):

@@ -18,6 +18,7 @@ from kith.matching.adapter import group_volunteers
 from kith.requests import lifecycle, visits
 from kith.requests.lifecycle import IllegalMove
 from kith.requests.models import HelpRequest, RequestPolicy
+from kith.volunteers.policy import reason_text, request_reasons
 
 WAITING = (lifecycle.TRIAGED, lifecycle.MATCHING)
 
@@ -88,6 +89,10 @@ def propose(group) -> Proposal:
             row.why = (f"The nearest free volunteer, {chosen.name}, was asked before: offer it "
                        "from its own page, which goes to the next few.")
             continue
+        held_back = request_reasons(_person(chosen.id), row.req)
+        if held_back:  # this request's own rule (a prescription's collection policy)
+            row.why = f"{chosen.name} {reason_text(held_back[0])}: assign it by hand."
+            continue
         km = core.distance_km(chosen.home, need.place) or 0.0
         row.candidate = core.Candidate(chosen, round(km, 3), 0.0, core.explain(chosen, need, km))
     return Proposal(rows, round(result.total_m / 1000, 1), result.method)
@@ -104,6 +109,12 @@ def _asked_already(request_ids: list[int]) -> dict[int, set[int]]:
                 "request_id", "volunteer_id"):
             asked.setdefault(req_id, set()).add(person_id)
     return asked
+
+
+def _person(pk: int):
+    from kith.accounts.models import Person
+
+    return Person.objects.get(pk=pk)
 
 
 def _parse(pairs) -> dict[int, int]:

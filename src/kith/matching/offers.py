@@ -27,6 +27,7 @@ from kith.requests import services as request_services
 from kith.requests.lifecycle import IllegalMove
 from kith.requests.models import HelpRequest, RequestPolicy
 from kith.requests.moves import NotAllowed, add_event, locked, make_move
+from kith.volunteers.policy import reason_text, request_reasons
 
 ROUNDS = 2  # rounds Kith offers by itself before a coordinator is told
 PARTS_BY_HOUR = ((12, "am"), (17, "pm"), (24, "eve"))
@@ -108,15 +109,21 @@ def suggest(req: HelpRequest, policy: RequestPolicy | None = None) -> Suggestion
                                      "postcode on their page, then try again.",
                           fix_url=edit_url(req, "postcode"))
     ranking = rank_need([req.group_id], need, policy.weights(), exclude=asked_already(req))
-    cleared = []
+    cleared, held_back = [], []
     for candidate in ranking.candidates:
         person = _person(candidate.volunteer.id)
         if request_services.refusals(person, req.group, req.service):
             refresh_for_person(person)  # the card was out of date: mend it
+        elif held_back_by := request_reasons(person, req):
+            held_back += held_back_by  # this request's own rule (a prescription's policy)
         else:
             cleared.append(candidate)
     if cleared:
         return Suggestion(cleared)
+    if held_back:
+        return Suggestion(why_nobody=f"Nobody may be offered this: the nearest volunteer "
+                                     f"{reason_text(held_back[0])}. Assign it by hand, or "
+                                     "see Safety settings.")
     return Suggestion(why_nobody=ranking.why_nobody(req.get_service_display().lower())
                       or "Nobody can take this just now.")
 
@@ -127,7 +134,7 @@ def _recheck(req: HelpRequest, chosen: list[core.Candidate]) -> Suggestion:
         return missing
     asked = asked_already(req)
     ok = [c for c in chosen if c.volunteer.id not in asked and not request_services.refusals(
-        _person(c.volunteer.id), req.group, req.service)]
+        _person(c.volunteer.id), req.group, req.service, req=req)]
     return Suggestion(ok, "" if ok else "The proposed volunteer can't take it any more.")
 
 
@@ -216,7 +223,8 @@ def accept(offer: Offer, *, person, now=None, tell_volunteer: bool = True) -> An
         if not req.offers.filter(state=Offer.State.OPEN).exists():
             _round_over(req, now)  # the sweep would not find this round again
         return Answer("expired", offer)
-    refused = (request_services.refusals(person, req.group, req.service, to_volunteer=True)
+    refused = (request_services.refusals(person, req.group, req.service, to_volunteer=True,
+                                         req=req)
                + over_cap(person, now))
     if refused:  # said to the volunteer, on the page or by text: in the second person
         raise IllegalMove(f"You can't take {req.get_service_display().lower()} tasks here just "

@@ -19,8 +19,8 @@ from kith.messaging.models import TEXT_CHANNELS, InboundText, Message, TextOptOu
 from kith.messaging.outbox import STOPPED
 
 HELP = ("Kith here. We could not act on your text. To answer an offer reply YES or NO and its "
-        "number, like YES 482. Reply STOP for no more texts, START to get them again. For help, "
-        "call your group.")
+        "number, like YES 482. Out on a task, reply SAFE when you are safe and finished. Reply "
+        "STOP for no more texts, START to get them again. For help, call your group.")
 STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE"}
 START_WORDS = {"START", "UNSTOP", "OPTIN"}
 
@@ -57,6 +57,8 @@ def receive(sid: str, number: str, body: str, *, channel: str = Message.Channel.
                 row.action = opt_out(digest)
             elif first in START_WORDS:
                 row.action = opt_in(digest, number)
+            elif first == "SAFE" and (safe := answer_safe(number, digest)) is not None:
+                row.action = safe
             elif first in ("YES", "NO") and len(words) == 2 and words[1].isdigit():
                 row.action = answer_offer(first == "YES", int(words[1]), number, digest)
             elif (relayed := relay.relay_text(number, digest, body)) is not None:
@@ -147,6 +149,21 @@ def answer_offer(yes: bool, number_of_offer: int, number: str, digest: str) -> s
     link = site_url(reverse("requests:task", args=[offer.request.reference]))
     _answer(number, digest, words % {"link": link} if "%(link)s" in words else words)
     return f"offer_{answer.outcome}"
+
+
+def answer_safe(number: str, digest: str) -> str | None:
+    """"SAFE" from a volunteer out on a task: their open check-ins close and the tasks are
+    marked done (kith.safety.checkins). None when the sender has no check-in open, so the
+    text is handled like any other (a resident's SAFE is a note on their request)."""
+    from kith.safety.checkins import open_for, reply_safe
+
+    person, _resident = sender_of(digest)
+    if person is None or not open_for(person).exists():
+        return None
+    reply_safe(person)
+    _answer(number, digest, _("Kith here. Thank you, glad you're safe. The task is marked "
+                              "done."))
+    return "check_in_safe"
 
 
 def resident_note(body: str, digest: str) -> str | None:

@@ -53,15 +53,19 @@ def cancel_for_resident(req: HelpRequest, *, note: str) -> HelpRequest:
     return req
 
 
-def refusals(volunteer, group, service: str, *, to_volunteer: bool = False) -> list[str]:
+def refusals(volunteer, group, service: str, *, to_volunteer: bool = False,
+             req: HelpRequest | None = None) -> list[str]:
     """Why this volunteer may not take this kind of task here, in words (none: they may).
     The same rules as matching: a profile, consents, approval, and the checks the group's
-    policy asks for this service (a DBS check for prescriptions, by default). Worded about
-    them for a coordinator, or to them (`to_volunteer`: "you are taking a break")."""
-    from kith.volunteers.policy import facts_for, reason_text, reasons_not_to_take
+    policy asks for this service (a DBS check for prescriptions, by default); given `req`,
+    that request's own rules too (volunteers.policy.request_reasons: who may collect a
+    prescription). Worded about them for a coordinator, or to them (`to_volunteer`)."""
+    from kith.volunteers.policy import facts_for, reason_text, reasons_not_to_take, request_reasons
 
-    return [reason_text(code, to_volunteer=to_volunteer) for code in
-            reasons_not_to_take(facts_for(volunteer, group), service, timezone.localdate())]
+    codes = reasons_not_to_take(facts_for(volunteer, group), service, timezone.localdate())
+    if req is not None:
+        codes += request_reasons(volunteer, req)
+    return [reason_text(code, to_volunteer=to_volunteer) for code in codes]
 
 
 @transaction.atomic
@@ -75,7 +79,7 @@ def assign(req: HelpRequest, volunteer, *, actor, reason: str, due_by=None) -> A
     if not reason:
         raise IllegalMove("Say why you chose this volunteer (for example: lives two doors away).")
     check_visit(req)
-    refused = refusals(volunteer, req.group, req.service)
+    refused = refusals(volunteer, req.group, req.service, req=req)
     if refused:
         raise IllegalMove(f"{volunteer} can't take {req.get_service_display().lower()} tasks "
                           f"here yet: {volunteer} {', and '.join(refused)}.")

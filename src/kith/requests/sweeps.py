@@ -3,7 +3,8 @@
 Each step is idempotent and does its own transactions, so a sweep that stops half way, or
 two that overlap, leave nothing half done: reminders for overdue tasks, then their return to
 matching; work still held by someone whose role has ended; missed check-ups to coordinators;
-check-in calls for residents at risk (both in check_ups.py); the next visits of regular help.
+check-in calls for residents at risk (both in check_ups.py); the next visits of regular help;
+volunteers' missed safety check-ins and risk assessments due for review (kith.safety).
 """
 
 from __future__ import annotations
@@ -90,10 +91,14 @@ def tick(now=None) -> dict[str, int]:
     from kith.money.sweeps import delete_old_receipts, flag_non_payment
     from kith.requests.series import make_due_occurrences
     from kith.safeguarding.sweeps import remind_breaches
+    from kith.safety import checkins, risk
 
     now = now or timezone.now()
     reminded, released = remind_and_release(now)
     return {
+        # Volunteers out on their own first: asked, then coordinators, then safeguarding.
+        **checkins.sweep(now),
+        "risk_reviews_reminded": risk.remind_reviews(now),
         "reminded": reminded,
         "released": released,
         "stranded_work_taken_back": take_back_stranded(now),

@@ -33,6 +33,7 @@ def _volunteer_rows(group, req: HelpRequest) -> list[dict]:
         on_break,
         reason_text,
         reasons_not_to_take,
+        request_reasons,
         requirements_for,
     )
 
@@ -71,7 +72,7 @@ def _volunteer_rows(group, req: HelpRequest) -> list[dict]:
                           else "On a break")
             else:
                 status = "On duty" if profile.on_duty else "Off duty"
-        reasons = reasons_not_to_take(facts, req.service, today)
+        reasons = reasons_not_to_take(facts, req.service, today) + request_reasons(person, req)
         rows.append({
             "person": person, "sector": person.postcode_sector,
             "offers": profile is not None and req.service in (profile.services or []),

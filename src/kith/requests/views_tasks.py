@@ -15,7 +15,6 @@ from django.views.decorators.http import require_http_methods
 
 from kith.core.privacy import NeedToKnowDenied, one_look, reveal
 from kith.groups.contact import worried_contact
-from kith.requests import services
 from kith.requests.lifecycle import IllegalMove
 from kith.requests.models import Assignment
 from kith.requests.moves import NotAllowed
@@ -50,7 +49,7 @@ SHOWN = [("address", "resident", "Address"), ("postcode", "resident", "Postcode"
          ("details", "request", "What's needed")]
 
 
-def _grant(person, reference: str) -> TaskGrant:
+def grant_for(person, reference: str) -> TaskGrant:
     """The grant over this person's latest assignment to the request, or 404: it is nobody
     else's page, and no longer theirs once they stop standing in the role it needs."""
     assignment = (Assignment.objects.filter(volunteer=person, request__reference=reference)
@@ -77,13 +76,33 @@ def _reveal_all(request, grant: TaskGrant) -> dict[str, str | None]:
     return shown
 
 
-ACTIONS = {"start": services.start, "complete": services.complete, "hand_back": services.hand_back}
+def _start(req, *, actor, post):
+    from kith.safety.checkins import do_start_task
+    from kith.safety.task_panel import minutes_from
+
+    # On the way to someone's door: a check-in for the time they said (kith.safety).
+    do_start_task(req, acting_user=actor, minutes=minutes_from(post))
+
+
+def _complete(req, *, actor, post, note):
+    from kith.safety.checkins import do_finish_task
+
+    do_finish_task(req, acting_user=actor, note=note)  # closes an open check-in as safe
+
+
+def _hand_back(req, *, actor, post, note):
+    from kith.safety.checkins import do_give_back_task
+
+    do_give_back_task(req, acting_user=actor, note=note)  # they are telling us: safe
+
+
+ACTIONS = {"start": _start, "complete": _complete, "hand_back": _hand_back}
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def task(request, reference):
-    grant = _grant(request.user, reference)
+    grant = grant_for(request.user, reference)
     assignment, req = grant.assignment, grant.assignment.request
     error, note = "", ""
     if request.method == "POST":
@@ -96,7 +115,7 @@ def task(request, reference):
                 if action == "hand_back" and not note:
                     raise IllegalMove("Say why you can't do it, so the coordinator can find "
                                       "someone else.")
-                ACTIONS[action](req, actor=request.user, **extra)
+                ACTIONS[action](req, actor=request.user, post=request.POST, **extra)
             except (IllegalMove, NotAllowed) as exc:
                 error = str(exc)
             else:
@@ -105,7 +124,7 @@ def task(request, reference):
                                            "hand_back": "Thanks for telling us. It will go to "
                                                         "someone else."}[action])
                 return redirect("requests:task", reference=req.reference)
-        grant = _grant(request.user, reference)
+        grant = grant_for(request.user, reference)
         assignment, req = grant.assignment, grant.assignment.request
     shown: dict[str, str | None] = {}
     if assignment.address_open():
@@ -113,7 +132,10 @@ def task(request, reference):
             shown = _reveal_all(request, grant)
         except NeedToKnowDenied as exc:
             error = error or str(exc)
-    return render(request, "requests/task.html", {
+    from kith.safety.task_panel import context as safety_context
+
+    safety = safety_context(request, grant, holding=assignment.ended_at is None)
+    return render(request, "requests/task.html", {**safety,
         "assignment": assignment, "req": req, "shown": shown, "error": error, "note": note,
         "fields": [(label, shown.get(field)) for field, _, label in SHOWN],
         "holding": assignment.ended_at is None, "open": assignment.address_open(),

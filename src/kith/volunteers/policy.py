@@ -17,6 +17,11 @@ A volunteer may take a task for `service` in `group` only when all of these hold
   they count as back, even before they next open Kith (which is when they are welcomed back);
 - no exclusion in force in that group or a group above it names them (zero tolerance).
 
+Some rules are about one request, not the kind of task: `request_reasons(person, req)` adds
+them (a prescription's collection policy, kith.safety.prescriptions: only a volunteer the
+resident knows, or nobody but a partner pharmacy, stricter still for a controlled drug).
+Offering, assigning by hand and accepting all ask it beside `reasons_not_to_take`.
+
 `may_hold(person, group, service)` asks the same of someone who already holds a task, an
 offer or a route: it is what every grant checks on each request, and what
 `kith.requests.handover.take_back_work` uses to decide what goes back when a role changes.
@@ -51,6 +56,9 @@ NOT_MEMBER = "not_member"
 NOT_APPROVED = "not_approved"
 EXCLUDED = "excluded"
 MISSING = "missing:"
+# A prescription's collection policy (kith.safety.prescriptions), per request.
+RX_PHARMACY = "rx_pharmacy"
+RX_NOT_KNOWN = "rx_not_known"
 
 REASON_TEXT = {
     NO_PROFILE: "has not filled in a volunteer profile",
@@ -60,6 +68,10 @@ REASON_TEXT = {
     NOT_MEMBER: "is not a volunteer in this group",
     NOT_APPROVED: "is not approved yet",
     EXCLUDED: "is excluded from this group",
+    RX_PHARMACY: "may not collect it: this group's rule sends prescriptions like this one "
+                 "only through a partner pharmacy",
+    RX_NOT_KNOWN: "has not helped this resident before, and this group lets only someone "
+                  "they know collect this prescription",
 }
 
 
@@ -81,6 +93,10 @@ REASON_TEXT_YOU = {
     NOT_MEMBER: "are not a volunteer in this group",
     NOT_APPROVED: "are not approved yet",
     EXCLUDED: "are excluded from this group",
+    RX_PHARMACY: "may not collect it: this group's rule sends prescriptions like this one "
+                 "only through a partner pharmacy",
+    RX_NOT_KNOWN: "have not helped this resident before, and this group lets only someone "
+                  "they know collect this prescription",
 }
 
 MISSING_TEXT_YOU = {
@@ -199,6 +215,14 @@ def reasons_not_to_take(facts: Facts, service: str, today: date) -> list[str]:
         if check not in facts.checks:
             reasons.append(f"{MISSING}{check}")
     return reasons
+
+
+def request_reasons(person, req) -> list[str]:
+    """Reasons about this one request rather than its kind of task (none: it has no rule of
+    its own for them): a prescription's collection policy."""
+    from kith.safety.prescriptions import reasons_not_to_collect
+
+    return reasons_not_to_collect(person, req)
 
 
 def can_take(person, group, service: str) -> bool:

@@ -1,0 +1,56 @@
+"""What the safety app adds to a volunteer's task page (requests/views_tasks.py): the
+check-in and its buttons, the risk assessment to read before a first task of its kind, and a
+prescription's bag reference and hand-over."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from kith.core.privacy import NeedToKnowDenied, reveal
+from kith.safety import checkins, risk
+from kith.safety.models import CheckIn, Collection, SafetyPolicy
+
+if TYPE_CHECKING:
+    from kith.requests.views_tasks import TaskGrant
+
+
+@dataclass(frozen=True)
+class CollectionGrant:
+    """The task's own grant, stretched to its prescription's bag reference."""
+
+    task_grant: TaskGrant
+    collection: Collection
+
+    def allows(self, viewer, subject) -> bool:
+        return (isinstance(subject, Collection) and subject.pk == self.collection.pk
+                and self.task_grant.allows(viewer, self.collection.request))
+
+
+def context(request, grant, *, holding: bool) -> dict:
+    assignment = grant.assignment
+    req = assignment.request
+    check_in = (CheckIn.objects.filter(assignment=assignment)
+                .exclude(state=CheckIn.State.SAFE).first())
+    collection = Collection.objects.filter(request=req).first()
+    bag = None
+    if collection is not None and collection.bag_reference and holding:
+        try:
+            bag = reveal(collection, "bag_reference", viewer=request.user, group=req.group,
+                         reason=f"Collecting for task {req.reference}", request=request,
+                         grant=CollectionGrant(grant, collection))
+        except NeedToKnowDenied:
+            bag = None
+    return {
+        "check_in": check_in,
+        "in_person": checkins.in_person(req.service),
+        "durations": checkins.DURATIONS,
+        "usual_minutes": SafetyPolicy.for_group(req.group).visit_minutes,
+        "to_read": risk.to_read(request.user, req) if holding else None,
+        "collection": collection, "bag_reference": bag,
+    }
+
+
+def minutes_from(post) -> int | None:
+    text = post.get("minutes", "")
+    return int(text) if text.isascii() and text.isdigit() else None
