@@ -33,9 +33,9 @@ def is_money_staff(access) -> bool:
 def volunteer_grant(person, req):
     """The volunteer's grant over this task (requests.views_tasks): 404 unless it is theirs
     and they still stand in the role it needs."""
-    from kith.requests.views_tasks import _grant
+    from kith.requests.views_tasks import grant_for
 
-    return _grant(person, req.reference)
+    return grant_for(person, req.reference)
 
 
 # --- a task's money: what each form does ------------------------------------------------------
