@@ -26,6 +26,13 @@ from kith.money.models import (
 STAFF = ("money.view", "money.confirm", "money.decide", "money.manage")
 
 
+def may_reverse(kind: str) -> str:
+    """The permission that undoes an entry: a hardship entry is a coordinator's decision
+    (money.decide), so a treasurer cannot quietly make the resident owe it again; the rest
+    are the treasurer's bookkeeping."""
+    return "money.decide" if kind == JournalEntry.Kind.HARDSHIP else "money.manage"
+
+
 def is_money_staff(access) -> bool:
     return any(access.can(p) for p in STAFF)
 
@@ -192,8 +199,16 @@ def balances_context(request, group) -> dict:
 
     owed_to = dict(_per_person(group, Account.Kind.OWED_TO_VOLUNTEER, "volunteer"))
     held = dict(_per_person(group, Account.Kind.CASH_HELD, "volunteer"))
+    # The account carries claims still waiting too; only approved ones are owed yet.
+    waiting: dict[int, Decimal] = {}
+    for volunteer, amount in Claim.objects.filter(group=group, state__in=[
+            Claim.State.SUBMITTED, Claim.State.QUERIED]).values_list("volunteer", "amount"):
+        waiting[volunteer] = waiting.get(volunteer, Decimal("0.00")) + amount
     people = get_user_model().objects.in_bulk(set(owed_to) | set(held))
-    volunteers = sorted(((people[pk], owed_to.get(pk, Decimal("0")), held.get(pk, Decimal("0")))
+    zero = Decimal("0.00")
+    volunteers = sorted(((people[pk],
+                          max(owed_to.get(pk, zero) - (waiting.get(pk) or zero), zero),
+                          waiting.get(pk) or zero, held.get(pk, zero))
                          for pk in people), key=lambda row: str(row[0]))
     owed_by = dict(_per_person(group, Account.Kind.OWED_BY_RESIDENT, "resident"))
     residents = Resident.objects.in_bulk(set(owed_by))
@@ -217,8 +232,11 @@ def ledger_context(request, group) -> dict:
         moved = sum((line.amount for line in entry.lines.all() if line.account.kind == bank),
                     Decimal("0.00"))
         running += moved
-        rows.append({"entry": entry, "bank": moved, "running": running,
-                     "reversed": _reversed(entry)})
+        reversed_ = _reversed(entry)
+        rows.append({"entry": entry, "bank": moved, "running": running, "reversed": reversed_,
+                     "can_reverse": not reversed_ and entry.kind not in (
+                         JournalEntry.Kind.REVERSAL, JournalEntry.Kind.CLAIM)
+                     and request.access.can(may_reverse(entry.kind))})
     rows.reverse()  # newest first on the page; the running balance was counted oldest first
     return {"group": group, "rows": rows, "can_manage": request.access.can("money.manage"),
             "months": _months(entries), "totals": ledger.totals_by_kind(group)}

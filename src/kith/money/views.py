@@ -168,14 +168,18 @@ def reimburse(request, group, pk):
             else:
                 messages.success(request, done)
                 return redirect("money:balances", group.slug)
-    owed = ledger.balance(ledger.account(group, Account.Kind.OWED_TO_VOLUNTEER, volunteer=person))
+    # Only approved claims are owed and offered; claims still waiting are shown apart.
+    owed = services.approved_owed(group, person)
+    waiting = services.waiting_for_volunteer(group, person)
     held = ledger.balance(ledger.account(group, Account.Kind.CASH_HELD, volunteer=person))
+    unchecked = services.waiting_cash(group, person)
     if not pay.is_bound and owed:
         pay.initial = {"amount": f"{owed:.2f}"}
-    if not paid_in.is_bound and held:
-        paid_in.initial = {"amount": f"{held:.2f}"}
+    if not paid_in.is_bound and held > unchecked:
+        paid_in.initial = {"amount": f"{held - unchecked:.2f}"}
     return render(request, "money/reimburse.html", {
         "group": group, "person": person, "owed": owed, "held": held, "pay": pay,
+        "waiting": waiting, "unchecked": unchecked,
         "paid_in": paid_in, "can_manage": request.access.can("money.manage"),
         "claims": Claim.objects.filter(group=group, volunteer=person).order_by("-created_at")[:20],
     }, status=400 if pay.errors or paid_in.errors else 200)
@@ -214,9 +218,14 @@ def ledger_page(request, group):
 
 
 @require_POST
-@group_view("money.manage")
+@group_view("money.view")
 def reverse(request, group, pk):
     entry = get_object_or_404(JournalEntry, group=group, pk=pk)
+    if not request.access.can(pages.may_reverse(entry.kind)):
+        raise PermissionDenied(_("Covering shopping from the hardship fund is a coordinator's "
+                                 "decision, so only a coordinator can undo it.")
+                               if entry.kind == JournalEntry.Kind.HARDSHIP else
+                               _("Only the group's treasurers reverse entries."))
     form = f.ReasonForm(request.POST)
     if form.is_valid():
         try:
