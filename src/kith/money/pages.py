@@ -22,6 +22,7 @@ from kith.money.models import (
     PaymentPlan,
     to_pounds,
 )
+from kith.requests import lifecycle
 
 STAFF = ("money.view", "money.confirm", "money.decide", "money.manage")
 
@@ -121,13 +122,17 @@ def task_context(request, req, bound: dict) -> dict:
     return {
         "group": group, "req": req, "owed": owed, "limit": services.limit_for(req),
         "spent": services.spent_on(req),
-        # A call handler confirming cash sees the amounts, not the claims and receipts.
-        "claims": claims if access.can("money.view") else mine,
+        # Money people and the call handler confirming cash see every claim's amount; the
+        # lines and the receipt only money people and the claim's own volunteer.
+        "claims": claims if access.can("money.view") or access.can("money.confirm") else mine,
+        "see_detail": access.can("money.view"),
+        "back_to_call": back_to_call(request, req),
         "is_volunteer": is_volunteer, "spends": req.service in services.SPENDING_SERVICES,
         "reference": services.kith_reference(req),
         "cash_checks": CashCheck.objects.filter(entry__request=req).select_related("entry"),
-        "payments": JournalEntry.objects.filter(request=req).exclude(
-            kind=JournalEntry.Kind.CLAIM).prefetch_related("lines"),
+        "payments": [(entry, _paid_back(entry)) for entry in JournalEntry.objects.filter(
+            request=req).exclude(kind=JournalEntry.Kind.CLAIM).select_related("reverses")
+            .prefetch_related("lines__account")],
         "spend_form": form("spend", f.SpendForm, spent_at=timezone.localtime().strftime(
             "%Y-%m-%dT%H:%M")) if is_volunteer and access.can("money.claim") else None,
         "cash_form": form("cash", f.AmountForm, amount=f"{owed:.2f}" if owed > 0 else "")
@@ -143,6 +148,27 @@ def task_context(request, req, bound: dict) -> dict:
         else None,
         "plan": PaymentPlan.objects.filter(request=req).first(),
     }
+
+
+def _paid_back(entry) -> Decimal:
+    """How much an entry took off what the resident owes (negative for a reversal that put it
+    back)."""
+    return -sum((line.amount for line in entry.lines.all()
+                 if line.account.kind == Account.Kind.OWED_BY_RESIDENT), Decimal("0.00"))
+
+
+def back_to_call(request, req) -> str | None:
+    """The check-up call this page was opened from (?call=), so the call handler can go back
+    to it; only a call about this same task."""
+    from django.urls import reverse
+
+    from kith.requests.models import Callback
+
+    pk = request.GET.get("call", "")
+    if not pk.isdigit() or not Callback.objects.filter(pk=pk, group=req.group,
+                                                       request=req).exists():
+        return None
+    return reverse("requests:callback", args=[req.group.slug, pk])
 
 
 # --- the treasurer's pages --------------------------------------------------------------------
@@ -298,10 +324,18 @@ def status_money(req) -> dict | None:
     rules = MoneySettings.for_group(req.group)
     owed = ledger.owed_on_request(req)
     spent = services.spent_on(req)
+    pay_by = (max(c.created_at for c in req.claims.all())
+              + timedelta(days=rules.days_to_pay)).date()
+    plan = PaymentPlan.objects.filter(request=req).first()
     return {"owed": owed, "spent": spent, "reference": services.kith_reference(req),
             "rules": rules, "bank": bool(rules.bank_account_number and rules.bank_sort_code),
-            "pay_by": (max(c.created_at for c in req.claims.all())
-                       + timedelta(days=rules.days_to_pay)).date()}
+            # A later date a coordinator agreed with them wins over the usual one.
+            "pay_by": plan.until if plan else pay_by, "agreed": plan is not None,
+            # A link saved before https was required is not offered to residents.
+            "link": rules.payment_link if rules.payment_link.lower().startswith("https://")
+            else "",
+            # The shopping has reached them: cash "when they bring it" no longer fits.
+            "done": req.state in (lifecycle.DONE, lifecycle.CHECKED_UP, lifecycle.CLOSED)}
 
 
 def month_bounds(month: date) -> tuple[datetime, datetime]:

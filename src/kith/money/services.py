@@ -541,6 +541,10 @@ def update_settings(group, *, actor, **fields) -> MoneySettings:
                if k in SETTINGS_FIELDS and getattr(current, k) != v}
     if "task_limit" in fields:
         check_amount(fields["task_limit"], "task_limit")
+    link = fields.get("payment_link") or ""
+    if link and not link.lower().startswith("https://"):
+        raise MoneyError(_("The payment link must start with https:// so card details are "
+                           "sent safely."), "payment_link")
     if changed:
         for key, (_old, new) in changed.items():
             setattr(current, key, new)

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse as url_for
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -53,6 +54,13 @@ TASK_ACTIONS = {
 }
 
 
+def _to_task(request, req):
+    """Back to the task's money page, still knowing the call it was opened from."""
+    url = url_for("money:task", args=[req.group.slug, req.reference])
+    call = request.GET.get("call", "")
+    return redirect(f"{url}?call={call}" if call.isdigit() else url)
+
+
 @require_http_methods(["GET", "POST"])
 @group_view("money.task")
 def task(request, group, reference):
@@ -71,11 +79,11 @@ def task(request, group, reference):
             except MoneyError as exc:
                 if form is None:
                     messages.error(request, str(exc))
-                    return redirect("money:task", group.slug, req.reference)
+                    return _to_task(request, req)
                 _fail(form, exc)
             else:
                 messages.success(request, done)
-                return redirect("money:task", group.slug, req.reference)
+                return _to_task(request, req)
         bound[action] = form
     context = pages.task_context(request, req, bound)
     return render(request, "money/task.html", context, status=400 if bound else 200)
