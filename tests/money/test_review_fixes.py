@@ -180,3 +180,119 @@ def test_only_a_coordinator_reverses_a_hardship_entry(client, shopping, tom, tes
         reverse("money:ledger", args=[group.slug])).content.decode()
     assert client.post(url, {"reason": "Covered the wrong task"}).status_code == 302
     assert JournalEntry.objects.filter(reverses=entry).exists()
+
+
+# --- 6: the resident's status page -------------------------------------------------------------
+
+def _status_page(client, req) -> str:
+    import time
+
+    from kith.requests import views_public
+
+    session = client.session
+    session[views_public.STATUS_REQUEST] = {"id": req.pk, "until": time.time() + 600}
+    session.save()
+    return client.get(reverse("requests:status_view")).content.decode()
+
+
+def test_the_status_page_shows_the_agreed_date_and_words_cash_for_a_done_task(client, shopping,
+                                                                              tom, priya):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    _claim(shopping, tom, "23.40")
+    later = timezone.localdate() + timedelta(days=40)
+    with transaction.atomic():
+        services.agree_payment_plan(shopping, until=later, actor=priya)
+    page = _status_page(client, shopping)
+    assert f"As agreed with you, please pay by {later:%A} {later.day} {later:%B}" in page
+    assert "when they bring your shopping" in page  # not delivered yet
+    shopping.state = "done"
+    shopping.save(update_fields=["state"])
+    page = _status_page(client, shopping)
+    assert "when they bring your shopping" not in page
+    assert "next time you see them" in page
+
+
+# --- 7: the call handler sees amounts, the payments' amounts, and the way back ----------------
+
+def test_the_call_handler_sees_the_amounts_not_the_receipts(client, shopping, tom, sam):
+    from django.utils import timezone
+
+    from kith.requests.models import Callback
+
+    _claim(shopping, tom, "12.40")
+    with transaction.atomic():
+        services.record_cash(shopping, volunteer=tom, amount=Decimal("5.00"))
+    call = Callback.objects.create(group=shopping.group, kind="check_up", request=shopping,
+                                   resident=shopping.resident, due_at=timezone.now())
+    client.force_login(sam)
+    screen = client.get(reverse("requests:callback", args=[shopping.group.slug, call.pk]))
+    url = reverse("money:task", args=[shopping.group.slug, shopping.reference])
+    assert f"{url}?call={call.pk}" in screen.content.decode()
+    page = client.get(f"{url}?call={call.pk}").content.decode()
+    assert "£12.40 at Tesco" in page and "Nothing spent on this task yet" not in page
+    assert "See the receipt photo" not in page and "Bread and milk" not in page
+    assert "£5.00 · Paid back in cash" in page
+    assert reverse("requests:callback", args=[shopping.group.slug, call.pk]) in page
+    assert "Back to the call" in page
+    check = CashCheck.objects.get()
+    response = client.post(f"{url}?call={call.pk}", {"action": "confirm", "check": check.pk,
+                                                     "paid": "yes"})
+    assert response["Location"] == f"{url}?call={call.pk}"
+
+
+# --- 8: amounts read strictly ------------------------------------------------------------------
+
+@pytest.mark.parametrize("typed, message", [
+    ("1,2,3", "commas only between thousands"), ("12,34", "commas only between thousands"),
+    ("1e1", "like 12.50"), ("1E+2", "like 12.50"), ("0x10", "like 12.50"),
+])
+def test_loose_amounts_are_refused(typed, message):
+    from kith.money.forms import AmountForm
+
+    form = AmountForm({"amount": typed})
+    assert not form.is_valid() and message in form.errors["amount"][0]
+
+
+@pytest.mark.parametrize("typed, amount", [
+    ("1,200", "1200"), ("£1,234.50", "1234.50"), ("12.5", "12.5"), ("£ 3", "3"), (".50", "0.5"),
+])
+def test_ordinary_amounts_are_read(typed, amount):
+    from kith.money.forms import AmountForm
+
+    form = AmountForm({"amount": typed})
+    assert form.is_valid() and form.cleaned_data["amount"] == Decimal(amount)
+
+
+def test_a_loose_amount_keeps_what_was_typed(client, shopping, tom):
+    client.force_login(tom)
+    url = reverse("money:task", args=[shopping.group.slug, shopping.reference])
+    _claim(shopping, tom, "10.00")
+    response = client.post(url, {"action": "cash", "cash-amount": "1e1"})
+    assert response.status_code == 400 and 'value="1e1"' in response.content.decode()
+    assert not JournalEntry.objects.filter(kind="cash").exists()
+
+
+# --- 9: the payment link is https ---------------------------------------------------------------
+
+def test_the_payment_link_must_be_https(client, street, tess):
+    from kith.money.forms import SettingsForm
+
+    data = {"task_limit": "30.00", "non_payment_threshold": 2, "days_to_pay": 14,
+            "receipt_months": 12, "payment_link": "http://pay.example.org/golborne"}
+    form = SettingsForm(data)
+    assert not form.is_valid() and "https://" in form.errors["payment_link"][0]
+    assert SettingsForm({**data, "payment_link": "https://pay.example.org/g"}).is_valid()
+    with pytest.raises(MoneyError, match="https://"), transaction.atomic():
+        services.update_settings(street, actor=tess, payment_link="http://pay.example.org/g")
+
+
+# --- 10: a minus sign stays with its number ----------------------------------------------------
+
+def test_a_negative_amount_does_not_wrap():
+    from kith.money.templatetags.money import pounds
+
+    assert pounds(Decimal("-63.70")) == '<span class="nowrap">−£63.70</span>'
+    assert pounds(Decimal("63.70")) == "£63.70"
