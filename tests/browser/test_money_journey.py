@@ -187,8 +187,8 @@ def test_mrs_ahmed_sees_what_she_owes_and_priya_sees_the_figures(
 
 
 def test_big_figures_and_minus_signs_fit_a_phone(
-        live_server, page, screenshot, axe_check, street, tom, sam, priya, tess,
-        shopping):  # noqa: F811
+        live_server, page, screenshot, axe_check, street, tom, priya,
+        tess, shopping):  # noqa: F811
     """The review's phone: the treasurer's figure boxes with four-figure amounts stay inside
     390 px, and a reversal's "−£63.70" never breaks between its sign and its number."""
     from tests.money.conftest import receipt_upload, spent_at
