@@ -296,3 +296,23 @@ def test_a_negative_amount_does_not_wrap():
 
     assert pounds(Decimal("-63.70")) == '<span class="nowrap">−£63.70</span>'
     assert pounds(Decimal("63.70")) == "£63.70"
+
+
+def test_a_no_for_cash_paid_in_before_the_guard_still_goes_through(shopping, tom, tess, sam,
+                                                                   monkeypatch):
+    """Books from before the guard: the cash was paid in while waiting. The "No" is recorded
+    (never stuck "Not asked yet") and the money people get a flag to sort it out."""
+    from kith.money.models import Flag
+
+    _claim(shopping, tom, "12.40")
+    with transaction.atomic():
+        check = services.record_cash(shopping, volunteer=tom, amount=Decimal("12.40"))
+    monkeypatch.setattr(services, "_keep_waiting_cash", lambda group, volunteer: None)
+    with transaction.atomic():
+        services.pay_in_cash(shopping.group, tom, amount=Decimal("12.40"), actor=tess)
+    with transaction.atomic():
+        services.confirm_cash(check, actor=sam, paid=False)
+    check.refresh_from_db()
+    assert check.outcome == CashCheck.Outcome.DISPUTED
+    flag = Flag.objects.get(kind="non_payment")
+    assert "already been paid in" in flag.why and flag.resident == shopping.resident

@@ -307,11 +307,31 @@ def confirm_cash(check: CashCheck, *, actor, paid: bool) -> CashCheck:
     check.checked_by, check.checked_at = actor, timezone.now()
     check.save()
     if not paid:
-        _reverse(check.entry, actor=actor, reason=_("Resident said at the check-up call that "
-                                                    "they had not paid this."))
+        _undo_disputed_cash(check, actor)
     log_action("kith.money.cash_confirmed" if paid else "kith.money.cash_disputed", actor=actor,
                group=check.entry.group, obj=check.entry, new={"outcome": check.outcome})
     return check
+
+
+def _undo_disputed_cash(check: CashCheck, actor) -> None:
+    """They owe it again. If the cash was paid in before this guard existed, the books can't
+    take it back from the volunteer: the answer still stands, and the money people get a flag
+    to sort it out with the volunteer."""
+    entry = check.entry
+    try:
+        with transaction.atomic():
+            _reverse(entry, actor=actor, reason=_("Resident said at the check-up call that "
+                                                  "they had not paid this."))
+    except MoneyError:
+        amount = entry.lines.get(account__kind=Kind.CASH_HELD).amount
+        flag = Flag.objects.create(
+            group=entry.group, kind=Flag.Kind.NON_PAYMENT, resident=entry.request.resident,
+            why=_("At the check-up call the resident said they had not paid %(amount)s in "
+                  "cash on task %(ref)s, but that cash has already been paid in to the bank. "
+                  "Talk to the volunteer, then put the books right on the ledger.")
+            % {"amount": pounds(amount), "ref": entry.request.reference})
+        log_action("kith.money.flagged", actor=None, group=entry.group, obj=flag,
+                   new={"kind": flag.kind, "cash_entry": entry.pk})
 
 
 @transaction.atomic
