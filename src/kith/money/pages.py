@@ -253,6 +253,9 @@ def ledger_context(request, group) -> dict:
         "recorded_by", "request", "reverses").prefetch_related(
         Prefetch("lines", queryset=JournalLine.objects.select_related(
             "account__resident", "account__volunteer")), "reversed_by"))
+    # Cash waiting for its check-up is undone by the call's answer, not from the ledger.
+    waiting = set(CashCheck.objects.filter(entry__group=group, outcome=CashCheck.Outcome.WAITING)
+                  .values_list("entry_id", flat=True))
     running, rows = Decimal("0.00"), []
     for entry in entries:
         moved = sum((line.amount for line in entry.lines.all() if line.account.kind == bank),
@@ -262,6 +265,7 @@ def ledger_context(request, group) -> dict:
         rows.append({"entry": entry, "bank": moved, "running": running, "reversed": reversed_,
                      "can_reverse": not reversed_ and entry.kind not in (
                          JournalEntry.Kind.REVERSAL, JournalEntry.Kind.CLAIM)
+                     and entry.pk not in waiting
                      and request.access.can(may_reverse(entry.kind))})
     rows.reverse()  # newest first on the page; the running balance was counted oldest first
     return {"group": group, "rows": rows, "can_manage": request.access.can("money.manage"),
