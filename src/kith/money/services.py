@@ -324,12 +324,14 @@ def _undo_disputed_cash(check: CashCheck, actor) -> None:
                                                   "they had not paid this."))
     except MoneyError:
         amount = entry.lines.get(account__kind=Kind.CASH_HELD).amount
+        req = entry.request
+        assert req is not None  # a cash entry is always for a task (record_cash)
         flag = Flag.objects.create(
-            group=entry.group, kind=Flag.Kind.NON_PAYMENT, resident=entry.request.resident,
+            group=entry.group, kind=Flag.Kind.NON_PAYMENT, resident=req.resident,
             why=_("At the check-up call the resident said they had not paid %(amount)s in "
                   "cash on task %(ref)s, but that cash has already been paid in to the bank. "
                   "Talk to the volunteer, then put the books right on the ledger.")
-            % {"amount": pounds(amount), "ref": entry.request.reference})
+            % {"amount": pounds(amount), "ref": req.reference})
         log_action("kith.money.flagged", actor=None, group=entry.group, obj=flag,
                    new={"kind": flag.kind, "cash_entry": entry.pk})
 
