@@ -236,3 +236,43 @@ def test_giving_the_task_back_closes_the_check_in(client, task, tom):
     client.post(reverse("requests:task", args=[task.reference]),
                 {"action": "hand_back", "note": "Dog would not come"})
     assert CheckIn.objects.get().state == "safe"
+
+
+@pytest.fixture
+def dev(borough):
+    """The borough's safeguarding lead: he handles the street, which has no lead."""
+    from tests.factories import MembershipFactory, PersonFactory
+
+    person = PersonFactory(email="dev@example.org", display_name="Dev Patel")
+    MembershipFactory(person=person, group=borough, is_safeguarding_lead=True)
+    return person
+
+
+def test_still_no_word_reaches_the_lead_who_handles_the_group_not_a_coordinator_above(
+        client, task, tom, priya, wanda, dev, street):
+    check_in = checkins.do_start_visit(task, acting_user=tom, minutes=30)
+    for minutes in (1, 25, 50):
+        tick(check_in.due_at + timedelta(minutes=minutes))
+    assert _sent("check_in_escalated.txt") == {dev.email}
+    # The alert's link opens for him, and the page names who was told.
+    client.force_login(dev)
+    page = client.get(reverse("safety:check_ins", args=[street.slug]))
+    assert page.status_code == 200 and "Dev Patel" in page.content.decode()
+
+
+def test_help_now_reaches_the_coordinators_and_the_lead_above_at_once(client, task, tom,
+                                                                      priya, dev):
+    check_in = checkins.do_start_visit(task, acting_user=tom, minutes=30)
+    checkins.do_ask_for_help(check_in, acting_user=tom)
+    assert _sent("check_in_help.txt") == {priya.email, dev.email}
+
+
+def test_a_coordinator_who_is_also_the_lead_is_not_told_twice(task, tom, priya, street):
+    from kith.groups.models import Membership
+
+    Membership.objects.filter(person=priya, group=street).update(is_safeguarding_lead=True)
+    check_in = checkins.do_start_visit(task, acting_user=tom, minutes=30)
+    for minutes in (1, 25, 50):
+        tick(check_in.due_at + timedelta(minutes=minutes))
+    assert _sent("check_in_missed.txt") == {priya.email}
+    assert not _sent("check_in_escalated.txt")

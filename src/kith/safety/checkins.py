@@ -9,8 +9,9 @@ The steps, each once (the stamps on CheckIn make the sweep idempotent):
    tap "I'm safe, finished".
 3. Still nothing after the group's grace: the coordinators are alerted (urgent, so quiet
    hours do not hold it back).
-4. Still nothing after another grace: the safeguarding leads, or the coordinators of the
-   group above when this group has no lead.
+4. Still nothing after another grace: the safeguarding leads who handle the group (its
+   own, or the nearest group above with one), or, with no lead anywhere above, the
+   coordinators of the group above.
 
 "I need help now" alerts coordinators and leads at once. Every step is audited.
 """
@@ -32,6 +33,7 @@ from kith.requests import notify
 from kith.requests import services as request_services
 from kith.requests.lifecycle import IN_PROGRESS, IllegalMove
 from kith.requests.moves import add_event, locked
+from kith.safeguarding import routing
 from kith.safety.models import CheckIn, SafetyPolicy
 
 # What the volunteer may choose for "how long will it take?", in minutes.
@@ -130,16 +132,24 @@ def coordinators(group) -> list:
 
 
 def leads(group) -> list:
-    """The group's safeguarding leads; with none, the coordinators of the nearest group above
-    that has any (then its leads), so a missed check-in always reaches someone new."""
-    own = notify.people_with_roles(group, "safeguarding_lead")
-    if own:
-        return own
+    """The safeguarding leads who handle `group`: its own, or those of the nearest group up
+    the tree with a lead (safeguarding.routing, the same routing its cases use). With no lead
+    anywhere above, the coordinators of the nearest group above, so someone new is told."""
+    found = routing.leads_for(group)
+    if found:
+        return found
     for ancestor in group.ancestors():
-        above = notify.people_with_roles(ancestor, "safeguarding_lead", "coordinator")
+        above = coordinators(ancestor)
         if above:
             return above
     return []
+
+
+def escalation_people(group) -> list:
+    """Who "still no word" tells: the leads, less the coordinators alerted already (a
+    coordinator who is also the lead has been told once)."""
+    told = {person.pk for person in coordinators(group)}
+    return [person for person in leads(group) if person.pk not in told]
 
 
 def _stood_down_people(check_in: CheckIn) -> list:
@@ -209,7 +219,7 @@ def sweep(now=None) -> dict[str, int]:
                     counts["check_ins_alerted"] += 1
             elif (check_in.escalated_at is None and check_in.alerted_at + grace <= now
                   and _step(check_in, "escalated_at", now)):
-                _tell(check_in, leads(check_in.group), "escalated", urgent=True)
+                _tell(check_in, escalation_people(check_in.group), "escalated", urgent=True)
                 _audit(check_in, "escalated")
                 counts["check_ins_escalated"] += 1
     return counts

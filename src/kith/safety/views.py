@@ -38,6 +38,8 @@ def check_ins(request, group):
         c.membership_pk = pages.get(c.volunteer_id)
     return render(request, "safety/check_ins.html", {
         "group": group, "now": now, "can_reach": request.access.can("volunteers.view"),
+        # Named, so the page says who "still no word" and "I need help now" reach.
+        "told_next": ", ".join(str(person) for person in checkins.leads(group)),
         "help": [c for c in live if c.state == CheckIn.State.HELP],
         "missed": [c for c in live if c.missed(now)],
         "out": [c for c in live if c.state == CheckIn.State.OPEN and not c.missed(now)],
