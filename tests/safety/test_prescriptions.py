@@ -218,3 +218,48 @@ def test_another_groups_prescription_is_not_found(client, street, priya, mrs_ahm
     client.force_login(nadia)
     url = reverse("safety:collection", args=["lots-road", req.reference])
     assert client.get(url).status_code == 404
+
+
+def _on_the_way(client, street, priya, mrs_ahmed, tom):
+    from kith.safety import checkins
+
+    req = _prescription(street, priya, mrs_ahmed)
+    services.assign(req, tom, actor=priya, reason="Nearby")
+    check_in = checkins.do_start_visit(req, acting_user=tom, minutes=30)
+    client.force_login(tom)
+    client.post(reverse("safety:collection_step", args=[req.reference]), {"step": "collected"})
+    return req, check_in
+
+
+def test_im_safe_before_the_hand_over_keeps_the_prescription_task_open(client, street, priya,
+                                                                      mrs_ahmed, tom):
+    req, check_in = _on_the_way(client, street, priya, mrs_ahmed, tom)
+    page = client.post(reverse("safety:check_in", args=[req.reference]), {"action": "safe"},
+                       follow=True)
+    check_in.refresh_from_db()
+    req.refresh_from_db()
+    assert check_in.state == "safe" and req.state == "in_progress"
+    assert "stays open until you say you" in page.content.decode()
+    # Handed over, then "It's done" finishes it.
+    client.post(reverse("safety:collection_step", args=[req.reference]), {"step": "handed_over"})
+    client.post(reverse("requests:task", args=[req.reference]), {"action": "complete"})
+    req.refresh_from_db()
+    assert req.state == "done"
+
+
+def test_its_done_before_the_hand_over_is_refused_and_says_why(client, street, priya,
+                                                              mrs_ahmed, tom):
+    req, check_in = _on_the_way(client, street, priya, mrs_ahmed, tom)
+    page = client.post(reverse("requests:task", args=[req.reference]), {"action": "complete"})
+    req.refresh_from_db()
+    check_in.refresh_from_db()
+    assert req.state == "in_progress" and check_in.state == "open"
+    assert "handed the prescription to the resident" in page.content.decode()
+
+
+def test_today_shows_a_bag_collected_and_not_handed_over(client, street, priya, mrs_ahmed,
+                                                         tom):
+    _on_the_way(client, street, priya, mrs_ahmed, tom)
+    client.force_login(priya)
+    page = client.get(reverse("groups:dashboard", args=[street.slug])).content.decode()
+    assert "prescription collected, not yet handed over" in page

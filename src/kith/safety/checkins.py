@@ -34,6 +34,7 @@ from kith.requests import services as request_services
 from kith.requests.lifecycle import IN_PROGRESS, IllegalMove
 from kith.requests.moves import add_event, locked
 from kith.safeguarding import routing
+from kith.safety import prescriptions
 from kith.safety.models import CheckIn, SafetyPolicy
 
 # What the volunteer may choose for "how long will it take?", in minutes.
@@ -102,7 +103,9 @@ def do_mark_safe(check_in: CheckIn, *, acting_user, finish: bool = True, by_text
     if check_in.alerted_at or check_in.help_at:
         _tell(check_in, _stood_down_people(check_in), "safe", urgent=True)
     req = locked(req)
-    if finish and req.state == IN_PROGRESS and req.current_assignment == check_in.assignment:
+    # A prescription not yet handed over keeps its task open: they are safe, the bag is not.
+    if (finish and req.state == IN_PROGRESS and req.current_assignment == check_in.assignment
+            and not prescriptions.waiting_for_hand_over(req)):
         request_services.complete(req, actor=acting_user)
     return check_in
 
@@ -251,7 +254,9 @@ def do_start_task(req, *, acting_user, minutes: int | None = None) -> CheckIn | 
 @transaction.atomic
 def do_finish_task(req, *, acting_user, note: str = "") -> None:
     """"It's done" from the task page: the task is done, and an open check-in closes as safe
-    (they are telling us themselves)."""
+    (they are telling us themselves). A prescription must be handed over first."""
+    if prescriptions.waiting_for_hand_over(req):
+        raise IllegalMove(str(prescriptions.NOT_HANDED_OVER))
     req = request_services.complete(req, actor=acting_user, note=note)
     assignment = req.assignments.filter(volunteer=acting_user).order_by("-assigned_at").first()
     check_in = (CheckIn.objects.filter(assignment=assignment)

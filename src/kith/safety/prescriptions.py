@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kith.core.audit import log_action
 from kith.core.fields import Sealed
@@ -52,6 +53,19 @@ def reasons_not_to_collect(person, req) -> list[str]:
     if who == Collectors.KNOWN and not known_to(person, req.resident):
         return [NOT_KNOWN]
     return []
+
+
+def waiting_for_hand_over(req) -> bool:
+    """A prescription task may not be finished until the volunteer has said they handed the
+    bag over: otherwise it would sit "collected, not handed over" with nobody looking."""
+    if req.service != PRESCRIPTIONS:
+        return False
+    return not Collection.objects.filter(request=req, handed_over_at__isnull=False).exists()
+
+
+NOT_HANDED_OVER = gettext_lazy("Please say you've handed the prescription to the resident "
+                               "first (the buttons under “Collecting the prescription”). If "
+                               "you could not, tap “I can't do this”.")
 
 
 def check_policy(prescriptions: str, controlled: str) -> None:

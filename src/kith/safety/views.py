@@ -197,7 +197,13 @@ def check_in(request, reference):
                                         "lead. If you are in danger, call 999."))
         elif action == "safe":
             checkins.do_mark_safe(found, acting_user=request.user)
-            messages.success(request, _("Thank you. Glad you're safe: the task is marked done."))
+            if prescriptions.waiting_for_hand_over(grant.assignment.request):
+                messages.warning(request, _("Thank you. Glad you're safe. The task stays open "
+                                            "until you say you've handed the prescription "
+                                            "over."))
+            else:
+                messages.success(request, _("Thank you. Glad you're safe: the task is marked "
+                                            "done."))
         else:
             messages.error(request, _("Choose one of the buttons."))
     except (IllegalMove, NotAllowed) as exc:
