@@ -129,8 +129,8 @@ def test_an_offer_made_before_the_tick_cannot_be_accepted_after(street, priya, m
     offer = Offer.objects.get(request=req, volunteer=ann)
     prescriptions.do_record_collection(req, controlled_drug=True, bag_reference=None,
                                        acting_user=priya)
-    with pytest.raises(IllegalMove, match="partner pharmacy"):
-        offers.accept(offer, person=ann)
+    # Withdrawn at the tick (the rule refuses her now), so accepting takes nothing.
+    assert offers.accept(offer, person=ann).outcome == "withdrawn"
     assert not Assignment.objects.filter(request=req).exists()
 
 
@@ -263,3 +263,36 @@ def test_today_shows_a_bag_collected_and_not_handed_over(client, street, priya, 
     client.force_login(priya)
     page = client.get(reverse("groups:dashboard", args=[street.slug])).content.decode()
     assert "prescription collected, not yet handed over" in page
+
+
+def test_a_controlled_drug_tick_after_assignment_stops_the_volunteer(client, street, priya,
+                                                                    mrs_ahmed, tom):
+    _policy(street, "vetted", "pharmacy")
+    req = _prescription(street, priya, mrs_ahmed)
+    prescriptions.do_record_collection(req, controlled_drug=False, bag_reference="BAG-9911",
+                                       acting_user=priya)
+    services.assign(req, tom, actor=priya, reason="Nearby")
+    client.force_login(priya)
+    saved = client.post(reverse("safety:collection", args=[street.slug, req.reference]),
+                        {"controlled_drug": "on", "bag_reference": ""}, follow=True)
+    assert "Take them off and assign someone who may" in saved.content.decode()
+    client.force_login(tom)
+    page = client.get(reverse("requests:task", args=[req.reference])).content.decode()
+    assert "BAG-9911" not in page and "Please don" in page
+    client.post(reverse("safety:collection_step", args=[req.reference]), {"step": "collected"})
+    assert not Collection.objects.filter(collected_at__isnull=False).exists()
+
+
+def test_an_open_offer_the_tick_now_refuses_is_withdrawn(street, priya, mrs_ahmed, ann):
+    _policy(street, "vetted", "pharmacy")
+    req = _matching(_prescription(street, priya, mrs_ahmed), priya)
+    offers.offer_round(req, actor=priya)
+    prescriptions.do_record_collection(req, controlled_drug=True, bag_reference=None,
+                                       acting_user=priya)
+    assert Offer.objects.get(request=req, volunteer=ann).state == Offer.State.WITHDRAWN
+
+
+def test_prescription_steps_are_refused_on_another_kind_of_task(client, task, tom):
+    client.force_login(tom)
+    client.post(reverse("safety:collection_step", args=[task.reference]), {"step": "collected"})
+    assert not Collection.objects.exists()

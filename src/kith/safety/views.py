@@ -165,13 +165,17 @@ def collection(request, group, reference):
                     req, controlled_drug=form.cleaned_data["controlled_drug"],
                     bag_reference=form.cleaned_data["bag_reference"] or None,
                     acting_user=request.user)
-                messages.success(request, _("Saved."))
+                if prescriptions.holder_refused(req):
+                    messages.warning(request, _(
+                        "Saved. The volunteer holding this task may not collect it under your "
+                        "rule: they have been told not to. Take them off and assign someone "
+                        "who may."))
+                else:
+                    messages.success(request, _("Saved."))
                 return redirect("safety:collection", group.slug, reference)
         except IllegalMove as exc:
             error = str(exc)
-    holder = req.current_assignment
-    refused = (prescriptions.reasons_not_to_collect(holder.volunteer, req)
-               if holder is not None else [])
+    refused = prescriptions.holder_refused(req)
     return render(request, "safety/collection.html", {
         "group": group, "req": req, "form": form, "found": found, "error": error,
         "holder_refused": bool(refused)},
