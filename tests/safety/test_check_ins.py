@@ -276,3 +276,79 @@ def test_a_coordinator_who_is_also_the_lead_is_not_told_twice(task, tom, priya, 
         tick(check_in.due_at + timedelta(minutes=minutes))
     assert _sent("check_in_missed.txt") == {priya.email}
     assert not _sent("check_in_escalated.txt")
+
+
+def _removed_while_out(task, tom, priya, street):
+    from kith.groups.models import Membership
+    from kith.groups.services import remove_member
+
+    check_in = checkins.do_start_visit(task, acting_user=tom, minutes=30)
+    remove_member(Membership.objects.get(person=tom, group=street), acting_user=priya)
+    return check_in
+
+
+def test_a_volunteer_removed_while_out_can_still_say_they_are_safe(client, task, tom, priya,
+                                                                   street):
+    check_in = _removed_while_out(task, tom, priya, street)
+    client.force_login(tom)
+    page = client.get(reverse("requests:task", args=[task.reference]))
+    body = page.content.decode()
+    assert page.status_code == 200 and "safe, finished" in body
+    assert "14 Golborne Road" not in body and "Mrs Ahmed" not in body
+    answer = client.post(reverse("safety:check_in", args=[task.reference]), {"action": "safe"})
+    assert answer.status_code == 302
+    check_in.refresh_from_db()
+    task.refresh_from_db()
+    assert check_in.state == "safe" and task.state != "done"
+    # Closed, the page is shut to them like any other task no longer theirs.
+    assert client.get(reverse("requests:task", args=[task.reference])).status_code == 404
+
+
+def test_a_volunteer_removed_while_out_can_still_ask_for_help(client, task, tom, priya,
+                                                              street):
+    check_in = _removed_while_out(task, tom, priya, street)
+    client.force_login(tom)
+    client.post(reverse("safety:check_in", args=[task.reference]), {"action": "help"})
+    check_in.refresh_from_db()
+    assert check_in.state == "help" and _sent("check_in_help.txt") == {priya.email}
+
+
+def test_a_safe_text_from_a_removed_volunteer_does_not_finish_the_task(task, tom, priya,
+                                                                       street):
+    check_in = _removed_while_out(task, tom, priya, street)
+    checkins.reply_safe(tom)
+    check_in.refresh_from_db()
+    task.refresh_from_db()
+    assert check_in.state == "safe" and task.state != "done"
+
+
+def test_safe_texted_from_the_volunteers_own_mobile_when_kith_emails_them(client, task, tom,
+                                                                         twilio):
+    from kith.messaging.models import InboundText
+    from tests.messaging.conftest import TOM, text_in
+
+    tom.phone = TOM
+    tom.save(update_fields=["phone"])
+    check_in = checkins.do_start_visit(task, acting_user=tom, minutes=30)
+    assert text_in(client, "SM-safe-own", "SAFE").status_code == 200
+    check_in.refresh_from_db()
+    assert check_in.state == "safe" and InboundText.objects.get().action == "check_in_safe"
+
+
+def test_the_emailed_ask_says_text_safe_only_when_that_works(task, tom, twilio):
+    from kith.messaging.providers import opened
+
+    check_in = checkins.do_start_visit(task, acting_user=tom, minutes=30)
+    tick(check_in.due_at + timedelta(minutes=1))
+    email = Message.objects.get(template__endswith="check_in_ask.txt")
+    assert email.channel == "email"
+    assert "SAFE" not in opened(email.body) and "Tap" in opened(email.body)  # no mobile
+    # With a mobile recorded and texts set up, texting SAFE works, so the email says so.
+    tom.phone = "+447911000001"
+    tom.save(update_fields=["phone"])
+    Message.objects.all().delete()
+    check_in.asked_at = None
+    check_in.save(update_fields=["asked_at"])
+    tick(check_in.due_at + timedelta(minutes=2))
+    body = opened(Message.objects.get(template__endswith="check_in_ask.txt").body)
+    assert "Text SAFE to" in body

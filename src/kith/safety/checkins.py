@@ -103,11 +103,20 @@ def do_mark_safe(check_in: CheckIn, *, acting_user, finish: bool = True, by_text
     if check_in.alerted_at or check_in.help_at:
         _tell(check_in, _stood_down_people(check_in), "safe", urgent=True)
     req = locked(req)
-    # A prescription not yet handed over keeps its task open: they are safe, the bag is not.
-    if (finish and req.state == IN_PROGRESS and req.current_assignment == check_in.assignment
-            and not prescriptions.waiting_for_hand_over(req)):
+    if finish and _may_finish(req, check_in):
         request_services.complete(req, actor=acting_user)
     return check_in
+
+
+def _may_finish(req, check_in: CheckIn) -> bool:
+    """Safe also finishes the task, unless: it is no longer theirs or under way, their role
+    ended while they were out (safe, yes; the task is the coordinator's to settle), or a
+    prescription is not yet handed over (they are safe, the bag is not)."""
+    from kith.volunteers.policy import may_hold
+
+    return (req.state == IN_PROGRESS and req.current_assignment == check_in.assignment
+            and may_hold(check_in.volunteer, req.group, req.service)
+            and not prescriptions.waiting_for_hand_over(req))
 
 
 @transaction.atomic
@@ -172,7 +181,7 @@ def _unique(people) -> list:
 
 
 SUBJECTS = {
-    "ask": gettext_lazy("Are you safe? Reply SAFE"),
+    "ask": gettext_lazy("Are you safe?"),
     "missed": gettext_lazy("Missed check-in: a volunteer has not said they are safe"),
     "escalated": gettext_lazy("Missed check-in, still no word: safeguarding"),
     "help": gettext_lazy("A volunteer needs help now"),
@@ -187,7 +196,20 @@ def _tell(check_in: CheckIn, people, kind: str, *, urgent: bool) -> None:
     notify.send_later(_unique(people), group=check_in.group, urgent=urgent,
                       subject=str(SUBJECTS[kind]), template=f"safety/email/check_in_{kind}.txt",
                       context={"check_in": check_in, "req": req, "link": link,
-                               "volunteer": check_in.volunteer, "group": check_in.group})
+                               "volunteer": check_in.volunteer, "group": check_in.group,
+                               "safe_number": safe_number(check_in.volunteer)})
+
+
+def safe_number(volunteer) -> str:
+    """Where an emailed volunteer can text SAFE: Kith's number, only when this site sends
+    texts and the volunteer has a mobile recorded (a SAFE text is matched to it). Else ""
+    and the email says "tap the button" instead of a reply that would do nothing."""
+    from django.conf import settings
+
+    from kith.messaging.channels import can_text
+
+    number = settings.TWILIO_FROM_NUMBER or ""
+    return number if number and volunteer.phone_digest and can_text() else ""
 
 
 # --- the sweep
@@ -298,11 +320,26 @@ def do_close_check_in(check_in: CheckIn, *, acting_user, note: str, now=None) ->
     return check_in
 
 
-def reply_safe(person) -> int:
-    """A SAFE text from a volunteer: every check-in of theirs still open closes, each task
-    still under way is marked done. Returns how many."""
-    closed = 0
+def reply_safe(person) -> tuple[int, int]:
+    """A SAFE text from a volunteer: every check-in of theirs still open closes, and each task
+    that may be finished (`_may_finish`) is marked done. Returns (closed, left open)."""
+    closed = left_open = 0
     for check_in in CheckIn.objects.filter(volunteer=person).exclude(state=CheckIn.State.SAFE):
         do_mark_safe(check_in, acting_user=person, by_text=True)
         closed += 1
-    return closed
+        left_open += check_in.request.state == IN_PROGRESS
+    return closed, left_open
+
+
+def texted_by(digest: str):
+    """The volunteer with a check-in open whose own recorded mobile this is: someone Kith
+    emails still texts SAFE from their phone. None unless exactly one such person."""
+    if not digest:
+        return None
+    people = {c.volunteer for c in open_for_any().filter(volunteer__phone_digest=digest)
+              .select_related("volunteer")}
+    return people.pop() if len(people) == 1 else None
+
+
+def open_for_any():
+    return CheckIn.objects.exclude(state=CheckIn.State.SAFE)

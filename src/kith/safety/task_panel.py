@@ -46,6 +46,7 @@ def context(request, grant, *, holding: bool) -> dict:
             bag = None
     return {
         "check_in": check_in,
+        "safe_number": checkins.safe_number(request.user) if check_in else "",
         "in_person": checkins.in_person(req.service),
         "durations": checkins.DURATIONS,
         "usual_minutes": SafetyPolicy.for_group(req.group).visit_minutes,
