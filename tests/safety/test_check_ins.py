@@ -352,3 +352,14 @@ def test_the_emailed_ask_says_text_safe_only_when_that_works(task, tom, twilio):
     tick(check_in.due_at + timedelta(minutes=2))
     body = opened(Message.objects.get(template__endswith="check_in_ask.txt").body)
     assert "Text SAFE to" in body
+
+
+def test_removing_someone_out_on_a_task_warns_the_coordinator(client, task, tom, priya, street):
+    from kith.groups.models import Membership
+
+    checkins.do_start_visit(task, acting_user=tom, minutes=30)
+    membership = Membership.objects.get(person=tom, group=street)
+    client.force_login(priya)
+    page = client.post(reverse("groups:member_remove", args=[street.slug, membership.pk]),
+                       follow=True)
+    assert "is out on a task now and has not yet said they are safe" in page.content.decode()

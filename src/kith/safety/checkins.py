@@ -341,5 +341,10 @@ def texted_by(digest: str):
     return people.pop() if len(people) == 1 else None
 
 
+def out_now(person, group) -> bool:
+    """Has `person` a check-in open in `group` (out on a task, not yet said safe)?"""
+    return open_for(person).filter(group=group).exists()
+
+
 def open_for_any():
     return CheckIn.objects.exclude(state=CheckIn.State.SAFE)
