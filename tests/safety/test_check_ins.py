@@ -363,3 +363,20 @@ def test_removing_someone_out_on_a_task_warns_the_coordinator(client, task, tom,
     page = client.post(reverse("groups:member_remove", args=[street.slug, membership.pk]),
                        follow=True)
     assert "is out on a task now and has not yet said they are safe" in page.content.decode()
+
+
+def test_help_nobody_acted_on_is_followed_up_once_to_the_leads_and_the_group_above(
+        client, task, tom, priya, wanda, dev, street):
+    SafetyPolicy.objects.create(group=street, grace_minutes=20)
+    check_in = checkins.do_start_visit(task, acting_user=tom, minutes=30)
+    checkins.do_ask_for_help(check_in, acting_user=tom)
+    check_in.refresh_from_db()
+    assert tick(check_in.help_at + timedelta(minutes=10))["check_ins_help_followed_up"] == 0
+    assert tick(check_in.help_at + timedelta(minutes=21))["check_ins_help_followed_up"] == 1
+    assert tick(check_in.help_at + timedelta(minutes=60))["check_ins_help_followed_up"] == 0
+    assert _sent("check_in_help_again.txt") == {dev.email, wanda.email}
+    # A coordinator reached them: everyone alerted hears the all-clear.
+    client.force_login(priya)
+    client.post(reverse("safety:close_check_in", args=[street.slug, check_in.pk]),
+                {"note": "Rang him, all fine"})
+    assert _sent("check_in_closed.txt") == {priya.email, dev.email, wanda.email}

@@ -150,11 +150,7 @@ def leads(group) -> list:
     found = routing.leads_for(group)
     if found:
         return found
-    for ancestor in group.ancestors():
-        above = coordinators(ancestor)
-        if above:
-            return above
-    return []
+    return above(group)
 
 
 def escalation_people(group) -> list:
@@ -164,10 +160,27 @@ def escalation_people(group) -> list:
     return [person for person in leads(group) if person.pk not in told]
 
 
+def above(group) -> list:
+    """The coordinators of the nearest group above that has any."""
+    for ancestor in group.ancestors():
+        found = coordinators(ancestor)
+        if found:
+            return found
+    return []
+
+
+def help_follow_up_people(group) -> list:
+    """"I need help now" and nobody has closed it: the leads again, and the group above."""
+    return leads(group) + above(group)
+
+
 def _stood_down_people(check_in: CheckIn) -> list:
+    """Everyone who was alerted about this check-in, for the all-clear."""
     people = coordinators(check_in.group)
     if check_in.escalated_at or check_in.help_at:
         people += leads(check_in.group)
+    if check_in.help_followed_up_at:
+        people += above(check_in.group)
     return people
 
 
@@ -186,6 +199,8 @@ SUBJECTS = {
     "escalated": gettext_lazy("Missed check-in, still no word: safeguarding"),
     "help": gettext_lazy("A volunteer needs help now"),
     "safe": gettext_lazy("All clear: the volunteer is safe"),
+    "closed": gettext_lazy("All clear: the volunteer is safe"),
+    "help_again": gettext_lazy("Still needs help: nobody has said they reached the volunteer"),
 }
 
 
@@ -225,7 +240,9 @@ def sweep(now=None) -> dict[str, int]:
     """Ask, alert, escalate: each open check-in moves at most one step per sweep, so a
     sweep that was down for an hour does not tell everyone at once."""
     now = now or timezone.now()
-    counts = {"check_ins_asked": 0, "check_ins_alerted": 0, "check_ins_escalated": 0}
+    counts = {"check_ins_asked": 0, "check_ins_alerted": 0, "check_ins_escalated": 0,
+              "check_ins_help_followed_up": 0}
+    counts["check_ins_help_followed_up"] = _follow_up_help(now)
     due = (CheckIn.objects.filter(state=CheckIn.State.OPEN, due_at__lte=now,
                                   escalated_at__isnull=True)
            .select_related("group", "volunteer", "assignment__request"))
@@ -248,6 +265,27 @@ def sweep(now=None) -> dict[str, int]:
                 _audit(check_in, "escalated")
                 counts["check_ins_escalated"] += 1
     return counts
+
+
+def _follow_up_help(now) -> int:
+    """"I need help now" that nobody has closed after the group's grace: told once more,
+    to the leads and the group above (a stamp, won by one sweep)."""
+    done = 0
+    waiting = (CheckIn.objects.filter(state=CheckIn.State.HELP, help_followed_up_at__isnull=True)
+               .select_related("group", "volunteer", "assignment__request"))
+    for check_in in waiting:
+        grace = timedelta(minutes=SafetyPolicy.for_group(check_in.group).grace_minutes)
+        if check_in.help_at is None or check_in.help_at + grace > now:
+            continue
+        with transaction.atomic():
+            if CheckIn.objects.filter(pk=check_in.pk, state=CheckIn.State.HELP,
+                                      help_followed_up_at__isnull=True).update(
+                                          help_followed_up_at=now):
+                _tell(check_in, help_follow_up_people(check_in.group), "help_again",
+                      urgent=True)
+                _audit(check_in, "help_followed_up")
+                done += 1
+    return done
 
 
 def _audit(check_in: CheckIn, step: str) -> None:
@@ -317,6 +355,8 @@ def do_close_check_in(check_in: CheckIn, *, acting_user, note: str, now=None) ->
     add_event(check_in.request, "check_in_closed", actor=acting_user, note=note)
     log_action("kith.check_in.closed", actor=acting_user, group=check_in.group, obj=check_in,
                old={"state": was}, new={"state": CheckIn.State.SAFE, "note": note[:200]})
+    if check_in.alerted_at or check_in.help_at:  # stand down everyone who was alerted
+        _tell(check_in, _stood_down_people(check_in), "closed", urgent=True)
     return check_in
 
 

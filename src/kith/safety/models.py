@@ -78,6 +78,8 @@ class CheckIn(models.Model):
     alerted_at = models.DateTimeField(null=True, blank=True)  # the coordinators told
     escalated_at = models.DateTimeField(null=True, blank=True)  # the safeguarding leads told
     help_at = models.DateTimeField(null=True, blank=True)  # "I need help now"
+    # Help asked for and nobody closed it within the grace: the leads again and the group above.
+    help_followed_up_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
