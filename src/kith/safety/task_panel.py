@@ -44,13 +44,15 @@ def context(request, grant, *, holding: bool) -> dict:
                          grant=CollectionGrant(grant, collection))
         except NeedToKnowDenied:
             bag = None
+    to_read = risk.to_read(request.user, req) if holding else None
     return {
         "check_in": check_in,
         "safe_number": checkins.safe_number(request.user) if check_in else "",
         "in_person": checkins.in_person(req.service),
         "durations": checkins.DURATIONS,
         "usual_minutes": SafetyPolicy.for_group(req.group).visit_minutes,
-        "to_read": risk.to_read(request.user, req) if holding else None,
+        "to_read": to_read,
+        "first_of_kind": to_read is not None and risk.first_of_kind(request.user, req),
         "collection": collection, "bag_reference": bag, "collect_refused": refused,
     }
 

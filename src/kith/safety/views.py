@@ -121,8 +121,8 @@ def risk_sign_off(request, group, activity):
     except IllegalMove as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, _("Signed off. Volunteers will read it before their first "
-                                    "task of this kind."))
+        messages.success(request, _("Signed off. Each volunteer will read it before their "
+                                    "next task of this kind."))
     return redirect("safety:risk_edit", group.slug, activity)
 
 
