@@ -380,3 +380,28 @@ def test_help_nobody_acted_on_is_followed_up_once_to_the_leads_and_the_group_abo
     client.post(reverse("safety:close_check_in", args=[street.slug, check_in.pk]),
                 {"note": "Rang him, all fine"})
     assert _sent("check_in_closed.txt") == {priya.email, dev.email, wanda.email}
+
+
+def test_a_too_long_close_note_is_refused_in_plain_words(client, task, tom, priya, street):
+    check_in = checkins.do_start_visit(task, acting_user=tom, minutes=30)
+    client.force_login(priya)
+    page = client.post(reverse("safety:close_check_in", args=[street.slug, check_in.pk]),
+                       {"note": "x" * 301}, follow=True)
+    check_in.refresh_from_db()
+    assert check_in.state == "open"
+    assert "300 characters at most" in page.content.decode()
+
+
+def test_settings_errors_are_in_plain_words(client, street, priya):
+    client.force_login(priya)
+    page = client.post(reverse("safety:settings", args=[street.slug]), {
+        "visit_minutes": "60", "grace_minutes": "2", "prescriptions": "vetted",
+        "controlled_drugs": "vetted"}).content.decode()
+    assert "Wait at least 5 minutes" in page and "greater than or equal" not in page
+
+
+def test_the_safe_and_help_buttons_are_kept_apart(client, task, tom):
+    checkins.do_start_visit(task, acting_user=tom, minutes=30)
+    client.force_login(tom)
+    page = client.get(reverse("requests:task", args=[task.reference])).content.decode()
+    assert 'class="check-in-buttons"' in page

@@ -37,6 +37,9 @@ from kith.safeguarding import routing
 from kith.safety import prescriptions
 from kith.safety.models import CheckIn, SafetyPolicy
 
+# How long "how do you know they're safe?" may be.
+NOTE_MAX = 300  # the timeline keeps a note of up to 300
+
 # What the volunteer may choose for "how long will it take?", in minutes.
 DURATIONS = (30, 60, 90, 120, 180)
 
@@ -346,6 +349,9 @@ def do_close_check_in(check_in: CheckIn, *, acting_user, note: str, now=None) ->
     if not note:
         raise IllegalMove(_("Say how you know they are safe (for example: rang them, all "
                             "fine)."))
+    if len(note) > NOTE_MAX:
+        raise IllegalMove(_("Keep it to a few words: %(max)d characters at most (this was "
+                            "%(n)d).") % {"max": NOTE_MAX, "n": len(note)})
     check_in = _lock(check_in)
     if check_in.state == CheckIn.State.SAFE:
         return check_in
@@ -354,7 +360,7 @@ def do_close_check_in(check_in: CheckIn, *, acting_user, note: str, now=None) ->
     check_in.save(update_fields=["state", "closed_at"])
     add_event(check_in.request, "check_in_closed", actor=acting_user, note=note)
     log_action("kith.check_in.closed", actor=acting_user, group=check_in.group, obj=check_in,
-               old={"state": was}, new={"state": CheckIn.State.SAFE, "note": note[:200]})
+               old={"state": was}, new={"state": CheckIn.State.SAFE, "note": note})
     if check_in.alerted_at or check_in.help_at:  # stand down everyone who was alerted
         _tell(check_in, _stood_down_people(check_in), "closed", urgent=True)
     return check_in
