@@ -54,6 +54,8 @@ def context(request, grant, *, holding: bool) -> dict:
         "to_read": to_read,
         "first_of_kind": to_read is not None and risk.first_of_kind(request.user, req),
         "collection": collection, "bag_reference": bag, "collect_refused": refused,
+        # The hand-over buttons show on every prescription task, details recorded or not.
+        "prescription": req.service == prescriptions.PRESCRIPTIONS,
     }
 
 
