@@ -148,3 +148,46 @@ def test_a_coordinator_writes_a_risk_assessment_and_sets_the_prescription_rule(
     assert page.get_by_text("Recorded", exact=True).is_visible()
     axe_check("prescription collection")
     screenshot("prescription-01-recorded")
+
+
+def test_removed_while_out_still_says_safe_and_a_bag_is_not_stranded(
+        live_server, page, client, screenshot, axe_check, street, priya, tom, mrs_ahmed):
+    from kith.groups.models import Membership
+    from kith.groups.services import remove_member
+    from kith.requests import services
+    from kith.safety import checkins
+
+    clear_to_help(tom, street, coordinator=priya)
+    # A prescription: "I'm safe" before the hand-over leaves the task open and says why.
+    mrs_ahmed.postcode, mrs_ahmed.address = "W10 5NW", "14 Golborne Road"
+    mrs_ahmed.save()
+    from kith.requests.intake import Contact, Need, take_request
+
+    rx = take_request(street, channel="phone", contact=Contact(name="Mrs Ahmed"),
+                      need=Need(service="prescriptions"), acting_user=priya,
+                      resident=mrs_ahmed, triage=True).request
+    services.assign(rx, tom, actor=priya, reason="Nearby")
+    checkins.do_start_visit(rx, acting_user=tom, minutes=30)
+    page.set_viewport_size(PHONE)
+    _sign_in(page, client, live_server, tom)
+    page.goto(f"{live_server.url}/volunteer/tasks/{rx.reference}/")
+    page.get_by_role("button", name="I've collected it").click()
+    screenshot("lone-07-buttons-apart")
+    page.get_by_role("button", name="I'm safe, finished").click()
+    assert page.get_by_text(re.compile("stays open until you say")).first.is_visible()
+    axe_check("prescription task still open after I'm safe")
+    screenshot("lone-08-safe-before-hand-over")
+
+    req = make_task(street, priya, tom, service="dog_walking", name="Frank Hall",
+                    phone="07911 222333")
+    checkins.do_start_visit(req, acting_user=tom, minutes=30)
+    remove_member(Membership.objects.get(person=tom, group=street), acting_user=priya)
+    page.goto(f"{live_server.url}/volunteer/tasks/{req.reference}/")
+    assert page.get_by_role("button", name="I'm safe, finished").is_visible()
+    assert "Frank Hall" not in page.content()
+    axe_check("check-in only, after removal")
+    screenshot("lone-09-removed-still-checked-in")
+    page.get_by_role("button", name="I'm safe, finished").click()
+    page.wait_for_url("**/volunteer/")
+    assert CheckIn.objects.get(assignment__request=req).state == "safe"
+    screenshot("lone-10-removed-safe")

@@ -236,3 +236,172 @@ def test_giving_the_task_back_closes_the_check_in(client, task, tom):
     client.post(reverse("requests:task", args=[task.reference]),
                 {"action": "hand_back", "note": "Dog would not come"})
     assert CheckIn.objects.get().state == "safe"
+
+
+@pytest.fixture
+def dev(borough):
+    """The borough's safeguarding lead: he handles the street, which has no lead."""
+    from tests.factories import MembershipFactory, PersonFactory
+
+    person = PersonFactory(email="dev@example.org", display_name="Dev Patel")
+    MembershipFactory(person=person, group=borough, is_safeguarding_lead=True)
+    return person
+
+
+def test_still_no_word_reaches_the_lead_who_handles_the_group_not_a_coordinator_above(
+        client, task, tom, priya, wanda, dev, street):
+    check_in = checkins.do_start_visit(task, acting_user=tom, minutes=30)
+    for minutes in (1, 25, 50):
+        tick(check_in.due_at + timedelta(minutes=minutes))
+    assert _sent("check_in_escalated.txt") == {dev.email}
+    # The alert's link opens for him, and the page names who was told.
+    client.force_login(dev)
+    page = client.get(reverse("safety:check_ins", args=[street.slug]))
+    assert page.status_code == 200 and "Dev Patel" in page.content.decode()
+
+
+def test_help_now_reaches_the_coordinators_and_the_lead_above_at_once(client, task, tom,
+                                                                      priya, dev):
+    check_in = checkins.do_start_visit(task, acting_user=tom, minutes=30)
+    checkins.do_ask_for_help(check_in, acting_user=tom)
+    assert _sent("check_in_help.txt") == {priya.email, dev.email}
+
+
+def test_a_coordinator_who_is_also_the_lead_is_not_told_twice(task, tom, priya, street):
+    from kith.groups.models import Membership
+
+    Membership.objects.filter(person=priya, group=street).update(is_safeguarding_lead=True)
+    check_in = checkins.do_start_visit(task, acting_user=tom, minutes=30)
+    for minutes in (1, 25, 50):
+        tick(check_in.due_at + timedelta(minutes=minutes))
+    assert _sent("check_in_missed.txt") == {priya.email}
+    assert not _sent("check_in_escalated.txt")
+
+
+def _removed_while_out(task, tom, priya, street):
+    from kith.groups.models import Membership
+    from kith.groups.services import remove_member
+
+    check_in = checkins.do_start_visit(task, acting_user=tom, minutes=30)
+    remove_member(Membership.objects.get(person=tom, group=street), acting_user=priya)
+    return check_in
+
+
+def test_a_volunteer_removed_while_out_can_still_say_they_are_safe(client, task, tom, priya,
+                                                                   street):
+    check_in = _removed_while_out(task, tom, priya, street)
+    client.force_login(tom)
+    page = client.get(reverse("requests:task", args=[task.reference]))
+    body = page.content.decode()
+    assert page.status_code == 200 and "safe, finished" in body
+    assert "14 Golborne Road" not in body and "Mrs Ahmed" not in body
+    answer = client.post(reverse("safety:check_in", args=[task.reference]), {"action": "safe"})
+    assert answer.status_code == 302
+    check_in.refresh_from_db()
+    task.refresh_from_db()
+    assert check_in.state == "safe" and task.state != "done"
+    # Closed, the page is shut to them like any other task no longer theirs.
+    assert client.get(reverse("requests:task", args=[task.reference])).status_code == 404
+
+
+def test_a_volunteer_removed_while_out_can_still_ask_for_help(client, task, tom, priya,
+                                                              street):
+    check_in = _removed_while_out(task, tom, priya, street)
+    client.force_login(tom)
+    client.post(reverse("safety:check_in", args=[task.reference]), {"action": "help"})
+    check_in.refresh_from_db()
+    assert check_in.state == "help" and _sent("check_in_help.txt") == {priya.email}
+
+
+def test_a_safe_text_from_a_removed_volunteer_does_not_finish_the_task(task, tom, priya,
+                                                                       street):
+    check_in = _removed_while_out(task, tom, priya, street)
+    checkins.reply_safe(tom)
+    check_in.refresh_from_db()
+    task.refresh_from_db()
+    assert check_in.state == "safe" and task.state != "done"
+
+
+def test_safe_texted_from_the_volunteers_own_mobile_when_kith_emails_them(client, task, tom,
+                                                                         twilio):
+    from kith.messaging.models import InboundText
+    from tests.messaging.conftest import TOM, text_in
+
+    tom.phone = TOM
+    tom.save(update_fields=["phone"])
+    check_in = checkins.do_start_visit(task, acting_user=tom, minutes=30)
+    assert text_in(client, "SM-safe-own", "SAFE").status_code == 200
+    check_in.refresh_from_db()
+    assert check_in.state == "safe" and InboundText.objects.get().action == "check_in_safe"
+
+
+def test_the_emailed_ask_says_text_safe_only_when_that_works(task, tom, twilio):
+    from kith.messaging.providers import opened
+
+    check_in = checkins.do_start_visit(task, acting_user=tom, minutes=30)
+    tick(check_in.due_at + timedelta(minutes=1))
+    email = Message.objects.get(template__endswith="check_in_ask.txt")
+    assert email.channel == "email"
+    assert "SAFE" not in opened(email.body) and "Tap" in opened(email.body)  # no mobile
+    # With a mobile recorded and texts set up, texting SAFE works, so the email says so.
+    tom.phone = "+447911000001"
+    tom.save(update_fields=["phone"])
+    Message.objects.all().delete()
+    check_in.asked_at = None
+    check_in.save(update_fields=["asked_at"])
+    tick(check_in.due_at + timedelta(minutes=2))
+    body = opened(Message.objects.get(template__endswith="check_in_ask.txt").body)
+    assert "Text SAFE to" in body
+
+
+def test_removing_someone_out_on_a_task_warns_the_coordinator(client, task, tom, priya, street):
+    from kith.groups.models import Membership
+
+    checkins.do_start_visit(task, acting_user=tom, minutes=30)
+    membership = Membership.objects.get(person=tom, group=street)
+    client.force_login(priya)
+    page = client.post(reverse("groups:member_remove", args=[street.slug, membership.pk]),
+                       follow=True)
+    assert "is out on a task now and has not yet said they are safe" in page.content.decode()
+
+
+def test_help_nobody_acted_on_is_followed_up_once_to_the_leads_and_the_group_above(
+        client, task, tom, priya, wanda, dev, street):
+    SafetyPolicy.objects.create(group=street, grace_minutes=20)
+    check_in = checkins.do_start_visit(task, acting_user=tom, minutes=30)
+    checkins.do_ask_for_help(check_in, acting_user=tom)
+    check_in.refresh_from_db()
+    assert tick(check_in.help_at + timedelta(minutes=10))["check_ins_help_followed_up"] == 0
+    assert tick(check_in.help_at + timedelta(minutes=21))["check_ins_help_followed_up"] == 1
+    assert tick(check_in.help_at + timedelta(minutes=60))["check_ins_help_followed_up"] == 0
+    assert _sent("check_in_help_again.txt") == {dev.email, wanda.email}
+    # A coordinator reached them: everyone alerted hears the all-clear.
+    client.force_login(priya)
+    client.post(reverse("safety:close_check_in", args=[street.slug, check_in.pk]),
+                {"note": "Rang him, all fine"})
+    assert _sent("check_in_closed.txt") == {priya.email, dev.email, wanda.email}
+
+
+def test_a_too_long_close_note_is_refused_in_plain_words(client, task, tom, priya, street):
+    check_in = checkins.do_start_visit(task, acting_user=tom, minutes=30)
+    client.force_login(priya)
+    page = client.post(reverse("safety:close_check_in", args=[street.slug, check_in.pk]),
+                       {"note": "x" * 301}, follow=True)
+    check_in.refresh_from_db()
+    assert check_in.state == "open"
+    assert "300 characters at most" in page.content.decode()
+
+
+def test_settings_errors_are_in_plain_words(client, street, priya):
+    client.force_login(priya)
+    page = client.post(reverse("safety:settings", args=[street.slug]), {
+        "visit_minutes": "60", "grace_minutes": "2", "prescriptions": "vetted",
+        "controlled_drugs": "vetted"}).content.decode()
+    assert "Wait at least 5 minutes" in page and "greater than or equal" not in page
+
+
+def test_the_safe_and_help_buttons_are_kept_apart(client, task, tom):
+    checkins.do_start_visit(task, acting_user=tom, minutes=30)
+    client.force_login(tom)
+    page = client.get(reverse("requests:task", args=[task.reference])).content.decode()
+    assert 'class="check-in-buttons"' in page

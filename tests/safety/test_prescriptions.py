@@ -129,8 +129,8 @@ def test_an_offer_made_before_the_tick_cannot_be_accepted_after(street, priya, m
     offer = Offer.objects.get(request=req, volunteer=ann)
     prescriptions.do_record_collection(req, controlled_drug=True, bag_reference=None,
                                        acting_user=priya)
-    with pytest.raises(IllegalMove, match="partner pharmacy"):
-        offers.accept(offer, person=ann)
+    # Withdrawn at the tick (the rule refuses her now), so accepting takes nothing.
+    assert offers.accept(offer, person=ann).outcome == "withdrawn"
     assert not Assignment.objects.filter(request=req).exists()
 
 
@@ -218,3 +218,81 @@ def test_another_groups_prescription_is_not_found(client, street, priya, mrs_ahm
     client.force_login(nadia)
     url = reverse("safety:collection", args=["lots-road", req.reference])
     assert client.get(url).status_code == 404
+
+
+def _on_the_way(client, street, priya, mrs_ahmed, tom):
+    from kith.safety import checkins
+
+    req = _prescription(street, priya, mrs_ahmed)
+    services.assign(req, tom, actor=priya, reason="Nearby")
+    check_in = checkins.do_start_visit(req, acting_user=tom, minutes=30)
+    client.force_login(tom)
+    client.post(reverse("safety:collection_step", args=[req.reference]), {"step": "collected"})
+    return req, check_in
+
+
+def test_im_safe_before_the_hand_over_keeps_the_prescription_task_open(client, street, priya,
+                                                                      mrs_ahmed, tom):
+    req, check_in = _on_the_way(client, street, priya, mrs_ahmed, tom)
+    page = client.post(reverse("safety:check_in", args=[req.reference]), {"action": "safe"},
+                       follow=True)
+    check_in.refresh_from_db()
+    req.refresh_from_db()
+    assert check_in.state == "safe" and req.state == "in_progress"
+    assert "stays open until you say you" in page.content.decode()
+    # Handed over, then "It's done" finishes it.
+    client.post(reverse("safety:collection_step", args=[req.reference]), {"step": "handed_over"})
+    client.post(reverse("requests:task", args=[req.reference]), {"action": "complete"})
+    req.refresh_from_db()
+    assert req.state == "done"
+
+
+def test_its_done_before_the_hand_over_is_refused_and_says_why(client, street, priya,
+                                                              mrs_ahmed, tom):
+    req, check_in = _on_the_way(client, street, priya, mrs_ahmed, tom)
+    page = client.post(reverse("requests:task", args=[req.reference]), {"action": "complete"})
+    req.refresh_from_db()
+    check_in.refresh_from_db()
+    assert req.state == "in_progress" and check_in.state == "open"
+    assert "handed the prescription to the resident" in page.content.decode()
+
+
+def test_today_shows_a_bag_collected_and_not_handed_over(client, street, priya, mrs_ahmed,
+                                                         tom):
+    _on_the_way(client, street, priya, mrs_ahmed, tom)
+    client.force_login(priya)
+    page = client.get(reverse("groups:dashboard", args=[street.slug])).content.decode()
+    assert "prescription collected, not yet handed over" in page
+
+
+def test_a_controlled_drug_tick_after_assignment_stops_the_volunteer(client, street, priya,
+                                                                    mrs_ahmed, tom):
+    _policy(street, "vetted", "pharmacy")
+    req = _prescription(street, priya, mrs_ahmed)
+    prescriptions.do_record_collection(req, controlled_drug=False, bag_reference="BAG-9911",
+                                       acting_user=priya)
+    services.assign(req, tom, actor=priya, reason="Nearby")
+    client.force_login(priya)
+    saved = client.post(reverse("safety:collection", args=[street.slug, req.reference]),
+                        {"controlled_drug": "on", "bag_reference": ""}, follow=True)
+    assert "Take them off and assign someone who may" in saved.content.decode()
+    client.force_login(tom)
+    page = client.get(reverse("requests:task", args=[req.reference])).content.decode()
+    assert "BAG-9911" not in page and "Please don" in page
+    client.post(reverse("safety:collection_step", args=[req.reference]), {"step": "collected"})
+    assert not Collection.objects.filter(collected_at__isnull=False).exists()
+
+
+def test_an_open_offer_the_tick_now_refuses_is_withdrawn(street, priya, mrs_ahmed, ann):
+    _policy(street, "vetted", "pharmacy")
+    req = _matching(_prescription(street, priya, mrs_ahmed), priya)
+    offers.offer_round(req, actor=priya)
+    prescriptions.do_record_collection(req, controlled_drug=True, bag_reference=None,
+                                       acting_user=priya)
+    assert Offer.objects.get(request=req, volunteer=ann).state == Offer.State.WITHDRAWN
+
+
+def test_prescription_steps_are_refused_on_another_kind_of_task(client, task, tom):
+    client.force_login(tom)
+    client.post(reverse("safety:collection_step", args=[task.reference]), {"step": "collected"})
+    assert not Collection.objects.exists()

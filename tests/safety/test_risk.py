@@ -123,3 +123,42 @@ def test_a_volunteer_reads_the_list_but_cannot_edit(client, street, priya, tom):
     assert "Two bags at most" in text and "Review or change" not in text
     assert client.get(reverse("safety:risk_edit", args=[street.slug, "shopping"])
                       ).status_code == 403
+
+
+def test_a_changed_assessment_is_read_again_after_its_new_sign_off(client, street, priya, tom):
+    from kith.requests import services
+    from tests.safety.conftest import make_task
+
+    assessment = _assessment(street, priya)
+    first = make_task(street, priya, tom)
+    client.force_login(tom)
+    client.post(reverse("safety:risk_read", args=[first.reference]))
+    # Not asked again once out, and the task done.
+    url = reverse("requests:task", args=[first.reference])
+    client.post(url, {"action": "start"})
+    services.complete(first, actor=tom)
+    risk.do_save_assessment(street, "shopping", acting_user=priya, hazards="Heavy bags, dogs")
+    risk.do_sign_off(RiskAssessment.objects.get(pk=assessment.pk), acting_user=priya)
+    second = make_task(street, priya, tom, name="Mr Cole", phone="07911 654321")
+    page = client.get(reverse("requests:task", args=[second.reference])).content.decode()
+    assert "Heavy bags, dogs" in page and "I have read this" in page
+    assert "Before your first" not in page  # they have done one before
+    client.post(reverse("safety:risk_read", args=[second.reference]))
+    assert RiskReading.objects.get(person=tom).version is not None
+    assert "I have read this" not in client.get(
+        reverse("requests:task", args=[second.reference])).content.decode()
+
+
+def test_read_this_first_is_not_shown_once_they_are_out(client, street, priya, tom):
+    from kith.safety import checkins
+    from tests.safety.conftest import make_task
+
+    _assessment(street, priya)
+    req = make_task(street, priya, tom)
+    client.force_login(tom)
+    client.post(reverse("safety:risk_read", args=[req.reference]))
+    checkins.do_start_visit(req, acting_user=tom, minutes=30)  # out, then a new sign-off
+    risk.do_save_assessment(street, "shopping", acting_user=priya, hazards="Changed")
+    risk.do_sign_off(RiskAssessment.objects.get(group=street), acting_user=priya)
+    page = client.get(reverse("requests:task", args=[req.reference])).content.decode()
+    assert "I have read this" not in page

@@ -134,7 +134,9 @@ SAFEGUARDING_FROM_ABOVE = frozenset({
     "group.view", "residents.view", "residents.reveal", "residents.reveal_any",
     "volunteers.view", "requests.view", "requests.escalate", "requests.safeguard",
     "exclusions.manage", "services.view", "referrals.send",
-    "safeguarding.report", "safeguarding.cases", "safeguarding.case_details"})
+    "safeguarding.report", "safeguarding.cases", "safeguarding.case_details",
+    # Missed check-ins and "I need help now" escalate to them: the alert links here.
+    "safety.check_ins"})
 
 # Roles whose holders can see residents' personal data, and so must use two-factor sign-in.
 PERSONAL_DATA_ROLES = PERMISSIONS["residents.reveal"]

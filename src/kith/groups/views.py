@@ -113,6 +113,7 @@ def member_edit(request, group, pk):
             form.add_error("roles", _error_text(exc))
         else:
             messages.success(request, f"Roles for {membership.person} saved.")
+            _warn_if_out(request, membership.person, group)
             return redirect("groups:members", group.slug)
     return render(request, "groups/member_edit.html",
                   {"group": group, "membership": membership, "form": form})
@@ -160,7 +161,19 @@ def member_remove(request, group, pk):
         messages.error(request, _error_text(exc))
     else:
         messages.success(request, _removed_words(membership.person, group, taken))
+        _warn_if_out(request, membership.person, group)
     return redirect("groups:members", group.slug)
+
+
+def _warn_if_out(request, person, group) -> None:
+    """Someone out on a task when their role ends: they can still say they are safe, but the
+    coordinator should know to look (kith.safety)."""
+    from kith.safety.checkins import out_now
+
+    if out_now(person, group):
+        messages.warning(request, gettext(
+            "%(person)s is out on a task now and has not yet said they are safe. They can "
+            "still tell us; keep an eye on “Volunteers out on tasks”.") % {"person": person})
 
 
 @require_http_methods(["GET", "POST"])

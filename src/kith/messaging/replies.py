@@ -155,14 +155,20 @@ def answer_safe(number: str, digest: str) -> str | None:
     """"SAFE" from a volunteer out on a task: their open check-ins close and the tasks are
     marked done (kith.safety.checkins). None when the sender has no check-in open, so the
     text is handled like any other (a resident's SAFE is a note on their request)."""
-    from kith.safety.checkins import open_for, reply_safe
+    from kith.safety.checkins import open_for, reply_safe, texted_by
 
     person, _resident = sender_of(digest)
     if person is None or not open_for(person).exists():
+        person = texted_by(digest)  # their own mobile, though Kith emails them
+    if person is None:
         return None
-    reply_safe(person)
-    _answer(number, digest, _("Kith here. Thank you, glad you're safe. The task is marked "
-                              "done."))
+    _closed, left_open = reply_safe(person)
+    if left_open:
+        _answer(number, digest, _("Kith here. Thank you, glad you're safe. The task stays "
+                                  "open: finish it on its page, or the coordinator will."))
+    else:
+        _answer(number, digest, _("Kith here. Thank you, glad you're safe. The task is "
+                                  "marked done."))
     return "check_in_safe"
 
 

@@ -102,7 +102,13 @@ ACTIONS = {"start": _start, "complete": _complete, "hand_back": _hand_back}
 @login_required
 @require_http_methods(["GET", "POST"])
 def task(request, reference):
-    grant = grant_for(request.user, reference)
+    try:
+        grant = grant_for(request.user, reference)
+    except Http404:
+        from kith.safety.views import check_in_only
+
+        # Their role ended while they were out: they can still say they are safe (or 404).
+        return check_in_only(request, reference)
     assignment, req = grant.assignment, grant.assignment.request
     error, note = "", ""
     if request.method == "POST":

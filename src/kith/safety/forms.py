@@ -34,6 +34,12 @@ class SafetySettingsForm(forms.Form):
         help_text=_("What “I'm on my way” offers first. Volunteers can choose another time."))
     grace_minutes = forms.IntegerField(
         label=_("Minutes to wait after a missed check-in"), min_value=5, max_value=120,
+        error_messages={
+            "required": _("Say how many minutes to wait: a number from 5 to 120."),
+            "invalid": _("Write the minutes as a number from 5 to 120, like 20."),
+            "min_value": _("Wait at least 5 minutes: the volunteer needs a moment to answer."),
+            "max_value": _("Wait no more than 120 minutes (2 hours): someone may need help."),
+        },
         help_text=_("Kith asks the volunteer first. After this long the coordinators are "
                     "told; after the same again, the safeguarding lead."))
     prescriptions = forms.ChoiceField(label=_("Who may collect prescriptions"),

@@ -78,6 +78,8 @@ class CheckIn(models.Model):
     alerted_at = models.DateTimeField(null=True, blank=True)  # the coordinators told
     escalated_at = models.DateTimeField(null=True, blank=True)  # the safeguarding leads told
     help_at = models.DateTimeField(null=True, blank=True)  # "I need help now"
+    # Help asked for and nobody closed it within the grace: the leads again and the group above.
+    help_followed_up_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -153,12 +155,15 @@ class RiskAssessment(models.Model):
 
 
 class RiskReading(models.Model):
-    """A volunteer read an activity's risk assessment and said so, before their first task."""
+    """A volunteer read an activity's risk assessment and said so: before their first task
+    of its kind, and again after each new sign-off."""
 
     assessment = models.ForeignKey(RiskAssessment, on_delete=models.CASCADE,
                                    related_name="readings")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
     read_at = models.DateTimeField(default=timezone.now)
+    # Which signed-off version they read (its sign-off time): a new sign-off is read again.
+    version = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["assessment", "person"],

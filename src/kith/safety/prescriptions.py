@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kith.core.audit import log_action
 from kith.core.fields import Sealed
@@ -54,6 +55,19 @@ def reasons_not_to_collect(person, req) -> list[str]:
     return []
 
 
+def waiting_for_hand_over(req) -> bool:
+    """A prescription task may not be finished until the volunteer has said they handed the
+    bag over: otherwise it would sit "collected, not handed over" with nobody looking."""
+    if req.service != PRESCRIPTIONS:
+        return False
+    return not Collection.objects.filter(request=req, handed_over_at__isnull=False).exists()
+
+
+NOT_HANDED_OVER = gettext_lazy("Please say you've handed the prescription to the resident "
+                               "first (the buttons under “Collecting the prescription”). If "
+                               "you could not, tap “I can't do this”.")
+
+
 def check_policy(prescriptions: str, controlled: str) -> None:
     """A controlled drug is never collected under a looser rule than any prescription."""
     if STRICTNESS[Collectors(controlled)] < STRICTNESS[Collectors(prescriptions)]:
@@ -87,6 +101,7 @@ def do_record_collection(req, *, controlled_drug: bool, bag_reference: str | Non
     if changed:
         collection.bag_reference = bag_reference
     collection.save()
+    _withdraw_refused_offers(req, acting_user)
     log_action("kith.prescription.recorded", actor=acting_user, group=req.group, obj=collection,
                old=old, new={"controlled_drug": controlled_drug, "request": req.reference,
                              "bag_reference": "replaced" if changed else old and old[
@@ -94,17 +109,46 @@ def do_record_collection(req, *, controlled_drug: bool, bag_reference: str | Non
     return collection
 
 
+def _withdraw_refused_offers(req, acting_user) -> None:
+    """An offer the rule now refuses (the controlled-drug tick came after it went out) is
+    withdrawn, so it cannot be accepted and the round moves on."""
+    from kith.matching import offers
+    from kith.matching.models import Offer
+
+    for offer in Offer.objects.filter(request=req, state=Offer.State.OPEN).select_related(
+            "volunteer"):
+        if reasons_not_to_collect(offer.volunteer, req):
+            offers.withdraw(offer, why="prescription_rule", acting_user=acting_user)
+
+
+def holder_refused(req) -> bool:
+    """The volunteer holding the task may not collect it under the rule as it is now (a
+    controlled-drug tick after they were assigned): the coordinator must reassign."""
+    holder = req.current_assignment
+    return holder is not None and bool(reasons_not_to_collect(holder.volunteer, req))
+
+
 def _held_by(req, person):
     assignment = req.current_assignment
     if assignment is None or assignment.volunteer_id != person.pk:
         raise IllegalMove(_("This task is not yours any more."))
+    if req.service != PRESCRIPTIONS:
+        raise IllegalMove(_("This task has no prescription to collect."))
     return assignment
+
+
+RULE_REFUSES = gettext_lazy("Please don't collect this prescription: the group's rule for it "
+                            "has changed and the coordinator will ask someone else. Nothing "
+                            "is wrong on your side.")
 
 
 @transaction.atomic
 def do_mark_collected(req, *, acting_user) -> Collection:
-    """The volunteer holding the task picked the bag up from the pharmacy."""
+    """The volunteer holding the task picked the bag up from the pharmacy, unless the rule
+    refuses them now. (A bag already collected may still be handed over: it is with them.)"""
     _held_by(req, acting_user)
+    if reasons_not_to_collect(acting_user, req):
+        raise IllegalMove(str(RULE_REFUSES))
     collection, _made = Collection.objects.select_for_update().get_or_create(
         request=req, defaults={"group": req.group})
     if collection.collected_at is None:

@@ -80,24 +80,46 @@ def do_sign_off(assessment: RiskAssessment, *, acting_user) -> RiskAssessment:
 
 
 def to_read(person, req) -> RiskAssessment | None:
-    """The signed-off assessment this volunteer must read before this task, or None: their
-    first task of its kind, and they have not read the assessment yet."""
+    """The signed-off assessment this volunteer must read before setting off on this task,
+    or None: they read this signed-off version already, or they are out on it now (too late
+    to ask them to read it first)."""
+    from kith.requests.lifecycle import IN_PROGRESS
+
     activity = ACTIVITY_OF_SERVICE.get(req.service)
-    if activity is None:
+    if activity is None or req.state == IN_PROGRESS:
         return None
     assessment = RiskAssessment.objects.filter(group=req.group, activity=activity,
                                                signed_off_at__isnull=False).first()
-    if assessment is None or assessment.readings.filter(person=person).exists():
+    if assessment is None or assessment.readings.filter(
+            person=person, version=assessment.signed_off_at).exists():
         return None
     return assessment
 
 
+def first_of_kind(person, req) -> bool:
+    """Has this volunteer never finished a task of this kind in this group?"""
+    from kith.requests.models import Assignment
+
+    activity = ACTIVITY_OF_SERVICE.get(req.service)
+    services = [s for s, a in ACTIVITY_OF_SERVICE.items() if a == activity]
+    return not Assignment.objects.filter(volunteer=person, request__group=req.group,
+                                         request__service__in=services,
+                                         end=Assignment.End.DONE).exists()
+
+
 @transaction.atomic
 def do_confirm_read(assessment: RiskAssessment, *, acting_user) -> RiskReading:
-    reading, made = RiskReading.objects.get_or_create(assessment=assessment, person=acting_user)
-    if made:
+    """They read the version signed off now (one row per person, its version updated)."""
+    reading, made = RiskReading.objects.select_for_update().get_or_create(
+        assessment=assessment, person=acting_user,
+        defaults={"version": assessment.signed_off_at})
+    if made or reading.version != assessment.signed_off_at:
+        old = None if made else {"version": _plain(reading.version)}
+        reading.version, reading.read_at = assessment.signed_off_at, timezone.now()
+        reading.save(update_fields=["version", "read_at"])
         log_action("kith.risk.read", actor=acting_user, group=assessment.group, obj=assessment,
-                   new={"activity": assessment.activity})
+                   old=old, new={"activity": assessment.activity,
+                                 "version": _plain(assessment.signed_off_at)})
     return reading
 
 

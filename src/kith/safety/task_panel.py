@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kith.core.privacy import NeedToKnowDenied, reveal
-from kith.safety import checkins, risk
+from kith.safety import checkins, prescriptions, risk
 from kith.safety.models import CheckIn, Collection, SafetyPolicy
 
 if TYPE_CHECKING:
@@ -34,20 +34,28 @@ def context(request, grant, *, holding: bool) -> dict:
                 .exclude(state=CheckIn.State.SAFE).first())
     collection = Collection.objects.filter(request=req).first()
     bag = None
-    if collection is not None and collection.bag_reference and holding:
+    # The rule refuses them now (a controlled-drug tick after they were assigned): no bag.
+    refused = (holding and prescriptions.holder_refused(req)
+               and (collection is None or collection.collected_at is None))
+    if collection is not None and collection.bag_reference and holding and not refused:
         try:
             bag = reveal(collection, "bag_reference", viewer=request.user, group=req.group,
                          reason=f"Collecting for task {req.reference}", request=request,
                          grant=CollectionGrant(grant, collection))
         except NeedToKnowDenied:
             bag = None
+    to_read = risk.to_read(request.user, req) if holding else None
     return {
         "check_in": check_in,
+        "safe_number": checkins.safe_number(request.user) if check_in else "",
         "in_person": checkins.in_person(req.service),
         "durations": checkins.DURATIONS,
         "usual_minutes": SafetyPolicy.for_group(req.group).visit_minutes,
-        "to_read": risk.to_read(request.user, req) if holding else None,
-        "collection": collection, "bag_reference": bag,
+        "to_read": to_read,
+        "first_of_kind": to_read is not None and risk.first_of_kind(request.user, req),
+        "collection": collection, "bag_reference": bag, "collect_refused": refused,
+        # The hand-over buttons show on every prescription task, details recorded or not.
+        "prescription": req.service == prescriptions.PRESCRIPTIONS,
     }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import ngettext
 
-from kith.safety.models import CheckIn
+from kith.safety.models import CheckIn, Collection
 
 
 def check_in_items(group, now) -> list[tuple[str, str, int, str, bool]]:
@@ -16,6 +16,10 @@ def check_in_items(group, now) -> list[tuple[str, str, int, str, bool]]:
     missed = live.filter(state=CheckIn.State.OPEN, due_at__lt=now).count()
     out = live.filter(state=CheckIn.State.OPEN, due_at__gte=now).count()
     link = reverse("safety:check_ins", args=[group.slug])
+    # A bag picked up and never said to be handed over: someone must ask where it is.
+    stranded = Collection.objects.filter(group=group, collected_at__isnull=False,
+                                         handed_over_at__isnull=True).count()
+    prescriptions = reverse("requests:list", args=[group.slug]) + "?service=prescriptions"
     return [
         ("check_in_help", ngettext("volunteer asked for help now",
                                    "volunteers asked for help now", help_now),
@@ -26,4 +30,8 @@ def check_in_items(group, now) -> list[tuple[str, str, int, str, bool]]:
         ("check_ins_open", ngettext("volunteer out on a task now",
                                     "volunteers out on a task now", out),
          out, link, False),
+        ("prescriptions_not_handed_over",
+         ngettext("prescription collected, not yet handed over",
+                  "prescriptions collected, not yet handed over", stranded),
+         stranded, prescriptions, True),
     ]

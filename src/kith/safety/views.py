@@ -38,6 +38,8 @@ def check_ins(request, group):
         c.membership_pk = pages.get(c.volunteer_id)
     return render(request, "safety/check_ins.html", {
         "group": group, "now": now, "can_reach": request.access.can("volunteers.view"),
+        # Named, so the page says who "still no word" and "I need help now" reach.
+        "told_next": ", ".join(str(person) for person in checkins.leads(group)),
         "help": [c for c in live if c.state == CheckIn.State.HELP],
         "missed": [c for c in live if c.missed(now)],
         "out": [c for c in live if c.state == CheckIn.State.OPEN and not c.missed(now)],
@@ -119,8 +121,8 @@ def risk_sign_off(request, group, activity):
     except IllegalMove as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, _("Signed off. Volunteers will read it before their first "
-                                    "task of this kind."))
+        messages.success(request, _("Signed off. Each volunteer will read it before their "
+                                    "next task of this kind."))
     return redirect("safety:risk_edit", group.slug, activity)
 
 
@@ -163,13 +165,17 @@ def collection(request, group, reference):
                     req, controlled_drug=form.cleaned_data["controlled_drug"],
                     bag_reference=form.cleaned_data["bag_reference"] or None,
                     acting_user=request.user)
-                messages.success(request, _("Saved."))
+                if prescriptions.holder_refused(req):
+                    messages.warning(request, _(
+                        "Saved. The volunteer holding this task may not collect it under your "
+                        "rule: they have been told not to. Take them off and assign someone "
+                        "who may."))
+                else:
+                    messages.success(request, _("Saved."))
                 return redirect("safety:collection", group.slug, reference)
         except IllegalMove as exc:
             error = str(exc)
-    holder = req.current_assignment
-    refused = (prescriptions.reasons_not_to_collect(holder.volunteer, req)
-               if holder is not None else [])
+    refused = prescriptions.holder_refused(req)
     return render(request, "safety/collection.html", {
         "group": group, "req": req, "form": form, "found": found, "error": error,
         "holder_refused": bool(refused)},
@@ -179,14 +185,35 @@ def collection(request, group, reference):
 # --- the volunteer, from their task page (the task's grant decides: 404 to anyone else)
 
 
+def _own_open_check_in(person, reference: str) -> CheckIn:
+    """This person's own check-in for the task, still open; 404 to anyone else. Asked
+    without the task's grant, so it outlives their role: whoever is out must still be able to
+    say they are safe or need help."""
+    found = (CheckIn.objects.filter(volunteer=person, assignment__request__reference=reference)
+             .exclude(state=CheckIn.State.SAFE).select_related("assignment__request__group")
+             .first())
+    if found is None:
+        raise Http404("No check-in open")
+    return found
+
+
+def check_in_only(request, reference):
+    """The task page for a volunteer whose role ended while they were out on it: only their
+    check-in and its buttons, nothing about the resident (requests/views_tasks.task)."""
+    found = _own_open_check_in(request.user, reference)
+    return render(request, "safety/check_in_only.html",
+                  {"check_in": found, "req": found.request,
+                   "safe_number": checkins.safe_number(request.user)})
+
+
 @require_POST
 @login_required
 def check_in(request, reference):
-    grant = grant_for(request.user, reference)
-    found = (CheckIn.objects.filter(assignment=grant.assignment)
-             .exclude(state=CheckIn.State.SAFE).first())
-    if found is None:
-        raise Http404("No check-in open")
+    from kith.volunteers.policy import may_hold
+
+    found = _own_open_check_in(request.user, reference)
+    req = found.request
+    in_role = may_hold(request.user, req.group, req.service)
     action = request.POST.get("action")
     try:
         if action == "help":
@@ -195,12 +222,23 @@ def check_in(request, reference):
                                         "lead. If you are in danger, call 999."))
         elif action == "safe":
             checkins.do_mark_safe(found, acting_user=request.user)
-            messages.success(request, _("Thank you. Glad you're safe: the task is marked done."))
+            messages.success(request, _safe_words(req, in_role))
+            if not in_role:  # the task page is shut to them now the check-in is closed
+                return redirect("volunteers:home")
         else:
             messages.error(request, _("Choose one of the buttons."))
     except (IllegalMove, NotAllowed) as exc:
         messages.error(request, str(exc))
     return redirect("requests:task", reference=reference)
+
+
+def _safe_words(req, in_role: bool) -> str:
+    if not in_role:
+        return _("Thank you. Glad you're safe. The coordinator will settle the task.")
+    if prescriptions.waiting_for_hand_over(req):
+        return _("Thank you. Glad you're safe. The task stays open until you say you've "
+                 "handed the prescription over.")
+    return _("Thank you. Glad you're safe: the task is marked done.")
 
 
 @require_POST
