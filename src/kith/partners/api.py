@@ -156,13 +156,13 @@ def _token(request, group: str, scope: str, query: frozenset[str] = frozenset())
 
 
 def _referral_out(referral: PartnerReferral) -> dict:
-    req = referral.request
-    status = partner_status.partner_status(req.state)
-    return {"id": referral.public_id, "reference": req.reference, "status": status,
-            "status_label": partner_status.label(status), "service": req.service,
-            "urgency": req.urgency, "joined_existing": referral.joined_existing,
-            "consent_version": referral.consent_version, "created_at": referral.created_at,
-            "status_changed_at": req.state_changed_at}
+    """The partner's own referral, never the request it may have joined: what it sent, and
+    a status counted from when it sent it (status.of_referral)."""
+    status, since = partner_status.of_referral(referral)
+    return {"id": referral.public_id, "status": status,
+            "status_label": partner_status.label(status), "service": referral.service,
+            "urgency": referral.urgency, "consent_version": referral.consent_version,
+            "created_at": referral.created_at, "status_changed_at": since}
 
 
 def _run_out(handed: PartnerRun) -> dict:

@@ -86,17 +86,18 @@ class ReferralIn(Schema):
 
 
 class ReferralOut(Schema):
+    """Only this partner's own referral: what it sent and how its referral is going. Never
+    anything about a request the person (or anyone else) had made before."""
+
     id: UUID
-    reference: str = Field(description="The request's reference, which the person can quote.")
     status: Status
     status_label: str
-    service: Service
-    urgency: Urgency
-    joined_existing: bool = Field(description="True when they had asked within the last day: "
-                                              "the referral joined that request.")
+    service: Service = Field(description="The service you asked for.")
+    urgency: Urgency = Field(description="The urgency you gave.")
     consent_version: str
     created_at: dt.datetime
-    status_changed_at: dt.datetime
+    status_changed_at: dt.datetime = Field(description="When your referral's status last "
+                                                       "changed (its creation at first).")
 
 
 class ReferralList(Schema):

@@ -132,7 +132,11 @@ class Consent:
 @transaction.atomic
 def refer(token: ApiToken, *, contact, need, consent: Consent) -> PartnerReferral:
     """A person referred in, through the same intake as the partner's web form (with its
-    area check, exclusion list and callback queue), and the consent beside it."""
+    area check, exclusion list and callback queue), and the consent beside it.
+
+    What the partner sent is kept on its referral. If it joined a request already open, the
+    partner's need, urgency and referrer are added to that request too (sealed, with a
+    timeline line naming the partner), so the group sees both asks."""
     from kith.requests.moves import add_event
     from kith.requests.outside_area import take_public_request
 
@@ -141,13 +145,18 @@ def refer(token: ApiToken, *, contact, need, consent: Consent) -> PartnerReferra
                                         need=need)
     referral = PartnerReferral.objects.create(
         partner=partner, token=token, request=result.request, joined_existing=result.linked,
+        service=need.service, urgency=need.urgency, details=need.details or None,
+        referrer_name=need.asked_by or None, referrer_contact=need.partner_contact or None,
         consent_version=consent.version, consent_given_by=consent.given_by,
         consent_given_by_name=consent.given_by_name or None, consent_at=consent.at)
+    if result.linked:
+        _add_to_joined(result.request, partner, need)
     # The consent as the partner recorded it, where coordinators read the request (no name:
     # who spoke for the person stays sealed on the referral).
     add_event(result.request, "partner_api_referral", actor=None, note=(
-        f"By {partner.name} through the partner API (token {token.prefix}…). Consent "
-        f"wording {consent.version}, given by "
+        f"By {partner.name} through the partner API (token {token.prefix}…)"
+        + (f": {_need_words(need)}, added to the details" if result.linked else "")
+        + f". Consent wording {consent.version}, given by "
         + ("the person themselves" if consent.given_by == "the_person" else
            "someone acting for them")))
     log_action("kith.partner_api.referred", actor=None, group=partner.group, obj=referral,
@@ -155,6 +164,26 @@ def refer(token: ApiToken, *, contact, need, consent: Consent) -> PartnerReferra
                     "joined_existing": result.linked, "consent_version": consent.version,
                     "consent_given_by": consent.given_by})
     return referral
+
+
+def _need_words(need) -> str:
+    from kith.requests.models import HelpRequest
+
+    probe = HelpRequest(service=need.service, urgency=need.urgency)
+    return f"{probe.get_service_display()}, {probe.get_urgency_display().lower()}"
+
+
+def _add_to_joined(req, partner: Partner, need) -> None:
+    """The partner's own ask, added to the sealed details of the request it joined (the
+    referrer's contact is personal: never on the timeline, which is not sealed)."""
+    lines = [f"Also referred by {partner.name}: {_need_words(need)}."]
+    if need.details:
+        lines.append(need.details)
+    if need.asked_by or need.partner_contact:
+        lines.append(f"Referrer: {need.asked_by} ({need.partner_contact})".replace(" ()", ""))
+    added = "\n".join(lines)
+    req.details = f"{req.details}\n\n{added}" if req.details else added
+    req.save(update_fields=["details"])
 
 
 @transaction.atomic

@@ -73,12 +73,12 @@ def sign(secret: str, body: bytes, at: int) -> str:
 
 def payload(referral, *, previous: str, now=None) -> dict:
     """What the partner is told: its own referral's id and status. Nothing about the person."""
-    current = partner_status.partner_status(referral.request.state)
+    current, _since = partner_status.of_referral(referral)
     return {
         "type": EVENT,
         "occurred_at": (now or timezone.now()).isoformat(),
-        "referral": {"id": str(referral.public_id), "reference": referral.request.reference,
-                     "status": current, "previous_status": previous},
+        "referral": {"id": str(referral.public_id), "status": current,
+                     "previous_status": previous},
     }
 
 
