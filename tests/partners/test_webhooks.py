@@ -14,7 +14,7 @@ import pytest
 from kith.messaging import outbox
 from kith.messaging.models import Message
 from kith.partners import services, webhooks
-from kith.partners.models import WebhookDelivery
+from kith.partners.models import PartnerReferral, WebhookDelivery
 from kith.requests import services as requests
 from kith.requests.models import HelpRequest
 from tests.partners.conftest import referral_body
@@ -61,8 +61,8 @@ def webhook_secret(partner, priya, receiver):
 
 
 def _referred(api) -> HelpRequest:
-    return HelpRequest.objects.get(reference=api.post("/groups/golborne-road/referrals",
-                                                      referral_body()).json()["reference"])
+    made = api.post("/groups/golborne-road/referrals", referral_body()).json()
+    return PartnerReferral.objects.get(public_id=made["id"]).request
 
 
 def test_a_new_status_queues_one_signed_post_and_the_worker_sends_it(
@@ -162,3 +162,22 @@ def test_the_deploy_check_warns_about_private_webhooks(settings):
     assert check_webhook_addresses() == []
     settings.KITH_WEBHOOKS_ALLOW_PRIVATE = True
     assert [w.id for w in check_webhook_addresses()] == ["kith.partners.W001"]
+
+
+def test_a_joined_referral_is_told_only_its_own_status(api, priya, street, receiver,
+                                                        webhook_secret):
+    from kith.requests.intake import Contact, Need, take_request
+
+    earlier = take_request(street, channel="web", contact=Contact(
+        name="Joan Smith", phone="07911 123456", postcode="W10 5NW"),
+        need=Need(service="shopping", urgency="today")).request
+    requests.transition(earlier, "triage", actor=priya)
+    made = api.post("/groups/golborne-road/referrals", referral_body()).json()
+    assert PartnerReferral.objects.get(public_id=made["id"]).request == earlier
+    requests.transition(earlier, "cancel", actor=priya, note="Family sorted it")
+    (delivery,) = WebhookDelivery.objects.select_related("message")
+    assert outbox.send_one(delivery.message.pk) == Message.State.SENT
+    (_headers, body), = receiver.posts
+    sent = json.loads(body)["referral"]
+    assert sent == {"id": made["id"], "status": "cancelled", "previous_status": "received"}
+    assert earlier.reference not in body.decode()

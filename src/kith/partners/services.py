@@ -170,7 +170,7 @@ def _need_words(need) -> str:
     from kith.requests.models import HelpRequest
 
     probe = HelpRequest(service=need.service, urgency=need.urgency)
-    return f"{probe.get_service_display()}, {probe.get_urgency_display().lower()}"
+    return f"{probe.get_service_display()} ({probe.get_urgency_display().lower()})"
 
 
 def _add_to_joined(req, partner: Partner, need) -> None:
@@ -181,8 +181,9 @@ def _add_to_joined(req, partner: Partner, need) -> None:
         lines.append(need.details)
     if need.asked_by or need.partner_contact:
         lines.append(f"Referrer: {need.asked_by} ({need.partner_contact})".replace(" ()", ""))
-    added = "\n".join(lines)
-    req.details = f"{req.details}\n\n{added}" if req.details else added
+    from kith.core.privacy import sealed_with
+
+    req.details = sealed_with(req.details, "\n".join(lines))
     req.save(update_fields=["details"])
 
 
