@@ -285,3 +285,17 @@ def test_a_run_from_an_unknown_pickup_is_refused(api):
 def test_json_problem_bodies_never_carry_html(api):
     for response in (api.get("/nothing"), api.post("/me", {}), api.post(REFERRALS, "{")):
         assert "<" not in json.dumps(response.json())
+
+
+@pytest.mark.parametrize("given_at, words", [
+    ("0001-01-01T00:00:00+14:00", "before 2020"),
+    ("0001-01-01T00:00:00-14:00", "before 2020"),
+    ("2019-12-31T12:00:00+00:00", "before 2020"),
+    ("9999-12-31T23:59:59-14:00", "in the future"),
+    ("2999-01-01T00:00:00+00:00", "in the future"),
+    ("2026-12-04T10:30:00", "with its offset"),
+])
+def test_a_consent_time_out_of_reach_is_refused_in_plain_words(api, given_at, words):
+    errors = problem(api.post(REFERRALS, referral_body(consent__given_at=given_at)), 422)["errors"]
+    assert list(errors) == ["consent.given_at"] and words in errors["consent.given_at"][0]
+    assert not HelpRequest.objects.exists()

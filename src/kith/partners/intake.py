@@ -8,7 +8,7 @@ run's stops become the lines a coordinator would paste (runs.services.read_lines
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 
@@ -24,6 +24,8 @@ FIELD_PATHS = {
     "partner_kind": "partner", "partner_name": "partner", "__all__": "body",
 }
 SOMEONE = "someone_for_them"
+EARLIEST_CONSENT_YEAR = 2020  # no partner referred anyone through Kith before this
+CLOCK_SLACK = timedelta(minutes=5)  # a partner's clock may run a little fast
 
 
 def read_referral(partner, body):
@@ -65,12 +67,26 @@ def _consent(given, errors: dict) -> Consent:
                                            "again."]
     now = timezone.now()
     at = given.given_at or now
-    if timezone.is_naive(at):
-        errors["consent.given_at"] = ["Give the time with its offset, like "
-                                      "2026-12-04T10:30:00+00:00."]
-    elif at > now + timedelta(minutes=5):
-        errors["consent.given_at"] = ["That time is in the future: give when they agreed."]
+    problem = _consent_time_problem(at, now)
+    if problem:
+        errors["consent.given_at"] = [problem]
+        at = now  # never kept: the errors refuse the referral
     return Consent(version=version, given_by=given.given_by.value, given_by_name=name, at=at)
+
+
+def _consent_time_problem(at: datetime, now: datetime) -> str:
+    """What is wrong with the time consent was given, or "". The wall-clock part is looked at
+    before the offset is applied: a time near year 1 or 9999 cannot be moved to UTC at all."""
+    if timezone.is_naive(at):
+        return "Give the time with its offset, like 2026-12-04T10:30:00+00:00."
+    wall = at.replace(tzinfo=None)
+    if wall < datetime(EARLIEST_CONSENT_YEAR, 1, 2) or at < datetime(
+            EARLIEST_CONSENT_YEAR, 1, 1, tzinfo=UTC):
+        return (f"That time is before {EARLIEST_CONSENT_YEAR}: give when they agreed to this "
+                "referral.")
+    if wall > now.replace(tzinfo=None) + timedelta(days=2) or at > now + CLOCK_SLACK:
+        return "That time is in the future: give when they agreed."
+    return ""
 
 
 def run_lines(body) -> tuple[str, dict[str, list[str]]]:
