@@ -106,3 +106,18 @@ def test_a_second_partner_of_the_same_name_is_refused_and_the_form_kept(client, 
     assert "already has a partner called golborne pharmacy" in page
     assert 'value="golborne pharmacy"' in page
     assert Partner.objects.count() == 1
+
+
+def test_adding_the_same_partner_twice_at_once_says_so_not_500(client, priya, partner,
+                                                               monkeypatch):
+    """Two posts at once both pass the form's check; the database keeps one."""
+    from kith.partners.forms import PartnerForm
+
+    monkeypatch.setattr(PartnerForm, "clean_name", lambda form: form.cleaned_data["name"])
+    client.force_login(priya)
+    response = client.post(reverse("partners:list", args=[partner.group.slug]),
+                           {"name": "Golborne Pharmacy", "kind": "pharmacy"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "already has a partner called Golborne Pharmacy" in page
+    assert 'value="Golborne Pharmacy"' in page and Partner.objects.count() == 1

@@ -36,9 +36,13 @@ class PartnerForm(_Form):
     def clean_name(self):
         name = " ".join(self.cleaned_data["name"].split())
         if self.group.partners.filter(name__iexact=name).exists():
-            raise forms.ValidationError(_("This group already has a partner called %(name)s.")
-                                        % {"name": name})
+            raise self.name_taken(name)
         return name
+
+    @staticmethod
+    def name_taken(name: str) -> forms.ValidationError:
+        return forms.ValidationError(_("This group already has a partner called %(name)s.")
+                                     % {"name": name})
 
 
 class TokenForm(_Form):

@@ -7,6 +7,7 @@ A token and a webhook secret appear once, in the response to the POST that made 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db import IntegrityError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -22,9 +23,16 @@ from kith.partners.models import ApiToken, Partner
 def partner_list(request, group):
     form = PartnerForm(request.POST or None, group=group)
     if request.method == "POST" and form.is_valid():
-        partner = services.add_partner(group, name=form.cleaned_data["name"],
-                                       kind=form.cleaned_data["kind"], acting_user=request.user)
-        return redirect("partners:detail", group.slug, partner.pk)
+        try:
+            partner = services.add_partner(group, name=form.cleaned_data["name"],
+                                           kind=form.cleaned_data["kind"],
+                                           acting_user=request.user)
+        except IntegrityError:
+            # Posted twice at once (or by two coordinators): the form's check passed for
+            # both, the database kept one. Same words as the form's own check.
+            form.add_error("name", form.name_taken(form.cleaned_data["name"]))
+        else:
+            return redirect("partners:detail", group.slug, partner.pk)
     partners = group.partners.prefetch_related("tokens")
     return render(request, "partners/list.html", {"group": group, "partners": partners,
                                                   "form": form},
