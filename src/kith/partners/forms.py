@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -52,6 +54,21 @@ class TokenForm(_Form):
     scopes = forms.MultipleChoiceField(
         label=_("What may it do?"), choices=SCOPES, widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose at least one thing the token may do.")})
+    # One token per form shown: a reload or a second click sends the same key again.
+    once = forms.CharField(widget=forms.HiddenInput, max_length=64, error_messages={
+        "required": _("This form is out of date. Choose again and press “Make the token”.")})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["once"] = secrets.token_urlsafe(24)
+
+    def keep_a_key(self) -> None:
+        """Shown again with its errors: give it a key if it came without one, so sending it
+        again works (what was checked stays checked: only the page is changed)."""
+        if self.is_bound and not self.data.get(self.add_prefix("once")):
+            self.data = self.data.copy()
+            self.data[self.add_prefix("once")] = secrets.token_urlsafe(24)
 
 
 class WebhookForm(_Form):

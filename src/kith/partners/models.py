@@ -64,6 +64,9 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
+    # The one-time key of the form that made it: posting that form again (a reload, a double
+    # click) finds this token instead of making a second one nobody saw.
+    form_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from kith.core.audit import log_action
@@ -52,21 +52,45 @@ def add_partner(group, *, name: str, kind: str, acting_user) -> Partner:
     return partner
 
 
+class FormAlreadyUsed(Exception):
+    """The form that would make this token made one already (reloaded, or sent twice)."""
+
+    def __init__(self, token: ApiToken):
+        super().__init__(f"That form already made token {token.prefix}…")
+        self.token = token
+
+
 @transaction.atomic
-def issue_token(partner: Partner, *, scopes: list[str], label: str, acting_user
-                ) -> tuple[ApiToken, str]:
-    """A new token; returns it and its secret, which the caller shows once and forgets."""
+def issue_token(partner: Partner, *, scopes: list[str], label: str, acting_user,
+                form_key: str | None = None) -> tuple[ApiToken, str]:
+    """A new token; returns it and its secret, which the caller shows once and forgets.
+    `form_key`: the one-time key of the form asking; a key used already raises
+    FormAlreadyUsed (naming the token it made) and makes nothing."""
     _require_manager(acting_user, partner.group)
     chosen = [s for s in SCOPE_KEYS if s in set(scopes)]
     if not chosen:
         raise ValueError("Choose at least one thing the token may do.")
+    _check_form_unused(partner, form_key)
     made = tokens.new_token()
-    token = ApiToken.objects.create(partner=partner, label=label.strip(), prefix=made.prefix,
-                                    digest=made.digest, scopes=chosen, created_by=acting_user)
+    try:
+        with transaction.atomic():  # a savepoint: the same form posted twice at once
+            token = ApiToken.objects.create(
+                partner=partner, label=label.strip(), prefix=made.prefix, digest=made.digest,
+                scopes=chosen, created_by=acting_user, form_key=form_key or None)
+    except IntegrityError:
+        _check_form_unused(partner, form_key)
+        raise
     log_action("kith.partner.token_issued", actor=acting_user, group=partner.group, obj=token,
                new={"partner": partner.name, "prefix": made.prefix, "scopes": chosen,
                     "label": token.label})
     return token, made.secret
+
+
+def _check_form_unused(partner: Partner, form_key: str | None) -> None:
+    used = (ApiToken.objects.filter(partner=partner, form_key=form_key).first()
+            if form_key else None)
+    if used is not None:
+        raise FormAlreadyUsed(used)
 
 
 @transaction.atomic

@@ -60,10 +60,19 @@ def token_new(request, group, pk):
     partner = get_object_or_404(Partner, pk=pk, group=group)
     form = TokenForm(request.POST)
     if not form.is_valid():
+        form.keep_a_key()
         return _detail(request, group, partner, token_form=form, status=400)
-    token, secret = services.issue_token(partner, scopes=form.cleaned_data["scopes"],
-                                         label=form.cleaned_data["label"],
-                                         acting_user=request.user)
+    try:
+        token, secret = services.issue_token(partner, scopes=form.cleaned_data["scopes"],
+                                             label=form.cleaned_data["label"],
+                                             acting_user=request.user,
+                                             form_key=form.cleaned_data["once"])
+    except services.FormAlreadyUsed as used:
+        messages.warning(request, _(
+            "That form was used already: it made token %(prefix)s…, shown once at the time. "
+            "No new token was made. If that token was lost, revoke it and make a new one.")
+            % {"prefix": used.token.prefix})
+        return redirect("partners:detail", group.slug, partner.pk)
     return render(request, "partners/shown_once.html", {
         "group": group, "partner": partner, "secret": secret, "token": token,
         "title": _("New API token for %(name)s") % {"name": partner.name}})
