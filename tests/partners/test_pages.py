@@ -62,7 +62,7 @@ def test_the_webhook_address_must_be_public(client, priya, partner, settings):
     settings.DEBUG = False
     client.force_login(priya)
     url = reverse("partners:webhook", args=[partner.group.slug, partner.pk])
-    response = client.post(url, {"url": "http://127.0.0.1:8000/hook"})
+    response = client.post(url, {"url": "https://127.0.0.1:8000/hook"})
     assert response.status_code == 400
     assert "private network" in response.content.decode()
     assert Partner.objects.get().webhook_url == ""
