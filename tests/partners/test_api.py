@@ -299,3 +299,12 @@ def test_a_consent_time_out_of_reach_is_refused_in_plain_words(api, given_at, wo
     errors = problem(api.post(REFERRALS, referral_body(consent__given_at=given_at)), 422)["errors"]
     assert list(errors) == ["consent.given_at"] and words in errors["consent.given_at"][0]
     assert not HelpRequest.objects.exists()
+
+
+def test_a_service_the_group_does_not_take_is_refused_naming_those_it_does(api, street):
+    street.services = ["shopping", "foodbank"]
+    street.save(update_fields=["services"])
+    errors = problem(api.post(REFERRALS, referral_body()), 422)["errors"]
+    assert errors == {"need.service": [
+        "This group does not take “prescriptions”. It takes: shopping, foodbank."]}
+    assert api.get("/me").json()["services"] == ["shopping", "foodbank"]

@@ -183,7 +183,8 @@ def me(request):
     _only_query(request)
     token: ApiToken = request.auth
     return Status(200, {"partner": token.partner.name, "group": token.partner.group.slug,
-                       "scopes": token.scopes, "prefix": token.prefix})
+                       "scopes": token.scopes, "prefix": token.prefix,
+                       "services": intake.accepted_services(token.partner.group)})
 
 
 @api.post("/groups/{group}/referrals", response={201: ReferralOut, **IN_GROUP},

@@ -45,11 +45,25 @@ def read_referral(partner, body):
     errors = {} if form.is_valid() else {
         FIELD_PATHS.get(field, field): [str(m) for m in messages]
         for field, messages in form.errors.items()}
+    if "need.service" in errors:
+        errors["need.service"] = [_service_not_taken(partner.group, data["service"])]
     consent = _consent(body.consent, errors)
     if errors:
         raise Problem(422, "Some of what was sent is not valid: see errors.", errors=errors,
                       slug="invalid")
     return form.contact(), form.need(), consent
+
+
+def accepted_services(group) -> list[str]:
+    """The services this group takes, as the API names them (GET /me lists them too)."""
+    from kith.requests.forms_public import service_choices
+
+    return [key for key, _label in service_choices(group)]
+
+
+def _service_not_taken(group, service: str) -> str:
+    return (f"This group does not take “{service}”. It takes: "
+            + ", ".join(accepted_services(group)) + ".")
 
 
 def _consent(given, errors: dict) -> Consent:

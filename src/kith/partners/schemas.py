@@ -138,6 +138,8 @@ class TokenOut(Schema):
     group: str
     scopes: list[str]
     prefix: str
+    services: list[str] = Field(description="The services this group takes: need.service "
+                                             "must be one of them.")
 
 
 class ProblemOut(Schema):
