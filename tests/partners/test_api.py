@@ -308,3 +308,16 @@ def test_a_service_the_group_does_not_take_is_refused_naming_those_it_does(api, 
     assert errors == {"need.service": [
         "This group does not take “prescriptions”. It takes: shopping, foodbank."]}
     assert api.get("/me").json()["services"] == ["shopping", "foodbank"]
+
+
+def test_unknown_body_fields_are_refused_by_name(api):
+    body = referral_body()
+    body["need"]["detials"] = "Repeat inhaler"
+    body["notes"] = "x"
+    refused = problem(api.post(REFERRALS, body), 422)
+    assert set(refused["errors"]) == {"need.detials", "notes"}
+    assert "“need.detials”" in refused["detail"] and "“notes”" in refused["detail"]
+    assert not HelpRequest.objects.exists()
+    run = run_body()
+    run["stops"][0]["flat"] = "2"
+    assert set(problem(api.post(RUNS, run), 422)["errors"]) == {"stops.0.flat"}

@@ -36,6 +36,7 @@ from kith.partners.schemas import (
 logger = logging.getLogger(__name__)
 
 RATE_WINDOW = 60  # seconds
+UNKNOWN_FIELD = "Kith does not read this field. Check its name against the schema."
 
 
 def rate_limit() -> int:
@@ -111,9 +112,14 @@ def _invalid(request, exc: ValidationError):
         parts = [str(part) for part in error.get("loc", ())]
         while parts and parts[0] in ("body", "query", "path"):  # where it came, not what
             parts = parts[1:]
-        errors.setdefault(".".join(parts) or "body", []).append(str(error.get("msg", "is not valid")))
-    return problem_response(Problem(422, "Some of what was sent is not valid: see errors.",
-                                    errors=errors, slug="invalid"))
+        message = str(error.get("msg", "is not valid"))
+        if error.get("type") == "extra_forbidden":
+            message = UNKNOWN_FIELD
+        errors.setdefault(".".join(parts) or "body", []).append(message)
+    unknown = sorted(field for field, messages in errors.items() if UNKNOWN_FIELD in messages)
+    detail = ("Kith does not read " + ", ".join(f"“{f}”" for f in unknown) + ": see errors."
+              if unknown else "Some of what was sent is not valid: see errors.")
+    return problem_response(Problem(422, detail, errors=errors, slug="invalid"))
 
 
 @api.exception_handler(HttpError)
