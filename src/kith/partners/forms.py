@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from django import forms
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from kith.core.formfields import FreeTextField, NameField
@@ -66,9 +67,10 @@ class TokenForm(_Form):
     def keep_a_key(self) -> None:
         """Shown again with its errors: give it a key if it came without one, so sending it
         again works (what was checked stays checked: only the page is changed)."""
-        if self.is_bound and not self.data.get(self.add_prefix("once")):
-            self.data = self.data.copy()
-            self.data[self.add_prefix("once")] = secrets.token_urlsafe(24)
+        if isinstance(self.data, QueryDict) and not self.data.get(self.add_prefix("once")):
+            data = self.data.copy()
+            data[self.add_prefix("once")] = secrets.token_urlsafe(24)
+            self.data = data
 
 
 class WebhookForm(_Form):

@@ -106,7 +106,7 @@ def safe_address(url: str, *, resolve=None) -> str:
                                                 proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError):
         raise UnsafeAddress("Kith can't find that address. Check it with the partner.") from None
-    addresses = [ipaddress.ip_address(sockaddr[0].split("%")[0]) for *_rest, sockaddr in found]
+    addresses = [ipaddress.ip_address(str(sockaddr[0]).split("%")[0]) for *_rest, sockaddr in found]
     if not addresses:
         raise UnsafeAddress("Kith can't find that address. Check it with the partner.")
     if not private_allowed() and not all(is_public(a) for a in addresses):
@@ -185,7 +185,7 @@ def _post(url: str, address: str, body: bytes, headers: dict) -> int:
     """POST to `address` (checked), naming the host of `url` (and checking its certificate)."""
     parts = urlsplit(url)
     kind = _PinnedHTTPS if parts.scheme == "https" else _PinnedHTTP
-    connection = kind(parts.hostname, _port(parts), timeout=TIMEOUT)
+    connection = kind(parts.hostname or "", _port(parts), timeout=TIMEOUT)
     connection.address = address
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
