@@ -150,3 +150,25 @@ def test_a_token_form_without_its_key_is_refused_plainly(client, priya, partner)
     assert not ApiToken.objects.exists()
     again = response.context["token_form"].data["once"]
     assert again and f'value="{again}"' in response.content.decode()
+
+
+def test_opening_a_forms_address_shows_the_partner_not_a_blank_405(client, priya, partner):
+    client.force_login(priya)
+    for name in ("partners:token_new", "partners:webhook"):
+        page = client.get(reverse(name, args=[partner.group.slug, partner.pk]))
+        assert page.status_code == 200 and "Make a new token" in page.content.decode()
+    assert not ApiToken.objects.exists()
+
+
+def test_revoking_asks_are_you_sure_first(client, priya, partner, secret):
+    client.force_login(priya)
+    token = ApiToken.objects.get()
+    detail = client.get(reverse("partners:detail", args=[partner.group.slug, partner.pk]))
+    url = reverse("partners:token_revoke", args=[partner.group.slug, token.pk])
+    assert f'href="{url}"' in detail.content.decode()
+    asked = client.get(url)
+    assert asked.status_code == 200 and "Are you sure?" in asked.content.decode()
+    assert ApiToken.objects.get().revoked_at is None  # asking changes nothing
+    client.post(url)
+    assert ApiToken.objects.get().revoked_at is not None
+    assert "revoked already" in client.get(url).content.decode()

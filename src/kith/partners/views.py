@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.db import IntegrityError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from kith.groups.access import group_view
 from kith.partners import services
@@ -54,10 +54,12 @@ def partner_detail(request, group, pk):
     return _detail(request, group, get_object_or_404(Partner, pk=pk, group=group))
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @group_view("partners.manage")
 def token_new(request, group, pk):
     partner = get_object_or_404(Partner, pk=pk, group=group)
+    if request.method == "GET":  # the form's address, opened or reloaded: show the form
+        return _detail(request, group, partner)
     form = TokenForm(request.POST)
     if not form.is_valid():
         form.keep_a_key()
@@ -78,21 +80,27 @@ def token_new(request, group, pk):
         "title": _("New API token for %(name)s") % {"name": partner.name}})
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @group_view("partners.manage")
 def token_revoke(request, group, pk):
+    """GET asks "are you sure?"; the POST from that page revokes."""
     token = get_object_or_404(ApiToken.objects.select_related("partner"), pk=pk,
                               partner__group=group)
+    if request.method == "GET":
+        return render(request, "partners/revoke.html", {
+            "group": group, "partner": token.partner, "token": token})
     if services.revoke_token(token, acting_user=request.user):
         messages.success(request, _("Token %(prefix)s… is revoked: it stops working now.")
                          % {"prefix": token.prefix})
     return redirect("partners:detail", group.slug, token.partner_id)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @group_view("partners.manage")
 def webhook(request, group, pk):
     partner = get_object_or_404(Partner, pk=pk, group=group)
+    if request.method == "GET":  # the form's address, opened or reloaded: show the form
+        return _detail(request, group, partner)
     form = WebhookForm(request.POST, current=partner.webhook_url)
     if not form.is_valid():
         return _detail(request, group, partner, webhook_form=form, status=400)
