@@ -321,3 +321,38 @@ def test_unknown_body_fields_are_refused_by_name(api):
     run = run_body()
     run["stops"][0]["flat"] = "2"
     assert set(problem(api.post(RUNS, run), 422)["errors"]) == {"stops.0.flat"}
+
+
+@pytest.mark.parametrize("days, taken", [(-8, False), (-7, True), (0, True), (90, True),
+                                         (91, False), (365 * 3000, False)])
+def test_a_runs_day_is_near_today(api, days, taken):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    try:
+        day = timezone.localdate() + timedelta(days=days)
+    except OverflowError:
+        day = None
+    body = run_body(date=day.isoformat() if day else "9999-12-31")
+    response = api.post(RUNS, body)
+    if taken:
+        assert response.status_code == 201, response.content
+    else:
+        errors = problem(response, 422)["errors"]
+        assert list(errors) == ["date"] and "Give a day from" in errors["date"][0]
+        assert not Run.objects.exists()
+
+
+def test_referrals_page_by_offset_and_since(api):
+    made = [api.post(REFERRALS, referral_body(person__phone=phone)).json()
+            for phone in ("07911 123456", "07911 123457", "07911 123411")]
+    newest_first = [m["id"] for m in reversed(made)]
+    assert [r["id"] for r in api.get(REFERRALS, limit=2).json()["referrals"]] == newest_first[:2]
+    assert [r["id"] for r in api.get(REFERRALS, limit=2, offset=2).json()["referrals"]] == \
+        newest_first[2:]
+    since = api.get(REFERRALS, since=made[0]["created_at"]).json()["referrals"]
+    assert [r["id"] for r in since] == newest_first[:2]
+    problem(api.get(REFERRALS, offset=-1), 422)
+    problem(api.get(REFERRALS, since="0001-01-01T00:00:00+14:00"), 422)
+    problem(api.get(REFERRALS, since="9999-12-31T23:59:59.999+00:00"), 422)

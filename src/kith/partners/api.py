@@ -8,6 +8,7 @@ partner sent, and never anything about the person beyond the request's reference
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from uuid import UUID
 
@@ -204,11 +205,27 @@ def refer(request, group: str, body: ReferralIn):
 
 @api.get("/groups/{group}/referrals", response={200: ReferralList, **IN_GROUP},
          url_name="referrals", summary="Your referrals, newest first")
-def referral_list(request, group: str, limit: int = Query(50, ge=1, le=100)):
-    token = _token(request, group, READ, query=frozenset({"limit"}))
-    rows = (PartnerReferral.objects.filter(partner=token.partner)
-            .select_related("request")[:limit])
-    return Status(200, {"referrals": [_referral_out(r) for r in rows]})
+def referral_list(request, group: str, limit: int = Query(50, ge=1, le=100),
+                  offset: int = Query(0, ge=0, le=1_000_000),
+                  since: dt.datetime | None = Query(None)):
+    """Newest first; `offset` skips that many, `since` keeps those sent after a time."""
+    token = _token(request, group, READ, query=frozenset({"limit", "offset", "since"}))
+    rows = PartnerReferral.objects.filter(partner=token.partner).select_related("request")
+    if since is not None:
+        rows = rows.filter(created_at__gte=_after(since, "since"))
+    return Status(200, {"referrals": [_referral_out(r) for r in rows[offset:offset + limit]]})
+
+
+def _after(at: dt.datetime, name: str) -> dt.datetime:
+    """The first moment after `at` (no offset: taken as UTC), or 422 for a time that cannot
+    be one. Times are given out to the millisecond: "after" is after that millisecond."""
+    try:
+        at = (at if timezone.is_aware(at) else at.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
+        return at.replace(microsecond=at.microsecond // 1000 * 1000) + dt.timedelta(
+            milliseconds=1)
+    except OverflowError:
+        raise Problem(422, f"“{name}” is not a time Kith can read.", slug="invalid",
+                      errors={name: ["Give a time like 2026-12-04T10:30:00+00:00."]}) from None
 
 
 @api.get("/groups/{group}/referrals/{referral_id}", response={200: ReferralOut, **IN_GROUP},
@@ -229,6 +246,7 @@ def hand_over_run(request, group: str, body: RunIn):
 
     token = _token(request, group, RUNS)
     lines, errors = intake.run_lines(body)
+    errors.update(intake.run_date_errors(body.date))
     if errors:
         raise Problem(422, "Some stops cannot be read: see errors.", errors=errors,
                       slug="invalid")

@@ -116,6 +116,21 @@ def run_lines(body) -> tuple[str, dict[str, list[str]]]:
     return "\n".join(lines), errors
 
 
+RUN_DAYS_BACK, RUN_DAYS_AHEAD = 7, 90  # a run is for this week or the next few months
+
+
+def run_date_errors(day) -> dict[str, list[str]]:
+    """A run's day must be near today: a typo in the year is caught, not planned for."""
+    if day is None:
+        return {}
+    today = timezone.localdate()
+    first, last = today - timedelta(days=RUN_DAYS_BACK), today + timedelta(days=RUN_DAYS_AHEAD)
+    if first <= day <= last:
+        return {}
+    return {"date": [f"Give a day from {first:%-d %B %Y} to {last:%-d %B %Y}: a run can be at "
+                     f"most {RUN_DAYS_BACK} days ago and at most {RUN_DAYS_AHEAD} days ahead."]}
+
+
 def stop_errors(messages: list[str]) -> dict[str, list[str]]:
     """runs.services' "Line 4: …" errors as the API's "stops.3": ["Stop 4: …"]."""
     import re
