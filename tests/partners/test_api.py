@@ -356,3 +356,13 @@ def test_referrals_page_by_offset_and_since(api):
     problem(api.get(REFERRALS, offset=-1), 422)
     problem(api.get(REFERRALS, since="0001-01-01T00:00:00+14:00"), 422)
     problem(api.get(REFERRALS, since="9999-12-31T23:59:59.999+00:00"), 422)
+
+
+def test_a_blank_part_of_a_stop_is_named_in_the_apis_words(api):
+    stops = [{"name": " ", "address": "14 Golborne Road", "postcode": "W10 5NW"},
+             {"name": "Mr Ali", "address": "  ", "postcode": " "}]
+    errors = problem(api.post(RUNS, run_body(stops=stops)), 422)["errors"]
+    assert errors == {"stops.0.name": ["Stop 1: give who the delivery is for."],
+                      "stops.1.address": ["Stop 2: give the address to deliver to."],
+                      "stops.1.postcode": ["Stop 2: give the postcode of the address."]}
+    assert not Run.objects.exists()

@@ -103,11 +103,21 @@ def _consent_time_problem(at: datetime, now: datetime) -> str:
     return ""
 
 
+BLANK_STOP = {"name": "give who the delivery is for.",
+              "address": "give the address to deliver to.",
+              "postcode": "give the postcode of the address."}
+
+
 def run_lines(body) -> tuple[str, dict[str, list[str]]]:
     """The stops as pasted lines ("name, address, postcode, note"), or errors by stop."""
     lines, errors = [], {}
     for number, stop in enumerate(body.stops, 1):
         parts = [stop.name, stop.address, stop.postcode, stop.note]
+        blank = [field for field in BLANK_STOP if not getattr(stop, field).strip()]
+        for field in blank:  # said in the API's words, not the pasted lines' "commas"
+            errors[f"stops.{number - 1}.{field}"] = [f"Stop {number}: {BLANK_STOP[field]}"]
+        if blank:
+            continue
         if any("\n" in part or "\r" in part for part in parts):
             errors[f"stops.{number - 1}"] = [f"Stop {number}: keep each part on one line."]
         elif "," in stop.name or "\t" in stop.name:
