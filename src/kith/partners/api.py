@@ -207,7 +207,7 @@ def refer(request, group: str, body: ReferralIn):
          url_name="referrals", summary="Your referrals, newest first")
 def referral_list(request, group: str, limit: int = Query(50, ge=1, le=100),
                   offset: int = Query(0, ge=0, le=1_000_000),
-                  since: dt.datetime | None = Query(None)):
+                  since: dt.datetime | None = None):
     """Newest first; `offset` skips that many, `since` keeps those sent after a time."""
     token = _token(request, group, READ, query=frozenset({"limit", "offset", "since"}))
     rows = PartnerReferral.objects.filter(partner=token.partner).select_related("request")
