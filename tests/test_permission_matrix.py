@@ -237,12 +237,13 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     # (tests/safeguarding/test_cases.py has the leads, and the leads above).
     "safeguarding:case": group_page(404, 404, 404, 404),
     # --- partners: partners.manage, coordinators of the group itself. Tokens and webhook
-    # addresses are made and revoked by POST only (the token is shown in that POST's answer).
+    # addresses are made and revoked by POST only (the token is shown in that POST's answer);
+    # a GET on the forms' addresses shows the partner's page; revoking asks "are you sure?".
     "partners:list": group_page(403, 403, 200, 403),
     "partners:detail": group_page(403, 403, 200, 403),
-    "partners:token_new": everyone(405),
-    "partners:webhook": everyone(405),
-    "partners:token_revoke": everyone(405),
+    "partners:token_new": group_page(403, 403, 200, 403),
+    "partners:webhook": group_page(403, 403, 200, 403),
+    "partners:token_revoke": group_page(403, 403, 200, 403),
     # --- the partner API: a bearer token, never a session; its own matrix (no token, bad,
     # revoked, another group's, wrong scope) is tests/partners/test_api.py.
     "partner_api:api-root": everyone(404),

@@ -71,7 +71,12 @@ def test_a_coordinator_makes_a_token_a_partner_uses_it_and_it_is_revoked(
     page.get_by_role("link", name="Done: back to the partner").click()
     assert secret not in page.content()
     screenshot("partners-3-detail")
-    page.get_by_role("button", name="Revoke: stop it working now").click()
+    page.get_by_role("link", name="Revoke: stop it working").click()
+    page.get_by_text("Are you sure?").wait_for()
+    axe_check("partners: revoke, are you sure?")
+    screenshot("partners-3b-revoke-are-you-sure")
+    assert ApiToken.objects.get().revoked_at is None
+    page.get_by_role("button", name="Yes, revoke it now").click()
     page.get_by_text("is revoked: it stops working now").wait_for()
     axe_check("partners: detail after revoking")
     screenshot("partners-4-revoked")

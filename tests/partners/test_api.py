@@ -32,14 +32,15 @@ def test_it_refers_someone_in_through_the_forms_intake(api, partner):
     response = api.post(REFERRALS, referral_body())
     assert response.status_code == 201, response.content
     body = response.json()
-    req = HelpRequest.objects.get(reference=body["reference"])
+    req = PartnerReferral.objects.get(public_id=body["id"]).request
     assert (req.channel, req.partner_name, req.partner_kind, req.asked_by) == (
         "referral", "Golborne Pharmacy", "pharmacy", "Dev Patel")
     assert req.consent_at is not None and req.callbacks.count() == 1  # queued for a call back
     assert req.resident.phone_digest and req.resident.name == "Joan Smith"
     referral = PartnerReferral.objects.get(public_id=body["id"])
     assert (referral.consent_version, referral.consent_given_by) == ("GP-consent-v3", "the_person")
-    assert body["status"] == "received" and body["joined_existing"] is False
+    assert body["status"] == "received" and "joined_existing" not in body
+    assert (body["service"], body["urgency"]) == ("prescriptions", "soon")
     # Nothing about the person comes back, not even to the partner who sent it.
     text = response.content.decode()
     assert "Joan" not in text and "07911" not in text and "W10" not in text
@@ -69,8 +70,74 @@ def test_it_says_what_is_wrong_in_the_forms_own_words(api):
 def test_a_second_referral_of_the_same_person_joins_their_open_request(api):
     first = api.post(REFERRALS, referral_body()).json()
     again = api.post(REFERRALS, referral_body()).json()
-    assert again["reference"] == first["reference"] and again["joined_existing"] is True
     assert HelpRequest.objects.count() == 1 and PartnerReferral.objects.count() == 2
+    assert PartnerReferral.objects.get(public_id=again["id"]).joined_existing
+    assert again["id"] != first["id"] and set(again) == set(first)
+
+
+def _asked_by_the_resident(street, service="shopping", urgency="today"):
+    """Joan asked on the public form first: a request already arranged."""
+    from kith.requests.intake import Contact, Need, take_request
+
+    made = take_request(street, channel="web", contact=Contact(
+        name="Joan Smith", phone="07911 123456", postcode="W10 5NW"),
+        need=Need(service=service, urgency=urgency, details="Heavy bags"))
+    return made.request
+
+
+def test_joining_someone_elses_request_tells_the_partner_nothing_of_it(api, street, priya,
+                                                                       other_partner, client):
+    from kith.requests import services as requests
+
+    earlier = _asked_by_the_resident(street)
+    requests.transition(earlier, "cancel", actor=priya, note="x")  # not open: not joined
+    earlier = _asked_by_the_resident(street)
+    requests.transition(earlier, "triage", actor=priya)
+    theirs = Api(client, issue(other_partner, priya)).post(
+        REFERRALS, referral_body(need__service="foodbank", need__urgency="week"))
+    fresh = api.post(REFERRALS, referral_body(person__phone="07911 123457",
+                                              person__name="Ann Other"))
+    assert fresh.status_code == 201, fresh.content
+    fresh = fresh.json()
+    joined = api.post(REFERRALS, referral_body()).json()
+    assert PartnerReferral.objects.get(public_id=joined["id"]).request == earlier
+    assert theirs.status_code == 201
+    # It reads exactly like a new referral: what this partner sent, "received", its own times.
+    assert set(joined) == set(fresh)
+    assert (joined["service"], joined["urgency"], joined["status"]) == (
+        "prescriptions", "soon", "received")
+    assert joined["status_changed_at"] == joined["created_at"]
+    text = json.dumps(joined)
+    assert earlier.reference not in text and "shopping" not in text and "foodbank" not in text
+    assert api.get(f"{REFERRALS}/{joined['id']}").json() == joined
+
+
+def test_a_joined_referral_hears_only_of_moves_after_it(api, street, priya):
+    from kith.requests import services as requests
+
+    earlier = _asked_by_the_resident(street)
+    requests.transition(earlier, "triage", actor=priya)
+    joined = api.post(REFERRALS, referral_body()).json()
+    requests.transition(earlier, "cancel", actor=priya, note="Family sorted it")
+    got = api.get(f"{REFERRALS}/{joined['id']}").json()
+    assert got["status"] == "cancelled" and got["status_changed_at"] > got["created_at"]
+
+
+def test_the_partners_own_ask_is_recorded_on_the_request_it_joined(api, street):
+    from kith.requests.views_detail import _who
+
+    earlier = _asked_by_the_resident(street)
+    api.post(REFERRALS, referral_body())
+    earlier.refresh_from_db()
+    details = earlier.details._open()
+    assert "Also referred by Golborne Pharmacy: Collecting prescriptions (in the next two" in details
+    assert "Repeat inhaler" in details and "Heavy bags" in details
+    assert "Dev Patel (dev@golbornepharmacy.example.org)" in details
+    line = earlier.events.get(action="partner_api_referral")
+    assert "Golborne Pharmacy" in line.note and "prescriptions" in line.note
+    assert "dev@" not in line.note  # the timeline is not sealed
+    again = earlier.events.get(action="asked_again")
+    assert "from Golborne Pharmacy" in again.note and _who(earlier, again) != "the resident"
 
 
 @pytest.mark.parametrize("body, content_type, status", [
@@ -167,7 +234,7 @@ def test_the_status_follows_the_request(api, priya):
     from kith.requests import services as requests
 
     made = api.post(REFERRALS, referral_body()).json()
-    req = HelpRequest.objects.get(reference=made["reference"])
+    req = PartnerReferral.objects.get(public_id=made["id"]).request
     requests.transition(req, "cancel", actor=priya, note="Sorted by the family")
     got = api.get(f"{REFERRALS}/{made['id']}").json()
     assert (got["status"], got["status_label"]) == ("cancelled", "Cancelled")
@@ -178,7 +245,7 @@ def test_someone_on_the_exclusion_list_reads_like_anyone_else(api, priya, street
 
     exclusions.add_exclusion(street, reason="abuse", phone="07911 123456", actor=priya)
     made = api.post(REFERRALS, referral_body()).json()
-    assert HelpRequest.objects.get(reference=made["reference"]).state == "on_hold"
+    assert PartnerReferral.objects.get(public_id=made["id"]).request.state == "on_hold"
     assert made["status"] == "received"
 
 
@@ -218,3 +285,84 @@ def test_a_run_from_an_unknown_pickup_is_refused(api):
 def test_json_problem_bodies_never_carry_html(api):
     for response in (api.get("/nothing"), api.post("/me", {}), api.post(REFERRALS, "{")):
         assert "<" not in json.dumps(response.json())
+
+
+@pytest.mark.parametrize("given_at, words", [
+    ("0001-01-01T00:00:00+14:00", "before 2020"),
+    ("0001-01-01T00:00:00-14:00", "before 2020"),
+    ("2019-12-31T12:00:00+00:00", "before 2020"),
+    ("9999-12-31T23:59:59-14:00", "in the future"),
+    ("2999-01-01T00:00:00+00:00", "in the future"),
+    ("2026-12-04T10:30:00", "with its offset"),
+])
+def test_a_consent_time_out_of_reach_is_refused_in_plain_words(api, given_at, words):
+    errors = problem(api.post(REFERRALS, referral_body(consent__given_at=given_at)), 422)["errors"]
+    assert list(errors) == ["consent.given_at"] and words in errors["consent.given_at"][0]
+    assert not HelpRequest.objects.exists()
+
+
+def test_a_service_the_group_does_not_take_is_refused_naming_those_it_does(api, street):
+    street.services = ["shopping", "foodbank"]
+    street.save(update_fields=["services"])
+    errors = problem(api.post(REFERRALS, referral_body()), 422)["errors"]
+    assert errors == {"need.service": [
+        "This group does not take “prescriptions”. It takes: shopping, foodbank."]}
+    assert api.get("/me").json()["services"] == ["shopping", "foodbank"]
+
+
+def test_unknown_body_fields_are_refused_by_name(api):
+    body = referral_body()
+    body["need"]["detials"] = "Repeat inhaler"
+    body["notes"] = "x"
+    refused = problem(api.post(REFERRALS, body), 422)
+    assert set(refused["errors"]) == {"need.detials", "notes"}
+    assert "“need.detials”" in refused["detail"] and "“notes”" in refused["detail"]
+    assert not HelpRequest.objects.exists()
+    run = run_body()
+    run["stops"][0]["flat"] = "2"
+    assert set(problem(api.post(RUNS, run), 422)["errors"]) == {"stops.0.flat"}
+
+
+@pytest.mark.parametrize("days, taken", [(-8, False), (-7, True), (0, True), (90, True),
+                                         (91, False), (365 * 3000, False)])
+def test_a_runs_day_is_near_today(api, days, taken):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    try:
+        day = timezone.localdate() + timedelta(days=days)
+    except OverflowError:
+        day = None
+    body = run_body(date=day.isoformat() if day else "9999-12-31")
+    response = api.post(RUNS, body)
+    if taken:
+        assert response.status_code == 201, response.content
+    else:
+        errors = problem(response, 422)["errors"]
+        assert list(errors) == ["date"] and "Give a day from" in errors["date"][0]
+        assert not Run.objects.exists()
+
+
+def test_referrals_page_by_offset_and_since(api):
+    made = [api.post(REFERRALS, referral_body(person__phone=phone)).json()
+            for phone in ("07911 123456", "07911 123457", "07911 123411")]
+    newest_first = [m["id"] for m in reversed(made)]
+    assert [r["id"] for r in api.get(REFERRALS, limit=2).json()["referrals"]] == newest_first[:2]
+    assert [r["id"] for r in api.get(REFERRALS, limit=2, offset=2).json()["referrals"]] == \
+        newest_first[2:]
+    since = api.get(REFERRALS, since=made[0]["created_at"]).json()["referrals"]
+    assert [r["id"] for r in since] == newest_first[:2]
+    problem(api.get(REFERRALS, offset=-1), 422)
+    problem(api.get(REFERRALS, since="0001-01-01T00:00:00+14:00"), 422)
+    problem(api.get(REFERRALS, since="9999-12-31T23:59:59.999+00:00"), 422)
+
+
+def test_a_blank_part_of_a_stop_is_named_in_the_apis_words(api):
+    stops = [{"name": " ", "address": "14 Golborne Road", "postcode": "W10 5NW"},
+             {"name": "Mr Ali", "address": "  ", "postcode": " "}]
+    errors = problem(api.post(RUNS, run_body(stops=stops)), 422)["errors"]
+    assert errors == {"stops.0.name": ["Stop 1: give who the delivery is for."],
+                      "stops.1.address": ["Stop 2: give the address to deliver to."],
+                      "stops.1.postcode": ["Stop 2: give the postcode of the address."]}
+    assert not Run.objects.exists()

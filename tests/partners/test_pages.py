@@ -23,7 +23,8 @@ def test_a_coordinator_adds_a_partner_and_makes_a_token_shown_once(client, priya
     assert partner.name == "Golborne Pharmacy"
 
     shown = client.post(reverse("partners:token_new", args=[street.slug, partner.pk]),
-                        {"label": "Booking system", "scopes": ["refer", "read"]})
+                        {"label": "Booking system", "scopes": ["refer", "read"],
+                         "once": "form-1"})
     token = ApiToken.objects.get()
     secret = shown.context["secret"]
     assert secret in shown.content.decode() and "no-store" in shown["Cache-Control"]
@@ -39,7 +40,7 @@ def test_a_coordinator_adds_a_partner_and_makes_a_token_shown_once(client, priya
 def test_a_token_needs_a_scope_and_keeps_what_was_typed(client, priya, partner):
     client.force_login(priya)
     response = client.post(reverse("partners:token_new", args=[partner.group.slug, partner.pk]),
-                           {"label": "Booking system"})
+                           {"label": "Booking system", "once": "form-1"})
     assert response.status_code == 400
     assert "Choose at least one thing the token may do." in response.content.decode()
     assert 'value="Booking system"' in response.content.decode()
@@ -61,7 +62,7 @@ def test_the_webhook_address_must_be_public(client, priya, partner, settings):
     settings.DEBUG = False
     client.force_login(priya)
     url = reverse("partners:webhook", args=[partner.group.slug, partner.pk])
-    response = client.post(url, {"url": "http://127.0.0.1:8000/hook"})
+    response = client.post(url, {"url": "https://127.0.0.1:8000/hook"})
     assert response.status_code == 400
     assert "private network" in response.content.decode()
     assert Partner.objects.get().webhook_url == ""
@@ -106,3 +107,68 @@ def test_a_second_partner_of_the_same_name_is_refused_and_the_form_kept(client, 
     assert "already has a partner called golborne pharmacy" in page
     assert 'value="golborne pharmacy"' in page
     assert Partner.objects.count() == 1
+
+
+def test_adding_the_same_partner_twice_at_once_says_so_not_500(client, priya, partner,
+                                                               monkeypatch):
+    """Two posts at once both pass the form's check; the database keeps one."""
+    from kith.partners.forms import PartnerForm
+
+    monkeypatch.setattr(PartnerForm, "clean_name", lambda form: form.cleaned_data["name"])
+    client.force_login(priya)
+    response = client.post(reverse("partners:list", args=[partner.group.slug]),
+                           {"name": "Golborne Pharmacy", "kind": "pharmacy"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "already has a partner called Golborne Pharmacy" in page
+    assert 'value="Golborne Pharmacy"' in page and Partner.objects.count() == 1
+
+
+def test_a_reloaded_token_form_makes_no_second_token_and_says_so(client, priya, partner):
+    client.force_login(priya)
+    page = client.get(reverse("partners:detail", args=[partner.group.slug, partner.pk]))
+    key = page.context["token_form"].initial["once"]
+    assert f'value="{key}"' in page.content.decode()
+    url = reverse("partners:token_new", args=[partner.group.slug, partner.pk])
+    data = {"label": "Booking system", "scopes": ["refer"], "once": key}
+    first = client.post(url, data)
+    assert first.status_code == 200 and ApiToken.objects.count() == 1
+    again = client.post(url, data, follow=True)
+    assert ApiToken.objects.count() == 1
+    token = ApiToken.objects.get()
+    assert f"That form was used already: it made token {token.prefix}" in again.content.decode()
+    assert first.context["secret"] not in again.content.decode()
+    fresh = client.get(reverse("partners:detail", args=[partner.group.slug, partner.pk]))
+    assert fresh.context["token_form"].initial["once"] != key
+
+
+def test_a_token_form_without_its_key_is_refused_plainly(client, priya, partner):
+    client.force_login(priya)
+    response = client.post(reverse("partners:token_new", args=[partner.group.slug, partner.pk]),
+                           {"label": "Booking system", "scopes": ["refer"]})
+    assert response.status_code == 400 and "This form is out of date" in response.content.decode()
+    assert not ApiToken.objects.exists()
+    again = response.context["token_form"].data["once"]
+    assert again and f'value="{again}"' in response.content.decode()
+
+
+def test_opening_a_forms_address_shows_the_partner_not_a_blank_405(client, priya, partner):
+    client.force_login(priya)
+    for name in ("partners:token_new", "partners:webhook"):
+        page = client.get(reverse(name, args=[partner.group.slug, partner.pk]))
+        assert page.status_code == 200 and "Make a new token" in page.content.decode()
+    assert not ApiToken.objects.exists()
+
+
+def test_revoking_asks_are_you_sure_first(client, priya, partner, secret):
+    client.force_login(priya)
+    token = ApiToken.objects.get()
+    detail = client.get(reverse("partners:detail", args=[partner.group.slug, partner.pk]))
+    url = reverse("partners:token_revoke", args=[partner.group.slug, token.pk])
+    assert f'href="{url}"' in detail.content.decode()
+    asked = client.get(url)
+    assert asked.status_code == 200 and "Are you sure?" in asked.content.decode()
+    assert ApiToken.objects.get().revoked_at is None  # asking changes nothing
+    client.post(url)
+    assert ApiToken.objects.get().revoked_at is not None
+    assert "revoked already" in client.get(url).content.decode()

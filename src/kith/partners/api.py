@@ -8,6 +8,7 @@ partner sent, and never anything about the person beyond the request's reference
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from uuid import UUID
 
@@ -36,6 +37,7 @@ from kith.partners.schemas import (
 logger = logging.getLogger(__name__)
 
 RATE_WINDOW = 60  # seconds
+UNKNOWN_FIELD = "Kith does not read this field. Check its name against the schema."
 
 
 def rate_limit() -> int:
@@ -111,9 +113,14 @@ def _invalid(request, exc: ValidationError):
         parts = [str(part) for part in error.get("loc", ())]
         while parts and parts[0] in ("body", "query", "path"):  # where it came, not what
             parts = parts[1:]
-        errors.setdefault(".".join(parts) or "body", []).append(str(error.get("msg", "is not valid")))
-    return problem_response(Problem(422, "Some of what was sent is not valid: see errors.",
-                                    errors=errors, slug="invalid"))
+        message = str(error.get("msg", "is not valid"))
+        if error.get("type") == "extra_forbidden":
+            message = UNKNOWN_FIELD
+        errors.setdefault(".".join(parts) or "body", []).append(message)
+    unknown = sorted(field for field, messages in errors.items() if UNKNOWN_FIELD in messages)
+    detail = ("Kith does not read " + ", ".join(f"“{f}”" for f in unknown) + ": see errors."
+              if unknown else "Some of what was sent is not valid: see errors.")
+    return problem_response(Problem(422, detail, errors=errors, slug="invalid"))
 
 
 @api.exception_handler(HttpError)
@@ -156,13 +163,13 @@ def _token(request, group: str, scope: str, query: frozenset[str] = frozenset())
 
 
 def _referral_out(referral: PartnerReferral) -> dict:
-    req = referral.request
-    status = partner_status.partner_status(req.state)
-    return {"id": referral.public_id, "reference": req.reference, "status": status,
-            "status_label": partner_status.label(status), "service": req.service,
-            "urgency": req.urgency, "joined_existing": referral.joined_existing,
-            "consent_version": referral.consent_version, "created_at": referral.created_at,
-            "status_changed_at": req.state_changed_at}
+    """The partner's own referral, never the request it may have joined: what it sent, and
+    a status counted from when it sent it (status.of_referral)."""
+    status, since = partner_status.of_referral(referral)
+    return {"id": referral.public_id, "status": status,
+            "status_label": partner_status.label(status), "service": referral.service,
+            "urgency": referral.urgency, "consent_version": referral.consent_version,
+            "created_at": referral.created_at, "status_changed_at": since}
 
 
 def _run_out(handed: PartnerRun) -> dict:
@@ -183,7 +190,8 @@ def me(request):
     _only_query(request)
     token: ApiToken = request.auth
     return Status(200, {"partner": token.partner.name, "group": token.partner.group.slug,
-                       "scopes": token.scopes, "prefix": token.prefix})
+                       "scopes": token.scopes, "prefix": token.prefix,
+                       "services": intake.accepted_services(token.partner.group)})
 
 
 @api.post("/groups/{group}/referrals", response={201: ReferralOut, **IN_GROUP},
@@ -197,11 +205,27 @@ def refer(request, group: str, body: ReferralIn):
 
 @api.get("/groups/{group}/referrals", response={200: ReferralList, **IN_GROUP},
          url_name="referrals", summary="Your referrals, newest first")
-def referral_list(request, group: str, limit: int = Query(50, ge=1, le=100)):
-    token = _token(request, group, READ, query=frozenset({"limit"}))
-    rows = (PartnerReferral.objects.filter(partner=token.partner)
-            .select_related("request")[:limit])
-    return Status(200, {"referrals": [_referral_out(r) for r in rows]})
+def referral_list(request, group: str, limit: int = Query(50, ge=1, le=100),
+                  offset: int = Query(0, ge=0, le=1_000_000),
+                  since: dt.datetime | None = None):
+    """Newest first; `offset` skips that many, `since` keeps those sent after a time."""
+    token = _token(request, group, READ, query=frozenset({"limit", "offset", "since"}))
+    rows = PartnerReferral.objects.filter(partner=token.partner).select_related("request")
+    if since is not None:
+        rows = rows.filter(created_at__gte=_after(since, "since"))
+    return Status(200, {"referrals": [_referral_out(r) for r in rows[offset:offset + limit]]})
+
+
+def _after(at: dt.datetime, name: str) -> dt.datetime:
+    """The first moment after `at` (no offset: taken as UTC), or 422 for a time that cannot
+    be one. Times are given out to the millisecond: "after" is after that millisecond."""
+    try:
+        at = (at if timezone.is_aware(at) else at.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
+        return at.replace(microsecond=at.microsecond // 1000 * 1000) + dt.timedelta(
+            milliseconds=1)
+    except OverflowError:
+        raise Problem(422, f"“{name}” is not a time Kith can read.", slug="invalid",
+                      errors={name: ["Give a time like 2026-12-04T10:30:00+00:00."]}) from None
 
 
 @api.get("/groups/{group}/referrals/{referral_id}", response={200: ReferralOut, **IN_GROUP},
@@ -222,6 +246,7 @@ def hand_over_run(request, group: str, body: RunIn):
 
     token = _token(request, group, RUNS)
     lines, errors = intake.run_lines(body)
+    errors.update(intake.run_date_errors(body.date))
     if errors:
         raise Problem(422, "Some stops cannot be read: see errors.", errors=errors,
                       slug="invalid")

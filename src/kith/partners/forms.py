@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django import forms
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from kith.core.formfields import FreeTextField, NameField
@@ -36,9 +39,13 @@ class PartnerForm(_Form):
     def clean_name(self):
         name = " ".join(self.cleaned_data["name"].split())
         if self.group.partners.filter(name__iexact=name).exists():
-            raise forms.ValidationError(_("This group already has a partner called %(name)s.")
-                                        % {"name": name})
+            raise self.name_taken(name)
         return name
+
+    @staticmethod
+    def name_taken(name: str) -> forms.ValidationError:
+        return forms.ValidationError(_("This group already has a partner called %(name)s.")
+                                     % {"name": name})
 
 
 class TokenForm(_Form):
@@ -48,6 +55,22 @@ class TokenForm(_Form):
     scopes = forms.MultipleChoiceField(
         label=_("What may it do?"), choices=SCOPES, widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose at least one thing the token may do.")})
+    # One token per form shown: a reload or a second click sends the same key again.
+    once = forms.CharField(widget=forms.HiddenInput, max_length=64, error_messages={
+        "required": _("This form is out of date. Choose again and press “Make the token”.")})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["once"] = secrets.token_urlsafe(24)
+
+    def keep_a_key(self) -> None:
+        """Shown again with its errors: give it a key if it came without one, so sending it
+        again works (what was checked stays checked: only the page is changed)."""
+        if isinstance(self.data, QueryDict) and not self.data.get(self.add_prefix("once")):
+            data = self.data.copy()
+            data[self.add_prefix("once")] = secrets.token_urlsafe(24)
+            self.data = data
 
 
 class WebhookForm(_Form):

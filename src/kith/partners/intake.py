@@ -8,7 +8,7 @@ run's stops become the lines a coordinator would paste (runs.services.read_lines
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 
@@ -24,6 +24,8 @@ FIELD_PATHS = {
     "partner_kind": "partner", "partner_name": "partner", "__all__": "body",
 }
 SOMEONE = "someone_for_them"
+EARLIEST_CONSENT_YEAR = 2020  # no partner referred anyone through Kith before this
+CLOCK_SLACK = timedelta(minutes=5)  # a partner's clock may run a little fast
 
 
 def read_referral(partner, body):
@@ -43,11 +45,25 @@ def read_referral(partner, body):
     errors = {} if form.is_valid() else {
         FIELD_PATHS.get(field, field): [str(m) for m in messages]
         for field, messages in form.errors.items()}
+    if "need.service" in errors:
+        errors["need.service"] = [_service_not_taken(partner.group, data["service"])]
     consent = _consent(body.consent, errors)
     if errors:
         raise Problem(422, "Some of what was sent is not valid: see errors.", errors=errors,
                       slug="invalid")
     return form.contact(), form.need(), consent
+
+
+def accepted_services(group) -> list[str]:
+    """The services this group takes, as the API names them (GET /me lists them too)."""
+    from kith.requests.forms_public import service_choices
+
+    return [key for key, _label in service_choices(group)]
+
+
+def _service_not_taken(group, service: str) -> str:
+    return (f"This group does not take “{service}”. It takes: "
+            + ", ".join(accepted_services(group)) + ".")
 
 
 def _consent(given, errors: dict) -> Consent:
@@ -65,12 +81,31 @@ def _consent(given, errors: dict) -> Consent:
                                            "again."]
     now = timezone.now()
     at = given.given_at or now
-    if timezone.is_naive(at):
-        errors["consent.given_at"] = ["Give the time with its offset, like "
-                                      "2026-12-04T10:30:00+00:00."]
-    elif at > now + timedelta(minutes=5):
-        errors["consent.given_at"] = ["That time is in the future: give when they agreed."]
+    problem = _consent_time_problem(at, now)
+    if problem:
+        errors["consent.given_at"] = [problem]
+        at = now  # never kept: the errors refuse the referral
     return Consent(version=version, given_by=given.given_by.value, given_by_name=name, at=at)
+
+
+def _consent_time_problem(at: datetime, now: datetime) -> str:
+    """What is wrong with the time consent was given, or "". The wall-clock part is looked at
+    before the offset is applied: a time near year 1 or 9999 cannot be moved to UTC at all."""
+    if timezone.is_naive(at):
+        return "Give the time with its offset, like 2026-12-04T10:30:00+00:00."
+    wall = at.replace(tzinfo=None)
+    if wall < datetime(EARLIEST_CONSENT_YEAR, 1, 2) or at < datetime(
+            EARLIEST_CONSENT_YEAR, 1, 1, tzinfo=UTC):
+        return (f"That time is before {EARLIEST_CONSENT_YEAR}: give when they agreed to this "
+                "referral.")
+    if wall > now.replace(tzinfo=None) + timedelta(days=2) or at > now + CLOCK_SLACK:
+        return "That time is in the future: give when they agreed."
+    return ""
+
+
+BLANK_STOP = {"name": "give who the delivery is for.",
+              "address": "give the address to deliver to.",
+              "postcode": "give the postcode of the address."}
 
 
 def run_lines(body) -> tuple[str, dict[str, list[str]]]:
@@ -78,12 +113,32 @@ def run_lines(body) -> tuple[str, dict[str, list[str]]]:
     lines, errors = [], {}
     for number, stop in enumerate(body.stops, 1):
         parts = [stop.name, stop.address, stop.postcode, stop.note]
+        blank = [field for field in BLANK_STOP if not getattr(stop, field).strip()]
+        for field in blank:  # said in the API's words, not the pasted lines' "commas"
+            errors[f"stops.{number - 1}.{field}"] = [f"Stop {number}: {BLANK_STOP[field]}"]
+        if blank:
+            continue
         if any("\n" in part or "\r" in part for part in parts):
             errors[f"stops.{number - 1}"] = [f"Stop {number}: keep each part on one line."]
         elif "," in stop.name or "\t" in stop.name:
             errors[f"stops.{number - 1}.name"] = [f"Stop {number}: leave commas out of the name."]
         lines.append(", ".join(p.replace("\t", " ").strip() for p in parts if p.strip()))
     return "\n".join(lines), errors
+
+
+RUN_DAYS_BACK, RUN_DAYS_AHEAD = 7, 90  # a run is for this week or the next few months
+
+
+def run_date_errors(day) -> dict[str, list[str]]:
+    """A run's day must be near today: a typo in the year is caught, not planned for."""
+    if day is None:
+        return {}
+    today = timezone.localdate()
+    first, last = today - timedelta(days=RUN_DAYS_BACK), today + timedelta(days=RUN_DAYS_AHEAD)
+    if first <= day <= last:
+        return {}
+    return {"date": [f"Give a day from {first:%-d %B %Y} to {last:%-d %B %Y}: a run can be at "
+                     f"most {RUN_DAYS_BACK} days ago and at most {RUN_DAYS_AHEAD} days ahead."]}
 
 
 def stop_errors(messages: list[str]) -> dict[str, list[str]]:

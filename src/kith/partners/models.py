@@ -64,6 +64,9 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
+    # The one-time key of the form that made it: posting that form again (a reload, a double
+    # click) finds this token instead of making a second one nobody saw.
+    form_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -94,6 +97,13 @@ class PartnerReferral(models.Model):
     request = models.ForeignKey("requests.HelpRequest", on_delete=models.PROTECT,
                                 related_name="partner_referrals")
     joined_existing = models.BooleanField(default=False)  # joined an open request, as the form does
+    # What this partner sent, kept on its own row: a referral that joined another request
+    # is answered with these, never with that request's service or urgency.
+    service = models.CharField(max_length=40, blank=True)
+    urgency = models.CharField(max_length=20, blank=True)
+    details = EncryptedTextField(null=True, blank=True)
+    referrer_name = EncryptedTextField(null=True, blank=True)
+    referrer_contact = EncryptedTextField(null=True, blank=True)
     consent_version = models.CharField(max_length=40)
     consent_given_by = models.CharField(max_length=20, choices=GivenBy.choices)
     consent_given_by_name = EncryptedTextField(null=True, blank=True)  # someone acting for them

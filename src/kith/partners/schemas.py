@@ -30,11 +30,18 @@ class RunKind(StrEnum):
     foodbank = "foodbank"
 
 
+class In(Schema):
+    """What a partner sends. A field Kith does not know is refused, not ignored: a typo
+    ("detials") must not pass silently as if it had been read."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 def text(most: int, *, least: int = 0, description: str = ""):
     return Field(min_length=least, max_length=most, description=description)
 
 
-class Person(Schema):
+class Person(In):
     name: Annotated[str, text(100, least=1, description="What the group should call them.")]
     phone: Annotated[str, text(30, description="A UK phone number. A phone or an email is needed.")] = ""
     email: Annotated[str, text(254)] = ""
@@ -42,19 +49,19 @@ class Person(Schema):
     language: Annotated[str, text(40)] = ""
 
 
-class NeedIn(Schema):
+class NeedIn(In):
     service: Service
     details: Annotated[str, text(1000, description="Only what the group needs to help.")] = ""
     urgency: Urgency
     when: Annotated[str, text(120, description="Best day or time.")] = ""
 
 
-class Referrer(Schema):
+class Referrer(In):
     name: Annotated[str, text(120, least=1, description="The member of staff referring them.")]
     contact: Annotated[str, text(254, least=1, description="Their phone number or email address.")]
 
 
-class ConsentIn(Schema):
+class ConsentIn(In):
     version: Annotated[str, text(40, least=1, description="The version of the consent wording "
                                                          "read to the person.")]
     given_by: GivenBy
@@ -76,8 +83,8 @@ RUN_EXAMPLE: dict[str, Any] = {
 }
 
 
-class ReferralIn(Schema):
-    model_config = ConfigDict(json_schema_extra={"examples": [REFERRAL_EXAMPLE]})
+class ReferralIn(In):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [REFERRAL_EXAMPLE]})
 
     person: Person
     need: NeedIn
@@ -86,32 +93,33 @@ class ReferralIn(Schema):
 
 
 class ReferralOut(Schema):
+    """Only this partner's own referral: what it sent and how its referral is going. Never
+    anything about a request the person (or anyone else) had made before."""
+
     id: UUID
-    reference: str = Field(description="The request's reference, which the person can quote.")
     status: Status
     status_label: str
-    service: Service
-    urgency: Urgency
-    joined_existing: bool = Field(description="True when they had asked within the last day: "
-                                              "the referral joined that request.")
+    service: Service = Field(description="The service you asked for.")
+    urgency: Urgency = Field(description="The urgency you gave.")
     consent_version: str
     created_at: dt.datetime
-    status_changed_at: dt.datetime
+    status_changed_at: dt.datetime = Field(description="When your referral's status last "
+                                                       "changed (its creation at first).")
 
 
 class ReferralList(Schema):
     referrals: list[ReferralOut]
 
 
-class StopIn(Schema):
+class StopIn(In):
     name: Annotated[str, text(120, least=1, description="Who the delivery is for (no commas).")]
     address: Annotated[str, text(300, least=1)]
     postcode: Annotated[str, text(20, least=1)]
     note: Annotated[str, text(300)] = ""
 
 
-class RunIn(Schema):
-    model_config = ConfigDict(json_schema_extra={"examples": [RUN_EXAMPLE]})
+class RunIn(In):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [RUN_EXAMPLE]})
 
     kind: RunKind
     pickup_name: Annotated[str, text(120, least=1)]
@@ -137,6 +145,8 @@ class TokenOut(Schema):
     group: str
     scopes: list[str]
     prefix: str
+    services: list[str] = Field(description="The services this group takes: need.service "
+                                             "must be one of them.")
 
 
 class ProblemOut(Schema):

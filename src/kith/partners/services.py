@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from kith.core.audit import log_action
@@ -52,21 +52,45 @@ def add_partner(group, *, name: str, kind: str, acting_user) -> Partner:
     return partner
 
 
+class FormAlreadyUsed(Exception):
+    """The form that would make this token made one already (reloaded, or sent twice)."""
+
+    def __init__(self, token: ApiToken):
+        super().__init__(f"That form already made token {token.prefix}…")
+        self.token = token
+
+
 @transaction.atomic
-def issue_token(partner: Partner, *, scopes: list[str], label: str, acting_user
-                ) -> tuple[ApiToken, str]:
-    """A new token; returns it and its secret, which the caller shows once and forgets."""
+def issue_token(partner: Partner, *, scopes: list[str], label: str, acting_user,
+                form_key: str | None = None) -> tuple[ApiToken, str]:
+    """A new token; returns it and its secret, which the caller shows once and forgets.
+    `form_key`: the one-time key of the form asking; a key used already raises
+    FormAlreadyUsed (naming the token it made) and makes nothing."""
     _require_manager(acting_user, partner.group)
     chosen = [s for s in SCOPE_KEYS if s in set(scopes)]
     if not chosen:
         raise ValueError("Choose at least one thing the token may do.")
+    _check_form_unused(partner, form_key)
     made = tokens.new_token()
-    token = ApiToken.objects.create(partner=partner, label=label.strip(), prefix=made.prefix,
-                                    digest=made.digest, scopes=chosen, created_by=acting_user)
+    try:
+        with transaction.atomic():  # a savepoint: the same form posted twice at once
+            token = ApiToken.objects.create(
+                partner=partner, label=label.strip(), prefix=made.prefix, digest=made.digest,
+                scopes=chosen, created_by=acting_user, form_key=form_key or None)
+    except IntegrityError:
+        _check_form_unused(partner, form_key)
+        raise
     log_action("kith.partner.token_issued", actor=acting_user, group=partner.group, obj=token,
                new={"partner": partner.name, "prefix": made.prefix, "scopes": chosen,
                     "label": token.label})
     return token, made.secret
+
+
+def _check_form_unused(partner: Partner, form_key: str | None) -> None:
+    used = (ApiToken.objects.filter(partner=partner, form_key=form_key).first()
+            if form_key else None)
+    if used is not None:
+        raise FormAlreadyUsed(used)
 
 
 @transaction.atomic
@@ -132,7 +156,11 @@ class Consent:
 @transaction.atomic
 def refer(token: ApiToken, *, contact, need, consent: Consent) -> PartnerReferral:
     """A person referred in, through the same intake as the partner's web form (with its
-    area check, exclusion list and callback queue), and the consent beside it."""
+    area check, exclusion list and callback queue), and the consent beside it.
+
+    What the partner sent is kept on its referral. If it joined a request already open, the
+    partner's need, urgency and referrer are added to that request too (sealed, with a
+    timeline line naming the partner), so the group sees both asks."""
     from kith.requests.moves import add_event
     from kith.requests.outside_area import take_public_request
 
@@ -141,13 +169,18 @@ def refer(token: ApiToken, *, contact, need, consent: Consent) -> PartnerReferra
                                         need=need)
     referral = PartnerReferral.objects.create(
         partner=partner, token=token, request=result.request, joined_existing=result.linked,
+        service=need.service, urgency=need.urgency, details=need.details or None,
+        referrer_name=need.asked_by or None, referrer_contact=need.partner_contact or None,
         consent_version=consent.version, consent_given_by=consent.given_by,
         consent_given_by_name=consent.given_by_name or None, consent_at=consent.at)
+    if result.linked:
+        _add_to_joined(result.request, partner, need)
     # The consent as the partner recorded it, where coordinators read the request (no name:
     # who spoke for the person stays sealed on the referral).
     add_event(result.request, "partner_api_referral", actor=None, note=(
-        f"By {partner.name} through the partner API (token {token.prefix}…). Consent "
-        f"wording {consent.version}, given by "
+        f"By {partner.name} through the partner API (token {token.prefix}…)"
+        + (f": {_need_words(need)}, added to the details" if result.linked else "")
+        + f". Consent wording {consent.version}, given by "
         + ("the person themselves" if consent.given_by == "the_person" else
            "someone acting for them")))
     log_action("kith.partner_api.referred", actor=None, group=partner.group, obj=referral,
@@ -155,6 +188,27 @@ def refer(token: ApiToken, *, contact, need, consent: Consent) -> PartnerReferra
                     "joined_existing": result.linked, "consent_version": consent.version,
                     "consent_given_by": consent.given_by})
     return referral
+
+
+def _need_words(need) -> str:
+    from kith.requests.models import HelpRequest
+
+    probe = HelpRequest(service=need.service, urgency=need.urgency)
+    return f"{probe.get_service_display()} ({probe.get_urgency_display().lower()})"
+
+
+def _add_to_joined(req, partner: Partner, need) -> None:
+    """The partner's own ask, added to the sealed details of the request it joined (the
+    referrer's contact is personal: never on the timeline, which is not sealed)."""
+    lines = [f"Also referred by {partner.name}: {_need_words(need)}."]
+    if need.details:
+        lines.append(need.details)
+    if need.asked_by or need.partner_contact:
+        lines.append(f"Referrer: {need.asked_by} ({need.partner_contact})".replace(" ()", ""))
+    from kith.core.privacy import sealed_with
+
+    req.details = sealed_with(req.details, "\n".join(lines))
+    req.save(update_fields=["details"])
 
 
 @transaction.atomic

@@ -20,10 +20,26 @@ def tell_partners(sender, instance: RequestEvent, created: bool, **kwargs) -> No
     from kith.partners import status, webhooks
     from kith.partners.models import PartnerReferral
 
-    before = status.partner_status(instance.from_state)
-    if before == status.partner_status(instance.to_state):
+    if status.partner_status(instance.from_state) == status.partner_status(instance.to_state):
         return
     referrals = (PartnerReferral.objects.filter(request_id=instance.request_id)
                  .exclude(partner__webhook_url="").select_related("partner", "request"))
     for referral in referrals:
-        webhooks.queue(referral, previous=before)
+        before = _seen_before(referral, instance)
+        if before != status.of_referral(referral)[0]:
+            webhooks.queue(referral, previous=before)
+
+
+def _seen_before(referral, move: RequestEvent) -> str:
+    """What the partner read before this move: "received" unless an earlier move since its
+    referral changed it (a referral that joined a request never hears of moves before it)."""
+    from kith.partners import status
+
+    earlier = (RequestEvent.objects.filter(request_id=move.request_id,
+                                           created_at__gt=referral.created_at)
+               .filter(pk__lt=move.pk).exclude(from_state="")
+               .order_by("-created_at", "-pk"))
+    for event in earlier:
+        if event.from_state != event.to_state:
+            return status.partner_status(event.to_state)
+    return status.RECEIVED

@@ -9,6 +9,8 @@ volunteer is assigned all read "received".
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.utils.translation import gettext_lazy as _
 
 from kith.requests import lifecycle as lc
@@ -34,6 +36,19 @@ _FOR_STATE = {
 
 def partner_status(state: str) -> str:
     return _FOR_STATE.get(state, RECEIVED)
+
+
+def of_referral(referral) -> tuple[str, datetime]:
+    """The status a partner reads for its own referral, and since when.
+
+    Only changes made after the referral count: before any, it is "received", whatever
+    state the request was in. So a referral that joined a request someone else made (the
+    resident, another partner) reads exactly like a new one and tells nothing of it."""
+    req = referral.request
+    shown = partner_status(req.state)
+    if req.state_changed_at <= referral.created_at or shown == RECEIVED:
+        return RECEIVED, referral.created_at
+    return shown, req.state_changed_at
 
 
 def label(status: str) -> str:

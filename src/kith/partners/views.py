@@ -7,9 +7,10 @@ A token and a webhook secret appear once, in the response to the POST that made 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db import IntegrityError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from kith.groups.access import group_view
 from kith.partners import services
@@ -22,9 +23,16 @@ from kith.partners.models import ApiToken, Partner
 def partner_list(request, group):
     form = PartnerForm(request.POST or None, group=group)
     if request.method == "POST" and form.is_valid():
-        partner = services.add_partner(group, name=form.cleaned_data["name"],
-                                       kind=form.cleaned_data["kind"], acting_user=request.user)
-        return redirect("partners:detail", group.slug, partner.pk)
+        try:
+            partner = services.add_partner(group, name=form.cleaned_data["name"],
+                                           kind=form.cleaned_data["kind"],
+                                           acting_user=request.user)
+        except IntegrityError:
+            # Posted twice at once (or by two coordinators): the form's check passed for
+            # both, the database kept one. Same words as the form's own check.
+            form.add_error("name", form.name_taken(form.cleaned_data["name"]))
+        else:
+            return redirect("partners:detail", group.slug, partner.pk)
     partners = group.partners.prefetch_related("tokens")
     return render(request, "partners/list.html", {"group": group, "partners": partners,
                                                   "form": form},
@@ -46,36 +54,53 @@ def partner_detail(request, group, pk):
     return _detail(request, group, get_object_or_404(Partner, pk=pk, group=group))
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @group_view("partners.manage")
 def token_new(request, group, pk):
     partner = get_object_or_404(Partner, pk=pk, group=group)
+    if request.method == "GET":  # the form's address, opened or reloaded: show the form
+        return _detail(request, group, partner)
     form = TokenForm(request.POST)
     if not form.is_valid():
+        form.keep_a_key()
         return _detail(request, group, partner, token_form=form, status=400)
-    token, secret = services.issue_token(partner, scopes=form.cleaned_data["scopes"],
-                                         label=form.cleaned_data["label"],
-                                         acting_user=request.user)
+    try:
+        token, secret = services.issue_token(partner, scopes=form.cleaned_data["scopes"],
+                                             label=form.cleaned_data["label"],
+                                             acting_user=request.user,
+                                             form_key=form.cleaned_data["once"])
+    except services.FormAlreadyUsed as used:
+        messages.warning(request, _(
+            "That form was used already: it made token %(prefix)s…, shown once at the time. "
+            "No new token was made. If that token was lost, revoke it and make a new one.")
+            % {"prefix": used.token.prefix})
+        return redirect("partners:detail", group.slug, partner.pk)
     return render(request, "partners/shown_once.html", {
         "group": group, "partner": partner, "secret": secret, "token": token,
         "title": _("New API token for %(name)s") % {"name": partner.name}})
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @group_view("partners.manage")
 def token_revoke(request, group, pk):
+    """GET asks "are you sure?"; the POST from that page revokes."""
     token = get_object_or_404(ApiToken.objects.select_related("partner"), pk=pk,
                               partner__group=group)
+    if request.method == "GET":
+        return render(request, "partners/revoke.html", {
+            "group": group, "partner": token.partner, "token": token})
     if services.revoke_token(token, acting_user=request.user):
         messages.success(request, _("Token %(prefix)s… is revoked: it stops working now.")
                          % {"prefix": token.prefix})
     return redirect("partners:detail", group.slug, token.partner_id)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @group_view("partners.manage")
 def webhook(request, group, pk):
     partner = get_object_or_404(Partner, pk=pk, group=group)
+    if request.method == "GET":  # the form's address, opened or reloaded: show the form
+        return _detail(request, group, partner)
     form = WebhookForm(request.POST, current=partner.webhook_url)
     if not form.is_valid():
         return _detail(request, group, partner, webhook_form=form, status=400)

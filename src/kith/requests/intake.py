@@ -221,7 +221,8 @@ def take_request(group, *, channel: str, contact: Contact, need: Need, acting_us
     earlier = open_request_from(group, contact.phone, now, resident=resident, contact=contact)
     if earlier is not None:
         add_event(earlier, "asked_again", actor=acting_user,
-                  note=f"Again by {HelpRequest.Channel(channel).label.lower()}: "
+                  note=f"Again by {HelpRequest.Channel(channel).label.lower()}"
+                       + (f" from {need.partner_name}" if need.partner_name else "") + ": "
                        f"{HelpRequest(service=need.service).get_service_display()}")
         log_action("kith.request.asked_again", actor=acting_user, group=group, obj=earlier,
                    new={"channel": channel, "service": need.service})

@@ -74,7 +74,9 @@ def _who(req: HelpRequest, event) -> str:
         return "the resident"
     if event.action == "cancel":  # Kith itself never cancels: their own status page did
         return "the resident"
-    if event.action in ("created", "asked_again") and req.channel in (
+    # Only the first ask is the request's own channel: a later one ("asked again") may come
+    # from anyone, and its note says by what and from whom.
+    if event.action == "created" and req.channel in (
             HelpRequest.Channel.WEB, HelpRequest.Channel.REFERRAL):
         return req.partner_name or "the resident"
     return "Kith"
