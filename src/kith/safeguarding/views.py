@@ -228,7 +228,7 @@ def case_detail(request, group, pk):
     reveal = reveal_panel(request, group=group, fields=_sealed(case),
                           permission="safeguarding.case_details", posted=step == "reveal",
                           together=True, label=_("Why do you need to read the report?"),
-                          button=_("Show the report"))
+                          button=_("Show the report"), step="reveal")
     bound: dict = {}
     status = reveal.status if step == "reveal" else 200
     if step and step != "reveal":
