@@ -83,10 +83,10 @@ def report_incident(group, report: Report) -> Case:
 @transaction.atomic
 def open_from_request(req, note: str, *, source: str, actor) -> Case:
     """An escalated request (or a concern on its check-up call) becomes a case for the leads;
-    one open case per request, so escalating again adds nothing new."""
+    one open case per request, so a further concern is added to the open one."""
     existing = Case.objects.filter(request=req).exclude(state=Case.State.CLOSED).first()
     if existing is not None:
-        return existing
+        return add_concern(existing, note, source=source, actor=actor)
     case = Case.objects.create(
         group=req.group, kind=Case.Kind.ABUSE_OF_RESIDENT if source == Case.Source.CHECK_UP
         else Case.Kind.SAFETY_RISK, urgency=Case.Urgency.NOW, source=source,
@@ -111,7 +111,29 @@ def open_from_call(callback, note: str, *, actor) -> Case:
     return case
 
 
-def alert_leads(case: Case) -> None:
+@transaction.atomic
+def add_concern(case: Case, note: str, *, source: str, actor) -> Case:
+    """A further concern about an open case's request: a dated paragraph added to the sealed
+    report (so nothing said is lost), and the leads are told again."""
+    case = _locked(case)
+    if note.strip():
+        when = timezone.localtime().strftime("%d %b %Y, %H:%M")
+        heading = _("Further concern, %(when)s:") % {"when": when}
+        # Opened only to add to it, in this transaction; nobody sees it here, so no access row.
+        earlier = case.what_happened._open() if case.what_happened else ""
+        case.what_happened = "\n\n".join(
+            part for part in (earlier, f"{heading}\n{note.strip()}") if part)
+    if case.urgency != Case.Urgency.NOW:
+        case.urgency = Case.Urgency.NOW
+    case.save(update_fields=["what_happened", "urgency"])
+    # That there was another concern and where from, never what it said.
+    log_action("kith.case.concern_added", actor=actor, group=case.group, obj=case,
+               new={"source": source})
+    alert_leads(case, again=True)
+    return case
+
+
+def alert_leads(case: Case, *, again: bool = False) -> None:
     """Tell the leads who handle the case that it exists: no details, only a link (urgent ones
     skip quiet hours). With no lead on the way up, the coordinators are asked to name one."""
     from kith.requests.notify import people_with_roles, send_later
@@ -119,10 +141,13 @@ def alert_leads(case: Case) -> None:
     link = site_url(reverse("safeguarding:case", args=[case.group.slug, case.pk]))
     leads = leads_for(case.group)
     if leads:
+        subject = (_("Safeguarding: a further concern on case %(number)s") if again
+                   else _("Safeguarding: a new case in %(group)s"))
         send_later(leads, group=handling_group(case.group), urgent=case.urgency == Case.Urgency.NOW,
-                   subject=_("Safeguarding: a new case in %(group)s") % {"group": case.group.name},
+                   subject=subject % {"group": case.group.name, "number": case.number},
                    template="safeguarding/email/new_case.txt",
-                   context={"group": case.group.name, "number": case.number, "link": link})
+                   context={"group": case.group.name, "number": case.number, "link": link,
+                            "again": again})
         return
     send_later(people_with_roles(case.group, "coordinator"), group=case.group, urgent=True,
                subject=_("Safeguarding: a case is waiting and no lead can see it"),

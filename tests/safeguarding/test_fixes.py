@@ -1,0 +1,120 @@
+"""Fixes from the fresh-clone review of safeguarding cases: a concern lives only in the sealed
+case (never on the request's timeline nor in the trail), and a further concern on a request
+already escalated is added to its open case and the leads are told again."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from kith.core.models import AuditEvent
+from kith.messaging.models import Message
+from kith.safeguarding.models import Case
+
+pytestmark = pytest.mark.django_db
+
+CONCERN = "Bruises on her arms and her son shouts at her"
+
+
+def _request(street, resident):
+    from kith.requests.intake import Contact, Need, take_request
+
+    return take_request(street, channel="web", contact=Contact(name="Mrs Ahmed"),
+                        need=Need(service="shopping"), resident=resident).request
+
+
+def _said_anywhere_but_the_case(req) -> str:
+    events = list(req.events.values_list("note", flat=True))
+    audit = list(AuditEvent.objects.values_list("old", "new"))
+    return repr(events) + repr(audit)
+
+
+def test_an_escalation_concern_lives_only_in_the_sealed_case(client, street, priya, lena,
+                                                             mrs_ahmed):
+    from kith.requests import services as request_services
+
+    req = _request(street, mrs_ahmed)
+    long_concern = CONCERN + ". " + "She said more. " * 100  # well over the 300 of a note
+    request_services.transition(req, "escalate", actor=priya, note=long_concern)
+    case = Case.objects.get()
+    assert case.what_happened._open().strip() == long_concern.strip()
+    assert "Bruises" not in _said_anywhere_but_the_case(req)
+    client.force_login(priya)
+    page = client.get(reverse("requests:detail", args=[street.slug, req.reference])).content
+    trail = client.get(reverse("groups:audit", args=[street.slug])).content
+    assert b"Bruises" not in page and b"Bruises" not in trail
+    assert b"escalated" in page.lower()
+
+
+def test_escalating_still_needs_the_concern(street, priya, mrs_ahmed):
+    from kith.requests import services as request_services
+    from kith.requests.lifecycle import IllegalMove
+
+    req = _request(street, mrs_ahmed)
+    with pytest.raises(IllegalMove):
+        request_services.transition(req, "escalate", actor=priya, note="  ")
+    assert not Case.objects.exists()
+
+
+def test_the_concern_box_takes_2000_characters_other_notes_300():
+    from kith.requests.forms_requests import MoveForm
+
+    assert MoveForm({"action": "escalate", "note": "x" * 2000}).is_valid()
+    assert not MoveForm({"action": "escalate", "note": "x" * 2001}).is_valid()
+    held = MoveForm({"action": "hold", "note": "x" * 301})
+    assert not held.is_valid() and "300" in str(held.errors["note"])
+
+
+def _reached_with_concern(req, sam, note):
+    from django.db import transaction
+
+    from kith.requests import callbacks, check_ups
+
+    with transaction.atomic():
+        call = check_ups.book(req, at=timezone.now() - timedelta(minutes=1), actor=None)
+    callbacks.claim(call, sam)
+    return callbacks.log_attempt(call, by=sam, outcome="reached", result="concern", note=note)
+
+
+def test_a_check_up_concern_lives_only_in_the_sealed_case(street, sam, priya, lena, mrs_ahmed):
+    from kith.requests import services as request_services
+
+    req = _request(street, mrs_ahmed)
+    request_services.transition(req, "triage", actor=priya)
+    attempt = _reached_with_concern(req, sam, CONCERN)
+    case = Case.objects.get()
+    assert CONCERN in case.what_happened._open()
+    assert attempt.note == ""
+    assert "Bruises" not in _said_anywhere_but_the_case(req)
+
+
+def test_a_check_up_concern_may_be_longer_than_a_note():
+    from kith.requests.forms_queue import AttemptForm
+
+    long = "x" * 1500
+    assert AttemptForm({"outcome": "reached", "result": "concern", "note": long},
+                       checking=True).is_valid()
+    assert not AttemptForm({"outcome": "reached", "result": "all_well", "note": long},
+                           checking=True).is_valid()
+
+
+def test_a_second_concern_is_added_to_the_open_case_and_the_leads_told_again(
+        street, sam, priya, lena, mrs_ahmed):
+    from kith.requests import check_ups
+    from kith.requests import services as request_services
+    from kith.requests.models import Callback
+
+    req = _request(street, mrs_ahmed)
+    request_services.transition(req, "escalate", actor=priya, note="First: bruises on her arms")
+    check_ups.record(req, by=sam, result=Callback.Result.CONCERN,
+                     note="Second: she says he took her pension card")
+    case = Case.objects.get()
+    assert "First: bruises" in case.what_happened._open()
+    assert "Second: she says he took her pension card" in case.what_happened._open()
+    alerts = Message.objects.filter(person=lena, template="safeguarding/email/new_case.txt")
+    assert alerts.count() == 2
+    assert AuditEvent.objects.filter(action="kith.case.concern_added").count() == 1
+    assert "pension" not in _said_anywhere_but_the_case(req)
