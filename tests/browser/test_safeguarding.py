@@ -191,6 +191,7 @@ def test_the_lead_presses_show_the_report_and_reads_it(
     page.wait_for_load_state()
     assert page.get_by_text("The man at number 4 shouts at his mother every night.").is_visible()
     assert page.get_by_text("Ann, 07700 900123").is_visible()
-    assert PersonalDataAccess.objects.filter(viewer=lena, field="what_happened").exists()
+    assert PersonalDataAccess.objects.filter(viewer=lena, subject_id=str(case.pk),
+                                             reason="Triage of a new case").exists()
     axe_check("the report opened")
     screenshot("safeguarding-17-report-opened")
