@@ -118,3 +118,32 @@ def test_a_second_concern_is_added_to_the_open_case_and_the_leads_told_again(
     assert alerts.count() == 2
     assert AuditEvent.objects.filter(action="kith.case.concern_added").count() == 1
     assert "pension" not in _said_anywhere_but_the_case(req)
+
+
+def test_case_rows_in_the_audit_trail_only_for_the_leads(client, street, priya, lena):
+    from tests.safeguarding.conftest import report_case
+
+    report_case(street)
+    client.force_login(priya)
+    trail = client.get(reverse("groups:audit", args=[street.slug])).content.decode()
+    assert "Safeguarding incident reported" not in trail
+    client.force_login(lena)
+    trail = client.get(reverse("groups:audit", args=[street.slug])).content.decode()
+    assert "Safeguarding incident reported" in trail
+    assert "Someone (anonymous)" in trail
+
+
+def test_coordinators_see_the_day_a_case_opened_not_the_time(client, street, priya, lena):
+    from django.utils.dateformat import format as date_format
+
+    from tests.safeguarding.conftest import report_case
+
+    case = report_case(street)
+    opened = timezone.localtime(case.opened_at)
+    client.force_login(priya)
+    listing = client.get(reverse("safeguarding:cases", args=[street.slug])).content.decode()
+    assert date_format(opened, "j M Y") in listing
+    assert date_format(opened, "H:i") not in listing
+    client.force_login(lena)
+    listing = client.get(reverse("safeguarding:cases", args=[street.slug])).content.decode()
+    assert date_format(opened, "j M Y, H:i") in listing

@@ -174,8 +174,14 @@ def test_a_volunteer_reports_from_their_task_and_only_their_task_is_linked(clien
     task = client.get(reverse("requests:task", args=[req.reference])).content.decode()
     report_url = reverse("safeguarding:report", args=[street.slug]) + f"?request={req.reference}"
     assert report_url in task
+    # Anonymous, the task (which names him) is linked only if he ticks that the lead may know.
+    page = client.get(report_url).content.decode()
+    assert "the lead will then be able to tell the report came from you" in page
     client.post(report_url, {**PUBLIC_REPORT, "request": req.reference})
-    assert Case.objects.get().request == req
+    unlinked = Case.objects.get()
+    assert (unlinked.request, unlinked.resident) == (None, None)
+    client.post(report_url, {**PUBLIC_REPORT, "request": req.reference, "link_task": "on"})
+    assert Case.objects.latest("pk").request == req
     # Another volunteer cannot tie a report to a task that is not theirs.
     kim = PersonFactory(email="kim@example.org", display_name="Kim Lee")
     MembershipFactory(person=kim, group=street, is_volunteer=True)

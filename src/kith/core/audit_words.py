@@ -222,6 +222,8 @@ def line(event, names) -> Line:
     actor = actor or _("someone since removed")
     if event.actor_id is None and event.new.get("by_resident"):
         actor = _("The resident")  # from their status page, with no account
+    elif event.actor_id is None and event.new.get("anonymous"):
+        actor = _("Someone (anonymous)")  # a safeguarding report nobody put their name to
     subject = _subject(event, names)
     template = SENTENCES.get(event.action)
     if template is not None:

@@ -45,13 +45,20 @@ class ReportForm(forms.Form):
         help_text=_("A name and a phone number or email address. Only the safeguarding leads "
                     "see it."))
 
-    def __init__(self, *args, member: bool = False, **kwargs):
+    def __init__(self, *args, member: bool = False, own_task: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if member:
             self.fields["named"] = forms.BooleanField(
                 label=_("Put my name to this report"), required=False,
-                help_text=_("Left unticked, the report is anonymous: Kith does not record who "
-                            "sent it."))
+                help_text=_("Left unticked, the report is anonymous: your name is not stored "
+                            "with it."))
+        if own_task:
+            # The task names its volunteer: linking it to an anonymous report would name them.
+            self.fields["link_task"] = forms.BooleanField(
+                label=_("Link this report to my task"), required=False,
+                help_text=_("It helps the lead find the resident. But the lead will then be "
+                            "able to tell the report came from you, because the task shows "
+                            "who did it."))
 
     def clean(self):
         data = super().clean()

@@ -115,8 +115,11 @@ def report(request, group):
     req = _linked_request(request, group, reference)
     resident = None if req is not None else _linked_resident(
         request, group, (request.POST.get("resident") or request.GET.get("resident", "")).strip())
-    form = ReportForm(request.POST or None, member=True)
+    own_task = req is not None and not request.access.can("requests.view")
+    form = ReportForm(request.POST or None, member=True, own_task=own_task)
     if request.method == "POST" and form.is_valid():
+        if own_task and not (form.cleaned_data.get("named") or form.cleaned_data.get("link_task")):
+            req = None  # anonymous: their task would say who they are
         roles = request.access.roles
         for_resident = req is not None or resident is not None
         source = (Case.Source.CALL if for_resident and request.access.can("residents.view")
@@ -126,7 +129,8 @@ def report(request, group):
                                                 resident=resident))
         return redirect("safeguarding:reported", group.slug)
     return render(request, "safeguarding/report.html",
-                  {"group": group, "form": form, "req": req, "resident": resident},
+                  {"group": group, "form": form, "req": req, "resident": resident,
+                   "own_task": own_task},
                   status=400 if form.is_bound else 200)
 
 
