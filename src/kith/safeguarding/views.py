@@ -32,7 +32,9 @@ from kith.safeguarding.models import Case, CaseAction
 from kith.safeguarding.routing import handled_groups, handling_group
 
 HOUR = 60 * 60
-REPORT_LIMIT = 5  # reports accepted per address per hour; a form with mistakes does not count
+# Reports accepted per address per group per hour; a form with mistakes does not count. The
+# count is kept an hour in the cache, under the address, and is not linked to any report.
+REPORT_LIMIT = 10
 HONEYPOT = "website"
 LIMITED = gettext_lazy(
     "You have sent %(limit)s reports from this connection in the last hour, which is as "
@@ -61,8 +63,8 @@ def report_public(request, group_slug):
     form = ReportForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        counted = throttle.take_for_address(request, "safeguarding:report", limit=REPORT_LIMIT,
-                                            seconds=HOUR)
+        counted = throttle.take_for_address(request, f"safeguarding:report:{group.pk}",
+                                            limit=REPORT_LIMIT, seconds=HOUR)
         if counted is None:
             form.add_error(None, LIMITED % {"limit": REPORT_LIMIT})
             status = 429
@@ -76,7 +78,8 @@ def report_public(request, group_slug):
             services.report_incident(group, _report(form, source=Case.Source.PUBLIC))
             return redirect("safeguarding:public_sent", group.slug)
     return render(request, "safeguarding/report_public.html",
-                  {"group": group, "form": form, "honeypot": HONEYPOT}, status=status)
+                  {"group": group, "form": form, "honeypot": HONEYPOT,
+                   "report_limit": REPORT_LIMIT}, status=status)
 
 
 @never_cache
