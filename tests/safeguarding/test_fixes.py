@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from kith.core.models import AuditEvent
 from kith.messaging.models import Message
+from kith.safeguarding import services
 from kith.safeguarding.models import Case
 
 pytestmark = pytest.mark.django_db
@@ -147,3 +148,41 @@ def test_coordinators_see_the_day_a_case_opened_not_the_time(client, street, pri
     client.force_login(lena)
     listing = client.get(reverse("safeguarding:cases", args=[street.slug])).content.decode()
     assert date_format(opened, "j M Y, H:i") in listing
+
+
+def _try_reveal(person, group, subject, field="phone"):
+    from kith.core.privacy import NeedToKnowDenied, reveal
+
+    try:
+        reveal(subject, field, viewer=person, group=group, reason="safeguarding")
+        return True
+    except NeedToKnowDenied:
+        return False
+
+
+def test_a_lead_from_above_opens_only_the_residents_the_cases_are_about(street, wanda,
+                                                                          mrs_ahmed):
+    from kith.groups.access import has_permission
+    from kith.residents.models import Resident
+    from tests.factories import ResidentFactory
+
+    from tests.conftest import enable_totp
+
+    enable_totp(wanda)
+    assert not street.shares_personal_data_with_parent
+    neighbour = ResidentFactory(group=street, name="Mr Unrelated")
+    Resident.objects.filter(pk__in=[mrs_ahmed.pk, neighbour.pk]).update(phone="07700 900111")
+    services.report_incident(street, services.Report(
+        kind=Case.Kind.ABUSE_OF_RESIDENT, urgency="now", source=Case.Source.CALL,
+        what_happened="Her carer takes her money", resident=mrs_ahmed))
+    assert not has_permission(wanda, street, "residents.reveal_any")
+    assert _try_reveal(wanda, street, Resident.objects.get(pk=mrs_ahmed.pk))
+    assert not _try_reveal(wanda, street, Resident.objects.get(pk=neighbour.pk))
+
+
+def test_a_lead_from_above_opens_any_resident_where_the_group_shares(street, wanda):
+    from kith.groups.access import has_permission
+
+    street.shares_personal_data_with_parent = True
+    street.save()
+    assert has_permission(wanda, street, "residents.reveal_any")
