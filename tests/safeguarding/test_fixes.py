@@ -164,9 +164,8 @@ def test_a_lead_from_above_opens_only_the_residents_the_cases_are_about(street, 
                                                                           mrs_ahmed):
     from kith.groups.access import has_permission
     from kith.residents.models import Resident
-    from tests.factories import ResidentFactory
-
     from tests.conftest import enable_totp
+    from tests.factories import ResidentFactory
 
     enable_totp(wanda)
     assert not street.shares_personal_data_with_parent
