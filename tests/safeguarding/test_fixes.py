@@ -185,3 +185,38 @@ def test_a_lead_from_above_opens_any_resident_where_the_group_shares(street, wan
     street.shares_personal_data_with_parent = True
     street.save()
     assert has_permission(wanda, street, "residents.reveal_any")
+
+
+def test_with_no_lead_anywhere_the_reporter_is_told_so_plainly(client, street, priya):
+    from tests.safeguarding.conftest import PUBLIC_REPORT
+
+    response = client.post(reverse("safeguarding:report_public", args=[street.slug]),
+                           PUBLIC_REPORT, follow=True)
+    page = response.content.decode()
+    assert "This group has no safeguarding lead yet." in page
+    assert "call 999 now" in page and "will read it" not in page
+    client.force_login(priya)
+    page = client.get(reverse("safeguarding:reported", args=[street.slug])).content.decode()
+    assert "This group has no safeguarding lead yet." in page
+
+
+def test_with_no_lead_the_breach_reminder_goes_to_the_coordinators(street, priya):
+    from kith.requests import sweeps
+
+    case = services.report_incident(street, services.Report(
+        kind=Case.Kind.DATA_BREACH, urgency="now", source=Case.Source.MEMBER,
+        what_happened="A list of phone numbers was emailed to everyone."))
+    assert sweeps.tick(now=case.opened_at + timedelta(hours=71, minutes=1))["breach_reminders"] == 1
+    reminder = Message.objects.get(person=priya, template="safeguarding/email/breach_clock.txt")
+    assert reminder.subject.endswith("Data breach: 0 hours left to tell the ICO")
+
+
+def test_the_breach_reminder_says_hour_for_one(street, lena):
+    from kith.requests import sweeps
+
+    case = services.report_incident(street, services.Report(
+        kind=Case.Kind.DATA_BREACH, urgency="now", source=Case.Source.MEMBER,
+        what_happened="A route sheet left on the bus."))
+    sweeps.tick(now=case.opened_at + timedelta(hours=70, minutes=30))
+    reminder = Message.objects.get(person=lena, template="safeguarding/email/breach_clock.txt")
+    assert reminder.subject.endswith("Data breach: 1 hour left to tell the ICO")

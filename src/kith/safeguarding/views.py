@@ -29,7 +29,7 @@ from kith.groups.roles import VOLUNTEER
 from kith.safeguarding import services
 from kith.safeguarding.forms import ActionForm, CloseForm, ReportForm, ToldForm, TriageForm
 from kith.safeguarding.models import Case, CaseAction
-from kith.safeguarding.routing import handled_groups, handling_group
+from kith.safeguarding.routing import handled_groups, handling_group, leads_for
 
 HOUR = 60 * 60
 # Reports accepted per address per group per hour; a form with mistakes does not count. The
@@ -86,7 +86,8 @@ def report_public(request, group_slug):
 @require_GET
 def public_sent(request, group_slug):
     group = get_object_or_404(Group, slug=group_slug)
-    return render(request, "safeguarding/public_sent.html", {"group": group})
+    return render(request, "safeguarding/public_sent.html",
+                  {"group": group, "has_lead": bool(leads_for(group))})
 
 
 # --- members
@@ -139,7 +140,8 @@ def report(request, group):
 
 @group_view("safeguarding.report")
 def reported(request, group):
-    return render(request, "safeguarding/reported.html", {"group": group})
+    return render(request, "safeguarding/reported.html",
+                  {"group": group, "has_lead": bool(leads_for(group))})
 
 
 # --- the leads' and coordinators' list
