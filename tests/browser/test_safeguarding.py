@@ -150,9 +150,12 @@ def test_the_data_breach_clock_for_the_lead_and_a_bare_line_for_the_coordinator(
     assert page.get_by_text("21 hours left to tell the ICO").is_visible()
     axe_check("the breach clock on the case")
     screenshot("safeguarding-15-breach-clock")
-    page.get_by_role("button", name="The ICO has been told, or we decided it need not be").click()
-    page.wait_for_url(f"**/safeguarding/{case.pk}/")
-    assert page.get_by_text("ICO told (or judged not needed)").is_visible()
+    page.get_by_label("We told the ICO").check()
+    page.get_by_label("The ICO's reference").fill("IC-123456-A1B2")
+    page.get_by_label("The day you told them").fill(timezone.localdate().isoformat())
+    page.get_by_role("button", name="Record the ICO decision").click()
+    page.wait_for_url(re.compile(rf".*/safeguarding/{case.pk}/(#ico)?$"))
+    assert page.get_by_text("(reference IC-123456-A1B2)").is_visible()
     screenshot("safeguarding-16-ico-told")
 
 

@@ -208,7 +208,8 @@ def test_a_data_breach_shows_the_72_hour_clock(client, street, lena):
     assert "41 hours left to tell the ICO" in listing
     today = client.get(reverse("groups:dashboard", args=[street.slug])).content.decode()
     assert "data breach with the 72-hour ICO clock running" in today
-    assert client.post(_case_url(case), {"step": "ico"}).status_code == 302
+    assert client.post(_case_url(case), {"step": "ico", "decision": "not_reportable",
+                                         "why_not": "The laptop was encrypted"}).status_code == 302
     case.refresh_from_db()
     assert case.ico_told_at is not None and case.ico_hours_left() is None
     assert AuditEvent.objects.get(action="kith.case.ico_told").new["hours_after_opening"] == 30

@@ -220,3 +220,44 @@ def test_the_breach_reminder_says_hour_for_one(street, lena):
     sweeps.tick(now=case.opened_at + timedelta(hours=70, minutes=30))
     reminder = Message.objects.get(person=lena, template="safeguarding/email/breach_clock.txt")
     assert reminder.subject.endswith("Data breach: 1 hour left to tell the ICO")
+
+
+def _breach(street):
+    return services.report_incident(street, services.Report(
+        kind=Case.Kind.DATA_BREACH, urgency="now", source=Case.Source.MEMBER,
+        what_happened="A route sheet left on the bus."))
+
+
+def test_the_ico_step_records_told_with_reference_or_not_reportable_with_why(client, street,
+                                                                             lena):
+    case = _breach(street)
+    url = reverse("safeguarding:case", args=[street.slug, case.pk])
+    client.force_login(lena)
+    response = client.post(url, {"step": "ico", "decision": "told", "reference": ""})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Give the reference the ICO gave you." in page and "Say the day they were told." in page
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    response = client.post(url, {"step": "ico", "decision": "told", "reference": "IC-1",
+                                 "told_on": tomorrow})
+    assert "That day is in the future" in response.content.decode()
+    assert client.post(url, {"step": "ico", "decision": "told", "reference": "IC-998877",
+                             "told_on": timezone.localdate().isoformat()}).status_code == 302
+    case.refresh_from_db()
+    assert (case.ico_decision, case.ico_reference) == ("told", "IC-998877")
+    row = AuditEvent.objects.get(action="kith.case.ico_told")
+    assert row.new["decision"] == "told" and "IC-998877" not in repr(row.new)
+    assert "IC-998877" in client.get(url).content.decode()
+
+
+def test_not_reportable_needs_why(client, street, lena):
+    case = _breach(street)
+    url = reverse("safeguarding:case", args=[street.slug, case.pk])
+    client.force_login(lena)
+    assert "Say why it is not reportable." in client.post(
+        url, {"step": "ico", "decision": "not_reportable"}).content.decode()
+    assert client.post(url, {"step": "ico", "decision": "not_reportable",
+                             "why_not": "Only names, all already public"}).status_code == 302
+    case.refresh_from_db()
+    assert case.ico_decision == "not_reportable" and case.ico_told_at is not None
+    assert "public" not in repr(AuditEvent.objects.get(action="kith.case.ico_told").new)

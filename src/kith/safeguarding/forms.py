@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kith.core.formfields import FreeTextField, ISODateInput, MultilineField
 from kith.requests.models import Exclusion
-from kith.safeguarding.models import Case
+from kith.safeguarding.models import Case, IcoDecision
 
 WHAT_MAX = 4000
 
@@ -128,3 +128,49 @@ class CloseForm(forms.Form):
         label=_("Add the resident to the exclusion list?"), required=False,
         choices=[("", _("No"))] + list(Exclusion.Reason.choices),
         help_text=_("Zero tolerance: the group will no longer help them. Choose why."))
+
+
+class IcoForm(forms.Form):
+    """A data breach: either the ICO was told (their reference and the day) or the lead
+    decided it is not reportable (and why)."""
+
+    decision = forms.ChoiceField(label=_("What did you decide?"), choices=IcoDecision.choices,
+                                 widget=forms.RadioSelect,
+                                 error_messages={"required": _("Choose whether you told the ICO "
+                                                               "or it is not reportable.")})
+    reference = FreeTextField(label=_("The ICO's reference"), required=False, max_length=100,
+                              help_text=_("If you told them: the reference they gave you."))
+    told_on = forms.DateField(label=_("The day you told them"), required=False,
+                              widget=ISODateInput(),
+                              error_messages={"invalid": _("Enter a date, for example 24 12 2026.")})
+    why_not = MultilineField(label=_("Why it is not reportable"), required=False,
+                             max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=_("If it is not reportable: why it is unlikely to put "
+                                         "anyone at risk."))
+
+    def __init__(self, *args, opened_on=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.opened_on = opened_on
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == IcoDecision.TOLD:
+            if not data.get("reference"):
+                self.add_error("reference", _("Give the reference the ICO gave you."))
+            check_told_on(self, "told_on", data.get("told_on"), self.opened_on)
+        elif data.get("decision") == IcoDecision.NOT_REPORTABLE and not data.get("why_not"):
+            self.add_error("why_not", _("Say why it is not reportable."))
+        return data
+
+
+def check_told_on(form, name: str, day, opened_on) -> None:
+    """A day someone was told: given, not before the case was opened, not in the future."""
+    from django.utils import timezone
+
+    if day is None:
+        if name not in form.errors:
+            form.add_error(name, _("Say the day they were told."))
+    elif day > timezone.localdate():
+        form.add_error(name, _("That day is in the future. Give the day they were told."))
+    elif opened_on is not None and day < opened_on:
+        form.add_error(name, _("That day is before the case was opened."))

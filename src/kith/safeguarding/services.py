@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from kith.core.audit import log_action
 from kith.core.mail import site_url
 from kith.core.middleware import untraced
-from kith.safeguarding.models import Case, CaseAction, CaseTold
+from kith.safeguarding.models import Case, CaseAction, CaseTold, IcoDecision
 from kith.safeguarding.routing import handling_group, leads_for
 
 
@@ -221,17 +221,26 @@ def record_told(case: Case, *, actor, who: str, told_on: date, note: str = "") -
 
 
 @transaction.atomic
-def ico_told(case: Case, *, actor, when=None) -> Case:
-    """A data breach reported to the ICO (or judged not reportable): the clock stops."""
+def ico_told(case: Case, *, actor, decision: str = IcoDecision.TOLD, reference: str = "",
+             told_on: date | None = None, why_not: str = "", when=None) -> Case:
+    """A data breach reported to the ICO (their reference, the day) or judged not reportable
+    (why): the clock stops. The trail says which, never the reference or the reasons."""
     case = _locked(case)
+    _open_only(case)
     if not case.is_breach:
         raise CaseRefused(_("Only a data breach is reported to the ICO."))
     if case.ico_told_at is not None:
         return case
     case.ico_told_at = when or timezone.now()
-    case.save(update_fields=["ico_told_at"])
+    case.ico_decision = decision
+    if decision == IcoDecision.TOLD:
+        case.ico_reference, case.ico_told_on = reference, told_on or timezone.localdate()
+    else:
+        case.ico_why_not = why_not
+    case.save(update_fields=["ico_told_at", "ico_decision", "ico_reference", "ico_told_on",
+                             "ico_why_not"])
     log_action("kith.case.ico_told", actor=actor, group=case.group, obj=case,
-               new={"ico_told_at": case.ico_told_at.isoformat(),
+               new={"decision": decision,
                     "hours_after_opening": int((case.ico_told_at - case.opened_at)
                                                .total_seconds() // 3600)})
     return case

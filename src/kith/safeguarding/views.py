@@ -16,6 +16,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -27,7 +28,8 @@ from kith.groups.access import group_view
 from kith.groups.models import Group, Membership
 from kith.groups.roles import VOLUNTEER
 from kith.safeguarding import services
-from kith.safeguarding.forms import ActionForm, CloseForm, ReportForm, ToldForm, TriageForm
+from kith.safeguarding.forms import (ActionForm, CloseForm, IcoForm, ReportForm, ToldForm,
+                                     TriageForm)
 from kith.safeguarding.models import Case, CaseAction
 from kith.safeguarding.routing import handled_groups, handling_group, leads_for
 
@@ -212,8 +214,11 @@ def _step(request, case: Case, step: str, bound: dict):
             return None
         return form
     if step == "ico":
-        services.ico_told(case, actor=user)
-        return None
+        form = bound["ico"] = IcoForm(post, opened_on=timezone.localdate(case.opened_at))
+        if form.is_valid():
+            services.ico_told(case, actor=user, **form.cleaned_data)
+            return None
+        return form
     if step == "close":
         form = bound["close"] = CloseForm(post)
         if form.is_valid():
@@ -257,6 +262,7 @@ def case_detail(request, group, pk):
             "triage_note": case.triage_note}),
         "action_form": bound.get("action") or ActionForm(people=_owners(group)),
         "told_form": bound.get("told") or ToldForm(),
+        "ico_form": bound.get("ico") or IcoForm(),
         "close_form": bound.get("close") or CloseForm(),
         "actions": list(case.actions.select_related("owner")),
         "told": list(case.told.all()),
