@@ -28,8 +28,7 @@ from kith.groups.access import group_view
 from kith.groups.models import Group, Membership
 from kith.groups.roles import VOLUNTEER
 from kith.safeguarding import services
-from kith.safeguarding.forms import (ActionForm, CloseForm, IcoForm, ReportForm, ToldForm,
-                                     TriageForm)
+from kith.safeguarding.forms import ActionForm, CloseForm, IcoForm, ReportForm, ToldForm, TriageForm
 from kith.safeguarding.models import Case, CaseAction
 from kith.safeguarding.routing import handled_groups, handling_group, leads_for
 
