@@ -261,3 +261,54 @@ def test_not_reportable_needs_why(client, street, lena):
     case.refresh_from_db()
     assert case.ico_decision == "not_reportable" and case.ico_told_at is not None
     assert "public" not in repr(AuditEvent.objects.get(action="kith.case.ico_told").new)
+
+
+def test_a_case_with_no_resident_offers_no_exclusion(client, street, lena, mrs_ahmed):
+    from tests.safeguarding.conftest import report_case
+
+    client.force_login(lena)
+    page = client.get(reverse("safeguarding:case", args=[street.slug, report_case(street).pk]))
+    assert "exclusion list" not in page.content.decode()
+    with_resident = services.report_incident(street, services.Report(
+        kind=Case.Kind.ABUSE_OF_RESIDENT, urgency="now", source=Case.Source.CALL,
+        what_happened="Shouting", resident=mrs_ahmed))
+    page = client.get(reverse("safeguarding:case", args=[street.slug, with_resident.pk]))
+    assert "exclusion list" in page.content.decode()
+
+
+def test_an_action_due_in_the_past_is_refused_and_a_double_post_makes_one(client, street, lena):
+    from tests.safeguarding.conftest import report_case
+
+    case = report_case(street)
+    url = reverse("safeguarding:case", args=[street.slug, case.pk])
+    client.force_login(lena)
+    yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
+    response = client.post(url, {"step": "action", "what": "Ring her", "due_on": yesterday})
+    assert response.status_code == 400
+    assert "That day has passed" in response.content.decode()
+    assert "Ring her" in response.content.decode()  # what was typed is kept
+    posted = {"step": "action", "what": "Ring her", "due_on": timezone.localdate().isoformat()}
+    assert client.post(url, posted).status_code == 302
+    assert client.post(url, posted).status_code == 302
+    assert case.actions.count() == 1
+
+
+def test_told_date_must_be_within_the_case_and_a_closed_case_takes_no_steps(client, street,
+                                                                            lena):
+    from tests.safeguarding.conftest import report_case
+
+    case = report_case(street)
+    url = reverse("safeguarding:case", args=[street.slug, case.pk])
+    client.force_login(lena)
+    before = (timezone.localdate(case.opened_at) - timedelta(days=3)).isoformat()
+    response = client.post(url, {"step": "told", "who": "The police", "told_on": before})
+    assert "before the case was opened" in response.content.decode()
+    later = (timezone.localdate() + timedelta(days=3)).isoformat()
+    response = client.post(url, {"step": "told", "who": "The police", "told_on": later})
+    assert "in the future" in response.content.decode()
+    services.close(case, services.Outcome(outcome="Resolved", prevention="Two volunteers",
+                                          prevention_owner="Lena"), actor=lena)
+    response = client.post(url, {"step": "told", "who": "The police",
+                                 "told_on": timezone.localdate().isoformat()}, follow=True)
+    assert "This case is closed" in response.content.decode()
+    assert not case.told.exists()

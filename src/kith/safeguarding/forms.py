@@ -101,6 +101,14 @@ class ActionForm(forms.Form):
     def clean_owner(self):
         return self.people.get(self.cleaned_data.get("owner") or "")
 
+    def clean_due_on(self):
+        from django.utils import timezone
+
+        due_on = self.cleaned_data.get("due_on")
+        if due_on is not None and due_on < timezone.localdate():
+            raise forms.ValidationError(_("That day has passed. Choose today or a later day."))
+        return due_on
+
 
 class ToldForm(forms.Form):
     who = FreeTextField(label=_("Who was told?"), max_length=200,
@@ -112,6 +120,16 @@ class ToldForm(forms.Form):
                                               "invalid": _("Enter a date, for example 24 12 2026.")})
     note = FreeTextField(label=_("Anything to add (a reference number, say)"), required=False,
                          max_length=300)
+
+    def __init__(self, *args, opened_on=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.opened_on = opened_on
+
+    def clean(self):
+        data = super().clean()
+        if "told_on" not in self.errors:
+            check_told_on(self, "told_on", data.get("told_on"), self.opened_on)
+        return data
 
 
 class CloseForm(forms.Form):
@@ -128,6 +146,11 @@ class CloseForm(forms.Form):
         label=_("Add the resident to the exclusion list?"), required=False,
         choices=[("", _("No"))] + list(Exclusion.Reason.choices),
         help_text=_("Zero tolerance: the group will no longer help them. Choose why."))
+
+    def __init__(self, *args, has_resident: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not has_resident:  # nobody on record to exclude
+            del self.fields["exclusion_reason"]
 
 
 class IcoForm(forms.Form):

@@ -10,7 +10,7 @@ the alert to the leads says only that there is a case, with a link.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import transaction
 from django.urls import reverse
@@ -22,6 +22,9 @@ from kith.core.mail import site_url
 from kith.core.middleware import untraced
 from kith.safeguarding.models import Case, CaseAction, CaseTold, IcoDecision
 from kith.safeguarding.routing import handling_group, leads_for
+
+
+DOUBLE_POST = timedelta(minutes=2)
 
 
 class CaseRefused(ValueError):
@@ -191,6 +194,11 @@ def add_action(case: Case, *, actor, what: str, owner=None, due_on: date | None 
                ) -> CaseAction:
     case = _locked(case)
     _open_only(case)
+    # The same action posted twice (a double press, a resent form) is one action.
+    twin = case.actions.filter(what=what, owner=owner, due_on=due_on, created_by=actor,
+                               created_at__gte=timezone.now() - DOUBLE_POST).first()
+    if twin is not None:
+        return twin
     action = CaseAction.objects.create(case=case, what=what, owner=owner, due_on=due_on,
                                        created_by=actor)
     log_action("kith.case.action_added", actor=actor, group=case.group, obj=case,
@@ -202,6 +210,7 @@ def add_action(case: Case, *, actor, what: str, owner=None, due_on: date | None 
 @transaction.atomic
 def finish_action(action: CaseAction, *, actor) -> CaseAction:
     """Ticked off once; a second press (two leads at once) changes nothing."""
+    _open_only(action.case)
     done = CaseAction.objects.filter(pk=action.pk, done_at__isnull=True).update(
         done_at=timezone.now())
     action.refresh_from_db()
@@ -213,6 +222,8 @@ def finish_action(action: CaseAction, *, actor) -> CaseAction:
 
 @transaction.atomic
 def record_told(case: Case, *, actor, who: str, told_on: date, note: str = "") -> CaseTold:
+    case = _locked(case)
+    _open_only(case)
     told = CaseTold.objects.create(case=case, who=who, told_on=told_on, note=note,
                                    recorded_by=actor)
     log_action("kith.case.told", actor=actor, group=case.group, obj=case,

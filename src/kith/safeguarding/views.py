@@ -188,6 +188,9 @@ def _step(request, case: Case, step: str, bound: dict):
     """Run one step posted from the case page; returns the bound form with its errors, or None
     when it worked."""
     post, user = request.POST, request.user
+    if not case.is_open:
+        raise services.CaseRefused(_("This case is closed, so nothing more can be done on it."))
+    opened_on = timezone.localdate(case.opened_at)
     if step == "triage":
         form = bound["triage"] = TriageForm(post)
         if form.is_valid():
@@ -207,19 +210,19 @@ def _step(request, case: Case, step: str, bound: dict):
         services.finish_action(action, actor=user)
         return None
     if step == "told":
-        form = bound["told"] = ToldForm(post)
+        form = bound["told"] = ToldForm(post, opened_on=opened_on)
         if form.is_valid():
             services.record_told(case, actor=user, **form.cleaned_data)
             return None
         return form
     if step == "ico":
-        form = bound["ico"] = IcoForm(post, opened_on=timezone.localdate(case.opened_at))
+        form = bound["ico"] = IcoForm(post, opened_on=opened_on)
         if form.is_valid():
             services.ico_told(case, actor=user, **form.cleaned_data)
             return None
         return form
     if step == "close":
-        form = bound["close"] = CloseForm(post)
+        form = bound["close"] = CloseForm(post, has_resident=case.resident_id is not None)
         if form.is_valid():
             try:
                 services.close(case, services.Outcome(**form.cleaned_data), actor=user)
@@ -262,7 +265,7 @@ def case_detail(request, group, pk):
         "action_form": bound.get("action") or ActionForm(people=_owners(group)),
         "told_form": bound.get("told") or ToldForm(),
         "ico_form": bound.get("ico") or IcoForm(),
-        "close_form": bound.get("close") or CloseForm(),
+        "close_form": bound.get("close") or CloseForm(has_resident=case.resident_id is not None),
         "actions": list(case.actions.select_related("owner")),
         "told": list(case.told.all()),
         "referrals": list(case.request.referrals_out.select_related("service"))
