@@ -23,7 +23,6 @@ from kith.core.middleware import untraced
 from kith.safeguarding.models import Case, CaseAction, CaseTold, IcoDecision
 from kith.safeguarding.routing import handling_group, leads_for
 
-
 DOUBLE_POST = timedelta(minutes=2)
 
 
