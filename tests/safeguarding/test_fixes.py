@@ -312,3 +312,17 @@ def test_told_date_must_be_within_the_case_and_a_closed_case_takes_no_steps(clie
                                  "told_on": timezone.localdate().isoformat()}, follow=True)
     assert "This case is closed" in response.content.decode()
     assert not case.told.exists()
+
+
+def test_the_access_log_names_the_field_in_words(client, street, lena):
+    from tests.conftest import confirm_two_factor, enable_totp
+    from tests.safeguarding.conftest import report_case
+
+    case = report_case(street)
+    enable_totp(lena)
+    client.force_login(lena)
+    confirm_two_factor(client)
+    url = reverse("safeguarding:case", args=[street.slug, case.pk])
+    client.post(url, {"step": "reveal", "reason": "triage"})
+    log = client.get(reverse("groups:access_log", args=[street.slug])).content.decode()
+    assert "What happened (safeguarding report)" in log and "what_happened" not in log
