@@ -237,6 +237,9 @@ def test_a_lead_refers_from_a_case_through_signposting(client, street, lena, pri
     referral = Referral.objects.get()
     assert "Advice line" in client.get(_case_url(case)).content.decode()
     assert referral.created_by == lena
+    # A line in the case's history, for the leads.
+    line = AuditEvent.objects.get(action="kith.case.referred")
+    assert (line.object_id, line.new) == (str(case.pk), {"referral": referral.pk})
 
 
 def test_a_new_lead_takes_over_their_groups_cases(client, street, wanda):
