@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from kith.accounts.models import Person
 from kith.core.backup_format import CHUNK, BackupError, decrypt_file, encrypt_file
 from kith.residents.models import Resident
 from tests.factories import ResidentFactory
@@ -99,6 +100,7 @@ def _kith(var_dir: Path, database_url: str, *args: str) -> subprocess.CompletedP
 
 OPEN_SEALED = """
 import json
+from kith.accounts.models import Person
 from kith.residents.models import Resident
 from kith.core.crypto import decrypt
 from kith.core.digest import phone_digest
@@ -155,6 +157,8 @@ def test_a_backup_restores_onto_a_fresh_install_row_for_row(tmp_path, passphrase
     assert all(found for _, _, found in sealed_before.values())  # returning callers still found
     assert (var_dir / "receipts" / "2026" / "receipt.bin").read_bytes() == upload.read_bytes()
     assert (var_dir / "field_keys").stat().st_mode & 0o777 == 0o600
+    if not POSTGRES:
+        assert (var_dir / "kith.sqlite3").stat().st_mode & 0o777 == 0o600
 
 
 @pytest.mark.django_db(transaction=True)
@@ -203,6 +207,40 @@ def test_a_wrong_passphrase_a_cut_file_or_an_altered_part_is_named(tmp_path):
 
     decrypt_file(sealed, tmp_path / "out4", PASSPHRASE)
     assert (tmp_path / "out4").read_bytes() == plain.read_bytes()
+
+
+def test_a_small_backup_cut_short_is_not_taken_for_a_wrong_passphrase(tmp_path):
+    plain = tmp_path / "plain"
+    plain.write_bytes(b"a small group's backup" * 100)  # one part only
+    sealed = tmp_path / "sealed"
+    encrypt_file(plain, sealed, PASSPHRASE)
+    cut = tmp_path / "cut"
+    cut.write_bytes(sealed.read_bytes()[:-10])
+    with pytest.raises(BackupError, match="cut short"):
+        decrypt_file(cut, tmp_path / "out", PASSPHRASE)
+
+
+@pytest.mark.django_db
+def test_a_passphrase_on_the_command_line_or_an_unwritable_folder_is_refused(tmp_path, passphrase_file):
+    with pytest.raises(CommandError, match="unrecognized arguments"):
+        call_command("backup", str(tmp_path / "b"), "--passphrase", PASSPHRASE)
+    with pytest.raises(CommandError, match="Cannot write into"):
+        call_command("backup", str(tmp_path / "no-such-folder" / "b"),
+                     passphrase_file=str(passphrase_file))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_from_a_newer_kith_is_refused_before_anything_changes(tmp_path, passphrase_file,
+                                                                        monkeypatch, priya):
+    from kith.core import backups
+
+    backup = tmp_path / "kith.backup"
+    call_command("backup", str(backup), passphrase_file=str(passphrase_file))
+    known = backups._known_migrations()
+    monkeypatch.setattr(backups, "_known_migrations", lambda: known - {"accounts.0001_initial"})
+    with pytest.raises(CommandError, match="made by a newer Kith"):
+        call_command("restore", str(backup), passphrase_file=str(passphrase_file), replace=True)
+    assert Person.objects.filter(pk=priya.pk).exists()
 
 
 def test_a_file_that_is_not_a_backup_is_named(tmp_path):

@@ -109,8 +109,8 @@ def test_it_runs_gunicorn_with_that_logger_in_the_demo_and_the_deploy_guide():
 
 
 @pytest.mark.parametrize("method, path", [
-    ("POST", "/groups/golborne-road/report/"),
-    ("GET", "/groups/golborne-road/report/sent/"),
+    ("POST", "/groups/golborne-road/concern/"),
+    ("GET", "/groups/golborne-road/concern/sent/"),
     ("POST", "/g/golborne-road/safeguarding/report/"),
     ("GET", "/g/golborne-road/safeguarding/report/sent/"),
 ])
@@ -131,4 +131,5 @@ def test_safeguarding_reports_leave_no_line_in_gunicorns_access_log(method, path
     logger.access(response, request, other, timedelta(milliseconds=12))
     written = capsys.readouterr().out
     assert "/find/" in written  # other pages are logged as before
-    assert "report" not in written and written.count("203.0.113.9") == 1
+    assert "concern" not in written and "report" not in written
+    assert written.count("203.0.113.9") == 1

@@ -245,7 +245,7 @@ def _failed_messages(street, tom) -> None:
 def _safeguarding(street) -> None:
     """The escalation above found no lead (the coordinators were asked to name one); now the
     street has one, and a public report sends her the case's link."""
-    lead = PersonFactory(email="lena@example.org", display_name="Lena Marsh")
+    lead = PersonFactory(email="lena.marsh@example.org", display_name="Lena Marsh")
     MembershipFactory(person=lead, group=street, is_safeguarding_lead=True)
     assert served().post(reverse("safeguarding:report_public", args=[street.slug]), {
         "kind": "safety_risk", "urgency": "now", "what_happened": "A broken stair rail",

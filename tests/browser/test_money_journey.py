@@ -184,3 +184,44 @@ def test_mrs_ahmed_sees_what_she_owes_and_priya_sees_the_figures(
     axe_check("the dashboard with money figures")
     _fits(page)
     screenshot("money-dashboard-phone")
+
+
+def test_big_figures_and_minus_signs_fit_a_phone(
+        live_server, page, screenshot, axe_check, street, tom, priya,
+        tess, shopping):  # noqa: F811
+    """The review's phone: the treasurer's figure boxes with four-figure amounts stay inside
+    390 px, and a reversal's "−£63.70" never breaks between its sign and its number."""
+    from tests.money.conftest import receipt_upload, spent_at
+
+    with transaction.atomic():
+        services.fund_in(street, kind="donation", amount=Decimal("12345.67"),
+                         description="Ward grant", actor=tess)
+        services.agree_limit(shopping, amount=Decimal("2000.00"), actor=priya)
+    claim = services.record_claim(shopping, volunteer=tom, shop="Tesco Express",
+                                  spent_at=spent_at(), lines=[("Big shop", Decimal("1063.70"))],
+                                  upload=receipt_upload())
+    with transaction.atomic():
+        services.approve(claim, actor=tess)
+        entry = services.reimburse(street, tom, amount=Decimal("63.70"), bank_reference="BACS 9",
+                                   actor=tess)
+        services.reverse(entry, actor=tess, reason="Paid to the wrong account")
+        services.record_cash(shopping, volunteer=tom, amount=Decimal("1000.00"))
+    page.set_viewport_size(PHONE)
+    _become(page, live_server, tess)
+    page.goto(live_server.url + reverse("money:queue", args=[street.slug]))
+    _fits(page)
+    for box in page.locator(".figures li").all():
+        assert box.evaluate("b => b.scrollWidth <= b.clientWidth")
+    axe_check("the treasurer's queue with big figures")
+    screenshot("money-queue-big-figures-phone")
+    page.goto(live_server.url + reverse("money:ledger", args=[street.slug]))
+    _fits(page)
+    minus = page.locator(".nowrap", has_text="−£63.70").first
+    line_height = minus.evaluate("s => parseFloat(getComputedStyle(s).lineHeight)")
+    assert minus.bounding_box()["height"] < line_height * 1.5  # one line
+    axe_check("the ledger with a reversal")
+    screenshot("money-ledger-reversal-phone")
+    page.goto(live_server.url + reverse("money:reimburse", args=[street.slug, tom.pk]))
+    _fits(page)
+    axe_check("a volunteer's balances with cash waiting for its check-up")
+    screenshot("money-reimburse-phone")

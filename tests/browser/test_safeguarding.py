@@ -38,7 +38,7 @@ def test_a_resident_reports_anonymously_and_the_lead_triages_it(
     page.set_viewport_size(PHONE)
     page.goto(f"{live_server.url}/groups/{street.slug}/")
     page.get_by_role("link", name="Report a concern").click()
-    page.wait_for_url(f"**/groups/{street.slug}/report/")
+    page.wait_for_url(f"**/groups/{street.slug}/concern/")
     axe_check("the public report form")
     screenshot("safeguarding-01-public-form")
     page.get_by_role("button", name="Send the report").click()  # empty: says what is missing
@@ -49,7 +49,7 @@ def test_a_resident_reports_anonymously_and_the_lead_triages_it(
     page.get_by_label("Someone may be at risk now").check()
     page.get_by_label("What happened?").fill("A man shouted at the volunteer on my landing.")
     page.get_by_role("button", name="Send the report").click()
-    page.wait_for_url(f"**/groups/{street.slug}/report/sent/")
+    page.wait_for_url(f"**/groups/{street.slug}/concern/sent/")
     axe_check("report sent")
     screenshot("safeguarding-03-public-sent")
     case = Case.objects.get()

@@ -226,7 +226,7 @@ def test_a_shopping_story_keeps_the_books(books):
              ("reimburse", 0, Decimal("23.40")), ("pay_in", 0, Decimal("23.40")),
              ("claim", 1, Decimal("12.00")), ("hardship", 1, Decimal("12.00")),
              ("claim", 2, Decimal("9.90")), ("bank", 2, Decimal("9.90")),
-             ("reimburse", 1, Decimal("9.90")), ("fund_out", Decimal("5"))]
+             ("approve", 2), ("reimburse", 1, Decimal("9.90")), ("fund_out", Decimal("5"))]
     for step in story:
         with transaction.atomic():
             _run(step, books, shadow)

@@ -17,7 +17,7 @@ from kith.core.logs import ScrubFilter, loggable
 _QUERY_ATOMS = ("q", "{query_string}e")
 # Safeguarding reports (the public form and the members' one, and the thank-you page after):
 # no line at all, since an address and a time could trace an anonymous report to its sender.
-_UNLOGGED = re.compile(r"^/(groups/[^/]+|g/[^/]+/safeguarding)/report/")
+_UNLOGGED = re.compile(r"^/(groups/[^/]+/concern|g/[^/]+/safeguarding/report)/")
 
 
 class AccessLogger(Logger):

@@ -106,6 +106,8 @@ def decrypt_file(source: Path, target: Path, passphrase: str) -> None:
                 raise BackupError("The backup file is cut short: it ends before its last part.")
             (size,) = _CHUNK_HEADER.unpack(length)
             sealed = sealed_file.read(size)
+            if len(sealed) < size:  # told apart from a wrong passphrase, even in the first part
+                raise BackupError("The backup file is cut short: it ends inside one of its parts.")
             nonce = prefix + struct.pack(">I", index)
             plain, final = _open_chunk(aes, nonce, sealed, header, index)
             out.write(plain)

@@ -13,7 +13,7 @@ import json
 import os
 import tarfile
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -31,6 +31,7 @@ class Restored:
     rows: int
     files: int
     created: str
+    migrated: list[str] = field(default_factory=list)  # run after the restore: an older backup
 
 
 def _kith_version() -> str:
@@ -80,6 +81,9 @@ def make_backup(target: Path, passphrase: str) -> dict:
     fmt.check_passphrase(passphrase)
     if target.exists():
         raise BackupError(f"{target} already exists: name a new file.")
+    if not target.parent.is_dir() or not os.access(target.parent, os.W_OK):
+        raise BackupError(f"Cannot write into {target.parent}: name a folder that exists and "
+                          f"that this user may write to.")
     database = Database.of(connection.settings_dict)
     var_dir = Path(settings.VAR_DIR)
     with fmt.workspace(var_dir, ".backup-") as work, fmt.room_checked(var_dir):
@@ -96,10 +100,14 @@ def make_backup(target: Path, passphrase: str) -> dict:
             for path in files:
                 archive.add(path, f"files/{path.relative_to(var_dir).as_posix()}", recursive=False)
             manifest = {"kith": _kith_version(), "engine": database.engine,
+                        "migrations": _applied_migrations(),
                         "created": datetime.now(UTC).isoformat(timespec="seconds"),
                         "rows": counts, "files": len(files)}
             fmt.add_bytes(archive, "manifest.json", fmt.manifest_bytes(manifest))
-        fmt.encrypt_file(archive_path, target, passphrase)
+        try:
+            fmt.encrypt_file(archive_path, target, passphrase)
+        except OSError as exc:
+            raise BackupError(f"Cannot write {target}: {exc.strerror}.") from None
     _audit("kith.backup.made", {"tables": len(counts), "rows": sum(counts.values()),
                                 "files": len(files)})
     return manifest
@@ -115,6 +123,7 @@ def restore_backup(source: Path, passphrase: str, *, replace: bool = False) -> R
             members = dict((path.as_posix(), member) for member, path in fmt.safe_members(archive))
             manifest = _manifest(archive, members, database)
             _check_fresh(replace)
+            _check_not_newer(manifest)
             keys = {name: fmt.read_member(archive, members[f"keys/{name}"]).decode()
                     for name in ("field_keys", "digest_key", "secret_key")}
             _check_keys(keys)
@@ -122,9 +131,13 @@ def restore_backup(source: Path, passphrase: str, *, replace: bool = False) -> R
             fmt.write_private(dump, fmt.read_member(archive, members[database.archive_name]))
             connections.close_all()
             database.load(dump)
+            if database.engine == "sqlite":
+                os.chmod(database.settings["NAME"], 0o600)  # as private as the keys beside it
             _write_keys(keys, var_dir)
             files = _restore_files(archive, members, var_dir)
-    return _verify(manifest, files)
+    restored = _verify(manifest, files)
+    restored.migrated = _bring_up_to_date()
+    return restored
 
 
 def _manifest(archive, members, database: Database) -> dict:
@@ -182,6 +195,39 @@ def _restore_files(archive, members, var_dir: Path) -> int:
             fmt.write_private(var_dir.joinpath(*name.split("/")[1:]), fmt.read_member(archive, member))
             count += 1
     return count
+
+
+def _applied_migrations() -> list[str]:
+    from django.db.migrations.recorder import MigrationRecorder
+
+    return sorted(f"{app}.{name}" for app, name in MigrationRecorder(connection).applied_migrations())
+
+
+def _known_migrations() -> set[str]:
+    from django.db.migrations.loader import MigrationLoader
+
+    return {f"{app}.{name}" for app, name in MigrationLoader(None, ignore_no_migrations=True).disk_migrations}
+
+
+def _check_not_newer(manifest: dict) -> None:
+    """A backup made by a newer Kith has tables this code does not know: refuse before touching
+    anything. (One made by an older Kith is brought up to date after the restore.)"""
+    unknown = sorted(set(manifest.get("migrations", [])) - _known_migrations())
+    if unknown:
+        raise BackupError(f"This backup was made by a newer Kith ({manifest.get('kith')}): this "
+                          f"install does not know {', '.join(unknown[:5])}. Install that version "
+                          f"(or newer) and restore again.")
+
+
+def _bring_up_to_date() -> list[str]:
+    """Migrations this code has that the backup's database had not run: run them now, so the
+    site does not open onto missing tables."""
+    from django.core.management import call_command
+
+    missing = sorted(_known_migrations() - set(_applied_migrations()))
+    if missing:
+        call_command("migrate", interactive=False, verbosity=0)
+    return missing
 
 
 def _verify(manifest: dict, files: int) -> Restored:

@@ -3,6 +3,7 @@ never floats; zero and negative are refused beside the box, and what was typed s
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from django import forms
@@ -13,6 +14,10 @@ from kith.core.formfields import FreeTextField, ISODateInput, ISODateTimeInput, 
 from kith.money.models import PENNY, JournalEntry
 
 ITEM_ROWS = 4
+# What an amount may look like once "£" and spaces are gone: "-" is kept so that a minus is
+# told "more than £0.00" rather than "not an amount".
+PLAIN = re.compile(r"-?(\d+(\.\d*)?|\.\d+)")
+THOUSANDS = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d*)?")
 
 
 class PoundsField(forms.Field):
@@ -22,9 +27,18 @@ class PoundsField(forms.Field):
                                     "maxlength": "14", "class": "amount"})
 
     def to_python(self, value):
-        text = str(value or "").strip().replace("£", "").replace(",", "")
+        text = str(value or "").strip().replace("£", "").replace(" ", "")
         if not text:
             return None
+        if "," in text and not THOUSANDS.fullmatch(text):
+            # "1,2,3" is not £123: commas only between thousands, like 1,200.50.
+            raise forms.ValidationError(_("Put commas only between thousands, like 1,200.50, "
+                                          "or leave them out."), code="commas")
+        text = text.replace(",", "")
+        if not PLAIN.fullmatch(text):
+            # No exponents ("1e1"), no words: digits, and a point before the pence.
+            raise forms.ValidationError(_("Enter an amount in pounds and pence, like 12.50."),
+                                        code="invalid")
         try:
             amount = Decimal(text)
         except InvalidOperation:
@@ -169,6 +183,14 @@ class SettingsForm(forms.Form):
         if self.cleaned_data["bank_sort_code"] and len(code) != 6:
             raise forms.ValidationError(_("A sort code has six digits, like 20-00-00."))
         return f"{code[:2]}-{code[2:4]}-{code[4:]}" if code else ""
+
+    def clean_payment_link(self):
+        link = self.cleaned_data["payment_link"]
+        if link and not link.lower().startswith("https://"):
+            # Residents type card details behind this link: never over plain http.
+            raise forms.ValidationError(_("The payment link must start with https:// so card "
+                                          "details are sent safely."))
+        return link
 
     def clean_bank_account_number(self):
         number = self.cleaned_data["bank_account_number"].replace(" ", "")

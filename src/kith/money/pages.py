@@ -22,8 +22,16 @@ from kith.money.models import (
     PaymentPlan,
     to_pounds,
 )
+from kith.requests import lifecycle
 
 STAFF = ("money.view", "money.confirm", "money.decide", "money.manage")
+
+
+def may_reverse(kind: str) -> str:
+    """The permission that undoes an entry: a hardship entry is a coordinator's decision
+    (money.decide), so a treasurer cannot quietly make the resident owe it again; the rest
+    are the treasurer's bookkeeping."""
+    return "money.decide" if kind == JournalEntry.Kind.HARDSHIP else "money.manage"
 
 
 def is_money_staff(access) -> bool:
@@ -33,9 +41,9 @@ def is_money_staff(access) -> bool:
 def volunteer_grant(person, req):
     """The volunteer's grant over this task (requests.views_tasks): 404 unless it is theirs
     and they still stand in the role it needs."""
-    from kith.requests.views_tasks import _grant
+    from kith.requests.views_tasks import grant_for
 
-    return _grant(person, req.reference)
+    return grant_for(person, req.reference)
 
 
 # --- a task's money: what each form does ------------------------------------------------------
@@ -114,13 +122,17 @@ def task_context(request, req, bound: dict) -> dict:
     return {
         "group": group, "req": req, "owed": owed, "limit": services.limit_for(req),
         "spent": services.spent_on(req),
-        # A call handler confirming cash sees the amounts, not the claims and receipts.
-        "claims": claims if access.can("money.view") else mine,
+        # Money people and the call handler confirming cash see every claim's amount; the
+        # lines and the receipt only money people and the claim's own volunteer.
+        "claims": claims if access.can("money.view") or access.can("money.confirm") else mine,
+        "see_detail": access.can("money.view"),
+        "back_to_call": back_to_call(request, req),
         "is_volunteer": is_volunteer, "spends": req.service in services.SPENDING_SERVICES,
         "reference": services.kith_reference(req),
         "cash_checks": CashCheck.objects.filter(entry__request=req).select_related("entry"),
-        "payments": JournalEntry.objects.filter(request=req).exclude(
-            kind=JournalEntry.Kind.CLAIM).prefetch_related("lines"),
+        "payments": [(entry, _paid_back(entry)) for entry in JournalEntry.objects.filter(
+            request=req).exclude(kind=JournalEntry.Kind.CLAIM).select_related("reverses")
+            .prefetch_related("lines__account")],
         "spend_form": form("spend", f.SpendForm, spent_at=timezone.localtime().strftime(
             "%Y-%m-%dT%H:%M")) if is_volunteer and access.can("money.claim") else None,
         "cash_form": form("cash", f.AmountForm, amount=f"{owed:.2f}" if owed > 0 else "")
@@ -136,6 +148,27 @@ def task_context(request, req, bound: dict) -> dict:
         else None,
         "plan": PaymentPlan.objects.filter(request=req).first(),
     }
+
+
+def _paid_back(entry) -> Decimal:
+    """How much an entry took off what the resident owes (negative for a reversal that put it
+    back)."""
+    return -sum((line.amount for line in entry.lines.all()
+                 if line.account.kind == Account.Kind.OWED_BY_RESIDENT), Decimal("0.00"))
+
+
+def back_to_call(request, req) -> str | None:
+    """The check-up call this page was opened from (?call=), so the call handler can go back
+    to it; only a call about this same task."""
+    from django.urls import reverse
+
+    from kith.requests.models import Callback
+
+    pk = request.GET.get("call", "")
+    if not pk.isdigit() or not Callback.objects.filter(pk=pk, group=req.group,
+                                                       request=req).exists():
+        return None
+    return reverse("requests:callback", args=[req.group.slug, pk])
 
 
 # --- the treasurer's pages --------------------------------------------------------------------
@@ -192,8 +225,16 @@ def balances_context(request, group) -> dict:
 
     owed_to = dict(_per_person(group, Account.Kind.OWED_TO_VOLUNTEER, "volunteer"))
     held = dict(_per_person(group, Account.Kind.CASH_HELD, "volunteer"))
+    # The account carries claims still waiting too; only approved ones are owed yet.
+    waiting: dict[int, Decimal] = {}
+    for volunteer, amount in Claim.objects.filter(group=group, state__in=[
+            Claim.State.SUBMITTED, Claim.State.QUERIED]).values_list("volunteer", "amount"):
+        waiting[volunteer] = waiting.get(volunteer, Decimal("0.00")) + amount
     people = get_user_model().objects.in_bulk(set(owed_to) | set(held))
-    volunteers = sorted(((people[pk], owed_to.get(pk, Decimal("0")), held.get(pk, Decimal("0")))
+    zero = Decimal("0.00")
+    volunteers = sorted(((people[pk],
+                          max(owed_to.get(pk, zero) - (waiting.get(pk) or zero), zero),
+                          waiting.get(pk) or zero, held.get(pk, zero))
                          for pk in people), key=lambda row: str(row[0]))
     owed_by = dict(_per_person(group, Account.Kind.OWED_BY_RESIDENT, "resident"))
     residents = Resident.objects.in_bulk(set(owed_by))
@@ -212,13 +253,20 @@ def ledger_context(request, group) -> dict:
         "recorded_by", "request", "reverses").prefetch_related(
         Prefetch("lines", queryset=JournalLine.objects.select_related(
             "account__resident", "account__volunteer")), "reversed_by"))
+    # Cash waiting for its check-up is undone by the call's answer, not from the ledger.
+    waiting = set(CashCheck.objects.filter(entry__group=group, outcome=CashCheck.Outcome.WAITING)
+                  .values_list("entry_id", flat=True))
     running, rows = Decimal("0.00"), []
     for entry in entries:
         moved = sum((line.amount for line in entry.lines.all() if line.account.kind == bank),
                     Decimal("0.00"))
         running += moved
-        rows.append({"entry": entry, "bank": moved, "running": running,
-                     "reversed": _reversed(entry)})
+        reversed_ = _reversed(entry)
+        rows.append({"entry": entry, "bank": moved, "running": running, "reversed": reversed_,
+                     "can_reverse": not reversed_ and entry.kind not in (
+                         JournalEntry.Kind.REVERSAL, JournalEntry.Kind.CLAIM)
+                     and entry.pk not in waiting
+                     and request.access.can(may_reverse(entry.kind))})
     rows.reverse()  # newest first on the page; the running balance was counted oldest first
     return {"group": group, "rows": rows, "can_manage": request.access.can("money.manage"),
             "months": _months(entries), "totals": ledger.totals_by_kind(group)}
@@ -280,10 +328,18 @@ def status_money(req) -> dict | None:
     rules = MoneySettings.for_group(req.group)
     owed = ledger.owed_on_request(req)
     spent = services.spent_on(req)
+    pay_by = (max(c.created_at for c in req.claims.all())
+              + timedelta(days=rules.days_to_pay)).date()
+    plan = PaymentPlan.objects.filter(request=req).first()
     return {"owed": owed, "spent": spent, "reference": services.kith_reference(req),
             "rules": rules, "bank": bool(rules.bank_account_number and rules.bank_sort_code),
-            "pay_by": (max(c.created_at for c in req.claims.all())
-                       + timedelta(days=rules.days_to_pay)).date()}
+            # A later date a coordinator agreed with them wins over the usual one.
+            "pay_by": plan.until if plan else pay_by, "agreed": plan is not None,
+            # A link saved before https was required is not offered to residents.
+            "link": rules.payment_link if rules.payment_link.lower().startswith("https://")
+            else "",
+            # The shopping has reached them: cash "when they bring it" no longer fits.
+            "done": req.state in (lifecycle.DONE, lifecycle.CHECKED_UP, lifecycle.CLOSED)}
 
 
 def month_bounds(month: date) -> tuple[datetime, datetime]:

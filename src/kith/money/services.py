@@ -16,6 +16,7 @@ from kith.core.audit import log_action
 from kith.money import ledger, receipts
 from kith.money.ledger import MoneyError, check_amount, pounds
 from kith.money.models import (
+    Account,
     AgreedLimit,
     CashCheck,
     Claim,
@@ -25,6 +26,7 @@ from kith.money.models import (
     MoneySettings,
     PaymentPlan,
     Receipt,
+    to_pence,
 )
 from kith.requests.models import Assignment, HelpRequest
 
@@ -65,6 +67,35 @@ def _check_lines(lines: list[tuple[str, Decimal]]) -> Decimal:
     return sum((amount for _i, amount in lines), Decimal("0"))
 
 
+# A second identical entry within this long is taken for the same form sent twice.
+REPEAT_WINDOW = timedelta(minutes=10)
+
+
+def _lock(*accounts: Account) -> None:
+    """Lock the accounts a change reads before it writes (in post()'s order: by id)."""
+    list(Account.objects.select_for_update().filter(pk__in=sorted(a.pk for a in accounts))
+         .order_by("pk"))
+
+
+def _refuse_repeat(kind: str, acct: Account, amount: Decimal, message: str, *,
+                   bank_reference: str | None = None, request=None,
+                   description: str | None = None) -> None:
+    """The same money on the same account in the last few minutes, not reversed: a double
+    submit (a second tap, a reloaded page). Call with `acct` locked."""
+    pence = to_pence(amount)
+    same = JournalEntry.objects.filter(
+        group=acct.group_id, kind=kind, created_at__gte=timezone.now() - REPEAT_WINDOW,
+        lines__account=acct, lines__pence__in=[pence, -pence], reversed_by__isnull=True)
+    if bank_reference is not None:
+        same = same.filter(bank_reference__iexact=bank_reference)
+    if request is not None:
+        same = same.filter(request=request)
+    if description is not None:
+        same = same.filter(description__iexact=description)
+    if same.exists():
+        raise MoneyError(message, "amount")
+
+
 def _assigned(req: HelpRequest, volunteer) -> None:
     if not Assignment.objects.filter(request=req, volunteer=volunteer).exists():
         raise MoneyError(_("Only the volunteer who did this task can record its spending."))
@@ -83,12 +114,7 @@ def record_claim(req: HelpRequest, *, volunteer, shop: str, spent_at: datetime,
         raise MoneyError(_("Say which shop or pharmacy it was."), "shop")
     if spent_at > timezone.now() + timedelta(minutes=5):
         raise MoneyError(_("The time on the receipt can't be in the future."), "spent_at")
-    limit = limit_for(req)
-    if spent_on(req) + total > limit:
-        raise MoneyError(_("That takes this task over %(limit)s, the most that can be spent on "
-                           "one task without a coordinator agreeing first. Ring a coordinator: "
-                           "they can agree a higher amount on this task.")
-                         % {"limit": pounds(limit)}, "lines")
+    _check_limit(req, total)  # early, before the photo is worked on; again under the lock
     image = receipts.clean(upload)
     name = receipts.store(image)
     try:
@@ -98,8 +124,21 @@ def record_claim(req: HelpRequest, *, volunteer, shop: str, spent_at: datetime,
         raise
 
 
+def _check_limit(req: HelpRequest, total: Decimal) -> None:
+    limit = limit_for(req)
+    if spent_on(req) + total > limit:
+        raise MoneyError(_("That takes this task over %(limit)s, the most that can be spent on "
+                           "one task without a coordinator agreeing first. Ring a coordinator: "
+                           "they can agree a higher amount on this task.")
+                         % {"limit": pounds(limit)}, "lines")
+
+
 @transaction.atomic
 def _save_claim(req, volunteer, shop, spent_at, lines, total, image, name) -> Claim:
+    # The task's row is locked while its limit is checked, so two claims sent at once cannot
+    # both pass it.
+    HelpRequest.objects.select_for_update().filter(pk=req.pk).first()
+    _check_limit(req, total)
     claim = Claim.objects.create(group=req.group, request=req, volunteer=volunteer, shop=shop,
                                  spent_at=spent_at, amount=total)
     ClaimLine.objects.bulk_create([ClaimLine(claim=claim, item=item.strip()[:100], amount=amount)
@@ -222,6 +261,10 @@ def _decide(claim: Claim, state: str, actor, action: str) -> Claim:
     return claim
 
 
+def _resident_account(req: HelpRequest) -> Account:
+    return ledger.account(req.group, Kind.OWED_BY_RESIDENT, resident=req.resident)
+
+
 def _repaid(req: HelpRequest, kind: str, debit, amount: Decimal, *, actor, reference: str = "",
             reason: str = "") -> JournalEntry:
     check_amount(amount)
@@ -243,6 +286,10 @@ def record_cash(req: HelpRequest, *, volunteer, amount: Decimal) -> CashCheck:
     for the group, until the check-up call confirms it and the treasurer settles up."""
     _assigned(req, volunteer)
     held = ledger.account(req.group, Kind.CASH_HELD, volunteer=volunteer)
+    _lock(held, _resident_account(req))
+    _refuse_repeat(Entry.CASH, held, amount, _(
+        "You recorded %(amount)s in cash on this task a few minutes ago. It is recorded "
+        "already: there is no need to do it again.") % {"amount": pounds(amount)}, request=req)
     entry = _repaid(req, Entry.CASH, held, amount, actor=volunteer)
     return CashCheck.objects.create(entry=entry)
 
@@ -260,11 +307,33 @@ def confirm_cash(check: CashCheck, *, actor, paid: bool) -> CashCheck:
     check.checked_by, check.checked_at = actor, timezone.now()
     check.save()
     if not paid:
-        _reverse(check.entry, actor=actor, reason=_("Resident said at the check-up call that "
-                                                    "they had not paid this."))
+        _undo_disputed_cash(check, actor)
     log_action("kith.money.cash_confirmed" if paid else "kith.money.cash_disputed", actor=actor,
                group=check.entry.group, obj=check.entry, new={"outcome": check.outcome})
     return check
+
+
+def _undo_disputed_cash(check: CashCheck, actor) -> None:
+    """They owe it again. If the cash was paid in before this guard existed, the books can't
+    take it back from the volunteer: the answer still stands, and the money people get a flag
+    to sort it out with the volunteer."""
+    entry = check.entry
+    try:
+        with transaction.atomic():
+            _reverse(entry, actor=actor, reason=_("Resident said at the check-up call that "
+                                                  "they had not paid this."))
+    except MoneyError:
+        amount = entry.lines.get(account__kind=Kind.CASH_HELD).amount
+        req = entry.request
+        assert req is not None  # a cash entry is always for a task (record_cash)
+        flag = Flag.objects.create(
+            group=entry.group, kind=Flag.Kind.NON_PAYMENT, resident=req.resident,
+            why=_("At the check-up call the resident said they had not paid %(amount)s in "
+                  "cash on task %(ref)s, but that cash has already been paid in to the bank. "
+                  "Talk to the volunteer, then put the books right on the ledger.")
+            % {"amount": pounds(amount), "ref": req.reference})
+        log_action("kith.money.flagged", actor=None, group=entry.group, obj=flag,
+                   new={"kind": flag.kind, "cash_entry": entry.pk})
 
 
 @transaction.atomic
@@ -275,7 +344,13 @@ def record_payment(req: HelpRequest, *, amount: Decimal, method: str, reference:
     if method not in (Entry.BANK, Entry.LINK):
         raise MoneyError(_("Choose how it was paid."), "method")
     bank = ledger.account(req.group, Kind.BANK)
-    return _repaid(req, method, bank, amount, actor=actor, reference=reference.strip()[:40])
+    reference = reference.strip()[:40]
+    _lock(bank, _resident_account(req))
+    _refuse_repeat(method, bank, amount, _(
+        "A payment of %(amount)s with this reference was recorded on this task a few minutes "
+        "ago. It is in the books already: there is no need to record it again.")
+        % {"amount": pounds(amount)}, bank_reference=reference, request=req)
+    return _repaid(req, method, bank, amount, actor=actor, reference=reference)
 
 
 @transaction.atomic
@@ -299,38 +374,101 @@ def agree_payment_plan(req: HelpRequest, *, until, actor) -> PaymentPlan:
     return plan
 
 
+def waiting_for_volunteer(group, volunteer) -> Decimal:
+    """Claims still waiting for the treasurer (or for the volunteer's answer): in the books,
+    but not yet owed to the volunteer."""
+    return sum((c.amount for c in Claim.objects.filter(
+        group=group, volunteer=volunteer,
+        state__in=[Claim.State.SUBMITTED, Claim.State.QUERIED])), Decimal("0.00"))
+
+
+def approved_owed(group, volunteer) -> Decimal:
+    """What the group owes the volunteer for approved claims, less what it has paid them: the
+    most a reimbursement may be. (The account also carries claims still waiting.)"""
+    owed = ledger.balance(ledger.account(group, Kind.OWED_TO_VOLUNTEER, volunteer=volunteer))
+    return max(owed - waiting_for_volunteer(group, volunteer), Decimal("0.00"))
+
+
 @transaction.atomic
 def reimburse(group, volunteer, *, amount: Decimal, bank_reference: str, actor) -> JournalEntry:
-    """The treasurer paid the volunteer back from the group's bank account."""
+    """The treasurer paid the volunteer back from the group's bank account: approved claims
+    only, so a claim still waiting (perhaps a duplicate) is never paid out."""
     check_amount(amount)
-    if not bank_reference.strip():
+    reference = bank_reference.strip()[:40]
+    if not reference:
         raise MoneyError(_("Enter the bank's reference for the payment, so it can be found on "
                            "the statement."), "bank_reference")
+    owed_acct = ledger.account(group, Kind.OWED_TO_VOLUNTEER, volunteer=volunteer)
+    _lock(owed_acct, ledger.account(group, Kind.BANK))
+    _refuse_repeat(Entry.REIMBURSE, owed_acct, amount, _(
+        "A reimbursement of %(amount)s with this bank reference was recorded for them a few "
+        "minutes ago. It is in the ledger already: there is no need to record it again.")
+        % {"amount": pounds(amount)}, bank_reference=reference)
+    approved = approved_owed(group, volunteer)
+    if amount > approved:
+        raise MoneyError(_("Their approved claims come to %(approved)s still owed. Claims still "
+                           "waiting for a decision can't be paid yet: approve them first.")
+                         % {"approved": pounds(approved)}, "amount")
     entry = ledger.post(group, Entry.REIMBURSE, [
-        (ledger.account(group, Kind.OWED_TO_VOLUNTEER, volunteer=volunteer), amount),
-        (ledger.account(group, Kind.BANK), -amount),
+        (owed_acct, amount), (ledger.account(group, Kind.BANK), -amount),
     ], description=_("To %(name)s") % {"name": volunteer}, actor=actor,
-        bank_reference=bank_reference.strip()[:40])
+        bank_reference=reference)
     log_action("kith.money.reimbursed", actor=actor, group=group, obj=entry,
                new={"amount": str(amount), "volunteer": volunteer.pk,
                     "bank_reference": entry.bank_reference})
     return entry
 
 
+def waiting_cash(group, volunteer) -> Decimal:
+    """Cash the volunteer recorded that the check-up call has not confirmed yet."""
+    return sum((check.entry.lines.get(account__kind=Kind.CASH_HELD).amount for check in
+                CashCheck.objects.filter(entry__group=group, outcome=CashCheck.Outcome.WAITING,
+                                         entry__lines__account__volunteer=volunteer,
+                                         entry__lines__account__kind=Kind.CASH_HELD)
+                .select_related("entry")), Decimal("0.00"))
+
+
+def _keep_waiting_cash(group, volunteer) -> None:
+    """Cash still waiting for its check-up must stay in the volunteer's hands in the books: if
+    the resident says "No, I didn't pay", that entry is reversed out of it."""
+    held = ledger.balance(ledger.account(group, Kind.CASH_HELD, volunteer=volunteer))
+    waiting = waiting_cash(group, volunteer)
+    if held < waiting:
+        raise MoneyError(_("%(waiting)s of the cash they hold is waiting for its check-up call. "
+                           "It can be paid in once the resident has confirmed paying it.")
+                         % {"waiting": pounds(waiting)}, "amount")
+
+
 @transaction.atomic
 def pay_in_cash(group, volunteer, *, amount: Decimal, actor) -> JournalEntry:
-    """Cash a volunteer collected from residents, handed to the group's bank account."""
+    """Cash a volunteer collected from residents, handed to the group's bank account. Only
+    cash the check-up call has confirmed."""
     check_amount(amount)
+    held = ledger.account(group, Kind.CASH_HELD, volunteer=volunteer)
+    _lock(held, ledger.account(group, Kind.BANK))
+    _refuse_repeat(Entry.PAID_IN, held, amount, _(
+        "%(amount)s paid in by them was recorded a few minutes ago. It is in the ledger already: "
+        "there is no need to record it again.") % {"amount": pounds(amount)})
     entry = ledger.post(group, Entry.PAID_IN, [
-        (ledger.account(group, Kind.BANK), amount),
-        (ledger.account(group, Kind.CASH_HELD, volunteer=volunteer), -amount),
+        (ledger.account(group, Kind.BANK), amount), (held, -amount),
     ], description=_("From %(name)s") % {"name": volunteer}, actor=actor)
+    _keep_waiting_cash(group, volunteer)
     log_action("kith.money.cash_paid_in", actor=actor, group=group, obj=entry,
                new={"amount": str(amount), "volunteer": volunteer.pk})
     return entry
 
 
 FUND_IN: dict[str, str] = {Entry.DONATION: Kind.DONATIONS, Entry.GRANT: Kind.GRANTS}
+
+
+def _refuse_fund_repeat(group, kind: str, other: str, amount: Decimal, description: str) -> None:
+    acct = ledger.account(group, other)
+    _lock(acct, ledger.account(group, Kind.BANK))
+    _refuse_repeat(kind, acct, amount, _(
+        "%(amount)s for “%(what)s” was recorded a few minutes ago. It is in the ledger already: "
+        "there is no need to record it again.") % {"amount": pounds(amount),
+                                                    "what": description.strip()},
+        description=description.strip()[:200])
 
 
 @transaction.atomic
@@ -340,6 +478,7 @@ def fund_in(group, *, kind: str, amount: Decimal, description: str, actor) -> Jo
     check_amount(amount)
     if not description.strip():
         raise MoneyError(_("Say who it came from or what it is for."), "description")
+    _refuse_fund_repeat(group, kind, FUND_IN[kind], amount, description)
     entry = ledger.post(group, kind, [
         (ledger.account(group, Kind.BANK), amount),
         (ledger.account(group, FUND_IN[kind]), -amount),
@@ -354,6 +493,7 @@ def fund_out(group, *, amount: Decimal, description: str, actor) -> JournalEntry
     check_amount(amount)
     if not description.strip():
         raise MoneyError(_("Say what the money was spent on."), "description")
+    _refuse_fund_repeat(group, Entry.FUND_OUT, Kind.FUND_SPENDING, amount, description)
     entry = ledger.post(group, Entry.FUND_OUT, [
         (ledger.account(group, Kind.FUND_SPENDING), amount),
         (ledger.account(group, Kind.BANK), -amount),
@@ -391,7 +531,11 @@ def reverse(entry: JournalEntry, *, actor, reason: str) -> JournalEntry:
             entry=entry, outcome=CashCheck.Outcome.WAITING).exists():
         raise MoneyError(_("This cash payment is waiting for its check-up call: record the "
                            "resident's answer there."))
-    return _reverse(entry, actor=actor, reason=reason)
+    undo = _reverse(entry, actor=actor, reason=reason)
+    for line in entry.lines.select_related("account"):
+        if line.account.kind == Kind.CASH_HELD and line.pence > 0:
+            _keep_waiting_cash(entry.group, line.account.volunteer)
+    return undo
 
 
 @transaction.atomic
@@ -419,6 +563,10 @@ def update_settings(group, *, actor, **fields) -> MoneySettings:
                if k in SETTINGS_FIELDS and getattr(current, k) != v}
     if "task_limit" in fields:
         check_amount(fields["task_limit"], "task_limit")
+    link = fields.get("payment_link") or ""
+    if link and not link.lower().startswith("https://"):
+        raise MoneyError(_("The payment link must start with https:// so card details are "
+                           "sent safely."), "payment_link")
     if changed:
         for key, (_old, new) in changed.items():
             setattr(current, key, new)

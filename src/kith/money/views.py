@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse as url_for
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -53,6 +54,13 @@ TASK_ACTIONS = {
 }
 
 
+def _to_task(request, req):
+    """Back to the task's money page, still knowing the call it was opened from."""
+    url = url_for("money:task", args=[req.group.slug, req.reference])
+    call = request.GET.get("call", "")
+    return redirect(f"{url}?call={call}" if call.isdigit() else url)
+
+
 @require_http_methods(["GET", "POST"])
 @group_view("money.task")
 def task(request, group, reference):
@@ -71,11 +79,11 @@ def task(request, group, reference):
             except MoneyError as exc:
                 if form is None:
                     messages.error(request, str(exc))
-                    return redirect("money:task", group.slug, req.reference)
+                    return _to_task(request, req)
                 _fail(form, exc)
             else:
                 messages.success(request, done)
-                return redirect("money:task", group.slug, req.reference)
+                return _to_task(request, req)
         bound[action] = form
     context = pages.task_context(request, req, bound)
     return render(request, "money/task.html", context, status=400 if bound else 200)
@@ -168,14 +176,18 @@ def reimburse(request, group, pk):
             else:
                 messages.success(request, done)
                 return redirect("money:balances", group.slug)
-    owed = ledger.balance(ledger.account(group, Account.Kind.OWED_TO_VOLUNTEER, volunteer=person))
+    # Only approved claims are owed and offered; claims still waiting are shown apart.
+    owed = services.approved_owed(group, person)
+    waiting = services.waiting_for_volunteer(group, person)
     held = ledger.balance(ledger.account(group, Account.Kind.CASH_HELD, volunteer=person))
+    unchecked = services.waiting_cash(group, person)
     if not pay.is_bound and owed:
         pay.initial = {"amount": f"{owed:.2f}"}
-    if not paid_in.is_bound and held:
-        paid_in.initial = {"amount": f"{held:.2f}"}
+    if not paid_in.is_bound and held > unchecked:
+        paid_in.initial = {"amount": f"{held - unchecked:.2f}"}
     return render(request, "money/reimburse.html", {
         "group": group, "person": person, "owed": owed, "held": held, "pay": pay,
+        "waiting": waiting, "unchecked": unchecked,
         "paid_in": paid_in, "can_manage": request.access.can("money.manage"),
         "claims": Claim.objects.filter(group=group, volunteer=person).order_by("-created_at")[:20],
     }, status=400 if pay.errors or paid_in.errors else 200)
@@ -214,9 +226,14 @@ def ledger_page(request, group):
 
 
 @require_POST
-@group_view("money.manage")
+@group_view("money.view")
 def reverse(request, group, pk):
     entry = get_object_or_404(JournalEntry, group=group, pk=pk)
+    if not request.access.can(pages.may_reverse(entry.kind)):
+        raise PermissionDenied(_("Covering shopping from the hardship fund is a coordinator's "
+                                 "decision, so only a coordinator can undo it.")
+                               if entry.kind == JournalEntry.Kind.HARDSHIP else
+                               _("Only the group's treasurers reverse entries."))
     form = f.ReasonForm(request.POST)
     if form.is_valid():
         try:

@@ -5,8 +5,8 @@ from kith.safeguarding import views
 app_name = "safeguarding"
 urlpatterns = [
     # Public: anyone may report an incident to a group (rate limited per address).
-    path("groups/<slug:group_slug>/report/", views.report_public, name="report_public"),
-    path("groups/<slug:group_slug>/report/sent/", views.public_sent, name="public_sent"),
+    path("groups/<slug:group_slug>/concern/", views.report_public, name="report_public"),
+    path("groups/<slug:group_slug>/concern/sent/", views.public_sent, name="public_sent"),
     # safeguarding.report: any member of the group.
     path("g/<slug:group_slug>/safeguarding/report/", views.report, name="report"),
     path("g/<slug:group_slug>/safeguarding/report/sent/", views.reported, name="reported"),

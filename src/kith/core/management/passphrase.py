@@ -13,6 +13,8 @@ ENVIRONMENT = "KITH_BACKUP_PASSPHRASE"
 
 
 def passphrase_argument(parser) -> None:
+    # No abbreviations: `--passphrase secret` must be refused, not read as --passphrase-file.
+    parser.allow_abbrev = False
     parser.add_argument("--passphrase-file", default="",
                         help=f"Read the passphrase from this file "
                              f"(else ${ENVIRONMENT}, else it is asked for).")

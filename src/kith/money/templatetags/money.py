@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django import template
+from django.utils.html import format_html
 
 register = template.Library()
 
@@ -11,7 +12,9 @@ def pounds(value) -> str:
     if value is None or value == "":
         return ""
     amount = Decimal(value)
-    return f"−£{-amount:,.2f}" if amount < 0 else f"£{amount:,.2f}"
+    if amount < 0:  # kept on one line: the minus never wraps away from its number
+        return format_html('<span class="nowrap">−£{}</span>', f"{-amount:,.2f}")
+    return f"£{amount:,.2f}"
 
 
 @register.inclusion_tag("money/_check_up.html")
@@ -25,4 +28,4 @@ def cash_to_confirm(callback) -> dict:
     checks = list(CashCheck.objects.filter(entry__request=req,
                                            outcome=CashCheck.Outcome.WAITING)
                   .select_related("entry").prefetch_related("entry__lines"))
-    return {"checks": checks, "req": req}
+    return {"checks": checks, "req": req, "callback": callback}

@@ -31,3 +31,6 @@ class Command(BaseCommand):
             f"Restored the backup made {restored.created}: {restored.rows:,} rows in "
             f"{restored.tables} tables, every table counted and matching, and {restored.files} "
             f"files. Restart Kith's server and worker so they use the restored keys."))
+        if restored.migrated:
+            self.stdout.write(f"The backup was made by an older Kith: {len(restored.migrated)} "
+                              f"migrations were run to bring it up to date.")
