@@ -106,3 +106,30 @@ def test_it_runs_gunicorn_with_that_logger_in_the_demo_and_the_deploy_guide():
     flag = "--logger-class kith.core.access_log.AccessLogger"
     assert flag in (ROOT / "Makefile").read_text()
     assert flag in (ROOT / "docs/DEPLOY.md").read_text()
+
+
+@pytest.mark.parametrize("method, path", [
+    ("POST", "/groups/golborne-road/concern/"),
+    ("GET", "/groups/golborne-road/concern/sent/"),
+    ("POST", "/g/golborne-road/safeguarding/report/"),
+    ("GET", "/g/golborne-road/safeguarding/report/sent/"),
+])
+def test_safeguarding_reports_leave_no_line_in_gunicorns_access_log(method, path, capsys):
+    from gunicorn.config import Config
+
+    from kith.core.access_log import AccessLogger
+
+    config = Config()
+    config.set("accesslog", "-")
+    logger = AccessLogger(config)
+    response = SimpleNamespace(status="302 Found", sent=0, headers=[])
+    request = SimpleNamespace(headers=[])
+    environ = {"REQUEST_METHOD": method, "RAW_URI": path, "PATH_INFO": path, "QUERY_STRING": "",
+               "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "203.0.113.9"}
+    logger.access(response, request, environ, timedelta(milliseconds=12))
+    other = {**environ, "PATH_INFO": "/find/", "RAW_URI": "/find/"}
+    logger.access(response, request, other, timedelta(milliseconds=12))
+    written = capsys.readouterr().out
+    assert "/find/" in written  # other pages are logged as before
+    assert "concern" not in written and "report" not in written
+    assert written.count("203.0.113.9") == 1

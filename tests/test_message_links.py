@@ -185,6 +185,7 @@ def _safety(street, priya, tom) -> None:
         tick(now=missed.due_at + timedelta(minutes=minutes))
     checkins.do_mark_safe(missed, acting_user=tom)
     checkins.do_ask_for_help(help_now, acting_user=tom)
+    tick(now=timezone.now() + timedelta(hours=1))  # nobody acted on it: asked again
     # Priya reaches him by phone: everyone who was alerted hears it is over.
     checkins.do_close_check_in(help_now, acting_user=priya, note="Rang him: he is fine")
     RiskAssessment.objects.create(group=street, activity="shopping", hazards="Bags",

@@ -150,7 +150,51 @@ def test_the_data_breach_clock_for_the_lead_and_a_bare_line_for_the_coordinator(
     assert page.get_by_text("21 hours left to tell the ICO").is_visible()
     axe_check("the breach clock on the case")
     screenshot("safeguarding-15-breach-clock")
-    page.get_by_role("button", name="The ICO has been told, or we decided it need not be").click()
-    page.wait_for_url(f"**/safeguarding/{case.pk}/")
-    assert page.get_by_text("ICO told (or judged not needed)").is_visible()
+    page.get_by_label("We told the ICO").check()
+    page.get_by_label("The ICO's reference").fill("IC-123456-A1B2")
+    page.get_by_label("The day you told them").fill(timezone.localdate().isoformat())
+    page.get_by_role("button", name="Record the ICO decision").click()
+    page.wait_for_url(re.compile(rf".*/safeguarding/{case.pk}/(#ico)?$"))
+    assert page.get_by_text("(reference IC-123456-A1B2)").is_visible()
     screenshot("safeguarding-16-ico-told")
+
+
+def _signed_in_with_two_factor(page, client, live_server, person) -> None:
+    """The lead signed in and confirmed with their authenticator, as the reveal asks."""
+    from django.conf import settings as dj_settings
+
+    from tests.conftest import confirm_two_factor, enable_totp
+
+    enable_totp(person)
+    client.force_login(person)
+    confirm_two_factor(client)
+    page.context.clear_cookies()
+    page.context.add_cookies([{"name": dj_settings.SESSION_COOKIE_NAME,
+                               "value": client.cookies[dj_settings.SESSION_COOKIE_NAME].value,
+                               "url": live_server.url}])
+
+
+def test_the_lead_presses_show_the_report_and_reads_it(
+    live_server, page, client, screenshot, axe_check, street, lena
+):
+    from kith.core.models import PersonalDataAccess
+    from kith.safeguarding import services
+    from kith.safeguarding.models import Case
+
+    case = services.report_incident(street, services.Report(
+        kind=Case.Kind.ABUSE_OF_RESIDENT, urgency=Case.Urgency.SOON, source=Case.Source.PUBLIC,
+        what_happened="The man at number 4 shouts at his mother every night.",
+        contact="Ann, 07700 900123"))
+    page.set_viewport_size(PHONE)
+    _signed_in_with_two_factor(page, client, live_server, lena)
+    page.goto(live_server.url + case.get_absolute_url())
+    assert not page.get_by_text("shouts at his mother").is_visible()
+    page.get_by_label("Why do you need to read the report?").fill("Triage of a new case")
+    page.get_by_role("button", name="Show the report").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("The man at number 4 shouts at his mother every night.").is_visible()
+    assert page.get_by_text("Ann, 07700 900123").is_visible()
+    assert PersonalDataAccess.objects.filter(viewer=lena, subject_id=str(case.pk),
+                                             reason="Triage of a new case").exists()
+    axe_check("the report opened")
+    screenshot("safeguarding-17-report-opened")

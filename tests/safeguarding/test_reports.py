@@ -111,6 +111,21 @@ def test_the_public_form_is_rate_limited_and_keeps_what_was_typed(client, street
     assert Case.objects.count() == REPORT_LIMIT
 
 
+def test_the_limit_is_per_group_and_the_form_says_what_is_kept(client, street, other_street):
+    from kith.safeguarding.views import REPORT_LIMIT
+
+    assert REPORT_LIMIT == 10
+    url = reverse("safeguarding:report_public", args=[street.slug])
+    for _ in range(REPORT_LIMIT):
+        assert client.post(url, PUBLIC_REPORT).status_code == 302
+    assert client.post(url, PUBLIC_REPORT).status_code == 429
+    # Another group's form from the same connection still takes a report.
+    elsewhere = reverse("safeguarding:report_public", args=[other_street.slug])
+    page = client.get(elsewhere).content.decode()
+    assert "for one hour" in page and "not linked to your report" in page
+    assert client.post(elsewhere, PUBLIC_REPORT).status_code == 302
+
+
 def test_mistakes_do_not_use_up_the_limit(client, street):
     from kith.safeguarding.views import REPORT_LIMIT
 
@@ -174,8 +189,14 @@ def test_a_volunteer_reports_from_their_task_and_only_their_task_is_linked(clien
     task = client.get(reverse("requests:task", args=[req.reference])).content.decode()
     report_url = reverse("safeguarding:report", args=[street.slug]) + f"?request={req.reference}"
     assert report_url in task
+    # Anonymous, the task (which names him) is linked only if he ticks that the lead may know.
+    page = client.get(report_url).content.decode()
+    assert "the lead will then be able to tell the report came from you" in page
     client.post(report_url, {**PUBLIC_REPORT, "request": req.reference})
-    assert Case.objects.get().request == req
+    unlinked = Case.objects.get()
+    assert (unlinked.request, unlinked.resident) == (None, None)
+    client.post(report_url, {**PUBLIC_REPORT, "request": req.reference, "link_task": "on"})
+    assert Case.objects.latest("pk").request == req
     # Another volunteer cannot tie a report to a task that is not theirs.
     kim = PersonFactory(email="kim@example.org", display_name="Kim Lee")
     MembershipFactory(person=kim, group=street, is_volunteer=True)

@@ -3,16 +3,21 @@
 Used with `gunicorn --logger-class kith.core.access_log.AccessLogger` (Makefile, DEPLOY.md).
 gunicorn's default line holds the request line with its query string and the Referer, which
 can hold an invitation link; every atom a log format can name is cleaned, so a custom
-`--access-logformat` cannot bring them back.
+`--access-logformat` cannot bring them back. Safeguarding report pages get no line at all.
 """
 
 from __future__ import annotations
+
+import re
 
 from gunicorn.glogging import Logger
 
 from kith.core.logs import ScrubFilter, loggable
 
 _QUERY_ATOMS = ("q", "{query_string}e")
+# Safeguarding reports (the public form and the members' one, and the thank-you page after):
+# no line at all, since an address and a time could trace an anonymous report to its sender.
+_UNLOGGED = re.compile(r"^/(groups/[^/]+/concern|g/[^/]+/safeguarding/report)/")
 
 
 class AccessLogger(Logger):
@@ -20,6 +25,11 @@ class AccessLogger(Logger):
         super().setup(cfg)
         # gunicorn's own error lines can quote a request line too.
         self.error_log.addFilter(ScrubFilter())
+
+    def access(self, resp, req, environ, request_time) -> None:
+        if _UNLOGGED.match(environ.get("PATH_INFO", "")):
+            return
+        super().access(resp, req, environ, request_time)
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)

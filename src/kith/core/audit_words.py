@@ -93,6 +93,16 @@ FIELD_LABELS = {
     "when": gettext_lazy("Best day or time"), "asked_by": gettext_lazy("Asked by"),
     "channel": gettext_lazy("Came by"), "series": gettext_lazy("Regular help"),
 }
+# Sealed fields as the access log names them.
+ACCESS_FIELD_LABELS = {
+    "what_happened": gettext_lazy("What happened (safeguarding report)"),
+    "victim": gettext_lazy("Who was hurt (safeguarding report)"),
+    "contact": gettext_lazy("How to contact the reporter"),
+    "phone": gettext_lazy("Phone number"), "address": gettext_lazy("Address"),
+    "postcode": gettext_lazy("Postcode"), "email": gettext_lazy("Email address"),
+    "details": gettext_lazy("What they need"), "notes": gettext_lazy("Notes"),
+    "note": gettext_lazy("Note"), "who": gettext_lazy("Name"), "home": gettext_lazy("Home"),
+}
 # Keys that hold a person's id (Person for people, Resident for residents).
 PERSON_KEYS = {"person", "volunteer", "volunteers", "by", "organiser"}
 RESIDENT_KEYS = {"resident"}
@@ -222,6 +232,8 @@ def line(event, names) -> Line:
     actor = actor or _("someone since removed")
     if event.actor_id is None and event.new.get("by_resident"):
         actor = _("The resident")  # from their status page, with no account
+    elif event.actor_id is None and event.new.get("anonymous"):
+        actor = _("Someone (anonymous)")  # a safeguarding report nobody put their name to
     subject = _subject(event, names)
     template = SENTENCES.get(event.action)
     if template is not None:

@@ -92,3 +92,11 @@ class PersonalDataAccess(AppendOnlyRecord):
 
     def __str__(self) -> str:
         return f"{self.viewer_id} saw {self.subject_type}:{self.subject_id}.{self.field}"
+
+    @property
+    def field_label(self) -> str:
+        """The field in words for the access log ("What happened", not "what_happened")."""
+        from kith.core.audit_words import ACCESS_FIELD_LABELS
+
+        label = ACCESS_FIELD_LABELS.get(self.field)
+        return str(label) if label else self.field.replace("_", " ").capitalize()

@@ -103,6 +103,17 @@ def check_in_hand(viewer, group, subjects, permission: str) -> None:
 
     if permission != "residents.reveal" or has_permission(viewer, group, "residents.reveal_any"):
         return
+    if has_permission(viewer, group, "safeguarding.case_details"):
+        # A lead from above, where the group does not share personal data with theirs: only
+        # the residents and requests its safeguarding cases are about.
+        from kith.safeguarding.routing import cases_in_hand
+
+        if not all(cases_in_hand(group).covers(subject) for subject in subjects):
+            raise NeedToKnowDenied(gettext(
+                "This group does not share residents' details with the groups above it, so "
+                "you can see only the residents and requests its safeguarding cases are "
+                "about."))
+        return
     work = in_hand(viewer, group)
     if not all(work.covers(subject) for subject in subjects):
         raise NeedToKnowDenied(gettext(

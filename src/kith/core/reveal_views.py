@@ -118,6 +118,8 @@ class RevealPanel:
     together: bool = False
     button: str = ""
     action: str = ""
+    # A page with several forms tells them apart by a hidden `step`: the reveal form sends this.
+    step: str = ""
 
     @property
     def status(self) -> int:
@@ -173,7 +175,8 @@ class RevealPanel:
 def reveal_panel(request: HttpRequest, *, group, fields: list[SealedField],
                  permission: str = "residents.reveal", grant=None, posted: bool | None = None,
                  together: bool = False, label: str = "", help_text: str = "",
-                 initial_reason: str = "", button: str = "", action: str = "") -> RevealPanel:
+                 initial_reason: str = "", button: str = "", action: str = "",
+                 step: str = "") -> RevealPanel:
     """The reveal flow of one page. `posted` says whether this request carries the reveal form
     (default: any POST); a page with other forms says which is which.
 
@@ -192,7 +195,7 @@ def reveal_panel(request: HttpRequest, *, group, fields: list[SealedField],
         fields=fields, form=form, can_reveal=can_reveal, needs_two_factor=grant is None,
         has_two_factor=grant is None and has_two_factor(request.user),
         session_two_factor=grant is None and session_used_two_factor(request),
-        together=together, button=button, action=action,
+        together=together, button=button, action=action, step=step,
         out_of_hand=(_out_of_hand(request, group, fields, permission)
                      if can_reveal and grant is None else ""))
     if posted and form.is_valid():

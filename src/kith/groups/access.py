@@ -20,6 +20,7 @@ from kith.groups.roles import (
     PARENT_PERMISSIONS,
     PARENT_SHARED_PERMISSIONS,
     SAFEGUARDING_FROM_ABOVE,
+    SAFEGUARDING_FROM_ABOVE_SHARED,
     SAFEGUARDING_LEAD,
     permissions_for,
 )
@@ -54,7 +55,8 @@ def resolve_access(user, group: Group) -> GroupAccess:
     if SAFEGUARDING_LEAD not in roles and group.parent_id is not None:
         lead_above = _lead_from_above(user, group)
         if lead_above is not None:
-            from_above |= SAFEGUARDING_FROM_ABOVE
+            from_above |= (SAFEGUARDING_FROM_ABOVE_SHARED if _shares_up_to(group, lead_above)
+                           else SAFEGUARDING_FROM_ABOVE)
             via_parent = via_parent or lead_above
     return GroupAccess(group, roles, permissions_for(roles) | from_above, via_parent=via_parent)
 
@@ -69,6 +71,17 @@ def _lead_from_above(user, group: Group) -> Group | None:
     if handler is None or handler == group or (handler.pk, user.pk) not in leads:
         return None
     return handler
+
+
+def _shares_up_to(group: Group, ancestor: Group) -> bool:
+    """Does every group from `group` up to (not including) `ancestor` share personal data
+    with its parent?"""
+    node: Group | None = group
+    while node is not None and node.pk != ancestor.pk:
+        if not node.shares_personal_data_with_parent:
+            return False
+        node = node.parent
+    return node is not None
 
 
 def _view_from_above(user, group: Group) -> tuple[Group | None, frozenset[str]]:

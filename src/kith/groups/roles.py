@@ -130,13 +130,16 @@ PARENT_SHARED_PERMISSIONS = PARENT_PERMISSIONS | {"residents.view", "residents.r
 # group above that has one (access._lead_from_above): they stand in for its leads on
 # safeguarding work (its cases, the requests and residents they are about, passing someone on,
 # exclusions), not on running the group (members, vetting, its audit trail and access log).
+# They open only the residents and requests the group's cases are about (privacy.check_in_hand)...
 SAFEGUARDING_FROM_ABOVE = frozenset({
-    "group.view", "residents.view", "residents.reveal", "residents.reveal_any",
+    "group.view", "residents.view", "residents.reveal",
     "volunteers.view", "requests.view", "requests.escalate", "requests.safeguard",
     "exclusions.manage", "services.view", "referrals.send",
     "safeguarding.report", "safeguarding.cases", "safeguarding.case_details",
     # Missed check-ins and "I need help now" escalate to them: the alert links here.
     "safety.check_ins"})
+# ...unless every group between them has chosen to share personal data with its parent.
+SAFEGUARDING_FROM_ABOVE_SHARED = SAFEGUARDING_FROM_ABOVE | {"residents.reveal_any"}
 
 # Roles whose holders can see residents' personal data, and so must use two-factor sign-in.
 PERSONAL_DATA_ROLES = PERMISSIONS["residents.reveal"]

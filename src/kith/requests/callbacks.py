@@ -222,7 +222,11 @@ def log_attempt(callback: Callback, *, by, outcome: str, note: str = "", result:
     checking = callback.kind in check_ups.CHECK_KINDS
     if checking and outcome == CallAttempt.Outcome.REACHED and result not in Callback.Result.values:
         raise IllegalMove("Say how they are: all well, needs more help, or a concern.")
-    attempt = CallAttempt.objects.create(callback=callback, by=by, outcome=outcome, note=note[:300])
+    # A concern is written only into the sealed safeguarding case (check_ups.record): the
+    # call's note and the trail, which coordinators read, keep none of it.
+    concern = checking and outcome == CallAttempt.Outcome.REACHED and result == Callback.Result.CONCERN
+    kept = "" if concern else note[:300]
+    attempt = CallAttempt.objects.create(callback=callback, by=by, outcome=outcome, note=kept)
     callback.attempts_made += 1
     callback.claimed_by = callback.claimed_until = None
     if outcome in FINAL_ATTEMPTS:
@@ -234,7 +238,7 @@ def log_attempt(callback: Callback, *, by, outcome: str, note: str = "", result:
     callback.save()
     log_action("kith.callback.attempt", actor=by, group=callback.group, obj=callback,
                new={"outcome": outcome, "result": callback.result, "attempt": callback.attempts_made,
-                    "note": note})
+                    "note": kept})
     if callback.request_id:
         add_event(callback.request, "callback_attempt", actor=by,
                   note=f"{callback.get_kind_display()}: {CallAttempt.Outcome(outcome).label}"

@@ -87,13 +87,16 @@ def record(req: HelpRequest | None, *, by, result: str, note: str = "",
     req = locked(req) if req is not None else None
     if result == Callback.Result.CONCERN:
         if req is not None and req.state != lifecycle.ESCALATED and req.is_open:
-            make_move(req, "escalate", actor=by, note=note or CONCERN_NOTE, now=now)
-            notify.escalated(req, note)
+            # The timeline and trail say only that there was a concern; what it is goes into
+            # the sealed case alone.
+            make_move(req, "escalate", actor=by, note=CONCERN_NOTE, now=now)
+            notify.escalated(req, "")
             _concern_case(req, callback, note or CONCERN_NOTE, by)
-        elif callback is not None:
+        else:  # already escalated (the open case gets the note), finished, or a check-in
             from kith.requests.callbacks import escalate
 
-            escalate(callback, why=CONCERN_NOTE, now=now)
+            if callback is not None:
+                escalate(callback, why=CONCERN_NOTE, now=now)
             _concern_case(req, callback, note or CONCERN_NOTE, by)
         return req
     if req is None:

@@ -45,7 +45,8 @@ class AttemptForm(forms.Form):
         required=False, help_text="Only if you reached them.",
     )
     note = FreeTextField(
-        label="Note (optional)", max_length=300, required=False,
+        # A concern goes only into the sealed case, which holds more (see clean()).
+        label="Note (optional)", max_length=2000, required=False,
         validators=[validate_no_contact_details], widget=forms.Textarea(attrs={"rows": 2}),
         help_text="For whoever calls next, like “rang twice, try after 2pm”. No phone numbers.",
     )
@@ -82,6 +83,9 @@ class AttemptForm(forms.Form):
         reached = data.get("outcome") == CallAttempt.Outcome.REACHED
         if self.checking and reached and not data.get("result"):
             self.add_error("result", "Say how they are: all well, needs more help, or a concern.")
+        concern = reached and data.get("result") == Callback.Result.CONCERN
+        if not concern and len(data.get("note") or "") > 300:
+            self.add_error("note", "Keep the note under 300 characters.")
         if data.get("services") and not (reached and data.get("result") == Callback.Result.MORE_HELP):
             self.add_error("services", _("Tick a service only when you reached them and they "
                                          "need more help."))

@@ -73,6 +73,9 @@ class RequestFilterForm(forms.Form):
         self.fields["volunteer"].choices = [("", _("Anyone"))] + volunteers
 
 
+NOTE_MAX = 300  # a line on the timeline
+CONCERN_MAX = 2000  # a concern, kept only in the sealed case
+
 # What the note box asks, for each move that needs one.
 NOTE_LABELS = {
     "hand_back": "Why is it handed back?",
@@ -107,9 +110,17 @@ class MoveForm(forms.Form):
     action = forms.ChoiceField(choices=[(a, a) for a in lifecycle.MOVES],
                                error_messages={"required": "Choose a step.",
                                                "invalid_choice": "There is no such step."})
-    note = FreeTextField(required=False, max_length=300,
+    # A concern (escalate) goes into the sealed safeguarding case, which holds more; every
+    # other note is a line on the timeline.
+    note = FreeTextField(required=False, max_length=CONCERN_MAX,
                          validators=[validate_no_contact_details],
-                         error_messages={"max_length": "Keep the note under 300 characters."})
+                         error_messages={"max_length": "Keep the concern under 2,000 characters."})
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") != "escalate" and len(data.get("note") or "") > NOTE_MAX:
+            self.add_error("note", "Keep the note under 300 characters.")
+        return data
 
 
 class AssignForm(forms.Form):

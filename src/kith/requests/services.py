@@ -28,10 +28,14 @@ def transition(req: HelpRequest, action: str, *, actor, note: str = "") -> HelpR
                   "check_up", "offer", "accept", "offers_lapsed"}:
         raise ValueError(f"use the {action} service")
     req = locked(req)
-    make_move(req, action, actor=actor, note=note)
     if action == "escalate":
-        notify.escalated(req, note)
+        # The concern goes into the sealed case alone: the timeline and the trail, which
+        # coordinators and call handlers read, say only that it was escalated.
+        make_move(req, action, actor=actor, reason_kept=bool((note or "").strip()))
+        notify.escalated(req, "")
         _open_case(req, note, source="escalation", actor=actor)
+        return req
+    make_move(req, action, actor=actor, note=note)
     return req
 
 

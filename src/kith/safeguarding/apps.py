@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 ACTION_LABELS = {
     "kith.case.reported": _("Safeguarding incident reported"),
     "kith.case.opened": _("Safeguarding case opened from a concern"),
+    "kith.case.concern_added": _("Safeguarding case: a further concern added"),
     "kith.case.triaged": _("Safeguarding case triaged"),
     "kith.case.action_added": _("Safeguarding case: action added"),
     "kith.case.action_done": _("Safeguarding case: action done"),

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kith.core.formfields import FreeTextField, ISODateInput, MultilineField
 from kith.requests.models import Exclusion
-from kith.safeguarding.models import Case
+from kith.safeguarding.models import Case, IcoDecision
 
 WHAT_MAX = 4000
 
@@ -45,13 +45,20 @@ class ReportForm(forms.Form):
         help_text=_("A name and a phone number or email address. Only the safeguarding leads "
                     "see it."))
 
-    def __init__(self, *args, member: bool = False, **kwargs):
+    def __init__(self, *args, member: bool = False, own_task: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if member:
             self.fields["named"] = forms.BooleanField(
                 label=_("Put my name to this report"), required=False,
-                help_text=_("Left unticked, the report is anonymous: Kith does not record who "
-                            "sent it."))
+                help_text=_("Left unticked, the report is anonymous: your name is not stored "
+                            "with it."))
+        if own_task:
+            # The task names its volunteer: linking it to an anonymous report would name them.
+            self.fields["link_task"] = forms.BooleanField(
+                label=_("Link this report to my task"), required=False,
+                help_text=_("It helps the lead find the resident. But the lead will then be "
+                            "able to tell the report came from you, because the task shows "
+                            "who did it."))
 
     def clean(self):
         data = super().clean()
@@ -94,6 +101,14 @@ class ActionForm(forms.Form):
     def clean_owner(self):
         return self.people.get(self.cleaned_data.get("owner") or "")
 
+    def clean_due_on(self):
+        from django.utils import timezone
+
+        due_on = self.cleaned_data.get("due_on")
+        if due_on is not None and due_on < timezone.localdate():
+            raise forms.ValidationError(_("That day has passed. Choose today or a later day."))
+        return due_on
+
 
 class ToldForm(forms.Form):
     who = FreeTextField(label=_("Who was told?"), max_length=200,
@@ -105,6 +120,16 @@ class ToldForm(forms.Form):
                                               "invalid": _("Enter a date, for example 24 12 2026.")})
     note = FreeTextField(label=_("Anything to add (a reference number, say)"), required=False,
                          max_length=300)
+
+    def __init__(self, *args, opened_on=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.opened_on = opened_on
+
+    def clean(self):
+        data = super().clean()
+        if "told_on" not in self.errors:
+            check_told_on(self, "told_on", data.get("told_on"), self.opened_on)
+        return data
 
 
 class CloseForm(forms.Form):
@@ -121,3 +146,54 @@ class CloseForm(forms.Form):
         label=_("Add the resident to the exclusion list?"), required=False,
         choices=[("", _("No"))] + list(Exclusion.Reason.choices),
         help_text=_("Zero tolerance: the group will no longer help them. Choose why."))
+
+    def __init__(self, *args, has_resident: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not has_resident:  # nobody on record to exclude
+            del self.fields["exclusion_reason"]
+
+
+class IcoForm(forms.Form):
+    """A data breach: either the ICO was told (their reference and the day) or the lead
+    decided it is not reportable (and why)."""
+
+    decision = forms.ChoiceField(label=_("What did you decide?"), choices=IcoDecision.choices,
+                                 widget=forms.RadioSelect,
+                                 error_messages={"required": _("Choose whether you told the ICO "
+                                                               "or it is not reportable.")})
+    reference = FreeTextField(label=_("The ICO's reference"), required=False, max_length=100,
+                              help_text=_("If you told them: the reference they gave you."))
+    told_on = forms.DateField(label=_("The day you told them"), required=False,
+                              widget=ISODateInput(),
+                              error_messages={"invalid": _("Enter a date, for example 24 12 2026.")})
+    why_not = MultilineField(label=_("Why it is not reportable"), required=False,
+                             max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=_("If it is not reportable: why it is unlikely to put "
+                                         "anyone at risk."))
+
+    def __init__(self, *args, opened_on=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.opened_on = opened_on
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == IcoDecision.TOLD:
+            if not data.get("reference"):
+                self.add_error("reference", _("Give the reference the ICO gave you."))
+            check_told_on(self, "told_on", data.get("told_on"), self.opened_on)
+        elif data.get("decision") == IcoDecision.NOT_REPORTABLE and not data.get("why_not"):
+            self.add_error("why_not", _("Say why it is not reportable."))
+        return data
+
+
+def check_told_on(form, name: str, day, opened_on) -> None:
+    """A day someone was told: given, not before the case was opened, not in the future."""
+    from django.utils import timezone
+
+    if day is None:
+        if name not in form.errors:
+            form.add_error(name, _("Say the day they were told."))
+    elif day > timezone.localdate():
+        form.add_error(name, _("That day is in the future. Give the day they were told."))
+    elif opened_on is not None and day < opened_on:
+        form.add_error(name, _("That day is before the case was opened."))

@@ -27,6 +27,11 @@ ICO_DEADLINE = timedelta(hours=72)
 ICO_REMINDER_BEFORE = timedelta(hours=24)
 
 
+class IcoDecision(models.TextChoices):
+    TOLD = "told", _("We told the ICO")
+    NOT_REPORTABLE = "not_reportable", _("It is not reportable")
+
+
 class Case(models.Model):
     class Kind(models.TextChoices):
         ABUSE_OF_VOLUNTEER = "abuse_volunteer", _("A volunteer was abused or threatened")
@@ -96,6 +101,11 @@ class Case(models.Model):
                                    on_delete=models.SET_NULL, related_name="+")
     # A data breach: when the ICO was told (or the lead decided it need not be).
     ico_told_at = models.DateTimeField(null=True, blank=True)
+    # Which of the two it was: told (their reference, the day) or not reportable (why).
+    ico_decision = models.CharField(max_length=14, choices=IcoDecision.choices, blank=True)
+    ico_reference = models.CharField(max_length=100, blank=True)
+    ico_told_on = models.DateField(null=True, blank=True)
+    ico_why_not = models.TextField(blank=True)
     # When the sweep reminded the leads that the ICO's 72 hours are nearly up (once).
     breach_reminded_at = models.DateTimeField(null=True, blank=True)
     # The outcome, and what will stop it happening again, and who sees to that.

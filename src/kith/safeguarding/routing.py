@@ -37,3 +37,14 @@ def handled_groups(group: Group) -> list[Group]:
         frontier = [c for c in children if c.pk not in with_leads]
         found += frontier
     return found
+
+
+def cases_in_hand(group: Group):
+    """The requests and residents `group`'s safeguarding cases are about: all a lead standing
+    in from above may open where the group keeps its residents' details to itself."""
+    from kith.requests.callbacks import InHand
+    from kith.safeguarding.models import Case
+
+    rows = list(Case.objects.filter(group=group).values_list("request_id", "resident_id"))
+    return InHand(requests=frozenset(r for r, _ in rows if r),
+                  residents=frozenset(r for _, r in rows if r))

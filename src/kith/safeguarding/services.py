@@ -10,7 +10,7 @@ the alert to the leads says only that there is a case, with a link.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import transaction
 from django.urls import reverse
@@ -20,8 +20,10 @@ from django.utils.translation import gettext as _
 from kith.core.audit import log_action
 from kith.core.mail import site_url
 from kith.core.middleware import untraced
-from kith.safeguarding.models import Case, CaseAction, CaseTold
+from kith.safeguarding.models import Case, CaseAction, CaseTold, IcoDecision
 from kith.safeguarding.routing import handling_group, leads_for
+
+DOUBLE_POST = timedelta(minutes=2)
 
 
 class CaseRefused(ValueError):
@@ -83,10 +85,10 @@ def report_incident(group, report: Report) -> Case:
 @transaction.atomic
 def open_from_request(req, note: str, *, source: str, actor) -> Case:
     """An escalated request (or a concern on its check-up call) becomes a case for the leads;
-    one open case per request, so escalating again adds nothing new."""
+    one open case per request, so a further concern is added to the open one."""
     existing = Case.objects.filter(request=req).exclude(state=Case.State.CLOSED).first()
     if existing is not None:
-        return existing
+        return add_concern(existing, note, source=source, actor=actor)
     case = Case.objects.create(
         group=req.group, kind=Case.Kind.ABUSE_OF_RESIDENT if source == Case.Source.CHECK_UP
         else Case.Kind.SAFETY_RISK, urgency=Case.Urgency.NOW, source=source,
@@ -111,7 +113,29 @@ def open_from_call(callback, note: str, *, actor) -> Case:
     return case
 
 
-def alert_leads(case: Case) -> None:
+@transaction.atomic
+def add_concern(case: Case, note: str, *, source: str, actor) -> Case:
+    """A further concern about an open case's request: a dated paragraph added to the sealed
+    report (so nothing said is lost), and the leads are told again."""
+    case = _locked(case)
+    if note.strip():
+        when = timezone.localtime().strftime("%d %b %Y, %H:%M")
+        heading = _("Further concern, %(when)s:") % {"when": when}
+        # Opened only to add to it, in this transaction; nobody sees it here, so no access row.
+        earlier = case.what_happened._open() if case.what_happened else ""
+        case.what_happened = "\n\n".join(
+            part for part in (earlier, f"{heading}\n{note.strip()}") if part)
+    if case.urgency != Case.Urgency.NOW:
+        case.urgency = Case.Urgency.NOW
+    case.save(update_fields=["what_happened", "urgency"])
+    # That there was another concern and where from, never what it said.
+    log_action("kith.case.concern_added", actor=actor, group=case.group, obj=case,
+               new={"source": source})
+    alert_leads(case, again=True)
+    return case
+
+
+def alert_leads(case: Case, *, again: bool = False) -> None:
     """Tell the leads who handle the case that it exists: no details, only a link (urgent ones
     skip quiet hours). With no lead on the way up, the coordinators are asked to name one."""
     from kith.requests.notify import people_with_roles, send_later
@@ -119,10 +143,13 @@ def alert_leads(case: Case) -> None:
     link = site_url(reverse("safeguarding:case", args=[case.group.slug, case.pk]))
     leads = leads_for(case.group)
     if leads:
+        subject = (_("Safeguarding: a further concern on case %(number)s") if again
+                   else _("Safeguarding: a new case in %(group)s"))
         send_later(leads, group=handling_group(case.group), urgent=case.urgency == Case.Urgency.NOW,
-                   subject=_("Safeguarding: a new case in %(group)s") % {"group": case.group.name},
+                   subject=subject % {"group": case.group.name, "number": case.number},
                    template="safeguarding/email/new_case.txt",
-                   context={"group": case.group.name, "number": case.number, "link": link})
+                   context={"group": case.group.name, "number": case.number, "link": link,
+                            "again": again})
         return
     send_later(people_with_roles(case.group, "coordinator"), group=case.group, urgent=True,
                subject=_("Safeguarding: a case is waiting and no lead can see it"),
@@ -166,6 +193,11 @@ def add_action(case: Case, *, actor, what: str, owner=None, due_on: date | None 
                ) -> CaseAction:
     case = _locked(case)
     _open_only(case)
+    # The same action posted twice (a double press, a resent form) is one action.
+    twin = case.actions.filter(what=what, owner=owner, due_on=due_on, created_by=actor,
+                               created_at__gte=timezone.now() - DOUBLE_POST).first()
+    if twin is not None:
+        return twin
     action = CaseAction.objects.create(case=case, what=what, owner=owner, due_on=due_on,
                                        created_by=actor)
     log_action("kith.case.action_added", actor=actor, group=case.group, obj=case,
@@ -177,6 +209,7 @@ def add_action(case: Case, *, actor, what: str, owner=None, due_on: date | None 
 @transaction.atomic
 def finish_action(action: CaseAction, *, actor) -> CaseAction:
     """Ticked off once; a second press (two leads at once) changes nothing."""
+    _open_only(action.case)
     done = CaseAction.objects.filter(pk=action.pk, done_at__isnull=True).update(
         done_at=timezone.now())
     action.refresh_from_db()
@@ -188,6 +221,8 @@ def finish_action(action: CaseAction, *, actor) -> CaseAction:
 
 @transaction.atomic
 def record_told(case: Case, *, actor, who: str, told_on: date, note: str = "") -> CaseTold:
+    case = _locked(case)
+    _open_only(case)
     told = CaseTold.objects.create(case=case, who=who, told_on=told_on, note=note,
                                    recorded_by=actor)
     log_action("kith.case.told", actor=actor, group=case.group, obj=case,
@@ -196,17 +231,26 @@ def record_told(case: Case, *, actor, who: str, told_on: date, note: str = "") -
 
 
 @transaction.atomic
-def ico_told(case: Case, *, actor, when=None) -> Case:
-    """A data breach reported to the ICO (or judged not reportable): the clock stops."""
+def ico_told(case: Case, *, actor, decision: str = IcoDecision.TOLD, reference: str = "",
+             told_on: date | None = None, why_not: str = "", when=None) -> Case:
+    """A data breach reported to the ICO (their reference, the day) or judged not reportable
+    (why): the clock stops. The trail says which, never the reference or the reasons."""
     case = _locked(case)
+    _open_only(case)
     if not case.is_breach:
         raise CaseRefused(_("Only a data breach is reported to the ICO."))
     if case.ico_told_at is not None:
         return case
     case.ico_told_at = when or timezone.now()
-    case.save(update_fields=["ico_told_at"])
+    case.ico_decision = decision
+    if decision == IcoDecision.TOLD:
+        case.ico_reference, case.ico_told_on = reference, told_on or timezone.localdate()
+    else:
+        case.ico_why_not = why_not
+    case.save(update_fields=["ico_told_at", "ico_decision", "ico_reference", "ico_told_on",
+                             "ico_why_not"])
     log_action("kith.case.ico_told", actor=actor, group=case.group, obj=case,
-               new={"ico_told_at": case.ico_told_at.isoformat(),
+               new={"decision": decision,
                     "hours_after_opening": int((case.ico_told_at - case.opened_at)
                                                .total_seconds() // 3600)})
     return case

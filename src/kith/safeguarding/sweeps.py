@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from kith.core.audit import log_action
 from kith.core.mail import site_url
@@ -30,14 +30,21 @@ def remind_breaches(now) -> int:
 
 
 def _remind(case: Case, now) -> None:
-    from kith.requests.notify import send_later
+    """To the leads who handle the case; with no lead anywhere up the tree, to the group's
+    coordinators, who cannot open the case but can name a lead before the clock runs out."""
+    from kith.requests.notify import people_with_roles, send_later
 
     hours = max(0, case.ico_hours_left(now) or 0)
-    send_later(leads_for(case.group), group=handling_group(case.group), urgent=True,
-               subject=_("Data breach: %(hours)s hours left to tell the ICO") % {"hours": hours},
+    leads = leads_for(case.group)
+    people = leads or people_with_roles(case.group, "coordinator")
+    link = (reverse("safeguarding:case", args=[case.group.slug, case.pk]) if leads
+            else reverse("groups:members", args=[case.group.slug]))
+    send_later(people, group=handling_group(case.group), urgent=True,
+               subject=ngettext("Data breach: %(hours)s hour left to tell the ICO",
+                                "Data breach: %(hours)s hours left to tell the ICO",
+                                hours) % {"hours": hours},
                template="safeguarding/email/breach_clock.txt",
                context={"group": case.group.name, "number": case.number, "hours": hours,
-                        "link": site_url(reverse("safeguarding:case",
-                                                 args=[case.group.slug, case.pk]))})
+                        "no_lead": not leads, "link": site_url(link)})
     log_action("kith.case.breach_reminder", actor=None, group=case.group, obj=case,
-               new={"hours_left": hours})
+               new={"hours_left": hours, "to": "leads" if leads else "coordinators"})

@@ -16,6 +16,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -27,12 +28,14 @@ from kith.groups.access import group_view
 from kith.groups.models import Group, Membership
 from kith.groups.roles import VOLUNTEER
 from kith.safeguarding import services
-from kith.safeguarding.forms import ActionForm, CloseForm, ReportForm, ToldForm, TriageForm
+from kith.safeguarding.forms import ActionForm, CloseForm, IcoForm, ReportForm, ToldForm, TriageForm
 from kith.safeguarding.models import Case, CaseAction
-from kith.safeguarding.routing import handled_groups, handling_group
+from kith.safeguarding.routing import handled_groups, handling_group, leads_for
 
 HOUR = 60 * 60
-REPORT_LIMIT = 5  # reports accepted per address per hour; a form with mistakes does not count
+# Reports accepted per address per group per hour; a form with mistakes does not count. The
+# count is kept an hour in the cache, under the address, and is not linked to any report.
+REPORT_LIMIT = 10
 HONEYPOT = "website"
 LIMITED = gettext_lazy(
     "You have sent %(limit)s reports from this connection in the last hour, which is as "
@@ -61,8 +64,8 @@ def report_public(request, group_slug):
     form = ReportForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        counted = throttle.take_for_address(request, "safeguarding:report", limit=REPORT_LIMIT,
-                                            seconds=HOUR)
+        counted = throttle.take_for_address(request, f"safeguarding:report:{group.pk}",
+                                            limit=REPORT_LIMIT, seconds=HOUR)
         if counted is None:
             form.add_error(None, LIMITED % {"limit": REPORT_LIMIT})
             status = 429
@@ -76,14 +79,16 @@ def report_public(request, group_slug):
             services.report_incident(group, _report(form, source=Case.Source.PUBLIC))
             return redirect("safeguarding:public_sent", group.slug)
     return render(request, "safeguarding/report_public.html",
-                  {"group": group, "form": form, "honeypot": HONEYPOT}, status=status)
+                  {"group": group, "form": form, "honeypot": HONEYPOT,
+                   "report_limit": REPORT_LIMIT}, status=status)
 
 
 @never_cache
 @require_GET
 def public_sent(request, group_slug):
     group = get_object_or_404(Group, slug=group_slug)
-    return render(request, "safeguarding/public_sent.html", {"group": group})
+    return render(request, "safeguarding/public_sent.html",
+                  {"group": group, "has_lead": bool(leads_for(group))})
 
 
 # --- members
@@ -115,8 +120,11 @@ def report(request, group):
     req = _linked_request(request, group, reference)
     resident = None if req is not None else _linked_resident(
         request, group, (request.POST.get("resident") or request.GET.get("resident", "")).strip())
-    form = ReportForm(request.POST or None, member=True)
+    own_task = req is not None and not request.access.can("requests.view")
+    form = ReportForm(request.POST or None, member=True, own_task=own_task)
     if request.method == "POST" and form.is_valid():
+        if own_task and not (form.cleaned_data.get("named") or form.cleaned_data.get("link_task")):
+            req = None  # anonymous: their task would say who they are
         roles = request.access.roles
         for_resident = req is not None or resident is not None
         source = (Case.Source.CALL if for_resident and request.access.can("residents.view")
@@ -126,13 +134,15 @@ def report(request, group):
                                                 resident=resident))
         return redirect("safeguarding:reported", group.slug)
     return render(request, "safeguarding/report.html",
-                  {"group": group, "form": form, "req": req, "resident": resident},
+                  {"group": group, "form": form, "req": req, "resident": resident,
+                   "own_task": own_task},
                   status=400 if form.is_bound else 200)
 
 
 @group_view("safeguarding.report")
 def reported(request, group):
-    return render(request, "safeguarding/reported.html", {"group": group})
+    return render(request, "safeguarding/reported.html",
+                  {"group": group, "has_lead": bool(leads_for(group))})
 
 
 # --- the leads' and coordinators' list
@@ -178,6 +188,9 @@ def _step(request, case: Case, step: str, bound: dict):
     """Run one step posted from the case page; returns the bound form with its errors, or None
     when it worked."""
     post, user = request.POST, request.user
+    if not case.is_open:
+        raise services.CaseRefused(_("This case is closed, so nothing more can be done on it."))
+    opened_on = timezone.localdate(case.opened_at)
     if step == "triage":
         form = bound["triage"] = TriageForm(post)
         if form.is_valid():
@@ -197,16 +210,19 @@ def _step(request, case: Case, step: str, bound: dict):
         services.finish_action(action, actor=user)
         return None
     if step == "told":
-        form = bound["told"] = ToldForm(post)
+        form = bound["told"] = ToldForm(post, opened_on=opened_on)
         if form.is_valid():
             services.record_told(case, actor=user, **form.cleaned_data)
             return None
         return form
     if step == "ico":
-        services.ico_told(case, actor=user)
-        return None
+        form = bound["ico"] = IcoForm(post, opened_on=opened_on)
+        if form.is_valid():
+            services.ico_told(case, actor=user, **form.cleaned_data)
+            return None
+        return form
     if step == "close":
-        form = bound["close"] = CloseForm(post)
+        form = bound["close"] = CloseForm(post, has_resident=case.resident_id is not None)
         if form.is_valid():
             try:
                 services.close(case, services.Outcome(**form.cleaned_data), actor=user)
@@ -228,7 +244,7 @@ def case_detail(request, group, pk):
     reveal = reveal_panel(request, group=group, fields=_sealed(case),
                           permission="safeguarding.case_details", posted=step == "reveal",
                           together=True, label=_("Why do you need to read the report?"),
-                          button=_("Show the report"))
+                          button=_("Show the report"), step="reveal")
     bound: dict = {}
     status = reveal.status if step == "reveal" else 200
     if step and step != "reveal":
@@ -248,7 +264,8 @@ def case_detail(request, group, pk):
             "triage_note": case.triage_note}),
         "action_form": bound.get("action") or ActionForm(people=_owners(group)),
         "told_form": bound.get("told") or ToldForm(),
-        "close_form": bound.get("close") or CloseForm(),
+        "ico_form": bound.get("ico") or IcoForm(),
+        "close_form": bound.get("close") or CloseForm(has_resident=case.resident_id is not None),
         "actions": list(case.actions.select_related("owner")),
         "told": list(case.told.all()),
         "referrals": list(case.request.referrals_out.select_related("service"))

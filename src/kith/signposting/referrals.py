@@ -89,7 +89,18 @@ def send(group, service: LocalService, request, *, shared: list[str], why: str,
     _timeline(referral, "referral_sent", _("Referred to %(service)s (%(organisation)s), with "
                                            "their consent") % {
         "service": service.name, "organisation": service.organisation}, acting_user)
+    _note_on_cases(referral, acting_user)
     return referral
+
+
+def _note_on_cases(referral: Referral, acting_user) -> None:
+    """A referral for a request with an open safeguarding case is a line in that case's
+    history (its trail, which only the leads read): which referral, never what was shared."""
+    from kith.safeguarding.models import Case
+
+    for case in Case.objects.filter(request=referral.request).exclude(state=Case.State.CLOSED):
+        log_action("kith.case.referred", actor=acting_user, group=case.group, obj=case,
+                   new={"referral": referral.pk})
 
 
 MOVES = {"accepted": (Referral.State.SENT,), "closed": (Referral.State.SENT,
