@@ -272,7 +272,7 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     # --- safety. safety.check_ins: coordinators (and safeguarding leads); risk assessments
     # are read by every role (the ward's coordinator sees the street only from above) and
     # written by coordinators and safeguarding leads; safety settings: coordinators.
-    "safety:check_ins": group_page(403, 403, 200, 403),
+    "safety:check_ins": group_page(403, 403, 200, 200),  # the ward's: an unanswered call for help
     "safety:risks": group_page(200, 200, 200, 403),
     "safety:risk_edit": group_page(403, 403, 200, 403),
     "safety:risk_sign_off": everyone(405),

@@ -120,8 +120,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "safety.prescriptions": frozenset({COORDINATOR, CALL_HANDLER, SAFEGUARDING_LEAD}),
 }
 
-# A coordinator of an ancestor group sees a child's aggregate figures only...
-PARENT_PERMISSIONS = frozenset({"group.view"})
+# A coordinator of an ancestor group sees a child's aggregate figures only, and who of its
+# volunteers is out on a task now: when a volunteer's call for help goes unanswered below, the
+# alert goes up to them (safety.checkins), and its link must open...
+PARENT_PERMISSIONS = frozenset({"group.view", "safety.check_ins"})
 # ...and its residents only where every group between them has chosen to share.
 PARENT_SHARED_PERMISSIONS = PARENT_PERMISSIONS | {"residents.view", "residents.reveal",
                                                   "residents.reveal_any"}
