@@ -54,6 +54,12 @@ def sam(street):
 
 
 @pytest.fixture
+def lena(street):
+    """Golborne Road's safeguarding lead (cases, and alerts about volunteers out alone)."""
+    return _member(street, "lena@example.org", "Lena Marsh", safeguarding_lead=True)
+
+
+@pytest.fixture
 def tom(street):
     return _member(street, "tom@example.org", "Tom Brennan", volunteer=True)
 

@@ -9,13 +9,6 @@ from tests.factories import MembershipFactory, PersonFactory
 
 
 @pytest.fixture
-def lena(street):
-    person = PersonFactory(email="lena@example.org", display_name="Lena Marsh")
-    MembershipFactory(person=person, group=street, is_safeguarding_lead=True)
-    return person
-
-
-@pytest.fixture
 def wanda(ward):
     person = PersonFactory(email="wanda@example.org", display_name="Wanda Price")
     MembershipFactory(person=person, group=ward, is_safeguarding_lead=True)

@@ -34,14 +34,6 @@ def task(street, priya, tom):
 
 
 @pytest.fixture
-def lena(street):
-    """Golborne Road's safeguarding lead."""
-    person = PersonFactory(email="lena@example.org", display_name="Lena Kowalski")
-    MembershipFactory(person=person, group=street, is_safeguarding_lead=True)
-    return person
-
-
-@pytest.fixture
 def wanda(ward):
     """Coordinator of Golborne Ward, the group above the street."""
     person = PersonFactory(email="wanda@example.org", display_name="Wanda Reid")
