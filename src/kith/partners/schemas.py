@@ -38,7 +38,10 @@ class In(Schema):
 
 
 def text(most: int, *, least: int = 0, description: str = ""):
-    return Field(min_length=least, max_length=most, description=description)
+    # No NUL characters: PostgreSQL's text columns cannot hold them (a 500 before this), and
+    # saying so in the schema lets a partner's client know before it sends.
+    return Field(min_length=least, max_length=most, description=description,
+                 pattern=r"^[^\x00]*$")
 
 
 class Person(In):
