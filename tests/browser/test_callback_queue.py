@@ -66,7 +66,7 @@ def test_it_claims_a_call_sees_the_number_and_logs_no_answer(
     screenshot("41-call-screen")
 
     page.get_by_role("button", name="Save what happened").click()
-    assert page.get_by_text("Choose what happened on the call.").first.is_visible()
+    page.get_by_text("Choose what happened on the call.").first.wait_for()
     axe_check("call screen, nothing chosen")
     screenshot("42-call-screen-error")
 
@@ -83,7 +83,7 @@ def test_it_claims_a_call_sees_the_number_and_logs_no_answer(
     page.get_by_role("link", name="Note a missed call").click()
     page.get_by_label("Phone number they rang from").fill("07700 900123")
     page.get_by_role("button", name="Add to the queue").click()
-    assert page.get_by_role("alert").get_by_text(re.compile("not a UK phone number in use")).is_visible()
+    page.get_by_role("alert").get_by_text(re.compile("not a UK phone number in use")).wait_for()
     axe_check("missed call form with a mistake")
     screenshot("44-missed-call-error")
 

@@ -85,7 +85,7 @@ def test_a_coordinator_adds_a_missing_address_and_reads_it_in_the_trail(
     page.goto(f"{base}/g/golborne-road/residents/{req.resident_id}/")
     page.get_by_label("Why do you need the address?").fill("Checking the correction")
     page.get_by_role("button", name="Show address").click()
-    assert page.get_by_text("7 Golborne Road, London").is_visible()
+    page.get_by_text("7 Golborne Road, London").wait_for()  # a round trip: wait for it
     assert PersonalDataAccess.objects.filter(viewer=priya, field="address").exists()
 
     # The trail says who corrected what, and never the address itself.
@@ -157,7 +157,7 @@ def test_a_resident_adds_a_note_then_cancels_from_their_status_page(
     page.get_by_label("Anything to tell us about your request?").fill(
         "I'm out on Tuesday morning")
     page.get_by_role("button", name="Send my note").click()
-    assert page.get_by_text("Your note is with Golborne Road Neighbours").is_visible()
+    page.get_by_text("Your note is with Golborne Road Neighbours").wait_for()
 
     page.get_by_text("I don't need this help any more").click()
     page.get_by_label("Why don't you need it any more? (optional)").fill("My son is back")
@@ -169,7 +169,7 @@ def test_a_resident_adds_a_note_then_cancels_from_their_status_page(
     screenshot("98-status-2-cancel-mistake")
     page.get_by_label("Yes, cancel my request").check()
     page.get_by_role("button", name="Cancel my request").click()
-    assert page.get_by_text("Your request is cancelled.").is_visible()
+    page.get_by_text("Your request is cancelled.").wait_for()
     assert "You cancelled this request on" in page.locator("main").inner_text()
     axe_check("status page, cancelled")
     screenshot("99-status-3-cancelled")

@@ -41,7 +41,7 @@ def test_it_finds_the_street_group_first_and_maps_without_small_hexagons(
 
     page.get_by_label("Postcode or place").fill("1234 AB")
     page.get_by_role("button", name="Find groups").click()
-    assert page.get_by_role("alert").get_by_text("Dutch").is_visible()
+    page.get_by_role("alert").get_by_text("Dutch").wait_for()
     axe_check("directory error")
     screenshot("11-directory-error")
 

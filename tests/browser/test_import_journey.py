@@ -121,6 +121,6 @@ def test_it_says_what_happens_to_a_refusal_a_phone_only_row_no_name_and_an_unkno
     axe_check("volunteers: no email yet")
     screenshot("35-volunteers-no-email-yet")
     row.get_by_role("link", name="Cy Dunn").click()
-    assert page.get_by_text("No email yet: they sign in with a code by text.").is_visible()
+    page.get_by_text("No email yet: they sign in with a code by text.").wait_for()
     axe_check("volunteer: no email yet")
     screenshot("36-volunteer-no-email-yet")

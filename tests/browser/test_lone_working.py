@@ -62,7 +62,7 @@ def test_a_missed_check_in_reaches_the_coordinator_through_the_sweep(
     page.get_by_label("How long will it take you, there and back?").select_option("30")
     screenshot("lone-02-how-long")
     page.get_by_role("button", name="I'm on my way").click()
-    assert page.get_by_role("heading", name="Your safety check-in").is_visible()
+    page.get_by_role("heading", name="Your safety check-in").wait_for()
     assert page.get_by_role("button", name="I'm safe, finished").is_visible()
     axe_check("task page with an open check-in")
     screenshot("lone-03-checked-in")
@@ -126,7 +126,7 @@ def test_a_coordinator_writes_a_risk_assessment_and_sets_the_prescription_rule(
     screenshot("risk-02-edit")
     page.get_by_role("button", name="Save").click()
     page.get_by_role("button", name=re.compile("Sign it off")).click()
-    assert page.get_by_text(re.compile("Signed off by Priya Shah")).is_visible()
+    page.get_by_text(re.compile("Signed off by Priya Shah")).wait_for()
     screenshot("risk-03-signed-off")
     assert RiskAssessment.objects.get().signed_off_by == priya
 
@@ -134,7 +134,7 @@ def test_a_coordinator_writes_a_risk_assessment_and_sets_the_prescription_rule(
     page.get_by_label("Who may collect prescriptions").select_option("known")
     page.get_by_label("Who may collect controlled drugs").select_option("vetted")
     page.get_by_role("button", name="Save settings").click()
-    assert page.get_by_text("at least as strict").first.is_visible()
+    page.get_by_text("at least as strict").first.wait_for()
     axe_check("safety settings with a mistake")
     screenshot("safety-settings-error")
 
@@ -145,7 +145,7 @@ def test_a_coordinator_writes_a_risk_assessment_and_sets_the_prescription_rule(
     page.get_by_label("A controlled drug").check()
     page.get_by_label("The pharmacy's bag reference").fill("BAG-2231")
     page.get_by_role("button", name="Save").click()
-    assert page.get_by_text("Recorded", exact=True).is_visible()
+    page.get_by_text("Recorded", exact=True).wait_for()
     axe_check("prescription collection")
     screenshot("prescription-01-recorded")
 
@@ -174,7 +174,7 @@ def test_removed_while_out_still_says_safe_and_a_bag_is_not_stranded(
     page.get_by_role("button", name="I've collected it").click()
     screenshot("lone-07-buttons-apart")
     page.get_by_role("button", name="I'm safe, finished").click()
-    assert page.get_by_text(re.compile("stays open until you say")).first.is_visible()
+    page.get_by_text(re.compile("stays open until you say")).first.wait_for()
     axe_check("prescription task still open after I'm safe")
     screenshot("lone-08-safe-before-hand-over")
 

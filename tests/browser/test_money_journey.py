@@ -67,7 +67,7 @@ def test_tom_buys_mrs_ahmeds_shopping_and_the_books_show_it(
     page.get_by_label("Photo of the receipt").set_input_files(str(photo))
     page.get_by_label("These are the goods I bought").check()
     page.get_by_role("button", name="Send to the treasurer").click()
-    assert page.locator(".error-summary").is_visible()
+    page.locator(".error-summary").wait_for()
     assert "Enter an amount more than £0.00." in page.content()
     assert page.get_by_label("Shop or pharmacy").input_value() == "Tesco Express, Golborne Road"
     assert not Claim.objects.exists()

@@ -64,7 +64,7 @@ def test_a_request_goes_from_the_web_form_to_a_check_up_call(
     _become(page, live_server, sam, two_factor=True)
     page.goto(f"{base}/g/golborne-road/callbacks/")
     page.get_by_role("button", name="Claim the call to Joan").click()
-    assert page.get_by_role("link", name="07911 123456").is_visible()
+    page.get_by_role("link", name="07911 123456").wait_for()
     axe_check("journey: call screen")
     screenshot("71-journey-2-sam-calls")
     page.get_by_label("Reached them").check()

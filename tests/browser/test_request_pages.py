@@ -83,16 +83,16 @@ def test_it_lets_a_coordinator_follow_a_request_and_assign_a_volunteer(
     screenshot("60-requests-list")
 
     page.get_by_role("link", name="Closed or cancelled (1)").click()
-    assert page.get_by_role("row", name=re.compile("Ms Khan")).is_visible()
+    page.get_by_role("row", name=re.compile("Ms Khan")).wait_for()
     page.get_by_role("link", name=re.compile(r"^Open \(")).click()
     page.locator("summary", has_text="Filter and search").click()
     page.get_by_label("Reference or resident's name").fill("ahmed")
     page.get_by_role("button", name="Show").click()
-    assert page.get_by_role("row", name=re.compile("Mrs Ahmed")).is_visible()
+    page.get_by_role("row", name=re.compile("Mrs Ahmed")).wait_for()
     assert page.get_by_role("row", name=re.compile("Mr Doyle")).count() == 0
 
     page.get_by_role("link", name=shop.reference).click()
-    assert page.get_by_role("heading", name=re.compile(f"Request {shop.reference}")).is_visible()
+    page.get_by_role("heading", name=re.compile(f"Request {shop.reference}")).wait_for()
     history = page.locator("h2:text('History') + ol > li")
     assert history.count() == 3
     assert "Ready to match" in history.nth(2).inner_text()
@@ -108,7 +108,7 @@ def test_it_lets_a_coordinator_follow_a_request_and_assign_a_volunteer(
     screenshot("62-request-move-refused")
 
     page.get_by_role("link", name="Assign a volunteer").click()
-    assert page.get_by_role("group", name="Choose a volunteer").is_visible()
+    page.get_by_role("group", name="Choose a volunteer").wait_for()
     labels = page.locator("fieldset label").all_inner_texts()
     assert [t.strip() for t in labels] == ["Tom Brennan", "Lee Park", "Kasia Nowak"]
     assert "Not cleared: needs to confirm their consents again, is not approved yet" in page.content()
@@ -121,7 +121,7 @@ def test_it_lets_a_coordinator_follow_a_request_and_assign_a_volunteer(
     page.get_by_label("Tom Brennan").check()
     page.get_by_label("Why this volunteer?").fill("Lives two doors away")
     page.get_by_role("button", name="Assign").click()
-    assert page.get_by_text(f"Tom Brennan is assigned to {shop.reference}.").is_visible()
+    page.get_by_text(f"Tom Brennan is assigned to {shop.reference}.").wait_for()
     assert "Volunteer assigned" in page.locator("h2:text('History') + ol > li").nth(3).inner_text()
     axe_check("request detail, assigned")
     screenshot("64-request-assigned")

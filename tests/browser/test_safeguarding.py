@@ -42,7 +42,7 @@ def test_a_resident_reports_anonymously_and_the_lead_triages_it(
     axe_check("the public report form")
     screenshot("safeguarding-01-public-form")
     page.get_by_role("button", name="Send the report").click()  # empty: says what is missing
-    assert page.get_by_text("Tell us what happened, in a few words.").first.is_visible()
+    page.get_by_text("Tell us what happened, in a few words.").first.wait_for()
     axe_check("the public report form with mistakes")
     screenshot("safeguarding-02-public-form-errors")
     page.get_by_label("A volunteer was abused or threatened").check()

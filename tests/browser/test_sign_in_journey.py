@@ -41,14 +41,14 @@ def test_it_signs_in_by_emailed_code_and_sees_dashboard_and_audit(
 
     page.locator("summary", has_text="Group").click()
     page.get_by_role("link", name="Audit trail").click()
-    assert page.locator(".trail").get_by_text("Priya Shah changed the group's details").is_visible()
+    page.locator(".trail").get_by_text("Priya Shah changed the group's details").wait_for()
     axe_check("audit trail")
     screenshot("05-audit-trail")
 
     page.locator("summary", has_text="Filter by person").click()
     page.get_by_label("What happened").select_option("kith.group.updated")
     page.get_by_role("button", name="Show").click()
-    assert page.get_by_text("1 change.").is_visible()
+    page.get_by_text("1 change.").wait_for()
 
 
 def test_it_keeps_contact_details_sealed_until_two_factor_and_a_reason(
@@ -89,10 +89,10 @@ def test_it_keeps_contact_details_sealed_until_two_factor_and_a_reason(
     page.wait_for_url(f"**/g/golborne-road/residents/{mrs_ahmed.pk}/")
 
     page.get_by_role("button", name="Show phone").click()
-    assert page.get_by_text("Say why you need to see it.").first.is_visible()
+    page.get_by_text("Say why you need to see it.").first.wait_for()
     page.get_by_label("Why do you need the phone?").fill("Calling back about shopping")
     page.get_by_role("button", name="Show phone").click()
-    assert page.get_by_role("link", name="020 7946 0100").is_visible()
+    page.get_by_role("link", name="020 7946 0100").wait_for()  # a round trip: wait for it
     axe_check("resident, revealed")
     screenshot("09-resident-revealed")
 

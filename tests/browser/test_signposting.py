@@ -74,7 +74,7 @@ def test_a_coordinator_keeps_the_list_and_adds_a_service(
     page.get_by_label("Immigration and legal advice").check()
     page.locator("#id_postcode").fill("W10 5NC")
     page.get_by_role("button", name="Add the service").click()
-    assert page.locator(".error-summary").is_visible()
+    page.locator(".error-summary").wait_for()
     assert page.get_by_label("Organisation").input_value() == "Westway Law Centre"
     axe_check("the form with a mistake")
     screenshot("signposting-form-error-desk")
@@ -131,7 +131,7 @@ def test_mid_call_a_call_handler_refers_someone_to_the_nearest_food_bank(
     page.get_by_role("button", name="Find").click()
     card = page.locator("ol.results > li").filter(has_text="Portobello Food Bank")
     card.get_by_role("link", name=re.compile("Refer them here")).click()
-    assert page.locator(".caution").is_visible()
+    page.locator(".caution").wait_for()
     page.locator("#id_why").fill("A food parcel this week")
     page.get_by_role("button", name="Show the words to read them").click()
     assert "North Kensington Pantry Trust" in page.locator("blockquote").inner_text()

@@ -50,7 +50,7 @@ def test_it_walks_an_invited_coordinator_through_two_factor_to_a_number(
     screenshot("2fa-04-choose")
 
     page.get_by_role("link", name="Set up an authenticator app").click()
-    assert page.get_by_role("img", name=re.compile("QR code")).is_visible()
+    page.get_by_role("img", name=re.compile("QR code")).wait_for()
     assert page.get_by_text("Google Authenticator").first.is_visible()
     axe_check("two-factor set-up: the app")
     screenshot("2fa-05-app-steps")
@@ -80,7 +80,8 @@ def test_it_walks_an_invited_coordinator_through_two_factor_to_a_number(
     page.goto(f"{live_server.url}/g/golborne-road/residents/{mrs_ahmed.pk}/")
     assert not page.get_by_role("link", name=re.compile("confirm it's you", re.I)).count()
     _reveal_phone(page)
-    assert page.get_by_role("link", name="020 7946 0100").is_visible()
+    # The reveal is a round trip: wait for the number rather than look before it lands.
+    page.get_by_role("link", name="020 7946 0100").wait_for()
     axe_check("resident, revealed")
     screenshot("2fa-09-number-revealed")
 
@@ -120,4 +121,5 @@ def test_it_makes_a_passkey_and_signs_in_with_it_alone(
     page.wait_for_url("**/g/golborne-road/")  # signed in, on her group's today page
     page.goto(f"{live_server.url}/g/golborne-road/residents/{mrs_ahmed.pk}/")
     _reveal_phone(page)
-    assert page.get_by_role("link", name="020 7946 0100").is_visible()
+    # The reveal is a round trip: wait for the number rather than look before it lands.
+    page.get_by_role("link", name="020 7946 0100").wait_for()

@@ -75,7 +75,7 @@ def test_it_signs_up_a_volunteer_who_is_approved_and_goes_on_duty(
     page.goto(f"{live_server.url}/g/golborne-road/")
     page.locator(".group-nav summary", has_text="People").click()
     page.get_by_role("link", name="Volunteers", exact=True).click()
-    assert page.get_by_role("link", name="kasia@example.org").is_visible()
+    page.get_by_role("link", name="kasia@example.org").wait_for()
     axe_check("coordinator's volunteer list")
     screenshot("24-coordinator-volunteers")
 
@@ -84,13 +84,13 @@ def test_it_signs_up_a_volunteer_who_is_approved_and_goes_on_duty(
     page.get_by_label("ID seen on").fill(today)
     page.get_by_label("References checked on").fill(today)
     page.get_by_role("button", name="Save checks").click()
-    assert page.get_by_text("Checks for Kasia Nowak saved.").is_visible()
+    page.get_by_text("Checks for Kasia Nowak saved.").wait_for()
     # The saved dates are back in their boxes, so saving again keeps them (they were wiped).
     assert page.get_by_label("ID seen on").input_value() == today
     page.get_by_role("button", name="Save checks").click()
     assert page.get_by_label("References checked on").input_value() == today
     page.get_by_role("button", name="Approve Kasia Nowak").click()
-    assert page.get_by_text("Kasia Nowak is approved.").is_visible()
+    page.get_by_text("Kasia Nowak is approved.").wait_for()
     assert page.get_by_text("Shopping: yes.").is_visible()
     axe_check("coordinator approves")
     screenshot("25-coordinator-approves")
@@ -125,7 +125,7 @@ def test_it_keeps_the_other_volunteer_pages_accessible(
         axe_check(path)
         screenshot(name)
     page.get_by_role("button", name="Leave volunteering").click()
-    assert page.get_by_role("heading", name="You've left volunteering").is_visible()
+    page.get_by_role("heading", name="You've left volunteering").wait_for()
     axe_check("left")
 
     _sign_in_as(page, client, live_server, priya)
