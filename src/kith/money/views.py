@@ -234,17 +234,25 @@ def reverse(request, group, pk):
                                  "decision, so only a coordinator can undo it.")
                                if entry.kind == JournalEntry.Kind.HARDSHIP else
                                _("Only the group's treasurers reverse entries."))
-    form = f.ReasonForm(request.POST)
-    if form.is_valid():
-        try:
-            services.reverse(entry, actor=request.user, reason=form.cleaned_data["reason"])
-        except MoneyError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, _("Reversed. Both entries stay in the books."))
-    else:
-        messages.error(request, _("Say why it is being reversed."))
+    _decide(request, f.ReasonForm(request.POST),
+            lambda data: services.reverse(entry, actor=request.user, reason=data["reason"]),
+            done=_("Reversed. Both entries stay in the books."),
+            invalid=_("Say why it is being reversed."))
     return redirect("money:ledger", group.slug)
+
+
+def _decide(request, form, act, *, done: str, invalid: str) -> None:
+    """A one-step decision posted from a list (reverse an entry, review a flag): the service's
+    refusal, or the form's, becomes a message on the page it goes back to."""
+    if not form.is_valid():
+        messages.error(request, invalid)
+        return
+    try:
+        act(form.cleaned_data)
+    except MoneyError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, done)
 
 
 @require_http_methods(["GET"])
@@ -269,16 +277,9 @@ def ledger_csv(request, group):
 @group_view("money.decide")
 def flag(request, group, pk):
     item = get_object_or_404(Flag, group=group, pk=pk)
-    form = f.OutcomeForm(request.POST)
-    if form.is_valid():
-        try:
-            services.review_flag(item, actor=request.user, outcome=form.cleaned_data["outcome"])
-        except MoneyError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, _("Noted. Thank you for looking at it."))
-    else:
-        messages.error(request, _("Say what you decided."))
+    _decide(request, f.OutcomeForm(request.POST),
+            lambda data: services.review_flag(item, actor=request.user, outcome=data["outcome"]),
+            done=_("Noted. Thank you for looking at it."), invalid=_("Say what you decided."))
     return redirect("money:queue", group.slug)
 
 
