@@ -133,3 +133,21 @@ def test_safeguarding_reports_leave_no_line_in_gunicorns_access_log(method, path
     assert "/find/" in written  # other pages are logged as before
     assert "concern" not in written and "report" not in written
     assert written.count("203.0.113.9") == 1
+
+
+def _record(status_code: int) -> logging.LogRecord:
+    try:
+        raise RuntimeError("refused")
+    except RuntimeError:
+        import sys
+
+        return logging.makeLogRecord({"msg": "Forbidden: /g/x/", "status_code": status_code,
+                                      "exc_info": sys.exc_info()})
+
+
+def test_a_refused_page_is_one_line_and_a_real_error_keeps_its_traceback():
+    """403s are Kith working as meant; their tracebacks buried the 500s that matter."""
+    refused, broken = _record(403), _record(500)
+    assert ScrubFilter().filter(refused) and ScrubFilter().filter(broken)
+    assert refused.exc_info is None
+    assert broken.exc_info is not None

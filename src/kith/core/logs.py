@@ -32,9 +32,15 @@ def loggable(text: str) -> str:
 
 
 class ScrubFilter(logging.Filter):
-    """Pass every record on, its message run through `loggable()`."""
+    """Pass every record on, its message run through `loggable()`.
+
+    A refused page (403) is Kith working as meant: Django logs it with the PermissionDenied's
+    traceback, which buries real errors, so it keeps its one line and loses the traceback.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "status_code", None) == 403:
+            record.exc_info = record.exc_text = None
         message = record.getMessage()
         cleaned = loggable(message)
         if cleaned != message:
