@@ -405,3 +405,15 @@ def test_the_safe_and_help_buttons_are_kept_apart(client, task, tom):
     client.force_login(tom)
     page = client.get(reverse("requests:task", args=[task.reference])).content.decode()
     assert 'class="check-in-buttons"' in page
+
+
+@pytest.mark.parametrize("with_lead", [True, False])
+def test_the_task_page_names_the_lead_only_where_there_is_one(client, task, tom, request,
+                                                             with_lead):
+    if with_lead:
+        request.getfixturevalue("lena")
+    _start(client, tom, task)
+    page = client.get(reverse("requests:task", args=[task.reference])).content.decode()
+    assert "I need help now" in page
+    assert ("tells the coordinators and the safeguarding lead" in page) is with_lead
+    assert ("tells the coordinators straight away" in page) is not with_lead

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kith.core.privacy import NeedToKnowDenied, reveal
+from kith.safeguarding import routing
 from kith.safety import checkins, prescriptions, risk
 from kith.safety.models import CheckIn, Collection, SafetyPolicy
 
@@ -47,6 +48,9 @@ def context(request, grant, *, holding: bool) -> dict:
     to_read = risk.to_read(request.user, req) if holding else None
     return {
         "check_in": check_in,
+        # Say who "I need help now" reaches as it is: a group with no lead anywhere above has
+        # only coordinators (those of the group above are told too, but not named here).
+        "has_lead": check_in is not None and bool(routing.leads_for(req.group)),
         "safe_number": checkins.safe_number(request.user) if check_in else "",
         "in_person": checkins.in_person(req.service),
         "durations": checkins.DURATIONS,
