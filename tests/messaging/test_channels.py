@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
+from django.urls import reverse
+from django.utils.html import escape
 from twilio.request_validator import RequestValidator
 
 from kith.core.audit import AuditEvent
@@ -194,6 +196,24 @@ def test_the_default_is_nine_till_eight_london_time(settings, street):
     settings.KITH_QUIET_HOURS = "21:00-08:00"
     hours = quiet.hours_for(street)
     assert (hours.starts, hours.ends, hours.time_zone) == (time(21), time(8), "Europe/London")
+
+
+def test_a_street_follows_the_quiet_hours_set_above_it_until_it_sets_its_own(
+        settings, client, priya, borough, ward, street):
+    settings.KITH_QUIET_HOURS = "21:00-08:00"
+    quiet.set_hours(borough, starts=time(20), ends=time(9), acting_user=priya)
+    assert (quiet.hours_for(street).starts, quiet.hours_for(street).ends) == (time(20), time(9))
+    client.force_login(priya)
+    page = client.get(reverse("groups:settings", args=[street.slug])).content.decode()
+    assert f"These are the hours {escape(borough.name)} set" in page
+    # Saving them unchanged keeps following the borough; a change is the street's own.
+    quiet.set_hours(street, starts=time(20), ends=time(9), acting_user=priya)
+    assert quiet.hours_for(street).group_id == borough.pk
+    quiet.set_hours(street, starts=time(22), ends=time(7), acting_user=priya)
+    assert (quiet.hours_for(street).starts, quiet.hours_for(street).ends) == (time(22), time(7))
+    assert (quiet.hours_for(ward).starts, quiet.hours_for(borough).starts) == (time(20), time(20))
+    page = client.get(reverse("groups:settings", args=[street.slug])).content.decode()
+    assert "These are the hours" not in page
 
 
 def test_a_text_in_quiet_hours_waits_until_they_end(twilio, tom, street, quiet_now,

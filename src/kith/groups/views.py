@@ -239,7 +239,13 @@ def group_settings(request, group):
             return redirect("groups:settings", group.slug)
     return render(request, "groups/settings.html", {"group": group, "form": form,
                                                     "quiet_form": quiet_form,
-                                                    "quiet_zone": hours.time_zone})
+                                                    "quiet_zone": hours.time_zone,
+                                                    "quiet_from": _inherited_from(hours, group)})
+
+
+def _inherited_from(hours, group):
+    """The group above whose quiet hours this one follows, or None if they are its own."""
+    return hours.group if hours.pk and hours.group_id != group.pk else None
 
 
 @require_http_methods(["GET", "POST"])

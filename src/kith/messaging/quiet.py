@@ -31,10 +31,15 @@ def default_hours() -> tuple[time, time]:
 
 
 def hours_for(group) -> QuietHours:
-    """The group's quiet hours; the default (unsaved) if it never changed them."""
-    found = QuietHours.objects.filter(group=group).first() if group is not None else None
-    if found:
-        return found
+    """The group's quiet hours: its own, else those of the nearest group above that set them (a
+    borough's nights are its streets' too), else the default (unsaved)."""
+    if group is not None:
+        chain = [group, *group.ancestors()]
+        found = {hours.group_id: hours
+                 for hours in QuietHours.objects.filter(group__in=[g.pk for g in chain])}
+        for link in chain:
+            if link.pk in found:
+                return found[link.pk]
     starts, ends = default_hours()
     return QuietHours(group=group, starts=starts, ends=ends, time_zone=DEFAULT_ZONE)
 
@@ -59,11 +64,14 @@ def hold_until(hours: QuietHours, now: datetime) -> datetime | None:
 def set_hours(group, *, starts: time, ends: time, acting_user) -> QuietHours:
     """Change a group's quiet hours (the caller holds `group.edit`); audited."""
     with transaction.atomic():
-        hours = hours_for(group)
-        old = {"starts": f"{hours.starts:%H:%M}", "ends": f"{hours.ends:%H:%M}"}
+        current = hours_for(group)
+        old = {"starts": f"{current.starts:%H:%M}", "ends": f"{current.ends:%H:%M}"}
         new = {"starts": f"{starts:%H:%M}", "ends": f"{ends:%H:%M}"}
-        if old == new:
-            return hours
+        if old == new:  # saving the page unchanged keeps inheriting from the group above
+            return current
+        # Its own row from now on: never the row of the group above it was inheriting.
+        hours = (QuietHours.objects.filter(group=group).first()
+                 or QuietHours(group=group, time_zone=current.time_zone))
         hours.starts, hours.ends = starts, ends
         hours.save()
         log_action("kith.group.quiet_hours_changed", actor=acting_user, group=group, obj=hours,
