@@ -191,8 +191,9 @@ REGISTRY: dict[str, dict[str, Rule]] = {
         "status": CHOICE, "resolution": text()},
     "messaging.Message": {
         "channel": CHOICE, "state": CHOICE, "to": own(), "to_digest": own("finds them again"),
-        "template": CODE, "subject": own("a subject may name them"), "body": own(),
-        "content_sid": CODE, "content_variables": own(), "provider_id": CODE,
+        "template": CODE, "subject": text("a message to someone else may name them"),
+        "body": text("a message to someone else may name them"),
+        "content_sid": CODE, "content_variables": text(), "provider_id": CODE,
         "error": keep("Kith's own failure words, stored in English")},
     "messaging.StatusReport": {"provider_id": CODE, "status": CODE},
     "messaging.InboundText": {

@@ -17,6 +17,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from kith.core.audit import log_action
 from kith.erasure import log as erasure_log
@@ -54,8 +55,11 @@ def holds_for_resident(resident) -> list[str]:
         return [_("This resident has already been erased.")]
     cases = _open_cases().filter(Q(resident=resident) | Q(request__resident=resident)).count()
     if cases:
-        reasons.append(_("A safeguarding case about them is still open (%(n)d). The "
-                         "safeguarding lead must close it first.") % {"n": cases})
+        reasons.append(ngettext(
+            "A safeguarding case about them is still open. The safeguarding lead must close it "
+            "first.",
+            "%(n)d safeguarding cases about them are still open. The safeguarding lead must "
+            "close them first.", cases) % {"n": cases})
     owed = sum((ledger.balance(a) for a in Account.objects.filter(
         resident=resident, kind=Account.Kind.OWED_BY_RESIDENT)), start=ledger.Decimal("0"))
     if owed > 0:
@@ -88,8 +92,10 @@ def holds_for_volunteer(person) -> list[str]:
     waiting = Claim.objects.filter(volunteer=person, state__in=[
         Claim.State.SUBMITTED, Claim.State.QUERIED]).count()
     if waiting:
-        reasons.append(_("%(n)d of their spending claims are waiting for the treasurer. They "
-                         "must be decided first.") % {"n": waiting})
+        reasons.append(ngettext(
+            "A spending claim of theirs is waiting for the treasurer. It must be decided first.",
+            "%(n)d of their spending claims are waiting for the treasurer. They must be decided "
+            "first.", waiting) % {"n": waiting})
     for kind, words in ((Account.Kind.OWED_TO_VOLUNTEER,
                          _("The group still owes them £%(amount)s. The treasurer must pay "
                            "them back first.")),
