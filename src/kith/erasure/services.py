@@ -17,6 +17,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 
 from kith.core.audit import log_action
@@ -312,3 +313,69 @@ def reapply(entries, *, out=None) -> int:
         if out is not None:
             out.write(f"Erasure re-applied: {entry.kind} #{entry.subject_id}\n")
     return done
+
+
+# --- What a coordinator is shown before confirming -----------------------------------------
+
+# What each kind of record loses, in words for the confirm page.
+GOES = {
+    "residents.Resident": _lazy("Their name, phone, email, address, postcode, language and notes"),
+    "requests.HelpRequest": _lazy("What they asked for, when, and who asked, on each request"),
+    "requests.Series": _lazy("Their regular help's details"),
+    "requests.RequestEvent": _lazy("Notes on their requests' timelines"),
+    "requests.Assignment": _lazy("Why a volunteer was given their tasks"),
+    "requests.Callback": _lazy("Call-back notes, names and numbers"),
+    "requests.CallAttempt": _lazy("Notes from calls to them"),
+    "matching.Offer": _lazy("Why volunteers were asked to help them"),
+    "runs.Stop": _lazy("Their stops on pharmacy and food bank runs"),
+    "signposting.Referral": _lazy("Why they were referred to a local service"),
+    "safeguarding.Case": _lazy("Closed safeguarding cases about them: what happened, who, how "
+                               "to reach them"),
+    "safeguarding.CaseAction": _lazy("Actions on those cases"),
+    "safeguarding.CaseTold": _lazy("Who was told about those cases"),
+    "partners.PartnerReferral": _lazy("What partners said when referring them"),
+    "money.JournalEntry": _lazy("Words in the books about their shopping (the amounts stay)"),
+    "money.Claim": _lazy("Shops and questions on spending claims for them"),
+    "money.ClaimLine": _lazy("What was bought for them"),
+    "money.Receipt": _lazy("Receipt photos"),
+    "money.Flag": _lazy("Notes on money flags about them"),
+    "safety.Collection": _lazy("Pharmacy bag references"),
+    "messaging.Message": _lazy("Emails and texts to them (any still waiting are not sent)"),
+    "messaging.InboundText": _lazy("Texts from their number"),
+    "core.AuditEvent": _lazy("Their name and details in the audit trail"),
+    "core.PersonalDataAccess": _lazy("Their name in the access log (who looked stays)"),
+    "volunteers.VolunteerProfile": _lazy("Their postcode, availability and languages"),
+    "matching.MatchCard": _lazy("Their place in matching: they are offered nothing more"),
+    "messaging.ContactPreference": _lazy("How they like to be reached"),
+    "groups.Invitation": _lazy("Invitations sent to their address"),
+    "listings.GroupRegistration": _lazy("Their name on a group they registered"),
+    "listings.ListingReport": _lazy("Their address on a listing report"),
+}
+
+
+def preview_resident(resident) -> list[tuple[str, int]]:
+    """What will go: each kind of record of theirs, with how many there are."""
+    return _preview(resident_scopes(resident))
+
+
+def preview_volunteer(person) -> list[tuple[str, int]]:
+    rows = _preview(volunteer_scopes(person, identifiers_for_volunteer(person)))
+    return [(str(_("Their account: name, email, phone, password, passkeys, two-factor and "
+                   "every signed-in session")), 1), *rows]
+
+
+def _preview(scopes) -> list[tuple[str, int]]:
+    counts: dict[str, int] = {}
+    for scope in scopes:
+        n = scope.rows.count()
+        if n and scope.label in GOES:
+            counts[scope.label] = counts.get(scope.label, 0) + n
+    return [(str(GOES[label]), n) for label, n in counts.items()]
+
+
+def exclusion_kept(resident) -> bool:
+    """An exclusion on their number stays, as a digest (zero tolerance)."""
+    from kith.requests.models import Exclusion
+
+    return bool(resident.phone_digest) and Exclusion.objects.filter(
+        group=resident.group, phone_digest=resident.phone_digest).exists()
