@@ -17,4 +17,4 @@ class ErasureConfig(AppConfig):
     def ready(self) -> None:
         from kith.core.audit import ACTION_LABELS as labels
 
-        labels.update(ACTION_LABELS)
+        labels.update(ACTION_LABELS)  # type: ignore[arg-type]  # lazy, shown translated

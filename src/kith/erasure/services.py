@@ -285,10 +285,13 @@ def reapply(entries, *, out=None) -> int:
 
     Holds are not asked again: the erasure was allowed when it was made, and whatever held it
     then was closed first. Returns how many were erased again."""
+    from django.db.models import Model
+
     from kith.accounts.models import Person
     from kith.residents.models import Resident
 
     done = 0
+    obj: Model
     for entry in entries:
         if erased(entry.kind, entry.subject_id):
             continue
