@@ -68,3 +68,27 @@ def test_a_coordinator_erases_a_resident_on_request(page, live_server, client, s
     expect(tomb).to_contain_text("Priya Shah")
     expect(page.get_by_text("Mrs Ahmed")).to_have_count(0)
     screenshot("erasure-audit")
+
+
+def test_a_volunteer_deletes_their_own_account_from_the_leave_page(page, live_server, client,
+                                                                   street, tom, screenshot,
+                                                                   axe_check):
+    from kith.accounts.models import Person
+    from kith.volunteers.models import VolunteerProfile
+
+    VolunteerProfile.objects.create(person=tom, services=["shopping"])
+    _sign_in_as(page, client, live_server, tom)
+    page.goto(f"{live_server.url}/volunteer/leave/")
+    page.get_by_role("link", name="Delete my account").click()
+    button = page.get_by_role("button", name="Delete my account")
+    button.wait_for()
+    screenshot("erasure-own-account")
+    axe_check("deleting one's own account")
+    button.click()
+    page.get_by_text("Tick the box to confirm").first.wait_for()
+    page.get_by_label(re.compile("Delete my account and my details")).check()
+    page.get_by_role("button", name="Delete my account").click()
+    page.get_by_role("heading", name="Your account and details are deleted").wait_for()
+    screenshot("erasure-own-account-done")
+    axe_check("account deleted")
+    assert not Person.objects.get(pk=tom.pk).is_active

@@ -95,6 +95,4 @@ def erase_me(request):
         else:
             logout(request)
             return render(request, "erasure/me_done.html")
-    return render(request, "erasure/me.html", {
-        "form": form, "holds": holds, "goes": services.preview_volunteer(person),
-    })
+    return render(request, "erasure/me.html", {"form": form, "holds": holds})
