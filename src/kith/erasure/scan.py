@@ -19,7 +19,7 @@ from django.utils.translation import gettext_noop
 
 from kith.core import crypto
 from kith.core.fields import EncryptedTextField, Sealed
-from kith.erasure.registry import KEEP, OWN, TEXT, rules_for
+from kith.erasure.registry import OWN, TEXT, rules_for
 from kith.erasure.scrub import ERASED, Scrubber
 
 CANCELLED = gettext_noop("Not sent: the person it was for was erased")
@@ -68,7 +68,7 @@ def blank(field) -> Any:
     return ""
 
 
-def erase_own(scopes, *, resident_pk: int | None) -> dict[str, int]:
+def erase_own(scopes) -> dict[str, int]:
     """Blank the OWN and TEXT fields of each scope's rows; returns rows touched per model."""
     counts: Counter = Counter()
     for scope in scopes:
@@ -164,5 +164,3 @@ def _redact_import_files(scrubber: Scrubber) -> dict[str, int]:
             removed += 1
     return {"var/imports (files)": removed} if removed else {}
 
-
-__all__ = ["KEEP", "erase_own", "redact_everywhere", "opened", "blank"]

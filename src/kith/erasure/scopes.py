@@ -7,7 +7,6 @@ Rows that are not theirs but may name them (a note on someone else's request) ar
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import Q, QuerySet
 
@@ -110,7 +109,7 @@ def _stops_of(resident) -> QuerySet:
     return Stop.objects.filter(pk__in=pks)
 
 
-def volunteer_scopes(person, ids: Any) -> list[Scope]:
+def volunteer_scopes(person) -> list[Scope]:
     from kith.core.models import AuditEvent, PersonalDataAccess
     from kith.groups.models import Invitation
     from kith.listings.models import GroupRegistration, ListingReport
@@ -121,14 +120,12 @@ def volunteer_scopes(person, ids: Any) -> list[Scope]:
     from kith.volunteers.models import VolunteerProfile
 
     p = person
-    labels = ["accounts.person", "volunteers.volunteerprofile"]
     profile_pks = list(VolunteerProfile.objects.filter(person=p).values_list("pk", flat=True))
     audit = Q(object_type="accounts.person", object_id=str(p.pk))
     looked = Q(subject_type="accounts.person", subject_id=str(p.pk))
     for pk in profile_pks:
         audit |= Q(object_type="volunteers.volunteerprofile", object_id=str(pk))
         looked |= Q(subject_type="volunteers.volunteerprofile", subject_id=str(pk))
-    del labels
     scopes = [
         Scope("volunteers.VolunteerProfile", VolunteerProfile.objects.filter(person=p)),
         Scope("matching.MatchCard", MatchCard.objects.filter(person=p), delete=True),

@@ -199,7 +199,7 @@ def _scrub_resident(resident) -> dict[str, int]:
     from kith.residents.models import Resident
 
     ids = identifiers_for_resident(resident)
-    counts = scan.erase_own(resident_scopes(resident), resident_pk=resident.pk)
+    counts = scan.erase_own(resident_scopes(resident))
     counts.update(scan.redact_everywhere(Scrubber(ids)))
     # The row stays (the group's counts), named by its number only.
     Resident.objects.filter(pk=resident.pk).update(name=_erased_name("resident", resident.pk))
@@ -211,7 +211,7 @@ def _scrub_person(person, *, by) -> dict[str, int]:
 
     ids = identifiers_for_volunteer(person)
     _leave_everywhere(person, by=by)
-    counts = scan.erase_own(volunteer_scopes(person, ids), resident_pk=None)
+    counts = scan.erase_own(volunteer_scopes(person))
     counts.update(scan.redact_everywhere(Scrubber(ids)))
     counts.update(_close_account(person))
     # Every role ends: the account cannot sign in, and lists of members no longer show them.
@@ -365,7 +365,7 @@ def preview_resident(resident) -> list[tuple[str, int]]:
 
 
 def preview_volunteer(person) -> list[tuple[str, int]]:
-    rows = _preview(volunteer_scopes(person, identifiers_for_volunteer(person)))
+    rows = _preview(volunteer_scopes(person))
     return [(str(_("Their account: name, email, phone, password, passkeys, two-factor and "
                    "every signed-in session")), 1), *rows]
 
