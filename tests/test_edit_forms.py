@@ -312,6 +312,8 @@ NOT_EDIT_PAGES = {
     "volunteers:consents": "ticks for consents not yet given at their current wording: "
                            "they start empty",
     "volunteers:leave": ACTION, "volunteers:list": "filters by GET",
+    # Erasure: a confirm step that deletes, not an edit form.
+    "erasure:resident": ACTION, "erasure:volunteer": ACTION, "erasure:me": ACTION,
     "volunteers:export": NO_FORM, "volunteers:approve": ACTION,
     "volunteers:vetting": "the checks form's target; opened from volunteers:detail above",
     "volunteers_import:upload": NEW_THING,

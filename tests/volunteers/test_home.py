@@ -113,12 +113,12 @@ def test_it_asks_an_imported_volunteer_to_confirm_consents(as_kasia, kasia):
     assert "Your consents are up to date." in _text(as_kasia.get("/volunteer/consents/"))
 
 
-def test_it_lets_her_leave_and_says_erasure_is_not_built_yet(as_kasia, kasia, street):
+def test_it_lets_her_leave_and_offers_to_delete_her_account(as_kasia, kasia, street):
     assert "Leave volunteering" in _text(as_kasia.get("/volunteer/leave/"))
     response = as_kasia.post("/volunteer/leave/", follow=True)
     text = _text(response)
     assert "You've left volunteering" in text
-    assert "isn't part of Kith yet" in text
+    assert "Delete my account and details" in text  # erasure (kith.erasure)
     assert not street.memberships.filter(person=kasia).exists()
     assert as_kasia.get("/volunteer/details/").url == HOME
     assert as_kasia.post("/volunteer/duty/", {"on_duty": "1"}).url == HOME

@@ -118,6 +118,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "safety.settings": frozenset({COORDINATOR}),
     # ...and a prescription's collection: controlled drug or not, bag reference, confirmed.
     "safety.prescriptions": frozenset({COORDINATOR, CALL_HANDLER, SAFEGUARDING_LEAD}),
+    # Erasure on request (kith.erasure): a resident's or a volunteer's personal data removed.
+    "erasure.erase": frozenset({COORDINATOR}),
 }
 
 # A coordinator of an ancestor group sees a child's aggregate figures only, and who of its
