@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "kith.listings",
     "kith.demo",
     "kith.messaging",
+    "kith.erasure",
     "django_tasks",
     "django_tasks_db",
     "allauth",

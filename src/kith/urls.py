@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("kith.listings.urls")),
     path("", include("kith.demo.urls")),
     path("", include("kith.messaging.urls")),
+    path("", include("kith.erasure.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -122,6 +122,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # reference, never a name), and the record of processing.
     "retention.settings": frozenset({COORDINATOR}),
     "retention.view": frozenset({COORDINATOR}),
+    # Erasure on request (kith.erasure): a resident's or a volunteer's personal data removed.
+    "erasure.erase": frozenset({COORDINATOR}),
 }
 
 # A coordinator of an ancestor group sees a child's aggregate figures only, and who of its

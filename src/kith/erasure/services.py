@@ -1,0 +1,381 @@
+"""Erasure on request (or by the retention sweep): the API other apps call.
+
+    holds_for_resident(resident) -> list[str]     reasons in words; empty = may erase
+    holds_for_volunteer(person) -> list[str]
+    erase_resident(resident, *, by, why) -> Erasure   raises OnHold(reasons) if held
+    erase_volunteer(person, *, by, why) -> Erasure
+
+`by` None means the retention sweep. `why` is one of `Erasure.Why` ("request", "retention").
+Everything happens in one transaction: the rows are scrubbed field by field as `registry.py`
+decides, files go once it commits, the audit keeps a tombstone and the erasure log an id.
+The rows themselves stay (anonymised), so the group's counts and the books are unchanged.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
+
+from kith.core.audit import log_action
+from kith.erasure import log as erasure_log
+from kith.erasure import scan
+from kith.erasure.models import Erasure
+from kith.erasure.scopes import resident_scopes, volunteer_scopes
+from kith.erasure.scrub import Identifiers, Scrubber
+from kith.requests import lifecycle
+
+
+class OnHold(Exception):
+    """Erasure refused: something a group must keep is still open. `reasons` are in words."""
+
+    def __init__(self, reasons: list[str]):
+        self.reasons = list(reasons)
+        super().__init__("; ".join(self.reasons))
+
+
+# --- Holds --------------------------------------------------------------------------------
+
+
+def _open_cases():
+    from kith.safeguarding.models import Case
+
+    return Case.objects.exclude(state=Case.State.CLOSED)
+
+
+def holds_for_resident(resident) -> list[str]:
+    from kith.money import ledger
+    from kith.money.models import Account
+    from kith.requests.models import HelpRequest
+
+    reasons = []
+    if erased(Erasure.Kind.RESIDENT, resident.pk):
+        return [_("This resident has already been erased.")]
+    cases = _open_cases().filter(Q(resident=resident) | Q(request__resident=resident)).count()
+    if cases:
+        reasons.append(ngettext(
+            "A safeguarding case about them is still open. The safeguarding lead must close it "
+            "first.",
+            "%(n)d safeguarding cases about them are still open. The safeguarding lead must "
+            "close them first.", cases) % {"n": cases})
+    owed = sum((ledger.balance(a) for a in Account.objects.filter(
+        resident=resident, kind=Account.Kind.OWED_BY_RESIDENT)), start=ledger.Decimal("0"))
+    if owed > 0:
+        reasons.append(_("They still owe the group £%(owed)s for shopping. The treasurer must "
+                         "record it paid or covered first.") % {"owed": owed})
+    open_requests = list(HelpRequest.objects.filter(
+        resident=resident, state__in=lifecycle.OPEN).values_list("reference", flat=True))
+    if open_requests:
+        reasons.append(_("Their requests %(refs)s are still open: close or cancel them first, "
+                         "so no volunteer is left with a task for someone Kith no longer "
+                         "knows.") % {"refs": ", ".join(open_requests)})
+    return reasons
+
+
+def holds_for_volunteer(person) -> list[str]:
+    from kith.groups.models import Membership
+    from kith.money import ledger
+    from kith.money.models import Account, Claim
+    from kith.safety.models import CheckIn
+
+    reasons = []
+    if erased(Erasure.Kind.VOLUNTEER, person.pk):
+        return [_("This person has already been erased.")]
+    if _open_cases().filter(reporter=person).exists():
+        reasons.append(_("A safeguarding case they reported is still open. The safeguarding "
+                         "lead may need to reach them: it must be closed first."))
+    if _open_cases().filter(actions__owner=person, actions__done_at__isnull=True).exists():
+        reasons.append(_("They own an action on an open safeguarding case. The safeguarding "
+                         "lead must give it to someone else first."))
+    waiting = Claim.objects.filter(volunteer=person, state__in=[
+        Claim.State.SUBMITTED, Claim.State.QUERIED]).count()
+    if waiting:
+        reasons.append(ngettext(
+            "A spending claim of theirs is waiting for the treasurer. It must be decided first.",
+            "%(n)d of their spending claims are waiting for the treasurer. They must be decided "
+            "first.", waiting) % {"n": waiting})
+    for kind, words in ((Account.Kind.OWED_TO_VOLUNTEER,
+                         _("The group still owes them £%(amount)s. The treasurer must pay "
+                           "them back first.")),
+                        (Account.Kind.CASH_HELD,
+                         _("They still hold £%(amount)s of the group's cash. The treasurer "
+                           "must record it paid in first."))):
+        amount = sum((ledger.balance(a) for a in Account.objects.filter(
+            volunteer=person, kind=kind)), start=ledger.Decimal("0"))
+        if amount > 0:
+            reasons.append(words % {"amount": amount})
+    if CheckIn.objects.filter(volunteer=person).exclude(state=CheckIn.State.SAFE).exists():
+        reasons.append(_("They are out on a task with a safety check-in still open. It must be "
+                         "closed first."))
+    for m in Membership.objects.filter(person=person, is_coordinator=True).select_related("group"):
+        others = Membership.objects.filter(group=m.group, is_coordinator=True).exclude(
+            person=person).filter(person__is_active=True)
+        if not others.exists():
+            reasons.append(_("They are the only coordinator of %(group)s. Another coordinator "
+                             "must be added first.") % {"group": m.group.name})
+    if _import_running_with(person):
+        reasons.append(_("A spreadsheet import that names them is still running. Wait for it "
+                         "to finish first."))
+    return reasons
+
+
+def _import_running_with(person) -> bool:
+    from kith.volunteers.models import ImportRun
+
+    scrubber = Scrubber(identifiers_for_volunteer(person))
+    for run in ImportRun.objects.filter(upload__isnull=False):
+        if scrubber.found(scan.import_text(run)):
+            return True
+    return False
+
+
+def erased(kind: str, subject_id: int) -> bool:
+    return Erasure.objects.filter(kind=kind, subject_id=subject_id).exists()
+
+
+# --- Identifiers --------------------------------------------------------------------------
+
+
+def identifiers_for_resident(resident) -> Identifiers:
+    ids = Identifiers()
+    ids.add("names", resident.name)
+    for kind, value in (("phones", resident.phone), ("emails", resident.email),
+                        ("addresses", resident.address), ("postcodes", resident.postcode)):
+        ids.add(kind, scan.opened(value))
+    return ids
+
+
+def identifiers_for_volunteer(person) -> Identifiers:
+    from kith.volunteers.models import VolunteerProfile
+
+    ids = Identifiers()
+    ids.add("names", person.display_name)
+    ids.add("emails", person.email)
+    ids.add("phones", scan.opened(person.phone))
+    profile = VolunteerProfile.objects.filter(person=person).first()
+    if profile is not None:
+        ids.add("postcodes", scan.opened(profile.postcode))
+    return ids
+
+
+# --- Erasing ------------------------------------------------------------------------------
+
+
+def erase_resident(resident, *, by, why: str = Erasure.Why.REQUEST) -> Erasure:
+    from kith.residents.models import Resident
+
+    with transaction.atomic():
+        resident = Resident.objects.select_for_update().select_related("group").get(
+            pk=resident.pk)
+        reasons = holds_for_resident(resident)
+        if reasons:
+            raise OnHold(reasons)
+        counts = _scrub_resident(resident)
+        return _record(Erasure.Kind.RESIDENT, resident.pk, resident.group, by=by, why=why,
+                       counts=counts, obj=Resident.objects.get(pk=resident.pk))
+
+
+def erase_volunteer(person, *, by, why: str = Erasure.Why.REQUEST) -> Erasure:
+    from kith.accounts.models import Person
+
+    with transaction.atomic():
+        person = Person.objects.select_for_update().get(pk=person.pk)
+        reasons = holds_for_volunteer(person)
+        if reasons:
+            raise OnHold(reasons)
+        group = _home_group(person)
+        counts = _scrub_person(person, by=by)
+        return _record(Erasure.Kind.VOLUNTEER, person.pk, group, by=by, why=why, counts=counts,
+                       obj=Person.objects.get(pk=person.pk))
+
+
+def _scrub_resident(resident) -> dict[str, int]:
+    from kith.residents.models import Resident
+
+    ids = identifiers_for_resident(resident)
+    counts = scan.erase_own(resident_scopes(resident), resident_pk=resident.pk)
+    counts.update(scan.redact_everywhere(Scrubber(ids)))
+    # The row stays (the group's counts), named by its number only.
+    Resident.objects.filter(pk=resident.pk).update(name=_erased_name("resident", resident.pk))
+    return counts
+
+
+def _scrub_person(person, *, by) -> dict[str, int]:
+    from kith.groups.models import Membership
+
+    ids = identifiers_for_volunteer(person)
+    _leave_everywhere(person, by=by)
+    counts = scan.erase_own(volunteer_scopes(person, ids), resident_pk=None)
+    counts.update(scan.redact_everywhere(Scrubber(ids)))
+    counts.update(_close_account(person))
+    # Every role ends: the account cannot sign in, and lists of members no longer show them.
+    counts["groups.Membership"] = Membership.objects.filter(person=person).delete()[0]
+    return counts
+
+
+def _erased_name(kind: str, pk: int) -> str:
+    # Stored, so in the language everyone's data is stored in; pages show it as it is.
+    return f"Erased {kind} #{pk}"
+
+
+def _home_group(person):
+    from kith.groups.models import Membership
+
+    m = Membership.objects.filter(person=person).select_related("group").order_by("pk").first()
+    return m.group if m else None
+
+
+def _leave_everywhere(person, *, by) -> None:
+    """Stop volunteering (tasks and offers go back, as when anyone leaves)."""
+    from kith.volunteers import services as volunteer_services
+    from kith.volunteers.models import VolunteerProfile
+
+    profile = VolunteerProfile.objects.filter(person=person).first()
+    if profile is not None:
+        volunteer_services.leave(profile, acting_user=by)
+
+
+def _close_account(person) -> dict[str, int]:
+    """Signed out everywhere, unable to sign in again: no address, no password, no keys."""
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+    from django.contrib.sessions.models import Session
+
+    from kith.accounts.models import Person
+
+    n_sessions = 0
+    for session in Session.objects.all().iterator():
+        if str(session.get_decoded().get("_auth_user_id")) == str(person.pk):
+            session.delete()
+            n_sessions += 1
+    n_addresses = EmailAddress.objects.filter(user=person).delete()[0]
+    n_keys = Authenticator.objects.filter(user=person).delete()[0]
+    Person.objects.filter(pk=person.pk).update(
+        email=None, display_name=_erased_name("volunteer", person.pk), phone=None,
+        phone_digest="", phone_verified_at=None, postcode_sector="", is_active=False,
+        is_staff=False, is_superuser=False, password=make_password(None))
+    person.groups.clear()
+    person.user_permissions.clear()
+    return {"sessions.Session": n_sessions, "account.EmailAddress": n_addresses,
+            "mfa.Authenticator": n_keys}
+
+
+def _record(kind: str, subject_id: int, group, *, by, why: str, counts: dict, obj) -> Erasure:
+    if why not in Erasure.Why.values:
+        raise ValueError(f"why must be one of {Erasure.Why.values}")
+    by = by if getattr(by, "is_authenticated", False) else None
+    erasure = Erasure.objects.create(kind=kind, subject_id=subject_id, group=group, why=why,
+                                     by=by, counts={k: v for k, v in counts.items() if v})
+    # The tombstone: who was erased (by number), when, why and by whom. No personal data.
+    action = "kith.resident.erased" if kind == Erasure.Kind.RESIDENT else "kith.person.erased"
+    log_action(action, actor=by, group=group, obj=obj,
+               new={"why": why, "erasure": erasure.pk})
+    transaction.on_commit(lambda: erasure_log.append(erasure))
+    return erasure
+
+
+def reapply(entries, *, out=None) -> int:
+    """After a restore: erase again everyone the log says was erased and the database has back.
+
+    Holds are not asked again: the erasure was allowed when it was made, and whatever held it
+    then was closed first. Returns how many were erased again."""
+    from kith.accounts.models import Person
+    from kith.residents.models import Resident
+
+    done = 0
+    for entry in entries:
+        if erased(entry.kind, entry.subject_id):
+            continue
+        with transaction.atomic():
+            if entry.kind == Erasure.Kind.RESIDENT:
+                resident = Resident.objects.select_related("group").filter(
+                    pk=entry.subject_id).first()
+                if resident is None:
+                    continue
+                group, counts = resident.group, _scrub_resident(resident)
+                obj = Resident.objects.get(pk=resident.pk)
+            else:
+                person = Person.objects.filter(pk=entry.subject_id).first()
+                if person is None:
+                    continue
+                group = _home_group(person)
+                counts = _scrub_person(person, by=None)
+                obj = Person.objects.get(pk=person.pk)
+            erasure = Erasure.objects.create(
+                kind=entry.kind, subject_id=entry.subject_id, group=group,
+                why=Erasure.Why.RESTORE, counts={k: v for k, v in counts.items() if v})
+            log_action("kith.erasure.reapplied", actor=None, group=group, obj=obj,
+                       new={"erasure": erasure.pk, "erased_at": entry.erased_at})
+        done += 1
+        if out is not None:
+            out.write(f"Erasure re-applied: {entry.kind} #{entry.subject_id}\n")
+    return done
+
+
+# --- What a coordinator is shown before confirming -----------------------------------------
+
+# What each kind of record loses, in words for the confirm page.
+GOES = {
+    "residents.Resident": _lazy("Their name, phone, email, address, postcode, language and notes"),
+    "requests.HelpRequest": _lazy("What they asked for, when, and who asked, on each request"),
+    "requests.Series": _lazy("Their regular help's details"),
+    "requests.RequestEvent": _lazy("Notes on their requests' timelines"),
+    "requests.Assignment": _lazy("Why a volunteer was given their tasks"),
+    "requests.Callback": _lazy("Call-back notes, names and numbers"),
+    "requests.CallAttempt": _lazy("Notes from calls to them"),
+    "matching.Offer": _lazy("Why volunteers were asked to help them"),
+    "runs.Stop": _lazy("Their stops on pharmacy and food bank runs"),
+    "signposting.Referral": _lazy("Why they were referred to a local service"),
+    "safeguarding.Case": _lazy("Closed safeguarding cases about them: what happened, who, how "
+                               "to reach them"),
+    "safeguarding.CaseAction": _lazy("Actions on those cases"),
+    "safeguarding.CaseTold": _lazy("Who was told about those cases"),
+    "partners.PartnerReferral": _lazy("What partners said when referring them"),
+    "money.JournalEntry": _lazy("Words in the books about their shopping (the amounts stay)"),
+    "money.Claim": _lazy("Shops and questions on spending claims for them"),
+    "money.ClaimLine": _lazy("What was bought for them"),
+    "money.Receipt": _lazy("Receipt photos"),
+    "money.Flag": _lazy("Notes on money flags about them"),
+    "safety.Collection": _lazy("Pharmacy bag references"),
+    "messaging.Message": _lazy("Emails and texts to them (any still waiting are not sent)"),
+    "messaging.InboundText": _lazy("Texts from their number"),
+    "core.AuditEvent": _lazy("Their name and details in the audit trail"),
+    "core.PersonalDataAccess": _lazy("Their name in the access log (who looked stays)"),
+    "volunteers.VolunteerProfile": _lazy("Their postcode, availability and languages"),
+    "matching.MatchCard": _lazy("Their place in matching: they are offered nothing more"),
+    "messaging.ContactPreference": _lazy("How they like to be reached"),
+    "groups.Invitation": _lazy("Invitations sent to their address"),
+    "listings.GroupRegistration": _lazy("Their name on a group they registered"),
+    "listings.ListingReport": _lazy("Their address on a listing report"),
+}
+
+
+def preview_resident(resident) -> list[tuple[str, int]]:
+    """What will go: each kind of record of theirs, with how many there are."""
+    return _preview(resident_scopes(resident))
+
+
+def preview_volunteer(person) -> list[tuple[str, int]]:
+    rows = _preview(volunteer_scopes(person, identifiers_for_volunteer(person)))
+    return [(str(_("Their account: name, email, phone, password, passkeys, two-factor and "
+                   "every signed-in session")), 1), *rows]
+
+
+def _preview(scopes) -> list[tuple[str, int]]:
+    counts: dict[str, int] = {}
+    for scope in scopes:
+        n = scope.rows.count()
+        if n and scope.label in GOES:
+            counts[scope.label] = counts.get(scope.label, 0) + n
+    return [(str(GOES[label]), n) for label, n in counts.items()]
+
+
+def exclusion_kept(resident) -> bool:
+    """An exclusion on their number stays, as a digest (zero tolerance)."""
+    from kith.requests.models import Exclusion
+
+    return bool(resident.phone_digest) and Exclusion.objects.filter(
+        group=resident.group, phone_digest=resident.phone_digest).exists()
