@@ -30,8 +30,11 @@ def closed_request(group, resident, *, days_ago, state="closed", **need):
                        need=Need(service="prescriptions", details=DETAILS, when="Tuesday morning",
                                  asked_by="Her daughter Ayesha", **need),
                        resident=resident).request
-    HelpRequest.objects.filter(pk=req.pk).update(
-        state=state, state_changed_at=timezone.now() - timedelta(days=days_ago))
+    then = timezone.now() - timedelta(days=days_ago)
+    HelpRequest.objects.filter(pk=req.pk).update(state=state, state_changed_at=then)
+    # As a real close does: its waiting call leaves the queue (withdrawn), back then.
+    Callback.objects.filter(request=req).update(closed_at=then, created_at=then,
+                                                outcome=Callback.Outcome.WITHDRAWN)
     return HelpRequest.objects.get(pk=req.pk)
 
 

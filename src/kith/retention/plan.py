@@ -213,13 +213,19 @@ def _min_length(field: str):
 
 
 def erasable_residents():
-    """Residents not erased yet (the erasure app marks them)."""
+    """Residents not erased yet: the erasure log names each one erased (by id), and the row
+    stays, anonymised, so without this the sweep would find them again every run."""
+    from kith.erasure.models import Erasure
     from kith.residents.models import Resident
 
-    return Resident.objects.all()
+    return Resident.objects.exclude(Exists(Erasure.objects.filter(
+        kind=Erasure.Kind.RESIDENT, subject_id=OuterRef("pk"))))
 
 
 def erasable_volunteers():
+    from kith.erasure.models import Erasure
     from kith.volunteers.models import VolunteerProfile
 
-    return VolunteerProfile.objects.filter(status=VolunteerProfile.Status.LEFT)
+    return VolunteerProfile.objects.filter(status=VolunteerProfile.Status.LEFT).exclude(
+        Exists(Erasure.objects.filter(kind=Erasure.Kind.VOLUNTEER,
+                                      subject_id=OuterRef("person_id"))))

@@ -12,7 +12,6 @@ from collections import Counter, defaultdict
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from kith.core.audit import log_action
 from kith.retention import plan
@@ -88,14 +87,15 @@ def _erase(kind: str, pk: int) -> str:
     """'erased', 'held' or 'gone'. The erasure app does the erasing, everywhere, and says
     when a legal hold (an open safeguarding case, money still owed) stops it."""
     from kith.erasure import services as erasure
+    from kith.erasure.models import Erasure
 
-    why = _("Retention: the group's schedule says this is no longer kept.")
+    why = Erasure.Why.RETENTION
     try:
         if kind == plan.RESIDENT:
             from kith.residents.models import Resident
 
             resident = plan.erasable_residents().filter(pk=pk).first()
-            if resident is None or not isinstance(resident, Resident):
+            if not isinstance(resident, Resident):
                 return "gone"
             erasure.erase_resident(resident, by=None, why=why)
         else:
@@ -122,14 +122,13 @@ def apply(now=None) -> dict[str, int]:
         with transaction.atomic():
             if anonymise_case(due.pk):
                 per_group[due.group_id][CASES_ANONYMISED] += 1
-    if erasure_ready():
-        for due in [*plan.residents_due(now, periods), *plan.volunteers_due(now, periods)]:
-            resident = due.kind == plan.RESIDENT
-            outcome = _erase(due.kind, due.pk)
-            if outcome == "erased":
-                per_group[due.group_id][RESIDENTS_ERASED if resident else VOLUNTEERS_ERASED] += 1
-            elif outcome == "held":
-                per_group[due.group_id][RESIDENTS_HELD if resident else VOLUNTEERS_HELD] += 1
+    for due in [*plan.residents_due(now, periods), *plan.volunteers_due(now, periods)]:
+        resident = due.kind == plan.RESIDENT
+        outcome = _erase(due.kind, due.pk)
+        if outcome == "erased":
+            per_group[due.group_id][RESIDENTS_ERASED if resident else VOLUNTEERS_ERASED] += 1
+        elif outcome == "held":  # an open case, money owed: kept, and counted, until settled
+            per_group[due.group_id][RESIDENTS_HELD if resident else VOLUNTEERS_HELD] += 1
     for group_id, (_n, _why) in plan.access_log_due(now, periods).items():
         from kith.groups.models import Group
 
@@ -154,10 +153,3 @@ def _audit(per_group: dict[int | None, Counter]) -> dict[str, int]:
                        new={key: counts[key] for key in KEYS if counts[key]})
     return {f"retention_{key}": totals[key] for key in KEYS}
 
-
-def erasure_ready() -> bool:
-    """Erasing people is the erasure app's; until it is installed residents and volunteers
-    are only shown in the preview, never half-erased here."""
-    from django.apps import apps
-
-    return apps.is_installed("kith.erasure")

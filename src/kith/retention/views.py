@@ -56,9 +56,33 @@ def preview(request, group):
          plan.cases_due(until, periods, only)),
     ]
     access = plan.access_log_due(until, periods, only).get(group.pk)
+    held = _holds([item for _t, items in sections for item in items])
     return render(request, "retention/preview.html", {
         "group": group, "sections": sections, "access": access, "until": until,
-        "total": sum(len(items) for _t, items in sections), "now": timezone.now()})
+        "total": sum(len(items) for _t, items in sections), "now": timezone.now(), "held": held})
+
+
+def _holds(items) -> dict[str, list[str]]:
+    """{reference: reasons} for the people in `items` a legal hold keeps (an open case, money
+    owed): the sweep will skip them, so the preview says so and why."""
+    from kith.erasure.services import holds_for_resident, holds_for_volunteer
+    from kith.residents.models import Resident
+    from kith.volunteers.models import VolunteerProfile
+
+    residents = Resident.objects.in_bulk([i.pk for i in items if i.kind == plan.RESIDENT])
+    profiles = VolunteerProfile.objects.select_related("person").in_bulk(
+        [i.pk for i in items if i.kind == plan.VOLUNTEER])
+    out = {}
+    for item in items:
+        if item.kind == plan.RESIDENT:
+            reasons = holds_for_resident(residents[item.pk])
+        elif item.kind == plan.VOLUNTEER:
+            reasons = holds_for_volunteer(profiles[item.pk].person)
+        else:
+            continue
+        if reasons:
+            out[item.reference] = reasons
+    return out
 
 
 @require_GET
