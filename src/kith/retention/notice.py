@@ -108,8 +108,8 @@ def kept_words(group, periods, keys: tuple[str, ...]) -> list[str]:
                                 months) % {"n": months})
             continue
         period = periods[key]
-        out.append(_("%(label)s: %(period)s. %(what)s") % {
-            "label": period.rule.label, "period": period.words, "what": period.rule.what})
+        out.append(_("After %(period)s: %(what)s") % {"period": period.words,
+                                                        "what": period.rule.what})
     return out
 
 
@@ -128,10 +128,18 @@ def kept_words_default(periods, keys) -> list[str]:
     from kith.money.models import MoneySettings
 
     months = MoneySettings._meta.get_field("receipt_months").default
-    out = [_("%(label)s: %(period)s. %(what)s") % {
-        "label": periods[k].rule.label, "period": periods[k].words, "what": periods[k].rule.what}
-        for k in keys if k != "receipts"]
+    out = [_("After %(period)s: %(what)s") % {"period": periods[k].words,
+                                               "what": periods[k].rule.what}
+           for k in keys if k != "receipts"]
     if "receipts" in keys:
         out.append(ngettext("Receipt photos: %(n)s month.", "Receipt photos: %(n)s months.",
                             months) % {"n": months})
     return out
+
+
+def short(group) -> dict[str, str]:
+    """The two periods the notice's summary names."""
+    periods = schedule.effective(group) if group is not None else {
+        rule.field: schedule.Period(rule, rule.default, None) for rule in schedule.RULES}
+    return {"details": periods["request_details_days"].words,
+            "resident": periods["resident_months"].words}

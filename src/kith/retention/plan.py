@@ -74,7 +74,7 @@ def requests_due(until, periods: Cache, group_ids=None) -> list[Due]:
         due_at = req.state_changed_at + period.length
         if due_at <= until:
             out.append(Due(REQUEST, req.group_id, req.pk, req.reference, _(
-                "Closed (%(state)s) on %(day)s; details are kept %(period)s after that.") % {
+                "Ended (%(state)s) on %(day)s; details are kept %(period)s after that.") % {
                 "state": req.get_state_display().lower(), "day": f"{req.state_changed_at:%d %b %Y}",
                 "period": period.words}, due_at))
     return out

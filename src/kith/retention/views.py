@@ -95,11 +95,13 @@ def processing(request, group):
 @require_GET
 def public_notice(request, group_slug):
     group = get_object_or_404(Group, slug=group_slug)
-    return render(request, "retention/notice.html", {"group": group, "rows": notice.rows(group)})
+    return render(request, "retention/notice.html", {"group": group, "rows": notice.rows(group),
+                                                     "short": notice.short(group)})
 
 
 @require_GET
 def kith_notice(request):
     """Before anyone knows their group (volunteer sign-up joins the nearest): Kith's defaults,
     with a line that each group has its own."""
-    return render(request, "retention/notice.html", {"group": None, "rows": notice.rows(None)})
+    return render(request, "retention/notice.html", {"group": None, "rows": notice.rows(None),
+                                                     "short": notice.short(None)})
