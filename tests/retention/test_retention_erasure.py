@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from kith.core.models import AuditEvent
@@ -29,10 +29,8 @@ def backdate_resident(resident, days):
 
 def backdate_left(profile, days):
     """The audit row is append-only to the ORM; only a test may move its time."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {AuditEvent._meta.db_table} SET created_at = %s WHERE action = "
-                       "'kith.volunteer.left' AND object_id = %s",
-                       [timezone.now() - timedelta(days=days), str(profile.pk)])
+    QuerySet(AuditEvent).filter(action="kith.volunteer.left", object_id=str(profile.pk)).update(
+        created_at=timezone.now() - timedelta(days=days))
 
 
 def test_a_resident_with_nothing_open_for_a_year_is_erased_once(street, mrs_ahmed):

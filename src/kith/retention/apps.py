@@ -16,4 +16,4 @@ class RetentionConfig(AppConfig):
     def ready(self) -> None:
         from kith.core.audit import ACTION_LABELS as labels
 
-        labels.update(ACTION_LABELS)
+        labels.update(ACTION_LABELS)  # type: ignore[arg-type]  # lazy, shown translated

@@ -8,6 +8,7 @@ schedule in force (schedule.effective), and receipt photos from money's own sett
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -15,15 +16,17 @@ from django.utils.translation import ngettext
 
 from kith.retention import schedule
 
+if TYPE_CHECKING:  # django-stubs is a dev dependency: types only
+    from django_stubs_ext import StrOrPromise
 
 @dataclass(frozen=True)
 class Category:
     key: str
-    people: str
-    what: str
-    why: str
-    basis: str
-    who_sees: str
+    people: StrOrPromise
+    what: StrOrPromise
+    why: StrOrPromise
+    basis: StrOrPromise
+    who_sees: StrOrPromise
     kept: tuple[str, ...]  # schedule fields (or "receipts") that say how long
 
 

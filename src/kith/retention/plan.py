@@ -175,6 +175,8 @@ def cases_due(until, periods: Cache, group_ids=None) -> list[Due]:
         found = found.filter(group_id__in=group_ids)
     out = []
     for case in found:
+        if case.closed_at is None:  # a closed case always has its time (a constraint)
+            continue
         period = periods(case.group)["safeguarding_years"]
         due_at = case.closed_at + period.length
         if due_at <= until:

@@ -9,20 +9,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
+if TYPE_CHECKING:  # django-stubs is a dev dependency: types only
+    from django_stubs_ext import StrOrPromise
 
 @dataclass(frozen=True)
 class Rule:
     field: str
-    label: str
+    label: StrOrPromise
     unit: str  # "days", "months" or "years"
     default: int
     low: int
     high: int
-    what: str  # what goes, in words
-    why_low: str  # why nobody may go below `low`
+    what: StrOrPromise  # what goes, in words
+    why_low: StrOrPromise  # why nobody may go below `low`
 
 
 DAYS, MONTHS, YEARS = "days", "months", "years"
