@@ -40,7 +40,15 @@ def request_details_left() -> Q:
             | Q(partner_contact__isnull=False)
             | Q(Exists(_closed_callbacks_with_text()))
             | Q(Exists(_referrals_with_text()))
-            | Q(collection__bag_reference__isnull=False))
+            | Q(Exists(_bags())))
+
+
+def _bags():
+    # A subquery, not a join: PostgreSQL will not lock rows on the nullable side of an outer
+    # join, and the sweep asks this again under select_for_update.
+    from kith.safety.models import Collection
+
+    return Collection.objects.filter(request=OuterRef("pk"), bag_reference__isnull=False)
 
 
 def _closed_callbacks_with_text():
