@@ -15,6 +15,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from kith.accounts.models import Person
 from kith.core.audit import log_action
@@ -59,8 +60,8 @@ def _settle(resident, volunteer, treasurer):
             elif owed > 0 and acct.kind == Account.Kind.CASH_HELD:
                 money.pay_in_cash(acct.group, volunteer, amount=owed, actor=treasurer)
     HelpRequest.objects.filter(resident=resident).update(state="closed")
-    Case.objects.filter(resident=resident).update(state=Case.State.CLOSED)
-    Case.objects.filter(reporter=volunteer).update(state=Case.State.CLOSED)
+    Case.objects.filter(resident=resident).update(state=Case.State.CLOSED, closed_at=timezone.now())
+    Case.objects.filter(reporter=volunteer).update(state=Case.State.CLOSED, closed_at=timezone.now())
     CheckIn.objects.filter(volunteer=volunteer).update(state=CheckIn.State.SAFE)
 
 

@@ -32,6 +32,8 @@ class Restored:
     files: int
     created: str
     migrated: list[str] = field(default_factory=list)  # run after the restore: an older backup
+    # Erasures made after the backup, erased again once it is back (kith.erasure.restores).
+    erasures_reapplied: int = 0
 
 
 def _kith_version() -> str:
@@ -113,7 +115,12 @@ def make_backup(target: Path, passphrase: str) -> dict:
     return manifest
 
 
-def restore_backup(source: Path, passphrase: str, *, replace: bool = False) -> Restored:
+def restore_backup(source: Path, passphrase: str, *, replace: bool = False,
+                   erasure_log: Path | None = None) -> Restored:
+    """`erasure_log`: another install's erasure log (a fresh machine); this install's own log,
+    file and table, is always read before anything is replaced."""
+    from kith.erasure import restores
+
     database = Database.of(connection.settings_dict)
     var_dir = Path(settings.VAR_DIR)
     with fmt.workspace(var_dir, ".restore-") as work:
@@ -127,6 +134,8 @@ def restore_backup(source: Path, passphrase: str, *, replace: bool = False) -> R
             keys = {name: fmt.read_member(archive, members[f"keys/{name}"]).decode()
                     for name in ("field_keys", "digest_key", "secret_key")}
             _check_keys(keys)
+            # People erased since the backup was made must not come back with it.
+            erased_since = restores.before_restore(erasure_log)
             dump = work / database.archive_name
             fmt.write_private(dump, fmt.read_member(archive, members[database.archive_name]))
             connections.close_all()
@@ -137,6 +146,7 @@ def restore_backup(source: Path, passphrase: str, *, replace: bool = False) -> R
             files = _restore_files(archive, members, var_dir)
     restored = _verify(manifest, files)
     restored.migrated = _bring_up_to_date()
+    restored.erasures_reapplied = restores.after_restore(erased_since)
     return restored
 
 

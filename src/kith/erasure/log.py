@@ -32,16 +32,20 @@ def path() -> Path:
 
 def append(erasure) -> None:
     """Called once the erasure commits. O_APPEND: two writers never interleave a line."""
-    line = json.dumps({"kind": erasure.kind, "subject_id": erasure.subject_id,
-                       "erased_at": erasure.erased_at.isoformat()}, sort_keys=True) + "\n"
+    text = line(erasure.kind, erasure.subject_id, erasure.erased_at.isoformat())
     target = path()
     target.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
-        os.write(fd, line.encode())
+        os.write(fd, text.encode())
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def line(kind: str, subject_id: int, erased_at: str) -> str:
+    return json.dumps({"kind": kind, "subject_id": subject_id, "erased_at": erased_at},
+                      sort_keys=True) + "\n"
 
 
 def read(source: Path | None = None) -> list[Entry]:

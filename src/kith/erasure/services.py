@@ -69,9 +69,12 @@ def holds_for_resident(resident) -> list[str]:
     open_requests = list(HelpRequest.objects.filter(
         resident=resident, state__in=lifecycle.OPEN).values_list("reference", flat=True))
     if open_requests:
-        reasons.append(_("Their requests %(refs)s are still open: close or cancel them first, "
-                         "so no volunteer is left with a task for someone Kith no longer "
-                         "knows.") % {"refs": ", ".join(open_requests)})
+        reasons.append(ngettext(
+            "Their request %(refs)s is still open: close or cancel it first, so no volunteer "
+            "is left with a task for someone Kith no longer knows.",
+            "Their requests %(refs)s are still open: close or cancel them first, so no "
+            "volunteer is left with a task for someone Kith no longer knows.",
+            len(open_requests)) % {"refs": ", ".join(open_requests)})
     return reasons
 
 

@@ -28,7 +28,7 @@ def _resident(group, pk):
 @group_view("erasure.erase")
 def erase_resident(request, group, pk):
     resident = _resident(group, pk)
-    form = forms.ConfirmResidentErasure(request.POST or None)
+    form = forms.ConfirmResidentErasure(request.POST if request.method == "POST" else None)
     holds = services.holds_for_resident(resident)
     if request.method == "POST" and form.is_valid() and not holds:
         try:
@@ -60,7 +60,7 @@ def erase_volunteer(request, group, pk):
     person = _volunteer(group, pk)
     if person.pk == request.user.pk:
         return redirect("erasure:me")
-    form = forms.ConfirmVolunteerErasure(request.POST or None)
+    form = forms.ConfirmVolunteerErasure(request.POST if request.method == "POST" else None)
     holds = services.holds_for_volunteer(person)
     if request.method == "POST" and form.is_valid() and not holds:
         try:
@@ -85,7 +85,7 @@ def erase_me(request):
     person = request.user
     if not VolunteerProfile.objects.filter(person=person).exists():
         raise Http404("Not a volunteer")
-    form = forms.ConfirmOwnErasure(request.POST or None)
+    form = forms.ConfirmOwnErasure(request.POST if request.method == "POST" else None)
     holds = services.holds_for_volunteer(person)
     if request.method == "POST" and form.is_valid() and not holds:
         try:

@@ -18,19 +18,29 @@ class Command(BaseCommand):
         parser.add_argument("--replace", action="store_true",
                             help="Restore even though this install's database already has people "
                                  "in it: everything in it is replaced.")
+        parser.add_argument("--erasure-log", metavar="FILE",
+                            help="The erasure log (var/erasure-log.jsonl) of the install this "
+                                 "backup came from, when restoring onto a new machine: everyone "
+                                 "erased since the backup is erased again.")
 
-    def handle(self, *args, file, passphrase_file, replace, **options):
+    def handle(self, *args, file, passphrase_file, replace, erasure_log=None, **options):
         if not Path(file).is_file():
             raise CommandError(f"There is no file {file}.")
+        if erasure_log and not Path(erasure_log).is_file():
+            raise CommandError(f"There is no erasure log {erasure_log}.")
         passphrase = read_passphrase(passphrase_file, confirm=False)
         try:
-            restored = restore_backup(Path(file), passphrase, replace=replace)
+            restored = restore_backup(Path(file), passphrase, replace=replace,
+                                      erasure_log=Path(erasure_log) if erasure_log else None)
         except BackupError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(self.style.SUCCESS(
             f"Restored the backup made {restored.created}: {restored.rows:,} rows in "
             f"{restored.tables} tables, every table counted and matching, and {restored.files} "
             f"files. Restart Kith's server and worker so they use the restored keys."))
+        if restored.erasures_reapplied:
+            self.stdout.write(f"{restored.erasures_reapplied} people erased since the backup was "
+                              f"made were erased again.")
         if restored.migrated:
             self.stdout.write(f"The backup was made by an older Kith: {len(restored.migrated)} "
                               f"migrations were run to bring it up to date.")
