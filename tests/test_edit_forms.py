@@ -87,6 +87,14 @@ def _chose(world, channel: str) -> dict:
     return _profile(world, services=["shopping"])
 
 
+def _retention(world) -> dict:
+    from kith.retention.models import RetentionSchedule
+
+    RetentionSchedule.objects.create(group=world.street, request_details_days=120,
+                                     access_log_months=36)
+    return {"group_slug": world.street.slug}
+
+
 def _vetting(world, **fields) -> dict:
     Vetting.objects.create(person=world.tom, group=world.street, **fields)
     return {"group_slug": world.street.slug, "pk": world.tom_membership.pk}
@@ -171,6 +179,10 @@ EDIT_PAGES = [
     EditPage("safety:settings", "priya", "grace_minutes", {
         "never saved": lambda w: {"group_slug": w.street.slug},
         "saved": lambda w: _safety_policy(w),
+    }),
+    EditPage("retention:settings", "priya", "request_details_days", {
+        "never saved": lambda w: {"group_slug": w.street.slug},
+        "saved, some periods following the group above": lambda w: _retention(w),
     }),
     EditPage("safety:risk_edit", "priya", "controls", {
         "saved": lambda w: _risk(w),
@@ -292,6 +304,10 @@ NEW_THING = "its form makes something new, starting empty"
 ACTION = "a button that does something (a move, a claim, a reveal), not a form of stored values"
 NO_FORM = "no form that posts"
 NOT_EDIT_PAGES = {
+    "retention:kith_notice": NO_FORM,
+    "retention:notice": NO_FORM,
+    "retention:preview": NO_FORM,
+    "retention:processing": NO_FORM,
     "core:home": NO_FORM, "core:healthz": NO_FORM, "core:favicon": NO_FORM, "demo:mailbox": NO_FORM,
     "messaging:group_log": NO_FORM,
     "messaging:twilio_status": "the provider's signed delivery reports, not a page",

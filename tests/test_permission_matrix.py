@@ -290,6 +290,13 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     "safety:check_in": everyone(405),
     "safety:risk_read": everyone(405),
     "safety:collection_step": everyone(405),
+    # --- retention: the privacy notices are public; the schedule, next week's preview and
+    # the record of processing are the coordinators' (retention.settings, retention.view).
+    "retention:kith_notice": everyone(200),
+    "retention:notice": everyone(200),
+    "retention:settings": group_page(403, 403, 200, 403),
+    "retention:preview": group_page(403, 403, 200, 403),
+    "retention:processing": group_page(403, 403, 200, 403),
     # Exists only when KITH_DEMO is on; the tests run without it.
     "demo:mailbox": everyone(404),
     # --- messages: the group's log; Twilio's webhooks answer 403 to anything it did not sign

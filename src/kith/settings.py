@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "kith.partners",
     "kith.money",
     "kith.safety",
+    "kith.retention",
     "kith.places",
     "kith.directory",
     "kith.listings",

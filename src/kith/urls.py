@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/v1/", partner_api.urls),
     path("", include("kith.money.urls")),
     path("", include("kith.safety.urls")),
+    path("", include("kith.retention.urls")),
     path("", include("kith.directory.urls")),
     path("", include("kith.listings.urls")),
     path("", include("kith.demo.urls")),

@@ -86,6 +86,8 @@ PAGES = [
     Page(_("Partners"), "partners:list", "partners.manage", "group", also=("partners:",)),
     Page(_("Money settings"), "money:settings", "money.settings", "group"),
     Page(_("Safety settings"), "safety:settings", "safety.settings", "group"),
+    Page(_("How long data is kept"), "retention:settings", "retention.settings", "group",
+         also=("retention:preview", "retention:processing")),
     Page(_("Public listing"), "directory:group", "group.view", "group"),
     Page(_("Listing reports"), "listings:reports", "listings.moderate", "group"),
     Page(_("New groups to approve"), "listings:registrations", "listings.moderate", "group",

@@ -118,6 +118,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "safety.settings": frozenset({COORDINATOR}),
     # ...and a prescription's collection: controlled drug or not, bag reference, confirmed.
     "safety.prescriptions": frozenset({COORDINATOR, CALL_HANDLER, SAFEGUARDING_LEAD}),
+    # Retention (kith.retention): how long personal data is kept, what goes next week (by
+    # reference, never a name), and the record of processing.
+    "retention.settings": frozenset({COORDINATOR}),
+    "retention.view": frozenset({COORDINATOR}),
     # Erasure on request (kith.erasure): a resident's or a volunteer's personal data removed.
     "erasure.erase": frozenset({COORDINATOR}),
 }

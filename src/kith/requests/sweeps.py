@@ -4,7 +4,8 @@ Each step is idempotent and does its own transactions, so a sweep that stops hal
 two that overlap, leave nothing half done: reminders for overdue tasks, then their return to
 matching; work still held by someone whose role has ended; missed check-ups to coordinators;
 check-in calls for residents at risk (both in check_ups.py); the next visits of regular help;
-volunteers' missed safety check-ins and risk assessments due for review (kith.safety).
+volunteers' missed safety check-ins and risk assessments due for review (kith.safety); last,
+personal data past its group's retention schedule (kith.retention).
 """
 
 from __future__ import annotations
@@ -90,6 +91,7 @@ def tick(now=None) -> dict[str, int]:
     from kith.messaging.outbox import recover
     from kith.money.sweeps import delete_old_receipts, flag_non_payment
     from kith.requests.series import make_due_occurrences
+    from kith.retention.sweeps import apply as apply_retention
     from kith.safeguarding.sweeps import remind_breaches
     from kith.safety import checkins, risk
 
@@ -115,4 +117,6 @@ def tick(now=None) -> dict[str, int]:
         # Money: unpaid shopping to a coordinator's review; receipt photos past retention.
         "non_payment_flagged": flag_non_payment(now),
         "receipts_deleted": delete_old_receipts(now),
+        # Retention: what each group's schedule says is no longer kept (kith.retention).
+        **apply_retention(now),
     }
