@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "kith.listings",
     "kith.demo",
     "kith.messaging",
+    "kith.transparency",
     "django_tasks",
     "django_tasks_db",
     "allauth",

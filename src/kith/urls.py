@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("kith.listings.urls")),
     path("", include("kith.demo.urls")),
     path("", include("kith.messaging.urls")),
+    path("", include("kith.transparency.urls")),
     path("admin/", admin.site.urls),
 ]
 
