@@ -149,9 +149,9 @@ def _try_link(token: str, code: str) -> tuple[ExportLink | None, str]:
 
 def payload_of(link: ExportLink) -> dict | None:
     """The copy, while the page opened with the right code may still show it; emptied after."""
-    if link.payload is None:
+    if link.payload is None or link.used_at is None:
         return None
-    if link.used_at is None or link.used_at + READ_WINDOW <= timezone.now():
+    if link.used_at + READ_WINDOW <= timezone.now():
         _empty(link)
         return None
     return json.loads(link.payload._open())
