@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from kith.core.privacy import reveal
 from kith.core.mail import send_templated
+from kith.core.privacy import reveal
 from kith.residents.models import Resident
 from kith.transparency.catalogue import PERSON, RESIDENT
 from kith.transparency.export import build
