@@ -27,7 +27,7 @@ class TransparencyConfig(AppConfig):
         from kith.transparency.consents import consent_given
         from kith.volunteers.models import Consent
 
-        labels.update(ACTION_LABELS)
+        labels.update(ACTION_LABELS)  # type: ignore[arg-type]  # lazy: translated when shown
         # However a consent comes back (this app's button, or the volunteers' consents page
         # asking again), the withdrawal it ends is closed.
         post_save.connect(consent_given, sender=Consent, dispatch_uid="transparency-consent")

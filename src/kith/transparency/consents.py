@@ -54,7 +54,8 @@ def refused(rows) -> set[int]:
     by_resident = set(stops.filter(resident_id__in=residents).values_list("resident_id", "kind"))
     out = set()
     for i, row in enumerate(rows):
-        kind = kinds[i] and withdrawal_kind(kinds[i])
+        key = kinds[i]
+        kind = withdrawal_kind(key) if key else ""
         if kind and ((row.person_id, kind) in by_person or (row.resident_id, kind) in by_resident):
             out.add(i)
     return out

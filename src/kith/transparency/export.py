@@ -51,7 +51,7 @@ def _row(obj: models.Model, part, opened: list) -> dict[str, Any]:
     row: dict[str, Any] = {}
     for name in part.fields:
         model_field = obj._meta.get_field(name)
-        label = str(model_field.verbose_name).capitalize()
+        label = str(getattr(model_field, "verbose_name", name)).capitalize()
         if model_field.is_relation:
             related = getattr(obj, name)
             row[label] = str(related) if related is not None else None

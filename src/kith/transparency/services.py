@@ -15,6 +15,7 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -154,7 +155,8 @@ def payload_of(link: ExportLink) -> dict | None:
     if link.used_at + READ_WINDOW <= timezone.now():
         _empty(link)
         return None
-    return json.loads(link.payload._open())
+    sealed: Any = link.payload  # a Sealed once loaded (core.fields)
+    return json.loads(sealed._open())
 
 
 # --- a person's own copy
