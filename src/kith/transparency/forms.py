@@ -3,9 +3,11 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kith.core.formfields import FreeTextField
+
 
 class CodeForm(forms.Form):
-    code = forms.CharField(label=_("The 6-digit code"), max_length=12,
+    code = FreeTextField(label=_("The 6-digit code"), max_length=12,
                            widget=forms.TextInput(attrs={"inputmode": "numeric",
                                                          "autocomplete": "one-time-code"}))
 
@@ -17,7 +19,7 @@ class CodeForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(
+    reason = FreeTextField(
         label=_("Why you are making it"), max_length=200,
         initial=_("The resident asked for a copy of their data"),
         help_text=_("Recorded in the access log, as for any look at their details."))
