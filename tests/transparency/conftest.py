@@ -1,5 +1,6 @@
 import pytest
 
+from tests.messaging.conftest import task, volunteer  # noqa: F401 (fixtures the relay test asks for)
 from tests.test_permission_matrix import World, ward_coordinator  # noqa: F401 (a fixture World asks for)
 
 

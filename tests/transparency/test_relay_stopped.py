@@ -7,12 +7,7 @@ import pytest
 
 from kith.messaging.models import InboundText, Message
 from kith.transparency import consents
-from tests.messaging.conftest import (  # noqa: F401 (fixtures)
-    INBOUND,
-    task,
-    text_in,
-    volunteer,
-)
+from tests.messaging.conftest import text_in
 
 pytestmark = pytest.mark.django_db
 
