@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from kith.core.audit import log_action
@@ -67,10 +68,10 @@ def withdraw_messages(kind: str, *, person=None, resident=None, acting_user, gro
     from kith.messaging.models import Message
 
     if kind not in MESSAGE_KINDS:
-        raise ConsentProblem("There is no such kind of message.")
+        raise ConsentProblem(_("There is no such kind of message."))
     subject = {"person": person} if person is not None else {"resident": resident}
     if _open(**subject).filter(kind=withdrawal_kind(kind)).exists():
-        raise ConsentProblem("That kind of message is stopped already.")
+        raise ConsentProblem(_("That kind of message is stopped already."))
     Withdrawal.objects.create(**subject, kind=withdrawal_kind(kind), withdrawn_by=_by(acting_user))
     now = timezone.now()
     cancelled = (Message.objects.filter(**subject, state=Message.State.QUEUED,
@@ -87,7 +88,7 @@ def give_messages_again(kind: str, *, person=None, resident=None, acting_user, g
     subject = {"person": person} if person is not None else {"resident": resident}
     got = _open(**subject).filter(kind=withdrawal_kind(kind)).update(given_again_at=timezone.now())
     if not got:
-        raise ConsentProblem("That kind of message is not stopped.")
+        raise ConsentProblem(_("That kind of message is not stopped."))
     log_action("kith.consent.given_again", actor=acting_user, group=group or _group_of(resident),
                obj=person or resident, new={"kind": withdrawal_kind(kind)})
 
@@ -103,7 +104,7 @@ def withdraw_data_consent(person, *, acting_user) -> int:
     given = list(Consent.objects.select_for_update().filter(person=person, kind=Consent.Kind.DATA)
                  .order_by("-version"))
     if not given:
-        raise ConsentProblem("You have not given that consent, so there is nothing to withdraw.")
+        raise ConsentProblem(_("You have not given that consent, so there is nothing to withdraw."))
     Withdrawal.objects.create(person=person, kind=Consent.Kind.DATA, version=given[0].version,
                               given_at=given[0].given_at, withdrawn_by=_by(acting_user))
     for consent in given:
@@ -126,7 +127,7 @@ def give_data_consent_again(person, *, acting_user) -> None:
     _consent, made = Consent.objects.get_or_create(person=person, kind=Consent.Kind.DATA,
                                                    version=version)
     if not made:
-        raise ConsentProblem("You have given that consent already.")
+        raise ConsentProblem(_("You have given that consent already."))
     log_action("kith.consent.given_again", actor=acting_user, obj=person,
                new={"kind": Consent.Kind.DATA, "version": version})
 

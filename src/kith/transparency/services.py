@@ -19,6 +19,8 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from kith.core.audit import log_action
 from kith.core.digest import keyed_digest
@@ -121,12 +123,12 @@ def use_link(token: str, code: str) -> ExportLink:
 def _try_link(token: str, code: str) -> tuple[ExportLink | None, str]:
     link = ExportLink.objects.select_for_update().filter(token_digest=token_digest(token)).first()
     if link is None:
-        return None, "This link is not one of ours. Check it was copied in full."
+        return None, _("This link is not one of ours. Check it was copied in full.")
     if link.state == "expired":
         _empty(link)
-        return None, "This link has expired. Ask the group for a new one."
+        return None, _("This link has expired. Ask the group for a new one.")
     if link.state != "waiting":
-        return None, "This link has been used or locked. Ask the group for a new one."
+        return None, _("This link has been used or locked. Ask the group for a new one.")
     if not secrets.compare_digest(link.code_digest, _code_digest(link.token_digest, code)):
         link.tries += 1
         if link.tries >= ExportLink.MAX_TRIES:
@@ -134,13 +136,15 @@ def _try_link(token: str, code: str) -> tuple[ExportLink | None, str]:
             link.save(update_fields=["tries", "locked_at", "payload"])
             log_action("kith.export.locked", actor=None, group=link.group, obj=link.resident,
                        new={"link": link.pk, "tries": link.tries})
-            return None, ("That code was wrong too many times, so this link is locked. Ask "
-                          "the group for a new one.")
+            return None, _("That code was wrong too many times, so this link is locked. "
+                           "Ask the group for a new one.")
         link.save(update_fields=["tries"])
         log_action("kith.export.code_wrong", actor=None, group=link.group, obj=link.resident,
                    new={"link": link.pk, "tries": link.tries})
         left = ExportLink.MAX_TRIES - link.tries
-        return None, f"That code is not right. {left} more tries before the link locks."
+        return None, ngettext("That code is not right. %(left)d more try before the link locks.",
+                              "That code is not right. %(left)d more tries before the link locks.",
+                              left) % {"left": left}
     link.used_at = timezone.now()
     link.save(update_fields=["used_at"])
     log_action("kith.export.used", actor=None, group=link.group, obj=link.resident,
@@ -172,13 +176,14 @@ def send_own_code(person, session) -> bool:
 
     code = _code()
     if person.email:
-        send_templated(to=person.email, subject="Your code to download your data",
+        send_templated(to=person.email, subject=_("Your code to download your data"),
                        template="transparency/email/own_code.txt", context={"code": code},
                        person=person)
         way = "email"
     elif phone := phone_of(person):
-        queue_text(to=phone, body=f"Kith: your code to download your data is {code}. It works "
-                   "for 15 minutes.", person=person, template="transparency/own_code",
+        queue_text(to=phone, body=_("Kith: your code to download your data is %(code)s. It "
+                                    "works for 15 minutes.") % {"code": code},
+                   person=person, template="transparency/own_code",
                    urgent=True)
         way = "text"
     else:
@@ -196,12 +201,12 @@ def check_own_code(person, session, code: str) -> str:
     now = timezone.now()
     if not held or held["until"] <= now.timestamp() or held["tries"] >= OWN_CODE_TRIES:
         session.pop("transparency_own", None)
-        return "That code has expired or was wrong too many times. Ask for a new one."
+        return _("That code has expired or was wrong too many times. Ask for a new one.")
     if not secrets.compare_digest(held["digest"],
                                   keyed_digest("own-export", f"{person.pk}:{code.strip()}")):
         held["tries"] += 1
         session["transparency_own"] = held
-        return "That code is not right. Check the latest message we sent you."
+        return _("That code is not right. Check the latest message we sent you.")
     session.pop("transparency_own")
     session["transparency_own_until"] = (now + READ_WINDOW).timestamp()
     return ""

@@ -57,7 +57,7 @@ def own(request):
             wrong = services.check_own_code(person, request.session, form.cleaned_data["code"])
             if not wrong:
                 return redirect("transparency:own_copy")
-            form.add_error("code", _(wrong))
+            form.add_error("code", wrong)
     return render_private(request, "transparency/own.html", {
         "form": form, "problem": problem, "code_sent": "transparency_own" in request.session,
     }, status=400 if form.errors or problem else 200)
@@ -94,7 +94,7 @@ def _act_on_kind(request, action: str, **subject) -> str:
     """Stop or start one kind of message; returns the words to say."""
     verb, _sep, key = action.partition(":")
     if key not in MESSAGE_KINDS:
-        raise consents.ConsentProblem("There is no such kind of message.")
+        raise consents.ConsentProblem(_("There is no such kind of message."))
     label = MESSAGE_KINDS[key].label
     if verb == "stop":
         cancelled = consents.withdraw_messages(key, acting_user=request.user, **subject)
@@ -126,7 +126,7 @@ def my_consents(request):
             else:
                 said = _act_on_kind(request, action, person=person)
         except consents.ConsentProblem as exc:
-            messages.error(request, _(str(exc)))
+            messages.error(request, str(exc))
         else:
             messages.success(request, said)
         return redirect("transparency:my_consents")
@@ -150,7 +150,7 @@ def resident_consents(request, group, pk):
             messages.success(request, _act_on_kind(request, request.POST.get("action", ""),
                                                    resident=resident, group=group))
         except consents.ConsentProblem as exc:
-            messages.error(request, _(str(exc)))
+            messages.error(request, str(exc))
         return redirect("transparency:resident_consents", group.slug, resident.pk)
     return render(request, "transparency/resident_consents.html", {
         "group": group, "resident": resident,
@@ -174,7 +174,7 @@ def resident_copy(request, group, pk):
                                                  reason=form.cleaned_data["reason"],
                                                  request=request)
         except NeedToKnowDenied as exc:
-            problem = _(str(exc))
+            problem = str(exc)
     context = {"group": group, "resident": resident, "form": form, "problem": problem,
                "links": resident.exports.all()[:10],
                "two_factor_url": two_factor_url(request, request.get_full_path())}
@@ -204,7 +204,7 @@ def link(request, token):
             try:
                 used = services.use_link(token, form.cleaned_data["code"])
             except services.LinkProblem as exc:
-                problem = _(str(exc))
+                problem = str(exc)
             else:
                 request.session["transparency_link"] = used.pk
                 return redirect("transparency:link", token)
