@@ -114,3 +114,19 @@ def test_a_volunteer_downloads_their_own_copy_after_a_fresh_code(client, tom):
     data = client.get(reverse("transparency:own_copy_json"))
     assert data["Content-Disposition"].startswith("attachment")
     assert AuditEvent.objects.filter(action="kith.export.own_downloaded", actor=tom).count() == 2
+
+
+def test_the_sweep_empties_copies_past_their_time_once(client, priya, mrs_ahmed):
+    from kith.requests.sweeps import tick
+    from kith.transparency.services import READ_WINDOW
+
+    _make(client, priya, mrs_ahmed)
+    url = reverse("transparency:resident_copy", args=[mrs_ahmed.group.slug, mrs_ahmed.pk])
+    assert client.post(url, {"reason": "Asked again"}).status_code == 200  # same session
+    first, second = ExportLink.objects.order_by("pk")
+    assert tick()["data_copies_emptied"] == 0
+    ExportLink.objects.filter(pk=first.pk).update(expires_at=timezone.now())
+    ExportLink.objects.filter(pk=second.pk).update(used_at=timezone.now() - READ_WINDOW)
+    assert tick()["data_copies_emptied"] == 2
+    assert tick()["data_copies_emptied"] == 0
+    assert not ExportLink.objects.filter(payload__isnull=False).exists()

@@ -92,6 +92,7 @@ def tick(now=None) -> dict[str, int]:
     from kith.requests.series import make_due_occurrences
     from kith.safeguarding.sweeps import remind_breaches
     from kith.safety import checkins, risk
+    from kith.transparency.services import empty_stale_copies
 
     now = now or timezone.now()
     reminded, released = remind_and_release(now)
@@ -115,4 +116,6 @@ def tick(now=None) -> dict[str, int]:
         # Money: unpaid shopping to a coordinator's review; receipt photos past retention.
         "non_payment_flagged": flag_non_payment(now),
         "receipts_deleted": delete_old_receipts(now),
+        # Copies of a resident's data: none kept sealed past their link's use or expiry.
+        "data_copies_emptied": empty_stale_copies(now),
     }

@@ -163,6 +163,15 @@ def payload_of(link: ExportLink) -> dict | None:
     return json.loads(sealed._open())
 
 
+def empty_stale_copies(now) -> int:
+    """The sweep: empty every copy whose link has expired, or was used more than READ_WINDOW
+    ago. Run twice, the second run finds nothing. Returns how many were emptied."""
+    from django.db.models import Q
+
+    stale = Q(expires_at__lte=now) | Q(used_at__lte=now - READ_WINDOW)
+    return ExportLink.objects.filter(stale, payload__isnull=False).update(payload=None)
+
+
 # --- a person's own copy
 
 
