@@ -111,6 +111,17 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     "residents:edit": group_page(403, 403, 200, 403),
     # Volunteers' own pages: Tom is a volunteer with a profile; the other personas have none,
     # so they are sent to sign up.
+    # A copy of one's own data (after a fresh code: without one, back to ask for it) and
+    # one's consents: anyone signed in. A resident's copy and consents: residents.rights.
+    "transparency:own": signed_in(200),
+    "transparency:own_copy": signed_in("302 transparency:own"),
+    "transparency:own_copy_json": signed_in("302 transparency:own"),
+    "transparency:my_consents": signed_in(200),
+    "transparency:resident_copy": group_page(403, 403, 200, 403),
+    "transparency:resident_consents": group_page(403, 403, 200, 403),
+    # The resident's one-time link: public behind its code; a token that is no link's is 404.
+    "transparency:link": everyone(404),
+    "transparency:link_json": everyone(404),
     "volunteers:home": {**everyone("302 volunteers:join"), "volunteer": 200},
     "volunteers:join": {**everyone(200), "volunteer": "302 volunteers:home"},
     # Nothing waiting to finish: to sign-up, or home for someone already signed up.
@@ -356,6 +367,8 @@ PK_FOR = {
     "groups:invitation_revoke": "invitation",
     "residents:detail": "resident",
     "residents:edit": "resident",
+    "transparency:resident_copy": "resident",
+    "transparency:resident_consents": "resident",
     "volunteers:detail": "membership",
     "volunteers:vetting": "membership",
     "volunteers:approve": "membership",

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "kith.demo",
     "kith.messaging",
     "kith.erasure",
+    "kith.transparency",
     "django_tasks",
     "django_tasks_db",
     "allauth",

@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("kith.demo.urls")),
     path("", include("kith.messaging.urls")),
     path("", include("kith.erasure.urls")),
+    path("", include("kith.transparency.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -42,6 +42,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # as for reveal(); a sealed value is replaced, never shown to do so.
     "residents.edit": frozenset({COORDINATOR, CALL_HANDLER}),
     "access_log.view": frozenset({COORDINATOR, SAFEGUARDING_LEAD}),
+    # A resident's rights over their data (transparency app): a copy of it behind a one-time
+    # link and code, and the consents they gave or withdrew. Making the copy opens every
+    # sealed detail, through reveal() (two-factor this session, an access row).
+    "residents.rights": frozenset({COORDINATOR}),
     # A network's coordinators approve new groups; a group's own coordinators handle
     # reports that its public listing is out of date.
     "listings.moderate": frozenset({COORDINATOR}),

@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 
 from kith.messaging.models import Message
 from kith.messaging.outbox import NO_LONGER_NEEDED, STOPPED
+from kith.transparency.consents import WITHDRAWN
 
 SHOWN = 50
 FAILURE_WINDOW = timedelta(days=7)
@@ -86,7 +87,7 @@ def failure_words(message: Message) -> str:
 def recent_failures(group, now=None):
     since = (now or timezone.now()) - FAILURE_WINDOW
     return (Message.objects.filter(group=group, state=Message.State.FAILED, failed_at__gte=since)
-            .exclude(error__in=[STOPPED, NO_LONGER_NEEDED]))
+            .exclude(error__in=[STOPPED, NO_LONGER_NEEDED, WITHDRAWN]))
 
 
 def failure_lines(messages) -> list[str]:

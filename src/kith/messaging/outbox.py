@@ -87,6 +87,7 @@ def queue_emails(emails: Sequence[Email], *, wait_for_commit: bool = True) -> li
                     template=e.template, person=e.person or None, group=e.group or None,
                     resident=e.resident or None)
             for e in emails if e.to]
+    _refuse_withdrawn(rows, timezone.now())
     return _save_and_enqueue(rows, wait_for_commit=wait_for_commit)
 
 
@@ -151,7 +152,20 @@ def queue_texts(texts: Sequence[Text], *, wait_for_commit: bool = True) -> list[
         if row.to_digest in stopped:
             row.state, row.failed_at, row.reported_at, row.error = (
                 Message.State.FAILED, now, now, STOPPED)
+    _refuse_withdrawn(rows, now)
     return _save_and_enqueue(rows, wait_for_commit=wait_for_commit)
+
+
+def _refuse_withdrawn(rows: list[Message], now) -> None:
+    """A kind of message its person or resident withdrew consent to (offers, reminders,
+    relayed texts: kith.transparency.kinds) is kept, failed, so the log says why, and never
+    sent; like STOP it was their choice, so no coordinator is told."""
+    from kith.transparency.consents import WITHDRAWN, refused
+
+    for i in refused(rows):
+        if rows[i].state == Message.State.QUEUED:
+            rows[i].state, rows[i].failed_at, rows[i].reported_at, rows[i].error = (
+                Message.State.FAILED, now, now, WITHDRAWN)
 
 
 def queue_webhook(*, url: str, body: str, event: str, group=None) -> Message:

@@ -42,7 +42,7 @@ from django.utils.translation import gettext as _
 from kith.core.audit import log_action
 from kith.core.digest import phone_digest
 from kith.core.privacy import record_use, reveal
-from kith.messaging.models import InboundText
+from kith.messaging.models import InboundText, Message
 from kith.messaging.outbox import queue_text
 from kith.messaging.providers import opened
 
@@ -464,6 +464,13 @@ def _from_volunteer(volunteer, number: str, body: str) -> str | None:
         # "see you Thursday" can wait until morning, "I'm outside" cannot. The volunteer is told.
         sent = queue_text(to=to, resident=req.resident, group=req.group, template="relay",
                           body=said, urgent=task_due_today(chosen))
+        if sent is not None and sent.state == Message.State.FAILED:
+            # They asked not to be sent texts passed on (kith.transparency): the volunteer
+            # hears so at once, rather than waiting for an answer that cannot come.
+            _tell(number, volunteer, _("Kith here. %(name)s has asked not to get texts passed "
+                                       "on, so yours was not sent. Call them through Kith "
+                                       "instead.") % {"name": first_name(req.resident.name)})
+            return "relay_stopped"
         if sent is not None and sent.next_attempt_at is not None:
             _tell(number, volunteer, _("Kith here. Passed on at %(time)s (quiet hours).")
                   % {"time": f"{timezone.localtime(sent.next_attempt_at):%H:%M}"})

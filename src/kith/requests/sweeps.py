@@ -94,6 +94,7 @@ def tick(now=None) -> dict[str, int]:
     from kith.retention.sweeps import apply as apply_retention
     from kith.safeguarding.sweeps import remind_breaches
     from kith.safety import checkins, risk
+    from kith.transparency.services import empty_stale_copies
 
     now = now or timezone.now()
     reminded, released = remind_and_release(now)
@@ -117,6 +118,8 @@ def tick(now=None) -> dict[str, int]:
         # Money: unpaid shopping to a coordinator's review; receipt photos past retention.
         "non_payment_flagged": flag_non_payment(now),
         "receipts_deleted": delete_old_receipts(now),
+        # Copies of a resident's data: none kept sealed past their link's use or expiry.
+        "data_copies_emptied": empty_stale_copies(now),
         # Retention: what each group's schedule says is no longer kept (kith.retention).
         **apply_retention(now),
     }

@@ -66,6 +66,7 @@ def resident_detail(request, group, pk):
     return render_private(request, "residents/detail.html", {
         "group": group, "resident": resident, "reveal": panel, "checkins": checkins,
         "can_correct": _may_correct(request, group, resident),
+        "can_rights": request.access.can("residents.rights"),
         "requests": resident.requests.order_by("-created_at")[:20],
         "message_log": message_log.for_resident(resident),
     }, status=panel.status)

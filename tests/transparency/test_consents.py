@@ -1,0 +1,91 @@
+"""Consents withdrawn in one step with immediate effect, audited, and given again."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from kith.core.models import AuditEvent
+from kith.matching.models import MatchCard, Offer
+from kith.messaging.models import Message
+from kith.messaging.outbox import Email, queue_emails, queue_text
+from kith.transparency.consents import WITHDRAWN
+from kith.volunteers.models import Consent
+
+pytestmark = pytest.mark.django_db
+
+
+def test_withdrawing_data_consent_stops_offers_at_once_and_giving_it_again_restores(client,
+                                                                                     world):
+    tom = world.people["volunteer"]
+    assert MatchCard.objects.get(person=tom).cleared
+    client.force_login(tom)
+    url = reverse("transparency:my_consents")
+    response = client.post(url, {"action": "withdraw_data"})
+    assert response.status_code == 302
+    assert not Consent.objects.filter(person=tom, kind="data").exists()
+    assert MatchCard.objects.get(person=tom).cleared == 0  # out of matching
+    assert not Offer.objects.filter(volunteer=tom, state=Offer.State.OPEN).exists()
+    assert Offer.objects.filter(volunteer=tom, state=Offer.State.WITHDRAWN).exists()
+    assert AuditEvent.objects.filter(action="kith.consent.withdrawn", actor=tom).exists()
+    page = client.get(url).content.decode()
+    assert "Give my consent again" in page
+    client.post(url, {"action": "give_data"})
+    assert Consent.objects.filter(person=tom, kind="data").exists()
+    assert MatchCard.objects.get(person=tom).cleared
+    withdrawal = tom.withdrawals.get()
+    assert withdrawal.given_again_at is not None and withdrawal.version == 1
+    assert AuditEvent.objects.filter(action="kith.consent.given_again", actor=tom).exists()
+
+
+def test_withdrawing_twice_says_so(client, world):
+    tom = world.people["volunteer"]
+    client.force_login(tom)
+    url = reverse("transparency:my_consents")
+    client.post(url, {"action": "withdraw_data"})
+    page = client.post(url, {"action": "withdraw_data"}, follow=True).content.decode()
+    assert "nothing to withdraw" in page
+
+
+def _offer_emails(*people):
+    """What channels.send queues for an offer by email (every sender ends in the outbox)."""
+    queue_emails([Email(to=p.email, subject="A task near you", body="Reply YES", person=p,
+                        template="matching/email/offered.txt") for p in people])
+
+
+def test_stopping_a_kind_of_message_cancels_waiting_ones_and_refuses_new(client, tom, priya):
+    waiting = queue_text(to="+447700900123", body="An offer", person=tom,
+                         template="matching/text/offered.txt")
+    other = queue_text(to="+447700900123", body="Check in", person=tom,
+                       template="safety/text/check_in_ask.txt")
+    client.force_login(tom)
+    client.post(reverse("transparency:my_consents"), {"action": "stop:offers"})
+    waiting.refresh_from_db()
+    other.refresh_from_db()
+    assert (waiting.state, waiting.error) == (Message.State.FAILED, WITHDRAWN)
+    assert other.state == Message.State.QUEUED  # safety messages are never stopped
+    _offer_emails(tom, priya)
+    to_tom = Message.objects.filter(person=tom, template__contains="offered").latest("pk")
+    to_priya = Message.objects.filter(person=priya, template__contains="offered").get()
+    assert (to_tom.state, to_tom.error) == (Message.State.FAILED, WITHDRAWN)
+    assert to_priya.state != Message.State.FAILED
+    client.post(reverse("transparency:my_consents"), {"action": "start:offers"})
+    _offer_emails(tom)
+    assert Message.objects.filter(person=tom, template__contains="offered").latest("pk").state \
+        != Message.State.FAILED
+
+
+def test_a_coordinator_stops_relayed_texts_for_a_resident(client, priya, mrs_ahmed, nadia):
+    url = reverse("transparency:resident_consents", args=[mrs_ahmed.group.slug, mrs_ahmed.pk])
+    client.force_login(nadia)
+    assert client.post(url, {"action": "stop:relay"}).status_code == 404
+    client.force_login(priya)
+    assert client.post(url, {"action": "stop:relay"}).status_code == 302
+    sent = queue_text(to="+447700900456", body="From your volunteer", resident=mrs_ahmed,
+                      group=mrs_ahmed.group, template="relay")
+    assert (sent.state, sent.error) == (Message.State.FAILED, WITHDRAWN)
+    assert AuditEvent.objects.filter(action="kith.consent.withdrawn", group=mrs_ahmed.group,
+                                     actor=priya).exists()
+    page = client.get(url).content.decode()
+    assert "Send them again" in page
+    assert client.post(url, {"action": "stop:nonsense"}, follow=True).status_code == 200
