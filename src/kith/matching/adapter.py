@@ -32,8 +32,7 @@ BANDS_KM = (REACH_KM,)  # kept for callers that read the furthest reach from her
 FIRST_KM = 1.0  # the first query takes hexagons whose centres are this near; then it widens
 # Hexagon centres are up to one edge from the true point: allow for it before the exact check.
 PAD_KM = 0.55  # the largest hexagon's edge in the UK is 0.541 km
-SHORT_LIST = 4  # times k: how many at least have their exact distance measured
-SHORT_LIST_MAX = 48  # and at most: opening a sealed point costs about 20 µs
+SHORT_LIST_MAX = 48  # at most this many have their exact distance measured (about 20 µs each)
 
 
 # Each ring of resolution-8 hexagons reaches at least this much further out, measured across
@@ -146,16 +145,29 @@ def _volunteer(row, service: str, window: load.Window, helped: dict[int, int],
 def _exact(short: list[core.Candidate], group_ids: list[int], need: core.Need,
            weights: core.Weights, k: int) -> list[core.Candidate]:
     """Open the sealed points of the short list and rank it again on true distances."""
-    found = {pk: (name, home) for pk, name, home in
-             MatchCard.objects.filter(group_id__in=group_ids,
-                                      person_id__in=[c.volunteer.id for c in short])
-             .values_list("person_id", "person__display_name", "home")}
+    found = _names_and_homes([c.volunteer.id for c in short], group_ids)
     exact = []
     for c in short:
         name, home = found.get(c.volunteer.id, ("", None))
         exact.append(replace(c.volunteer, name=name or "A volunteer", home=cards.open_point(home),
                              radius_km=c.volunteer.radius_km - PAD_KM))
     return core.rank(need, exact, weights, k=k).candidates
+
+
+def _names_and_homes(person_ids: list[int], group_ids: list[int]) -> dict[int, tuple]:
+    """Person id -> (display name, sealed home) for the short list, in plain SQL."""
+    from kith.accounts.models import Person
+
+    home = MatchCard._meta.get_field("home")
+    marks = ", ".join(["%s"] * len(person_ids))
+    groups = ", ".join(["%s"] * len(group_ids))
+    sql = (f"SELECT c.person_id, p.display_name, c.home FROM {MatchCard._meta.db_table} c "  # noqa: S608
+           f"JOIN {Person._meta.db_table} p ON p.id = c.person_id "
+           f"WHERE c.person_id IN ({marks}) AND c.group_id IN ({groups})")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*person_ids, *group_ids])
+        return {pk: (name, home.from_db_value(sealed, None, connection))
+                for pk, name, sealed in cursor.fetchall()}
 
 
 def _best_bonus_km(need: core.Need, w: core.Weights, helpers_read: bool) -> float:
@@ -240,10 +252,10 @@ def rank_need(group_ids: Iterable[int], need: core.Need, weights: core.Weights |
 def _short_list(ranked: list[core.Candidate], k: int, w: core.Weights) -> list[core.Candidate]:
     """Everyone whose exact score could still beat the k-th: hexagon centres are up to a
     hexagon's edge from the truth, for both of two volunteers compared."""
-    if len(ranked) <= k * SHORT_LIST:
+    if len(ranked) <= k:
         return ranked
     reach = ranked[k - 1].score + 2 * w.distance * PAD_KM
-    return [c for i, c in enumerate(ranked) if i < k * SHORT_LIST or c.score <= reach]
+    return [c for i, c in enumerate(ranked) if i < k or c.score <= reach]
 
 
 def explain_nobody(group_ids, need: core.Need, w: core.Weights, excluded: set[int],

@@ -97,11 +97,17 @@ class Window:
 
 
 def helped_by(resident_id: int | None) -> Counter:
-    """Volunteer id -> tasks they finished for this resident (continuity)."""
-    from kith.requests.models import Assignment
+    """Volunteer id -> tasks they finished for this resident (continuity). Plain SQL: it runs
+    on every search, and the ORM took longer to build it than the database to answer it."""
+    from django.db import connection
+
+    from kith.requests.models import Assignment, HelpRequest
 
     if not resident_id:
         return Counter()
-    return Counter(Assignment.objects.filter(request__resident_id=resident_id,
-                                             end=Assignment.End.DONE)
-                   .values_list("volunteer_id", flat=True))
+    tasks, requests = Assignment._meta.db_table, HelpRequest._meta.db_table
+    sql = (f"SELECT t.volunteer_id FROM {tasks} t JOIN {requests} r ON r.id = t.request_id "  # noqa: S608
+           "WHERE r.resident_id = %s AND t.\"end\" = %s")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [resident_id, Assignment.End.DONE])
+        return Counter(row[0] for row in cursor.fetchall())
