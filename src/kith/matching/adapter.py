@@ -32,6 +32,7 @@ BANDS_KM = (REACH_KM,)  # kept for callers that read the furthest reach from her
 FIRST_KM = 1.0  # the first query takes hexagons whose centres are this near; then it widens
 # Hexagon centres are up to one edge from the true point: allow for it before the exact check.
 PAD_KM = 0.55  # the largest hexagon's edge in the UK is 0.541 km
+ROUNDING = 1e-3  # candidates' scores are rounded to 4 places: every bound allows for it
 SHORT_LIST_MAX = 48  # at most this many have their exact distance measured (about 20 µs each)
 
 
@@ -144,13 +145,22 @@ def _volunteer(row, service: str, window: load.Window, helped: dict[int, int],
 
 def _exact(short: list[core.Candidate], group_ids: list[int], need: core.Need,
            weights: core.Weights, k: int) -> list[core.Candidate]:
-    """Open the sealed points of the short list and rank it again on true distances."""
+    """Open sealed points in coarse order and rank again on true distances, stopping once the
+    next coarse score, less a hexagon's edge, cannot beat the k-th exact one (each opening
+    costs a decryption)."""
     found = _names_and_homes([c.volunteer.id for c in short], group_ids)
-    exact = []
+    slack = max(weights.distance, 0.0) * PAD_KM
+    exact: list[core.Volunteer] = []
+    best: list[core.Candidate] = []
     for c in short:
+        if len(best) >= k and c.score - slack > best[k - 1].score + ROUNDING:
+            break
         name, home = found.get(c.volunteer.id, ("", None))
+        # Radii are whole km on the card: unpadded exactly, as the scan reads them.
         exact.append(replace(c.volunteer, name=name or "A volunteer", home=cards.open_point(home),
-                             radius_km=c.volunteer.radius_km - PAD_KM))
+                             radius_km=round(c.volunteer.radius_km - PAD_KM, 6)))
+        best = core.rank(need, exact[-1:], weights, k=1).candidates + best
+        best.sort(key=lambda x: (x.score, x.volunteer.id))
     return core.rank(need, exact, weights, k=k).candidates
 
 
@@ -204,7 +214,7 @@ class _Pool:
         plus the largest bonus. Infinite until k are found."""
         if len(self.best) < k or self.w.distance <= 0:
             return math.inf
-        return (self.best[k - 1].score + bonus) / self.w.distance + 2 * PAD_KM
+        return (self.best[k - 1].score + bonus + ROUNDING) / self.w.distance + 2 * PAD_KM
 
 
 def rank_need(group_ids: Iterable[int], need: core.Need, weights: core.Weights | None = None, *,
@@ -254,7 +264,7 @@ def _short_list(ranked: list[core.Candidate], k: int, w: core.Weights) -> list[c
     hexagon's edge from the truth, for both of two volunteers compared."""
     if len(ranked) <= k:
         return ranked
-    reach = ranked[k - 1].score + 2 * w.distance * PAD_KM
+    reach = ranked[k - 1].score + 2 * w.distance * PAD_KM + ROUNDING
     return [c for i, c in enumerate(ranked) if i < k or c.score <= reach]
 
 
