@@ -99,13 +99,13 @@ _COLUMNS = ("person_id", "cell", "slots", "languages", "radius_km", "weekly_cap"
             "task_times", "last_task", "decline_times")
 
 
-def _card_rows(group_ids: list[int], need: core.Need, today, *, cells: list[int] = (),
+def _card_rows(group_ids: list[int], need: core.Need, today, *, cells: Iterable[int] = (),
                people: Iterable[int] = ()) -> list[tuple]:
     """Cards in these hexagons (or of these people) that may take the need's service today.
     Plain SQL: it runs once or twice per search, and building it through the ORM cost more
     than running it."""
-    cells, people = list(cells), list(people)
-    if not (cells or people):
+    cell_list, people_list = list(cells), list(people)
+    if not (cell_list or people_list):
         return []
     where = [f"group_id IN ({', '.join(['%s'] * len(group_ids))})",
              "(services & %s) <> 0", "(cleared & %s) <> 0",
@@ -115,12 +115,12 @@ def _card_rows(group_ids: list[int], need: core.Need, today, *, cells: list[int]
     if need.language_required and need.language:
         where.append("languages LIKE %s")  # the core checks it again, exactly
         params.append(f"%|{need.language}|%")
-    if cells:
-        where.append(f"cell IN ({', '.join(['%s'] * len(cells))})")
-        params += cells
+    if cell_list:
+        where.append(f"cell IN ({', '.join(['%s'] * len(cell_list))})")
+        params += cell_list
     else:
-        where.append(f"person_id IN ({', '.join(['%s'] * len(people))})")
-        params += people
+        where.append(f"person_id IN ({', '.join(['%s'] * len(people_list))})")
+        params += people_list
     # Every name in it is ours and every value a parameter.
     sql = (f"SELECT {', '.join(_COLUMNS)} FROM {MatchCard._meta.db_table} "  # noqa: S608
            f"WHERE {' AND '.join(where)}")
