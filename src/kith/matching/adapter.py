@@ -12,6 +12,7 @@ shows.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 from collections.abc import Iterable
@@ -32,8 +33,7 @@ BANDS_KM = (REACH_KM,)  # kept for callers that read the furthest reach from her
 FIRST_KM = 1.0  # the first query takes hexagons whose centres are this near; then it widens
 # Hexagon centres are up to one edge from the true point: allow for it before the exact check.
 PAD_KM = 0.55  # the largest hexagon's edge in the UK is 0.541 km
-ROUNDING = 1e-3  # candidates' scores are rounded to 4 places: every bound allows for it
-SHORT_LIST_MAX = 48  # at most this many have their exact distance measured (about 20 µs each)
+ROUNDING = 1e-9  # float sums in a different order: every bound allows for it
 
 
 # Each ring of resolution-8 hexagons reaches at least this much further out, measured across
@@ -143,24 +143,27 @@ def _volunteer(row, service: str, window: load.Window, helped: dict[int, int],
                          resident_id))
 
 
-def _exact(short: list[core.Candidate], group_ids: list[int], need: core.Need,
-           weights: core.Weights, k: int) -> list[core.Candidate]:
+def _exact(short: list[tuple[float, int, core.Volunteer]], group_ids: list[int],
+           need: core.Need, weights: core.Weights, k: int) -> list[core.Candidate]:
     """Open sealed points in coarse order and rank again on true distances, stopping once the
     next coarse score, less a hexagon's edge, cannot beat the k-th exact one (each opening
     costs a decryption)."""
-    found = _names_and_homes([c.volunteer.id for c in short], group_ids)
+    found = _names_and_homes([pk for _, pk, _ in short], group_ids)
     slack = max(weights.distance, 0.0) * PAD_KM
     exact: list[core.Volunteer] = []
-    best: list[core.Candidate] = []
-    for c in short:
-        if len(best) >= k and c.score - slack > best[k - 1].score + ROUNDING:
+    scores: list[float] = []  # exact scores of those who pass, best first
+    for coarse, pk, v in short:
+        if len(scores) >= k and coarse - slack > scores[k - 1] + ROUNDING:
             break
-        name, home = found.get(c.volunteer.id, ("", None))
+        name, home = found.get(pk, ("", None))
         # Radii are whole km on the card: unpadded exactly, as the scan reads them.
-        exact.append(replace(c.volunteer, name=name or "A volunteer", home=cards.open_point(home),
-                             radius_km=round(c.volunteer.radius_km - PAD_KM, 6)))
-        best = core.rank(need, exact[-1:], weights, k=1).candidates + best
-        best.sort(key=lambda x: (x.score, x.volunteer.id))
+        opened = replace(v, name=name or "A volunteer", home=cards.open_point(home),
+                         radius_km=round(v.radius_km - PAD_KM, 6))
+        exact.append(opened)
+        d = core.distance_km(opened.home, need.place)
+        if not core.refusal(opened, need, d):
+            assert d is not None
+            bisect.insort(scores, core.score(opened, need, d, weights))
     return core.rank(need, exact, weights, k=k).candidates
 
 
@@ -193,28 +196,49 @@ def _best_bonus_km(need: core.Need, w: core.Weights, helpers_read: bool) -> floa
 
 
 class _Pool:
-    """The best coarse candidates read so far, and why the others were left out."""
+    """Everyone read so far who passes the core's filters, with their coarse scores (the
+    core's own `refusal` and `score`, on hexagon centres), and why the others were left out."""
 
     def __init__(self, need: core.Need, w: core.Weights):
         self.need, self.w = need, w
-        self.best: list[core.Candidate] = []
+        self.kept: list[tuple[float, int, core.Volunteer]] = []
         self.left_out: core.Counter = core.Counter()
         self.seen: set[int] = set()
 
     def add(self, volunteers: list[core.Volunteer]) -> None:
-        ranked = core.rank(self.need, volunteers, self.w, k=SHORT_LIST_MAX)
-        self.left_out.update(ranked.left_out)
-        merged = sorted(self.best + ranked.candidates,
-                        key=lambda c: (c.score, c.volunteer.id))
-        self.best = merged[:SHORT_LIST_MAX]
+        for v in volunteers:
+            d = core.distance_km(v.home, self.need.place)
+            code = core.refusal(v, self.need, d)
+            if code:
+                self.left_out[code] += 1
+            else:
+                assert d is not None  # refusal() said "unplaced" otherwise
+                self.kept.append((core.score(v, self.need, d, self.w), v.id, v))
+
+    def kth_score(self, k: int) -> float:
+        """The k-th best coarse score so far (infinite until k are found)."""
+        if len(self.kept) < k:
+            return math.inf
+        return heapq.nsmallest(k, self.kept, key=lambda row: (row[0], row[1]))[-1][0]
 
     def cutoff_km(self, k: int, bonus: float) -> float:
         """How near a hexagon's centre must be for someone in it to still reach the short
         list: past the k-th best coarse score by two hexagon edges (theirs and the k-th's)
         plus the largest bonus. Infinite until k are found."""
-        if len(self.best) < k or self.w.distance <= 0:
+        kth = self.kth_score(k)
+        if kth == math.inf or self.w.distance <= 0:
             return math.inf
-        return (self.best[k - 1].score + bonus + ROUNDING) / self.w.distance + 2 * PAD_KM
+        return (kth + bonus + ROUNDING) / self.w.distance + 2 * PAD_KM
+
+    def short_list(self, k: int) -> list[tuple[float, int, core.Volunteer]]:
+        """Everyone whose exact score could still beat the k-th, best coarse score first:
+        hexagon centres are up to a hexagon's edge from the truth, for both of two
+        volunteers compared."""
+        ranked = sorted(self.kept, key=lambda row: (row[0], row[1]))
+        if len(ranked) <= k:
+            return ranked
+        reach = ranked[k - 1][0] + 2 * max(self.w.distance, 0.0) * PAD_KM + ROUNDING
+        return [row for i, row in enumerate(ranked) if i < k or row[0] <= reach]
 
 
 def rank_need(group_ids: Iterable[int], need: core.Need, weights: core.Weights | None = None, *,
@@ -251,21 +275,12 @@ def rank_need(group_ids: Iterable[int], need: core.Need, weights: core.Weights |
         if cutoff <= upto:
             break
         wanted_km = cutoff if cutoff < math.inf else upto * 2
-    short = _short_list(pool.best, k, w)
+    short = pool.short_list(k)
     candidates = _exact(short, group_ids, need, w, k) if short else []
     if candidates:
         return core.Ranking(need, candidates, pool.left_out)
     return explain_nobody(group_ids, need, replace(w, k=k), excluded, now,
                           cells=searched | _cells(need.place, reach))
-
-
-def _short_list(ranked: list[core.Candidate], k: int, w: core.Weights) -> list[core.Candidate]:
-    """Everyone whose exact score could still beat the k-th: hexagon centres are up to a
-    hexagon's edge from the truth, for both of two volunteers compared."""
-    if len(ranked) <= k:
-        return ranked
-    reach = ranked[k - 1].score + 2 * w.distance * PAD_KM + ROUNDING
-    return [c for i, c in enumerate(ranked) if i < k or c.score <= reach]
 
 
 def explain_nobody(group_ids, need: core.Need, w: core.Weights, excluded: set[int],
