@@ -55,9 +55,18 @@ def _centre(cell: int) -> LatLon:
     return LatLon(*h3.cell_to_latlng(cell))
 
 
-@lru_cache(maxsize=4096)
+_SLOT_CHUNK = 7  # slot bits read seven at a time: three small tables instead of 21 tests
+_SLOT_TABLES = [[cards.slots_of(low << shift) for low in range(1 << _SLOT_CHUNK)]
+                for shift in range(0, max(len(cards.SLOT_BITS), 1), _SLOT_CHUNK)]
+
+
 def _slots(mask: int) -> frozenset[str]:
-    return cards.slots_of(mask)
+    """cards.slots_of, by table: it runs for every card a search reads."""
+    found = frozenset[str]()
+    for table in _SLOT_TABLES:
+        found |= table[mask & 127]
+        mask >>= _SLOT_CHUNK
+    return found
 
 
 @lru_cache(maxsize=4096)
