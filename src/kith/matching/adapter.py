@@ -1,33 +1,39 @@
 """From the database to the pure core and back: find the best volunteers for one need.
 
-The search widens in rings of hexagons around the need (cards.py indexes each volunteer's
-hexagon), so a group of a million volunteers costs what its nearest few hundred cost. The
-database filters what it can on its index (group, hexagon, services, clearance, breaks); the
-core applies the rest and scores. Distances are first measured from hexagon centres; only the
-short list has its sealed points opened, for the exact distance the offer shows.
+The search visits hexagons nearest first (cards.py indexes each volunteer's hexagon) and
+stops as soon as nobody further out could still reach the short list, so a group of a
+million volunteers costs what its nearest few hundred cost. The database filters what it can
+on its index (group, hexagon, services, clearance, breaks) in one plain query per widening;
+each card carries its volunteer's recent load (load.py), so no aggregate query runs per
+search. The core applies the rest and scores. Distances are first measured from hexagon
+centres; only the short list has its sealed points opened, for the exact distance the offer
+shows.
 """
 
 from __future__ import annotations
 
+import bisect
+import heapq
 import math
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime, timedelta
+from functools import lru_cache
 
 import h3.api.basic_int as h3
-from django.db.models import Count, F, Max, Q
+from django.db import connection
 from django.utils import timezone
 
-from kith.matching import cards, core
+from kith.matching import cards, core, load
+from kith.matching.load import start_of_week  # noqa: F401  (its old home; offers import it)
 from kith.matching.models import MatchCard
-from kith.places.geo import LatLon
+from kith.places.geo import LatLon, haversine_m
 
-# Search rings, in km: most needs are settled by the first; nobody travels beyond the last.
-BANDS_KM = (1.5, 3.0, 6.0, 12.0, 20.0)
+REACH_KM = 20.0  # nobody travels beyond this
+BANDS_KM = (REACH_KM,)  # kept for callers that read the furthest reach from here
+FIRST_KM = 1.0  # the first query takes hexagons whose centres are this near; then it widens
 # Hexagon centres are up to one edge from the true point: allow for it before the exact check.
 PAD_KM = 0.55  # the largest hexagon's edge in the UK is 0.541 km
-SHORT_LIST = 4  # times k: how many at least have their exact distance measured
-SHORT_LIST_MAX = 48  # and at most: opening a sealed point costs about 20 µs
+ROUNDING = 1e-9  # float sums in a different order: every bound allows for it
 
 
 # Each ring of resolution-8 hexagons reaches at least this much further out, measured across
@@ -44,93 +50,204 @@ def _cells(place: LatLon, radius_km: float) -> set[int]:
     return set(h3.grid_disk(cards.cell_for(place), rings_for(radius_km)))
 
 
-def _card_rows(group_ids, need: core.Need, cells: set[int], today, exclude: set[int]):
-    bit = cards.SERVICE_BITS.get(need.service, 0)
-    rows = (MatchCard.objects.filter(group_id__in=group_ids, cell__in=cells)
-            .alias(offers=F("services").bitand(bit), may=F("cleared").bitand(bit))
-            .filter(offers__gt=0, may__gt=0)
-            .filter(Q(paused_until__isnull=True) | Q(paused_until__lte=today)))
-    if need.language_required and need.language:
-        rows = rows.filter(languages__contains=f"|{need.language}|")
-    return [row for row in rows.values_list("person_id", "person__display_name", "cell", "slots",
-                                            "languages", "radius_km", "weekly_cap", "on_duty")
-            if row[0] not in exclude]
+@lru_cache(maxsize=200_000)
+def _centre(cell: int) -> LatLon:
+    return LatLon(*h3.cell_to_latlng(cell))
 
 
-IN_CHUNK = 5000  # ids per query: SQLite caps a statement's parameters
+_SLOT_CHUNK = 7  # slot bits read seven at a time: three small tables instead of 21 tests
+_SLOT_TABLES = [[cards.slots_of(low << shift) for low in range(1 << _SLOT_CHUNK)]
+                for shift in range(0, max(len(cards.SLOT_BITS), 1), _SLOT_CHUNK)]
 
 
-def _load_facts(person_ids: list[int], resident_id: int | None, now: datetime) -> dict[int, dict]:
-    """Recent tasks, the last one, tasks for this resident, and declines, per volunteer."""
-    facts: dict[int, dict] = {}
-    for start in range(0, len(person_ids), IN_CHUNK):
-        facts.update(_facts_chunk(person_ids[start:start + IN_CHUNK], resident_id, now))
-    return facts
+def _slots(mask: int) -> frozenset[str]:
+    """cards.slots_of, by table: it runs for every card a search reads."""
+    found = frozenset[str]()
+    for table in _SLOT_TABLES:
+        found |= table[mask & 127]
+        mask >>= _SLOT_CHUNK
+    return found
 
 
-def start_of_week(now: datetime) -> datetime:
-    """Monday 00:00, local time: weekly caps count from here."""
-    local = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    return local - timedelta(days=local.weekday())
-
-
-def _facts_chunk(person_ids: list[int], resident_id: int | None, now: datetime) -> dict[int, dict]:
-    from kith.matching.models import Offer
-    from kith.requests.models import Assignment
-
-    week_start = start_of_week(now)
-    month = now - timedelta(days=30)
-    facts: dict[int, dict] = {pk: {} for pk in person_ids}
-    done = Q(end=Assignment.End.DONE)
-    rows = (Assignment.objects.filter(volunteer_id__in=person_ids).values("volunteer_id")
-            .annotate(week=Count("id", filter=Q(assigned_at__gte=week_start)),
-                      month=Count("id", filter=Q(assigned_at__gte=month)),
-                      last=Max("assigned_at"),
-                      helped=Count("id", filter=done & Q(request__resident_id=resident_id))))
-    for row in rows:
-        facts[row["volunteer_id"]].update(row)
-    declines = (Offer.objects.filter(volunteer_id__in=person_ids, state=Offer.State.DECLINED,
-                                     answered_at__gte=month)
-                .values_list("volunteer_id").annotate(n=Count("id")))
-    for volunteer_id, n in declines:
-        facts[volunteer_id]["declined"] = n
-    return facts
-
-
-def _history(facts: dict, resident_id: int | None, now) -> dict:
-    """The core's fairness and continuity facts, from `_load_facts`."""
-    last = facts.get("last")
-    return {
-        "tasks_this_week": facts.get("week", 0), "tasks_30_days": facts.get("month", 0),
-        "days_since_last_task": None if last is None else (now - last).total_seconds() / 86400,
-        "helped": {resident_id: facts["helped"]} if resident_id and facts.get("helped") else {},
-        "declined_recently": facts.get("declined", 0),
-    }
-
-
+@lru_cache(maxsize=4096)
 def _languages(text: str) -> frozenset[str]:
     return frozenset(x for x in text.split("|") if x)
 
 
-def _volunteer(row, service: str, facts: dict, resident_id: int | None, now) -> core.Volunteer:
-    """A card found by the ring search: placed at its hexagon's centre, its reach padded."""
-    person_id, name, cell, slots, languages, radius, cap, on_duty = row
-    lat, lon = h3.cell_to_latlng(cell)
+class _Hexagons:
+    """The hexagons around a point, handed out nearest centre first.
+
+    Rings are measured lazily: every hexagon beyond ring n has its centre further than
+    n × RING_STEP_KM − PAD_KM away (rings_for), so a hexagon measured nearer than that bound
+    is handed out before any unmeasured one could be nearer."""
+
+    def __init__(self, place: LatLon):
+        self.place, self.origin, self.ring = place, cards.cell_for(place), -1
+        self.heap: list[tuple[float, int]] = []
+
+    def _unmeasured_beyond_km(self) -> float:
+        return self.ring * RING_STEP_KM - PAD_KM
+
+    def _measure_next_ring(self) -> None:
+        self.ring += 1
+        ring = [self.origin] if self.ring == 0 else h3.grid_ring(self.origin, self.ring)
+        for cell in ring:
+            heapq.heappush(self.heap, (haversine_m(_centre(cell), self.place) / 1000, cell))
+
+    def within(self, km: float) -> list[int]:
+        """Every hexagon not yet handed out whose centre is within `km`."""
+        while self._unmeasured_beyond_km() <= km:
+            self._measure_next_ring()
+        found = []
+        while self.heap and self.heap[0][0] <= km:
+            found.append(heapq.heappop(self.heap)[1])
+        return found
+
+
+_COLUMNS = ("person_id", "cell", "slots", "languages", "radius_km", "weekly_cap", "on_duty",
+            "task_times", "last_task", "decline_times")
+
+
+def _card_rows(group_ids: list[int], need: core.Need, today, *, cells: Iterable[int] = (),
+               people: Iterable[int] = ()) -> list[tuple]:
+    """Cards in these hexagons (or of these people) that may take the need's service today.
+    Plain SQL: it runs once or twice per search, and building it through the ORM cost more
+    than running it."""
+    cell_list, people_list = list(cells), list(people)
+    if not (cell_list or people_list):
+        return []
+    where = [f"group_id IN ({', '.join(['%s'] * len(group_ids))})",
+             "(services & %s) <> 0", "(cleared & %s) <> 0",
+             "(paused_until IS NULL OR paused_until <= %s)"]
+    bit = cards.SERVICE_BITS.get(need.service, 0)
+    params: list = [*group_ids, bit, bit, connection.ops.adapt_datefield_value(today)]
+    if need.language_required and need.language:
+        where.append("languages LIKE %s")  # the core checks it again, exactly
+        params.append(f"%|{need.language}|%")
+    if cell_list:
+        where.append(f"cell IN ({', '.join(['%s'] * len(cell_list))})")
+        params += cell_list
+    else:
+        where.append(f"person_id IN ({', '.join(['%s'] * len(people_list))})")
+        params += people_list
+    # Every name in it is ours and every value a parameter.
+    sql = (f"SELECT {', '.join(_COLUMNS)} FROM {MatchCard._meta.db_table} "  # noqa: S608
+           f"WHERE {' AND '.join(where)}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _volunteer(row, service: str, window: load.Window, helped: dict[int, int],
+               resident_id: int | None) -> core.Volunteer:
+    """A card found by the search: placed at its hexagon's centre, its reach padded."""
+    (person_id, cell, slots, languages, radius, cap, on_duty, task_times, last_task,
+     decline_times) = row
     return core.Volunteer(
-        id=person_id, name=name or "A volunteer", home=LatLon(lat, lon),
+        id=person_id, name="", home=None if cell is None else _centre(cell),
         services=frozenset({service}), cleared=frozenset({service}),
-        radius_km=radius + PAD_KM, weekly_cap=cap, slots=cards.slots_of(slots), on_duty=on_duty,
-        languages=_languages(languages), **_history(facts, resident_id, now))
+        radius_km=radius + PAD_KM, weekly_cap=cap, slots=_slots(slots), on_duty=bool(on_duty),
+        languages=_languages(languages),
+        **window.history(task_times, last_task, decline_times, helped.get(person_id, 0),
+                         resident_id))
 
 
-def _exact(short: list[core.Candidate], need: core.Need, weights: core.Weights,
-           k: int) -> list[core.Candidate]:
-    """Open the sealed points of the short list and rank it again on true distances."""
-    homes = dict(MatchCard.objects.filter(person_id__in=[c.volunteer.id for c in short])
-                 .values_list("person_id", "home"))
-    exact = [replace(c.volunteer, home=cards.open_point(homes.get(c.volunteer.id)),
-                     radius_km=c.volunteer.radius_km - PAD_KM) for c in short]
+def _exact(short: list[tuple[float, int, core.Volunteer]], group_ids: list[int],
+           need: core.Need, weights: core.Weights, k: int) -> list[core.Candidate]:
+    """Open sealed points in coarse order and rank again on true distances, stopping once the
+    next coarse score, less a hexagon's edge, cannot beat the k-th exact one (each opening
+    costs a decryption)."""
+    found = _names_and_homes([pk for _, pk, _ in short], group_ids)
+    slack = max(weights.distance, 0.0) * PAD_KM
+    exact: list[core.Volunteer] = []
+    scores: list[float] = []  # exact scores of those who pass, best first
+    for coarse, pk, v in short:
+        if len(scores) >= k and coarse - slack > scores[k - 1] + ROUNDING:
+            break
+        name, home = found.get(pk, ("", None))
+        # Radii are whole km on the card: unpadded exactly, as the scan reads them.
+        opened = replace(v, name=name or "A volunteer", home=cards.open_point(home),
+                         radius_km=round(v.radius_km - PAD_KM, 6))
+        exact.append(opened)
+        d = core.distance_km(opened.home, need.place)
+        if not core.refusal(opened, need, d):
+            assert d is not None
+            bisect.insort(scores, core.score(opened, need, d, weights))
     return core.rank(need, exact, weights, k=k).candidates
+
+
+def _names_and_homes(person_ids: list[int], group_ids: list[int]) -> dict[int, tuple]:
+    """Person id -> (display name, sealed home) for the short list, in plain SQL."""
+    from kith.accounts.models import Person
+
+    home = MatchCard._meta.get_field("home")
+    marks = ", ".join(["%s"] * len(person_ids))
+    groups = ", ".join(["%s"] * len(group_ids))
+    sql = (f"SELECT c.person_id, p.display_name, c.home FROM {MatchCard._meta.db_table} c "  # noqa: S608
+           f"JOIN {Person._meta.db_table} p ON p.id = c.person_id "
+           f"WHERE c.person_id IN ({marks}) AND c.group_id IN ({groups})")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*person_ids, *group_ids])
+        return {pk: (name, home.from_db_value(sealed, None, connection))
+                for pk, name, sealed in cursor.fetchall()}
+
+
+def _best_bonus_km(need: core.Need, w: core.Weights, helpers_read: bool) -> float:
+    """The most any volunteer not yet read could take off their score, in the score's units:
+    a long rest, the resident's language, no load (were its weight negative) and, unless the
+    resident's past helpers were read already, continuity."""
+    bonus = max(w.idle, 0.0) + max(-w.load, 0.0) * 1.5
+    if need.language:
+        bonus += max(w.language, 0.0)
+    if not helpers_read:
+        bonus += max(w.continuity, 0.0)
+    return bonus
+
+
+class _Pool:
+    """Everyone read so far who passes the core's filters, with their coarse scores (the
+    core's own `refusal` and `score`, on hexagon centres), and why the others were left out."""
+
+    def __init__(self, need: core.Need, w: core.Weights):
+        self.need, self.w = need, w
+        self.kept: list[tuple[float, int, core.Volunteer]] = []
+        self.left_out: core.Counter = core.Counter()
+        self.seen: set[int] = set()
+
+    def add(self, volunteers: list[core.Volunteer]) -> None:
+        for v in volunteers:
+            d = core.distance_km(v.home, self.need.place)
+            code = core.refusal(v, self.need, d)
+            if code:
+                self.left_out[code] += 1
+            else:
+                assert d is not None  # refusal() said "unplaced" otherwise
+                self.kept.append((core.score(v, self.need, d, self.w), v.id, v))
+
+    def kth_score(self, k: int) -> float:
+        """The k-th best coarse score so far (infinite until k are found)."""
+        if len(self.kept) < k:
+            return math.inf
+        return heapq.nsmallest(k, self.kept, key=lambda row: (row[0], row[1]))[-1][0]
+
+    def cutoff_km(self, k: int, bonus: float) -> float:
+        """How near a hexagon's centre must be for someone in it to still reach the short
+        list: past the k-th best coarse score by two hexagon edges (theirs and the k-th's)
+        plus the largest bonus. Infinite until k are found."""
+        kth = self.kth_score(k)
+        if kth == math.inf or self.w.distance <= 0:
+            return math.inf
+        return (kth + bonus + ROUNDING) / self.w.distance + 2 * PAD_KM
+
+    def short_list(self, k: int) -> list[tuple[float, int, core.Volunteer]]:
+        """Everyone whose exact score could still beat the k-th, best coarse score first:
+        hexagon centres are up to a hexagon's edge from the truth, for both of two
+        volunteers compared."""
+        ranked = sorted(self.kept, key=lambda row: (row[0], row[1]))
+        if len(ranked) <= k:
+            return ranked
+        reach = ranked[k - 1][0] + 2 * max(self.w.distance, 0.0) * PAD_KM + ROUNDING
+        return [row for i, row in enumerate(ranked) if i < k or row[0] <= reach]
 
 
 def rank_need(group_ids: Iterable[int], need: core.Need, weights: core.Weights | None = None, *,
@@ -141,43 +258,38 @@ def rank_need(group_ids: Iterable[int], need: core.Need, weights: core.Weights |
     k = w.k if k is None else k
     now = now or timezone.now()
     group_ids, excluded = list(group_ids), set(exclude)
-    reach = min(BANDS_KM[-1], need.max_km or BANDS_KM[-1])
+    today, window = timezone.localdate(now), load.Window(now)
+    reach = min(REACH_KM, need.max_km or REACH_KM)
     padded = replace(need, max_km=None if need.max_km is None else need.max_km + PAD_KM)
-    seen: set[int] = set()
-    pool: list[core.Volunteer] = []
-    for band in [b for b in BANDS_KM if b < reach] + [reach]:
-        cells = _cells(need.place, band) - seen
-        seen |= cells
-        rows = _card_rows(group_ids, need, cells, timezone.localdate(now), excluded)
-        facts = _load_facts([r[0] for r in rows], need.resident_id, now)
-        pool += [_volunteer(r, need.service, facts[r[0]], need.resident_id, now) for r in rows]
-        coarse = core.rank(padded, pool, w, k=SHORT_LIST_MAX)
-        if _settled(coarse, k, band, w):
+    helped = load.helped_by(need.resident_id)
+    pool = _Pool(padded, w)
+
+    def read(rows) -> None:
+        fresh = [r for r in rows if r[0] not in excluded and r[0] not in pool.seen]
+        pool.seen.update(r[0] for r in fresh)
+        pool.add([_volunteer(r, need.service, window, helped, need.resident_id) for r in fresh])
+
+    # The resident's past helpers first, wherever they live: then nobody further out can
+    # carry a continuity bonus, and the search may stop sooner.
+    read(_card_rows(group_ids, need, today, people=helped))
+    bonus = _best_bonus_km(need, w, helpers_read=True)
+    hexagons, searched = _Hexagons(need.place), set()
+    limit_km, wanted_km = reach + PAD_KM, FIRST_KM
+    while True:
+        upto = min(wanted_km, limit_km)
+        cells = hexagons.within(upto)
+        searched.update(cells)
+        read(_card_rows(group_ids, need, today, cells=cells))
+        cutoff = min(pool.cutoff_km(k, bonus), limit_km)
+        if cutoff <= upto:
             break
-    short = _short_list(coarse.candidates, k, w)
-    candidates = _exact(short, need, w, k) if short else []
+        wanted_km = cutoff if cutoff < math.inf else upto * 2
+    short = pool.short_list(k)
+    candidates = _exact(short, group_ids, need, w, k) if short else []
     if candidates:
-        return core.Ranking(need, candidates, coarse.left_out)
-    return explain_nobody(group_ids, need, replace(w, k=k), excluded, now, cells=seen)
-
-
-def _short_list(ranked: list[core.Candidate], k: int, w: core.Weights) -> list[core.Candidate]:
-    """Everyone whose exact score could still beat the k-th: hexagon centres are up to a
-    hexagon's edge from the truth, for both of two volunteers compared."""
-    if len(ranked) <= k * SHORT_LIST:
-        return ranked
-    reach = ranked[k - 1].score + 2 * w.distance * PAD_KM
-    return [c for i, c in enumerate(ranked) if i < k * SHORT_LIST or c.score <= reach]
-
-
-def _settled(coarse: core.Ranking, k: int, band_km: float, w: core.Weights) -> bool:
-    """Could anyone beyond this ring still beat the k-th best? Their distance is at least
-    the ring's radius less a hexagon, and no bonus is worth more than all bonuses together."""
-    if len(coarse.candidates) < k:
-        return False
-    best_bonus = w.idle + w.continuity + w.language
-    beyond = w.distance * (band_km - 2 * PAD_KM) - best_bonus
-    return coarse.candidates[k - 1].score <= beyond
+        return core.Ranking(need, candidates, pool.left_out)
+    return explain_nobody(group_ids, need, replace(w, k=k), excluded, now,
+                          cells=searched | _cells(need.place, reach))
 
 
 def explain_nobody(group_ids, need: core.Need, w: core.Weights, excluded: set[int],
@@ -187,7 +299,7 @@ def explain_nobody(group_ids, need: core.Need, w: core.Weights, excluded: set[in
     everyone = group_volunteers(group_ids, now, resident_id=need.resident_id, exclude=excluded,
                                 cells=cells)
     ranking = core.rank(need, everyone, w, k=w.k)
-    ranking.reach_km = min(BANDS_KM[-1], need.max_km or BANDS_KM[-1])
+    ranking.reach_km = min(REACH_KM, need.max_km or REACH_KM)
     if excluded and not ranking.candidates:
         ranking.left_out["asked"] += len(excluded)
     return ranking
@@ -198,28 +310,31 @@ def group_volunteers(group_ids, now, *, resident_id: int | None = None,
                      ) -> list[core.Volunteer]:
     """Every volunteer of the groups (in these hexagons) as the core sees them, exact points
     opened: for the reasons nobody can help, and for batch matching in a group."""
-    today = timezone.localdate(now)
+    today, window = timezone.localdate(now), load.Window(now)
     cards_here = MatchCard.objects.filter(group_id__in=group_ids)
     if cells is not None:
         cards_here = cards_here.filter(cell__in=cells)
-    rows = list(cards_here.exclude(person_id__in=exclude)
-                .values_list("person_id", "person__display_name", "home", "services", "cleared",
-                             "slots", "languages", "radius_km", "weekly_cap", "on_duty",
-                             "paused_until"))
-    facts = _load_facts([r[0] for r in rows], resident_id, now)
-    return [_everyone(r, facts[r[0]], resident_id, today, now) for r in rows]
+    rows = cards_here.exclude(person_id__in=exclude).values_list(
+        "person_id", "person__display_name", "home", "services", "cleared", "slots", "languages",
+        "radius_km", "weekly_cap", "on_duty", "paused_until", "task_times", "last_task",
+        "decline_times")
+    helped = load.helped_by(resident_id)
+    return [_everyone(r, window, helped, resident_id, today) for r in rows]
 
 
-def _everyone(row, facts: dict, resident_id: int | None, today, now) -> core.Volunteer:
+def _everyone(row, window: load.Window, helped: dict[int, int], resident_id: int | None,
+              today) -> core.Volunteer:
     """A whole card, its exact point opened: every filter is the core's to apply."""
     (person_id, name, home, services, cleared, slots, languages, radius, cap, on_duty,
-     paused_until) = row
+     paused_until, task_times, last_task, decline_times) = row
     return core.Volunteer(
         id=person_id, name=name or "A volunteer", home=cards.open_point(home),
         services=cards.services_of(services), cleared=cards.services_of(cleared),
-        radius_km=radius, weekly_cap=cap, slots=cards.slots_of(slots), on_duty=on_duty,
+        radius_km=radius, weekly_cap=cap, slots=_slots(slots), on_duty=on_duty,
         paused=paused_until is not None and paused_until > today,
-        languages=_languages(languages), **_history(facts, resident_id, now))
+        languages=_languages(languages),
+        **window.history(task_times, last_task, decline_times, helped.get(person_id, 0),
+                         resident_id))
 
 
 def rank_for(group, service: str, place: LatLon, *, k: int, exclude: Iterable[int] = (),

@@ -123,10 +123,16 @@ def refresh_for_person(person, today: date | None = None) -> int:
     }
     from kith.groups.models import Group
 
+    created = False
     for group in Group.objects.filter(pk__in=group_ids):
-        MatchCard.objects.update_or_create(
+        _, new = MatchCard.objects.update_or_create(
             group=group, person=person,
             defaults={**fields, "cleared": cleared_mask(person, group, profile.services, today)})
+        created |= new
+    if created:  # a new card starts with the load its person already carries
+        from kith.matching.load import refresh_load
+
+        refresh_load(person.pk)
     return len(group_ids)
 
 

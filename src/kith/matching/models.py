@@ -32,6 +32,13 @@ class MatchCard(models.Model):
     on_duty = models.BooleanField(default=False)
     # On a break until this day, or has left (date.max): left out of every search meanwhile.
     paused_until = models.DateField(null=True, blank=True)
+    # Recent load, rewritten by load.refresh_load in the transaction of each change to it, so a
+    # search counts it from the card with no aggregate query: assignment and decline times
+    # of the last few weeks, and the last task ever. All in microseconds since 1970 (load.py):
+    # the search reads them with plain SQL, the same on every database.
+    task_times = models.TextField(blank=True, default="")
+    last_task = models.BigIntegerField(null=True, blank=True)
+    decline_times = models.TextField(blank=True, default="")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -242,7 +242,7 @@ def accept(offer: Offer, *, person, now=None, tell_volunteer: bool = True) -> An
 def over_cap(person, now) -> list[str]:
     """Accepting would take them past their own weekly limit (offers can overlap): said to
     them, after "you"."""
-    from kith.matching.adapter import start_of_week
+    from kith.matching.load import start_of_week
     from kith.requests.models import Assignment
 
     cap = getattr(getattr(person, "volunteer", None), "weekly_cap", None)
@@ -266,6 +266,10 @@ def closed_outcome(offer: Offer) -> str:
 def _close(offer: Offer, state: str, now, reason: str = "") -> None:
     Offer.objects.filter(pk=offer.pk).update(state=state, answered_at=now, reason=reason)
     offer.state, offer.answered_at, offer.reason = state, now, reason
+    if state == Offer.State.DECLINED:  # the decline counts against them on their cards now
+        from kith.matching.load import refresh_load
+
+        refresh_load(offer.volunteer_id)
 
 
 def close_open_offers(req: HelpRequest, *, taken: bool, now) -> int:
