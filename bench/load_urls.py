@@ -6,7 +6,8 @@ from django.http import HttpResponse
 from django.urls import path
 from django.views.decorators.http import require_GET
 
-from kith.urls import handler403, handler404, handler500, urlpatterns as kith_urlpatterns  # noqa: F401
+from kith.urls import handler403, handler404, handler500  # noqa: F401
+from kith.urls import urlpatterns as kith_urlpatterns
 
 
 @require_GET

@@ -12,6 +12,7 @@ run that proves Kith on PostgreSQL; the SQLite run has no server to restart.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import http.cookiejar
 import json
@@ -67,9 +68,10 @@ class PrivatePostgres:
         return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
 
     def ctl(self, *args: str) -> None:
-        subprocess.run(_as_postgres([f"{PG_BINS[-1]}/pg_ctl", "-D", str(self.folder / "data"),
-                                     "-l", str(self.folder / "postgres.log"), "-w", "-t", "30",
-                                     *args]), check=True, capture_output=True, timeout=60)
+        subprocess.run(_as_postgres(  # noqa: S603 (PostgreSQL's own tools, fixed arguments)
+            [f"{PG_BINS[-1]}/pg_ctl", "-D", str(self.folder / "data"),
+             "-l", str(self.folder / "postgres.log"), "-w", "-t", "30", *args]),
+            check=True, capture_output=True, timeout=60)
 
     def start(self) -> None:
         self.ctl("-o", f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 "
@@ -85,17 +87,16 @@ def private_postgres():
         shutil.chown(folder, "postgres", "postgres")
     server = PrivatePostgres(folder, _free_port())
     try:
-        subprocess.run(_as_postgres([f"{PG_BINS[-1]}/initdb", "-D", str(folder / "data"),
+        subprocess.run(_as_postgres([f"{PG_BINS[-1]}/initdb",  # noqa: S603 (fixed arguments) "-D", str(folder / "data"),
                                      "-U", "postgres", "--auth=trust", "-E", "UTF8",
                                      "--no-sync"]),
                        check=True, capture_output=True, timeout=60)
         server.start()
         yield server
     finally:
-        try:
+        # Never started, or already stopped: nothing to stop.
+        with contextlib.suppress(subprocess.CalledProcessError, subprocess.TimeoutExpired):
             server.ctl("-m", "immediate", "stop")
-        except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
-            pass  # never started, or already stopped
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -174,7 +175,8 @@ class Visitor(threading.Thread):
         # Every ask from another address, as from many residents (the limit is per address).
         headers = {"X-Forwarded-For": f"10.{self.number}.{self.asked // 250}.{self.asked % 250 + 1}"}
         body = None if data is None else urllib.parse.urlencode(data).encode()
-        request = urllib.request.Request(self.base + path, data=body, headers=headers)
+        request = urllib.request.Request(  # noqa: S310 (http://127.0.0.1 only)
+            self.base + path, data=body, headers=headers)
         method = request.get_method()
         try:
             with self.opener.open(request, timeout=30) as response:
