@@ -5,7 +5,7 @@ On top of the demo borough (`kith demo`: its groups, personas and stories):
 - 50,000 volunteers spread over its streets, each with a membership, a profile and a matching
   card at a point in the borough, so matching ranks among real numbers;
 - 200,000 past requests (done, closed, cancelled, could not help) over three years, from 40,000
-  residents, a quarter of them with their closed call-back;
+  residents, a quarter of them with their closed call-back, those done with their volunteer;
 - on each street, open work: new requests waiting for a call back, and triaged ones;
 - the simulated people: coordinators and call handlers on every street, and volunteers each
   holding open offers to answer; each is signed in (a session, as after the emailed code).
@@ -92,6 +92,10 @@ def _volunteers(streets, rng: random.Random) -> None:
     Membership.objects.bulk_create(memberships, batch_size=BATCH)
     VolunteerProfile.objects.bulk_create(profiles, batch_size=BATCH)
     MatchCard.objects.bulk_create(match_cards, batch_size=BATCH)
+    by_street: dict[int, list[int]] = {}
+    for membership in memberships:
+        by_street.setdefault(membership.group_id, []).append(membership.person_id)
+    return by_street
 
 
 def _residents(streets, rng: random.Random):
@@ -106,10 +110,12 @@ def _residents(streets, rng: random.Random):
     return Resident.objects.bulk_create(rows, batch_size=BATCH)
 
 
-def _past_requests(residents, rng: random.Random) -> None:
+def _past_requests(residents, helpers: dict[int, list[int]], rng: random.Random) -> int:
+    """Past requests, a quarter with their closed call back; those that were done, with the
+    volunteer who did them (the list shows them and filters by them)."""
     from django.utils import timezone
 
-    from kith.requests.models import Callback, HelpRequest
+    from kith.requests.models import Assignment, Callback, HelpRequest
 
     taken = set(HelpRequest.objects.values_list("reference", flat=True))
     now = timezone.now()
@@ -134,6 +140,12 @@ def _past_requests(residents, rng: random.Random) -> None:
                       not_before=r.created_at, outcome="reached", result="reached",
                       closed_at=r.created_at + timedelta(hours=1))
              for r in made[::4]], batch_size=BATCH)
+        Assignment.objects.bulk_create(
+            [Assignment(request=r, volunteer_id=rng.choice(helpers[r.group_id]),
+                        assigned_at=r.created_at + timedelta(hours=2),
+                        due_by=r.created_at + timedelta(days=2),
+                        ended_at=r.created_at + timedelta(days=1), end=Assignment.End.DONE)
+             for r in made if r.state in ("closed", "checked_up", "done")], batch_size=BATCH)
         done += len(made)
     return done
 
@@ -238,14 +250,14 @@ def seed(out_path: str) -> None:
     streets = list(Group.objects.filter(kind=Group.Kind.STREET, parent__parent__slug="kensington-chelsea")
                    .order_by("slug"))
     with transaction.atomic():
-        _volunteers(streets, rng)
+        helpers = _volunteers(streets, rng)
     _log(f"{VOLUNTEERS} volunteers", start)
     with transaction.atomic():
         residents = _residents(streets, rng)
         by_group: dict[int, list] = {}
         for resident in residents:
             by_group.setdefault(resident.group_id, []).append(resident)
-        past = _past_requests(residents, rng)
+        past = _past_requests(residents, helpers, rng)
     _log(f"{RESIDENTS} residents, {past} past requests", start)
     with transaction.atomic():
         _open_work(streets, by_group, rng)
