@@ -68,7 +68,7 @@ class Resident(HttpUser):
                               allow_redirects=False, catch_response=True, data={
                                   "csrfmiddlewaretoken": token.group(1),
                                   "name": f"Load resident {self.number}",
-                                  "phone": f"07911 {self.number % 100:02d}{self.asked % 10000:04d}",
+                                  "phone": f"07911 1{self.number % 10}{self.asked % 10000:04d}",
                                   "email": "", "contact_by": "call", "postcode": "W10 5NW",
                                   "language": "", "service": random.choice(SERVICES),
                                   "details": "Milk and bread, please", "urgency": "soon",

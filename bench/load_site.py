@@ -136,7 +136,7 @@ def run(quick: bool = False, workers: int = 4, small: bool = False) -> dict:
                 env["KITH_LOAD_SMALL"] = "1"
             started = time.monotonic()
             subprocess.run([sys.executable, "-m", "bench.load_seed", str(data)], cwd=ROOT,
-                           env=env, check=True, timeout=1800)
+                           env=env, check=True, timeout=3600, stdout=sys.stderr)
             seeded_s = round(time.monotonic() - started)
             server, base = _serve(env, var_dir, workers)
             _locust(env, base, MIXED, users, seconds, var_dir / "mixed")
