@@ -87,10 +87,10 @@ def private_postgres():
         shutil.chown(folder, "postgres", "postgres")
     server = PrivatePostgres(folder, _free_port())
     try:
-        subprocess.run(_as_postgres([f"{PG_BINS[-1]}/initdb",  # noqa: S603 (fixed arguments) "-D", str(folder / "data"),
-                                     "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                                     "--no-sync"]),
-                       check=True, capture_output=True, timeout=60)
+        subprocess.run(_as_postgres(  # noqa: S603 (PostgreSQL's own tools, fixed arguments)
+            [f"{PG_BINS[-1]}/initdb", "-D", str(folder / "data"), "-U", "postgres",
+             "--auth=trust", "-E", "UTF8", "--no-sync"]),
+            check=True, capture_output=True, timeout=60)
         server.start()
         yield server
     finally:
