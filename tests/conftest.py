@@ -7,10 +7,28 @@ Olu has an account but no group. Nadia coordinates a different street, Lots Road
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from kith.groups.models import Group
 from tests.factories import GroupFactory, MembershipFactory, PersonFactory, ResidentFactory
+
+# Hypothesis: the full run in CI (.ci/run sets KITH_HYPOTHESIS=ci; so does CI=true), a short
+# one locally, so `make test` on a laptop stays quick. Property tests that choose their own
+# number of examples ask examples(n) for it, so the profile reaches them too.
+HYPOTHESIS_PROFILE = os.environ.get("KITH_HYPOTHESIS") or ("ci" if os.environ.get("CI") else "short")
+hypothesis_settings.register_profile("ci", max_examples=100, print_blob=True)
+hypothesis_settings.register_profile("short", max_examples=20)
+hypothesis_settings.load_profile(HYPOTHESIS_PROFILE)
+
+
+def examples(full: int) -> int:
+    """How many examples a property test tries: `full` in CI, a fifth of it locally (at
+    least ten, so a short run still explores)."""
+    return full if HYPOTHESIS_PROFILE == "ci" else max(10, full // 5)
+
 
 
 @pytest.fixture

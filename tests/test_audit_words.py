@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from kith.core.audit_words import _value, lines
 from kith.core.models import AuditEvent
 from kith.volunteers import services
+from tests.conftest import examples
 from tests.requests.test_services import ask
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +64,7 @@ def test_its_page_reads_in_sentences_and_filters_by_subject(client, street, priy
 @given(key=st.sampled_from(["name", "when", "details", "person", "resident", "service", "x"]),
        value=st.one_of(st.text(), st.from_regex(r"\A\d{4}-\d{2}-\d{2}\Z"),
                        st.from_regex(r"\A\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}.{0,12}\Z")))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 def test_any_string_value_reads_without_error(key, value):
     """A resident's typed text lands in audit rows; text shaped like a date but not one
     ("2026-02-31" given as a name) is shown as typed, never a 500."""

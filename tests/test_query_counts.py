@@ -46,3 +46,34 @@ def test_it_does_not_query_once_per_row(client, priya, street, name):
     _grow(street, priya, 20)
     many = _queries(client, url)
     assert many == few, f"{name}: {few} queries for 5 rows, {many} for 25"
+
+
+def _grow_requests(street, n: int) -> None:
+    """n more residents asking by phone: each a new request with its call back queued."""
+    from kith.requests.intake import Contact, Need, take_request
+
+    for _ in range(n):
+        person = PersonFactory(postcode_sector="W10 5")
+        phone = f"+4479009{person.pk:05d}"
+        resident = register_resident(street, acting_user=None, name=f"Mr {person.pk}",
+                                     postcode="W10 5NW", phone=phone)
+        take_request(street, channel="phone", resident=resident,
+                     contact=Contact(name=resident.name, phone=phone),
+                     need=Need(service="shopping", details="Milk"))
+
+
+@pytest.mark.parametrize("name,query", [
+    ("requests:list", ""), ("requests:list", "?state=all&sort=newest"),
+    ("requests:queue", ""),
+])
+def test_the_coordinators_and_call_handlers_lists_do_not_query_once_per_row(
+        client, priya, sam, street, name, query):
+    """The pages the load test (bench/load_site.py) drives hardest, at 5 rows and at 50."""
+    services.update_group(street, acting_user=None, coverage=["W10 5"])
+    client.force_login(priya if name == "requests:list" else sam)
+    url = reverse(name, args=["golborne-road"]) + query
+    _grow_requests(street, 5)
+    few = _queries(client, url)
+    _grow_requests(street, 45)
+    many = _queries(client, url)
+    assert many == few, f"{name}{query}: {few} queries for 5 rows, {many} for 50"

@@ -109,6 +109,10 @@ DATABASES = {
     "default": dj_database_url.parse(
         envstr("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'kith.sqlite3'}",
         conn_max_age=envint("DB_CONN_MAX_AGE", 60),
+        # A kept connection is checked (one round trip) before a request reuses it, so after
+        # the database restarts, the first request on each worker opens a new connection instead
+        # of failing on the dead one (tests/test_database_restart.py).
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from kith.matching import batch
 from kith.matching.batch import assign_batch
 from kith.matching.core import Weights
+from tests.conftest import examples
 
 from .test_batch import _brute_force, _check_valid, _instance
 
@@ -48,7 +49,7 @@ def _best(rows, arcs, costs, steps) -> tuple[int, int]:
     return best
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(_problems(), st.booleans())
 def test_the_solver_finds_the_brute_force_optimum(problem, from_the_volunteers):
     rows, arcs, costs, steps = problem

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from kith.money import ledger, services
 from kith.money.ledger import MoneyError
 from kith.money.models import Account, Claim, JournalEntry, JournalLine, MoneySettings
+from tests.conftest import examples
 from tests.factories import MembershipFactory, PersonFactory, ResidentFactory
 from tests.money.conftest import make_task, receipt_upload, spent_at
 
@@ -200,7 +201,7 @@ def _check_books(group, shadow: Shadow):
     assert +seen == +shadow.balance  # `+` drops the zeros
 
 
-@settings(max_examples=80, deadline=None,
+@settings(max_examples=examples(80), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(steps=steps)
 def test_the_books_always_balance(books, steps):

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from kith.places import hexbin
 from kith.places.hexbin import Hexagon, aggregate, count_cells, resolution_for_view, to_geojson
+from tests.conftest import examples
 
 
 def _one_by_one(lats, lons, resolution) -> Counter:
@@ -108,7 +109,7 @@ point_lists = st.lists(st.tuples(st.floats(51.45, 51.55), st.floats(-0.3, -0.1))
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(point_lists, st.integers(min_value=1, max_value=12), st.integers(min_value=5, max_value=10))
 def test_k_anonymity_holds_for_any_points(data, k_min, resolution):
     unique_points, repeats = data

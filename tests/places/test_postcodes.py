@@ -18,6 +18,7 @@ from kith.places.postcodes import (
     parse,
     parse_area,
 )
+from tests.conftest import examples
 
 DIGITS = "0123456789"
 
@@ -252,7 +253,7 @@ def test_a_postcode_missing_its_end_is_refused_with_a_reason(postcode, cut):
     assert str(refused.value)
 
 
-@settings(max_examples=500)
+@settings(max_examples=examples(500))
 @given(st.text(max_size=60))
 def test_anything_at_all_gives_a_postcode_or_a_postcode_error(text):
     try:

@@ -31,6 +31,7 @@ from kith.requests.lifecycle import (
     moves_from,
     replay,
 )
+from tests.conftest import examples
 
 STATE_NAMES = [s for s, _ in STATES]
 START = (CREATED, "", NEW)
@@ -191,7 +192,7 @@ def walks(draw):
     return history, state
 
 
-@settings(max_examples=300, database=None)
+@settings(max_examples=examples(300), database=None)
 @given(walks())
 def test_replay_explains_every_legal_walk(walk):
     history, state = walk
@@ -202,7 +203,7 @@ def test_replay_explains_every_legal_walk(walk):
         replay(history[:cut])
 
 
-@settings(max_examples=300, database=None)
+@settings(max_examples=examples(300), database=None)
 @given(walks(), st.data())
 def test_replay_rejects_a_history_with_a_move_left_out(walk, data):
     """Skip any one move and the history no longer explains the state it claims."""
@@ -216,7 +217,7 @@ def test_replay_rejects_a_history_with_a_move_left_out(walk, data):
         assert replay(damaged) != state
 
 
-@settings(max_examples=300, database=None)
+@settings(max_examples=examples(300), database=None)
 @given(walks(), st.data())
 def test_replay_rejects_a_history_with_a_move_invented(walk, data):
     """Insert a move the table does not allow from the state at that point: rejected."""
@@ -233,7 +234,7 @@ def test_replay_rejects_a_history_with_a_move_invented(walk, data):
         replay(damaged)
 
 
-@settings(max_examples=300, database=None)
+@settings(max_examples=examples(300), database=None)
 @given(walks(), st.data())
 def test_replay_rejects_a_relabelled_target(walk, data):
     history, _ = walk

@@ -50,7 +50,7 @@ from kith.requests.models import (
 )
 from kith.requests.moves import NotAllowed
 from kith.residents.models import Resident
-from tests.conftest import _member
+from tests.conftest import _member, examples
 from tests.requests.conftest import clear_to_help
 
 PHONES = ["+447911123456", "+447911123457", "+447911123458", ""]
@@ -579,5 +579,5 @@ def test_random_use_of_the_request_services_keeps_every_promise(street, priya, s
         people = {"priya": priya, "sam": sam, "tom": tom, "ann": ann, "lee": lee}
 
     run_state_machine_as_test(Machine, settings=settings(
-        max_examples=60, stateful_step_count=25, deadline=None, database=None,
+        max_examples=examples(60), stateful_step_count=25, deadline=None, database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]))

@@ -19,6 +19,7 @@ from kith.volunteers.importing.matching import Matcher
 from kith.volunteers.importing.plan import Existing, make_plan
 from kith.volunteers.importing.report import ERROR, LEFT_OUT, MERGE, NEW, NOTE, SKIP, WARNING
 from kith.volunteers.importing.table import UnreadableFile, column_letter, read_table
+from tests.conftest import examples
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -107,7 +108,7 @@ def test_it_refuses_what_is_not_a_csv_with_a_clear_message(data, says):
     assert says in str(exc.value)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.binary(max_size=400))
 def test_it_never_fails_on_any_bytes_except_to_say_it_cannot_read_them(data):
     try:
@@ -216,7 +217,7 @@ def test_it_keeps_the_same_slots_as_the_volunteer_model():
     assert (availability.DAYS, availability.PARTS, availability.SLOTS) == (DAYS, PARTS, SLOTS)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.text(max_size=80))
 def test_it_never_fails_on_any_availability_text(text):
     result = availability.parse_availability(text)

@@ -49,9 +49,36 @@ def not_found(request, exception=None):
     return render(request, "404.html", status=404)
 
 
+def database_unreachable(exc: BaseException | None) -> bool:
+    """The database could not be reached or dropped the connection (restarted, failed over,
+    too busy to take another): a passing outage, not a fault in Kith. A full disk has its own
+    page (core.middleware.DiskFullMiddleware)."""
+    from django.db import InterfaceError, OperationalError
+
+    from kith.core.middleware import no_room_left
+
+    return isinstance(exc, OperationalError | InterfaceError) and not no_room_left(exc)
+
+
 def server_error(request):
+    import sys
+
+    if database_unreachable(sys.exc_info()[1]):
+        return database_unavailable(request)
     return HttpResponse(
         "<!doctype html><title>Something went wrong</title><h1>Something went wrong</h1>"
         "<p>Nothing you typed was lost on our side; please try again in a minute.</p>",
         status=500,
     )
+
+
+def database_unavailable(request):
+    """A calm 503 while the database is away, rendered without touching it: no request context
+    (the session and the signed-in person live in the database), so the page shows as it does
+    to someone not signed in. Any change that met the outage was inside its transaction and has
+    been rolled back, or had committed before it; the page tells people to check and retry."""
+    from django.template.loader import render_to_string
+
+    response = HttpResponse(render_to_string("503_database.html"), status=503)
+    response["Retry-After"] = "30"
+    return response

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
@@ -25,12 +27,28 @@ from kith.requests.forms_requests import (
 from kith.requests.models import Assignment
 from kith.requests.pages import PAGE_SIZE
 
+# The volunteer filter lists who has helped lately: open tasks, or tasks taken in the last
+# RECENT_DAYS. Everyone who ever helped would be thousands on a busy street after a few years,
+# a list nobody can use and that took most of the page's time to draw (bench/load_site.py).
+# A volunteer named in the address is listed whenever they helped here, so links still work.
+RECENT_DAYS = 90
+
+
+def _volunteer_choices(request, group):
+    helped = Assignment.objects.filter(request__group=group)
+    since = timezone.now() - timedelta(days=RECENT_DAYS)
+    wanted = Q(pk__in=helped.filter(Q(ended_at__isnull=True) | Q(assigned_at__gte=since))
+               .values("volunteer_id"))
+    chosen = request.GET.get("volunteer", "")
+    if chosen.isdigit():
+        wanted |= Q(pk=int(chosen)) & Q(pk__in=helped.values("volunteer_id"))
+    return Person.objects.filter(wanted)
+
 
 def _filter_form(request, group) -> RequestFilterForm:
     areas = sorted(set(group.residents.exclude(postcode_sector="")
                        .values_list("postcode_sector", flat=True)))
-    people = Person.objects.filter(
-        pk__in=Assignment.objects.filter(request__group=group).values("volunteer_id"))
+    people = _volunteer_choices(request, group)
     volunteers = sorted(distinct_names(people).items(), key=lambda v: v[1].casefold())
     form = RequestFilterForm(request.GET or None, areas=areas, volunteers=volunteers)
     form.is_valid()
