@@ -119,7 +119,12 @@ REGISTRY: dict[str, dict[str, Rule]] = {
     "requests.StatusCode": {"code_digest": DIGEST, "attempt_digest": DIGEST},
     "matching.MatchCard": {
         "home": own("the card is deleted: they are offered nothing more"),
-        "languages": own("the card is deleted")},
+        "languages": own("the card is deleted"),
+        "task_times": own("the card is deleted"), "decline_times": own("the card is deleted")},
+    "transparency.ExportLink": {
+        "token_digest": DIGEST, "code_digest": DIGEST,
+        "payload": own("the copy of their data: the link is deleted with them")},
+    "transparency.Withdrawal": {"kind": CHOICE},
     "matching.Offer": {"explanation": text(), "state": CHOICE, "reason": CHOICE},
     "runs.Run": {
         "kind": CHOICE, "service": CHOICE, "partner_name": ORG, "pickup_name": ORG,

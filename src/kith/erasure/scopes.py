@@ -43,6 +43,7 @@ def resident_scopes(resident) -> list[Scope]:
     from kith.safeguarding.models import Case, CaseAction, CaseTold
     from kith.safety.models import Collection
     from kith.signposting.models import Referral
+    from kith.transparency.models import ExportLink
 
     r = resident
     callbacks = Q(resident=r) | Q(request__resident=r)
@@ -74,6 +75,8 @@ def resident_scopes(resident) -> list[Scope]:
         Scope("money.Flag", Flag.objects.filter(resident=r)),
         Scope("safety.Collection", Collection.objects.filter(request__resident=r)),
         Scope("messaging.Message", Message.objects.filter(resident=r)),
+        # A copy of their data waiting for its link holds all of it, sealed: it goes.
+        Scope("transparency.ExportLink", ExportLink.objects.filter(resident=r), delete=True),
         Scope("core.AuditEvent", AuditEvent.objects.filter(
             _subject_rows("object", ["residents.resident"], r.pk))),
         # Who looked stays (the access log is evidence); only the name they were shown goes.

@@ -235,6 +235,9 @@ EXCLUDED: dict[str, str] = {
                        "the person is in the parts above, and the access log below.",
     "core.personaldataaccess": "Given in full as the access log (who looked, when, why).",
     "groups.group": "Groups: public listings, no people.",
+    "retention.retentionschedule": "A group's retention periods: no people.",
+    "erasure.erasure": "The log of erasures, by id only: whoever reads a copy has not been "
+                       "erased, and an erased person's copy has nothing left to give.",
     "groups.coveragearea": "Postcode areas a group covers: no people.",
     "volunteers.vettingpolicy": "A group's rules for checks: no people.",
     "volunteers.importmapping": "A group's spreadsheet column choices: no people.",
