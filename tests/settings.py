@@ -40,3 +40,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     # locking that gunicorn's workers and `kith import` meet (WAL, the busy timeout, immediate
     # transactions from settings.py), which the in-memory database does not have.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}  # noqa: F405
+
+# Erasures made by any test go to a log outside var/, so no backup a test makes carries another
+# test's erasures (tests/erasure gives each of its tests a log of its own).
+KITH_ERASURE_LOG = Path(tempfile.mkdtemp(prefix="kith-test-erasures-")) / "erasure-log.jsonl"  # noqa: F405

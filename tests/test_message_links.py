@@ -245,6 +245,13 @@ def _failed_messages(street, tom) -> None:
 # --- following the links
 
 
+def _own_copy(person) -> None:
+    """A volunteer asks for a copy of their own data: a code by email first."""
+    from kith.transparency import services as transparency
+
+    assert transparency.send_own_code(person, {})
+
+
 def _safeguarding(street) -> None:
     """The escalation above found no lead (the coordinators were asked to name one); now the
     street has one, and a public report sends her the case's link."""
@@ -318,6 +325,7 @@ def test_every_link_in_every_message_opens_on_the_served_address(
     _run_and_listings(street, priya)
     _failed_messages(street, tom)
     _safeguarding(street)
+    _own_copy(tom)
 
     assert _email_templates() <= templates_sent | templates_sent.by_allauth, (
         "a kind of email was never sent here")

@@ -363,6 +363,7 @@ def test_referrals_page_by_offset_and_since(api):
     problem(api.get(REFERRALS, offset=-1), 422)
     problem(api.get(REFERRALS, since="0001-01-01T00:00:00+14:00"), 422)
     problem(api.get(REFERRALS, since="9999-12-31T23:59:59.999+00:00"), 422)
+    problem(api.get(REFERRALS, since="5"), 422)  # pydantic would read seconds since 1970
 
 
 def test_a_blank_part_of_a_stop_is_named_in_the_apis_words(api):

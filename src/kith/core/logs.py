@@ -18,6 +18,7 @@ HIDDEN = "[hidden]"
 SECRET_PREFIXES = (
     "/invite/",                         # groups:invitation_accept, the invitation's token
     "/accounts/password/reset/key/",    # allauth's account_reset_password_from_key
+    "/copy/",                           # transparency:link, a resident's copy of their data
 )
 _SECRET_SEGMENT = re.compile(
     "(" + "|".join(re.escape(prefix) for prefix in SECRET_PREFIXES) + r")[^/?#\s\"']+"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from uuid import UUID
 
 from django.conf import settings
@@ -212,8 +213,17 @@ def referral_list(request, group: str, limit: int = Query(50, ge=1, le=100),
     token = _token(request, group, READ, query=frozenset({"limit", "offset", "since"}))
     rows = PartnerReferral.objects.filter(partner=token.partner).select_related("request")
     if since is not None:
+        _iso_only(request.GET.get("since", ""), "since")
         rows = rows.filter(created_at__gte=_after(since, "since"))
     return Status(200, {"referrals": [_referral_out(r) for r in rows[offset:offset + limit]]})
+
+
+def _iso_only(raw: str, name: str) -> None:
+    """A time as the schema says (ISO 8601, date first): pydantic would also take a bare number
+    as seconds since 1970, which no partner means and the schema does not allow."""
+    if not re.match(r"\d{4}-\d{2}-\d{2}", raw.strip()):
+        raise Problem(422, f"“{name}” is not a time Kith can read.", slug="invalid",
+                      errors={name: ["Give a time like 2026-12-04T10:30:00+00:00."]})
 
 
 def _after(at: dt.datetime, name: str) -> dt.datetime:
