@@ -171,6 +171,7 @@ class Visitor(threading.Thread):
         self.opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect())
         self.asked = 0
+        self.resting = False  # between rounds with `go` cleared: nothing of its in flight
 
     def _call(self, path: str, data: dict | None = None) -> Answer:
         # Every ask from another address, as from many residents (the limit is per address).
@@ -192,7 +193,8 @@ class Visitor(threading.Thread):
 
     def run(self) -> None:
         while not self.stop.is_set():
-            if not self.go.wait(timeout=0.1):
+            self.resting = not self.go.wait(timeout=0.1)
+            if self.resting:
                 continue
             self._call(f"/groups/{SLUG}/")
             form = self._call(f"/groups/{SLUG}/ask/")
@@ -252,7 +254,7 @@ def test_a_database_restart_under_load_shows_a_calm_page_and_recovers_unattended
         # Restarted again while nobody asks anything: each worker's kept connection is dead
         # but it has not found out. The next request must not be the one that does.
         go.clear()
-        time.sleep(1.5)  # what was in flight lands
+        _until(lambda: all(visitor.resting for visitor in visitors))  # what was in flight lands
         private_postgres.ctl("-m", "fast", "restart")
         quiet_back = time.monotonic()
         go.set()
