@@ -139,6 +139,26 @@ def test_finished_callbacks_of_the_request_are_blanked_too(street, mrs_ahmed):
     assert (call.phone, call.note) == (None, None)
 
 
+def test_the_timeline_and_call_notes_lose_their_words_but_keep_the_moves(street, mrs_ahmed,
+                                                                        sam):
+    from kith.requests.models import CallAttempt, RequestEvent
+
+    req = closed_request(street, mrs_ahmed, days_ago=100)
+    RequestEvent.objects.create(request=req, actor=sam, action="note", from_state="closed",
+                                to_state="closed",
+                                note="Her son Imran is staying until Friday")
+    call = Callback.objects.filter(request=req).first()
+    CallAttempt.objects.create(callback=call, by=sam, outcome="reached",
+                               note="Sounded confused; ring Imran on 07700 900555")
+    moves = list(RequestEvent.objects.filter(request=req).values_list("from_state", "to_state"))
+    assert apply()["retention_requests_anonymised"] == 1
+    assert set(RequestEvent.objects.filter(request=req).values_list("note", flat=True)) == {""}
+    assert list(CallAttempt.objects.filter(callback=call).values_list("note", flat=True)) == [""]
+    assert list(RequestEvent.objects.filter(request=req).values_list(
+        "from_state", "to_state")) == moves
+    assert apply()["retention_requests_anonymised"] == 0  # nothing left to blank
+
+
 def test_the_groups_own_period_decides(street, mrs_ahmed, priya):
     services.save_schedule(street, acting_user=priya, request_details_days=180)
     req = closed_request(street, mrs_ahmed, days_ago=100)

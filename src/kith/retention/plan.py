@@ -39,6 +39,7 @@ def request_details_left() -> Q:
     return (Q(details__isnull=False) | ~Q(when="") | ~Q(asked_by="")
             | Q(partner_contact__isnull=False)
             | Q(Exists(_closed_callbacks_with_text()))
+            | Q(Exists(_timeline_notes())) | Q(Exists(_call_notes()))
             | Q(Exists(_referrals_with_text()))
             | Q(Exists(_bags())))
 
@@ -49,6 +50,20 @@ def _bags():
     from kith.safety.models import Collection
 
     return Collection.objects.filter(request=OuterRef("pk"), bag_reference__isnull=False)
+
+
+def _timeline_notes():
+    """A note on the timeline: free text a handler typed, which may name the resident or say
+    how they are ("her son is staying", "sounded confused")."""
+    from kith.requests.models import RequestEvent
+
+    return RequestEvent.objects.filter(request=OuterRef("pk")).exclude(note="")
+
+
+def _call_notes():
+    from kith.requests.models import CallAttempt
+
+    return CallAttempt.objects.filter(callback__request=OuterRef("pk")).exclude(note="")
 
 
 def _closed_callbacks_with_text():

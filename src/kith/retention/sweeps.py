@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from kith.core.audit import log_action
@@ -33,11 +34,11 @@ CHANGES = frozenset(KEYS) - {RESIDENTS_HELD, VOLUNTEERS_HELD}
 
 def anonymise_request(pk: int) -> bool:
     """Blank a closed request's sealed and free-text details, and those of its finished
-    calls, partner referral and prescription bag; keep the row, its state, service, dates and
-    timeline, so every count and figure stays right. False if nothing was left to blank."""
+    calls, timeline notes, partner referral and prescription bag; keep the row, its state,
+    service, dates and timeline's moves, so every count and figure stays right. False if nothing was left to blank."""
     from kith.partners.models import PartnerReferral
     from kith.requests.lifecycle import FINAL
-    from kith.requests.models import Callback, HelpRequest
+    from kith.requests.models import CallAttempt, Callback, HelpRequest, RequestEvent
     from kith.safety.models import Collection
 
     req = (HelpRequest.objects.select_for_update().filter(pk=pk, state__in=FINAL)
@@ -50,6 +51,10 @@ def anonymise_request(pk: int) -> bool:
     req.partner_contact = None
     req.save(update_fields=["details", "when", "asked_by", "partner_contact"])
     Callback.objects.filter(request=req, closed_at__isnull=False).update(phone=None, note=None)
+    # The timeline's and the calls' notes are append-only evidence, so the ORM refuses to edit
+    # them; retention blanks their words here (the moves, who and when stay), past the period.
+    QuerySet(model=RequestEvent).filter(request=req).exclude(note="").update(note="")
+    QuerySet(model=CallAttempt).filter(callback__request=req).exclude(note="").update(note="")
     PartnerReferral.objects.filter(request=req).update(
         details=None, referrer_name=None, referrer_contact=None, consent_given_by_name=None)
     Collection.objects.filter(request=req).update(bag_reference=None)
