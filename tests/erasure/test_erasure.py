@@ -103,7 +103,19 @@ def test_a_volunteer_erased_cannot_sign_in_and_leaves_their_groups(street, priya
 
 
 def test_the_only_coordinator_is_held(street, priya):
-    assert any("only coordinator" in h for h in services.holds_for_volunteer(priya))
+    assert any("They are the only coordinator" in h
+               for h in services.holds_for_volunteer(priya))
+
+
+def test_a_volunteer_reads_their_own_holds_as_you_and_what_to_do(client, street, priya):
+    VolunteerProfile.objects.create(person=priya, services=["shopping"])
+    client.force_login(priya)
+    page = client.get(reverse("erasure:me")).text
+    assert "You are the only coordinator of Golborne Road Neighbours" in page
+    assert "They are" not in page
+    assert client.post(reverse("erasure:me"), {"confirm": "on"}).status_code == 200
+    priya.refresh_from_db()
+    assert priya.is_active
 
 
 def test_retention_sweep_erases_with_no_one_named(street):

@@ -78,51 +78,93 @@ def holds_for_resident(resident) -> list[str]:
     return reasons
 
 
-def holds_for_volunteer(person) -> list[str]:
+def holds_for_volunteer(person, *, own: bool = False) -> list[str]:
+    """The reasons in words; `own` for the volunteer's own page ("you", not "they")."""
     from kith.groups.models import Membership
-    from kith.money import ledger
-    from kith.money.models import Account, Claim
+    from kith.money.models import Claim
     from kith.safety.models import CheckIn
 
-    reasons = []
     if erased(Erasure.Kind.VOLUNTEER, person.pk):
         return [_("This person has already been erased.")]
+    say = _OWN if own else _THEIRS
+    reasons = []
     if _open_cases().filter(reporter=person).exists():
-        reasons.append(_("A safeguarding case they reported is still open. The safeguarding "
-                         "lead may need to reach them: it must be closed first."))
+        reasons.append(str(say["reported"]))
     if _open_cases().filter(actions__owner=person, actions__done_at__isnull=True).exists():
-        reasons.append(_("They own an action on an open safeguarding case. The safeguarding "
-                         "lead must give it to someone else first."))
+        reasons.append(str(say["action"]))
     waiting = Claim.objects.filter(volunteer=person, state__in=[
         Claim.State.SUBMITTED, Claim.State.QUERIED]).count()
     if waiting:
-        reasons.append(ngettext(
-            "A spending claim of theirs is waiting for the treasurer. It must be decided first.",
-            "%(n)d of their spending claims are waiting for the treasurer. They must be decided "
-            "first.", waiting) % {"n": waiting})
-    for kind, words in ((Account.Kind.OWED_TO_VOLUNTEER,
-                         _("The group still owes them £%(amount)s. The treasurer must pay "
-                           "them back first.")),
-                        (Account.Kind.CASH_HELD,
-                         _("They still hold £%(amount)s of the group's cash. The treasurer "
-                           "must record it paid in first."))):
-        amount = sum((ledger.balance(a) for a in Account.objects.filter(
-            volunteer=person, kind=kind)), start=ledger.Decimal("0"))
-        if amount > 0:
-            reasons.append(words % {"amount": amount})
+        reasons.append(say["claims"](waiting) % {"n": waiting})
+    reasons.extend(_money_holds(person, say))
     if CheckIn.objects.filter(volunteer=person).exclude(state=CheckIn.State.SAFE).exists():
-        reasons.append(_("They are out on a task with a safety check-in still open. It must be "
-                         "closed first."))
+        reasons.append(str(say["check_in"]))
     for m in Membership.objects.filter(person=person, is_coordinator=True).select_related("group"):
         others = Membership.objects.filter(group=m.group, is_coordinator=True).exclude(
             person=person).filter(person__is_active=True)
         if not others.exists():
-            reasons.append(_("They are the only coordinator of %(group)s. Another coordinator "
-                             "must be added first.") % {"group": m.group.name})
+            reasons.append(say["only_coordinator"] % {"group": m.group.name})
     if _import_running_with(person):
-        reasons.append(_("A spreadsheet import that names them is still running. Wait for it "
-                         "to finish first."))
+        reasons.append(str(say["import"]))
     return reasons
+
+
+def _money_holds(person, say) -> list[str]:
+    from kith.money import ledger
+    from kith.money.models import Account
+
+    reasons = []
+    for kind, key in ((Account.Kind.OWED_TO_VOLUNTEER, "owed"), (Account.Kind.CASH_HELD, "cash")):
+        amount = sum((ledger.balance(a) for a in Account.objects.filter(
+            volunteer=person, kind=kind)), start=ledger.Decimal("0"))
+        if amount > 0:
+            reasons.append(say[key] % {"amount": amount})
+    return reasons
+
+
+# A coordinator reads about the volunteer; the volunteer, on their own page, reads about
+# themselves and what to do (who to ask), since they cannot close a case or pay themselves.
+_THEIRS = {
+    "reported": _lazy("A safeguarding case they reported is still open. The safeguarding "
+                      "lead may need to reach them: it must be closed first."),
+    "action": _lazy("They own an action on an open safeguarding case. The safeguarding lead "
+                    "must give it to someone else first."),
+    "claims": lambda n: ngettext(
+        "A spending claim of theirs is waiting for the treasurer. It must be decided first.",
+        "%(n)d of their spending claims are waiting for the treasurer. They must be decided "
+        "first.", n),
+    "owed": _lazy("The group still owes them £%(amount)s. The treasurer must pay them back "
+                  "first."),
+    "cash": _lazy("They still hold £%(amount)s of the group's cash. The treasurer must record "
+                  "it paid in first."),
+    "check_in": _lazy("They are out on a task with a safety check-in still open. It must be "
+                      "closed first."),
+    "only_coordinator": _lazy("They are the only coordinator of %(group)s. Another coordinator "
+                              "must be added first."),
+    "import": _lazy("A spreadsheet import that names them is still running. Wait for it to "
+                    "finish first."),
+}
+_OWN = {
+    "reported": _lazy("A safeguarding case you reported is still open, and the safeguarding "
+                      "lead may need to reach you. You can leave once it is closed."),
+    "action": _lazy("You have an action on an open safeguarding case. Ask the safeguarding "
+                    "lead to give it to someone else."),
+    "claims": lambda n: ngettext(
+        "A spending claim of yours is waiting for the treasurer. You can leave once it is "
+        "decided.",
+        "%(n)d of your spending claims are waiting for the treasurer. You can leave once they "
+        "are decided.", n),
+    "owed": _lazy("The group still owes you £%(amount)s. You can leave once the treasurer has "
+                  "paid you back."),
+    "cash": _lazy("You still hold £%(amount)s of the group's cash. Hand it to the treasurer "
+                  "first, so they can record it."),
+    "check_in": _lazy("You have a safety check-in still open: tap \"I'm safe, finished\" on "
+                      "your task first."),
+    "only_coordinator": _lazy("You are the only coordinator of %(group)s. Add another "
+                              "coordinator first, so the group is not left without one."),
+    "import": _lazy("A spreadsheet import that names you is still running. Try again in a few "
+                    "minutes."),
+}
 
 
 def _import_running_with(person) -> bool:

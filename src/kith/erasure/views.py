@@ -86,12 +86,12 @@ def erase_me(request):
     if not VolunteerProfile.objects.filter(person=person).exists():
         raise Http404("Not a volunteer")
     form = forms.ConfirmOwnErasure(request.POST if request.method == "POST" else None)
-    holds = services.holds_for_volunteer(person)
+    holds = services.holds_for_volunteer(person, own=True)
     if request.method == "POST" and form.is_valid() and not holds:
         try:
             services.erase_volunteer(person, by=person, why=Erasure.Why.REQUEST)
-        except services.OnHold as held:
-            holds = held.reasons
+        except services.OnHold:  # something opened since the check: say it to them
+            holds = services.holds_for_volunteer(person, own=True)
         else:
             logout(request)
             return render(request, "erasure/me_done.html")
