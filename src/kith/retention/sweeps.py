@@ -35,7 +35,8 @@ CHANGES = frozenset(KEYS) - {RESIDENTS_HELD, VOLUNTEERS_HELD}
 def anonymise_request(pk: int) -> bool:
     """Blank a closed request's sealed and free-text details, and those of its finished
     calls, timeline notes, partner referral and prescription bag; keep the row, its state,
-    service, dates and timeline's moves, so every count and figure stays right. False if nothing was left to blank."""
+    service, dates and timeline's moves, so every count and figure stays right. False if
+    nothing was left to blank."""
     from kith.partners.models import PartnerReferral
     from kith.requests.lifecycle import FINAL
     from kith.requests.models import CallAttempt, Callback, HelpRequest, RequestEvent
