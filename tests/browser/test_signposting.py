@@ -9,9 +9,9 @@ import json
 import re
 
 import pytest
-from playwright.sync_api import expect
 from django.conf import settings as dj_settings
 from django.test import Client
+from playwright.sync_api import expect
 
 from tests.signposting.conftest import (  # noqa: F401 (fixtures)
     advice_line,
