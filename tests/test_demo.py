@@ -6,6 +6,8 @@ is rolled back afterwards; each test then runs in its own savepoint on top.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
@@ -42,7 +44,7 @@ def test_it_reports_each_step(demo):
     assert demo == ["18 groups", "8 personas", "300 volunteers",
                     "302 volunteer profiles, 101 approved", "120 residents",
                     "1 registration waiting, 1 listing report",
-                    "35 help requests, 22 callbacks waiting",
+                    "37 help requests, 22 callbacks waiting",
                     "1 pharmacy run ready to split (20 stops, 1 unknown postcode)",
                     "5 local services (5 new)", "3 safeguarding cases",
                     "1 partner with an API token (1 new)",
@@ -60,8 +62,8 @@ def test_it_builds_the_borough(demo, kind, expected):
 def test_it_enrols_the_volunteers_and_residents(demo):
     volunteers = Membership.objects.with_role("volunteer")
     assert volunteers.filter(person__email__startswith="volunteer").count() == 300
-    # 120 on record, and 31 more who asked for help through the demo's requests.
-    assert Resident.objects.count() == 151
+    # 120 on record, and 33 more who asked for help through the demo's requests.
+    assert Resident.objects.count() == 153
     assert Resident.objects.filter(group__slug="golborne-road", name="Mrs Ahmed").exists()
 
 
@@ -82,7 +84,7 @@ def test_it_seals_every_residents_phone(demo):
     with connection.cursor() as cursor:
         cursor.execute("SELECT phone FROM residents_resident")
         stored = [phone for (phone,) in cursor.fetchall()]
-    assert len(stored) == 151
+    assert len(stored) == 153
     assert not any(phone.startswith("+44") or "7946" in phone for phone in stored)
 
 
@@ -170,3 +172,21 @@ def test_it_has_risk_assessments_and_a_volunteer_out_on_a_task(demo):
     assert assessments.filter(signed_off_at__isnull=True).count() == 1
     check_in = CheckIn.objects.get(group=street)
     assert check_in.state == "open" and check_in.assignment.request.state == "in_progress"
+
+
+def test_retention_has_something_to_show_from_the_first_day(demo):
+    """Albert's request ended 100 days ago: the first sweep blanks it. Violet's passes its 90
+    days within the week: the coordinators' preview names it (by reference, never her name)."""
+    from django.utils import timezone
+
+    from kith.retention import plan
+    from kith.retention.schedule import Cache
+
+    albert = HelpRequest.objects.get(resident__name="Albert")
+    violet = HelpRequest.objects.get(resident__name="Violet")
+    now = timezone.now()
+    due_now = {d.pk for d in plan.requests_due(now, Cache())}
+    due_next_week = {d.pk for d in plan.requests_due(now + timedelta(days=7), Cache())}
+    assert albert.state == violet.state == "closed"
+    assert albert.pk in due_now and violet.pk not in due_now
+    assert violet.pk in due_next_week

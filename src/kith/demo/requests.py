@@ -51,6 +51,15 @@ NOTES = {
     "escalate": "Sounded confused and said he had not eaten for two days.",
     "hold": "In hospital until next week; her daughter will ring when she is home.",
 }
+# Requests that ended about three months ago, for retention: Albert's is past the 90 days a
+# closed request's details are kept, so the first sweep blanks it (an audit row of counts);
+# Violet's passes 90 days within the week, so it is on the coordinators' preview of next week.
+# (days ago, first name, phone suffix, service, story), one step a day.
+OLD_STORIES = [
+    (104, "Albert", "0619", "shopping", ["assign", "complete", "check_up", "close"]),
+    (91, "Violet", "0620", "prescriptions", ["assign", "complete", "check_up", "close"]),
+]
+OLD_NOTE = "Her neighbour Pat has a key; ring the bell twice."
 EXCLUDED_PHONE = "+442079460666"
 
 
@@ -99,21 +108,24 @@ def _play(req: HelpRequest, step: str, *, people: dict, helpers: list, when) -> 
         services.transition(req, step, actor=actor, note=NOTES.get(step, ""))
 
 
-def _story(group, people, helpers, story, now) -> None:
+def _story(group, people, helpers, story, now, *, details: str = "",
+           step_hours: float | None = None) -> None:
+    """Intake `hours` ago, then the steps spread evenly up to now (or `step_hours` apart)."""
     hours, name, suffix, postcode, service, urgency, at_risk, channel, steps = story
     start = now - timedelta(hours=hours)
     contact = Contact(name=name, phone=f"+44207946{suffix}", postcode=postcode,
                       address=f"{int(suffix) % 90 + 2} Golborne Road, London {postcode}",
                       at_risk=at_risk)
-    need = Need(service=service, urgency=urgency, details="", asked_by="",
+    need = Need(service=service, urgency=urgency, details=details, asked_by="",
                 partner_kind="pharmacy" if channel == "referral" else "",
                 partner_name="Golborne Pharmacy" if channel == "referral" else "")
     with _at(start):
         taken = take_request(group, channel=channel, contact=contact, need=need,
                              acting_user=people["sam"] if channel == "phone" else None,
                              triage=channel == "phone")
+    gap = step_hours if step_hours is not None else hours / (len(steps) + 1)
     for i, step in enumerate(steps, start=1):
-        when = start + timedelta(hours=i * hours / (len(steps) + 1))
+        when = start + timedelta(hours=i * gap)
         with _at(when):
             _play(taken.request, step, people=people, helpers=helpers, when=when)
 
@@ -198,6 +210,10 @@ def load_requests(ctx) -> str:
     now = timezone.now()
     for story in STORIES:
         _story(group, people, helpers, story, now)
+    for days, name, suffix, service, steps in OLD_STORIES:
+        _story(group, people, helpers, (days * 24, name, suffix, "W10 5NW", service, "soon",
+                                        False, "phone", steps), now,
+               details=OLD_NOTE, step_hours=24)
     _weekly_shop(group, people, now)
     _exclusion(group, people, now)
     _missed_calls(group, people, now)
