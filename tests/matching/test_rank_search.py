@@ -14,6 +14,7 @@ from kith.matching import cards, core, load
 from kith.matching.adapter import group_volunteers, rank_need
 from kith.matching.models import MatchCard
 from kith.places.geo import LatLon
+from kith.volunteers.models import SLOTS
 from tests.factories import GroupFactory
 
 pytestmark = pytest.mark.django_db
@@ -65,9 +66,13 @@ def test_the_search_finds_the_scans_best_three(seed):
         need = core.Need(id=i, service=SERVICES[i % 3], place=_near(rng, 3.5), resident_id=0,
                          max_km=[None, 3.0, 1.0][i % 3],
                          language="bengali" if i % 4 == 0 else "",
-                         language_required=i % 8 == 0)
+                         language_required=i % 8 == 0,
+                         # Half ask for a time: the search reads free times only then.
+                         slots=frozenset(SLOTS[j] for j in rng.choice(len(SLOTS), 3))
+                         if i % 2 else frozenset())
         weights = core.Weights(k=[1, 3, 5][i % 3])
         fast = rank_need([group.pk], need, weights, now=now)
         scan = core.rank(need, everyone, weights)
-        assert ([(c.volunteer.id, c.score) for c in fast.candidates]
-                == [(c.volunteer.id, c.score) for c in scan.candidates]), (seed, i)
+        # The explanation too ("free Tuesday afternoons"): the best found carry their times.
+        assert ([(c.volunteer.id, c.score, c.explanation) for c in fast.candidates]
+                == [(c.volunteer.id, c.score, c.explanation) for c in scan.candidates]), (seed, i)
