@@ -13,6 +13,7 @@ from kith.core.formfields import (
     ISODateInput,
     NameField,
     PostcodeField,
+    QuickSelect,
     UKPhoneField,
     validate_no_contact_details,
 )
@@ -49,16 +50,18 @@ class RequestFilterForm(forms.Form):
 
     q = FreeTextField(label=_("Reference or resident's name"), required=False,
                         widget=forms.TextInput(attrs={"type": "search"}))
-    service = forms.ChoiceField(label=_("Kind of help"), required=False,
+    # Drawn without a template per option: a busy borough's streets list hundreds of areas
+    # and volunteers, and this list is the page coordinators open most.
+    service = forms.ChoiceField(label=_("Kind of help"), required=False, widget=QuickSelect,
                                 choices=[("", _("Any kind"))] + SERVICES)
-    urgency = forms.ChoiceField(label=_("Needed"), required=False,
+    urgency = forms.ChoiceField(label=_("Needed"), required=False, widget=QuickSelect,
                                 choices=[("", _("Any time"))] + HelpRequest.Urgency.choices)
-    area = forms.ChoiceField(label=_("Area"), required=False)
+    area = forms.ChoiceField(label=_("Area"), required=False, widget=QuickSelect)
     volunteer = forms.TypedChoiceField(label=_("Volunteer"), required=False, coerce=int,
-                                       empty_value=None)
-    channel = forms.ChoiceField(label=_("Came by"), required=False,
+                                       empty_value=None, widget=QuickSelect)
+    channel = forms.ChoiceField(label=_("Came by"), required=False, widget=QuickSelect,
                                 choices=[("", _("Any way"))] + HelpRequest.Channel.choices)
-    sort = forms.ChoiceField(label=_("Order"), required=False, choices=[
+    sort = forms.ChoiceField(label=_("Order"), required=False, widget=QuickSelect, choices=[
         ("deadline", _("Soonest deadline first")), ("newest", _("Newest first")),
         ("oldest", _("Oldest first"))])
     offers = forms.ChoiceField(required=False, widget=forms.HiddenInput,

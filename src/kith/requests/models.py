@@ -251,7 +251,10 @@ class Assignment(models.Model):
             models.UniqueConstraint(fields=["request"], condition=models.Q(ended_at__isnull=True),
                                     name="one_open_assignment_per_request"),
         ]
-        indexes = [models.Index(fields=["volunteer", "ended_at"])]
+        indexes = [models.Index(fields=["volunteer", "ended_at"]),
+                   # The request list's volunteer filter: who helped lately, in a borough of
+                   # years of assignments (with the open ones, from the constraint's index).
+                   models.Index(fields=["assigned_at"], name="assignment_assigned_at")]
 
     def __str__(self) -> str:
         return f"{self.request.reference} to {self.volunteer}"

@@ -42,12 +42,13 @@ def _volunteer_choices(request, group):
     chosen = request.GET.get("volunteer", "")
     if chosen.isdigit():
         wanted |= Q(pk=int(chosen)) & Q(pk__in=helped.values("volunteer_id"))
-    return Person.objects.filter(wanted)
+    # Only what distinct_names reads: a borough's street lists a few hundred helpers.
+    return Person.objects.filter(wanted).only("display_name", "email", "postcode_sector")
 
 
 def _filter_form(request, group) -> RequestFilterForm:
-    areas = sorted(set(group.residents.exclude(postcode_sector="")
-                       .values_list("postcode_sector", flat=True)))
+    areas = list(group.residents.exclude(postcode_sector="").order_by("postcode_sector")
+                 .values_list("postcode_sector", flat=True).distinct())
     people = _volunteer_choices(request, group)
     volunteers = sorted(distinct_names(people).items(), key=lambda v: v[1].casefold())
     form = RequestFilterForm(request.GET or None, areas=areas, volunteers=volunteers)
@@ -79,7 +80,9 @@ def request_list(request, group):
     state = state if state in STATE_FILTER_STATES else "open"
     term = search_term(request)
     base = listing.matching(group, data, term)
-    per_state = dict(base.order_by().values_list("state").annotate(n=Count("id", distinct=True)))
+    # DISTINCT only when a filter joins the assignments (a request counted once per helper).
+    per_state = dict(base.order_by().values_list("state").annotate(
+        n=Count("id", distinct=bool(data.get("volunteer")))))
     queryset = listing.rows_for(base, STATE_FILTER_STATES[state], data.get("sort", "deadline"))
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [listing.row(req) for req in page]
