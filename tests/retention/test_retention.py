@@ -310,6 +310,34 @@ def test_the_notice_says_the_groups_own_periods_and_how_to_contact_it(client, st
     assert "ico.org.uk" in html
 
 
+def test_a_street_without_contact_details_sends_people_to_the_group_above(client, street,
+                                                                            ward, priya):
+    ward.phone = "020 7946 0999"
+    ward.save()
+    html = client.get(reverse("retention:notice", args=[street.slug])).content.decode()
+    assert "020 7946 0999" in html and ward.name in html
+
+
+def test_the_notice_names_who_else_may_receive_details(client, street):
+    html = client.get(reverse("retention:notice", args=[street.slug])).content.decode()
+    assert "Who else may receive your details" in html
+    assert "only when you agree" in html  # referrals out
+    assert "carry our texts" in html  # the message providers
+
+
+def test_the_record_of_processing_warns_when_no_one_can_be_asked(client, street, priya):
+    from tests.conftest import confirm_two_factor, enable_totp
+
+    enable_totp(priya)
+    client.force_login(priya)
+    confirm_two_factor(client)
+    url = reverse("retention:processing", args=[street.slug])
+    assert "cannot tell people whom to ask" in client.get(url).content.decode()
+    street.email = "help@golborne.example"
+    street.save()
+    assert "cannot tell people whom to ask" not in client.get(url).content.decode()
+
+
 def test_an_unknown_group_has_no_notice(client, db):
     assert client.get(reverse("retention:notice", args=["nowhere"])).status_code == 404
 

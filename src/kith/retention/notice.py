@@ -35,7 +35,7 @@ CATEGORIES = [
         "residents", _lazy("People who ask for help"),
         _lazy("Your name, how to reach you (phone, email), your address and postcode when help "
               "comes to your door, the language you prefer, what you need and when, and notes "
-              "you choose to tell us about your circumstances, which may include your health."),
+              "we make about the help you need, which may include your health."),
         _lazy("To arrange the help you asked for, to check it reached you, and to call you "
               "back."),
         _lazy("Your consent, given when you ask; for notes about your health, your explicit "
@@ -86,6 +86,21 @@ CATEGORIES = [
         _lazy("The group's legitimate interest in keeping personal data safe."),
         _lazy("The group's coordinators and safeguarding leads; you can ask for your own."),
         ("access_log_months",)),
+]
+
+# Who outside the group may receive someone's details, and when: the notice's "Who else"
+# and the record of processing's recipients read this one list.
+RECIPIENTS = [
+    _lazy("A local service we refer you to (such as a food bank or advice centre), only when "
+          "you agree, and only what the referral needs. We tell you who, and why, first."),
+    _lazy("The organisation that referred you to us (a pharmacy, food bank or council) hears "
+          "how your request is going, never more than that."),
+    _lazy("A pharmacy or food bank whose deliveries we share out: the names and addresses of "
+          "the people on that round, for the volunteers carrying them."),
+    _lazy("The companies that carry our texts, calls and emails see your number or email "
+          "address and the message, only to deliver it."),
+    _lazy("The police, the council's safeguarding team or the Information Commissioner, only "
+          "when the law or someone's safety requires it."),
 ]
 
 SECURITY = [
@@ -146,3 +161,13 @@ def short(group) -> dict[str, str]:
         rule.field: schedule.Period(rule, rule.default, None) for rule in schedule.RULES}
     return {"details": periods["request_details_days"].words,
             "resident": periods["resident_months"].words}
+
+
+def contact_group(group):
+    """The group a resident can ask: this one if it gives a phone or email, else the nearest
+    group above it that does (a street may list only its WhatsApp group). None if none does."""
+    while group is not None:
+        if group.phone or group.email:
+            return group
+        group = group.parent
+    return None

@@ -89,19 +89,22 @@ def _holds(items) -> dict[str, list[str]]:
 @group_view("retention.view")
 def processing(request, group):
     return render(request, "retention/processing.html", {
-        "group": group, "rows": notice.rows(group), "security": notice.SECURITY})
+        "group": group, "rows": notice.rows(group), "security": notice.SECURITY,
+        "recipients": notice.RECIPIENTS, "contact": notice.contact_group(group)})
 
 
 @require_GET
 def public_notice(request, group_slug):
     group = get_object_or_404(Group, slug=group_slug)
-    return render(request, "retention/notice.html", {"group": group, "rows": notice.rows(group),
-                                                     "short": notice.short(group)})
+    return render(request, "retention/notice.html", {
+        "group": group, "rows": notice.rows(group), "short": notice.short(group),
+        "recipients": notice.RECIPIENTS, "contact": notice.contact_group(group)})
 
 
 @require_GET
 def kith_notice(request):
     """Before anyone knows their group (volunteer sign-up joins the nearest): Kith's defaults,
     with a line that each group has its own."""
-    return render(request, "retention/notice.html", {"group": None, "rows": notice.rows(None),
-                                                     "short": notice.short(None)})
+    return render(request, "retention/notice.html", {
+        "group": None, "rows": notice.rows(None), "short": notice.short(None),
+        "recipients": notice.RECIPIENTS, "contact": None})
