@@ -119,6 +119,14 @@ def test_it_lets_her_leave_and_offers_to_delete_her_account(as_kasia, kasia, str
     text = _text(response)
     assert "You've left volunteering" in text
     assert "Delete my account and details" in text  # erasure (kith.erasure)
+    # When retention deletes her (30 days by default), in words, so she can come back first.
+    from django.utils import dateformat, timezone
+
+    from kith.core.models import AuditEvent
+
+    left_at = AuditEvent.objects.get(action="kith.volunteer.left").created_at
+    gone = dateformat.format(timezone.localtime(left_at + timedelta(days=30)), "l j F Y")
+    assert f"On {gone} they are deleted for good" in text
     assert not street.memberships.filter(person=kasia).exists()
     assert as_kasia.get("/volunteer/details/").url == HOME
     assert as_kasia.post("/volunteer/duty/", {"on_duty": "1"}).url == HOME

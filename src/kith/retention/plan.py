@@ -161,14 +161,7 @@ def volunteers_due(until, periods: Cache, group_ids=None) -> list[Due]:
         left_groups = [groups[g] for g in sorted(groups_by_profile.get(profile.pk, ()))]
         if group_ids is not None and not set(g.pk for g in left_groups) & set(group_ids):
             continue
-        # Left several groups at once: the longest of their periods, so none is cut short.
-        candidates = [periods(g)["volunteer_days"] for g in left_groups]
-        if not candidates:
-            from kith.retention.schedule import Period
-
-            rule = _shortest("volunteer_days")
-            candidates = [Period(rule, rule.default, None)]
-        period = max(candidates, key=lambda p: p.length)
+        period = _kept_after_leaving(left_groups, periods)
         due_at = at_by_profile[profile.pk] + period.length
         if due_at <= until:
             out.append(Due(VOLUNTEER, left_groups[0].pk if left_groups else None, profile.pk,
@@ -177,6 +170,33 @@ def volunteers_due(until, periods: Cache, group_ids=None) -> list[Due]:
                 "day": f"{at_by_profile[profile.pk]:%d %b %Y}", "period": period.words},
                 due_at))
     return out
+
+
+def _kept_after_leaving(left_groups, periods: Cache):
+    """Left several groups at once: the longest of their periods, so none is cut short."""
+    from kith.retention.schedule import Period
+
+    candidates = [periods(g)["volunteer_days"] for g in left_groups]
+    if not candidates:
+        rule = _shortest("volunteer_days")
+        candidates = [Period(rule, rule.default, None)]
+    return max(candidates, key=lambda p: p.length)
+
+
+def volunteer_erased_after(profile) -> datetime | None:
+    """When the sweep will erase a volunteer who left (None if they have not left), for
+    telling them on the page they see after leaving."""
+    from kith.core.models import AuditEvent
+    from kith.groups.models import Group
+
+    left = AuditEvent.objects.filter(action="kith.volunteer.left",
+                                     object_type="volunteers.volunteerprofile",
+                                     object_id=str(profile.pk))
+    at = left.aggregate(at=Max("created_at"))["at"]
+    if at is None:
+        return None
+    groups = list(Group.objects.filter(pk__in=left.values("group_id")).order_by("pk"))
+    return at + _kept_after_leaving(groups, Cache()).length
 
 
 def case_details_left() -> Q:

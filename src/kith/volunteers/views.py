@@ -226,7 +226,10 @@ def home(request):
     if profile is None:
         return redirect("volunteers:join")
     if profile.status == VolunteerProfile.Status.LEFT:
-        return render(request, "volunteers/left.html", {"profile": profile})
+        from kith.retention.plan import volunteer_erased_after
+
+        return render(request, "volunteers/left.html", {
+            "profile": profile, "erased_after": volunteer_erased_after(profile)})
     if services.end_break_if_due(profile):
         messages.success(request, f"Welcome back, {profile.person}! It's good to have you "
                                   "again. Go on duty whenever you're ready; there's no rush.")
