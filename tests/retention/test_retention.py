@@ -3,6 +3,7 @@ blanks, what it keeps, idempotent), the preview and the privacy notice."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -295,6 +296,36 @@ def test_the_settings_page_saves_and_empty_follows_the_group_above(client, stree
     assert page.status_code == 302
     periods = schedule.effective(street)
     assert (periods["request_details_days"].value, periods["resident_months"].value) == (120, 6)
+
+
+def test_a_shorter_period_says_what_goes_at_once_and_saves_only_when_confirmed(
+        client, street, ward, priya, mrs_ahmed):
+    from kith.groups.models import Membership
+
+    closed_request(street, mrs_ahmed, days_ago=50)  # kept by 90 days; not by 45
+    Membership.objects.create(person=priya, group=ward, is_coordinator=True)
+    client.force_login(priya)
+    url = reverse("retention:settings", args=[ward.slug])  # the street inherits from its ward
+    page = client.post(url, {"request_details_days": "45"})
+    html = page.content.decode()
+    assert page.status_code == 200 and "This removes data straight away" in html
+    assert "1 closed request&#x27;s details blanked" in html
+    assert schedule.own(ward) is None  # nothing saved yet
+    key = re.search(r'name="confirm_sooner" value="([^"]+)"', html).group(1)
+    assert client.post(url, {"request_details_days": "40", "confirm_sooner": key}
+                       ).status_code == 200  # other numbers: asked again
+    assert schedule.own(ward) is None
+    assert client.post(url, {"request_details_days": "45", "confirm_sooner": key}
+                       ).status_code == 302
+    assert schedule.own(ward).request_details_days == 45
+    assert HelpRequest.objects.get().details is not None  # the sweep does it, not the page
+
+
+def test_a_longer_period_saves_at_once(client, street, priya, mrs_ahmed):
+    closed_request(street, mrs_ahmed, days_ago=50)
+    client.force_login(priya)
+    url = reverse("retention:settings", args=[street.slug])
+    assert client.post(url, {"request_details_days": "120"}).status_code == 302
 
 
 # --- the notice

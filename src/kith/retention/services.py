@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -43,3 +45,48 @@ def save_schedule(group, *, acting_user, **values) -> RetentionSchedule:
     log_action("kith.retention.schedule_changed", actor=acting_user, group=group, obj=schedule,
                old=old, new=values)
     return schedule
+
+
+def _subtree(group) -> list[int]:
+    """The group and every group below it: they follow its periods unless they set their own."""
+    from kith.groups.models import Group
+
+    ids, frontier = [group.pk], [group.pk]
+    while frontier:
+        frontier = list(Group.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+        ids += frontier
+    return ids
+
+
+def _due_now(group_ids: list[int]) -> Counter:
+    from django.utils import timezone
+
+    from kith.retention import plan
+    from kith.retention.schedule import Cache
+
+    now, periods = timezone.now(), Cache()
+    return Counter({
+        "requests": len(plan.requests_due(now, periods, group_ids)),
+        "residents": len(plan.residents_due(now, periods, group_ids)),
+        "volunteers": len(plan.volunteers_due(now, periods, group_ids)),
+        "cases": len(plan.cases_due(now, periods, group_ids)),
+        "access_lines": sum(n for n, _why in plan.access_log_due(now, periods,
+                                                                   group_ids).values()),
+    })
+
+
+def newly_due(group, **values) -> Counter:
+    """What the next sweep would remove, were these periods saved, that it would not remove
+    today: counted with the change made and undone inside a savepoint, so the plan the sweep
+    follows answers (the groups below that inherit the period included)."""
+    ids = _subtree(group)
+    before = _due_now(ids)
+    with transaction.atomic():
+        schedule = RetentionSchedule.objects.filter(group=group).first() or RetentionSchedule(
+            group=group)
+        for name, value in values.items():
+            setattr(schedule, name, value)
+        schedule.save()
+        after = _due_now(ids)
+        transaction.set_rollback(True)
+    return after - before  # Counter subtraction keeps only what grew

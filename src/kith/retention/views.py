@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kith.groups.access import group_view
@@ -26,19 +27,54 @@ def settings_page(request, group):
     mine = schedule.own(group)
     form = ScheduleForm(request.POST or None, group=group, inherited=schedule.inherited(group),
                         initial={f: getattr(mine, f, None) for f in schedule.FIELDS})
+    sooner = None
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_schedule(group, acting_user=request.user, **form.cleaned_data)
+            services.check_bounds(form.cleaned_data)
+            # A shorter period removes data at the next sweep (every few minutes), for good:
+            # say how much, and save only once the coordinator confirms those figures.
+            sooner = services.newly_due(group, **form.cleaned_data)
+            if not sooner or _confirmed(request, sooner, form.cleaned_data):
+                services.save_schedule(group, acting_user=request.user, **form.cleaned_data)
+                messages.success(request, _("How long data is kept: saved."))
+                return redirect("retention:settings", group.slug)
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field, errors)
-        else:
-            messages.success(request, _("How long data is kept: saved."))
-            return redirect("retention:settings", group.slug)
     return render(request, "retention/settings.html", {
         "group": group, "form": form, "periods": schedule.effective(group),
-        "receipt_months": schedule.receipt_months(group)},
-        status=400 if request.method == "POST" else 200)
+        "receipt_months": schedule.receipt_months(group), "sooner": _sooner_words(sooner),
+        "sooner_key": _key(sooner, getattr(form, "cleaned_data", {}))},
+        status=400 if form.errors else 200)
+
+
+def _key(sooner, values: dict) -> str:
+    """The periods and figures the coordinator confirmed: other numbers, or other figures
+    (someone changed something meanwhile), ask again."""
+    if not sooner:
+        return ""
+    return ",".join(f"{k}={v}" for k, v in [*sorted(values.items()), *sorted(sooner.items())])
+
+
+def _confirmed(request, sooner, values: dict) -> bool:
+    return request.POST.get("confirm_sooner") == _key(sooner, values)
+
+
+def _sooner_words(sooner) -> list[str]:
+    if not sooner:
+        return []
+    words = {
+        "requests": lambda n: ngettext("%(n)d closed request's details blanked",
+                                       "%(n)d closed requests' details blanked", n),
+        "residents": lambda n: ngettext("%(n)d resident erased", "%(n)d residents erased", n),
+        "volunteers": lambda n: ngettext("%(n)d volunteer who left erased",
+                                         "%(n)d volunteers who left erased", n),
+        "cases": lambda n: ngettext("%(n)d safeguarding case's details blanked",
+                                    "%(n)d safeguarding cases' details blanked", n),
+        "access_lines": lambda n: ngettext("%(n)d line of the access log deleted",
+                                           "%(n)d lines of the access log deleted", n),
+    }
+    return [words[key](n) % {"n": n} for key, n in sooner.items() if n]
 
 
 @require_GET
