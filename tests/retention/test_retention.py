@@ -258,6 +258,18 @@ def test_the_preview_lists_what_goes_within_a_week_by_reference_and_why(
     assert opened(soon.details) == DETAILS
 
 
+def test_the_preview_links_a_resident_due_so_a_coordinator_can_ring_them_first(
+        client, street, mrs_ahmed, priya):
+    from kith.residents.models import Resident
+
+    Resident.objects.filter(pk=mrs_ahmed.pk).update(
+        created_at=timezone.now() - timedelta(days=400))
+    client.force_login(priya)
+    html = client.get(reverse("retention:preview", args=[street.slug])).content.decode()
+    assert reverse("residents:detail", args=[street.slug, mrs_ahmed.pk]) in html
+    assert "Ahmed" not in html
+
+
 def test_the_preview_shows_only_its_own_groups_records(client, street, other_street, mrs_ahmed,
                                                        nadia):
     req = closed_request(street, mrs_ahmed, days_ago=100)
@@ -378,6 +390,11 @@ def test_an_unknown_group_has_no_notice(client, db):
 def test_public_forms_link_to_the_groups_notice(client, street, url_name):
     html = client.get(reverse(url_name, args=[street.slug])).content.decode()
     assert reverse("retention:notice", args=[street.slug]) in html
+
+
+def test_my_account_links_to_the_notice(client, priya):
+    client.force_login(priya)
+    assert reverse("retention:kith_notice") in client.get(reverse("accounts:profile")).text
 
 
 def test_volunteer_sign_up_links_to_the_notice(client, db):

@@ -12,6 +12,8 @@ from datetime import datetime
 
 from django.db.models import Exists, Max, OuterRef, Q
 from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from kith.retention.schedule import RULES, Cache
@@ -28,6 +30,11 @@ class Due:
     reference: str
     why: str
     due_at: datetime
+
+
+def _day(moment: datetime) -> str:
+    """As the preview's other dates read ("8 Sep 2026"), in the reader's language."""
+    return date_format(timezone.localtime(moment), "j M Y")
 
 
 def _shortest(field: str):
@@ -98,7 +105,7 @@ def requests_due(until, periods: Cache, group_ids=None) -> list[Due]:
         if due_at <= until:
             out.append(Due(REQUEST, req.group_id, req.pk, req.reference, _(
                 "Ended (%(state)s) on %(day)s; details are kept %(period)s after that.") % {
-                "state": req.get_state_display().lower(), "day": f"{req.state_changed_at:%d %b %Y}",
+                "state": req.get_state_display().lower(), "day": _day(req.state_changed_at),
                 "period": period.words}, due_at))
     return out
 
@@ -132,7 +139,7 @@ def residents_due(until, periods: Cache, group_ids=None) -> list[Due]:
             out.append(Due(RESIDENT, resident.group_id, resident.pk,
                            _("Resident %(id)s") % {"id": resident.pk}, _(
                 "Nothing open since %(day)s; residents are kept %(period)s after that.") % {
-                "day": f"{last:%d %b %Y}", "period": period.words}, due_at))
+                "day": _day(last), "period": period.words}, due_at))
     return out
 
 
@@ -167,7 +174,7 @@ def volunteers_due(until, periods: Cache, group_ids=None) -> list[Due]:
             out.append(Due(VOLUNTEER, left_groups[0].pk if left_groups else None, profile.pk,
                            _("Volunteer %(id)s") % {"id": profile.pk}, _(
                 "Left on %(day)s; volunteers who left are kept %(period)s.") % {
-                "day": f"{at_by_profile[profile.pk]:%d %b %Y}", "period": period.words},
+                "day": _day(at_by_profile[profile.pk]), "period": period.words},
                 due_at))
     return out
 
@@ -225,7 +232,7 @@ def cases_due(until, periods: Cache, group_ids=None) -> list[Due]:
         if due_at <= until:
             out.append(Due(CASE, case.group_id, case.pk, f"S-{case.pk}", _(
                 "Closed on %(day)s; the group's policy keeps case details %(period)s.") % {
-                "day": f"{case.closed_at:%d %b %Y}", "period": period.words}, due_at))
+                "day": _day(case.closed_at), "period": period.words}, due_at))
     return out
 
 

@@ -36,14 +36,15 @@ def save_schedule(group, *, acting_user, **values) -> RetentionSchedule:
     check_bounds(values)
     schedule = (RetentionSchedule.objects.select_for_update().filter(group=group).first()
                 or RetentionSchedule(group=group))
-    old = {f: getattr(schedule, f) for f in values}
-    if old == values:
+    changed = {f: v for f, v in values.items() if getattr(schedule, f) != v}
+    if not changed:
         return schedule
-    for name, value in values.items():
+    old = {f: getattr(schedule, f) for f in changed}  # the audit row names only what changed
+    for name, value in changed.items():
         setattr(schedule, name, value)
     schedule.save()
     log_action("kith.retention.schedule_changed", actor=acting_user, group=group, obj=schedule,
-               old=old, new=values)
+               old=old, new=changed)
     return schedule
 
 
