@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlencode
 
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import render
@@ -34,23 +35,40 @@ from kith.requests.pages import PAGE_SIZE
 RECENT_DAYS = 90
 
 
-def _volunteer_choices(request, group):
+# The areas and recent helpers change slowly, and reading them cost a third of the page on a
+# borough's streets: kept in the shared cache this long (a helper from the last minute may be
+# missing from the list for that minute; one named in the address is always there).
+CHOICES_SECONDS = 60
+
+
+def _recent_helpers(group):
     helped = Assignment.objects.filter(request__group=group)
     since = timezone.now() - timedelta(days=RECENT_DAYS)
-    wanted = Q(pk__in=helped.filter(Q(ended_at__isnull=True) | Q(assigned_at__gte=since))
-               .values("volunteer_id"))
-    chosen = request.GET.get("volunteer", "")
-    if chosen.isdigit():
-        wanted |= Q(pk=int(chosen)) & Q(pk__in=helped.values("volunteer_id"))
+    recent = helped.filter(Q(ended_at__isnull=True) | Q(assigned_at__gte=since))
     # Only what distinct_names reads: a borough's street lists a few hundred helpers.
-    return Person.objects.filter(wanted).only("display_name", "email", "postcode_sector")
+    return Person.objects.filter(pk__in=recent.values("volunteer_id")).only(
+        "display_name", "email", "postcode_sector")
+
+
+def _choices(group) -> tuple[list[str], dict[int, str]]:
+    key = f"requests:list-choices:{group.pk}"
+    found = cache.get(key)
+    if found is None:
+        areas = list(group.residents.exclude(postcode_sector="").order_by("postcode_sector")
+                     .values_list("postcode_sector", flat=True).distinct())
+        found = (areas, distinct_names(_recent_helpers(group)))
+        cache.set(key, found, CHOICES_SECONDS)
+    return found
 
 
 def _filter_form(request, group) -> RequestFilterForm:
-    areas = list(group.residents.exclude(postcode_sector="").order_by("postcode_sector")
-                 .values_list("postcode_sector", flat=True).distinct())
-    people = _volunteer_choices(request, group)
-    volunteers = sorted(distinct_names(people).items(), key=lambda v: v[1].casefold())
+    areas, names = _choices(group)
+    chosen = request.GET.get("volunteer", "")
+    if chosen.isdigit() and int(chosen) not in names:  # named in the address: any past helper
+        past = Person.objects.filter(pk=int(chosen), assignments__request__group=group).first()
+        if past is not None:
+            names = {**names, past.pk: str(past)}
+    volunteers = sorted(names.items(), key=lambda v: v[1].casefold())
     form = RequestFilterForm(request.GET or None, areas=areas, volunteers=volunteers)
     form.is_valid()
     return form
@@ -80,9 +98,10 @@ def request_list(request, group):
     state = state if state in STATE_FILTER_STATES else "open"
     term = search_term(request)
     base = listing.matching(group, data, term)
-    # DISTINCT only when a filter joins the assignments (a request counted once per helper).
+    # COUNT(*): PostgreSQL answers it from the (group, state) index alone. DISTINCT only
+    # when a filter joins the assignments (a request counted once per helper).
     per_state = dict(base.order_by().values_list("state").annotate(
-        n=Count("id", distinct=bool(data.get("volunteer")))))
+        n=Count("id", distinct=True) if data.get("volunteer") else Count("*")))
     queryset = listing.rows_for(base, STATE_FILTER_STATES[state], data.get("sort", "deadline"))
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [listing.row(req) for req in page]
