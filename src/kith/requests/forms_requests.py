@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kith.core.formfields import (
+    FlatChoices,
     FreeTextField,
     ISODateInput,
     NameField,
@@ -72,8 +73,8 @@ class RequestFilterForm(forms.Form):
 
     def __init__(self, *args, areas: list[str], volunteers: list[tuple[int, str]], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = [("", _("Anywhere"))] + [(a, a) for a in areas]
-        self.fields["volunteer"].choices = [("", _("Anyone"))] + volunteers
+        self.fields["area"].choices = FlatChoices([("", _("Anywhere"))] + [(a, a) for a in areas])
+        self.fields["volunteer"].choices = FlatChoices([("", _("Anyone"))] + volunteers)
 
 
 NOTE_MAX = 300  # a line on the timeline
