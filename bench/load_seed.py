@@ -92,10 +92,31 @@ def _volunteers(streets, rng: random.Random) -> None:
     Membership.objects.bulk_create(memberships, batch_size=BATCH)
     VolunteerProfile.objects.bulk_create(profiles, batch_size=BATCH)
     MatchCard.objects.bulk_create(match_cards, batch_size=BATCH)
+    _approved(people, memberships)
     by_street: dict[int, list[int]] = {}
     for membership in memberships:
         by_street.setdefault(membership.group_id, []).append(membership.person_id)
     return by_street
+
+
+def _approved(people, memberships) -> None:
+    """Consents given and checks made, as for a running group's volunteers: the cards above
+    say they are cleared, and Kith checks the cards against these on every request page (a
+    card out of step with them is mended, a write, on each view)."""
+    from datetime import date
+
+    from django.utils import timezone
+
+    from kith.volunteers.models import CONSENT_VERSIONS, Consent, Vetting
+
+    now, day = timezone.now(), date(2026, 1, 5)
+    Consent.objects.bulk_create(
+        [Consent(person=person, kind=kind, version=version) for person in people
+         for kind, version in CONSENT_VERSIONS.items()], batch_size=BATCH)
+    Vetting.objects.bulk_create(
+        [Vetting(person_id=m.person_id, group_id=m.group_id, approved_at=now, id_seen_at=day,
+                 references_at=day, dbs_level="enhanced", dbs_date=day) for m in memberships],
+        batch_size=BATCH)
 
 
 def _residents(streets, rng: random.Random):

@@ -27,7 +27,12 @@ from kith.requests import services as request_services
 from kith.requests.lifecycle import IllegalMove
 from kith.requests.models import HelpRequest, RequestPolicy
 from kith.requests.moves import NotAllowed, add_event, locked, make_move
-from kith.volunteers.policy import reason_text, request_reasons
+from kith.volunteers.policy import (
+    facts_for_many,
+    reason_text,
+    reasons_not_to_take,
+    request_reasons,
+)
 
 ROUNDS = 2  # rounds Kith offers by itself before a coordinator is told
 PARTS_BY_HOUR = ((12, "am"), (17, "pm"), (24, "eve"))
@@ -108,11 +113,16 @@ def suggest(req: HelpRequest, policy: RequestPolicy | None = None) -> Suggestion
         return Suggestion(why_nobody="Kith doesn't know where this is: add the resident's "
                                      "postcode on their page, then try again.",
                           fix_url=edit_url(req, "postcode"))
+    from kith.accounts.models import Person
+
     ranking = rank_need([req.group_id], need, policy.weights(), exclude=asked_already(req))
     cleared, held_back = [], []
+    ids = [c.volunteer.id for c in ranking.candidates]
+    people = Person.objects.in_bulk(ids)
+    facts, today = facts_for_many(ids, req.group), timezone.localdate()
     for candidate in ranking.candidates:
-        person = _person(candidate.volunteer.id)
-        if request_services.refusals(person, req.group, req.service):
+        person = people[candidate.volunteer.id]
+        if reasons_not_to_take(facts[person.pk], req.service, today):
             refresh_for_person(person)  # the card was out of date: mend it
         elif held_back_by := request_reasons(person, req):
             held_back += held_back_by  # this request's own rule (a prescription's policy)
