@@ -33,6 +33,10 @@ class Part:
     # Computed lines: (label, function of the row) for what is not a plain field.
     extra: tuple[tuple[str | Promise, Callable[[Any], Any]], ...] = field(default=())
     note: str | Promise = ""
+    # A resident's records that show in a volunteer's copy because he helps them (her series,
+    # his tasks on her requests). Looks at them are the resident's business, not his: his
+    # copy leaves them out of "Who looked at your details" (finding 5). Her copy keeps them.
+    residents_records: bool = False
 
 
 def _m(label: str):
@@ -151,16 +155,20 @@ PARTS: list[Part] = [
     Part("offers", _("Tasks you were offered"), "matching.offer",
          ("request", "round", "distance_km", "explanation", "state", "reason", "created_at",
           "expires_at", "answered_at"),
-         person=lambda p: _m("matching.offer").objects.filter(volunteer=p)),
+         person=lambda p: _m("matching.offer").objects.filter(volunteer=p),
+         residents_records=True),
     Part("tasks", _("Tasks you took"), "requests.assignment",
          ("request", "reason", "assigned_at", "due_by", "reminded_at", "ended_at", "end"),
-         person=lambda p: _m("requests.assignment").objects.filter(volunteer=p)),
+         person=lambda p: _m("requests.assignment").objects.filter(volunteer=p),
+         residents_records=True),
     Part("regular_visits", _("Regular help you give"), "requests.series",
          ("group", "service", "cadence", "when", "state", "next_date"),
-         person=lambda p: _m("requests.series").objects.filter(volunteer=p)),
+         person=lambda p: _m("requests.series").objects.filter(volunteer=p),
+         residents_records=True),
     Part("routes", _("Delivery runs"), "runs.route",
          ("run", "position", "length_m", "minutes", "vacated_at", "vacated_why"),
-         person=lambda p: _m("runs.route").objects.filter(volunteer=p)),
+         person=lambda p: _m("runs.route").objects.filter(volunteer=p),
+         residents_records=True),
     Part("check_ins", _("Safety check-ins"), "safety.checkin",
          ("group", "state", "started_at", "due_at", "asked_at", "alerted_at", "escalated_at",
           "help_at", "closed_at"),

@@ -1,8 +1,10 @@
 """Build the copy of everything Kith holds about one resident or one person.
 
 `build()` walks catalogue.PARTS for the kind of subject, opens each sealed field it shows,
-and adds the access log: every PersonalDataAccess row about the subject or any record in the
-copy (who looked, when, at what, why). It returns plain JSON-ready data, and the list of
+and adds the access log: every PersonalDataAccess row about the subject or any record of theirs
+in the copy (who looked, when, at what, why). A volunteer's copy also shows residents' records
+he helps with (her series, his tasks on her requests); looks at those are hers, not his, so they
+are left out of his log (Part.residents_records). It returns plain JSON-ready data, and the list of
 (record, field) it opened, so a caller acting for a coordinator can log the look.
 """
 
@@ -76,7 +78,7 @@ def build(subject, kind: str) -> Built:
         rows = list(getattr(part, kind)(subject).order_by("pk"))
         sections.append({"key": part.key, "title": str(part.title), "note": str(part.note),
                          "rows": [_row(obj, part, opened) for obj in rows]})
-        if rows and part.model not in HIDDEN_ACCESS:
+        if rows and part.model not in HIDDEN_ACCESS and not part.residents_records:
             records |= Q(subject_type=part.model, subject_id__in=[str(o.pk) for o in rows])
     if kind == PERSON:  # a volunteer's profile is read through reveal() as the profile too
         records |= Q(subject_type="accounts.person", subject_id=str(subject.pk))
