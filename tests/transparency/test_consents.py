@@ -89,3 +89,35 @@ def test_a_coordinator_stops_relayed_texts_for_a_resident(client, priya, mrs_ahm
     page = client.get(url).content.decode()
     assert "Send them again" in page
     assert client.post(url, {"action": "stop:nonsense"}, follow=True).status_code == 200
+
+
+def test_a_resident_page_refuses_a_volunteers_kind_and_shows_kinds_in_words(client, priya,
+                                                                            mrs_ahmed):
+    """Finding 13: offers go to volunteers, never to a resident; what was stopped reads in
+    words ("their volunteer"), never as a code like "messages:offers"."""
+    url = reverse("transparency:resident_consents", args=[mrs_ahmed.group.slug, mrs_ahmed.pk])
+    client.force_login(priya)
+    page = client.post(url, {"action": "stop:offers"}, follow=True).content.decode()
+    assert "Residents do not get" in page
+    assert not mrs_ahmed.withdrawals.exists()
+    client.post(url, {"action": "stop:relay"})
+    page = client.get(url).content.decode()
+    assert "messages:" not in page
+    assert "Texts passed on from their volunteer: withdrawn" in page
+    assert "your volunteer" not in page
+
+
+def test_my_consents_refuse_a_residents_kind_and_show_kinds_in_words(client, world):
+    tom = world.people["volunteer"]
+    client.force_login(tom)
+    url = reverse("transparency:my_consents")
+    page = client.post(url, {"action": "stop:relay"}, follow=True).content.decode()
+    assert "You do not get" in page
+    assert not tom.withdrawals.exists()
+    page = client.post(url, {"action": "withdraw_data"}, follow=True).content.decode()
+    assert "1 open offer was withdrawn." in page
+    client.post(url, {"action": "stop:offers"})
+    page = client.get(url).content.decode()
+    assert "messages:" not in page and "data:" not in page
+    assert "Offers of tasks near you: withdrawn" in page
+    assert "Storing my details and sharing them with my group: withdrawn" in page
