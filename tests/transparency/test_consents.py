@@ -121,3 +121,23 @@ def test_my_consents_refuse_a_residents_kind_and_show_kinds_in_words(client, wor
     assert "messages:" not in page and "data:" not in page
     assert "Offers of tasks near you: withdrawn" in page
     assert "Storing my details and sharing them with my group: withdrawn" in page
+
+
+def test_after_withdrawing_the_volunteer_page_says_so_not_that_the_wording_changed(client, world):
+    """Finding 7: /volunteer/ tells Tom what he chose and how to undo it; it does not claim
+    new wording or a spreadsheet import, nor that he is "free to help now"."""
+    tom = world.people["volunteer"]
+    client.force_login(tom)
+    profile = tom.volunteer
+    profile.on_duty = True
+    profile.save(update_fields=["on_duty"])
+    client.post(reverse("transparency:my_consents"), {"action": "withdraw_data"})
+    when = tom.withdrawals.get().withdrawn_at
+    page = client.get("/volunteer/").content.decode()
+    assert f"You withdrew your consent on {when:%-d %B %Y}: you get no offers." in page
+    assert f'<a href="{reverse("transparency:my_consents")}">Give it again</a>' in page
+    assert "The wording has changed" not in page and "spreadsheet" not in page
+    assert "free to help now" not in page
+    client.post(reverse("transparency:my_consents"), {"action": "give_data"})
+    page = client.get("/volunteer/").content.decode()
+    assert "You withdrew your consent" not in page and "free to help now" in page
