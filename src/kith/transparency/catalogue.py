@@ -33,6 +33,11 @@ class Part:
     # Computed lines: (label, function of the row) for what is not a plain field.
     extra: tuple[tuple[str | Promise, Callable[[Any], Any]], ...] = field(default=())
     note: str | Promise = ""
+    # Fields stored as codes (bitmasks, keys): the JSON keeps them, labelled "as stored", and
+    # the page leaves them out; an `extra` line gives each in words (findings 3 and 6).
+    codes: tuple[str, ...] = field(default=())
+    # A plainer label than the model's verbose name, where it reads like a database column.
+    labels: dict[str, str | Promise] = field(default_factory=dict)
     # A resident's records that show in a volunteer's copy because he helps them (her series,
     # his tasks on her requests). Looks at them are the resident's business, not his: his
     # copy leaves them out of "Who looked at your details" (finding 5). Her copy keeps them.
@@ -47,6 +52,50 @@ def _m(label: str):
 
 def _requests_of(resident):
     return _m("requests.helprequest").objects.filter(resident=resident)
+
+
+def _services(keys) -> list[str]:
+    from kith.groups.catalogue import SERVICE_LABELS
+
+    return [SERVICE_LABELS.get(key, key) for key in keys]
+
+
+def _slots(keys) -> list[str]:
+    from kith.volunteers.forms import SLOT_LABELS
+    from kith.volunteers.models import SLOTS
+
+    return [SLOT_LABELS.get(key, key) for key in sorted(keys, key=lambda k: (
+        SLOTS.index(k) if k in SLOTS else len(SLOTS)))]
+
+
+def _languages(names) -> list[str]:
+    return [name.strip().capitalize() for name in names if name.strip()]
+
+
+def _card_services(mask: int) -> list[str]:
+    from kith.groups.catalogue import SERVICES
+    from kith.matching.cards import services_of
+
+    held = services_of(mask)
+    return _services([key for key, _label in SERVICES if key in held])
+
+
+def _card_slots(mask: int) -> list[str]:
+    from kith.matching.cards import slots_of
+
+    return _slots(slots_of(mask))
+
+
+def _request_state(key: str) -> str:
+    from kith.requests.lifecycle import STATE_LABELS
+
+    return STATE_LABELS.get(key, key.replace("_", " ")) if key else ""
+
+
+def _withdrawn_kind(kind: str) -> str:
+    from kith.transparency.kinds import kind_words
+
+    return kind_words(kind)
 
 
 def _first_name(person) -> str:
@@ -77,7 +126,11 @@ PARTS: list[Part] = [
     Part("volunteer_profile", _("Your volunteering"), "volunteers.volunteerprofile",
          ("services", "availability", "languages", "transport", "radius_km", "weekly_cap",
           "postcode", "on_duty", "status", "break_until", "last_active_at", "created_at"),
-         person=lambda p: _m("volunteers.volunteerprofile").objects.filter(person=p)),
+         person=lambda p: _m("volunteers.volunteerprofile").objects.filter(person=p),
+         codes=("services", "availability", "languages"),
+         extra=((_("Help you offer"), lambda v: _services(v.services)),
+                (_("When you are free"), lambda v: _slots(v.availability)),
+                (_("Languages you speak"), lambda v: _languages(v.languages)))),
     Part("memberships", _("Groups and roles"), "groups.membership",
          ("group", "is_coordinator", "is_call_handler", "is_volunteer", "is_safeguarding_lead",
           "is_treasurer", "created_at"),
@@ -94,6 +147,11 @@ PARTS: list[Part] = [
          ("group", "services", "cleared", "slots", "languages", "radius_km", "weekly_cap",
           "on_duty", "paused_until", "updated_at"),
          person=lambda p: _m("matching.matchcard").objects.filter(person=p),
+         codes=("services", "cleared", "slots", "languages"),
+         extra=((_("Help you offer"), lambda c: _card_services(c.services)),
+                (_("Help you may give in this group now"), lambda c: _card_services(c.cleared)),
+                (_("When you are free"), lambda c: _card_slots(c.slots)),
+                (_("Languages you speak"), lambda c: _languages(c.languages.split("|")))),
          note=_("Kept from your volunteering details; your home is kept as a sealed map point.")),
     # --- consents
     Part("consents", _("Consents you gave"), "volunteers.consent", ("kind", "version", "given_at"),
@@ -101,7 +159,8 @@ PARTS: list[Part] = [
     Part("withdrawals", _("Consents you withdrew"), "transparency.withdrawal",
          ("kind", "version", "given_at", "withdrawn_at", "given_again_at"),
          person=lambda p: _m("transparency.withdrawal").objects.filter(person=p),
-         resident=lambda r: _m("transparency.withdrawal").objects.filter(resident=r)),
+         resident=lambda r: _m("transparency.withdrawal").objects.filter(resident=r),
+         codes=("kind",), extra=((_("What"), lambda w: _withdrawn_kind(w.kind)),)),
     Part("contact_preference", _("How you want to be reached"), "messaging.contactpreference",
          ("channel", "updated_at"),
          person=lambda p: _m("messaging.contactpreference").objects.filter(person=p)),
@@ -114,10 +173,15 @@ PARTS: list[Part] = [
          note=_("consent at: when you agreed to your details being kept to help you.")),
     Part("timeline", _("What happened on each request"), "requests.requestevent",
          ("request", "action", "from_state", "to_state", "note", "created_at"),
-         resident=lambda r: _m("requests.requestevent").objects.filter(request__resident=r)),
+         resident=lambda r: _m("requests.requestevent").objects.filter(request__resident=r),
+         codes=("action", "from_state", "to_state"),
+         extra=((_("What happened"), lambda e: e.label),
+                (_("From"), lambda e: _request_state(e.from_state) if e.is_move else ""),
+                (_("To"), lambda e: _request_state(e.to_state)))),
     Part("regular_help", _("Regular help"), "requests.series",
          ("service", "cadence", "when", "details", "state", "next_date", "created_at"),
-         resident=lambda r: _m("requests.series").objects.filter(resident=r)),
+         resident=lambda r: _m("requests.series").objects.filter(resident=r),
+         labels={"cadence": _("How often"), "next_date": _("Next time")}),
     Part("callbacks", _("Calls back"), "requests.callback",
          ("kind", "request", "caller_name", "phone", "note", "urgent", "due_at", "outcome",
           "result", "closed_at", "created_at"),
@@ -164,6 +228,7 @@ PARTS: list[Part] = [
     Part("regular_visits", _("Regular help you give"), "requests.series",
          ("group", "service", "cadence", "when", "state", "next_date"),
          person=lambda p: _m("requests.series").objects.filter(volunteer=p),
+         labels={"cadence": _("How often"), "next_date": _("Next time")},
          residents_records=True),
     Part("routes", _("Delivery runs"), "runs.route",
          ("run", "position", "length_m", "minutes", "vacated_at", "vacated_why"),
