@@ -94,3 +94,10 @@ def test_a_residents_copy_reads_states_actions_and_phones_in_words(world):
     assert all(row["To"] and row["To"] != row["To state (as stored)"] for row in timeline["rows"])
     (series,) = [s for s in document["sections"] if s["key"] == "regular_help"]
     assert series["rows"][0]["How often"] == "Every week"
+
+
+def test_money_reads_in_pounds_with_the_pence_kept_in_the_file(world):
+    document = build(world.resident, RESIDENT).document
+    (lines,) = [s for s in document["sections"] if s["key"] == "money_lines"]
+    assert lines["rows"][0]["Amount"] == "£4.20"
+    assert lines["rows"][0]["Pence (as stored)"] == 420

@@ -92,6 +92,10 @@ def _request_state(key: str) -> str:
     return STATE_LABELS.get(key, key.replace("_", " ")) if key else ""
 
 
+def _pounds(pence: int) -> str:
+    return f"{'-' if pence < 0 else ''}£{abs(pence) // 100}.{abs(pence) % 100:02d}"
+
+
 def _withdrawn_kind(kind: str) -> str:
     from kith.transparency.kinds import kind_words
 
@@ -148,6 +152,8 @@ PARTS: list[Part] = [
           "on_duty", "paused_until", "updated_at"),
          person=lambda p: _m("matching.matchcard").objects.filter(person=p),
          codes=("services", "cleared", "slots", "languages"),
+         labels={"radius_km": _("How far you will go (km)"),
+                 "weekly_cap": _("Most tasks a week")},
          extra=((_("Help you offer"), lambda c: _card_services(c.services)),
                 (_("Help you may give in this group now"), lambda c: _card_services(c.cleared)),
                 (_("When you are free"), lambda c: _card_slots(c.slots)),
@@ -257,10 +263,12 @@ PARTS: list[Part] = [
          ("entry", "pence", "created_at"),
          person=lambda p: _m("money.journalline").objects.filter(account__volunteer=p),
          resident=lambda r: _m("money.journalline").objects.filter(account__resident=r),
+         codes=("pence",),
          extra=((_("What"), lambda line: line.entry.get_kind_display()),
-                (_("On"), lambda line: line.entry.occurred_on)),
-         note=_("Amounts in pence: for a resident, more than 0 is owed to the group; for a "
-                "volunteer, less than 0 is owed to them.")),
+                (_("On"), lambda line: line.entry.occurred_on),
+                (_("Amount"), lambda line: _pounds(line.pence))),
+         note=_("For a resident, an amount above £0 is owed to the group; for a volunteer, "
+                "an amount below £0 is owed to them.")),
     Part("accounts", _("Money accounts"), "money.account", ("group", "kind"),
          person=lambda p: _m("money.account").objects.filter(volunteer=p),
          resident=lambda r: _m("money.account").objects.filter(resident=r)),
