@@ -101,3 +101,10 @@ def test_money_reads_in_pounds_with_the_pence_kept_in_the_file(world):
     (lines,) = [s for s in document["sections"] if s["key"] == "money_lines"]
     assert lines["rows"][0]["Amount"] == "£4.20"
     assert lines["rows"][0]["Pence (as stored)"] == 420
+
+
+def test_what_a_referral_passed_on_reads_in_words(world):
+    document = build(world.resident, RESIDENT).document
+    (referrals,) = [s for s in document["sections"] if s["key"] == "referrals"]
+    assert referrals["rows"][0]["What was passed on"] == ["your name", "your phone number"]
+    assert referrals["rows"][0]["Shared (as stored)"] == ["name", "phone"]

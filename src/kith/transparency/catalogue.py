@@ -92,6 +92,18 @@ def _request_state(key: str) -> str:
     return STATE_LABELS.get(key, key.replace("_", " ")) if key else ""
 
 
+def _roles(keys) -> list[str]:
+    from kith.groups.roles import ROLE_LABELS
+
+    return [str(ROLE_LABELS.get(key, key)) for key in keys or []]
+
+
+def _shared(keys) -> list[str]:
+    from kith.signposting.referrals import SAID_TO_THEM
+
+    return [str(SAID_TO_THEM.get(key, key)) for key in keys or []]
+
+
 def _pounds(pence: int) -> str:
     return f"{'-' if pence < 0 else ''}£{abs(pence) // 100}.{abs(pence) % 100:02d}"
 
@@ -142,7 +154,8 @@ PARTS: list[Part] = [
     Part("invitations", _("Invitations you accepted"), "groups.invitation",
          ("group", "email", "roles", "created_at", "accepted_at"),
          person=lambda p: _m("groups.invitation").objects.filter(Q(accepted_by=p) | Q(email=p.email)
-                                                                 if p.email else Q(accepted_by=p))),
+                                                                 if p.email else Q(accepted_by=p)),
+         codes=("roles",), extra=((_("Roles"), lambda i: _roles(i.roles)),)),
     Part("vetting", _("Checks groups made"), "volunteers.vetting",
          ("group", "id_seen_at", "references_at", "dbs_level", "dbs_date", "safeguarding_at",
           "approved_at", "updated_at"),
@@ -215,7 +228,8 @@ PARTS: list[Part] = [
     Part("referrals", _("Referrals to other services"), "signposting.referral",
          ("request", "service", "shared", "why", "consent_version", "consent_text",
           "consented_at", "state", "sent_at", "accepted_at", "closed_at", "outcome"),
-         resident=lambda r: _m("signposting.referral").objects.filter(request__resident=r)),
+         resident=lambda r: _m("signposting.referral").objects.filter(request__resident=r),
+         codes=("shared",), extra=((_("What was passed on"), lambda ref: _shared(ref.shared)),)),
     Part("partner_referrals", _("Referrals from partners"), "partners.partnerreferral",
          ("request", "partner", "service", "urgency", "details", "referrer_name",
           "referrer_contact", "consent_version", "consent_given_by", "consent_given_by_name",
