@@ -89,3 +89,55 @@ def test_a_coordinator_stops_relayed_texts_for_a_resident(client, priya, mrs_ahm
     page = client.get(url).content.decode()
     assert "Send them again" in page
     assert client.post(url, {"action": "stop:nonsense"}, follow=True).status_code == 200
+
+
+def test_a_resident_page_refuses_a_volunteers_kind_and_shows_kinds_in_words(client, priya,
+                                                                            mrs_ahmed):
+    """Finding 13: offers go to volunteers, never to a resident; what was stopped reads in
+    words ("their volunteer"), never as a code like "messages:offers"."""
+    url = reverse("transparency:resident_consents", args=[mrs_ahmed.group.slug, mrs_ahmed.pk])
+    client.force_login(priya)
+    page = client.post(url, {"action": "stop:offers"}, follow=True).content.decode()
+    assert "Residents do not get" in page
+    assert not mrs_ahmed.withdrawals.exists()
+    client.post(url, {"action": "stop:relay"})
+    page = client.get(url).content.decode()
+    assert "messages:" not in page
+    assert "Texts passed on from their volunteer: withdrawn" in page
+    assert "your volunteer" not in page
+
+
+def test_my_consents_refuse_a_residents_kind_and_show_kinds_in_words(client, world):
+    tom = world.people["volunteer"]
+    client.force_login(tom)
+    url = reverse("transparency:my_consents")
+    page = client.post(url, {"action": "stop:relay"}, follow=True).content.decode()
+    assert "You do not get" in page
+    assert not tom.withdrawals.exists()
+    page = client.post(url, {"action": "withdraw_data"}, follow=True).content.decode()
+    assert "1 open offer was withdrawn." in page
+    client.post(url, {"action": "stop:offers"})
+    page = client.get(url).content.decode()
+    assert "messages:" not in page and "data:" not in page
+    assert "Offers of tasks near you: withdrawn" in page
+    assert "Storing my details and sharing them with my group: withdrawn" in page
+
+
+def test_after_withdrawing_the_volunteer_page_says_so_not_that_the_wording_changed(client, world):
+    """Finding 7: /volunteer/ tells Tom what he chose and how to undo it; it does not claim
+    new wording or a spreadsheet import, nor that he is "free to help now"."""
+    tom = world.people["volunteer"]
+    client.force_login(tom)
+    profile = tom.volunteer
+    profile.on_duty = True
+    profile.save(update_fields=["on_duty"])
+    client.post(reverse("transparency:my_consents"), {"action": "withdraw_data"})
+    when = tom.withdrawals.get().withdrawn_at
+    page = client.get("/volunteer/").content.decode()
+    assert f"You withdrew your consent on {when:%-d %B %Y}: you get no offers." in page
+    assert f'<a href="{reverse("transparency:my_consents")}">Give it again</a>' in page
+    assert "The wording has changed" not in page and "spreadsheet" not in page
+    assert "free to help now" not in page
+    client.post(reverse("transparency:my_consents"), {"action": "give_data"})
+    page = client.get("/volunteer/").content.decode()
+    assert "You withdrew your consent" not in page and "free to help now" in page

@@ -82,3 +82,30 @@ def test_a_volunteers_copy_holds_every_category_and_every_look(world):
     assert "07700 900123" in text and "Tom's own report" in text
     assert "A loose step" not in text  # a report someone else made (anonymously) is not his
     assert [look["why"] for look in document["access_log"]] == ["calling Tom"]
+
+
+def test_a_volunteers_copy_lists_looks_at_him_not_at_the_residents_he_helps(world):
+    """Finding 5: Tom is Mrs Ahmed's regular volunteer, so her series and request are in his
+    copy; Priya's looks at them (with her reasons) are Mrs Ahmed's business, not his."""
+    tom, priya, group = world.people["volunteer"], world.people["coordinator"], world.series.group
+    enable_totp(priya)
+    world.series.volunteer = tom
+    world.series.details = "Her usual shop"
+    world.series.save(update_fields=["volunteer", "details"])
+    req = world.callback.request
+    req.details = "Bread and milk, please"
+    req.save(update_fields=["details"])
+    reveal(world.series, "details", viewer=priya, group=group, reason="calling about her fall")
+    reveal(req, "details", viewer=priya, group=group, reason="she asked for a copy")
+    tom.phone = "07700 900123"
+    tom.save()
+    reveal(tom, "phone", viewer=priya, group=group, reason="calling Tom",
+           permission="volunteers.contact")
+
+    toms = build(tom, PERSON).document
+    hers = build(world.resident, RESIDENT).document
+
+    assert _section(toms, "regular_visits") and _section(toms, "tasks")  # her records are there
+    assert [look["why"] for look in toms["access_log"]] == ["calling Tom"]
+    assert {"calling about her fall", "she asked for a copy"} <= {
+        look["why"] for look in hers["access_log"]}

@@ -130,3 +130,13 @@ def test_the_sweep_empties_copies_past_their_time_once(client, priya, mrs_ahmed)
     assert tick()["data_copies_emptied"] == 2
     assert tick()["data_copies_emptied"] == 0
     assert not ExportLink.objects.filter(payload__isnull=False).exists()
+
+
+def test_the_audit_trail_says_when_a_copys_link_expires_not_an_offer(client, priya, mrs_ahmed):
+    """Finding 4: the row for a copy's link reads "Link expires", not the offers' words."""
+    from kith.core.audit_words import lines
+
+    _make(client, priya, mrs_ahmed)
+    (made,) = lines(AuditEvent.objects.filter(action="kith.export.made"))
+    labels = [change.label for change in made.changes]
+    assert "Link expires" in labels and "Offer ends" not in labels

@@ -93,6 +93,10 @@ FIELD_LABELS = {
     "when": gettext_lazy("Best day or time"), "asked_by": gettext_lazy("Asked by"),
     "channel": gettext_lazy("Came by"), "series": gettext_lazy("Regular help"),
 }
+# A key that means something else for one action: a copy's link expires, it is no offer.
+ACTION_FIELD_LABELS = {
+    ("kith.export.made", "expires_at"): gettext_lazy("Link expires"),
+}
 # Sealed fields as the access log names them.
 ACCESS_FIELD_LABELS = {
     "what_happened": gettext_lazy("What happened (safeguarding report)"),
@@ -242,7 +246,8 @@ def line(event, names) -> Line:
         sentence = f"{actor}: {action_label(event.action)}" + (f" ({subject})" if subject else "")
     # "person" is already the sentence's subject, and "by_resident" its actor.
     keys = sorted((set(event.old) | set(event.new)) - {"person", "by_resident"})
-    changes = [Change(_label(k), _value(k, event.old[k], names) if k in event.old else None,
+    changes = [Change(str(ACTION_FIELD_LABELS.get((event.action, k), _label(k))),
+                      _value(k, event.old[k], names) if k in event.old else None,
                       _value(k, event.new.get(k), names)) for k in keys]
     return Line(sentence, event.created_at, changes)
 

@@ -33,6 +33,15 @@ class Part:
     # Computed lines: (label, function of the row) for what is not a plain field.
     extra: tuple[tuple[str | Promise, Callable[[Any], Any]], ...] = field(default=())
     note: str | Promise = ""
+    # Fields stored as codes (bitmasks, keys): the JSON keeps them, labelled "as stored", and
+    # the page leaves them out; an `extra` line gives each in words (findings 3 and 6).
+    codes: tuple[str, ...] = field(default=())
+    # A plainer label than the model's verbose name, where it reads like a database column.
+    labels: dict[str, str | Promise] = field(default_factory=dict)
+    # A resident's records that show in a volunteer's copy because he helps them (her series,
+    # his tasks on her requests). Looks at them are the resident's business, not his: his
+    # copy leaves them out of "Who looked at your details" (finding 5). Her copy keeps them.
+    residents_records: bool = False
 
 
 def _m(label: str):
@@ -43,6 +52,66 @@ def _m(label: str):
 
 def _requests_of(resident):
     return _m("requests.helprequest").objects.filter(resident=resident)
+
+
+def _services(keys) -> list[str]:
+    from kith.groups.catalogue import SERVICE_LABELS
+
+    return [SERVICE_LABELS.get(key, key) for key in keys]
+
+
+def _slots(keys) -> list[str]:
+    from kith.volunteers.forms import SLOT_LABELS
+    from kith.volunteers.models import SLOTS
+
+    return [SLOT_LABELS.get(key, key) for key in sorted(keys, key=lambda k: (
+        SLOTS.index(k) if k in SLOTS else len(SLOTS)))]
+
+
+def _languages(names) -> list[str]:
+    return [name.strip().capitalize() for name in names if name.strip()]
+
+
+def _card_services(mask: int) -> list[str]:
+    from kith.groups.catalogue import SERVICES
+    from kith.matching.cards import services_of
+
+    held = services_of(mask)
+    return _services([key for key, _label in SERVICES if key in held])
+
+
+def _card_slots(mask: int) -> list[str]:
+    from kith.matching.cards import slots_of
+
+    return _slots(slots_of(mask))
+
+
+def _request_state(key: str) -> str:
+    from kith.requests.lifecycle import STATE_LABELS
+
+    return STATE_LABELS.get(key, key.replace("_", " ")) if key else ""
+
+
+def _roles(keys) -> list[str]:
+    from kith.groups.roles import ROLE_LABELS
+
+    return [str(ROLE_LABELS.get(key, key)) for key in keys or []]
+
+
+def _shared(keys) -> list[str]:
+    from kith.signposting.referrals import SAID_TO_THEM
+
+    return [str(SAID_TO_THEM.get(key, key)) for key in keys or []]
+
+
+def _pounds(pence: int) -> str:
+    return f"{'-' if pence < 0 else ''}£{abs(pence) // 100}.{abs(pence) % 100:02d}"
+
+
+def _withdrawn_kind(kind: str) -> str:
+    from kith.transparency.kinds import kind_words
+
+    return kind_words(kind)
 
 
 def _first_name(person) -> str:
@@ -73,7 +142,11 @@ PARTS: list[Part] = [
     Part("volunteer_profile", _("Your volunteering"), "volunteers.volunteerprofile",
          ("services", "availability", "languages", "transport", "radius_km", "weekly_cap",
           "postcode", "on_duty", "status", "break_until", "last_active_at", "created_at"),
-         person=lambda p: _m("volunteers.volunteerprofile").objects.filter(person=p)),
+         person=lambda p: _m("volunteers.volunteerprofile").objects.filter(person=p),
+         codes=("services", "availability", "languages"),
+         extra=((_("Help you offer"), lambda v: _services(v.services)),
+                (_("When you are free"), lambda v: _slots(v.availability)),
+                (_("Languages you speak"), lambda v: _languages(v.languages)))),
     Part("memberships", _("Groups and roles"), "groups.membership",
          ("group", "is_coordinator", "is_call_handler", "is_volunteer", "is_safeguarding_lead",
           "is_treasurer", "created_at"),
@@ -81,7 +154,8 @@ PARTS: list[Part] = [
     Part("invitations", _("Invitations you accepted"), "groups.invitation",
          ("group", "email", "roles", "created_at", "accepted_at"),
          person=lambda p: _m("groups.invitation").objects.filter(Q(accepted_by=p) | Q(email=p.email)
-                                                                 if p.email else Q(accepted_by=p))),
+                                                                 if p.email else Q(accepted_by=p)),
+         codes=("roles",), extra=((_("Roles"), lambda i: _roles(i.roles)),)),
     Part("vetting", _("Checks groups made"), "volunteers.vetting",
          ("group", "id_seen_at", "references_at", "dbs_level", "dbs_date", "safeguarding_at",
           "approved_at", "updated_at"),
@@ -90,6 +164,13 @@ PARTS: list[Part] = [
          ("group", "services", "cleared", "slots", "languages", "radius_km", "weekly_cap",
           "on_duty", "paused_until", "updated_at"),
          person=lambda p: _m("matching.matchcard").objects.filter(person=p),
+         codes=("services", "cleared", "slots", "languages"),
+         labels={"radius_km": _("How far you will go (km)"),
+                 "weekly_cap": _("Most tasks a week")},
+         extra=((_("Help you offer"), lambda c: _card_services(c.services)),
+                (_("Help you may give in this group now"), lambda c: _card_services(c.cleared)),
+                (_("When you are free"), lambda c: _card_slots(c.slots)),
+                (_("Languages you speak"), lambda c: _languages(c.languages.split("|")))),
          note=_("Kept from your volunteering details; your home is kept as a sealed map point.")),
     # --- consents
     Part("consents", _("Consents you gave"), "volunteers.consent", ("kind", "version", "given_at"),
@@ -97,7 +178,8 @@ PARTS: list[Part] = [
     Part("withdrawals", _("Consents you withdrew"), "transparency.withdrawal",
          ("kind", "version", "given_at", "withdrawn_at", "given_again_at"),
          person=lambda p: _m("transparency.withdrawal").objects.filter(person=p),
-         resident=lambda r: _m("transparency.withdrawal").objects.filter(resident=r)),
+         resident=lambda r: _m("transparency.withdrawal").objects.filter(resident=r),
+         codes=("kind",), extra=((_("What"), lambda w: _withdrawn_kind(w.kind)),)),
     Part("contact_preference", _("How you want to be reached"), "messaging.contactpreference",
          ("channel", "updated_at"),
          person=lambda p: _m("messaging.contactpreference").objects.filter(person=p)),
@@ -110,10 +192,15 @@ PARTS: list[Part] = [
          note=_("consent at: when you agreed to your details being kept to help you.")),
     Part("timeline", _("What happened on each request"), "requests.requestevent",
          ("request", "action", "from_state", "to_state", "note", "created_at"),
-         resident=lambda r: _m("requests.requestevent").objects.filter(request__resident=r)),
+         resident=lambda r: _m("requests.requestevent").objects.filter(request__resident=r),
+         codes=("action", "from_state", "to_state"),
+         extra=((_("What happened"), lambda e: e.label),
+                (_("From"), lambda e: _request_state(e.from_state) if e.is_move else ""),
+                (_("To"), lambda e: _request_state(e.to_state)))),
     Part("regular_help", _("Regular help"), "requests.series",
          ("service", "cadence", "when", "details", "state", "next_date", "created_at"),
-         resident=lambda r: _m("requests.series").objects.filter(resident=r)),
+         resident=lambda r: _m("requests.series").objects.filter(resident=r),
+         labels={"cadence": _("How often"), "next_date": _("Next time")}),
     Part("callbacks", _("Calls back"), "requests.callback",
          ("kind", "request", "caller_name", "phone", "note", "urgent", "due_at", "outcome",
           "result", "closed_at", "created_at"),
@@ -141,7 +228,8 @@ PARTS: list[Part] = [
     Part("referrals", _("Referrals to other services"), "signposting.referral",
          ("request", "service", "shared", "why", "consent_version", "consent_text",
           "consented_at", "state", "sent_at", "accepted_at", "closed_at", "outcome"),
-         resident=lambda r: _m("signposting.referral").objects.filter(request__resident=r)),
+         resident=lambda r: _m("signposting.referral").objects.filter(request__resident=r),
+         codes=("shared",), extra=((_("What was passed on"), lambda ref: _shared(ref.shared)),)),
     Part("partner_referrals", _("Referrals from partners"), "partners.partnerreferral",
          ("request", "partner", "service", "urgency", "details", "referrer_name",
           "referrer_contact", "consent_version", "consent_given_by", "consent_given_by_name",
@@ -151,16 +239,21 @@ PARTS: list[Part] = [
     Part("offers", _("Tasks you were offered"), "matching.offer",
          ("request", "round", "distance_km", "explanation", "state", "reason", "created_at",
           "expires_at", "answered_at"),
-         person=lambda p: _m("matching.offer").objects.filter(volunteer=p)),
+         person=lambda p: _m("matching.offer").objects.filter(volunteer=p),
+         residents_records=True),
     Part("tasks", _("Tasks you took"), "requests.assignment",
          ("request", "reason", "assigned_at", "due_by", "reminded_at", "ended_at", "end"),
-         person=lambda p: _m("requests.assignment").objects.filter(volunteer=p)),
+         person=lambda p: _m("requests.assignment").objects.filter(volunteer=p),
+         residents_records=True),
     Part("regular_visits", _("Regular help you give"), "requests.series",
          ("group", "service", "cadence", "when", "state", "next_date"),
-         person=lambda p: _m("requests.series").objects.filter(volunteer=p)),
+         person=lambda p: _m("requests.series").objects.filter(volunteer=p),
+         labels={"cadence": _("How often"), "next_date": _("Next time")},
+         residents_records=True),
     Part("routes", _("Delivery runs"), "runs.route",
          ("run", "position", "length_m", "minutes", "vacated_at", "vacated_why"),
-         person=lambda p: _m("runs.route").objects.filter(volunteer=p)),
+         person=lambda p: _m("runs.route").objects.filter(volunteer=p),
+         residents_records=True),
     Part("check_ins", _("Safety check-ins"), "safety.checkin",
          ("group", "state", "started_at", "due_at", "asked_at", "alerted_at", "escalated_at",
           "help_at", "closed_at"),
@@ -184,10 +277,12 @@ PARTS: list[Part] = [
          ("entry", "pence", "created_at"),
          person=lambda p: _m("money.journalline").objects.filter(account__volunteer=p),
          resident=lambda r: _m("money.journalline").objects.filter(account__resident=r),
+         codes=("pence",),
          extra=((_("What"), lambda line: line.entry.get_kind_display()),
-                (_("On"), lambda line: line.entry.occurred_on)),
-         note=_("Amounts in pence: for a resident, more than 0 is owed to the group; for a "
-                "volunteer, less than 0 is owed to them.")),
+                (_("On"), lambda line: line.entry.occurred_on),
+                (_("Amount"), lambda line: _pounds(line.pence))),
+         note=_("For a resident, an amount above £0 is owed to the group; for a volunteer, "
+                "an amount below £0 is owed to them.")),
     Part("accounts", _("Money accounts"), "money.account", ("group", "kind"),
          person=lambda p: _m("money.account").objects.filter(volunteer=p),
          resident=lambda r: _m("money.account").objects.filter(resident=r)),

@@ -18,7 +18,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from kith.core.audit import log_action
-from kith.transparency.kinds import KIND_OF_TEMPLATE, MESSAGE_KINDS, PREFIX, withdrawal_kind
+from kith.transparency.kinds import (
+    KIND_OF_TEMPLATE,
+    MESSAGE_KINDS,
+    PREFIX,
+    RESIDENT,
+    VOLUNTEER,
+    withdrawal_kind,
+)
 from kith.transparency.models import Withdrawal
 
 # Stored in English like the outbox's other reasons; translated where shown (messaging.log).
@@ -62,13 +69,25 @@ def refused(rows) -> set[int]:
     return out
 
 
+def check_kind_applies(kind: str, *, person=None) -> None:
+    """ConsentProblem unless `kind` is a message this subject gets: offers, reminders and
+    routes go to people (volunteers), passed-on texts to residents (finding 13)."""
+    if kind not in MESSAGE_KINDS:
+        raise ConsentProblem(_("There is no such kind of message."))
+    if MESSAGE_KINDS[kind].who != (VOLUNTEER if person is not None else RESIDENT):
+        if person is not None:
+            raise ConsentProblem(_("You do not get “%(kind)s”, so there is nothing to stop or "
+                                   "start.") % {"kind": MESSAGE_KINDS[kind].label})
+        raise ConsentProblem(_("Residents do not get “%(kind)s”, so there is nothing to stop "
+                               "or start.") % {"kind": MESSAGE_KINDS[kind].label})
+
+
 @transaction.atomic
 def withdraw_messages(kind: str, *, person=None, resident=None, acting_user, group=None) -> int:
     """Stop one kind of message; returns how many waiting messages were cancelled."""
     from kith.messaging.models import Message
 
-    if kind not in MESSAGE_KINDS:
-        raise ConsentProblem(_("There is no such kind of message."))
+    check_kind_applies(kind, person=person)
     subject = {"person": person} if person is not None else {"resident": resident}
     if _open(**subject).filter(kind=withdrawal_kind(kind)).exists():
         raise ConsentProblem(_("That kind of message is stopped already."))
@@ -85,6 +104,7 @@ def withdraw_messages(kind: str, *, person=None, resident=None, acting_user, gro
 
 @transaction.atomic
 def give_messages_again(kind: str, *, person=None, resident=None, acting_user, group=None) -> None:
+    check_kind_applies(kind, person=person)
     subject = {"person": person} if person is not None else {"resident": resident}
     got = _open(**subject).filter(kind=withdrawal_kind(kind)).update(given_again_at=timezone.now())
     if not got:

@@ -22,6 +22,12 @@ class MessageKind:
     label: str | Promise
     templates: frozenset[str]
     who: str  # VOLUNTEER or RESIDENT: whose consents page offers it
+    # The words on a coordinator's page about a resident ("their volunteer", not "your").
+    staff_label: str | Promise = ""
+
+    @property
+    def their_label(self) -> str | Promise:
+        return self.staff_label or self.label
 
 
 MESSAGE_KINDS = {k.key: k for k in [
@@ -33,7 +39,7 @@ MESSAGE_KINDS = {k.key: k for k in [
     MessageKind("routes", _("Routes for delivery runs"),
                 frozenset({"runs/email/route.txt", "runs/text/route.txt"}), VOLUNTEER),
     MessageKind("relay", _("Texts passed on from your volunteer"), frozenset({"relay"}),
-                RESIDENT),
+                RESIDENT, _("Texts passed on from their volunteer")),
 ]}
 
 KIND_OF_TEMPLATE = {template: kind.key for kind in MESSAGE_KINDS.values()
@@ -46,3 +52,17 @@ def kinds_for(who: str) -> list[MessageKind]:
 
 def withdrawal_kind(message_kind: str) -> str:
     return f"{PREFIX}{message_kind}"
+
+
+def kind_words(kind: str, *, theirs: bool = False) -> str:
+    """A withdrawn consent's kind (volunteers.Consent.Kind or "messages:<key>") in words, for
+    pages and the copy: never the code (finding 13)."""
+    from kith.volunteers.models import Consent
+
+    message_kind = MESSAGE_KINDS.get(kind.removeprefix(PREFIX)) if kind.startswith(PREFIX) \
+        else None
+    if message_kind is not None:
+        return str(message_kind.their_label if theirs else message_kind.label)
+    if kind in Consent.Kind.values:
+        return str(Consent.Kind(kind).label)
+    return kind  # a kind no longer offered: its code is all there is

@@ -83,3 +83,17 @@ class Withdrawal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} withdrawn"
+
+    @property
+    def label(self) -> str:
+        """What was withdrawn, in the person's own words."""
+        from kith.transparency.kinds import kind_words
+
+        return kind_words(self.kind)
+
+    @property
+    def their_label(self) -> str:
+        """What was withdrawn, in words for a coordinator's page about the resident."""
+        from kith.transparency.kinds import kind_words
+
+        return kind_words(self.kind, theirs=True)

@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kith.core import throttle
@@ -86,21 +87,26 @@ def own_copy_json(request):
 
 
 def _kinds_context(stopped: set[str], who: str) -> list[dict]:
-    return [{"key": kind.key, "label": kind.label, "stopped": kind.key in stopped}
-            for kind in kinds_for(who)]
+    theirs = who == RESIDENT  # the resident's page is read by a coordinator
+    return [{"key": kind.key, "label": kind.their_label if theirs else kind.label,
+             "stopped": kind.key in stopped} for kind in kinds_for(who)]
 
 
 def _act_on_kind(request, action: str, **subject) -> str:
-    """Stop or start one kind of message; returns the words to say."""
+    """Stop or start one kind of message this subject gets; returns the words to say."""
     verb, _sep, key = action.partition(":")
-    if key not in MESSAGE_KINDS:
+    if verb not in ("stop", "start"):
         raise consents.ConsentProblem(_("There is no such kind of message."))
-    label = MESSAGE_KINDS[key].label
+    consents.check_kind_applies(key, person=subject.get("person"))
+    kind = MESSAGE_KINDS[key]
+    label = kind.label if "person" in subject else kind.their_label
     if verb == "stop":
         cancelled = consents.withdraw_messages(key, acting_user=request.user, **subject)
         said = _("Stopped: no more “%(kind)s”.") % {"kind": label}
         if cancelled:
-            said += " " + _("%(n)d waiting were cancelled.") % {"n": cancelled}
+            said += " " + ngettext("%(n)d waiting message was cancelled.",
+                                   "%(n)d waiting messages were cancelled.",
+                                   cancelled) % {"n": cancelled}
         return said
     consents.give_messages_again(key, acting_user=request.user, **subject)
     return _("“%(kind)s” will be sent again.") % {"kind": label}
@@ -119,7 +125,9 @@ def my_consents(request):
                 withdrawn = consents.withdraw_data_consent(person, acting_user=person)
                 said = _("Done: you will get no more offers of tasks.")
                 if withdrawn:
-                    said += " " + _("%(n)d open offers were withdrawn.") % {"n": withdrawn}
+                    said += " " + ngettext("%(n)d open offer was withdrawn.",
+                                           "%(n)d open offers were withdrawn.",
+                                           withdrawn) % {"n": withdrawn}
             elif action == "give_data":
                 consents.give_data_consent_again(person, acting_user=person)
                 said = _("Thank you: you can be offered tasks again.")

@@ -258,6 +258,15 @@ def _tasks(person) -> dict:
             "done_count": mine.filter(end=Assignment.End.DONE).count()}
 
 
+def _data_consent_withdrawn_at(person):
+    """When they withdrew consent to Kith keeping their details, if it is still withdrawn."""
+    from kith.transparency.models import Withdrawal
+
+    return (Withdrawal.objects.filter(person=person, kind=Consent.Kind.DATA,
+                                      given_again_at__isnull=True)
+            .order_by("-withdrawn_at").values_list("withdrawn_at", flat=True).first())
+
+
 def _home_context(request, profile: VolunteerProfile, break_form: BreakForm | None = None) -> dict:
     today = timezone.localdate()
     person = profile.person
@@ -271,10 +280,17 @@ def _home_context(request, profile: VolunteerProfile, break_form: BreakForm | No
         groups.append({"group": membership.group, "approved": facts.approved,
                        "ready": [s for s, missing in waiting.items() if not missing],
                        "waiting": {s: m for s, m in waiting.items() if m}})
-    needs_consent = profile.reconfirm_consent or bool(outdated_consents(consent_versions(person)))
+    withdrew_at = _data_consent_withdrawn_at(person)
+    outdated = outdated_consents(consent_versions(person))
+    if withdrew_at is not None:
+        # Their own choice, not new wording or an import: the page says so instead of asking
+        # them to "confirm" (finding 7). Other consents at old wording still ask.
+        outdated = [kind for kind in outdated if kind != Consent.Kind.DATA]
+    needs_consent = bool(outdated) or (profile.reconfirm_consent and withdrew_at is None)
     on_break = profile.status == VolunteerProfile.Status.ON_BREAK
     return {
         **_tasks(person), "profile": profile, "groups": groups, "needs_consent": needs_consent,
+        "withdrew_consent_at": withdrew_at,
         "on_break": on_break, "approved_somewhere": any(g["approved"] for g in groups),
         "services": [SERVICE_LABELS.get(s, s) for s in profile.services],
         "availability": [SLOT_LABELS.get(s, s) for s in profile.availability],

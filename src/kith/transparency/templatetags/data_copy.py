@@ -35,3 +35,16 @@ def shown(value) -> str:
             return formats.date_format(date.fromisoformat(value), "j M Y")
         return formats.date_format(when, "j M Y, H:i")
     return str(value)
+
+
+@register.filter
+def held(sections) -> list:
+    """The copy's sections with something in them, shown one by one."""
+    return [section for section in sections if section["rows"]]
+
+
+@register.filter
+def not_held(sections) -> list[str]:
+    """The titles of empty sections, folded into one line (finding 3): a long page of
+    "Nothing." hides what matters."""
+    return [section["title"] for section in sections if not section["rows"]]
