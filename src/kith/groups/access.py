@@ -86,9 +86,15 @@ def _shares_up_to(group: Group, ancestor: Group) -> bool:
 
 def _view_from_above(user, group: Group) -> tuple[Group | None, frozenset[str]]:
     """The nearest ancestor `user` coordinates, and what that lets them see in `group`."""
+    chain = group.ancestors()
+    if not chain:
+        return None, frozenset()
+    # One query for the whole chain (every group page asks this, often more than once).
+    coordinated = set(Membership.objects.with_role(COORDINATOR).filter(
+        person=user, group__in=chain).values_list("group_id", flat=True))
     sharing = group.shares_personal_data_with_parent
-    for ancestor in group.ancestors():
-        if Membership.objects.with_role(COORDINATOR).filter(person=user, group=ancestor).exists():
+    for ancestor in chain:
+        if ancestor.pk in coordinated:
             return ancestor, frozenset(PARENT_SHARED_PERMISSIONS if sharing else PARENT_PERMISSIONS)
         sharing = sharing and ancestor.shares_personal_data_with_parent
     return None, frozenset()

@@ -48,17 +48,6 @@ def save_schedule(group, *, acting_user, **values) -> RetentionSchedule:
     return schedule
 
 
-def _subtree(group) -> list[int]:
-    """The group and every group below it: they follow its periods unless they set their own."""
-    from kith.groups.models import Group
-
-    ids, frontier = [group.pk], [group.pk]
-    while frontier:
-        frontier = list(Group.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
-        ids += frontier
-    return ids
-
-
 def _due_now(group_ids: list[int]) -> Counter:
     from django.utils import timezone
 
@@ -80,7 +69,7 @@ def newly_due(group, **values) -> Counter:
     """What the next sweep would remove, were these periods saved, that it would not remove
     today: counted with the change made and undone inside a savepoint, so the plan the sweep
     follows answers (the groups below that inherit the period included)."""
-    ids = _subtree(group)
+    ids = [group.pk, *group.descendant_ids()]
     before = _due_now(ids)
     with transaction.atomic():
         schedule = RetentionSchedule.objects.filter(group=group).first() or RetentionSchedule(
