@@ -135,6 +135,7 @@ def test_deleting_your_own_account_needs_the_code_sent_to_you(client, street, to
     # One tick, no code (someone else at their open session): nothing is erased.
     page = client.post(reverse("erasure:me"), {"action": "delete", "confirm": "on"})
     assert page.status_code == 400 and _active(tom)
+    assert "Type the 6-digit code we sent you" in page.text
     code = sent_code(client, tom)
     wrong = "000000" if code != "000000" else "111111"
     page = client.post(reverse("erasure:me"), {"action": "delete", "confirm": "on",

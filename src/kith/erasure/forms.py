@@ -26,6 +26,11 @@ class ConfirmVolunteerErasure(ConfirmResidentErasure):
 class ConfirmOwnErasure(CodeForm):
     """The code sent to them (the own-copy page's, checked the same way) and the tick."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].error_messages["required"] = _(
+            "Type the 6-digit code we sent you. No code yet? Use “Send me a code” above.")
+
     confirm = forms.BooleanField(
         label=_("Delete my account and my details. I understand this cannot be undone."),
         error_messages={"required": _("Tick the box to confirm you want your account and "
