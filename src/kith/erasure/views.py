@@ -1,5 +1,7 @@
-"""Erasure pages: a coordinator erases a resident or a volunteer who asked; a volunteer erases
-their own account. Each shows what goes, what stays and anything holding it, then confirms."""
+"""Erasure pages: a coordinator erases a resident or a volunteer who asked (two-factor proved
+in this session; a whole account only if they answer for every group it is in); anyone signed
+in deletes their own account with a code sent to them. Each shows what goes, what stays and
+anything holding it, then confirms."""
 
 from __future__ import annotations
 
