@@ -9,6 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.test_corrections import _sign_in
 from tests.browser.test_request_pages import _sign_in_as
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,7 +25,7 @@ def test_a_coordinator_erases_a_resident_on_request(page, live_server, client, s
     req = take_request(street, channel="phone", contact=Contact(name="Mrs Ahmed"),
                        need=Need(service="shopping", details="Milk and bread"),
                        resident=mrs_ahmed).request
-    _sign_in_as(page, client, live_server, priya)
+    _sign_in(page, live_server, priya)  # erasing needs two-factor proved in this session
 
     page.goto(f"{live_server.url}/g/{street.slug}/residents/{mrs_ahmed.pk}/")
     page.get_by_role("link", name="Erase their details").click()
@@ -61,6 +62,14 @@ def test_a_coordinator_erases_a_resident_on_request(page, live_server, client, s
     screenshot("erasure-done")
     axe_check("residents list after erasure")
 
+    # Her page is a tombstone: when, and nothing to do.
+    page.get_by_role("link", name=f"Erased resident #{mrs_ahmed.pk}").click()
+    expect(page.locator("#erased")).to_contain_text("details were erased on")
+    expect(page.get_by_role("link", name="Correct their details")).to_have_count(0)
+    expect(page.get_by_role("link", name="Erase their details")).to_have_count(0)
+    screenshot("erasure-tombstone")
+    axe_check("an erased resident's page")
+
     # The audit trail keeps the tombstone, naming Priya and the number, not Mrs Ahmed.
     page.goto(f"{live_server.url}/g/{street.slug}/audit/")
     tomb = page.locator("main li").filter(has_text="Resident erased").first
@@ -74,6 +83,7 @@ def test_a_volunteer_deletes_their_own_account_from_the_leave_page(page, live_se
                                                                    street, tom, screenshot,
                                                                    axe_check):
     from kith.accounts.models import Person
+    from kith.messaging.models import Message
     from kith.volunteers.models import VolunteerProfile
 
     VolunteerProfile.objects.create(person=tom, services=["shopping"])
@@ -86,6 +96,12 @@ def test_a_volunteer_deletes_their_own_account_from_the_leave_page(page, live_se
     axe_check("deleting one's own account")
     button.click()
     page.get_by_text("Tick the box to confirm").first.wait_for()
+    # Proof that it is Tom now, not whoever finds his session open: the code sent to him.
+    page.get_by_role("button", name="Send me a code").click()
+    page.get_by_text("We have sent you a code").wait_for()
+    message = Message.objects.filter(person=tom).latest("pk")
+    code = re.search(r"\b(\d{6})\b", message.body._open()).group(1)
+    page.get_by_label("The 6-digit code").fill(code)
     page.get_by_label(re.compile("Delete my account and my details")).check()
     page.get_by_role("button", name="Delete my account").click()
     page.get_by_role("heading", name="Your account and details are deleted").wait_for()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kith.transparency.forms import CodeForm
+
 
 class ConfirmResidentErasure(forms.Form):
     asked = forms.BooleanField(
@@ -21,7 +23,14 @@ class ConfirmVolunteerErasure(ConfirmResidentErasure):
     pass
 
 
-class ConfirmOwnErasure(forms.Form):
+class ConfirmOwnErasure(CodeForm):
+    """The code sent to them (the own-copy page's, checked the same way) and the tick."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].error_messages["required"] = _(
+            "Type the 6-digit code we sent you. No code yet? Use “Send me a code” above.")
+
     confirm = forms.BooleanField(
         label=_("Delete my account and my details. I understand this cannot be undone."),
         error_messages={"required": _("Tick the box to confirm you want your account and "

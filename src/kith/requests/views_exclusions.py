@@ -16,6 +16,7 @@ from kith.requests.forms_requests import ExcludeResidentForm, ExclusionForm, Lif
 from kith.requests.lifecycle import IllegalMove
 from kith.requests.models import Exclusion
 from kith.requests.pages import int_or_none
+from kith.residents.erased import live_resident_or_404
 
 
 def _exclusions_page(request, group, *, form=None, resident=None, resident_form=None,
@@ -43,7 +44,7 @@ def exclusions(request, group):
         pk = int_or_none(source.get("resident"))
         if pk is None:
             raise Http404("No such resident")
-        resident = get_object_or_404(group.residents, pk=pk)
+        resident = live_resident_or_404(group, pk)  # erased: the digest kept already excludes
     member = _member_to_exclude(group, source)
     if request.method == "GET":
         return _exclusions_page(request, group, resident=resident, member=member)

@@ -17,6 +17,7 @@ from kith.requests.forms_requests import SeriesChangeForm, SeriesForm
 from kith.requests.lifecycle import IllegalMove
 from kith.requests.models import Assignment, Series
 from kith.requests.pages import PAGE_SIZE, int_or_none, state_label
+from kith.residents.erased import live as live_residents
 
 
 def _open_assignments():
@@ -51,9 +52,11 @@ def series_new(request, group):
     volunteers = _group_volunteers(group)
     initial = {"first_date": timezone.localdate()}
     resident_pk = int_or_none(request.GET.get("resident"))
-    if resident_pk and group.residents.filter(pk=resident_pk).exists():
+    if resident_pk and live_residents(group.residents).filter(pk=resident_pk).exists():
         initial["resident"] = resident_pk
     form = SeriesForm(request.POST or None, group=group, volunteers=volunteers, initial=initial)
+    # Regular help for an erased resident would be for nobody: not offered, refused if posted.
+    form.fields["resident"].queryset = live_residents(group.residents).order_by("name")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         volunteer = {p.pk: p for p in volunteers}.get(data["volunteer"])

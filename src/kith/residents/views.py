@@ -15,6 +15,7 @@ from kith.core.reveal_views import SealedField, render_private, reveal_panel
 from kith.core.text import search_term
 from kith.groups.access import group_view
 from kith.messaging import log as message_log
+from kith.residents.erased import erasure_of, live_resident_or_404
 from kith.residents.forms import CheckInForm, CorrectResidentForm, ResidentForm
 from kith.residents.services import (
     CorrectionRefused,
@@ -57,6 +58,9 @@ def _sealed_fields(resident) -> list[SealedField]:
 @group_view("residents.view")
 def resident_detail(request, group, pk):
     resident = get_object_or_404(group.residents, pk=pk)
+    erasure = erasure_of(resident)
+    if erasure is not None:
+        return _tombstone(request, group, resident, erasure)
     checkins = _check_in_form(request, resident)
     if isinstance(checkins, HttpResponse):
         return checkins
@@ -70,6 +74,15 @@ def resident_detail(request, group, pk):
         "requests": resident.requests.order_by("-created_at")[:20],
         "message_log": message_log.for_resident(resident),
     }, status=panel.status)
+
+
+def _tombstone(request, group, resident, erasure):
+    """What is left of an erased resident: when it happened and their requests, still
+    counted. Read-only: no reveal, no correction, no check-in form (a POST changes nothing)."""
+    return render_private(request, "residents/erased.html", {
+        "group": group, "resident": resident, "erasure": erasure,
+        "requests": resident.requests.order_by("-created_at")[:20],
+    }, status=403 if request.method == "POST" else 200)
 
 
 def _may_correct(request, group, resident) -> bool:
@@ -98,8 +111,9 @@ def _back_to(request, resident) -> str:
 def resident_edit(request, group, pk):
     """Correct a resident's record. Sealed values are replaced, never shown here (the reveal
     box on the resident's page opens them, with a reason). A call handler reaches this page
-    only for the resident whose call or request is in their hands."""
-    resident = get_object_or_404(group.residents, pk=pk)
+    only for the resident whose call or request is in their hands. An erased resident has
+    nothing to correct: giving the row a name again would undo the erasure."""
+    resident = live_resident_or_404(group, pk)
     try:
         check_may_correct(request.user, group, [resident], "residents.edit")
     except CorrectionDenied as exc:

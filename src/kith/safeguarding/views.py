@@ -27,6 +27,7 @@ from kith.core.reveal_views import SealedField, render_private, reveal_panel
 from kith.groups.access import group_view
 from kith.groups.models import Group, Membership
 from kith.groups.roles import VOLUNTEER
+from kith.residents.erased import live as live_residents
 from kith.safeguarding import services
 from kith.safeguarding.forms import ActionForm, CloseForm, IcoForm, ReportForm, ToldForm, TriageForm
 from kith.safeguarding.models import Case, CaseAction
@@ -111,7 +112,8 @@ def _linked_resident(request, group, pk: str):
     handler filing it for them from their page)."""
     if not pk.isdigit() or not request.access.can("residents.view"):
         return None
-    return group.residents.filter(pk=int(pk)).first()
+    # An erased resident's row names no one: the concern is filed without it.
+    return live_residents(group.residents).filter(pk=int(pk)).first()
 
 
 @group_view("safeguarding.report")

@@ -8,7 +8,7 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -18,6 +18,7 @@ from kith.core import throttle
 from kith.core.privacy import NeedToKnowDenied, two_factor_url
 from kith.core.reveal_views import render_private
 from kith.groups.access import group_view
+from kith.residents.erased import live_resident_or_404
 from kith.transparency import consents, services
 from kith.transparency.forms import CodeForm, ReasonForm
 from kith.transparency.kinds import MESSAGE_KINDS, RESIDENT, VOLUNTEER, kinds_for
@@ -152,7 +153,7 @@ def my_consents(request):
 @require_http_methods(["GET", "POST"])
 @group_view("residents.rights")
 def resident_consents(request, group, pk):
-    resident = get_object_or_404(group.residents, pk=pk)
+    resident = live_resident_or_404(group, pk)  # erased: no one left to message
     if request.method == "POST":
         try:
             messages.success(request, _act_on_kind(request, request.POST.get("action", ""),
@@ -174,7 +175,7 @@ def resident_consents(request, group, pk):
 @require_http_methods(["GET", "POST"])
 @group_view("residents.rights")
 def resident_copy(request, group, pk):
-    resident = get_object_or_404(group.residents, pk=pk)
+    resident = live_resident_or_404(group, pk)  # erased: nothing of theirs left to copy
     form, made, problem = ReasonForm(request.POST or None), None, ""
     if request.method == "POST" and form.is_valid():
         try:
