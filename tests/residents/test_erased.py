@@ -96,3 +96,11 @@ def test_a_concern_about_them_is_filed_without_their_row(client, street, priya, 
                       {"resident": mabel.pk})
     assert mabel.name not in page.text
     assert not Case.objects.filter(resident=mabel).exists()
+
+
+def test_the_phone_intake_will_not_take_a_request_for_an_erased_resident(street, mabel):
+    from kith.requests.forms_queue import IntakeForm
+
+    form = IntakeForm({"resident": str(mabel.pk)}, group=street, consent_on_file=False)
+    form.is_valid()
+    assert form.errors["resident"] == ["That resident is not in this group. Search again."]

@@ -189,7 +189,9 @@ class IntakeForm(forms.Form):
         pk = self.cleaned_data.get("resident")
         if pk is None:
             return None
-        resident = self.group.residents.filter(pk=pk).first()
+        from kith.residents.erased import live
+
+        resident = live(self.group.residents).filter(pk=pk).first()  # never an erased row
         if resident is None:
             raise ValidationError("That resident is not in this group. Search again.")
         return resident

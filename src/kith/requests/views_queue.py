@@ -42,6 +42,7 @@ from kith.requests.forms_queue import (
 from kith.requests.intake import Contact, Need, find_resident, take_request
 from kith.requests.lifecycle import OPEN, IllegalMove
 from kith.requests.models import CallAttempt, Callback, HelpRequest
+from kith.residents.erased import live
 from kith.residents.services import CorrectionRefused, update_contact
 from kith.signposting import signposts
 
@@ -511,7 +512,7 @@ def _known(form: IntakeForm, resident) -> None:
 
 
 def _take(request, group):
-    posted = group.residents.filter(pk=_int(request.POST.get("resident")) or 0).first()
+    posted = live(group.residents).filter(pk=_int(request.POST.get("resident")) or 0).first()
     form = IntakeForm(request.POST, group=group, consent_on_file=_consent_on_file(posted) is not None)
     if posted is not None:
         _known(form, posted)
