@@ -124,7 +124,9 @@ def sent_code(client, person) -> str:
 
     client.post(reverse("erasure:me"), {"action": "send"})
     message = Message.objects.filter(person=person).latest("pk")
-    return re.search(r"\b(\d{6})\b", message.body._open()).group(1)
+    body = message.body._open()
+    assert "delete your Kith account" in body  # what it is for, not "download"
+    return re.search(r"\b(\d{6})\b", body).group(1)
 
 
 def test_deleting_your_own_account_needs_the_code_sent_to_you(client, street, tom):

@@ -114,7 +114,7 @@ def _send_code(request) -> str:
     if throttle.take(OWN_SEND_SCOPE, str(request.user.pk), limit=OWN_SEND_LIMIT,
                      seconds=OWN_SEND_WINDOW) is None:
         return _("You have asked for a code several times this hour. Try again later.")
-    if not copies.send_own_code(request.user, request.session):
+    if not copies.send_own_code(request.user, request.session, purpose="delete"):
         return _("Your account has no email address or mobile number to send a code to. Ask "
                  "your group's coordinator to delete your account for you.")
     return ""

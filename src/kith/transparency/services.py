@@ -20,6 +20,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 
 from kith.core.audit import log_action
@@ -175,8 +176,18 @@ def empty_stale_copies(now) -> int:
 # --- a person's own copy
 
 
+# What the code is for, as its email and text say it: a code for one thing arriving when
+# the person asked for another would read like someone else at work in their account.
+OWN_CODE_PURPOSES = {
+    "copy": (_lazy("Your code to download your data"),
+             _lazy("download a copy of your data from Kith")),
+    "delete": (_lazy("Your code to delete your account"),
+               _lazy("delete your Kith account and everything about you")),
+}
+
+
 @transaction.atomic
-def send_own_code(person, session) -> bool:
+def send_own_code(person, session, purpose: str = "copy") -> bool:
     """Send a fresh code to the person's email (or mobile, if they have no email); the
     session keeps only its digest. False when there is no way to reach them."""
     from kith.core.mail import send_templated
@@ -184,14 +195,15 @@ def send_own_code(person, session) -> bool:
     from kith.messaging.outbox import queue_text
 
     code = _code()
+    subject, what = OWN_CODE_PURPOSES[purpose]
     if person.email:
-        send_templated(to=person.email, subject=_("Your code to download your data"),
-                       template="transparency/email/own_code.txt", context={"code": code},
-                       person=person)
+        send_templated(to=person.email, subject=str(subject),
+                       template="transparency/email/own_code.txt",
+                       context={"code": code, "what": what}, person=person)
         way = "email"
     elif phone := phone_of(person):
-        queue_text(to=phone, body=_("Kith: your code to download your data is %(code)s. It "
-                                    "works for 15 minutes.") % {"code": code},
+        queue_text(to=phone, body=_("Kith: your code to %(what)s is %(code)s. It works for 15 "
+                                    "minutes.") % {"code": code, "what": what},
                    person=person, template="transparency/own_code",
                    urgent=True)
         way = "text"
