@@ -140,3 +140,33 @@ def test_the_audit_trail_says_when_a_copys_link_expires_not_an_offer(client, pri
     (made,) = lines(AuditEvent.objects.filter(action="kith.export.made"))
     labels = [change.label for change in made.changes]
     assert "Link expires" in labels and "Offer ends" not in labels
+
+
+def test_the_link_can_be_texted_to_her_mobile_and_never_the_code(client, priya, street):
+    from kith.residents.services import register_resident
+
+    mrs_ahmed = register_resident(street, acting_user=None, name="Mrs Ahmed",
+                                  postcode="W10 5NW", phone="+447911123456")
+    enable_totp(priya)
+    client.force_login(priya)
+    confirm_two_factor(client)
+    url = reverse("transparency:resident_copy", args=[mrs_ahmed.group.slug, mrs_ahmed.pk])
+    page = client.post(url, {"reason": "She asked on the phone", "text_link": "on"}).text
+    assert "on its way to their phone by text" in page
+    code = re.search(r'class="big-code"><strong>(\d{6})<', page).group(1)
+    text = Message.objects.get(template="transparency/copy_link")
+    body = text.body._open()
+    assert "/copy/" in body and code not in body
+    assert AuditEvent.objects.filter(action="kith.export.link_texted").exists()
+
+
+def test_a_waiting_link_can_be_stopped(client, priya, mrs_ahmed):
+    link, code = _make(client, priya, mrs_ahmed)
+    waiting = ExportLink.objects.get()
+    url = reverse("transparency:resident_copy", args=[mrs_ahmed.group.slug, mrs_ahmed.pk])
+    assert client.post(url, {"cancel": str(waiting.pk)}).status_code == 302
+    waiting.refresh_from_db()
+    assert waiting.state == "expired" and waiting.payload is None
+    client.logout()
+    assert client.post(link, {"code": code}).status_code == 400
+    assert AuditEvent.objects.filter(action="kith.export.cancelled").exists()

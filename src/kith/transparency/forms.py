@@ -23,3 +23,11 @@ class ReasonForm(forms.Form):
         label=_("Why you are making it"), max_length=200,
         initial=_("The resident asked for a copy of their data"),
         help_text=_("Recorded in the access log, as for any look at their details."))
+    text_link = forms.BooleanField(
+        label=_("Text the link to their phone"), required=False,
+        help_text=_("Only the link goes by text. Read them the code on the phone."))
+
+    def __init__(self, *args, can_text: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not can_text:  # no mobile on record: nothing to send it to
+            del self.fields["text_link"]

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
@@ -78,6 +79,41 @@ def make_resident_export(resident, *, viewer, group, reason: str, request) -> Ma
     log_action("kith.export.made", actor=viewer, group=group, obj=resident,
                new={"link": link.pk, "expires_at": link.expires_at, "reason": reason})
     return Made(link, token, code)
+
+
+@transaction.atomic
+def text_link(made: Made, resident, *, url: str, viewer, group) -> bool:
+    """Text the link (never the code) to the resident's mobile, through the outbox, so nobody
+    has to read 32 characters off a printout. False when they have no mobile on record. Their
+    number was opened, and logged, when the copy was made."""
+    from kith.core.phones import is_mobile
+    from kith.messaging.outbox import queue_text
+
+    phone = resident.phone._open() if resident.phone is not None else ""
+    if not is_mobile(phone):
+        return False
+    queue_text(to=phone, resident=resident, group=group, template="transparency/copy_link",
+               urgent=True, body=_(
+                   "%(group)s: the copy of your data you asked for is at %(url)s - we tell you "
+                   "its code on the phone. It works once, until %(day)s.") % {
+                   "group": group.name, "url": url,
+                   "day": date_format(timezone.localtime(made.link.expires_at), "j M")})
+    log_action("kith.export.link_texted", actor=viewer, group=group, obj=resident,
+               new={"link": made.link.pk})
+    return True
+
+
+@transaction.atomic
+def cancel_link(link: ExportLink, *, by) -> None:
+    """A link not yet used stops working at once (made by mistake, or sent to the wrong
+    place); its copy is emptied."""
+    link = ExportLink.objects.select_for_update().get(pk=link.pk)
+    if link.state != "waiting":
+        return
+    link.expires_at, link.payload = timezone.now(), None
+    link.save(update_fields=["expires_at", "payload"])
+    log_action("kith.export.cancelled", actor=by, group=link.group, obj=link.resident,
+               new={"link": link.pk})
 
 
 def _log_other_records(opened, resident, *, viewer, group, reason: str) -> None:

@@ -8,7 +8,7 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -176,7 +176,14 @@ def resident_consents(request, group, pk):
 @group_view("residents.rights")
 def resident_copy(request, group, pk):
     resident = live_resident_or_404(group, pk)  # erased: nothing of theirs left to copy
-    form, made, problem = ReasonForm(request.POST or None), None, ""
+    if request.method == "POST" and request.POST.get("cancel"):
+        chosen = request.POST["cancel"]
+        link = get_object_or_404(resident.exports, pk=int(chosen) if chosen.isdigit() else 0)
+        services.cancel_link(link, by=request.user)
+        messages.success(request, _("That link no longer works."))
+        return redirect("transparency:resident_copy", group.slug, resident.pk)
+    form = ReasonForm(request.POST or None, can_text=bool(resident.phone_digest))
+    made, problem, texted = None, "", False
     if request.method == "POST" and form.is_valid():
         try:
             made = services.make_resident_export(resident, viewer=request.user, group=group,
@@ -188,8 +195,11 @@ def resident_copy(request, group, pk):
                "links": resident.exports.all()[:10],
                "two_factor_url": two_factor_url(request, request.get_full_path())}
     if made is not None:
-        context.update(made=made, url=request.build_absolute_uri(
-            reverse("transparency:link", args=[made.token])))
+        url = request.build_absolute_uri(reverse("transparency:link", args=[made.token]))
+        if form.cleaned_data.get("text_link"):
+            texted = services.text_link(made, resident, url=url, viewer=request.user, group=group)
+        context.update(made=made, url=url, texted=texted,
+                       text_failed=form.cleaned_data.get("text_link") and not texted)
     return render_private(request, "transparency/resident_copy.html", context,
                           status=400 if form.errors or problem else 200)
 
