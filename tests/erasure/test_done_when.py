@@ -25,6 +25,7 @@ from kith.erasure.models import Erasure
 from kith.erasure.scan import opened
 from kith.groups import figures
 from kith.messaging import outbox
+from kith.messaging.models import InboundText
 from kith.money import ledger
 from kith.money import services as money
 from kith.money.models import Account, CashCheck, Claim
@@ -87,6 +88,25 @@ def _more_history(resident, volunteer, phone, address, postcode):
         profile = VolunteerProfile.objects.get(person=volunteer)
         profile.postcode = "W10 5AB"
         profile.save()
+        _named_in_other_peoples_free_text(resident, phone, address)
+
+
+def _named_in_other_peoples_free_text(resident, phone, address):
+    """Where people write about a neighbour: another resident's private notes, a request she
+    made for someone else, a text from another number. Her phone in two spellings."""
+    national = "0" + phone.removeprefix("+44")
+    spaced = f"+44 {phone[3:7]} {phone[7:]}"
+    street = address.splitlines()[0]
+    neighbour = Resident.objects.filter(group=resident.group).exclude(pk=resident.pk).first()
+    neighbour.notes = (f"Neighbour {resident.name} at {street} (tel {national}, or {spaced}) "
+                       f"keeps a spare key.")
+    neighbour.save()
+    theirs = HelpRequest.objects.filter(group=resident.group).exclude(resident=resident).first()
+    HelpRequest.objects.filter(pk=theirs.pk).update(
+        asked_by=f"{resident.name}, {street}, {national}")
+    InboundText.objects.create(provider_id="SM-neighbour", from_digest="someone-else",
+                               body=f"This is Edith for {resident.name} at {street}, "
+                                    f"call me back on {spaced}")
 
 
 @pytest.fixture
