@@ -29,7 +29,8 @@ from kith.messaging.models import InboundText
 from kith.money import ledger
 from kith.money import services as money
 from kith.money.models import Account, CashCheck, Claim
-from kith.requests.models import HelpRequest, RequestEvent
+from kith.requests import services as requests
+from kith.requests.models import Assignment, HelpRequest, RequestEvent
 from kith.residents.models import Resident
 from kith.runs.models import Run, Stop
 from kith.safeguarding.models import Case
@@ -64,6 +65,10 @@ def _settle(resident, volunteer, treasurer):
     Case.objects.filter(resident=resident).update(state=Case.State.CLOSED, closed_at=timezone.now())
     Case.objects.filter(reporter=volunteer).update(state=Case.State.CLOSED, closed_at=timezone.now())
     CheckIn.objects.filter(volunteer=volunteer).update(state=CheckIn.State.SAFE)
+    # A task he is on his way to holds his erasure (review 16 #8): he finishes it first.
+    for task in Assignment.objects.filter(volunteer=volunteer, ended_at__isnull=True,
+                                          request__state="in_progress"):
+        requests.complete(task.request, actor=volunteer)
 
 
 def _more_history(resident, volunteer, phone, address, postcode):

@@ -221,3 +221,49 @@ def test_text_without_their_details_is_left_as_it_was(text):
                                  postcodes=["W10 5TW"]))
     if not scrub.found(text):
         assert scrub.redact(text) == text
+
+
+# --- A volunteer with tasks (review 16 #8) ----------------------------------------------------
+
+
+def _held_task(street, tom, state):
+    from datetime import timedelta
+
+    from kith.requests.models import Assignment
+
+    req = _request(street, _resident(street))
+    HelpRequest.objects.filter(pk=req.pk).update(state=state)
+    Assignment.objects.create(request=req, volunteer=tom, due_by=timezone.now() + timedelta(
+        days=1))
+    return req
+
+
+def test_a_task_they_are_on_their_way_to_holds_their_erasure_in_both_voices(street, priya, tom):
+    VolunteerProfile.objects.create(person=tom, services=["shopping"])
+    req = _held_task(street, tom, "in_progress")
+    theirs = services.holds_for_volunteer(tom)
+    assert f"They are on their way to a task ({req.reference})" in " ".join(theirs)
+    own = services.holds_for_volunteer(tom, own=True)
+    assert (f"You are on your way to a task ({req.reference}): finish it or hand it back first."
+            in own)
+    with pytest.raises(services.OnHold):
+        services.erase_volunteer(tom, by=priya, why="request")
+    # Assigned but not yet started: it goes back to be matched, as when anyone leaves.
+    HelpRequest.objects.filter(pk=req.pk).update(state="assigned")
+    assert services.holds_for_volunteer(tom) == []
+
+
+def test_their_tasks_go_back_with_neutral_words_on_the_timeline(street, priya, tom):
+    from kith.requests.models import RequestEvent
+
+    VolunteerProfile.objects.create(person=tom, services=["shopping"])
+    req = _held_task(street, tom, "assigned")
+    services.erase_volunteer(tom, by=priya, why="request")
+    req.refresh_from_db()
+    assert req.state == "matching"
+    notes = [e.note for e in RequestEvent.objects.filter(request=req)]
+    words = " ".join(str(n) for n in notes if n)
+    assert "A volunteer stopped volunteering" in words
+    assert ERASED not in words and "Tom" not in words
+    audit = " ".join(repr([e.object_repr, e.old, e.new]) for e in AuditEvent.objects.all())
+    assert f"{ERASED} stopped volunteering" not in audit and "Tom Brennan" not in audit

@@ -13,6 +13,8 @@ The rows themselves stay (anonymised), so the group's counts and the books are u
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Q
@@ -99,6 +101,9 @@ def holds_for_volunteer(person, *, own: bool = False) -> list[str]:
     reasons.extend(_money_holds(person, say))
     if CheckIn.objects.filter(volunteer=person).exclude(state=CheckIn.State.SAFE).exists():
         reasons.append(str(say["check_in"]))
+    on_the_way = _on_the_way(person)
+    if on_the_way:
+        reasons.append(say["on_the_way"](len(on_the_way)) % {"refs": ", ".join(on_the_way)})
     for m in Membership.objects.filter(person=person, is_coordinator=True).select_related("group"):
         others = Membership.objects.filter(group=m.group, is_coordinator=True).exclude(
             person=person).filter(person__is_active=True)
@@ -107,6 +112,17 @@ def holds_for_volunteer(person, *, own: bool = False) -> list[str]:
     if _import_running_with(person):
         reasons.append(str(say["import"]))
     return reasons
+
+
+def _on_the_way(person) -> list[str]:
+    """Tasks they have started (on their way, or shopping now): erasing them would drop the
+    task mid-way with no one to ask, so they finish it or hand it back first. A task only
+    assigned goes back to be matched, as when anyone leaves."""
+    from kith.requests.models import Assignment
+
+    return list(Assignment.objects.filter(
+        volunteer=person, ended_at__isnull=True, request__state=lifecycle.IN_PROGRESS)
+        .order_by("pk").values_list("request__reference", flat=True))
 
 
 def _money_holds(person, say) -> list[str]:
@@ -124,7 +140,7 @@ def _money_holds(person, say) -> list[str]:
 
 # A coordinator reads about the volunteer; the volunteer, on their own page, reads about
 # themselves and what to do (who to ask), since they cannot close a case or pay themselves.
-_THEIRS = {
+_THEIRS: dict[str, Any] = {
     "reported": _lazy("A safeguarding case they reported is still open. The safeguarding "
                       "lead may need to reach them: it must be closed first."),
     "action": _lazy("They own an action on an open safeguarding case. The safeguarding lead "
@@ -143,8 +159,12 @@ _THEIRS = {
                               "must be added first."),
     "import": _lazy("A spreadsheet import that names them is still running. Wait for it to "
                     "finish first."),
+    "on_the_way": lambda n: ngettext(
+        "They are on their way to a task (%(refs)s): it must be finished or handed back first.",
+        "They are on their way to tasks (%(refs)s): they must be finished or handed back "
+        "first.", n),
 }
-_OWN = {
+_OWN: dict[str, Any] = {
     "reported": _lazy("A safeguarding case you reported is still open, and the safeguarding "
                       "lead may need to reach you. You can leave once it is closed."),
     "action": _lazy("You have an action on an open safeguarding case. Ask the safeguarding "
@@ -164,6 +184,9 @@ _OWN = {
                               "coordinator first, so the group is not left without one."),
     "import": _lazy("A spreadsheet import that names you is still running. Try again in a few "
                     "minutes."),
+    "on_the_way": lambda n: ngettext(
+        "You are on your way to a task (%(refs)s): finish it or hand it back first.",
+        "You are on your way to tasks (%(refs)s): finish them or hand them back first.", n),
 }
 
 
@@ -275,12 +298,19 @@ def _home_group(person):
 
 def _leave_everywhere(person, *, by) -> None:
     """Stop volunteering (tasks and offers go back, as when anyone leaves)."""
+    from kith.accounts.models import Person
     from kith.volunteers import services as volunteer_services
     from kith.volunteers.models import VolunteerProfile
 
     profile = VolunteerProfile.objects.filter(person=person).first()
-    if profile is not None:
-        volunteer_services.leave(profile, acting_user=by)
+    if profile is None:
+        return
+    # Leaving writes their name into timelines and audit rows ("Tom Brennan stopped
+    # volunteering"), which the scrub would turn into "[erased] stopped volunteering": they
+    # leave already nameless, so it reads "A volunteer stopped volunteering" (review 16 #8).
+    # Their identifiers were read before; the account is renamed "Erased volunteer #N" after.
+    Person.objects.filter(pk=person.pk).update(display_name=_("A volunteer"))
+    volunteer_services.leave(profile, acting_user=by)
 
 
 def _close_account(person) -> dict[str, int]:
