@@ -267,3 +267,26 @@ def test_their_tasks_go_back_with_neutral_words_on_the_timeline(street, priya, t
     assert ERASED not in words and "Tom" not in words
     audit = " ".join(repr([e.object_repr, e.old, e.new]) for e in AuditEvent.objects.all())
     assert f"{ERASED} stopped volunteering" not in audit and "Tom Brennan" not in audit
+
+
+def test_a_reporters_erase_page_names_their_contact_on_concerns_not_cases_about_them(
+        street, priya, tom):
+    """Review 16 #25: for a volunteer only their contact on concerns they reported goes."""
+    VolunteerProfile.objects.create(person=tom, services=["shopping"])
+    Case.objects.create(group=street, kind=Case.Kind.ABUSE_OF_RESIDENT, reporter=tom,
+                        contact="07700 900222", state=Case.State.CLOSED,
+                        closed_at=timezone.now())
+    goes = dict(services.preview_volunteer(tom))
+    assert goes.get("Their contact details on concerns they reported") == 1
+    assert not any("Closed safeguarding cases" in words for words in goes)
+
+
+def test_the_erase_pages_say_their_tasks_go_back(client, street, priya, tom):
+    """Review 16 #8: what happens to the tasks and regular help they hold is said first."""
+    VolunteerProfile.objects.create(person=tom, services=["shopping"])
+    _held_task(street, tom, "assigned")
+    goes = dict(services.preview_volunteer(tom))
+    assert goes.get("Tasks they hold: they go back to be matched with someone else") == 1
+    client.force_login(tom)
+    page = client.get(reverse("erasure:me")).text
+    assert "Tasks you were given go back to your coordinator" in page

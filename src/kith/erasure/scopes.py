@@ -19,6 +19,8 @@ class Scope:
     fields: list[str] | None = None
     # The row goes altogether (an index or a preference, not a record anyone needs).
     delete: bool = False
+    # Which words the confirm page uses (services.GOES), when not the model's own.
+    goes: str = ""
 
 
 def _subject_rows(model, labels: list[str], pk: int) -> Q:
@@ -135,7 +137,8 @@ def volunteer_scopes(person) -> list[Scope]:
         Scope("messaging.Message", Message.objects.filter(person=p)),
         Scope("messaging.ContactPreference", ContactPreference.objects.filter(person=p),
               delete=True),
-        Scope("safeguarding.Case", Case.objects.filter(reporter=p), fields=["contact"]),
+        Scope("safeguarding.Case", Case.objects.filter(reporter=p), fields=["contact"],
+              goes="safeguarding.Case:reported"),
         Scope("money.Receipt", Receipt.objects.filter(claim__volunteer=p)),
         Scope("core.AuditEvent", AuditEvent.objects.filter(audit)),
         Scope("core.PersonalDataAccess", PersonalDataAccess.objects.filter(looked),

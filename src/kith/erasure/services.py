@@ -409,6 +409,7 @@ GOES = {
     "signposting.Referral": _lazy("Why they were referred to a local service"),
     "safeguarding.Case": _lazy("Closed safeguarding cases about them: what happened, who, how "
                                "to reach them"),
+    "safeguarding.Case:reported": _lazy("Their contact details on concerns they reported"),
     "safeguarding.CaseAction": _lazy("Actions on those cases"),
     "safeguarding.CaseTold": _lazy("Who was told about those cases"),
     "partners.PartnerReferral": _lazy("What partners said when referring them"),
@@ -439,15 +440,29 @@ def preview_resident(resident) -> list[tuple[str, int]]:
 def preview_volunteer(person) -> list[tuple[str, int]]:
     rows = _preview(volunteer_scopes(person))
     return [(str(_("Their account: name, email, phone, password, passkeys, two-factor and "
-                   "every signed-in session")), 1), *rows]
+                   "every signed-in session")), 1), *rows, *_going_back(person)]
+
+
+def _going_back(person) -> list[tuple[str, int]]:
+    """What they hold that goes back to the group, so the coordinator knows to find someone
+    else (review 16 #8). A task they are on their way to holds the erasure instead."""
+    from kith.requests.models import Assignment, Series
+
+    tasks = Assignment.objects.filter(volunteer=person, ended_at__isnull=True).count()
+    regular = Series.objects.filter(volunteer=person).count()
+    rows = [(str(_("Tasks they hold: they go back to be matched with someone else")), tasks),
+            (str(_("People they help regularly: they will need a new regular volunteer")),
+             regular)]
+    return [(words, n) for words, n in rows if n]
 
 
 def _preview(scopes) -> list[tuple[str, int]]:
     counts: dict[str, int] = {}
     for scope in scopes:
         n = scope.rows.count()
-        if n and scope.label in GOES:
-            counts[scope.label] = counts.get(scope.label, 0) + n
+        key = scope.goes or scope.label
+        if n and key in GOES:
+            counts[key] = counts.get(key, 0) + n
     return [(str(GOES[label]), n) for label, n in counts.items()]
 
 
