@@ -290,3 +290,23 @@ def test_the_erase_pages_say_their_tasks_go_back(client, street, priya, tom):
     client.force_login(tom)
     page = client.get(reverse("erasure:me")).text
     assert "Tasks you were given go back to your coordinator" in page
+
+
+def test_the_access_log_names_them_by_number_and_forgets_how_they_were_called(street, priya):
+    """Review 16 #16: "Ringing Mr Carter on ..." kept "Mr Carter", and "Whose details" was
+    left blank; now the reason loses the title and surname, and the row says whose by number."""
+    from kith.core.models import PersonalDataAccess
+    from kith.erasure.scan import opened
+
+    edna = _resident(street)
+    PersonalDataAccess.objects.create(
+        viewer=priya, group=street, subject_type="residents.resident", subject_id=str(edna.pk),
+        subject_repr=edna.name, field="phone",
+        reason="Ringing Mrs Pargeter on 07911 123457 about her hip")
+    services.erase_resident(edna, by=priya, why="request")
+    look = PersonalDataAccess.objects.get(subject_id=str(edna.pk))
+    assert look.subject_repr == f"Erased resident #{edna.pk}"
+    assert opened(look.reason) == f"Ringing {ERASED} on {ERASED} about her hip"
+    assert AuditEvent.objects.filter(object_type="residents.resident", object_id=str(edna.pk)
+                                     ).exclude(object_repr=f"Erased resident #{edna.pk}"
+                                               ).count() == 0

@@ -7,11 +7,11 @@ a field added later cannot be forgotten. Three rules:
   address). Blanked on the erased person's own rows; never touched on anyone else's (another
   resident in the same building keeps their address).
 - TEXT: free text written by people (notes, reasons, descriptions). Blanked on the erased
-  person's own rows; on every other row their name, phone, email, address and postcode are
-  replaced by "[erased]" (a volunteer's note on someone else's request may name them). Any
-  field people type into freely is TEXT, even when it is "about" the row's own person: a
-  resident's private notes, "asked by", a text's body, a reporter's contact may all name
-  someone else.
+  person's own rows; on every other row their name (as people write it), phone, email and
+  address (with its postcode; never a postcode alone, a street shares it) are replaced by
+  "[erased]" (a volunteer's note on someone else's request may name them). Any field people
+  type into freely is TEXT, even when it is "about" the row's own person: a resident's
+  private notes, "asked by", a text's body, a reporter's contact may all name someone else.
 - KEEP: holds nothing that identifies a person once the row's links are anonymised (choices,
   digests, codes, references), or must stay for a reason given.
 

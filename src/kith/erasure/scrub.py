@@ -2,7 +2,8 @@
 
 `Identifiers` holds what names someone (their name, phone, email, address, postcode) as typed
 in many ways; `Scrubber.redact()` replaces each with "[erased]". Used on free text written
-about several people, where only the erased person's part may go.
+about several people, where only the erased person's part may go: so a bare surname, a first
+name alone, a town or a postcode alone (shared by a street) are never patterns of their own.
 """
 
 from __future__ import annotations
@@ -186,7 +187,7 @@ class Identifiers:
 
     def plain_values(self) -> list[str]:
         """Every value as stored, for a quick database filter before the exact check."""
-        return [v for v in [*self.names, *self.emails, *self.postcodes] if len(v) >= MIN_NAME]
+        return [v for v in [*self.names, *self.emails] if len(v) >= MIN_NAME]
 
 
 class Scrubber:

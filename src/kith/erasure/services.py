@@ -26,7 +26,7 @@ from kith.core.audit import log_action
 from kith.erasure import log as erasure_log
 from kith.erasure import scan
 from kith.erasure.models import Erasure
-from kith.erasure.scopes import resident_scopes, volunteer_scopes
+from kith.erasure.scopes import erased_name, resident_scopes, volunteer_scopes
 from kith.erasure.scrub import Identifiers, Scrubber
 from kith.requests import lifecycle
 
@@ -267,7 +267,7 @@ def _scrub_resident(resident) -> dict[str, int]:
     counts = scan.erase_own(resident_scopes(resident))
     counts.update(scan.redact_everywhere(Scrubber(ids)))
     # The row stays (the group's counts), named by its number only.
-    Resident.objects.filter(pk=resident.pk).update(name=_erased_name("resident", resident.pk))
+    Resident.objects.filter(pk=resident.pk).update(name=erased_name("resident", resident.pk))
     return counts
 
 
@@ -284,9 +284,6 @@ def _scrub_person(person, *, by) -> dict[str, int]:
     return counts
 
 
-def _erased_name(kind: str, pk: int) -> str:
-    # Stored, so in the language everyone's data is stored in; pages show it as it is.
-    return f"Erased {kind} #{pk}"
 
 
 def _home_group(person):
@@ -329,7 +326,7 @@ def _close_account(person) -> dict[str, int]:
     n_addresses = EmailAddress.objects.filter(user=person).delete()[0]
     n_keys = Authenticator.objects.filter(user=person).delete()[0]
     Person.objects.filter(pk=person.pk).update(
-        email=None, display_name=_erased_name("volunteer", person.pk), phone=None,
+        email=None, display_name=erased_name("volunteer", person.pk), phone=None,
         phone_digest="", phone_verified_at=None, postcode_sector="", is_active=False,
         is_staff=False, is_superuser=False, password=make_password(None))
     person.groups.clear()
