@@ -310,3 +310,23 @@ def test_the_access_log_names_them_by_number_and_forgets_how_they_were_called(st
     assert AuditEvent.objects.filter(object_type="residents.resident", object_id=str(edna.pk)
                                      ).exclude(object_repr=f"Erased resident #{edna.pk}"
                                                ).count() == 0
+
+
+def test_a_neighbours_notes_lose_her_details_and_keep_their_own(street, priya):
+    """Review 16 #14 and #20 together: a neighbour's private notes name her (she goes), and
+    give their own address on the same street and the shared postcode (those stay)."""
+    from kith.erasure.scan import opened
+
+    edna = _resident(street)
+    neighbour = Resident.objects.create(
+        group=street, name="Ivy Walsh", address="9 Bevington Road", postcode="W10 5TW",
+        notes="Edna Pargeter at 7 Bevington Rd has a key. Mrs Pargeter's number is 07911 "
+              "123457. Our door is 9 Bevington Road, W10 5TW; the W10 5TW pharmacy shuts "
+              "Mondays.")
+    services.erase_resident(edna, by=priya, why="request")
+    neighbour.refresh_from_db()
+    assert opened(neighbour.notes) == (
+        f"{ERASED} at {ERASED} has a key. {ERASED}'s number is {ERASED}. Our door is 9 "
+        "Bevington Road, W10 5TW; the W10 5TW pharmacy shuts Mondays.")
+    assert opened(neighbour.address) == "9 Bevington Road"
+    assert opened(neighbour.postcode) == "W10 5TW"

@@ -54,6 +54,8 @@ def test_a_name_as_people_write_it_is_found(stored, text, expected):
     # Part of a longer word is not the name.
     ("Mr Xu (024)", "Mr Xuereb called"),
     ("Margaret Ahmed", "Mrs Ahmedova called"),
+    # An initial is no surname.
+    ("Margaret A.", "Mr A Smith called"),
 ])
 def test_what_is_not_their_name_is_left(stored, text):
     assert _redact(text, names=[stored]) == text

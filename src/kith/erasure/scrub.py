@@ -101,6 +101,8 @@ def _name_patterns(name: str) -> list[str]:
     if not rest or (not title and len(rest) < 2):
         return out  # one word, no title: a first name, found only as stored
     first, surname = rest[0], rest[-1]
+    if len(surname.rstrip(".")) < 2:
+        return out  # an initial ("Margaret A."): "Mr A" would be anyone
     titled = "(?:" + "|".join(title or _ANY_TITLE) + r")\.?\s+"
     out.append(_whole(titled + _word(surname)))
     if len(rest) > 1:
