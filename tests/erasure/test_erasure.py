@@ -330,3 +330,20 @@ def test_a_neighbours_notes_lose_her_details_and_keep_their_own(street, priya):
         "Bevington Road, W10 5TW; the W10 5TW pharmacy shuts Mondays.")
     assert opened(neighbour.address) == "9 Bevington Road"
     assert opened(neighbour.postcode) == "W10 5TW"
+
+
+def test_a_volunteer_who_left_before_is_a_volunteer_on_the_timeline_once_erased(
+        street, priya, tom):
+    """Review 16 #8: most volunteers are erased after leaving (the retention sweep), when the
+    timelines already say "Tom Brennan stopped volunteering"; it must not become "[erased]
+    stopped volunteering"."""
+    from kith.requests.models import RequestEvent
+    from kith.volunteers import services as volunteer_services
+
+    profile = VolunteerProfile.objects.create(person=tom, services=["shopping"])
+    req = _held_task(street, tom, "assigned")
+    volunteer_services.leave(profile, acting_user=tom)
+    services.erase_volunteer(tom, by=None, why="retention")
+    words = " ".join(str(e.note) for e in RequestEvent.objects.filter(request=req) if e.note)
+    assert "A volunteer stopped volunteering" in words
+    assert ERASED not in words and "Tom" not in words

@@ -193,7 +193,10 @@ class Identifiers:
 
 
 class Scrubber:
-    def __init__(self, ids: Identifiers):
+    def __init__(self, ids: Identifiers, neutral: dict[str, str] | None = None):
+        """`neutral`: words that read wrong once redacted, and what they read instead
+        ("[erased] stopped volunteering" -> "A volunteer stopped volunteering")."""
+        self.neutral = neutral or {}
         patterns = ids.patterns()
         self.regex = re.compile("|".join(patterns), re.IGNORECASE) if patterns else None
         self.each = [re.compile(p, re.IGNORECASE) for p in patterns]
@@ -208,7 +211,10 @@ class Scrubber:
         while match := self.regex.search(text, pos):
             out += [text[pos:match.start()], ERASED]
             pos = max(match.end(), self._longest_end(text, match.start()))
-        return "".join([*out, text[pos:]])
+        redacted = "".join([*out, text[pos:]])
+        for words, instead in self.neutral.items():
+            redacted = redacted.replace(words, instead)
+        return redacted
 
     def _longest_end(self, text: str, start: int) -> int:
         """Where the longest of their identifiers starting here ends: "Sammy Davis Jr." as

@@ -27,7 +27,7 @@ from kith.erasure import log as erasure_log
 from kith.erasure import scan
 from kith.erasure.models import Erasure
 from kith.erasure.scopes import erased_name, resident_scopes, volunteer_scopes
-from kith.erasure.scrub import Identifiers, Scrubber
+from kith.erasure.scrub import ERASED, Identifiers, Scrubber
 from kith.requests import lifecycle
 
 
@@ -277,13 +277,28 @@ def _scrub_person(person, *, by) -> dict[str, int]:
     ids = identifiers_for_volunteer(person)
     _leave_everywhere(person, by=by)
     counts = scan.erase_own(volunteer_scopes(person))
-    counts.update(scan.redact_everywhere(Scrubber(ids)))
+    counts.update(scan.redact_everywhere(Scrubber(ids, neutral=_neutral_leaving())))
     counts.update(_close_account(person))
     # Every role ends: the account cannot sign in, and lists of members no longer show them.
     counts["groups.Membership"] = Membership.objects.filter(person=person).delete()[0]
     return counts
 
 
+
+
+def _neutral_leaving() -> dict[str, str]:
+    """A volunteer who left before being erased (the retention sweep erases those who left)
+    is named in the sentences leaving wrote on timelines and audit rows (volunteers/services.py
+    `leave`, the same words): once their name is scrubbed those read "A volunteer stopped
+    volunteering", not "[erased] stopped volunteering" (review 16 #8)."""
+    out = {}
+    for template in (_("%(person)s stopped volunteering with %(group)s."),
+                     _("%(person)s stopped volunteering.")):
+        head, __, tail = template.partition("%(person)s")
+        said = tail.split("%(")[0]  # up to the group's name, which stays as it is
+        if said.strip():
+            out[head + ERASED + said] = head + _("A volunteer") + said
+    return out
 
 
 def _home_group(person):
