@@ -148,8 +148,8 @@ def _address_patterns(address: str, postcodes: list[str]) -> list[str]:
     for i, line in enumerate(lines):
         if _NUMBERED.search(line) and len(line) >= MIN_LINE:
             start = i
-        elif i > 0 and _is_street(line) and not re.search(r"\d", lines[i - 1]):
-            start = i - 1  # a house name, then its street
+        elif i > 0 and _is_street(line):
+            start = i - 1  # a house name or number on its own line, then its street
         else:
             continue
         before = "".join(f"(?:{_seq(prev, street=True)}{_SEP})?" for prev in lines[:start])
