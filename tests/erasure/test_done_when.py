@@ -25,10 +25,12 @@ from kith.erasure.models import Erasure
 from kith.erasure.scan import opened
 from kith.groups import figures
 from kith.messaging import outbox
+from kith.messaging.models import InboundText
 from kith.money import ledger
 from kith.money import services as money
 from kith.money.models import Account, CashCheck, Claim
-from kith.requests.models import HelpRequest, RequestEvent
+from kith.requests import services as requests
+from kith.requests.models import Assignment, HelpRequest, RequestEvent
 from kith.residents.models import Resident
 from kith.runs.models import Run, Stop
 from kith.safeguarding.models import Case
@@ -63,6 +65,10 @@ def _settle(resident, volunteer, treasurer):
     Case.objects.filter(resident=resident).update(state=Case.State.CLOSED, closed_at=timezone.now())
     Case.objects.filter(reporter=volunteer).update(state=Case.State.CLOSED, closed_at=timezone.now())
     CheckIn.objects.filter(volunteer=volunteer).update(state=CheckIn.State.SAFE)
+    # A task he is on his way to holds his erasure (review 16 #8): he finishes it first.
+    for task in Assignment.objects.filter(volunteer=volunteer, ended_at__isnull=True,
+                                          request__state="in_progress"):
+        requests.complete(task.request, actor=volunteer)
 
 
 def _more_history(resident, volunteer, phone, address, postcode):
@@ -87,6 +93,25 @@ def _more_history(resident, volunteer, phone, address, postcode):
         profile = VolunteerProfile.objects.get(person=volunteer)
         profile.postcode = "W10 5AB"
         profile.save()
+        _named_in_other_peoples_free_text(resident, phone, address)
+
+
+def _named_in_other_peoples_free_text(resident, phone, address):
+    """Where people write about a neighbour: another resident's private notes, a request she
+    made for someone else, a text from another number. Her phone in two spellings."""
+    national = "0" + phone.removeprefix("+44")
+    spaced = f"+44 {phone[3:7]} {phone[7:]}"
+    street = address.splitlines()[0]
+    neighbour = Resident.objects.filter(group=resident.group).exclude(pk=resident.pk).first()
+    neighbour.notes = (f"Neighbour {resident.name} at {street} (tel {national}, or {spaced}) "
+                       f"keeps a spare key.")
+    neighbour.save()
+    theirs = HelpRequest.objects.filter(group=resident.group).exclude(resident=resident).first()
+    HelpRequest.objects.filter(pk=theirs.pk).update(
+        asked_by=f"{resident.name}, {street}, {national}")
+    InboundText.objects.create(provider_id="SM-neighbour", from_digest="someone-else",
+                               body=f"This is Edith for {resident.name} at {street}, "
+                                    f"call me back on {spaced}")
 
 
 @pytest.fixture

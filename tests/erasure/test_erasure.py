@@ -227,3 +227,129 @@ def test_text_without_their_details_is_left_as_it_was(text):
                                  postcodes=["W10 5TW"]))
     if not scrub.found(text):
         assert scrub.redact(text) == text
+
+
+# --- A volunteer with tasks (review 16 #8) ----------------------------------------------------
+
+
+def _held_task(street, tom, state):
+    from datetime import timedelta
+
+    from kith.requests.models import Assignment
+
+    req = _request(street, _resident(street))
+    HelpRequest.objects.filter(pk=req.pk).update(state=state)
+    Assignment.objects.create(request=req, volunteer=tom, due_by=timezone.now() + timedelta(
+        days=1))
+    return req
+
+
+def test_a_task_they_are_on_their_way_to_holds_their_erasure_in_both_voices(street, priya, tom):
+    VolunteerProfile.objects.create(person=tom, services=["shopping"])
+    req = _held_task(street, tom, "in_progress")
+    theirs = services.holds_for_volunteer(tom)
+    assert f"They are on their way to a task ({req.reference})" in " ".join(theirs)
+    own = services.holds_for_volunteer(tom, own=True)
+    assert (f"You are on your way to a task ({req.reference}): finish it or hand it back first."
+            in own)
+    with pytest.raises(services.OnHold):
+        services.erase_volunteer(tom, by=priya, why="request")
+    # Assigned but not yet started: it goes back to be matched, as when anyone leaves.
+    HelpRequest.objects.filter(pk=req.pk).update(state="assigned")
+    assert services.holds_for_volunteer(tom) == []
+
+
+def test_their_tasks_go_back_with_neutral_words_on_the_timeline(street, priya, tom):
+    from kith.requests.models import RequestEvent
+
+    VolunteerProfile.objects.create(person=tom, services=["shopping"])
+    req = _held_task(street, tom, "assigned")
+    services.erase_volunteer(tom, by=priya, why="request")
+    req.refresh_from_db()
+    assert req.state == "matching"
+    notes = [e.note for e in RequestEvent.objects.filter(request=req)]
+    words = " ".join(str(n) for n in notes if n)
+    assert "A volunteer stopped volunteering" in words
+    assert ERASED not in words and "Tom" not in words
+    audit = " ".join(repr([e.object_repr, e.old, e.new]) for e in AuditEvent.objects.all())
+    assert f"{ERASED} stopped volunteering" not in audit and "Tom Brennan" not in audit
+
+
+def test_a_reporters_erase_page_names_their_contact_on_concerns_not_cases_about_them(
+        street, priya, tom):
+    """Review 16 #25: for a volunteer only their contact on concerns they reported goes."""
+    VolunteerProfile.objects.create(person=tom, services=["shopping"])
+    Case.objects.create(group=street, kind=Case.Kind.ABUSE_OF_RESIDENT, reporter=tom,
+                        contact="07700 900222", state=Case.State.CLOSED,
+                        closed_at=timezone.now())
+    goes = dict(services.preview_volunteer(tom))
+    assert goes.get("Their contact details on concerns they reported") == 1
+    assert not any("Closed safeguarding cases" in words for words in goes)
+
+
+def test_the_erase_pages_say_their_tasks_go_back(client, street, priya, tom):
+    """Review 16 #8: what happens to the tasks and regular help they hold is said first."""
+    VolunteerProfile.objects.create(person=tom, services=["shopping"])
+    _held_task(street, tom, "assigned")
+    goes = dict(services.preview_volunteer(tom))
+    assert goes.get("Tasks they hold: they go back to be matched with someone else") == 1
+    client.force_login(tom)
+    page = client.get(reverse("erasure:me")).text
+    assert "Tasks you were given go back to your coordinator" in page
+
+
+def test_the_access_log_names_them_by_number_and_forgets_how_they_were_called(street, priya):
+    """Review 16 #16: "Ringing Mr Carter on ..." kept "Mr Carter", and "Whose details" was
+    left blank; now the reason loses the title and surname, and the row says whose by number."""
+    from kith.core.models import PersonalDataAccess
+    from kith.erasure.scan import opened
+
+    edna = _resident(street)
+    PersonalDataAccess.objects.create(
+        viewer=priya, group=street, subject_type="residents.resident", subject_id=str(edna.pk),
+        subject_repr=edna.name, field="phone",
+        reason="Ringing Mrs Pargeter on 07911 123457 about her hip")
+    services.erase_resident(edna, by=priya, why="request")
+    look = PersonalDataAccess.objects.get(subject_id=str(edna.pk))
+    assert look.subject_repr == f"Erased resident #{edna.pk}"
+    assert opened(look.reason) == f"Ringing {ERASED} on {ERASED} about her hip"
+    assert AuditEvent.objects.filter(object_type="residents.resident", object_id=str(edna.pk)
+                                     ).exclude(object_repr=f"Erased resident #{edna.pk}"
+                                               ).count() == 0
+
+
+def test_a_neighbours_notes_lose_her_details_and_keep_their_own(street, priya):
+    """Review 16 #14 and #20 together: a neighbour's private notes name her (she goes), and
+    give their own address on the same street and the shared postcode (those stay)."""
+    from kith.erasure.scan import opened
+
+    edna = _resident(street)
+    neighbour = Resident.objects.create(
+        group=street, name="Ivy Walsh", address="9 Bevington Road", postcode="W10 5TW",
+        notes="Edna Pargeter at 7 Bevington Rd has a key. Mrs Pargeter's number is 07911 "
+              "123457. Our door is 9 Bevington Road, W10 5TW; the W10 5TW pharmacy shuts "
+              "Mondays.")
+    services.erase_resident(edna, by=priya, why="request")
+    neighbour.refresh_from_db()
+    assert opened(neighbour.notes) == (
+        f"{ERASED} at {ERASED} has a key. {ERASED}'s number is {ERASED}. Our door is 9 "
+        "Bevington Road, W10 5TW; the W10 5TW pharmacy shuts Mondays.")
+    assert opened(neighbour.address) == "9 Bevington Road"
+    assert opened(neighbour.postcode) == "W10 5TW"
+
+
+def test_a_volunteer_who_left_before_is_a_volunteer_on_the_timeline_once_erased(
+        street, priya, tom):
+    """Review 16 #8: most volunteers are erased after leaving (the retention sweep), when the
+    timelines already say "Tom Brennan stopped volunteering"; it must not become "[erased]
+    stopped volunteering"."""
+    from kith.requests.models import RequestEvent
+    from kith.volunteers import services as volunteer_services
+
+    profile = VolunteerProfile.objects.create(person=tom, services=["shopping"])
+    req = _held_task(street, tom, "assigned")
+    volunteer_services.leave(profile, acting_user=tom)
+    services.erase_volunteer(tom, by=None, why="retention")
+    words = " ".join(str(e.note) for e in RequestEvent.objects.filter(request=req) if e.note)
+    assert "A volunteer stopped volunteering" in words
+    assert ERASED not in words and "Tom" not in words

@@ -37,3 +37,16 @@ def test_a_new_field_would_be_caught(monkeypatch):
     model = apps.get_model("residents.Resident")
     assert "notes" in {f.name for f in registry.text_fields(model)} - set(
         registry.REGISTRY["residents.Resident"])
+
+
+def test_fields_people_type_freely_are_redacted_on_other_peoples_rows_too():
+    """Review 16 #14: a resident's notes naming a neighbour kept the neighbour's details after
+    the neighbour's erasure, because notes were OWN (only blanked on the resident's rows)."""
+    typed = ["residents.Resident.notes", "requests.HelpRequest.asked_by",
+             "requests.HelpRequest.partner_contact", "requests.Callback.caller_name",
+             "messaging.InboundText.body", "safeguarding.Case.contact",
+             "safeguarding.Case.victim", "partners.PartnerReferral.consent_given_by_name",
+             "transparency.ExportLink.payload"]
+    for path in typed:
+        label, name = path.rsplit(".", 1)
+        assert REGISTRY[label][name].action == TEXT, path

@@ -79,7 +79,7 @@ def test_erasures_made_since_a_backup_are_made_again_after_restoring_it(
     done = _kith(var_dir, database_url, "restore", str(backup), "--passphrase-file",
                  str(passphrase), "--erasure-log", str(erasure_log.path()))
     assert done.returncode == 0, done.stderr
-    assert "1 people erased since the backup was made were erased again" in done.stdout
+    assert "1 person erased since the backup was made was erased again" in done.stdout
     seen = _look(var_dir, database_url)
     assert f"Erased resident #{edna.pk}" in seen["names"]
     assert seen["found"]["Edna Pargeter"] == []

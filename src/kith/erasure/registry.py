@@ -3,12 +3,15 @@
 Every model with such a field must be here (tests/erasure/test_registry.py fails otherwise), so
 a field added later cannot be forgotten. Three rules:
 
-- OWN: the row's own person's data (a name, a number, an address). Blanked on the erased
-  person's own rows; never touched on anyone else's (another resident in the same building
-  keeps their address).
+- OWN: the row's own person's data in a field that holds nothing else (a name, a number, an
+  address). Blanked on the erased person's own rows; never touched on anyone else's (another
+  resident in the same building keeps their address).
 - TEXT: free text written by people (notes, reasons, descriptions). Blanked on the erased
-  person's own rows; on every other row their name, phone, email, address and postcode are
-  replaced by "[erased]" (a volunteer's note on someone else's request may name them).
+  person's own rows; on every other row their name (as people write it), phone, email and
+  address (with its postcode; never a postcode alone, a street shares it) are replaced by
+  "[erased]" (a volunteer's note on someone else's request may name them). Any field people
+  type into freely is TEXT, even when it is "about" the row's own person: a resident's
+  private notes, "asked by", a text's body, a reporter's contact may all name someone else.
 - KEEP: holds nothing that identifies a person once the row's links are anonymised (choices,
   digests, codes, references), or must stay for a reason given.
 
@@ -76,7 +79,8 @@ REGISTRY: dict[str, dict[str, Rule]] = {
         "email": own("the address they were invited at"), "roles": CHOICE, "token": CODE},
     "residents.Resident": {
         "name": own(), "phone": own(), "phone_digest": own("would find them again"),
-        "email": own(), "address": own(), "postcode": own(), "notes": own(),
+        "email": own(), "address": own(), "postcode": own(),
+        "notes": text("a coordinator's notes often name a neighbour or a relative"),
         "postcode_sector": keep("coarse area (thousands of homes): keeps anonymous counts by "
                                 "area right"),
         "language": own("with a name gone, still a trait of theirs")},
@@ -101,14 +105,16 @@ REGISTRY: dict[str, dict[str, Rule]] = {
     "requests.HelpRequest": {
         "reference": CODE, "service": CHOICE, "details": text(), "urgency": CHOICE,
         "when": text(), "contact_by": CHOICE, "channel": CHOICE,
-        "asked_by": own("who asked on their behalf, often a relative"),
+        "asked_by": text("who asked on their behalf, often a relative or a neighbour"),
         "partner_kind": CHOICE, "partner_name": ORG,
-        "partner_contact": own("the referrer's contact for this resident"), "state": CHOICE},
+        "partner_contact": text("the referrer's contact, typed: may name anyone"),
+        "state": CHOICE},
     "requests.RequestEvent": {
         "action": CODE, "from_state": CHOICE, "to_state": CHOICE, "note": text()},
     "requests.Assignment": {"reason": text(), "end": CHOICE},
     "requests.Callback": {
-        "kind": CHOICE, "caller_name": own(), "phone": own(),
+        "kind": CHOICE, "caller_name": text("typed: a relative or neighbour ringing for them"),
+        "phone": own(),
         "phone_digest": own("would find them again"), "note": text(), "outcome": CHOICE,
         "result": CHOICE},
     "requests.CallAttempt": {"request_id": CODE, "outcome": CHOICE, "note": text()},
@@ -123,7 +129,8 @@ REGISTRY: dict[str, dict[str, Rule]] = {
         "task_times": own("the card is deleted"), "decline_times": own("the card is deleted")},
     "transparency.ExportLink": {
         "token_digest": DIGEST, "code_digest": DIGEST,
-        "payload": own("the copy of their data: the link is deleted with them")},
+        "payload": text("the copy of their data: deleted with them; someone else's copy may "
+                        "quote notes that name them")},
     "transparency.Withdrawal": {"kind": CHOICE},
     "matching.Offer": {"explanation": text(), "state": CHOICE, "reason": CHOICE},
     "runs.Run": {
@@ -146,8 +153,10 @@ REGISTRY: dict[str, dict[str, Rule]] = {
     "signposting.Signposting": {"via": CHOICE},
     "safeguarding.Case": {
         "kind": CHOICE, "urgency": CHOICE, "source": CHOICE, "state": CHOICE,
-        "what_happened": text(), "contact": own("how to reach the reporter"),
-        "victim_consent": CHOICE, "victim": own("who was hurt"), "risk": CHOICE,
+        "what_happened": text(),
+        "contact": text("how to reach the reporter, typed: may be through someone else"),
+        "victim_consent": CHOICE, "victim": text("who was hurt: may be someone other than the "
+                                                 "resident the case is about"), "risk": CHOICE,
         "triage_note": text(), "ico_decision": CHOICE, "ico_reference": CODE,
         "ico_why_not": text(), "outcome": text(), "prevention": text(),
         "prevention_owner": text()},
@@ -161,7 +170,7 @@ REGISTRY: dict[str, dict[str, Rule]] = {
         "referrer_name": text("the partner's staff member, who may be named in the text"),
         "referrer_contact": text("the partner's staff member's contact"),
         "consent_version": CODE, "consent_given_by": CHOICE,
-        "consent_given_by_name": own("who gave consent: the resident or someone for them")},
+        "consent_given_by_name": text("who gave consent: the resident or someone for them")},
     "partners.WebhookDelivery": {"event": CODE},
     "money.MoneySettings": {
         "bank_account_name": ORG, "bank_sort_code": ORG, "bank_account_number": ORG,
@@ -202,7 +211,8 @@ REGISTRY: dict[str, dict[str, Rule]] = {
         "error": keep("Kith's own failure words, stored in English")},
     "messaging.StatusReport": {"provider_id": CODE, "status": CODE},
     "messaging.InboundText": {
-        "provider_id": CODE, "from_digest": own("finds them again"), "body": own(),
+        "provider_id": CODE, "from_digest": own("finds them again"),
+        "body": text("a text from anyone may name someone else"),
         "channel": CHOICE, "action": CODE},
     "messaging.TextOptOut": {"phone_digest": keep("a STOP must keep working after erasure")},
     "messaging.ContactPreference": {"channel": CHOICE},

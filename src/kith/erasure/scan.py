@@ -88,7 +88,7 @@ def erase_own(scopes) -> dict[str, int]:
             _delete_receipts(model, pks)
             counts[scope.label] += len(pks)
             continue
-        values = {n: blank(model._meta.get_field(n)) for n in names}
+        values = {n: blank(model._meta.get_field(n)) for n in names} | scope.named
         if values:
             _raw(model).filter(pk__in=pks).update(**values)
         counts[scope.label] += len(pks)

@@ -6,7 +6,7 @@ Rows that are not theirs but may name them (a note on someone else's request) ar
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 
@@ -19,6 +19,16 @@ class Scope:
     fields: list[str] | None = None
     # The row goes altogether (an index or a preference, not a record anyone needs).
     delete: bool = False
+    # Which words the confirm page uses (services.GOES), when not the model's own.
+    goes: str = ""
+    # Fields set to these values instead of blanked: "Erased resident #12" where a page
+    # shows whose row it is (the audit trail, the access log), rather than an empty cell.
+    named: dict[str, str] = field(default_factory=dict)
+
+
+def erased_name(kind: str, pk: int) -> str:
+    # Stored, so in the language everyone's data is stored in; pages show it as it is.
+    return f"Erased {kind} #{pk}"
 
 
 def _subject_rows(model, labels: list[str], pk: int) -> Q:
@@ -46,6 +56,7 @@ def resident_scopes(resident) -> list[Scope]:
     from kith.transparency.models import ExportLink
 
     r = resident
+    name = erased_name("resident", r.pk)
     callbacks = Q(resident=r) | Q(request__resident=r)
     if r.phone_digest:
         callbacks |= Q(phone_digest=r.phone_digest)
@@ -78,10 +89,11 @@ def resident_scopes(resident) -> list[Scope]:
         # A copy of their data waiting for its link holds all of it, sealed: it goes.
         Scope("transparency.ExportLink", ExportLink.objects.filter(resident=r), delete=True),
         Scope("core.AuditEvent", AuditEvent.objects.filter(
-            _subject_rows("object", ["residents.resident"], r.pk))),
+            _subject_rows("object", ["residents.resident"], r.pk)), named={"object_repr": name}),
         # Who looked stays (the access log is evidence); only the name they were shown goes.
         Scope("core.PersonalDataAccess", PersonalDataAccess.objects.filter(
-            _subject_rows("subject", ["residents.resident"], r.pk)), fields=["subject_repr"]),
+            _subject_rows("subject", ["residents.resident"], r.pk)), fields=["subject_repr"],
+            named={"subject_repr": name}),
     ]
     if r.phone_digest:
         scopes.append(Scope("messaging.InboundText",
@@ -123,6 +135,7 @@ def volunteer_scopes(person) -> list[Scope]:
     from kith.volunteers.models import VolunteerProfile
 
     p = person
+    name = erased_name("volunteer", p.pk)
     profile_pks = list(VolunteerProfile.objects.filter(person=p).values_list("pk", flat=True))
     audit = Q(object_type="accounts.person", object_id=str(p.pk))
     looked = Q(subject_type="accounts.person", subject_id=str(p.pk))
@@ -135,11 +148,12 @@ def volunteer_scopes(person) -> list[Scope]:
         Scope("messaging.Message", Message.objects.filter(person=p)),
         Scope("messaging.ContactPreference", ContactPreference.objects.filter(person=p),
               delete=True),
-        Scope("safeguarding.Case", Case.objects.filter(reporter=p), fields=["contact"]),
+        Scope("safeguarding.Case", Case.objects.filter(reporter=p), fields=["contact"],
+              goes="safeguarding.Case:reported"),
         Scope("money.Receipt", Receipt.objects.filter(claim__volunteer=p)),
-        Scope("core.AuditEvent", AuditEvent.objects.filter(audit)),
+        Scope("core.AuditEvent", AuditEvent.objects.filter(audit), named={"object_repr": name}),
         Scope("core.PersonalDataAccess", PersonalDataAccess.objects.filter(looked),
-              fields=["subject_repr"]),
+              fields=["subject_repr"], named={"subject_repr": name}),
         Scope("groups.Invitation", Invitation.objects.filter(accepted_by=p)),
     ]
     if p.email:

@@ -2,7 +2,8 @@
 
 `Identifiers` holds what names someone (their name, phone, email, address, postcode) as typed
 in many ways; `Scrubber.redact()` replaces each with "[erased]". Used on free text written
-about several people, where only the erased person's part may go.
+about several people, where only the erased person's part may go: so a bare surname, a first
+name alone, a town or a postcode alone (shared by a street) are never patterns of their own.
 """
 
 from __future__ import annotations
@@ -32,17 +33,130 @@ def _phone_pattern(e164: str) -> str | None:
     return r"(?:\+44|0044|\b0)" + gap + r"(?:\(0\))?" + gap + gap.join(national) + r"(?!\d)"
 
 
+# A UK postcode anywhere in a line ("London W10 5NW"), to tell it from the street.
+_POSTCODE = re.compile(r"(?<!\w)[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}(?!\w)", re.IGNORECASE)
+
+
 def _postcode_pattern(postcode: str) -> str | None:
     squashed = re.sub(r"\s", "", postcode)
     if len(squashed) < 5:
         return None
-    return r"\b" + re.escape(squashed[:-3]) + r"\s*" + re.escape(squashed[-3:]) + r"\b"
+    return re.escape(squashed[:-3]) + r"\s*" + re.escape(squashed[-3:])
+
+
+# Between the words of a name or an address: spaces, a line break, a comma, a full stop after
+# an abbreviation ("St. Mark's Rd, London").
+_SEP = r"\.?[\s,]+"
+
+
+def _whole(pattern: str) -> str:
+    """Not part of a longer word or number. Not \\b: after a name ending in ")" or "." there
+    is no word boundary, so "Mr Xu (024)" never matched (review 16 #18)."""
+    return r"(?<!\w)(?:" + pattern + r")(?!\w)"
+
+
+def _word(word: str, *, street: bool = False) -> str:
+    """One word, with either apostrophe (O'Brien, O’Brien); in an address, a street type in
+    any of its spellings (Road, Rd)."""
+    if street and word.lower().rstrip(".") in _STREET:
+        return "(?:" + "|".join(_STREET[word.lower().rstrip(".")]) + ")"
+    dot = r"\.?" if len(word) > 2 and word.endswith(".") else ""  # "Jr." or "Jr"
+    return re.sub(r"\\?['’]", "['’]", re.escape(word.removesuffix(".") if dot else word)) + dot
+
+
+def _seq(value: str, *, street: bool = False) -> str:
+    """The words of a value, with any spacing, line break or comma between them."""
+    return _SEP.join(_word(w, street=street) for w in value.split())
 
 
 def _words(value: str) -> str:
-    """The value as a pattern that allows any spacing or line break between its words."""
-    parts = [re.escape(p) for p in value.split()]
-    return r"\b" + r"[\s,]+".join(parts) + r"\b" if parts else ""
+    return _whole(_seq(value)) if value.split() else ""
+
+
+# --- Names ----------------------------------------------------------------------------------
+
+# Titles that may be the same person: "Mrs Ahmed" is also written "Ms Ahmed", never "Mr Ahmed"
+# (her husband, perhaps). A name stored without a title may be written with any of _ANY_TITLE.
+_TITLE_GROUPS = [("mrs", "ms", "miss"), ("mr",), ("mx",), ("dr",), ("prof",),
+                 ("rev", "revd", "reverend"), ("sir",), ("dame",), ("lady",), ("lord",)]
+_TITLE = {t: group for group in _TITLE_GROUPS for t in group}
+_ANY_TITLE = ("mr", "mrs", "ms", "miss", "mx", "dr")
+_SUFFIXES = {"jr", "jnr", "sr", "snr", "ii", "iii"}
+
+
+def _name_patterns(name: str) -> list[str]:
+    """Their name as stored, and as people write it: without a "(...)" tail ("Mr Carter
+    (048)"), a title and surname ("Mrs Ahmed"), "AHMED, Margaret", first name and surname
+    without the middle ones (review 16 #16). Never the surname alone (a bare surname may be
+    someone else's, or a shop's) nor the first name alone."""
+    out = [_words(name)] if len(name) >= MIN_NAME else []
+    bare = re.sub(r"\s*\([^()]*\)\s*$", "", name).strip()
+    words = bare.split()
+    title = _TITLE.get(words[0].lower().rstrip(".")) if words else None
+    rest = words[1:] if title else words
+    while len(rest) > 1 and rest[-1].lower().rstrip(".") in _SUFFIXES:
+        rest = rest[:-1]
+    if bare != name and len(bare) >= MIN_NAME:
+        out.append(_words(bare))
+    if not rest or (not title and len(rest) < 2):
+        return out  # one word, no title: a first name, found only as stored
+    first, surname = rest[0], rest[-1]
+    if len(surname.rstrip(".")) < 2:
+        return out  # an initial ("Margaret A."): "Mr A" would be anyone
+    titled = "(?:" + "|".join(title or _ANY_TITLE) + r")\.?\s+"
+    out.append(_whole(titled + _word(surname)))
+    if len(rest) > 1:
+        # "Mrs Margaret Ann Ahmed" as one, not "Mrs [erased]".
+        out.append(_whole(f"(?:{titled})?" + _seq(" ".join(rest))))
+        out.append(_whole(f"(?:{titled})?" + _seq(f"{first} {surname}")))
+        out.append(_whole(_word(surname) + r"\s*,\s*" + _word(first)))
+    return out
+
+
+# --- Addresses ------------------------------------------------------------------------------
+
+# Street types and their common abbreviations: "77 Golborne Rd" is 77 Golborne Road.
+STREET_TYPES = [("road", "rd"), ("street", "st"), ("avenue", "ave", "av"), ("lane", "ln"),
+                ("close", "cl"), ("crescent", "cres", "cresc"), ("gardens", "gdns"),
+                ("place", "pl"), ("drive", "dr"), ("court", "ct"), ("square", "sq"),
+                ("terrace", "ter", "terr")]
+_STREET = {w: group for group in STREET_TYPES for w in group}
+# Other last words of a street's name, for an address with a house name and no number.
+_OTHER_STREETS = {"way", "walk", "row", "mews", "grove", "hill", "park", "parade", "rise",
+                  "green", "view", "yard", "wharf", "villas", "gate", "passage", "broadway"}
+# A house number (14, 14a, 12-14, 3/14) and then a name: "14 Wornington Road", not "Flat 3".
+_NUMBERED = re.compile(r"(?<!\w)\d+[a-z]?(?:[-/]\d+[a-z]?)?\s+\S*[^\W\d_]{2,}",
+                       re.IGNORECASE)
+
+
+def _is_street(line: str) -> bool:
+    words = line.split()
+    return bool(words) and words[-1].lower().rstrip(".") in (_STREET.keys() | _OTHER_STREETS)
+
+
+def _address_patterns(address: str, postcodes: list[str]) -> list[str]:
+    """Their address only where it is theirs: a line with a house number and a street ("77
+    Golborne Rd"), or a house name and its street ("Rose Cottage, Mill Lane"), with the lines
+    before and after it and the postcode when those are written too. Never a postcode, a town
+    or "Flat 3" on its own: those are shared with neighbours (review 16 #20)."""
+    codes = sorted({p for p in map(_postcode_pattern, [*postcodes, *_POSTCODE.findall(address)])
+                    if p})
+    postcode = f"(?:{_SEP}(?:{'|'.join(codes)}))?" if codes else ""
+    lines = [_POSTCODE.sub("", line).strip(" .") for line in re.split(r"[\n,]", address)]
+    lines = [line for line in lines if line]
+    out = []
+    for i, line in enumerate(lines):
+        if _NUMBERED.search(line) and len(line) >= MIN_LINE:
+            start = i
+        elif i > 0 and _is_street(line):
+            start = i - 1  # a house name or number on its own line, then its street
+        else:
+            continue
+        before = "".join(f"(?:{_seq(prev, street=True)}{_SEP})?" for prev in lines[:start])
+        core = _SEP.join(_seq(part, street=True) for part in lines[start:i + 1])
+        after = "".join(f"(?:{_SEP}{_seq(rest, street=True)})?" for rest in lines[i + 1:])
+        out.append(_whole(before + core + after + postcode))
+    return out
 
 
 @dataclass
@@ -51,6 +165,7 @@ class Identifiers:
     phones: list[str] = field(default_factory=list)
     emails: list[str] = field(default_factory=list)
     addresses: list[str] = field(default_factory=list)
+    # Only as part of an address: a postcode alone is shared by a street.
     postcodes: list[str] = field(default_factory=list)
 
     def add(self, kind: str, value: Any) -> None:
@@ -60,8 +175,7 @@ class Identifiers:
     def patterns(self) -> list[str]:
         out = []
         for name in self.names:
-            if len(name) >= MIN_NAME:
-                out.append(_words(name))
+            out += _name_patterns(name)
         for email in self.emails:
             out.append(re.escape(email))
         for phone in self.phones:
@@ -69,28 +183,23 @@ class Identifiers:
             if pattern:
                 out.append(pattern)
         for address in self.addresses:
-            out.append(_words(address))
-            # Each line of an address alone ("12 Golborne Road"), when it is long enough to
-            # be that address and not a word.
-            for line in re.split(r"[\n,]", address):
-                if len(line.strip()) >= MIN_LINE and re.search(r"\d", line):
-                    out.append(_words(line.strip()))
-        for postcode in self.postcodes:
-            pattern = _postcode_pattern(postcode)
-            if pattern:
-                out.append(pattern)
+            out += _address_patterns(address, self.postcodes)
         # Longest first, so a full address goes before one of its lines.
         return sorted({p for p in out if p}, key=len, reverse=True)
 
     def plain_values(self) -> list[str]:
         """Every value as stored, for a quick database filter before the exact check."""
-        return [v for v in [*self.names, *self.emails, *self.postcodes] if len(v) >= MIN_NAME]
+        return [v for v in [*self.names, *self.emails] if len(v) >= MIN_NAME]
 
 
 class Scrubber:
-    def __init__(self, ids: Identifiers):
+    def __init__(self, ids: Identifiers, neutral: dict[str, str] | None = None):
+        """`neutral`: words that read wrong once redacted, and what they read instead
+        ("[erased] stopped volunteering" -> "A volunteer stopped volunteering")."""
+        self.neutral = neutral or {}
         patterns = ids.patterns()
         self.regex = re.compile("|".join(patterns), re.IGNORECASE) if patterns else None
+        self.each = [re.compile(p, re.IGNORECASE) for p in patterns]
 
     def found(self, text: str) -> bool:
         return bool(self.regex and isinstance(text, str) and self.regex.search(text))
@@ -98,7 +207,20 @@ class Scrubber:
     def redact(self, text: str) -> str:
         if not self.regex or not isinstance(text, str):
             return text
-        return self.regex.sub(ERASED, text)
+        out, pos = [], 0
+        while match := self.regex.search(text, pos):
+            out += [text[pos:match.start()], ERASED]
+            pos = max(match.end(), self._longest_end(text, match.start()))
+        redacted = "".join([*out, text[pos:]])
+        for words, instead in self.neutral.items():
+            redacted = redacted.replace(words, instead)
+        return redacted
+
+    def _longest_end(self, text: str, start: int) -> int:
+        """Where the longest of their identifiers starting here ends: "Sammy Davis Jr." as
+        one, not "[erased] Jr." (a regex alternation takes the first that matches)."""
+        ends = (m.end() for p in self.each if (m := p.match(text, start)))
+        return max(ends, default=start)
 
     def redact_json(self, value: Any) -> Any:
         """Strings anywhere in a JSON value (keys kept: they are field names)."""

@@ -13,6 +13,8 @@ The rows themselves stay (anonymised), so the group's counts and the books are u
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Q
@@ -24,8 +26,8 @@ from kith.core.audit import log_action
 from kith.erasure import log as erasure_log
 from kith.erasure import scan
 from kith.erasure.models import Erasure
-from kith.erasure.scopes import resident_scopes, volunteer_scopes
-from kith.erasure.scrub import Identifiers, Scrubber
+from kith.erasure.scopes import erased_name, resident_scopes, volunteer_scopes
+from kith.erasure.scrub import ERASED, Identifiers, Scrubber
 from kith.requests import lifecycle
 
 
@@ -99,6 +101,9 @@ def holds_for_volunteer(person, *, own: bool = False) -> list[str]:
     reasons.extend(_money_holds(person, say))
     if CheckIn.objects.filter(volunteer=person).exclude(state=CheckIn.State.SAFE).exists():
         reasons.append(str(say["check_in"]))
+    on_the_way = _on_the_way(person)
+    if on_the_way:
+        reasons.append(say["on_the_way"](len(on_the_way)) % {"refs": ", ".join(on_the_way)})
     for m in Membership.objects.filter(person=person, is_coordinator=True).select_related("group"):
         others = Membership.objects.filter(group=m.group, is_coordinator=True).exclude(
             person=person).filter(person__is_active=True)
@@ -107,6 +112,17 @@ def holds_for_volunteer(person, *, own: bool = False) -> list[str]:
     if _import_running_with(person):
         reasons.append(str(say["import"]))
     return reasons
+
+
+def _on_the_way(person) -> list[str]:
+    """Tasks they have started (on their way, or shopping now): erasing them would drop the
+    task mid-way with no one to ask, so they finish it or hand it back first. A task only
+    assigned goes back to be matched, as when anyone leaves."""
+    from kith.requests.models import Assignment
+
+    return list(Assignment.objects.filter(
+        volunteer=person, ended_at__isnull=True, request__state=lifecycle.IN_PROGRESS)
+        .order_by("pk").values_list("request__reference", flat=True))
 
 
 def _money_holds(person, say) -> list[str]:
@@ -124,7 +140,7 @@ def _money_holds(person, say) -> list[str]:
 
 # A coordinator reads about the volunteer; the volunteer, on their own page, reads about
 # themselves and what to do (who to ask), since they cannot close a case or pay themselves.
-_THEIRS = {
+_THEIRS: dict[str, Any] = {
     "reported": _lazy("A safeguarding case they reported is still open. The safeguarding "
                       "lead may need to reach them: it must be closed first."),
     "action": _lazy("They own an action on an open safeguarding case. The safeguarding lead "
@@ -143,8 +159,12 @@ _THEIRS = {
                               "must be added first."),
     "import": _lazy("A spreadsheet import that names them is still running. Wait for it to "
                     "finish first."),
+    "on_the_way": lambda n: ngettext(
+        "They are on their way to a task (%(refs)s): it must be finished or handed back first.",
+        "They are on their way to tasks (%(refs)s): they must be finished or handed back "
+        "first.", n),
 }
-_OWN = {
+_OWN: dict[str, Any] = {
     "reported": _lazy("A safeguarding case you reported is still open, and the safeguarding "
                       "lead may need to reach you. You can leave once it is closed."),
     "action": _lazy("You have an action on an open safeguarding case. Ask the safeguarding "
@@ -164,6 +184,9 @@ _OWN = {
                               "coordinator first, so the group is not left without one."),
     "import": _lazy("A spreadsheet import that names you is still running. Try again in a few "
                     "minutes."),
+    "on_the_way": lambda n: ngettext(
+        "You are on your way to a task (%(refs)s): finish it or hand it back first.",
+        "You are on your way to tasks (%(refs)s): finish them or hand them back first.", n),
 }
 
 
@@ -244,7 +267,7 @@ def _scrub_resident(resident) -> dict[str, int]:
     counts = scan.erase_own(resident_scopes(resident))
     counts.update(scan.redact_everywhere(Scrubber(ids)))
     # The row stays (the group's counts), named by its number only.
-    Resident.objects.filter(pk=resident.pk).update(name=_erased_name("resident", resident.pk))
+    Resident.objects.filter(pk=resident.pk).update(name=erased_name("resident", resident.pk))
     return counts
 
 
@@ -254,16 +277,28 @@ def _scrub_person(person, *, by) -> dict[str, int]:
     ids = identifiers_for_volunteer(person)
     _leave_everywhere(person, by=by)
     counts = scan.erase_own(volunteer_scopes(person))
-    counts.update(scan.redact_everywhere(Scrubber(ids)))
+    counts.update(scan.redact_everywhere(Scrubber(ids, neutral=_neutral_leaving())))
     counts.update(_close_account(person))
     # Every role ends: the account cannot sign in, and lists of members no longer show them.
     counts["groups.Membership"] = Membership.objects.filter(person=person).delete()[0]
     return counts
 
 
-def _erased_name(kind: str, pk: int) -> str:
-    # Stored, so in the language everyone's data is stored in; pages show it as it is.
-    return f"Erased {kind} #{pk}"
+
+
+def _neutral_leaving() -> dict[str, str]:
+    """A volunteer who left before being erased (the retention sweep erases those who left)
+    is named in the sentences leaving wrote on timelines and audit rows (volunteers/services.py
+    `leave`, the same words): once their name is scrubbed those read "A volunteer stopped
+    volunteering", not "[erased] stopped volunteering" (review 16 #8)."""
+    out = {}
+    for template in (_("%(person)s stopped volunteering with %(group)s."),
+                     _("%(person)s stopped volunteering.")):
+        head, __, tail = template.partition("%(person)s")
+        said = tail.split("%(")[0]  # up to the group's name, which stays as it is
+        if said.strip():
+            out[head + ERASED + said] = head + _("A volunteer") + said
+    return out
 
 
 def _home_group(person):
@@ -275,12 +310,19 @@ def _home_group(person):
 
 def _leave_everywhere(person, *, by) -> None:
     """Stop volunteering (tasks and offers go back, as when anyone leaves)."""
+    from kith.accounts.models import Person
     from kith.volunteers import services as volunteer_services
     from kith.volunteers.models import VolunteerProfile
 
     profile = VolunteerProfile.objects.filter(person=person).first()
-    if profile is not None:
-        volunteer_services.leave(profile, acting_user=by)
+    if profile is None:
+        return
+    # Leaving writes their name into timelines and audit rows ("Tom Brennan stopped
+    # volunteering"), which the scrub would turn into "[erased] stopped volunteering": they
+    # leave already nameless, so it reads "A volunteer stopped volunteering" (review 16 #8).
+    # Their identifiers were read before; the account is renamed "Erased volunteer #N" after.
+    Person.objects.filter(pk=person.pk).update(display_name=_("A volunteer"))
+    volunteer_services.leave(profile, acting_user=by)
 
 
 def _close_account(person) -> dict[str, int]:
@@ -299,7 +341,7 @@ def _close_account(person) -> dict[str, int]:
     n_addresses = EmailAddress.objects.filter(user=person).delete()[0]
     n_keys = Authenticator.objects.filter(user=person).delete()[0]
     Person.objects.filter(pk=person.pk).update(
-        email=None, display_name=_erased_name("volunteer", person.pk), phone=None,
+        email=None, display_name=erased_name("volunteer", person.pk), phone=None,
         phone_digest="", phone_verified_at=None, postcode_sector="", is_active=False,
         is_staff=False, is_superuser=False, password=make_password(None))
     person.groups.clear()
@@ -379,6 +421,7 @@ GOES = {
     "signposting.Referral": _lazy("Why they were referred to a local service"),
     "safeguarding.Case": _lazy("Closed safeguarding cases about them: what happened, who, how "
                                "to reach them"),
+    "safeguarding.Case:reported": _lazy("Their contact details on concerns they reported"),
     "safeguarding.CaseAction": _lazy("Actions on those cases"),
     "safeguarding.CaseTold": _lazy("Who was told about those cases"),
     "partners.PartnerReferral": _lazy("What partners said when referring them"),
@@ -409,15 +452,29 @@ def preview_resident(resident) -> list[tuple[str, int]]:
 def preview_volunteer(person) -> list[tuple[str, int]]:
     rows = _preview(volunteer_scopes(person))
     return [(str(_("Their account: name, email, phone, password, passkeys, two-factor and "
-                   "every signed-in session")), 1), *rows]
+                   "every signed-in session")), 1), *rows, *_going_back(person)]
+
+
+def _going_back(person) -> list[tuple[str, int]]:
+    """What they hold that goes back to the group, so the coordinator knows to find someone
+    else (review 16 #8). A task they are on their way to holds the erasure instead."""
+    from kith.requests.models import Assignment, Series
+
+    tasks = Assignment.objects.filter(volunteer=person, ended_at__isnull=True).count()
+    regular = Series.objects.filter(volunteer=person).count()
+    rows = [(str(_("Tasks they hold: they go back to be matched with someone else")), tasks),
+            (str(_("People they help regularly: they will need a new regular volunteer")),
+             regular)]
+    return [(words, n) for words, n in rows if n]
 
 
 def _preview(scopes) -> list[tuple[str, int]]:
     counts: dict[str, int] = {}
     for scope in scopes:
         n = scope.rows.count()
-        if n and scope.label in GOES:
-            counts[scope.label] = counts.get(scope.label, 0) + n
+        key = scope.goes or scope.label
+        if n and key in GOES:
+            counts[key] = counts.get(key, 0) + n
     return [(str(GOES[label]), n) for label, n in counts.items()]
 
 

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import ngettext
 
 from kith.core.backup_format import BackupError
 from kith.core.backups import restore_backup
@@ -39,8 +40,15 @@ class Command(BaseCommand):
             f"{restored.tables} tables, every table counted and matching, and {restored.files} "
             f"files. Restart Kith's server and worker so they use the restored keys."))
         if restored.erasures_reapplied:
-            self.stdout.write(f"{restored.erasures_reapplied} people erased since the backup was "
-                              f"made were erased again.")
+            n = restored.erasures_reapplied
+            self.stdout.write(ngettext(
+                "%(n)d person erased since the backup was made was erased again.",
+                "%(n)d people erased since the backup was made were erased again.", n)
+                % {"n": n})
         if restored.migrated:
-            self.stdout.write(f"The backup was made by an older Kith: {len(restored.migrated)} "
-                              f"migrations were run to bring it up to date.")
+            n = len(restored.migrated)
+            self.stdout.write(ngettext(
+                "The backup was made by an older Kith: %(n)d migration was run to bring it up "
+                "to date.",
+                "The backup was made by an older Kith: %(n)d migrations were run to bring it up "
+                "to date.", n) % {"n": n})
