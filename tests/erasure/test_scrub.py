@@ -145,3 +145,14 @@ def test_nothing_of_hers_is_left_and_what_is_not_hers_stays(pieces):
     # A shared postcode, a shop, a first name and a neighbour's door are never hers alone.
     for kept in ("Ahmed Stores", "16 Wornington Road", "W10 5QF", "Margaret", "rang"):
         assert redacted.split(" | ").count(kept) == pieces.count(kept)
+
+
+def test_a_redacted_value_never_outgrows_its_column():
+    from kith.erasure.scan import _redacted
+    from kith.requests.models import Callback
+
+    field = Callback._meta.get_field("caller_name")
+    full = ("Edna " * 40)[:field.max_length]
+    changes = _redacted(Scrubber(Identifiers(names=["Edna"])), [field], [full])
+    assert len(changes["caller_name"]) <= field.max_length
+    assert "Edna" not in changes["caller_name"]

@@ -144,7 +144,9 @@ def _redacted(scrubber: Scrubber, fields, values) -> dict[str, Any]:
             continue
         text = opened(value)
         if text and scrubber.found(text):
-            changes[field.name] = scrubber.redact(text)
+            # "[erased]" can be longer than the name it replaces: a full column must not
+            # overflow (PostgreSQL refuses it, and the whole erasure with it).
+            changes[field.name] = scrubber.redact(text)[:getattr(field, "max_length", None)]
     return changes
 
 
