@@ -104,8 +104,10 @@ class _Hexagons:
         return found
 
 
+# The sealed home comes with the rest: whoever _Exact opens needs no query of their own.
 _COLUMNS = ("person_id", "cell", "slots", "languages", "radius_km", "weekly_cap", "on_duty",
-            "task_times", "last_task", "decline_times")
+            "task_times", "last_task", "decline_times", "home")
+_HOME = MatchCard._meta.get_field("home")
 
 
 def _card_rows(group_ids: list[int], need: core.Need, today, *, cells: Iterable[int] = (),
@@ -144,7 +146,7 @@ def _volunteer(row, need: core.Need, window: load.Window, helped: dict[int, int]
     free times are read only when the need asks for a time (_Exact.open reads them for
     whoever it opens: the explanation names them)."""
     (person_id, cell, slots, languages, radius, cap, on_duty, task_times, last_task,
-     decline_times) = row
+     decline_times, _sealed_home) = row
     return core.Volunteer(
         id=person_id, name="", home=None if cell is None else _centre(cell),
         services=frozenset({need.service}), cleared=frozenset({need.service}),
@@ -165,13 +167,12 @@ class _Exact:
     k-th instead needs two edges (the k-th's own centre is an edge off too): in a dense city
     that disc holds three to four times as many volunteers."""
 
-    CHUNK = 32  # sealed points fetched per query
-
     def __init__(self, group_ids: list[int], need: core.Need, w: core.Weights, k: int):
         self.group_ids, self.need, self.w, self.k = group_ids, need, w, k
         self.slack = max(w.distance, 0.0) * PAD_KM
         self.opened: dict[int, core.Volunteer] = {}
         self.slot_masks: dict[int, int] = {}  # person id -> the card's slots, as read
+        self.homes: dict[int, str] = {}  # person id -> the card's sealed home, as read
         self.scores: list[float] = []  # exact scores of those who pass, best first
 
     def kth(self) -> float:
@@ -184,20 +185,16 @@ class _Exact:
         """Open the pool in coarse order until the rest cannot beat the k-th; its score."""
         todo = sorted((row for row in kept if row[1] not in self.opened),
                       key=lambda row: (row[0], row[1]))
-        for start in range(0, len(todo), self.CHUNK):
-            batch = todo[start:start + self.CHUNK]
-            if self._settled(batch[0][0]):
+        for coarse, _pk, v in todo:
+            if self._settled(coarse):
                 break
-            found = _names_and_homes([pk for _, pk, _ in batch], self.group_ids)
-            for coarse, pk, v in batch:
-                if self._settled(coarse):
-                    return self.kth()
-                self._open(v, *found.get(pk, ("", None)))
+            self._open(v)
         return self.kth()
 
-    def _open(self, v: core.Volunteer, name: str, home) -> None:
+    def _open(self, v: core.Volunteer) -> None:
+        home = _HOME.from_db_value(self.homes.get(v.id), None, connection)
         # Radii are whole km on the card: unpadded exactly, as the scan reads them.
-        opened = replace(v, name=name or "A volunteer", home=cards.open_point(home),
+        opened = replace(v, home=cards.open_point(home),
                          radius_km=round(v.radius_km - PAD_KM, 6),
                          slots=_slots(self.slot_masks.get(v.id, 0)))
         self.opened[v.id] = opened
@@ -215,23 +212,19 @@ class _Exact:
         return (kth + bonus + ROUNDING) / self.w.distance + PAD_KM
 
     def candidates(self) -> list[core.Candidate]:
-        return core.rank(self.need, self.opened.values(), self.w, k=self.k).candidates
+        """The best k, named (one query, for them alone)."""
+        best = core.rank(self.need, self.opened.values(), self.w, k=self.k).candidates
+        names = _names([c.volunteer.id for c in best])
+        return [replace(c, volunteer=replace(c.volunteer, name=names.get(c.volunteer.id)
+                                             or "A volunteer")) for c in best]
 
 
-def _names_and_homes(person_ids: list[int], group_ids: list[int]) -> dict[int, tuple]:
-    """Person id -> (display name, sealed home) for the short list, in plain SQL."""
+def _names(person_ids: list[int]) -> dict[int, str]:
     from kith.accounts.models import Person
 
-    home = MatchCard._meta.get_field("home")
-    marks = ", ".join(["%s"] * len(person_ids))
-    groups = ", ".join(["%s"] * len(group_ids))
-    sql = (f"SELECT c.person_id, p.display_name, c.home FROM {MatchCard._meta.db_table} c "  # noqa: S608
-           f"JOIN {Person._meta.db_table} p ON p.id = c.person_id "
-           f"WHERE c.person_id IN ({marks}) AND c.group_id IN ({groups})")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*person_ids, *group_ids])
-        return {pk: (name, home.from_db_value(sealed, None, connection))
-                for pk, name, sealed in cursor.fetchall()}
+    if not person_ids:
+        return {}
+    return dict(Person.objects.filter(pk__in=person_ids).values_list("pk", "display_name"))
 
 
 def _best_bonus_km(need: core.Need, w: core.Weights, helpers_read: bool) -> float:
@@ -291,6 +284,7 @@ def rank_need(group_ids: Iterable[int], need: core.Need, weights: core.Weights |
         fresh = [r for r in rows if r[0] not in excluded and r[0] not in pool.seen]
         pool.seen.update(r[0] for r in fresh)
         exact.slot_masks.update((r[0], r[2]) for r in fresh)
+        exact.homes.update((r[0], r[10]) for r in fresh)
         pool.add([_volunteer(r, need, window, helped) for r in fresh])
 
     # The resident's past helpers first, wherever they live: then nobody further out can
