@@ -177,3 +177,18 @@ def test_someone_in_no_group_can_delete_their_account(client, olu):
     page = client.post(reverse("erasure:me"), {"action": "delete", "confirm": "on",
                                                 "code": sent_code(client, olu)})
     assert "Your account and details are deleted" in page.text and not _active(olu)
+
+
+def test_a_code_sent_to_download_a_copy_does_not_delete_the_account(client, street, tom):
+    import re
+
+    from kith.messaging.models import Message
+
+    client.force_login(tom)
+    client.post(reverse("transparency:own"), {"action": "send"})
+    body = Message.objects.filter(person=tom).latest("pk").body._open()
+    assert "download a copy of your data" in body
+    code = re.search(r"\b(\d{6})\b", body).group(1)
+    page = client.post(reverse("erasure:me"), {"action": "delete", "confirm": "on",
+                                                "code": code})
+    assert page.status_code == 400 and _active(tom)

@@ -104,3 +104,9 @@ def test_the_phone_intake_will_not_take_a_request_for_an_erased_resident(street,
     form = IntakeForm({"resident": str(mabel.pk)}, group=street, consent_on_file=False)
     form.is_valid()
     assert form.errors["resident"] == ["That resident is not in this group. Search again."]
+
+
+def test_the_phone_intake_does_not_open_for_an_erased_resident(client, street, sam, mabel):
+    client.force_login(sam)
+    url = reverse("requests:intake", args=[street.slug]) + f"?resident={mabel.pk}"
+    assert client.get(url).status_code == 404

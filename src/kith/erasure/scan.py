@@ -95,6 +95,25 @@ def erase_own(scopes) -> dict[str, int]:
     return dict(counts)
 
 
+def redact_about_them(scopes, scrubber: Scrubber) -> dict[str, int]:
+    """Their own rows' free text that erase_own kept (a scope naming only some fields: who
+    looked at their details stays, with its reason), with the scrubber for rows about them."""
+    counts: Counter = Counter()
+    for scope in scopes:
+        if scope.delete or scope.fields is None:
+            continue
+        model = scope.rows.model
+        kept = [n for n, r in rules_for(model).items()
+                if r.action == TEXT and n not in scope.fields]
+        fields = [model._meta.get_field(n) for n in kept]
+        for row in scope.rows.values_list("pk", *kept).iterator(chunk_size=500) if kept else ():
+            changes = _redacted(scrubber, fields, row[1:])
+            if changes:
+                _raw(model).filter(pk=row[0]).update(**changes)
+                counts[f"{scope.label} (about them)"] += 1
+    return dict(counts)
+
+
 def _cancel_messages(model, pks) -> None:
     """Waiting ones are never sent; sent ones keep their state and lose address and words."""
     waiting = [model.State.QUEUED, model.State.SENDING]

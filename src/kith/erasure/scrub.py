@@ -75,41 +75,60 @@ def _words(value: str) -> str:
 
 # --- Names ----------------------------------------------------------------------------------
 
-# Titles that may be the same person: "Mrs Ahmed" is also written "Ms Ahmed", never "Mr Ahmed"
-# (her husband, perhaps). A name stored without a title may be written with any of _ANY_TITLE.
-_TITLE_GROUPS = [("mrs", "ms", "miss"), ("mr",), ("mx",), ("dr",), ("prof",),
-                 ("rev", "revd", "reverend"), ("sir",), ("dame",), ("lady",), ("lord",)]
-_TITLE = {t: group for group in _TITLE_GROUPS for t in group}
-_ANY_TITLE = ("mr", "mrs", "ms", "miss", "mx", "dr")
+# A title is matched only as it is stored ("Mrs" or "Mrs."): "Ms Quinn" and "Miss Quinn" may
+# be two residents of one street, and erasing one must not blank the other from a neighbour's
+# notes (second review of 16, E). A name stored without a title gives no "title + surname"
+# at all: "Mr Ahmed" may be her husband, "Dr Ahmed" her GP (B).
+_TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "rev", "revd", "reverend", "sir",
+           "dame", "lady", "lord"}
 _SUFFIXES = {"jr", "jnr", "sr", "snr", "ii", "iii"}
 
 
-def _name_patterns(name: str) -> list[str]:
+def _name(pattern: str) -> str:
+    """As _whole, and not part of a double-barrelled name: erasing Edith Clarke leaves her
+    niece "Edith Clarke-Smith" whole."""
+    return r"(?<![\w-])(?:" + pattern + r")(?![\w-])"
+
+
+# On a row about them (a look at their details, with its reason), a title and surname can
+# only be them, however it is written: "Ringing Mrs Pargeter" for Edna Pargeter.
+_ANY_TITLE = ("mr", "mrs", "ms", "miss", "mx", "dr")
+
+
+def _name_patterns(name: str, about_them: bool = False) -> list[str]:
     """Their name as stored, and as people write it: without a "(...)" tail ("Mr Carter
-    (048)"), a title and surname ("Mrs Ahmed"), "AHMED, Margaret", first name and surname
-    without the middle ones (review 16 #16). Never the surname alone (a bare surname may be
-    someone else's, or a shop's) nor the first name alone."""
-    out = [_words(name)] if len(name) >= MIN_NAME else []
+    (048)"), with its own title and the surname ("Mrs Ahmed", when stored so), "AHMED,
+    Margaret", the first name or its initial and the surname ("Margaret Ahmed", "M. Ahmed",
+    "Ahmed, M."). Never the surname alone (a bare surname may be someone else's, or a shop's)
+    nor the first name alone."""
+    out = [_name(_seq(name))] if len(name) >= MIN_NAME and name.split() else []
     bare = re.sub(r"\s*\([^()]*\)\s*$", "", name).strip()
     words = bare.split()
-    title = _TITLE.get(words[0].lower().rstrip(".")) if words else None
+    title = words[0].lower().rstrip(".") if words and words[0].lower().rstrip(".") in _TITLES \
+        else None
     rest = words[1:] if title else words
     while len(rest) > 1 and rest[-1].lower().rstrip(".") in _SUFFIXES:
         rest = rest[:-1]
     if bare != name and len(bare) >= MIN_NAME:
-        out.append(_words(bare))
+        out.append(_name(_seq(bare)))
     if not rest or (not title and len(rest) < 2):
         return out  # one word, no title: a first name, found only as stored
     first, surname = rest[0], rest[-1]
     if len(surname.rstrip(".")) < 2:
         return out  # an initial ("Margaret A."): "Mr A" would be anyone
-    titled = "(?:" + "|".join(title or _ANY_TITLE) + r")\.?\s+"
-    out.append(_whole(titled + _word(surname)))
+    # Stored with a title: that title only, even about them ("Ms Quinn" is not "Miss Quinn",
+    # who may live down the road). Without one: none, unless the text is about them.
+    titles = [title] if title else (list(_ANY_TITLE) if about_them else [])
+    titled = ("(?:" + "|".join(map(re.escape, titles)) + r")\.?\s+") if titles else ""
+    if titles:
+        out.append(_name(titled + _word(surname)))
     if len(rest) > 1:
+        initial = re.escape(first[0]) + r"\.?"
         # "Mrs Margaret Ann Ahmed" as one, not "Mrs [erased]".
-        out.append(_whole(f"(?:{titled})?" + _seq(" ".join(rest))))
-        out.append(_whole(f"(?:{titled})?" + _seq(f"{first} {surname}")))
-        out.append(_whole(_word(surname) + r"\s*,\s*" + _word(first)))
+        out.append(_name(f"(?:{titled})?" + _seq(" ".join(rest))))
+        out.append(_name(f"(?:{titled})?" + _seq(f"{first} {surname}")))
+        out.append(_name(f"(?:{titled})?" + initial + r"\s*" + _word(surname)))
+        out.append(_name(_word(surname) + r"\s*,\s*(?:" + _word(first) + "|" + initial + ")"))
     return out
 
 
@@ -172,10 +191,10 @@ class Identifiers:
         if isinstance(value, str) and value.strip():
             getattr(self, kind).append(value.strip())
 
-    def patterns(self) -> list[str]:
+    def patterns(self, about_them: bool = False) -> list[str]:
         out = []
         for name in self.names:
-            out += _name_patterns(name)
+            out += _name_patterns(name, about_them)
         for email in self.emails:
             out.append(re.escape(email))
         for phone in self.phones:
@@ -192,14 +211,36 @@ class Identifiers:
         return [v for v in [*self.names, *self.emails] if len(v) >= MIN_NAME]
 
 
+def _compiled(patterns: list[str]):
+    """The patterns as one regex, and each alone (for the longest match at a place)."""
+    if not patterns:
+        return None, []
+    return (re.compile("|".join(patterns), re.IGNORECASE),
+            [re.compile(p, re.IGNORECASE) for p in patterns])
+
+
+def _longest_end(each, text: str, start: int) -> int:
+    """Where the longest of their identifiers starting here ends: "Sammy Davis Jr." as one,
+    not "[erased] Jr." (a regex alternation takes the first that matches)."""
+    ends = (m.end() for p in each if (m := p.match(text, start)))
+    return max(ends, default=start)
+
+
 class Scrubber:
-    def __init__(self, ids: Identifiers, neutral: dict[str, str] | None = None):
+    def __init__(self, ids: Identifiers, neutral: dict[str, str] | None = None,
+                 about_them: bool = False):
         """`neutral`: words that read wrong once redacted, and what they read instead
-        ("[erased] stopped volunteering" -> "A volunteer stopped volunteering")."""
+        ("[erased] stopped volunteering" -> "A volunteer stopped volunteering").
+        `about_them`: for rows about the person alone, where any title with their surname
+        is them (elsewhere it may be their husband, or a neighbour of the same name)."""
         self.neutral = neutral or {}
-        patterns = ids.patterns()
-        self.regex = re.compile("|".join(patterns), re.IGNORECASE) if patterns else None
-        self.each = [re.compile(p, re.IGNORECASE) for p in patterns]
+        self.regex, self.each = _compiled(ids.patterns(about_them))
+        # A text that names them in full is about them: there "Mrs Pargeter" is Edna
+        # Pargeter too, whatever the title (a neighbour's note: "Edna Pargeter has a key.
+        # Mrs Pargeter's number is...").
+        self.named, _ = _compiled([_name(_seq(n)) for n in ids.names
+                                   if len(n) >= MIN_NAME and n.split()])
+        self.about = (self.regex, self.each) if about_them else _compiled(ids.patterns(True))
 
     def found(self, text: str) -> bool:
         return bool(self.regex and isinstance(text, str) and self.regex.search(text))
@@ -207,20 +248,16 @@ class Scrubber:
     def redact(self, text: str) -> str:
         if not self.regex or not isinstance(text, str):
             return text
+        regex, each = (self.about if self.named and self.named.search(text)
+                       else (self.regex, self.each))
         out, pos = [], 0
-        while match := self.regex.search(text, pos):
+        while match := regex.search(text, pos):
             out += [text[pos:match.start()], ERASED]
-            pos = max(match.end(), self._longest_end(text, match.start()))
+            pos = max(match.end(), _longest_end(each, text, match.start()))
         redacted = "".join([*out, text[pos:]])
         for words, instead in self.neutral.items():
             redacted = redacted.replace(words, instead)
         return redacted
-
-    def _longest_end(self, text: str, start: int) -> int:
-        """Where the longest of their identifiers starting here ends: "Sammy Davis Jr." as
-        one, not "[erased] Jr." (a regex alternation takes the first that matches)."""
-        ends = (m.end() for p in self.each if (m := p.match(text, start)))
-        return max(ends, default=start)
 
     def redact_json(self, value: Any) -> Any:
         """Strings anywhere in a JSON value (keys kept: they are field names)."""

@@ -264,7 +264,9 @@ def _scrub_resident(resident) -> dict[str, int]:
     from kith.residents.models import Resident
 
     ids = identifiers_for_resident(resident)
-    counts = scan.erase_own(resident_scopes(resident))
+    scopes = resident_scopes(resident)
+    counts = scan.erase_own(scopes)
+    counts.update(scan.redact_about_them(scopes, Scrubber(ids, about_them=True)))
     counts.update(scan.redact_everywhere(Scrubber(ids)))
     # The row stays (the group's counts), named by its number only.
     Resident.objects.filter(pk=resident.pk).update(name=erased_name("resident", resident.pk))
@@ -276,7 +278,9 @@ def _scrub_person(person, *, by) -> dict[str, int]:
 
     ids = identifiers_for_volunteer(person)
     _leave_everywhere(person, by=by)
-    counts = scan.erase_own(volunteer_scopes(person))
+    scopes = volunteer_scopes(person)
+    counts = scan.erase_own(scopes)
+    counts.update(scan.redact_about_them(scopes, Scrubber(ids, about_them=True)))
     counts.update(scan.redact_everywhere(Scrubber(ids, neutral=_neutral_leaving())))
     counts.update(_close_account(person))
     # Every role ends: the account cannot sign in, and lists of members no longer show them.

@@ -125,7 +125,8 @@ def _proved(request, form) -> bool:
     finds their session open on a shared tablet cannot delete their account with one tick."""
     from kith.transparency import services as copies
 
-    wrong = copies.check_own_code(request.user, request.session, form.cleaned_data["code"])
+    wrong = copies.check_own_code(request.user, request.session, form.cleaned_data["code"],
+                                  purpose="delete")
     if wrong:
         form.add_error("code", wrong)
     return not wrong

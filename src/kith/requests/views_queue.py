@@ -480,7 +480,8 @@ def intake(request, group):
         search = PhoneSearchForm({"phone": carried} if carried else None)
     resident = None
     if "resident" in request.GET:
-        resident = get_object_or_404(group.residents, pk=_int(request.GET["resident"]) or 0)
+        # Never an erased row: a bookmark to one must not start a call for "Erased resident".
+        resident = get_object_or_404(live(group.residents), pk=_int(request.GET["resident"]) or 0)
     initial: dict = {}
     found_phone = search.is_bound and search.is_valid()
     if found_phone:

@@ -246,21 +246,26 @@ def send_own_code(person, session, purpose: str = "copy") -> bool:
     else:
         return False
     session["transparency_own"] = {
-        "digest": keyed_digest("own-export", f"{person.pk}:{code}"),
+        "digest": _own_digest(person, code, purpose),
         "until": (timezone.now() + OWN_CODE_LIFETIME).timestamp(), "tries": 0}
     log_action("kith.export.own_code_sent", actor=person, obj=person, new={"way": way})
     return True
 
 
-def check_own_code(person, session, code: str) -> str:
+def _own_digest(person, code: str, purpose: str) -> str:
+    # The purpose is part of it: a code sent "to download your data" does not delete the
+    # account, so the message's words stay true.
+    return keyed_digest("own-export", f"{purpose}:{person.pk}:{code.strip()}")
+
+
+def check_own_code(person, session, code: str, purpose: str = "copy") -> str:
     """"" if right (the session may read the copy for READ_WINDOW), else what went wrong."""
     held = session.get("transparency_own")
     now = timezone.now()
     if not held or held["until"] <= now.timestamp() or held["tries"] >= OWN_CODE_TRIES:
         session.pop("transparency_own", None)
         return _("That code has expired or was wrong too many times. Ask for a new one.")
-    if not secrets.compare_digest(held["digest"],
-                                  keyed_digest("own-export", f"{person.pk}:{code.strip()}")):
+    if not secrets.compare_digest(held["digest"], _own_digest(person, code, purpose)):
         held["tries"] += 1
         session["transparency_own"] = held
         return _("That code is not right. Check the latest message we sent you.")
