@@ -23,7 +23,8 @@ from locust import HttpUser, between, constant, task
 
 DATA = json.load(open(os.environ["KITH_LOAD_DATA"]))  # noqa: SIM115 (read once at import)
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-SERVICES = ["shopping", "prescriptions", "dog_walking", "befriending", "errands"]
+# The kinds of help the group's own form offers (each group lists its own; another is refused).
+OFFERED = re.compile(r'name="service" value="([a-z_]+)"')
 _numbers = itertools.count(1)
 # A resident asks a few times, then makes way for another: one address asking every few
 # seconds for two minutes meets the site's limit of asks per address an hour, rightly.
@@ -65,8 +66,8 @@ class Resident(HttpUser):
         with self.client.get(f"/groups/{self.street}/ask/", name="ask form",
                              catch_response=True) as r:
             _ok(r)
-            token = TOKEN.search(r.text)
-        if token is None:
+            token, offered = TOKEN.search(r.text), OFFERED.findall(r.text)
+        if token is None or not offered:
             return
         self.asked += 1
         with self.client.post(f"/groups/{self.street}/ask/", name="ask (send)",
@@ -79,7 +80,7 @@ class Resident(HttpUser):
                                   "phone": f"07400 {self.number % 1000:03d}"
                                            f"{self.asked % 1000:03d}",
                                   "email": "", "contact_by": "call", "postcode": "W10 5NW",
-                                  "language": "", "service": random.choice(SERVICES),
+                                  "language": "", "service": random.choice(offered),
                                   "details": "Milk and bread, please", "urgency": "soon",
                                   "when": "", "consent": "on"}) as r:
             _ok(r, 302)
