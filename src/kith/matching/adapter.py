@@ -158,50 +158,61 @@ def _volunteer(row, need: core.Need, window: load.Window, helped: dict[int, int]
 
 
 class _Exact:
-    """The pool's best opened exactly, in coarse order, as the search widens.
+    """The pool's best opened exactly, most promising first, as the search widens.
 
-    Each opening costs a decryption, so it goes in coarse order and stops once the next
-    coarse score, less one hexagon's edge (theirs), cannot beat the k-th exact score. That
-    exact k-th score then bounds the search: nobody in an unread hexagon can beat it unless
-    the hexagon's centre is within (k-th + bonus) / weight + one edge. A bound on the coarse
-    k-th instead needs two edges (the k-th's own centre is an edge off too): in a dense city
-    that disc holds three to four times as many volunteers."""
+    Each opening costs a decryption, so it goes in order of the best each could still score
+    (the coarse score less one hexagon's edge, as a home is at most that far from its
+    hexagon's centre, and never nearer than 0 km) and stops once the next cannot beat the
+    k-th exact score. That exact k-th score then bounds the search: nobody in an unread
+    hexagon can beat it unless the hexagon's centre is within (k-th + bonus) / weight + one
+    edge. A bound on the coarse k-th instead needs two edges (the k-th's own centre is an
+    edge off too): in a dense city that disc holds three to four times as many volunteers.
+
+    An opening is one decryption and one distance: the core's score is its distance term plus
+    terms the home does not change, so the exact score is the coarse one moved from the
+    hexagon's centre to the home, and the only filter the home can newly fail is "too far".
+    Whole opened volunteers are made only for the few that could be the best k, and the core
+    ranks those itself (candidates)."""
 
     def __init__(self, group_ids: list[int], need: core.Need, w: core.Weights, k: int):
         self.group_ids, self.need, self.w, self.k = group_ids, need, w, k
-        self.slack = max(w.distance, 0.0) * PAD_KM
-        self.opened: dict[int, core.Volunteer] = {}
+        self.per_km = max(w.distance, 0.0)
+        self.opened: set[int] = set()
         self.slot_masks: dict[int, int] = {}  # person id -> the card's slots, as read
         self.homes: dict[int, str] = {}  # person id -> the card's sealed home, as read
         self.scores: list[float] = []  # exact scores of those who pass, best first
+        self.passed: list[tuple[float, core.Volunteer, LatLon]] = []  # score, coarse, home
 
     def kth(self) -> float:
         return self.scores[self.k - 1] if len(self.scores) >= self.k else math.inf
 
-    def _settled(self, coarse: float) -> bool:
-        return coarse - self.slack > self.kth() + ROUNDING
+    def _best_possible(self, coarse: float, coarse_km: float) -> float:
+        """The lowest exact score someone could have whose hexagon's centre is coarse_km off:
+        their home is within an edge of it, and no nearer than 0 km."""
+        return coarse - self.per_km * min(coarse_km, PAD_KM)
 
-    def settle(self, kept: list[tuple[float, int, core.Volunteer]]) -> float:
-        """Open the pool in coarse order until the rest cannot beat the k-th; its score."""
-        todo = sorted((row for row in kept if row[1] not in self.opened),
-                      key=lambda row: (row[0], row[1]))
-        for coarse, _pk, v in todo:
-            if self._settled(coarse):
+    def settle(self, kept: list[tuple[float, int, core.Volunteer, float]]) -> float:
+        """Open the pool, most promising first, until the rest cannot beat the k-th; its
+        score."""
+        todo = sorted((self._best_possible(coarse, km), pk, coarse, v, km)
+                      for coarse, pk, v, km in kept if pk not in self.opened)
+        for best, _pk, coarse, v, coarse_km in todo:
+            if best > self.kth() + ROUNDING:
                 break
-            self._open(v)
+            self._open(coarse, v, coarse_km)
         return self.kth()
 
-    def _open(self, v: core.Volunteer) -> None:
-        home = _HOME.from_db_value(self.homes.get(v.id), None, connection)
-        # Radii are whole km on the card: unpadded exactly, as the scan reads them.
-        opened = replace(v, home=cards.open_point(home),
-                         radius_km=round(v.radius_km - PAD_KM, 6),
-                         slots=_slots(self.slot_masks.get(v.id, 0)))
-        self.opened[v.id] = opened
-        d = core.distance_km(opened.home, self.need.place)
-        if not core.refusal(opened, self.need, d):
-            assert d is not None
-            bisect.insort(self.scores, core.score(opened, self.need, d, self.w))
+    def _open(self, coarse: float, v: core.Volunteer, coarse_km: float) -> None:
+        self.opened.add(v.id)
+        home = cards.open_point(_HOME.from_db_value(self.homes.get(v.id), None, connection))
+        km = core.distance_km(home, self.need.place)
+        if km is None or km > _unpadded(v.radius_km) or (
+                self.need.max_km is not None and km > self.need.max_km):
+            return  # core.refusal's "far", on the exact distance
+        assert home is not None
+        exact = coarse + self.w.distance * (km - coarse_km)
+        bisect.insort(self.scores, exact)
+        self.passed.append((exact, v, home))
 
     def cutoff_km(self, bonus: float) -> float:
         """How near an unread hexagon's centre must be for someone in it to still beat the
@@ -212,11 +223,21 @@ class _Exact:
         return (kth + bonus + ROUNDING) / self.w.distance + PAD_KM
 
     def candidates(self) -> list[core.Candidate]:
-        """The best k, named (one query, for them alone)."""
-        best = core.rank(self.need, self.opened.values(), self.w, k=self.k).candidates
+        """The best k, as the core ranks them, named (one query, for them alone). Only those
+        within rounding of the k-th are made whole: the core breaks ties among them."""
+        edge = self.kth() + ROUNDING
+        whole = [replace(v, home=home, radius_km=_unpadded(v.radius_km),
+                         slots=_slots(self.slot_masks.get(v.id, 0)))
+                 for exact, v, home in self.passed if exact <= edge]
+        best = core.rank(self.need, whole, self.w, k=self.k).candidates
         names = _names([c.volunteer.id for c in best])
         return [replace(c, volunteer=replace(c.volunteer, name=names.get(c.volunteer.id)
                                              or "A volunteer")) for c in best]
+
+
+def _unpadded(radius_km: float) -> float:
+    """Radii are whole km on the card: unpadded exactly, as the scan reads them."""
+    return round(radius_km - PAD_KM, 6)
 
 
 def _names(person_ids: list[int]) -> dict[int, str]:
@@ -245,7 +266,7 @@ class _Pool:
 
     def __init__(self, need: core.Need, w: core.Weights):
         self.need, self.w = need, w
-        self.kept: list[tuple[float, int, core.Volunteer]] = []
+        self.kept: list[tuple[float, int, core.Volunteer, float]] = []  # score, id, v, km
         self.left_out: core.Counter = core.Counter()
         self.seen: set[int] = set()
 
@@ -257,13 +278,7 @@ class _Pool:
                 self.left_out[code] += 1
             else:
                 assert d is not None  # refusal() said "unplaced" otherwise
-                self.kept.append((core.score(v, self.need, d, self.w), v.id, v))
-
-    def kth_score(self, k: int) -> float:
-        """The k-th best coarse score so far (infinite until k are found)."""
-        if len(self.kept) < k:
-            return math.inf
-        return heapq.nsmallest(k, self.kept, key=lambda row: (row[0], row[1]))[-1][0]
+                self.kept.append((core.score(v, self.need, d, self.w), v.id, v, d))
 
 
 def rank_need(group_ids: Iterable[int], need: core.Need, weights: core.Weights | None = None, *,

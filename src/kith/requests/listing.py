@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import F, Prefetch, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from kith.requests import lifecycle
 from kith.requests.intake import normalise_reference
@@ -72,10 +75,18 @@ def _helpers() -> Prefetch:
 
 @dataclass(frozen=True)
 class Row:
+    """What one line of the table shows, worked out here: the template draws fifty of these
+    a page, and each lookup, filter and tag it runs per row costs more than doing it once in
+    Python (bench/load_site.py: the rows were most of the page's time)."""
+
     request: HelpRequest
+    href: str
     first_name: str
+    service: str
     area: str
     state_label: str
+    needed_iso: str  # "" when the resident said any time
+    needed_text: str
     volunteer: str
 
 
@@ -95,7 +106,11 @@ def short_name(name: str) -> str:
     return " ".join(words[:2]) if words[0].rstrip(".").casefold() in TITLES else words[0]
 
 
-def row(req: HelpRequest) -> Row:
+def row(req: HelpRequest, group_slug: str) -> Row:
     helper = req.helpers[0].volunteer if req.helpers else None
-    return Row(req, short_name(req.resident.name), req.resident.postcode_sector,
-               lifecycle.STATE_LABELS.get(req.state, req.state), str(helper) if helper else "")
+    needed = timezone.localtime(req.needed_by) if req.needed_by else None
+    return Row(req, reverse("requests:detail", args=[group_slug, req.reference]),
+               short_name(req.resident.name), req.get_service_display(),
+               req.resident.postcode_sector, lifecycle.STATE_LABELS.get(req.state, req.state),
+               needed.isoformat() if needed else "",
+               date_format(needed, "D j M H:i") if needed else "", str(helper) if helper else "")

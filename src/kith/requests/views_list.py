@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -10,8 +11,10 @@ from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_GET
 
 from kith.accounts.models import Person
@@ -74,6 +77,25 @@ def _filter_form(request, group) -> RequestFilterForm:
     return form
 
 
+def _filters_html(group, form: RequestFilterForm) -> str:
+    """The filter box, drawn. Most visits fill in no filter, and then it shows only the
+    group's choices (above), so it is kept beside them per language, drawn again when they
+    change: a dozen fields through Django's form templates were a sixth of the page's time.
+    One entry per group and language, replaced, never a new one per version."""
+    if any(form.data.get(name) for name in form.fields):
+        return render_to_string("core/form.html", {"form": form})
+    choices = [(str(value), str(label)) for name in ("area", "volunteer")
+               for value, label in form.fields[name].choices]
+    digest = hashlib.blake2b(repr(choices).encode(), digest_size=16).hexdigest()
+    key = f"requests:list-filters:{group.pk}:{get_language()}"
+    found = cache.get(key)
+    if found is not None and found[0] == digest:
+        return mark_safe(found[1])  # noqa: S308 (drawn by our own template, escaped there)
+    html = render_to_string("core/form.html", {"form": form})
+    cache.set(key, (digest, str(html)), CHOICES_SECONDS)
+    return html
+
+
 def _not_understood(request, form: RequestFilterForm) -> list[str]:
     """A filter value the list cannot use (an area with no requests, a kind of help that does
     not exist), named, so the rows are not taken for a filtered list."""
@@ -102,17 +124,20 @@ def request_list(request, group):
     # when a filter joins the assignments (a request counted once per helper).
     per_state = dict(base.order_by().values_list("state").annotate(
         n=Count("id", distinct=True) if data.get("volunteer") else Count("*")))
-    queryset = listing.rows_for(base, STATE_FILTER_STATES[state], data.get("sort", "deadline"))
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [listing.row(req) for req in page]
-
     keep = {k: v for k, v in {**data, "q": term}.items() if v}
     tabs = [{"key": key, "label": label, "count": sum(per_state.get(s, 0) for s in states),
              "href": "?" + urlencode({"state": key, **keep}), "current": key == state}
             for key, label, states in STATE_FILTERS]
+    queryset = listing.rows_for(base, STATE_FILTER_STATES[state], data.get("sort", "deadline"))
+    paginator = Paginator(queryset, PAGE_SIZE)
+    # Counted above already (a linked list such as "stopped" has no tab of its own).
+    paginator.count = sum(per_state.get(s, 0) for s in STATE_FILTER_STATES[state])
+    page = paginator.get_page(request.GET.get("page"))
+    rows = [listing.row(req, group.slug) for req in page]
     access = request.access
     return render(request, "requests/request_list.html", {
-        "group": group, "form": form, "page": page, "rows": rows, "tabs": tabs, "state": state,
+        "group": group, "filters": _filters_html(group, form), "page": page, "rows": rows,
+        "tabs": tabs, "state": state,
         "state_label": STATE_FILTER_LABELS[state], "not_understood": _not_understood(request, form),
         "filtered": bool(keep), "query": urlencode({"state": state, **keep}),
         "can_intake": access.can("requests.intake"), "can_call": access.can("callbacks.work"),
