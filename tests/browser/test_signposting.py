@@ -120,18 +120,32 @@ def test_the_import_page_lists_each_problem(live_server, page, screenshot, axe_c
 
 def test_mid_call_a_call_handler_refers_someone_to_the_nearest_food_bank(
         live_server, page, screenshot, axe_check, street, sam, mrs_ahmed, food_bank, kitchen):  # noqa: F811
-    """The issue's journey: the food bank nearest W10 5NW, the resident's consent in plain
-    words, the referral recorded, and the request's timeline showing it."""
+    """The issue's journey: from the call screen to the food bank nearest W10 5NW, the
+    resident's consent in plain words, the referral recorded, and the request's timeline
+    showing it."""
+    from kith.requests import callbacks
     from kith.requests.intake import Contact, Need, take_request
+    from kith.requests.models import Callback
     from kith.signposting.models import Referral
 
     ask = take_request(street, channel="web", contact=Contact(name="Mrs Ahmed"),
                        need=Need(service="shopping"), resident=mrs_ahmed).request
+    call = Callback.objects.get(request=ask)
+    callbacks.claim(call, sam)
     page.set_viewport_size(PHONE)
     _become(page, live_server, sam)
-    page.goto(f"{live_server.url}/g/{street.slug}/services/find/?request={ask.reference}")
-    expect(page.get_by_label("Their postcode")).to_be_focused()
-    page.keyboard.type("W10 5NW")
+    page.goto(f"{live_server.url}/g/{street.slug}/callbacks/{call.pk}/")
+    link = page.get_by_role("link", name="Find a local service to refer them to")
+    link.scroll_into_view_if_needed()
+    axe_check("the call screen, with the way to refer")
+    screenshot("signposting-call-screen-phone")
+    link.click()
+    page.wait_for_url(re.compile(rf"/services/find/\?request={ask.reference}$"))
+    # It starts from where she lives (her postcode sector: Sam cannot open the full one).
+    box = page.get_by_label("Their postcode")
+    expect(box).to_be_focused()
+    assert box.input_value() == "W10 5"
+    box.fill("W10 5NW")
     page.get_by_label("What do they need?").select_option("food")
     page.get_by_role("button", name="Find").click()
     card = page.locator("ol.results > li").filter(has_text="Portobello Food Bank")

@@ -231,8 +231,12 @@ def test_a_lead_refers_from_a_case_through_signposting(client, street, lena, pri
     find = reverse("signposting:find", args=[street.slug]) + f"?request={req.reference}"
     assert find in page
     refer = reverse("signposting:refer", args=[street.slug, service.pk, req.reference])
+    from kith.signposting.referrals import consent_words, words_digest
+
+    words = consent_words(service, street, ["name", "phone"], "Support at home")
     response = client.post(refer, {"step": "send", "shared": ["name", "phone"],
-                                   "why": "Support at home", "consented": "on"})
+                                   "why": "Support at home", "consented": "on",
+                                   "shown": words_digest(service, req, words)})
     assert response.status_code == 302
     referral = Referral.objects.get()
     assert "Advice line" in client.get(_case_url(case)).content.decode()

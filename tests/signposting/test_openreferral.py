@@ -210,3 +210,56 @@ def test_the_command_checks_imports_and_exports(tmp_path, street, priya):
     with pytest.raises(CommandError, match="Nothing imported: 3 problems"):
         call_command("services", "import", str(bad), "--group", street.slug, stderr=err)
     assert "Service 1: id is missing." in err.getvalue()
+
+
+DEEP = b"[" * 100_000 + b"]" * 100_000
+
+
+def test_a_deeply_nested_file_is_reported_not_a_crash(client, tmp_path, street, priya):
+    problems = _refused(street, DEEP, priya)
+    assert problems == ["The file is nested too deeply to be a list of services: check it is "
+                        "the council's Open Referral UK file."]
+    client.force_login(priya)
+    upload = io.BytesIO(DEEP)
+    upload.name = "deep.json"
+    response = client.post(reverse("signposting:import", args=[street.slug]), {"file": upload})
+    assert response.status_code == 400
+    assert "nested too deeply" in response.content.decode()
+    path = tmp_path / "deep.json"
+    path.write_bytes(DEEP)
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="Nothing imported: 1 problems"):
+        call_command("services", "import", str(path), "--group", street.slug, stderr=err)
+    assert "nested too deeply" in err.getvalue()
+
+
+@pytest.mark.parametrize("name", ["", "   "])
+def test_a_service_without_a_name_is_refused(street, priya, name):
+    data = council()
+    data["contents"][1]["name"] = name
+    assert _refused(street, data, priya) == ["Service 2: its name is empty."]
+
+
+def test_control_characters_are_refused_as_the_form_refuses_them(tmp_path, street, priya):
+    data = council()
+    data["contents"][0]["description"] = "Fresh food\u0000 every week"
+    data["contents"][2]["name"] = "Winter\u0007shelter"
+    problems = _refused(street, data, priya)
+    assert len(problems) == 2
+    assert problems[0].startswith("Service 1 (“Westway Community Larder”): its description: "
+                                  "This has a hidden character (U+0000")
+    assert problems[1].startswith("Service 3 (“Winter\u0007shelter”): its name “Winter")
+    assert "hidden character (U+0007" in problems[1]
+    path = tmp_path / "nul.json"
+    path.write_bytes(_bytes(data))
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="Nothing imported: 2 problems"):
+        call_command("services", "import", str(path), "--group", street.slug, stderr=err)
+    assert not street.local_services.exists()
+
+
+def test_line_breaks_in_free_text_are_still_welcome(street, priya):
+    data = council()
+    data["contents"][0]["description"] = "Fresh food\nevery week"
+    openreferral.import_directory(street, _bytes(data), acting_user=priya)
+    assert street.local_services.filter(description="Fresh food\nevery week").exists()

@@ -29,6 +29,14 @@ def _url(street, service, ask) -> str:
 FORM = {"shared": ["name", "phone"], "why": "A food parcel this week"}
 
 
+def _said_yes(street, service, ask, form=None) -> dict:
+    """A "they said yes" post for the words shown on the preview (the digest it carries)."""
+    form = form or FORM
+    words = referrals.consent_words(service, street, form["shared"], form["why"])
+    return {**form, "step": "send", "consented": "on",
+            "shown": referrals.words_digest(service, ask, words)}
+
+
 def test_the_caution_note_comes_before_anything_else_on_the_page(client, street, sam, ask,
                                                                    food_bank):
     client.force_login(sam)
@@ -52,7 +60,9 @@ def test_the_words_say_what_goes_to_whom_and_why(client, street, sam, ask, food_
 
 def test_nothing_is_recorded_without_their_yes(client, street, sam, ask, food_bank):
     client.force_login(sam)
-    response = client.post(_url(street, food_bank, ask), {**FORM, "step": "send"})
+    said = _said_yes(street, food_bank, ask)
+    del said["consented"]
+    response = client.post(_url(street, food_bank, ask), said)
     assert response.status_code == 400
     assert "Ask them first" in response.content.decode()
     assert 'value="A food parcel this week"' in response.content.decode()  # kept as typed
@@ -63,8 +73,7 @@ def test_nothing_is_recorded_without_their_yes(client, street, sam, ask, food_ba
 def test_a_referral_is_recorded_with_the_words_agreed_and_on_the_timeline(
         client, street, sam, ask, food_bank):
     client.force_login(sam)
-    response = client.post(_url(street, food_bank, ask),
-                           {**FORM, "step": "send", "consented": "on"})
+    response = client.post(_url(street, food_bank, ask), _said_yes(street, food_bank, ask))
     referral = Referral.objects.get()
     assert response.status_code == 302
     assert (referral.shared, referral.consent_version, referral.state) == (
@@ -119,3 +128,151 @@ def test_the_find_page_offers_to_refer_for_the_request_in_hand(client, street, s
     page = client.get(reverse("signposting:find", args=[street.slug]),
                       {"q": "W10 5NW", "request": ask.reference.lower()}).content.decode()
     assert _url(street, food_bank, ask) in page
+
+
+def test_the_words_shown_carry_their_digest_to_the_yes(client, street, sam, ask, food_bank):
+    client.force_login(sam)
+    page = client.post(_url(street, food_bank, ask), {**FORM, "step": "preview"}
+                       ).content.decode()
+    digest = _said_yes(street, food_bank, ask)["shown"]
+    assert f'name="shown" value="{digest}"' in page
+
+
+def test_a_yes_to_other_words_records_nothing(client, street, sam, ask, food_bank):
+    """The words were read for name and phone and "Help with a bill"; then the address was
+    ticked and why changed before "they said yes"."""
+    client.force_login(sam)
+    shown = _said_yes(street, food_bank, ask, {"shared": ["name", "phone"],
+                                               "why": "Help with a bill"})["shown"]
+    response = client.post(_url(street, food_bank, ask), {
+        "shared": ["name", "phone", "address", "need"], "why": "Debt and rent arrears",
+        "step": "send", "consented": "on", "shown": shown})
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert not Referral.objects.exists()
+    assert "changed after they heard the words" in page
+    # The words as they are now, to read again; what was typed kept; the yes cleared.
+    assert "your name, your phone number, your address and what you need help with" in page
+    assert 'value="Debt and rent arrears"' in page
+    assert 'value="address" id="id_shared_2" checked' in page
+    assert 'name="consented" id="id_consented" checked' not in page
+    assert 'name="consented"' in page
+    # Without any digest (the words never shown) is refused the same way.
+    said = _said_yes(street, food_bank, ask)
+    del said["shown"]
+    assert client.post(_url(street, food_bank, ask), said).status_code == 400
+    assert not Referral.objects.exists()
+
+
+def test_a_double_press_makes_one_referral(client, street, sam, ask, food_bank):
+    client.force_login(sam)
+    first = client.post(_url(street, food_bank, ask), _said_yes(street, food_bank, ask))
+    second = client.post(_url(street, food_bank, ask), _said_yes(street, food_bank, ask),
+                         follow=True)
+    referral = Referral.objects.get()
+    assert first.url == second.redirect_chain[0][0] == reverse(
+        "signposting:referral", args=[street.slug, referral.pk])
+    assert "recorded a few minutes ago" in second.content.decode()
+    assert ask.events.filter(action="referral_sent").count() == 1
+    assert AuditEvent.objects.filter(action="kith.referral.sent").count() == 1
+
+
+def test_the_same_referral_can_be_made_again_later_or_with_other_words(street, sam, ask,
+                                                                       food_bank):
+    from datetime import timedelta
+
+    first = referrals.send(street, food_bank, ask, shared=["name"], why="Food",
+                           consented=True, acting_user=sam)
+    with pytest.raises(referrals.AlreadyReferred) as again:
+        referrals.send(street, food_bank, ask, shared=["name"], why="Food", consented=True,
+                       acting_user=sam)
+    assert again.value.referral == first
+    referrals.send(street, food_bank, ask, shared=["name", "phone"], why="Food",
+                   consented=True, acting_user=sam)
+    Referral.objects.update(sent_at=first.sent_at - timedelta(minutes=11))
+    referrals.send(street, food_bank, ask, shared=["name"], why="Food", consented=True,
+                   acting_user=sam)
+    assert Referral.objects.count() == 3
+
+
+@pytest.mark.parametrize("why, word", [
+    ("She has diabetes and needs insulin", "diabetes"),
+    ("Just out of hospital after a STROKE", "STROKE"),
+    ("Pregnant, needs baby clothes", "Pregnant"),
+])
+def test_health_words_in_why_are_refused_and_what_was_typed_kept(client, street, sam, ask,
+                                                                 food_bank, why, word):
+    client.force_login(sam)
+    response = client.post(_url(street, food_bank, ask), {**FORM, "why": why,
+                                                          "step": "preview"})
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert f"Leave out “{word}”: nothing about their health" in page
+    assert f'value="{why}"' in page
+    assert "Read them these words" not in page
+
+
+@pytest.mark.parametrize("why", ["A food parcel this week", "Help with care at home",
+                                 "Hearing aids battery and a lift to the surgery",
+                                 "Help filling in a benefits form"])
+def test_everyday_words_in_why_are_welcome(client, street, sam, ask, food_bank, why):
+    client.force_login(sam)
+    response = client.post(_url(street, food_bank, ask), {**FORM, "why": why,
+                                                          "step": "preview"})
+    assert response.status_code == 200
+
+
+def test_the_call_screen_leads_to_finding_a_service_for_the_request(client, street, sam, tom,
+                                                                   ask):
+    from kith.requests import callbacks
+    from kith.requests.models import Callback
+
+    call = Callback.objects.get(request=ask)
+    callbacks.claim(call, sam)
+    client.force_login(sam)
+    page = client.get(reverse("requests:callback", args=[street.slug, call.pk])).content.decode()
+    find = reverse("signposting:find", args=[street.slug]) + f"?request={ask.reference}"
+    assert "Find a local service to refer them to" in page and find in page
+
+
+def test_the_request_page_leads_to_finding_a_service_for_it(client, street, sam, tom, priya,
+                                                            ask):
+    find = reverse("signposting:find", args=[street.slug]) + f"?request={ask.reference}"
+    page = reverse("requests:detail", args=[street.slug, ask.reference])
+    for person in (sam, priya):
+        client.force_login(person)
+        body = client.get(page).content.decode()
+        assert "Find a local service to refer them to" in body and find in body
+    client.force_login(tom)  # a volunteer: no referrals.send
+    assert "Find a local service to refer them to" not in client.get(page).content.decode()
+
+
+def test_opened_for_a_request_the_find_page_starts_from_where_they_live(
+        client, street, sam, ask, food_bank, kitchen):
+    client.force_login(sam)
+    url = reverse("signposting:find", args=[street.slug])
+    page = client.get(url, {"request": ask.reference}).content.decode()
+    # Sam holds no call for Mrs Ahmed, so her sealed postcode stays shut: the plain sector.
+    assert 'name="q" value="W10 5"' in page
+    assert "Portobello Food Bank" in page and _url(street, food_bank, ask) in page
+    # A search they typed is theirs, even an empty one.
+    assert 'name="q" value=""' in client.get(url, {"request": ask.reference, "q": ""}
+                                             ).content.decode()
+
+
+def test_a_coordinator_who_may_open_it_starts_from_their_full_postcode(
+        client, street, priya, mrs_ahmed, ask, food_bank):
+    from kith.core.models import PersonalDataAccess
+    from tests.conftest import confirm_two_factor, enable_totp
+
+    mrs_ahmed.postcode = "W10 5NW"
+    mrs_ahmed.save()
+    enable_totp(priya)
+    client.force_login(priya)
+    confirm_two_factor(client)
+    page = client.get(reverse("signposting:find", args=[street.slug]),
+                      {"request": ask.reference}).content.decode()
+    assert 'name="q" value="W10 5NW"' in page
+    look = PersonalDataAccess.objects.get(field="postcode")
+    assert (look.viewer, look.reason) == (priya, f"Finding a local service for request "
+                                                 f"{ask.reference}")

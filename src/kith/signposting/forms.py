@@ -163,6 +163,8 @@ class ReferralForm(forms.Form):
                     "example, a food parcel this week."))
     consented = forms.BooleanField(
         label=_("I read them these words and they said yes"), required=False)
+    # The digest of the words last shown (referrals.words_digest), carried to "they said yes".
+    shown = forms.CharField(required=False, max_length=128, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         from kith.signposting.referrals import MINIMUM, SHAREABLE
@@ -170,6 +172,18 @@ class ReferralForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["shared"].choices = [(key, capfirst(label)) for key, label in SHAREABLE]
         self.fields["shared"].initial = MINIMUM
+
+    def clean_why(self) -> str:
+        from kith.signposting.referrals import health_word_in
+
+        why = self.cleaned_data["why"]
+        word = health_word_in(why)
+        if word:
+            raise forms.ValidationError(
+                _("Leave out “%(word)s”: nothing about their health goes to the service. Say "
+                  "what help they need instead, for example: a food parcel this week.")
+                % {"word": word}, code="health")
+        return why
 
 
 class ReferralMoveForm(forms.Form):

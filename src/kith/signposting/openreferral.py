@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kith.core.audit import log_action
-from kith.core.formfields import hidden_character_message
+from kith.core.formfields import hidden_character_message, validate_free_text
 from kith.groups.coverage import CoverageError, normalise_area
 from kith.groups.models import Group
 from kith.places.postcodes import PostcodeError, parse
@@ -86,6 +86,9 @@ def read_items(raw: bytes) -> list:
         data = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise ImportRefused([_("The file is not text in UTF-8: save it again as JSON.")]) from None
+    except RecursionError:  # thousands of [ or { inside each other: no directory looks so
+        raise ImportRefused([_("The file is nested too deeply to be a list of services: "
+                               "check it is the council's Open Referral UK file.")]) from None
     except json.JSONDecodeError as exc:
         raise ImportRefused([_("The file is not JSON: %(why)s at line %(line)d, column "
                                "%(column)d.") % {"why": exc.msg, "line": exc.lineno,
@@ -110,8 +113,8 @@ def read_items(raw: bytes) -> list:
 
 def _label(n: int, item) -> str:
     name = item.get("name") if isinstance(item, dict) else None
-    if isinstance(name, str) and name:
-        return _("Service %(n)d (“%(name)s”)") % {"n": n, "name": name[:60]}
+    if isinstance(name, str) and name.strip():
+        return _("Service %(n)d (“%(name)s”)") % {"n": n, "name": name.strip()[:60]}
     return _("Service %(n)d") % {"n": n}
 
 
@@ -243,13 +246,32 @@ LIMITS = {"organisation": 200, "name": 200, "description": 2000, "eligibility": 
           "how_to_refer": 1000}
 
 
+# Saved as free text: the add/edit form's rule for these (validate_free_text) applies too.
+FREE_TEXT = ("description", "eligibility", "phone", "email", "website", "address",
+             "opening_times", "cost", "how_to_refer")
+
+
 def _field_problems(fields: dict) -> list[str]:
+    """The add/edit form's rules (ServiceForm): a name, no hidden or control characters."""
     problems = []
     for key in ("organisation", "name"):
         hidden = hidden_character_message(fields[key])
         if hidden:
             problems.append(_("its %(field)s “%(value)s”: %(why)s") % {
                 "field": key, "value": fields[key][:40], "why": hidden})
+    if not fields["name"]:
+        problems.append(_("its name is empty"))
+    for key in FREE_TEXT:
+        try:
+            validate_free_text(fields[key])
+        except ValidationError as exc:
+            problems.append(_("its %(field)s: %(why)s") % {"field": key, "why": exc.messages[0]})
+    for key in ("languages", "coverage"):
+        for value in fields[key]:
+            hidden = hidden_character_message(value)
+            if hidden:
+                problems.append(_("its %(field)s “%(value)s”: %(why)s") % {
+                    "field": key, "value": value[:40], "why": hidden})
     problems += [_("its %(field)s is longer than %(limit)d characters") % {
         "field": key, "limit": limit} for key, limit in LIMITS.items() if len(fields[key]) > limit]
     if not fields["organisation"]:

@@ -6,8 +6,12 @@ Every step writes an audit row and a line on the request's timeline, never the d
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -48,6 +52,48 @@ class ReferralRefused(ValueError):
     pass
 
 
+class AlreadyReferred(ReferralRefused):
+    """The same referral (request, service, words) was recorded moments ago: a second press of
+    the button, or a second tab. Carries the one already made, so the page can go to it."""
+
+    def __init__(self, message: str, referral: Referral):
+        super().__init__(message)
+        self.referral = referral
+
+
+# A second referral with the same request, service and words within this is a double submit.
+SAME_REFERRAL_WITHIN = timedelta(minutes=10)
+
+
+def words_digest(service: LocalService, request, words: str) -> str:
+    """A keyed digest of the words read to the resident, for this service and request. The
+    page carries it from the words shown to the "they said yes" press, so what is recorded is
+    what they heard: if what goes or why changed in between, the digest no longer matches."""
+    return salted_hmac("kith.signposting.consent-words",
+                       f"{service.pk}|{request.reference}|{words}").hexdigest()
+
+
+def words_were_shown(service: LocalService, request, words: str, shown: str) -> bool:
+    return bool(shown) and constant_time_compare(words_digest(service, request, words), shown)
+
+
+# Health details in "why": the service reads it, and the form says to leave them out. A short
+# list of words that are about health and nothing else, so everyday words are never refused
+# (no "care", "aids", "surgery", "operation" or "medicine").
+HEALTH_WORDS = re.compile(
+    r"\b(diabet\w*|insulin|cancer\w*|chemo\w*|radiotherapy|dialysis|tumou?rs?|dementia|"
+    r"alzheimer\w*|parkinson\w*|hiv|hepatitis|tuberculosis|epilep\w*|schizophren\w*|"
+    r"bipolar|psychosis|psychotic|suicid\w*|self[- ]harm\w*|overdos\w*|pregnan\w*|"
+    r"miscarriage|abortion|multiple sclerosis|stroke|heart attack|cirrhosis)\b",
+    re.IGNORECASE)
+
+
+def health_word_in(why: str) -> str:
+    """The first health word in `why`, as typed, or "" when there is none."""
+    found = HEALTH_WORDS.search(why or "")
+    return found.group(0) if found else ""
+
+
 def consent_words(service: LocalService, group, shared: list[str], why: str,
                   version: int = CONSENT_VERSION) -> str:
     details = get_text_list([str(SAID_TO_THEM[k]) for k in shared if k in SAID_TO_THEM],
@@ -78,10 +124,11 @@ def send(group, service: LocalService, request, *, shared: list[str], why: str,
         raise ReferralRefused(_("That request belongs to another group."))
     shared = [k for k, _label in SHAREABLE if k in shared]
     now = timezone.now()
+    words = consent_words(service, group, shared, why, wording_version)
+    _refuse_a_second(request, service, shared, words, now)
     referral = Referral.objects.create(
         group=group, service=service, request=request, shared=shared, why=why,
-        consent_version=wording_version,
-        consent_text=consent_words(service, group, shared, why, wording_version),
+        consent_version=wording_version, consent_text=words,
         consented_at=now, sent_at=now, created_by=acting_user)
     log_action("kith.referral.sent", actor=acting_user, group=group, obj=referral,
                new={"local_service": service.pk, "request": request.reference,
@@ -91,6 +138,19 @@ def send(group, service: LocalService, request, *, shared: list[str], why: str,
         "service": service.name, "organisation": service.organisation}, acting_user)
     _note_on_cases(referral, acting_user)
     return referral
+
+
+def _refuse_a_second(request, service: LocalService, shared: list[str], words: str,
+                     now) -> None:
+    """A double press of "they said yes" makes one referral. The request's row is locked
+    first, so two presses at once wait for each other and the second finds the first."""
+    type(request).objects.select_for_update().filter(pk=request.pk).first()
+    earlier = (Referral.objects.filter(
+        request=request, service=service, consent_text=words,
+        sent_at__gte=now - SAME_REFERRAL_WITHIN).order_by("-sent_at").first())
+    if earlier is not None and earlier.shared == shared:
+        raise AlreadyReferred(_("This referral was recorded a few minutes ago, with the same "
+                                "words: it has not been made twice."), earlier)
 
 
 def _note_on_cases(referral: Referral, acting_user) -> None:

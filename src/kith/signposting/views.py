@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from kith.core.privacy import NeedToKnowDenied, reveal
 from kith.core.text import search_term
 from kith.directory.geocoding import PostcodeError, place_for
 from kith.groups.access import group_view
@@ -120,6 +121,8 @@ def find(request, group):
     form = FindForm(request.GET or None)
     text = search_term(request, limit=12)
     for_request = _request_or_none(group, search_term(request, name="request", limit=12))
+    if for_request is not None and "q" not in request.GET:
+        text = _their_postcode(request, group, for_request)
     need = request.GET.get("need", "")
     need = need if need in NEED_KEYS else ""
     place, error, found = None, "", []
@@ -137,11 +140,24 @@ def find(request, group):
     }, status=400 if error else 200)
 
 
+def _their_postcode(request, group, req) -> str:
+    """Where to start when the page is opened from a call or a request: the resident's
+    postcode if this person may open it (a logged look), else its plain sector, else nothing."""
+    resident = req.resident
+    try:
+        postcode = reveal(resident, "postcode", viewer=request.user, group=group,
+                          reason=f"Finding a local service for request {req.reference}",
+                          request=request)
+    except NeedToKnowDenied:
+        postcode = None
+    return (postcode or resident.postcode_sector or "").strip()[:12]
+
+
 def _request_or_none(group, reference: str):
     """The group's request with this reference, if the find page was opened for one."""
     if not reference:
         return None
-    return group.requests.filter(reference=reference.upper()).first()
+    return group.requests.select_related("resident").filter(reference=reference.upper()).first()
 
 
 @require_http_methods(["GET", "POST"])
@@ -183,7 +199,8 @@ def export_file(request, group):
 @group_view("referrals.send")
 def refer(request, group, pk, reference):
     """The service's caution notes first; what they agree may go and why; the words to read
-    them, filled in; their yes; then it is recorded as sent."""
+    them, filled in; their yes; then it is recorded as sent, only if the words recorded are
+    the words that were shown."""
     service = _visible(group, pk)
     req = get_object_or_404(group.requests.select_related("resident"), reference=reference.upper())
     form = ReferralForm(request.POST or None)
@@ -192,20 +209,39 @@ def refer(request, group, pk, reference):
         data = form.cleaned_data
         words = referrals.consent_words(service, group, data["shared"], data["why"])
         if request.POST.get("step") == "send":
-            try:
-                referral = referrals.send(group, service, req, shared=data["shared"],
-                                          why=data["why"], consented=data["consented"],
-                                          acting_user=request.user)
-            except referrals.ReferralRefused as exc:
-                error = str(exc)
+            if not referrals.words_were_shown(service, req, words, data["shown"]):
+                error = _("What goes or why changed after they heard the words, so nothing "
+                          "was recorded. Read them the words below as they are now, and ask "
+                          "again.")
+                form = _without_their_yes(request.POST)
             else:
-                messages.success(request, _("Referral recorded. Pass the details on as the "
-                                            "service asks."))
-                return redirect("signposting:referral", group.slug, referral.pk)
+                try:
+                    referral = referrals.send(group, service, req, shared=data["shared"],
+                                              why=data["why"], consented=data["consented"],
+                                              acting_user=request.user)
+                except referrals.AlreadyReferred as exc:
+                    messages.info(request, str(exc))
+                    return redirect("signposting:referral", group.slug, exc.referral.pk)
+                except referrals.ReferralRefused as exc:
+                    error = str(exc)
+                else:
+                    messages.success(request, _("Referral recorded. Pass the details on as "
+                                                "the service asks."))
+                    return redirect("signposting:referral", group.slug, referral.pk)
     return render(request, "signposting/refer.html", {
         "group": group, "service": service, "req": req, "form": form, "words": words,
+        "shown": referrals.words_digest(service, req, words) if words else "",
         "error": error, "version": referrals.CONSENT_VERSION,
     }, status=400 if (form.errors or error) else 200)
+
+
+def _without_their_yes(data) -> ReferralForm:
+    """The form as typed, with the consent box cleared: a yes to other words is no yes."""
+    kept = data.copy()
+    kept.pop("consented", None)
+    form = ReferralForm(kept)
+    form.is_valid()
+    return form
 
 
 @require_http_methods(["GET"])

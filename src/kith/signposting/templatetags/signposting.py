@@ -1,5 +1,6 @@
 """{% public_services_near place %}: the public services near a place no group covers, for
-the public directory's results (directory/_results.html)."""
+the public directory's results (directory/_results.html). {% refer_link group req %}: the way
+from a call or a request to finding a service to refer the resident to."""
 
 from __future__ import annotations
 
@@ -17,3 +18,13 @@ def public_services_near_place(context, place):
     return {"found": public_services_near(place) if place is not None else [],
             "area": getattr(place, "label", ""), "within": in_miles(PUBLIC_WITHIN_M),
             "target": context.get("target", "")}
+
+
+@register.inclusion_tag("signposting/_refer_link.html", takes_context=True)
+def refer_link(context, group, req):
+    """"Find a local service to refer them to", carrying the request, for those who may both
+    find services and send referrals in this group (nothing for anyone else)."""
+    access = getattr(context.get("request"), "access", None)
+    show = (req is not None and access is not None and access.group == group
+            and access.can("referrals.send") and access.can("services.view"))
+    return {"show": show, "group": group, "reference": getattr(req, "reference", "")}
