@@ -82,6 +82,23 @@ def test_a_question_reaches_the_volunteer_and_the_answer_goes_back(
         reverse("volunteers:home")).content.decode()
 
 
+def test_on_a_break_the_question_is_listed_without_a_dead_link(client, shopping, tom, tess):
+    from kith.volunteers import services as volunteer_services
+    from kith.volunteers.models import VolunteerProfile
+
+    claim = _claim(shopping, tom)
+    with transaction.atomic():
+        services.query(claim, actor=tess, question="Which shop?")
+    volunteer_services.take_break(VolunteerProfile.objects.get(person=tom),
+                                  until=timezone.localdate() + timedelta(days=7),
+                                  acting_user=tom)
+    client.force_login(tom)
+    home = client.get(reverse("volunteers:home")).content.decode()
+    assert "The treasurer has a question" in home and "ring the treasurer" in home
+    assert _task_url(shopping) not in home
+    assert client.get(_task_url(shopping)).status_code == 404  # the grant, as designed
+
+
 # --- M2: the rejection's reason is shown and told; a rejection is not "Paid back" -----------
 
 def test_a_rejection_is_told_and_its_reason_shown_not_as_a_payment(

@@ -49,6 +49,7 @@ from kith.volunteers.policy import (
     MISSING,
     consent_versions,
     facts_for,
+    may_hold,
     outdated_consents,
     reason_text,
     reasons_not_to_take,
@@ -263,9 +264,10 @@ def _money_questions(person, groups) -> list:
     so not in "My tasks"), each linking to the task's money page where they answer."""
     from kith.money.models import Claim
 
-    return list(Claim.objects.filter(volunteer=person, state=Claim.State.QUERIED,
-                                     group__in=groups).select_related("request", "group")
-                .order_by("decided_at"))
+    claims = (Claim.objects.filter(volunteer=person, state=Claim.State.QUERIED, group__in=groups)
+              .select_related("request", "group").order_by("decided_at"))
+    # The page opens by the task's grant: on a break, say, it would not, so no dead link.
+    return [(claim, may_hold(person, claim.group, claim.request.service)) for claim in claims]
 
 
 def _data_consent_withdrawn_at(person):
