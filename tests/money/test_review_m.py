@@ -118,6 +118,18 @@ def test_a_rejection_is_told_and_its_reason_shown_not_as_a_payment(
     assert "Paid back" not in page and "Reversal" not in page
 
 
+def test_a_payment_undone_reads_as_undone(client, shopping, tom, tess):
+    _claim(shopping, tom, "4.65")
+    with transaction.atomic():
+        entry = services.record_payment(shopping, amount=Decimal("4.65"), method="bank",
+                                        reference="KITH X", actor=tess)
+        services.reverse(entry, actor=tess, reason="Another resident's transfer")
+    client.force_login(tom)
+    page = client.get(_task_url(shopping)).content.decode()
+    assert "−£4.65</span> · undone: paid back by bank transfer" in page
+    assert "Another resident" not in page  # the books' note stays in the books
+
+
 # --- M3: the same claim sent twice; what the resident is told --------------------------------
 
 def _status_page(client, req) -> str:
