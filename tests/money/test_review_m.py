@@ -78,6 +78,10 @@ def test_a_question_reaches_the_volunteer_and_the_answer_goes_back(
     claim.refresh_from_db()
     assert claim.state == Claim.State.SUBMITTED and claim.answer == "Yes, his usual soup"
     assert [m.to for m in mailoutbox] == [["tess@example.org"]]
+    client.force_login(tess)
+    queue = client.get(reverse("money:queue", args=[shopping.group.slug])).content.decode()
+    assert "The volunteer answered" in queue
+    client.force_login(tom)
     assert "The treasurer has a question" not in client.get(
         reverse("volunteers:home")).content.decode()
 
