@@ -252,6 +252,33 @@ def _own_copy(person) -> None:
     assert transparency.send_own_code(person, {})
 
 
+def _money(street, priya, tom) -> None:
+    """A treasurer asks about a claim (the volunteer is told), the answer goes back, another
+    claim is rejected (told), and the bank details change (the coordinators are told)."""
+    from decimal import Decimal
+
+    from kith.money import services
+    from kith.requests import services as request_services
+    from kith.requests.intake import Contact, Need, take_request
+    from tests.money.conftest import receipt_upload, spent_at
+
+    tess = PersonFactory(email="tess@example.org", display_name="Tess Morgan")
+    MembershipFactory(person=tess, group=street, is_treasurer=True)
+    req = take_request(street, channel="phone", triage=True, acting_user=priya,
+                       contact=Contact(name="Cleo", phone="07911 123403",
+                                       address="11 Golborne Road", postcode="W10 5NW"),
+                       need=Need(service="shopping")).request
+    request_services.assign(req, tom, actor=priya, reason="Nearby")
+    asked, turned_down = (
+        services.record_claim(req, volunteer=tom, shop="Tesco", spent_at=spent_at(),
+                              lines=[("Bread", Decimal(price))], upload=receipt_upload(colour))
+        for price, colour in (("2.50", (1, 2, 3)), ("3.10", (40, 50, 60))))
+    services.query(asked, actor=tess, question="Which bread?")
+    services.answer(asked, actor=tom, text="Brown")
+    services.reject(turned_down, actor=tess, reason="Not on the list")
+    services.update_settings(street, actor=tess, bank_account_number="12345678")
+
+
 def _safeguarding(street) -> None:
     """The escalation above found no lead (the coordinators were asked to name one); now the
     street has one, and a public report sends her the case's link."""
@@ -311,7 +338,7 @@ def test_it_finds_every_email_template():
 
 def test_every_link_in_every_message_opens_on_the_served_address(
         settings, templates_sent, street, ward, other_street, priya, sam, tom, mrs_ahmed,
-        network, nia):
+        network, nia, tmp_path):
     from tests.requests.conftest import clear_to_help
 
     sms.outbox.clear()
@@ -325,6 +352,8 @@ def test_every_link_in_every_message_opens_on_the_served_address(
     _run_and_listings(street, priya)
     _failed_messages(street, tom)
     _safeguarding(street)
+    settings.KITH_RECEIPTS_DIR = tmp_path / "receipts"
+    _money(street, priya, tom)
     _own_copy(tom)
 
     assert _email_templates() <= templates_sent | templates_sent.by_allauth, (

@@ -18,8 +18,9 @@ from tests.money.conftest import receipt_upload, spent_at
 pytestmark = pytest.mark.django_db
 
 
-def _claim(req, volunteer, amount="23.40", colour=(200, 180, 160)) -> Claim:
-    return services.record_claim(req, volunteer=volunteer, shop="Tesco", spent_at=spent_at(),
+def _claim(req, volunteer, amount="23.40", colour=(200, 180, 160), when=None) -> Claim:
+    return services.record_claim(req, volunteer=volunteer, shop="Tesco",
+                                 spent_at=when or spent_at(),
                                  lines=[("Bread and milk", Decimal(amount))],
                                  upload=receipt_upload(colour))
 
@@ -63,7 +64,8 @@ def test_a_waiting_duplicate_can_still_be_rejected_after_a_reimbursement(shoppin
     group = shopping.group
     _fund(group, tess)
     first = _claim(shopping, tom, "10.00")
-    duplicate = _claim(shopping, tom, "10.00")  # the same photo: flagged
+    # The same photo with another receipt time (not a double submit, which is refused): flagged.
+    duplicate = _claim(shopping, tom, "10.00", when=spent_at().replace(hour=15))
     assert duplicate.flags.exists()
     with transaction.atomic():
         services.approve(first, actor=tess)

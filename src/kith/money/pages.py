@@ -114,6 +114,9 @@ def task_context(request, req, bound: dict) -> dict:
     claims = list(req.claims.select_related("volunteer", "receipt").prefetch_related("lines"))
     mine = [c for c in claims if c.volunteer_id == request.user.pk]
     is_volunteer = req.assignments.filter(volunteer=request.user).exists()
+    # Given back or taken off: what they recorded stays in view (and a question can still be
+    # answered) so they can be paid, but nothing new is added.
+    holds = is_volunteer and services.holds(req, request.user)
     owed = ledger.owed_on_request(req)
 
     def form(name, cls, **initial):
@@ -127,16 +130,20 @@ def task_context(request, req, bound: dict) -> dict:
         "claims": claims if access.can("money.view") or access.can("money.confirm") else mine,
         "see_detail": access.can("money.view"),
         "back_to_call": back_to_call(request, req),
-        "is_volunteer": is_volunteer, "spends": req.service in services.SPENDING_SERVICES,
+        "is_volunteer": is_volunteer, "holds": holds,
+        "spends": req.service in services.SPENDING_SERVICES,
         "reference": services.kith_reference(req),
         "cash_checks": CashCheck.objects.filter(entry__request=req).select_related("entry"),
+        # Repayments and their reversals; a rejected claim's reversal is not a payment (the
+        # claim shows "Rejected" and why).
         "payments": [(entry, _paid_back(entry)) for entry in JournalEntry.objects.filter(
-            request=req).exclude(kind=JournalEntry.Kind.CLAIM).select_related("reverses")
-            .prefetch_related("lines__account")],
+            request=req).exclude(kind=JournalEntry.Kind.CLAIM).exclude(
+            kind=JournalEntry.Kind.REVERSAL, reverses__kind=JournalEntry.Kind.CLAIM)
+            .select_related("reverses").prefetch_related("lines__account")],
         "spend_form": form("spend", f.SpendForm, spent_at=timezone.localtime().strftime(
-            "%Y-%m-%dT%H:%M")) if is_volunteer and access.can("money.claim") else None,
+            "%Y-%m-%dT%H:%M")) if holds and access.can("money.claim") else None,
         "cash_form": form("cash", f.AmountForm, amount=f"{owed:.2f}" if owed > 0 else "")
-        if is_volunteer and access.can("money.claim") and owed > 0 else None,
+        if holds and access.can("money.claim") and owed > 0 else None,
         "answer_form": form("answer", f.AnswerForm)
         if any(c.state == Claim.State.QUERIED for c in mine) else None,
         "can_confirm": access.can("money.confirm"),
@@ -284,13 +291,19 @@ def _months(entries) -> list[date]:
     return seen or [timezone.localdate().replace(day=1)]
 
 
+# Months the books can be asked for: a year outside these is a typing slip (and 9999-12 has
+# no month after it to end on).
+BOOK_YEARS = range(2000, 2101)
+
+
 def month_from(text: str) -> date | None:
     if not text:
         return timezone.localdate().replace(day=1)
     try:
-        return datetime.strptime(text, "%Y-%m").date()
+        month = datetime.strptime(text, "%Y-%m").date()
     except ValueError:
         return None
+    return month if month.year in BOOK_YEARS else None
 
 
 CSV_HEADER = ["entry", "date", "kind", "description", "account", "debit", "credit",
@@ -331,7 +344,13 @@ def status_money(req) -> dict | None:
     pay_by = (max(c.created_at for c in req.claims.all())
               + timedelta(days=rules.days_to_pay)).date()
     plan = PaymentPlan.objects.filter(request=req).first()
+    # Owed from when the shopping is recorded, as the ledger says: they have the shopping and
+    # its receipt, and usually pay at the door. What the treasurer has not checked yet is said
+    # plainly, with what happens if it turns out wrong (a repeat is refused at source).
+    checking = sum((c.amount for c in req.claims.filter(state__in=[
+        Claim.State.SUBMITTED, Claim.State.QUERIED])), Decimal("0.00"))
     return {"owed": owed, "spent": spent, "reference": services.kith_reference(req),
+            "checking": min(checking, owed),
             "rules": rules, "bank": bool(rules.bank_account_number and rules.bank_sort_code),
             # A later date a coordinator agreed with them wins over the usual one.
             "pay_by": plan.until if plan else pay_by, "agreed": plan is not None,

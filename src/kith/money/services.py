@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kith.core.audit import log_action
-from kith.money import ledger, receipts
+from kith.money import ledger, notify, receipts
 from kith.money.ledger import MoneyError, check_amount, pounds
 from kith.money.models import (
     Account,
@@ -96,9 +96,22 @@ def _refuse_repeat(kind: str, acct: Account, amount: Decimal, message: str, *,
         raise MoneyError(message, "amount")
 
 
+def holds(req: HelpRequest, volunteer) -> bool:
+    """The task is theirs to spend on: their latest assignment to it is open or was done.
+    Given back, taken off or released, they can still see (and answer for) what they recorded,
+    but add nothing more."""
+    latest = (Assignment.objects.filter(request=req, volunteer=volunteer)
+              .order_by("-assigned_at").first())
+    return latest is not None and (latest.ended_at is None
+                                   or latest.end == Assignment.End.DONE)
+
+
 def _assigned(req: HelpRequest, volunteer) -> None:
     if not Assignment.objects.filter(request=req, volunteer=volunteer).exists():
         raise MoneyError(_("Only the volunteer who did this task can record its spending."))
+    if not holds(req, volunteer):
+        raise MoneyError(_("This task is no longer yours, so nothing more can be recorded on "
+                           "it. What you recorded before still goes to the treasurer."))
 
 
 def record_claim(req: HelpRequest, *, volunteer, shop: str, spent_at: datetime,
@@ -114,6 +127,7 @@ def record_claim(req: HelpRequest, *, volunteer, shop: str, spent_at: datetime,
         raise MoneyError(_("Say which shop or pharmacy it was."), "shop")
     if spent_at > timezone.now() + timedelta(minutes=5):
         raise MoneyError(_("The time on the receipt can't be in the future."), "spent_at")
+    _refuse_repeat_claim(req, volunteer, shop.strip(), spent_at, total)  # again under the lock
     _check_limit(req, total)  # early, before the photo is worked on; again under the lock
     image = receipts.clean(upload)
     name = receipts.store(image)
@@ -122,6 +136,20 @@ def record_claim(req: HelpRequest, *, volunteer, shop: str, spent_at: datetime,
     except BaseException:
         receipts.remove(name)
         raise
+
+
+def _refuse_repeat_claim(req: HelpRequest, volunteer, shop: str, spent_at: datetime,
+                         total: Decimal) -> None:
+    """The same shop, receipt time and amount on the same task from the same volunteer in the
+    last few minutes, not rejected: the form sent twice (a retry on a flaky connection), so
+    the resident is not asked to pay for it twice."""
+    same = Claim.objects.filter(
+        request=req, volunteer=volunteer, shop__iexact=shop, spent_at=spent_at, amount=total,
+        created_at__gte=timezone.now() - REPEAT_WINDOW).exclude(state=Claim.State.REJECTED)
+    if same.exists():
+        raise MoneyError(_("You sent %(amount)s at %(shop)s for this task a few minutes ago. It "
+                           "has gone to the treasurer already: there is no need to send it "
+                           "again.") % {"amount": pounds(total), "shop": shop}, "lines")
 
 
 def _check_limit(req: HelpRequest, total: Decimal) -> None:
@@ -138,6 +166,7 @@ def _save_claim(req, volunteer, shop, spent_at, lines, total, image, name) -> Cl
     # The task's row is locked while its limit is checked, so two claims sent at once cannot
     # both pass it.
     HelpRequest.objects.select_for_update().filter(pk=req.pk).first()
+    _refuse_repeat_claim(req, volunteer, shop, spent_at, total)
     _check_limit(req, total)
     claim = Claim.objects.create(group=req.group, request=req, volunteer=volunteer, shop=shop,
                                  spent_at=spent_at, amount=total)
@@ -186,6 +215,11 @@ def _flag_duplicates(claim: Claim, receipt: Receipt) -> None:
 @transaction.atomic
 def agree_limit(req: HelpRequest, *, amount: Decimal, actor) -> AgreedLimit:
     check_amount(amount)
+    spent = spent_on(req)
+    if amount < spent:
+        raise MoneyError(_("%(spent)s has already been spent on this task, so the most that can "
+                           "be spent can't be less than that. Agree at least %(spent)s.")
+                         % {"spent": pounds(spent)}, "amount")
     old = limit_for(req)
     agreed, _made = AgreedLimit.objects.update_or_create(
         request=req, defaults={"amount": amount, "agreed_by": actor, "agreed_at": timezone.now()})
@@ -215,7 +249,9 @@ def query(claim: Claim, *, actor, question: str) -> Claim:
     if claim.state != Claim.State.SUBMITTED:
         raise MoneyError(_("Only a claim waiting for the treasurer can be queried."))
     claim.question = question.strip()[:300]
-    return _decide(claim, Claim.State.QUERIED, actor, "kith.money.claim_queried")
+    claim = _decide(claim, Claim.State.QUERIED, actor, "kith.money.claim_queried")
+    notify.queried(claim)  # else the question waits for ever, unseen
+    return claim
 
 
 @transaction.atomic
@@ -229,6 +265,7 @@ def answer(claim: Claim, *, actor, text: str) -> Claim:
     claim.save(update_fields=["answer", "state"])
     log_action("kith.money.claim_answered", actor=actor, group=claim.group, obj=claim,
                new={"state": claim.state})
+    notify.answered(claim)  # back in the queue: the treasurer who asked is told
     return claim
 
 
@@ -246,10 +283,24 @@ def reject(claim: Claim, *, actor, reason: str) -> Claim:
     try:
         _reverse(entry, actor=actor, reason=reason)
     except MoneyError:
-        raise MoneyError(_("Some of this has been paid back or reimbursed already. Reverse "
-                           "that first on the ledger, then reject the claim.")) from None
+        raise MoneyError(_why_not_rejected(claim)) from None
     claim.question = reason.strip()[:300]
-    return _decide(claim, Claim.State.REJECTED, actor, "kith.money.claim_rejected")
+    claim = _decide(claim, Claim.State.REJECTED, actor, "kith.money.claim_rejected")
+    notify.rejected(claim)
+    return claim
+
+
+def _why_not_rejected(claim: Claim) -> str:
+    """What stands in the way, and who can move it: a hardship cover is a coordinator's
+    decision (pages.may_reverse), so a treasurer is not told to reverse what she can't."""
+    covered = JournalEntry.objects.filter(request=claim.request, kind=Entry.HARDSHIP,
+                                          reversed_by__isnull=True).exists()
+    if covered:
+        return _("The hardship fund has covered some of this task. Only a coordinator can "
+                 "undo that: ask a coordinator to reverse the hardship cover on the ledger, "
+                 "then reject the claim.")
+    return _("Some of this has been paid back or reimbursed already. Reverse that first on "
+             "the ledger, then reject the claim.")
 
 
 def _decide(claim: Claim, state: str, actor, action: str) -> Claim:
@@ -362,11 +413,21 @@ def cover_from_hardship(req: HelpRequest, *, amount: Decimal, actor, reason: str
     return _repaid(req, Entry.HARDSHIP, fund, amount, actor=actor, reason=reason)
 
 
+# A later date to pay back is at most this far off: a date years away is a typing slip.
+PLAN_AT_MOST = timedelta(days=365)
+
+
 @transaction.atomic
 def agree_payment_plan(req: HelpRequest, *, until, actor) -> PaymentPlan:
     """"Unless otherwise agreed": paying back later does not count as non-payment."""
-    if until < timezone.localdate():
+    today = timezone.localdate()
+    if until < today:
         raise MoneyError(_("Choose a date from today on."), "until")
+    if until > today + PLAN_AT_MOST:
+        raise MoneyError(_("Choose a date within a year from today. If they need longer, "
+                           "agree a new date nearer the time."), "until")
+    if ledger.owed_on_request(req) <= 0:
+        raise MoneyError(_("They owe nothing on this task, so there is nothing to agree."))
     plan, _made = PaymentPlan.objects.update_or_create(
         request=req, defaults={"until": until, "agreed_by": actor})
     log_action("kith.money.plan_agreed", actor=actor, group=req.group, obj=req,
@@ -552,6 +613,8 @@ def review_flag(flag: Flag, *, actor, outcome: str) -> Flag:
     return flag
 
 
+# The settings that say where residents pay: a change is told to the other money people.
+PAYING_FIELDS = ("bank_account_name", "bank_sort_code", "bank_account_number", "payment_link")
 SETTINGS_FIELDS = ("task_limit", "bank_account_name", "bank_sort_code", "bank_account_number",
                    "payment_link", "non_payment_threshold", "days_to_pay", "receipt_months")
 
@@ -574,4 +637,8 @@ def update_settings(group, *, actor, **fields) -> MoneySettings:
         log_action("kith.money.settings_changed", actor=actor, group=group, obj=current,
                    old={k: str(o) for k, (o, _n) in changed.items()},
                    new={k: str(n) for k, (_o, n) in changed.items()})
+        paying = [k for k in PAYING_FIELDS if k in changed]
+        if paying:
+            # Where residents send money: one person must not change it unseen (fraud).
+            notify.bank_details_changed(group, actor, paying)
     return current

@@ -53,6 +53,9 @@ TASK_ACTIONS = {
     "plan": ("money.decide", f.PlanForm, pages.plan),
 }
 
+# What only the volunteer who holds the task (or did it) may add.
+NEW_MONEY = frozenset({"spend", "cash"})
+
 
 def _to_task(request, req):
     """Back to the task's money page, still knowing the call it was opened from."""
@@ -72,6 +75,12 @@ def task(request, group, reference):
         permission, form_class, handler = TASK_ACTIONS[action]
         if not request.access.can(permission):
             raise PermissionDenied(_("Your role in this group does not include this."))
+        if action in NEW_MONEY and not services.holds(req, request.user):
+            # Given back or taken off: nothing new on it (the service refuses it too).
+            messages.error(request, _("This task is no longer yours, so nothing more can be "
+                                      "recorded on it. What you recorded before still goes "
+                                      "to the treasurer."))
+            return _to_task(request, req)
         form = form_class(request.POST, request.FILES, prefix=action) if form_class else None
         if form is None or form.is_valid():
             try:
@@ -135,6 +144,8 @@ def receipt(request, group, pk):
         if item.volunteer_id != request.user.pk:
             raise Http404("No such receipt")
         pages.volunteer_grant(request.user, item.request)
+        if not services.holds(item.request, request.user):
+            raise Http404("No such receipt")  # the photo only while the task is theirs
     stored = getattr(item, "receipt", None)
     if stored is None or stored.deleted_at is not None:
         raise Http404("No such receipt")

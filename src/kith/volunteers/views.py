@@ -49,6 +49,7 @@ from kith.volunteers.policy import (
     MISSING,
     consent_versions,
     facts_for,
+    may_hold,
     outdated_consents,
     reason_text,
     reasons_not_to_take,
@@ -258,6 +259,17 @@ def _tasks(person) -> dict:
             "done_count": mine.filter(end=Assignment.End.DONE).count()}
 
 
+def _money_questions(person, groups) -> list:
+    """Claims a treasurer asked them about: shown here even when the task is long done (and
+    so not in "My tasks"), each linking to the task's money page where they answer."""
+    from kith.money.models import Claim
+
+    claims = (Claim.objects.filter(volunteer=person, state=Claim.State.QUERIED, group__in=groups)
+              .select_related("request", "group").order_by("decided_at"))
+    # The page opens by the task's grant: on a break, say, it would not, so no dead link.
+    return [(claim, may_hold(person, claim.group, claim.request.service)) for claim in claims]
+
+
 def _data_consent_withdrawn_at(person):
     """When they withdrew consent to Kith keeping their details, if it is still withdrawn."""
     from kith.transparency.models import Withdrawal
@@ -290,6 +302,7 @@ def _home_context(request, profile: VolunteerProfile, break_form: BreakForm | No
     on_break = profile.status == VolunteerProfile.Status.ON_BREAK
     return {
         **_tasks(person), "profile": profile, "groups": groups, "needs_consent": needs_consent,
+        "money_questions": _money_questions(person, [g["group"] for g in groups]),
         "withdrew_consent_at": withdrew_at,
         "on_break": on_break, "approved_somewhere": any(g["approved"] for g in groups),
         "services": [SERVICE_LABELS.get(s, s) for s in profile.services],

@@ -1,6 +1,8 @@
 from decimal import Decimal
 
 from django import template
+from django.template.defaultfilters import date as date_filter
+from django.utils import timezone
 from django.utils.html import format_html
 
 register = template.Library()
@@ -15,6 +17,16 @@ def pounds(value) -> str:
     if amount < 0:  # kept on one line: the minus never wraps away from its number
         return format_html('<span class="nowrap">−£{}</span>', f"{-amount:,.2f}")
     return f"£{amount:,.2f}"
+
+
+@register.filter
+def long_day(value) -> str:
+    """"Friday 18 December", with the year when it is not this year's (a date a year on must
+    not read as this month)."""
+    if not value:
+        return ""
+    same_year = value.year == timezone.localdate().year
+    return date_filter(value, "l j F" if same_year else "l j F Y")
 
 
 @register.inclusion_tag("money/_check_up.html")
