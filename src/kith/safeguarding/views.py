@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -44,6 +46,19 @@ LIMITED = gettext_lazy(
     "is still below.")
 
 
+def no_referrer(view):
+    """`Referrer-Policy: no-referrer` on a report page: the browser then names it neither in
+    the requests for its stylesheet, script and icon nor in the next page's, so no web log
+    line elsewhere can put a visitor's address next to it (core/access_log.py and DEPLOY.md's
+    nginx keep no line for the page itself)."""
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+    return wrapped
+
+
 def _report(form: ReportForm, *, source: str, named=None, req=None,
             resident=None) -> services.Report:
     data = form.cleaned_data
@@ -58,6 +73,7 @@ def _report(form: ReportForm, *, source: str, named=None, req=None,
 # --- the public form
 
 
+@no_referrer
 @never_cache
 @require_http_methods(["GET", "POST"])
 def report_public(request, group_slug):
@@ -84,6 +100,7 @@ def report_public(request, group_slug):
                    "report_limit": REPORT_LIMIT}, status=status)
 
 
+@no_referrer
 @never_cache
 @require_GET
 def public_sent(request, group_slug):
@@ -116,6 +133,7 @@ def _linked_resident(request, group, pk: str):
     return live_residents(group.residents).filter(pk=int(pk)).first()
 
 
+@no_referrer
 @group_view("safeguarding.report")
 def report(request, group):
     reference = (request.POST.get("request") or request.GET.get("request", "")).strip()
@@ -141,6 +159,7 @@ def report(request, group):
                   status=400 if form.is_bound else 200)
 
 
+@no_referrer
 @group_view("safeguarding.report")
 def reported(request, group):
     return render(request, "safeguarding/reported.html",
