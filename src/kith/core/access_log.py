@@ -12,7 +12,6 @@ browser should not send one; this covers older browsers and hand-made requests.
 from __future__ import annotations
 
 import re
-
 from urllib.parse import urlsplit
 
 from gunicorn.glogging import Logger
