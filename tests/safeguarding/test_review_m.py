@@ -78,3 +78,106 @@ def test_every_throttle_scope_keys_its_visitor_with_the_digest_key():
         assert who not in counted.key
         assert keyed_digest("throttle", f"{scope}\x00{who}")[:32] in counted.key
         assert throttle.take(scope, who, limit=5, seconds=3600).count == 2  # the same counter
+
+
+# --- S7: what the leads write is sealed
+
+
+NOTE, OUTCOME = "Her nephew has her bank card", "Talked to her; nephew no longer has the card"
+
+
+def _raw(table: str, column: str, pk: int) -> str | None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {column} FROM {table} WHERE id = %s", [pk])  # noqa: S608
+        return cursor.fetchone()[0]
+
+
+def _worked_case(street, lena):
+    from kith.safeguarding import services
+    from tests.safeguarding.conftest import report_case
+
+    case = report_case(street)
+    services.triage(case, actor=lena, kind=case.kind, urgency=case.urgency, risk="high",
+                    triage_note=NOTE)
+    action = services.add_action(case, actor=lena, what="Ring Mrs Ahmed's daughter")
+    services.close(case, services.Outcome(outcome=OUTCOME, prevention="Cards stay with her",
+                                          prevention_owner="Lena Novak"), actor=lena)
+    return case, action
+
+
+def test_the_leads_notes_are_stored_sealed(street, lena):
+    case, action = _worked_case(street, lena)
+    for column, plain in (("triage_note", NOTE), ("outcome", OUTCOME),
+                          ("prevention", "Cards stay with her"),
+                          ("prevention_owner", "Lena Novak")):
+        stored = _raw("safeguarding_case", column, case.pk)
+        assert stored and plain not in stored and "nephew" not in stored, column
+    assert "Ring" not in _raw("safeguarding_caseaction", "what", action.pk)
+    case.refresh_from_db()
+    assert case.outcome._open() == OUTCOME  # sealed, not lost
+
+
+def test_the_leads_read_them_on_the_case_page_each_look_logged(client, street, lena):
+    from kith.core.models import PersonalDataAccess
+
+    case, action = _worked_case(street, lena)
+    client.force_login(lena)  # no two-factor: the page itself is the need-to-know, as before
+    page = client.get(reverse("safeguarding:case", args=[street.slug, case.pk]))
+    text = page.content.decode()
+    assert page.status_code == 200
+    for plain in (NOTE, "Talked to her; nephew no longer has the card", "Cards stay with her",
+                  "Lena Novak", "Ring Mrs Ahmed&#x27;s daughter"):
+        assert plain in text, plain
+    assert "•••• hidden" not in text
+    looks = PersonalDataAccess.objects.filter(viewer=lena)
+    assert set(looks.values_list("subject_type", "subject_id")) == {
+        ("safeguarding.case", str(case.pk)), ("safeguarding.caseaction", str(action.pk))}
+    assert looks.get(subject_type="safeguarding.case").field == (
+        "triage_note, outcome, prevention, prevention_owner")
+    assert all(case.number in look.reason for look in looks)
+
+
+def test_an_open_cases_triage_form_holds_the_note_and_saving_it_unchanged_writes_nothing(
+        client, street, lena):
+    from kith.core.models import AuditEvent
+    from kith.safeguarding import services
+    from tests.safeguarding.conftest import report_case
+
+    case = report_case(street)
+    services.triage(case, actor=lena, kind=case.kind, urgency=case.urgency, risk="low",
+                    triage_note=NOTE)
+    client.force_login(lena)
+    url = reverse("safeguarding:case", args=[street.slug, case.pk])
+    assert NOTE in client.get(url).content.decode()
+    before = AuditEvent.objects.filter(action="kith.case.triaged").count()
+    posted = {"step": "triage", "kind": case.kind, "urgency": case.urgency, "risk": "low",
+              "triage_note": NOTE}
+    assert client.post(url, posted).status_code == 302
+    assert AuditEvent.objects.filter(action="kith.case.triaged").count() == before
+
+
+def test_the_migration_seals_notes_written_before_it(street, lena):
+    import importlib
+
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    from kith.safeguarding.models import Case, CaseAction
+
+    case, action = _worked_case(street, lena)
+    with connection.cursor() as cursor:  # as they were stored before: plain
+        cursor.execute("UPDATE safeguarding_case SET triage_note = %s, outcome = %s, "
+                       "prevention = '', prevention_owner = 'Lena' WHERE id = %s",
+                       [NOTE, OUTCOME, case.pk])
+        cursor.execute("UPDATE safeguarding_caseaction SET what = 'Ring her' WHERE id = %s",
+                       [action.pk])
+    before = MigrationLoader(connection).project_state(("safeguarding", "0002_ico_decision")).apps
+    importlib.import_module("kith.safeguarding.migrations.0003_seal_the_leads_notes").seal(
+        before, None)
+    assert NOTE not in _raw("safeguarding_case", "triage_note", case.pk)
+    case = Case.objects.get(pk=case.pk)
+    assert (case.triage_note._open(), case.outcome._open(), case.prevention,
+            case.prevention_owner._open()) == (NOTE, OUTCOME, None, "Lena")
+    assert CaseAction.objects.get(pk=action.pk).what._open() == "Ring her"

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from kith.core.audit import log_action
 from kith.core.mail import site_url
 from kith.core.middleware import untraced
+from kith.core.privacy import same_as_sealed
 from kith.safeguarding.models import Case, CaseAction, CaseTold, IcoDecision
 from kith.safeguarding.routing import handling_group, leads_for
 
@@ -167,6 +168,17 @@ def _open_only(case: Case) -> None:
         raise CaseRefused(_("This case is closed."))
 
 
+def _same(obj, name: str, value: str) -> bool:
+    held = getattr(obj, name)
+    if name in SEALED_NOTES:  # compared sealed: opened only to compare, never shown
+        return same_as_sealed(held, value)
+    return held == value
+
+
+# What the leads write, sealed like the report (models.py).
+SEALED_NOTES = {"triage_note", "outcome", "prevention", "prevention_owner", "what"}
+
+
 @transaction.atomic
 def triage(case: Case, *, actor, kind: str, urgency: str, risk: str, triage_note: str) -> Case:
     """The lead's first look (or a later one): what kind of case, how urgent, how risky.
@@ -174,7 +186,7 @@ def triage(case: Case, *, actor, kind: str, urgency: str, risk: str, triage_note
     case = _locked(case)
     _open_only(case)
     given = {"kind": kind, "urgency": urgency, "risk": risk, "triage_note": triage_note}
-    changed = sorted(name for name, value in given.items() if getattr(case, name) != value)
+    changed = sorted(name for name, value in given.items() if not _same(case, name, value))
     if not changed and case.state == Case.State.OPEN:
         return case
     old_state = case.state
@@ -194,8 +206,9 @@ def add_action(case: Case, *, actor, what: str, owner=None, due_on: date | None 
     case = _locked(case)
     _open_only(case)
     # The same action posted twice (a double press, a resent form) is one action.
-    twin = case.actions.filter(what=what, owner=owner, due_on=due_on, created_by=actor,
-                               created_at__gte=timezone.now() - DOUBLE_POST).first()
+    recent = case.actions.filter(owner=owner, due_on=due_on, created_by=actor,
+                                 created_at__gte=timezone.now() - DOUBLE_POST)
+    twin = next((earlier for earlier in recent if _same(earlier, "what", what)), None)
     if twin is not None:
         return twin
     action = CaseAction.objects.create(case=case, what=what, owner=owner, due_on=due_on,

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import wraps
 
 from django.contrib import messages
@@ -24,9 +25,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from kith.core import throttle
+from kith.core import privacy, throttle
 from kith.core.reveal_views import SealedField, render_private, reveal_panel
-from kith.groups.access import group_view
+from kith.groups.access import group_view, has_permission
 from kith.groups.models import Group, Membership
 from kith.groups.roles import VOLUNTEER
 from kith.residents.erased import live as live_residents
@@ -197,6 +198,41 @@ def _sealed(case: Case) -> list[SealedField]:
             SealedField("contact", _("How to contact the reporter"), case)]
 
 
+# What the leads wrote on the case (models.py), opened for them on its page.
+NOTES = ("triage_note", "outcome", "prevention", "prevention_owner")
+
+
+@dataclass(frozen=True)
+class LeadsNotesGrant:
+    """The leads who handle a case read what the leads wrote on it, on its page, as they did
+    before it was sealed: the page itself is the need-to-know (only they reach it), so no
+    reason or two-factor is asked, but every look is logged like any other."""
+
+    case: Case
+
+    def allows(self, viewer, subject) -> bool:
+        case_id = subject.pk if isinstance(subject, Case) else getattr(subject, "case_id", None)
+        return case_id == self.case.pk and has_permission(viewer, self.case.group,
+                                                          "safeguarding.case_details")
+
+
+def leads_notes(request, case: Case, actions: list[CaseAction]) -> dict[str, str]:
+    """The case's notes opened ("" where none), and each action's words as `action.words`:
+    one look, one access row for the case and one per action."""
+    grant = LeadsNotesGrant(case)
+    reason = _("Safeguarding case %(number)s, on its page") % {"number": case.number}
+
+    def opened(subject, name: str) -> str:
+        return privacy.reveal(subject, name, viewer=request.user, group=case.group, reason=reason,
+                      request=request, grant=grant) or ""
+
+    with privacy.one_look():
+        notes = {name: opened(case, name) for name in NOTES}
+        for action in actions:
+            action.words = opened(action, "what")
+    return notes
+
+
 def _owners(group: Group) -> list:
     """Who an action can be given to: the leads who handle the group, and its coordinators."""
     handler = handling_group(group)
@@ -278,16 +314,18 @@ def case_detail(request, group, pk):
             return redirect(case.get_absolute_url())
         status = 400
     case.refresh_from_db()
+    actions = list(case.actions.select_related("owner"))
+    notes = leads_notes(request, case, actions)
     return render_private(request, "safeguarding/case.html", {
-        "group": group, "case": case, "reveal": reveal,
+        "group": group, "case": case, "reveal": reveal, "notes": notes,
         "triage_form": bound.get("triage") or TriageForm(initial={
             "kind": case.kind, "urgency": case.urgency, "risk": case.risk,
-            "triage_note": case.triage_note}),
+            "triage_note": notes["triage_note"]}),
         "action_form": bound.get("action") or ActionForm(people=_owners(group)),
         "told_form": bound.get("told") or ToldForm(),
         "ico_form": bound.get("ico") or IcoForm(),
         "close_form": bound.get("close") or CloseForm(has_resident=case.resident_id is not None),
-        "actions": list(case.actions.select_related("owner")),
+        "actions": actions,
         "told": list(case.told.all()),
         "referrals": list(case.request.referrals_out.select_related("service"))
         if case.request else [],
