@@ -181,3 +181,50 @@ def test_the_migration_seals_notes_written_before_it(street, lena):
     assert (case.triage_note._open(), case.outcome._open(), case.prevention,
             case.prevention_owner._open()) == (NOTE, OUTCOME, None, "Lena")
     assert CaseAction.objects.get(pk=action.pk).what._open() == "Ring her"
+
+
+# --- S2: an urgent case's alert says so
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    """Each alert as send_later() was asked to send it."""
+    from kith.requests import notify
+
+    calls: list[dict] = []
+    original = notify.send_later
+
+    def recording(people, **kwargs):
+        calls.append(kwargs)
+        return original(people, **kwargs)
+
+    monkeypatch.setattr(notify, "send_later", recording)
+    return calls
+
+
+def _alert_to(person):
+    from kith.messaging.models import Message
+
+    message = Message.objects.filter(person=person).latest("pk")
+    return message.subject, message.body._open()
+
+
+@pytest.mark.parametrize("urgency, urgent", [("now", True), ("not_urgent", False)])
+def test_an_urgent_case_alert_says_so_and_is_sent_urgent(street, lena, sent, urgency, urgent):
+    from tests.safeguarding.conftest import report_case
+
+    case = report_case(street, urgency=urgency)
+    subject, body = _alert_to(lena)
+    assert ("URGENT" in subject) is urgent and ("at risk now" in subject) is urgent
+    assert ("at risk now" in body) is urgent
+    assert case.number in body and "paving" not in body + subject  # still no details
+    assert sent[-1]["urgent"] is urgent
+
+
+def test_with_no_lead_an_urgent_case_tells_the_coordinators_it_is_urgent(street, priya, sent):
+    from tests.safeguarding.conftest import report_case
+
+    report_case(street, urgency="now")  # no lead in the street, the ward or the borough
+    subject, body = _alert_to(priya)
+    assert "URGENT" in subject and "at risk now" in body
+    assert sent[-1]["urgent"] is True

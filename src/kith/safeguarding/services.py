@@ -143,19 +143,30 @@ def alert_leads(case: Case, *, again: bool = False) -> None:
 
     link = site_url(reverse("safeguarding:case", args=[case.group.slug, case.pk]))
     leads = leads_for(case.group)
+    # "Someone may be at risk now" says so first, as the missed check-in alerts do: in a full
+    # inbox it must not read like any other case.
+    urgent = case.urgency == Case.Urgency.NOW
     if leads:
-        subject = (_("Safeguarding: a further concern on case %(number)s") if again
-                   else _("Safeguarding: a new case in %(group)s"))
-        send_later(leads, group=handling_group(case.group), urgent=case.urgency == Case.Urgency.NOW,
+        if urgent:
+            subject = (_("URGENT safeguarding: a further concern on case %(number)s, someone "
+                         "may be at risk now") if again
+                       else _("URGENT safeguarding: someone may be at risk now, case %(number)s "
+                              "in %(group)s"))
+        else:
+            subject = (_("Safeguarding: a further concern on case %(number)s") if again
+                       else _("Safeguarding: a new case in %(group)s"))
+        send_later(leads, group=handling_group(case.group), urgent=urgent,
                    subject=subject % {"group": case.group.name, "number": case.number},
                    template="safeguarding/email/new_case.txt",
                    context={"group": case.group.name, "number": case.number, "link": link,
-                            "again": again})
+                            "again": again, "urgent": urgent})
         return
     send_later(people_with_roles(case.group, "coordinator"), group=case.group, urgent=True,
-               subject=_("Safeguarding: a case is waiting and no lead can see it"),
+               subject=(_("URGENT safeguarding: someone may be at risk now and no lead can see "
+                          "the case") if urgent
+                        else _("Safeguarding: a case is waiting and no lead can see it")),
                template="safeguarding/email/no_lead.txt",
-               context={"group": case.group.name, "number": case.number,
+               context={"group": case.group.name, "number": case.number, "urgent": urgent,
                         "link": site_url(reverse("groups:members", args=[case.group.slug]))})
 
 
