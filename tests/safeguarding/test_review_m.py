@@ -228,3 +228,44 @@ def test_with_no_lead_an_urgent_case_tells_the_coordinators_it_is_urgent(street,
     subject, body = _alert_to(priya)
     assert "URGENT" in subject and "at risk now" in body
     assert sent[-1]["urgent"] is True
+
+
+# --- S3: an action's owner is told
+
+
+def test_a_coordinator_given_an_action_is_told_it_and_what_to_do(client, street, lena, priya):
+    from kith.core.models import PersonalDataAccess
+    from kith.messaging.models import Message
+    from tests.safeguarding.conftest import report_case
+
+    case = report_case(street)
+    client.force_login(lena)
+    url = reverse("safeguarding:case", args=[street.slug, case.pk])
+    posted = {"step": "action", "what": "Ring Mrs Ahmed and ask what happened",
+              "owner": str(priya.pk), "due_on": ""}
+    assert client.post(url, posted).status_code == 302
+    subject, body = _alert_to(priya)
+    assert case.number in subject
+    assert "Ring Mrs Ahmed and ask what happened" in body
+    assert "paving" not in body  # nothing of the report
+    assert "Only the safeguarding leads can open the case" in body and "tell Lena Marsh" in body
+    assert url not in body
+    look = PersonalDataAccess.objects.get(viewer=priya)
+    assert (look.subject_type, look.field) == ("safeguarding.caseaction", "what")
+    # A lead giving themselves an action is not sent it.
+    before = Message.objects.filter(person=lena).count()
+    client.post(url, {**posted, "what": "Decide on the police", "owner": str(lena.pk)})
+    assert Message.objects.filter(person=lena).count() == before
+
+
+def test_a_lead_given_an_action_gets_the_case_link(street, lena):
+    from kith.safeguarding import services
+    from tests.conftest import _member
+    from tests.safeguarding.conftest import report_case
+
+    other_lead = _member(street, "lou@example.org", "Lou Reed", safeguarding_lead=True)
+    case = report_case(street)
+    services.add_action(case, actor=lena, what="Write to the council", owner=other_lead)
+    _, body = _alert_to(other_lead)
+    assert "Write to the council" in body and case.get_absolute_url() in body
+    assert "Only the safeguarding leads" not in body

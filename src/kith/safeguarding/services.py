@@ -227,7 +227,31 @@ def add_action(case: Case, *, actor, what: str, owner=None, due_on: date | None 
     log_action("kith.case.action_added", actor=actor, group=case.group, obj=case,
                new={"action": action.pk, "owner": owner.pk if owner else None,
                     "due_on": due_on.isoformat() if due_on else None})
+    if owner is not None and owner != actor:
+        tell_owner(action, what=what, actor=actor)
     return action
+
+
+def tell_owner(action: CaseAction, *, what: str, actor) -> None:
+    """The action's owner is sent its words (the lead wrote them for the owner to read), when
+    it is due and who gave it; nothing of the case's report. An owner who cannot open the case
+    (a coordinator) is told so, and to tell the lead when it is done; a lead gets the link."""
+    from kith.core.privacy import record_use
+    from kith.groups.access import has_permission
+    from kith.requests.notify import send_later
+
+    case, owner = action.case, action.owner
+    can_open = has_permission(owner, case.group, "safeguarding.case_details")
+    record_use(action, "what", viewer=owner, group=case.group,
+               reason=_("Given the action on safeguarding case %(number)s")
+               % {"number": case.number})
+    send_later([owner], group=case.group,
+               subject=_("Safeguarding: an action for you (case %(number)s)")
+               % {"number": case.number},
+               template="safeguarding/email/action_given.txt",
+               context={"group": case.group.name, "number": case.number, "what": what,
+                        "due_on": action.due_on, "lead": str(actor), "can_open": can_open,
+                        "link": site_url(case.get_absolute_url()) if can_open else ""})
 
 
 @transaction.atomic

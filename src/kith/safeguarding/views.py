@@ -234,7 +234,13 @@ def leads_notes(request, case: Case, actions: list[CaseAction]) -> dict[str, str
 
 
 def _owners(group: Group) -> list:
-    """Who an action can be given to: the leads who handle the group, and its coordinators."""
+    """Who an action can be given to: the leads who handle the group, and its coordinators.
+
+    Coordinators stay: in a small group the lead often needs one of them to do the practical
+    part (ring the resident, stand a volunteer down, change a rota), and limiting actions to
+    the leads would push that work off the record. They cannot open the case, so the service
+    sends them the action's own words, who gave it and to tell that lead when it is done
+    (services.tell_owner); the lead ticks it off."""
     handler = handling_group(group)
     members = (Membership.objects.filter(group=handler, is_safeguarding_lead=True)
                | Membership.objects.filter(group=group, is_coordinator=True))
