@@ -163,7 +163,7 @@ def alert_leads(case: Case, *, again: bool = False) -> None:
         return
     send_later(people_with_roles(case.group, "coordinator"), group=case.group, urgent=True,
                subject=(_("URGENT safeguarding: someone may be at risk now and no lead can see "
-                          "the case") if urgent
+                          "it") if urgent
                         else _("Safeguarding: a case is waiting and no lead can see it")),
                template="safeguarding/email/no_lead.txt",
                context={"group": case.group.name, "number": case.number, "urgent": urgent,
