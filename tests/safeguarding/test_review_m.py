@@ -269,3 +269,28 @@ def test_a_lead_given_an_action_gets_the_case_link(street, lena):
     _, body = _alert_to(other_lead)
     assert "Write to the council" in body and case.get_absolute_url() in body
     assert "Only the safeguarding leads" not in body
+
+
+# --- S5: with no lead anywhere up the tree, the form says so before they write
+
+
+def test_the_public_form_says_there_is_no_lead_before_they_write(client, street, priya):
+    url = reverse("safeguarding:report_public", args=[street.slug])
+    page = client.get(url).content.decode()
+    assert "this group has no safeguarding lead yet" in page
+    assert page.index("no safeguarding lead yet") < page.index('name="what_happened"')
+    assert "Tell the group&#x27;s safeguarding lead" not in page
+
+
+def test_the_forms_say_nothing_of_it_when_a_lead_above_reads_them(client, street, wanda, tom):
+    page = client.get(reverse("safeguarding:report_public", args=[street.slug])).content.decode()
+    assert "no safeguarding lead yet" not in page
+    client.force_login(tom)
+    page = client.get(reverse("safeguarding:report", args=[street.slug])).content.decode()
+    assert "no safeguarding lead yet" not in page
+
+
+def test_the_members_form_says_there_is_no_lead_too(client, street, tom):
+    client.force_login(tom)
+    page = client.get(reverse("safeguarding:report", args=[street.slug])).content.decode()
+    assert "this group has no safeguarding lead yet" in page

@@ -98,7 +98,8 @@ def report_public(request, group_slug):
             return redirect("safeguarding:public_sent", group.slug)
     return render(request, "safeguarding/report_public.html",
                   {"group": group, "form": form, "honeypot": HONEYPOT,
-                   "report_limit": REPORT_LIMIT}, status=status)
+                   "report_limit": REPORT_LIMIT, "has_lead": bool(leads_for(group))},
+                  status=status)
 
 
 @no_referrer
@@ -156,7 +157,7 @@ def report(request, group):
         return redirect("safeguarding:reported", group.slug)
     return render(request, "safeguarding/report.html",
                   {"group": group, "form": form, "req": req, "resident": resident,
-                   "own_task": own_task},
+                   "own_task": own_task, "has_lead": bool(leads_for(group))},
                   status=400 if form.is_bound else 200)
 
 
