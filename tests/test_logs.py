@@ -135,6 +135,71 @@ def test_safeguarding_reports_leave_no_line_in_gunicorns_access_log(method, path
     assert written.count("203.0.113.9") == 1
 
 
+@pytest.mark.parametrize("referer", [
+    "http://localhost:8461/groups/golborne-road/concern/",
+    "https://kith.example.org/groups/golborne-road/concern/sent/",
+    "https://kith.example.org/g/golborne-road/safeguarding/report/?request=KT9-XYP",
+    "/g/golborne-road/safeguarding/report/sent/",
+])
+def test_a_request_from_a_report_page_is_logged_without_its_referer(referer, capsys):
+    """The report page's stylesheet and the page visited after it keep their line, but not
+    the Referer that would put the visitor's address next to the report (review M, S1)."""
+    from gunicorn.config import Config
+
+    from kith.core.access_log import AccessLogger
+
+    config = Config()
+    config.set("accesslog", "-")
+    config.set("access_log_format",
+               '%(h)s "%(r)s" "%(f)s" %({referer}i)s %({http_referer}e)s')
+    logger = AccessLogger(config)
+    response = SimpleNamespace(status="200 OK", sent=0, headers=[])
+    environ = {"REQUEST_METHOD": "GET", "RAW_URI": "/static/kith/kith.css",
+               "PATH_INFO": "/static/kith/kith.css", "QUERY_STRING": "",
+               "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "203.0.113.9",
+               "HTTP_REFERER": referer}
+    logger.access(response, SimpleNamespace(headers=[("REFERER", referer)]), environ,
+                  timedelta(milliseconds=3))
+    other = "https://kith.example.org/groups/golborne-road/"
+    logger.access(response, SimpleNamespace(headers=[("REFERER", other)]),
+                  {**environ, "HTTP_REFERER": other}, timedelta(milliseconds=3))
+    first, second = capsys.readouterr().out.splitlines()
+    assert "/static/kith/kith.css" in first and "203.0.113.9" in first
+    assert "concern" not in first and "report" not in first
+    assert '"-" - -' in first
+    assert second.count("/groups/golborne-road/") == 3  # any other Referer is kept
+
+
+def _nginx_block() -> str:
+    text = (ROOT / "docs/DEPLOY.md").read_text()
+    return text.split("```nginx", 1)[1].split("```", 1)[0]
+
+
+@pytest.mark.parametrize("path", [
+    "/groups/golborne-road/concern/", "/groups/golborne-road/concern/sent/",
+    "/g/golborne-road/safeguarding/report/", "/g/golborne-road/safeguarding/report/sent/",
+])
+def test_deploy_guides_nginx_keeps_no_line_for_the_report_pages(path):
+    """Every access_log in DEPLOY.md's nginx block logs only where `$kith_log_it` is 1, and
+    the map sets it to 0 for the report pages (the same paths gunicorn's logger skips)."""
+    import re
+
+    from kith.core.access_log import is_unlogged
+
+    block = _nginx_block()
+    logs = re.findall(r"^\s*access_log\s+([^;]+);", block, re.M)
+    assert logs and all(line.endswith("if=$kith_log_it") for line in logs)
+    mapped = block.split("map $uri $kith_log_it {", 1)[1].split("}", 1)[0]
+    patterns = re.findall(r"^\s*~(\S+)\s+0;", mapped, re.M)
+    assert is_unlogged(path)
+    assert any(re.match(pattern, path) for pattern in patterns)
+    assert not any(re.match(pattern, "/groups/golborne-road/") for pattern in patterns)
+    # nginx's error log names the client too: nothing from these pages goes to it.
+    quiet = re.search(r"location ~ (\S+) \{([^}]*)\}", block)
+    assert quiet and re.match(quiet.group(1), path)
+    assert "error_log /dev/null;" in quiet.group(2)
+
+
 def _record(status_code: int) -> logging.LogRecord:
     try:
         raise RuntimeError("refused")

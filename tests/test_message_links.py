@@ -295,6 +295,12 @@ def _safeguarding(street) -> None:
         "victim_consent": "not_asked"}).status_code == 302
     breach = Case.objects.get(kind="data_breach")
     assert tick(now=breach.opened_at + timedelta(hours=49))["breach_reminders"] == 1
+    # An action given to another lead brings her the case's link.
+    from kith.safeguarding import services as cases
+
+    second = PersonFactory(email="lou.reed@example.org", display_name="Lou Reed")
+    MembershipFactory(person=second, group=street, is_safeguarding_lead=True)
+    cases.add_action(breach, actor=lead, what="Ring the ICO", owner=second)
 
 
 def _messages() -> list[tuple[list[str], str, str]]:

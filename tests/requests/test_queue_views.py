@@ -375,6 +375,36 @@ def test_it_passes_a_concern_to_the_coordinators(sam_on_call, req, check_up):
     assert req.state == "escalated"
 
 
+def test_a_concern_says_the_safeguarding_lead_is_told(sam_on_call, req, check_up, lena):
+    """Review M, S4: the case goes to the safeguarding lead, not a coordinator."""
+    _claim(sam_on_call, check_up)
+    page = sam_on_call.get(_url("callback", check_up)).content.decode()
+    assert "the group&#x27;s safeguarding lead is told at once" in page
+    assert "a coordinator is told at once" not in page
+    response = sam_on_call.post(_url("attempt", check_up), {"outcome": "reached",
+                                                            "result": "concern"})
+    said = " ".join(_messages(response))
+    assert "safeguarding lead has been told and will follow it up" in said
+    assert "A coordinator has been told" not in said
+
+
+def test_with_no_lead_a_concern_says_the_coordinators_must_name_one(sam_on_call, req, check_up):
+    _claim(sam_on_call, check_up)
+    response = sam_on_call.post(_url("attempt", check_up), {"outcome": "reached",
+                                                            "result": "concern"})
+    assert "no safeguarding lead yet" in " ".join(_messages(response))
+
+
+def test_the_escalation_email_does_not_send_coordinators_to_the_reason(req, priya):
+    from kith.messaging.models import Message
+    from kith.requests import notify
+
+    notify.escalated(req, "")
+    body = Message.objects.get(person=priya).body._open()
+    assert "The reason and the whole history are on the request page" not in body
+    assert "only the safeguarding leads can open" in body
+
+
 # --- missed calls ------------------------------------------------------------------------
 
 def test_it_notes_a_missed_call_into_the_queue(client, sam, street):

@@ -248,7 +248,8 @@ SCRIPTS["check_up"] = Script("check_up", _("Check-up call"), (
     Step(_("Anything more"), _("“Is there anything else you need help with? When would you need "
                             "it?” If so, choose ‘Needs more help’ and take the new request.")),
     Step(_("How they are"), _("“How are you keeping?” If anything worries you about their safety "
-                           "or health, choose ‘A concern’: a coordinator is told at once.")),
+                           "or health, choose ‘A concern’: the group's safeguarding lead is told "
+                           "at once.")),
     Step(_("Their details"), _("“We still have your details so we can help. You can ask us to "
                             "delete them at any time.”")),
     Step(_("The reference number"), _("If they want it again: “Your reference is {reference}.”")),
@@ -261,7 +262,8 @@ SCRIPTS["check_in"] = Script("check_in", _("Regular check-in call"), (
     Step(_("Anything they need"), _("“Is there anything you need this week: shopping, a "
                                  "prescription, a lift? When?” If so, choose ‘Needs more help’.")),
     Step(_("Anything that worries you"), _("If anything worries you about their safety or health, "
-                                        "choose ‘A concern’: a coordinator is told at once.")),
+                                        "choose ‘A concern’: the group's safeguarding lead is "
+                                        "told at once.")),
     Step(_("Their details"), _("“We keep your details so we can ring you. You can ask us to "
                             "stop or delete them at any time.”")),
     Step(_("Next call"), _("Tell them when the next call will be.")),

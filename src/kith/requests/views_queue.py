@@ -340,8 +340,7 @@ def _after_attempt(request, group, cb: Callback, outcome: str, result: str,
             messages.success(request, f"{who} needs more help: take the new request now.")
             return redirect(_intake_url(group, resident=cb.resident_id))
         if result == Callback.Result.CONCERN:
-            messages.warning(request, f"Concern about {who} recorded. A coordinator has been "
-                                      "told and will follow it up.")
+            messages.warning(request, _concern_told(group) % {"who": who})
         else:
             messages.success(request, f"Call to {who} done: {Callback.Result(result).label.lower()}."
                              if result else f"Call to {who} done.")
@@ -372,6 +371,19 @@ def _phone_for_intake(request, group, cb: Callback) -> str:
 
 
 CARRIED_PHONE = "kith_intake_phone"
+
+
+def _concern_told(group) -> str:
+    """Who a concern on a call reaches, as it is: the safeguarding leads get the case; with no
+    lead anywhere up the tree, the coordinators are asked to name one (safeguarding.services)."""
+    from kith.safeguarding.routing import leads_for
+
+    if leads_for(group):
+        return gettext("Concern about %(who)s recorded. The group's safeguarding lead has been "
+                       "told and will follow it up.")
+    return gettext("Concern about %(who)s recorded. The group has no safeguarding lead yet, so "
+                   "its coordinators have been told and asked to name one, who will follow it "
+                   "up.")
 
 
 def _intake_url(group, request=None, phone: str = "", **params) -> str:

@@ -210,8 +210,9 @@ def case_details_left() -> Q:
     from kith.safeguarding.models import CaseAction, CaseTold
 
     return (Q(what_happened__isnull=False) | Q(contact__isnull=False) | Q(victim__isnull=False)
-            | ~Q(triage_note="") | ~Q(outcome="") | ~Q(prevention="") | ~Q(ico_why_not="")
-            | Q(Exists(CaseAction.objects.filter(case=OuterRef("pk")).exclude(what="")))
+            | Q(triage_note__isnull=False) | Q(outcome__isnull=False)
+            | Q(prevention__isnull=False) | ~Q(ico_why_not="")
+            | Q(Exists(CaseAction.objects.filter(case=OuterRef("pk"), what__isnull=False)))
             | Q(Exists(CaseTold.objects.filter(case=OuterRef("pk")).exclude(note=""))))
 
 

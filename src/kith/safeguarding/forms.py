@@ -86,8 +86,14 @@ class TriageForm(forms.Form):
 
 class ActionForm(forms.Form):
     what = FreeTextField(label=_("What needs doing?"), max_length=200,
-                         error_messages={"required": _("Say what needs doing.")})
-    owner = forms.ChoiceField(label=_("Who will do it?"), required=False)
+                         error_messages={"required": _("Say what needs doing.")},
+                         help_text=_("The person who will do it is sent these words, and only "
+                                     "these: write what they need to know and nothing more."))
+    owner = forms.ChoiceField(
+        label=_("Who will do it?"), required=False,
+        help_text=_("A safeguarding lead, or one of the group's coordinators. A coordinator "
+                    "cannot open the case: they are told the action and asked to tell you "
+                    "when it is done."))
     due_on = forms.DateField(label=_("By when?"), required=False, widget=ISODateInput(),
                              error_messages={"invalid": _("Enter a date, for example 24 12 2026.")})
 

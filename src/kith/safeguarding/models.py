@@ -4,7 +4,10 @@ group's safeguarding leads do on it.
 
 What someone wrote about what happened, who was hurt and how to reach the reporter are sealed
 (EncryptedTextField) and opened on the case page only through the reveal flow, one access row
-per look. An anonymous report has no reporter anywhere: no link to a person, and its audit rows
+per look. What the leads write (the triage note, the outcome, what will stop it happening
+again and who sees to that, each action) is sealed too, so a database dump or a backup reads
+none of it; the case page, which only the leads see, opens it for them with an access row
+(views.leads_notes). An anonymous report has no reporter anywhere: no link to a person, and its audit rows
 carry neither an actor nor the request id (services.report_incident).
 """
 
@@ -95,7 +98,7 @@ class Case(models.Model):
                                  on_delete=models.PROTECT, related_name="cases")
     # Triage: the lead's first look.
     risk = models.CharField(max_length=8, choices=Risk.choices, blank=True)
-    triage_note = models.TextField(blank=True)
+    triage_note = EncryptedTextField(null=True, blank=True)
     triaged_at = models.DateTimeField(null=True, blank=True)
     triaged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
@@ -109,9 +112,9 @@ class Case(models.Model):
     # When the sweep reminded the leads that the ICO's 72 hours are nearly up (once).
     breach_reminded_at = models.DateTimeField(null=True, blank=True)
     # The outcome, and what will stop it happening again, and who sees to that.
-    outcome = models.TextField(blank=True)
-    prevention = models.TextField(blank=True)
-    prevention_owner = models.CharField(max_length=200, blank=True)
+    outcome = EncryptedTextField(null=True, blank=True)
+    prevention = EncryptedTextField(null=True, blank=True)
+    prevention_owner = EncryptedTextField(null=True, blank=True)  # the form keeps it to 200
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                   on_delete=models.SET_NULL, related_name="+")
@@ -160,7 +163,7 @@ class CaseAction(models.Model):
     """Something a lead decided must be done, by whom, by when; ticked off when done."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="actions")
-    what = models.CharField(max_length=200)
+    what = EncryptedTextField(null=True, blank=True)  # the form keeps it to 200; None once erased
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                               on_delete=models.SET_NULL, related_name="+")
     due_on = models.DateField(null=True, blank=True)
@@ -174,6 +177,12 @@ class CaseAction(models.Model):
 
     def __str__(self) -> str:
         return f"Action on case S-{self.case_id}"
+
+    @property
+    def group_id(self) -> int:
+        """The case's group: privacy.reveal() checks an action belongs to the group it is
+        opened in, as it does for the case."""
+        return self.case.group_id
 
     def is_overdue(self, today=None) -> bool:
         today = today or timezone.localdate()

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from kith.core.audit import log_action
 from kith.core.mail import site_url
 from kith.core.middleware import untraced
+from kith.core.privacy import same_as_sealed
 from kith.safeguarding.models import Case, CaseAction, CaseTold, IcoDecision
 from kith.safeguarding.routing import handling_group, leads_for
 
@@ -142,19 +143,30 @@ def alert_leads(case: Case, *, again: bool = False) -> None:
 
     link = site_url(reverse("safeguarding:case", args=[case.group.slug, case.pk]))
     leads = leads_for(case.group)
+    # "Someone may be at risk now" says so first, as the missed check-in alerts do: in a full
+    # inbox it must not read like any other case.
+    urgent = case.urgency == Case.Urgency.NOW
     if leads:
-        subject = (_("Safeguarding: a further concern on case %(number)s") if again
-                   else _("Safeguarding: a new case in %(group)s"))
-        send_later(leads, group=handling_group(case.group), urgent=case.urgency == Case.Urgency.NOW,
+        if urgent:
+            subject = (_("URGENT safeguarding: a further concern on case %(number)s, someone "
+                         "may be at risk now") if again
+                       else _("URGENT safeguarding: someone may be at risk now, case %(number)s "
+                              "in %(group)s"))
+        else:
+            subject = (_("Safeguarding: a further concern on case %(number)s") if again
+                       else _("Safeguarding: a new case in %(group)s"))
+        send_later(leads, group=handling_group(case.group), urgent=urgent,
                    subject=subject % {"group": case.group.name, "number": case.number},
                    template="safeguarding/email/new_case.txt",
                    context={"group": case.group.name, "number": case.number, "link": link,
-                            "again": again})
+                            "again": again, "urgent": urgent})
         return
     send_later(people_with_roles(case.group, "coordinator"), group=case.group, urgent=True,
-               subject=_("Safeguarding: a case is waiting and no lead can see it"),
+               subject=(_("URGENT safeguarding: someone may be at risk now and no lead can see "
+                          "it") if urgent
+                        else _("Safeguarding: a case is waiting and no lead can see it")),
                template="safeguarding/email/no_lead.txt",
-               context={"group": case.group.name, "number": case.number,
+               context={"group": case.group.name, "number": case.number, "urgent": urgent,
                         "link": site_url(reverse("groups:members", args=[case.group.slug]))})
 
 
@@ -167,6 +179,17 @@ def _open_only(case: Case) -> None:
         raise CaseRefused(_("This case is closed."))
 
 
+def _same(obj, name: str, value: str) -> bool:
+    held = getattr(obj, name)
+    if name in SEALED_NOTES:  # compared sealed: opened only to compare, never shown
+        return same_as_sealed(held, value)
+    return held == value
+
+
+# What the leads write, sealed like the report (models.py).
+SEALED_NOTES = {"triage_note", "outcome", "prevention", "prevention_owner", "what"}
+
+
 @transaction.atomic
 def triage(case: Case, *, actor, kind: str, urgency: str, risk: str, triage_note: str) -> Case:
     """The lead's first look (or a later one): what kind of case, how urgent, how risky.
@@ -174,7 +197,7 @@ def triage(case: Case, *, actor, kind: str, urgency: str, risk: str, triage_note
     case = _locked(case)
     _open_only(case)
     given = {"kind": kind, "urgency": urgency, "risk": risk, "triage_note": triage_note}
-    changed = sorted(name for name, value in given.items() if getattr(case, name) != value)
+    changed = sorted(name for name, value in given.items() if not _same(case, name, value))
     if not changed and case.state == Case.State.OPEN:
         return case
     old_state = case.state
@@ -194,8 +217,9 @@ def add_action(case: Case, *, actor, what: str, owner=None, due_on: date | None 
     case = _locked(case)
     _open_only(case)
     # The same action posted twice (a double press, a resent form) is one action.
-    twin = case.actions.filter(what=what, owner=owner, due_on=due_on, created_by=actor,
-                               created_at__gte=timezone.now() - DOUBLE_POST).first()
+    recent = case.actions.filter(owner=owner, due_on=due_on, created_by=actor,
+                                 created_at__gte=timezone.now() - DOUBLE_POST)
+    twin = next((earlier for earlier in recent if _same(earlier, "what", what)), None)
     if twin is not None:
         return twin
     action = CaseAction.objects.create(case=case, what=what, owner=owner, due_on=due_on,
@@ -203,7 +227,31 @@ def add_action(case: Case, *, actor, what: str, owner=None, due_on: date | None 
     log_action("kith.case.action_added", actor=actor, group=case.group, obj=case,
                new={"action": action.pk, "owner": owner.pk if owner else None,
                     "due_on": due_on.isoformat() if due_on else None})
+    if owner is not None and owner != actor:
+        tell_owner(action, what=what, actor=actor)
     return action
+
+
+def tell_owner(action: CaseAction, *, what: str, actor) -> None:
+    """The action's owner is sent its words (the lead wrote them for the owner to read), when
+    it is due and who gave it; nothing of the case's report. An owner who cannot open the case
+    (a coordinator) is told so, and to tell the lead when it is done; a lead gets the link."""
+    from kith.core.privacy import record_use
+    from kith.groups.access import has_permission
+    from kith.requests.notify import send_later
+
+    case, owner = action.case, action.owner
+    can_open = has_permission(owner, case.group, "safeguarding.case_details")
+    record_use(action, "what", viewer=owner, group=case.group,
+               reason=_("Given the action on safeguarding case %(number)s")
+               % {"number": case.number})
+    send_later([owner], group=case.group,
+               subject=_("Safeguarding: an action for you (case %(number)s)")
+               % {"number": case.number},
+               template="safeguarding/email/action_given.txt",
+               context={"group": case.group.name, "number": case.number, "what": what,
+                        "due_on": action.due_on, "lead": str(actor), "can_open": can_open,
+                        "link": site_url(case.get_absolute_url()) if can_open else ""})
 
 
 @transaction.atomic

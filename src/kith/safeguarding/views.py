@@ -13,6 +13,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import wraps
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,9 +25,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from kith.core import throttle
+from kith.core import privacy, throttle
 from kith.core.reveal_views import SealedField, render_private, reveal_panel
-from kith.groups.access import group_view
+from kith.groups.access import group_view, has_permission
 from kith.groups.models import Group, Membership
 from kith.groups.roles import VOLUNTEER
 from kith.residents.erased import live as live_residents
@@ -44,6 +47,19 @@ LIMITED = gettext_lazy(
     "is still below.")
 
 
+def no_referrer(view):
+    """`Referrer-Policy: no-referrer` on a report page: the browser then names it neither in
+    the requests for its stylesheet, script and icon nor in the next page's, so no web log
+    line elsewhere can put a visitor's address next to it (core/access_log.py and DEPLOY.md's
+    nginx keep no line for the page itself)."""
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+    return wrapped
+
+
 def _report(form: ReportForm, *, source: str, named=None, req=None,
             resident=None) -> services.Report:
     data = form.cleaned_data
@@ -58,6 +74,7 @@ def _report(form: ReportForm, *, source: str, named=None, req=None,
 # --- the public form
 
 
+@no_referrer
 @never_cache
 @require_http_methods(["GET", "POST"])
 def report_public(request, group_slug):
@@ -81,9 +98,11 @@ def report_public(request, group_slug):
             return redirect("safeguarding:public_sent", group.slug)
     return render(request, "safeguarding/report_public.html",
                   {"group": group, "form": form, "honeypot": HONEYPOT,
-                   "report_limit": REPORT_LIMIT}, status=status)
+                   "report_limit": REPORT_LIMIT, "has_lead": bool(leads_for(group))},
+                  status=status)
 
 
+@no_referrer
 @never_cache
 @require_GET
 def public_sent(request, group_slug):
@@ -116,6 +135,7 @@ def _linked_resident(request, group, pk: str):
     return live_residents(group.residents).filter(pk=int(pk)).first()
 
 
+@no_referrer
 @group_view("safeguarding.report")
 def report(request, group):
     reference = (request.POST.get("request") or request.GET.get("request", "")).strip()
@@ -137,10 +157,11 @@ def report(request, group):
         return redirect("safeguarding:reported", group.slug)
     return render(request, "safeguarding/report.html",
                   {"group": group, "form": form, "req": req, "resident": resident,
-                   "own_task": own_task},
+                   "own_task": own_task, "has_lead": bool(leads_for(group))},
                   status=400 if form.is_bound else 200)
 
 
+@no_referrer
 @group_view("safeguarding.report")
 def reported(request, group):
     return render(request, "safeguarding/reported.html",
@@ -178,8 +199,49 @@ def _sealed(case: Case) -> list[SealedField]:
             SealedField("contact", _("How to contact the reporter"), case)]
 
 
+# What the leads wrote on the case (models.py), opened for them on its page.
+NOTES = ("triage_note", "outcome", "prevention", "prevention_owner")
+
+
+@dataclass(frozen=True)
+class LeadsNotesGrant:
+    """The leads who handle a case read what the leads wrote on it, on its page, as they did
+    before it was sealed: the page itself is the need-to-know (only they reach it), so no
+    reason or two-factor is asked, but every look is logged like any other."""
+
+    case: Case
+
+    def allows(self, viewer, subject) -> bool:
+        case_id = subject.pk if isinstance(subject, Case) else getattr(subject, "case_id", None)
+        return case_id == self.case.pk and has_permission(viewer, self.case.group,
+                                                          "safeguarding.case_details")
+
+
+def leads_notes(request, case: Case, actions: list[CaseAction]) -> dict[str, str]:
+    """The case's notes opened ("" where none), and each action's words as `action.words`:
+    one look, one access row for the case and one per action."""
+    grant = LeadsNotesGrant(case)
+    reason = _("Safeguarding case %(number)s, on its page") % {"number": case.number}
+
+    def opened(subject, name: str) -> str:
+        return privacy.reveal(subject, name, viewer=request.user, group=case.group, reason=reason,
+                      request=request, grant=grant) or ""
+
+    with privacy.one_look():
+        notes = {name: opened(case, name) for name in NOTES}
+        for action in actions:
+            action.words = opened(action, "what")
+    return notes
+
+
 def _owners(group: Group) -> list:
-    """Who an action can be given to: the leads who handle the group, and its coordinators."""
+    """Who an action can be given to: the leads who handle the group, and its coordinators.
+
+    Coordinators stay: in a small group the lead often needs one of them to do the practical
+    part (ring the resident, stand a volunteer down, change a rota), and limiting actions to
+    the leads would push that work off the record. They cannot open the case, so the service
+    sends them the action's own words, who gave it and to tell that lead when it is done
+    (services.tell_owner); the lead ticks it off."""
     handler = handling_group(group)
     members = (Membership.objects.filter(group=handler, is_safeguarding_lead=True)
                | Membership.objects.filter(group=group, is_coordinator=True))
@@ -259,16 +321,18 @@ def case_detail(request, group, pk):
             return redirect(case.get_absolute_url())
         status = 400
     case.refresh_from_db()
+    actions = list(case.actions.select_related("owner"))
+    notes = leads_notes(request, case, actions)
     return render_private(request, "safeguarding/case.html", {
-        "group": group, "case": case, "reveal": reveal,
+        "group": group, "case": case, "reveal": reveal, "notes": notes,
         "triage_form": bound.get("triage") or TriageForm(initial={
             "kind": case.kind, "urgency": case.urgency, "risk": case.risk,
-            "triage_note": case.triage_note}),
+            "triage_note": notes["triage_note"]}),
         "action_form": bound.get("action") or ActionForm(people=_owners(group)),
         "told_form": bound.get("told") or ToldForm(),
         "ico_form": bound.get("ico") or IcoForm(),
         "close_form": bound.get("close") or CloseForm(has_resident=case.resident_id is not None),
-        "actions": list(case.actions.select_related("owner")),
+        "actions": actions,
         "told": list(case.told.all()),
         "referrals": list(case.request.referrals_out.select_related("service"))
         if case.request else [],

@@ -177,6 +177,16 @@ def help_follow_up_people(group) -> list:
     return leads(group) + above(group)
 
 
+def in_alert(check_in: CheckIn) -> bool:
+    """Missed and the coordinators alerted, or "I need help now"; until it is closed."""
+    return check_in.state != CheckIn.State.SAFE and bool(check_in.alerted_at or check_in.help_at)
+
+
+def alerted_people(check_in: CheckIn) -> list:
+    """Who has been alerted about this check-in so far (nobody before the alert)."""
+    return _stood_down_people(check_in) if in_alert(check_in) else []
+
+
 def _stood_down_people(check_in: CheckIn) -> list:
     """Everyone who was alerted about this check-in, for the all-clear."""
     people = coordinators(check_in.group)

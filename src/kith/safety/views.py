@@ -3,6 +3,8 @@ collection; and the volunteer's buttons posted from their task page."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -11,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from kith.core.phones import display_phone
+from kith.core.privacy import one_look, reveal
 from kith.groups.access import group_view
 from kith.requests.lifecycle import IllegalMove
 from kith.requests.models import HelpRequest
@@ -22,6 +26,49 @@ from kith.safety.models import Activity, CheckIn, Collection, RiskAssessment, Sa
 from kith.safety.policy import do_save_policy
 
 # --- coordinators
+
+
+@dataclass(frozen=True)
+class AlertGrant:
+    """Need-to-know during a check-in's alert: whoever Kith alerted about it (a missed
+    check-in, "I need help now") may see the volunteer's phone number and the address they
+    went to, without two-factor, while the alert is open. An emergency cannot wait for
+    someone to set up an authenticator app; once the check-in is closed, the usual rules
+    (a role that opens them, two-factor, a reason) apply again. Each look is logged."""
+
+    check_in: CheckIn
+    alerted: frozenset
+
+    def allows(self, viewer, subject) -> bool:
+        from kith.accounts.models import Person
+        from kith.residents.models import Resident
+
+        c = self.check_in
+        ours = ((isinstance(subject, Person) and subject.pk == c.volunteer_id)
+                or (isinstance(subject, Resident) and subject.pk == c.request.resident_id))
+        return ours and checkins.in_alert(c) and viewer.pk in self.alerted
+
+
+def _reach(request, check_in: CheckIn) -> dict | None:
+    """The volunteer's phone and the task's address for someone alerted about this check-in,
+    each look logged with the check-in as the reason (AlertGrant); None for anyone else."""
+    alerted = frozenset(person.pk for person in checkins.alerted_people(check_in))
+    if request.user.pk not in alerted:
+        return None
+    grant = AlertGrant(check_in, alerted)
+    req = check_in.request
+    reason = _("Alert on check-in %(pk)s: %(volunteer)s on task %(reference)s") % {
+        "pk": check_in.pk, "volunteer": check_in.volunteer, "reference": req.reference}
+    opened: dict = {}
+    with one_look():
+        phone = reveal(check_in.volunteer, "phone", viewer=request.user, group=check_in.group,
+                       reason=reason, request=request, grant=grant)
+        opened["phone"] = display_phone(phone) if phone else ""
+        for name in ("address", "postcode"):
+            opened[name] = (reveal(req.resident, name, viewer=request.user, group=req.group,
+                                   reason=reason, request=request, grant=grant) or ""
+                            if req.resident_id else "")
+    return opened
 
 
 @require_http_methods(["GET"])
@@ -36,6 +83,7 @@ def check_ins(request, group):
                  .values_list("person_id", "pk"))
     for c in live:
         c.membership_pk = pages.get(c.volunteer_id)
+        c.reach = _reach(request, c)
     return render(request, "safety/check_ins.html", {
         "group": group, "now": now, "can_reach": request.access.can("volunteers.view"),
         # Named, so the page says who "still no word" and "I need help now" reach.
