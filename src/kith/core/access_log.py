@@ -5,8 +5,9 @@ gunicorn's default line holds the request line with its query string and the Ref
 can hold an invitation link; every atom a log format can name is cleaned, so a custom
 `--access-logformat` cannot bring them back. Safeguarding report pages get no line at all,
 and a request whose Referer names one (the page's stylesheet, the next page visited) keeps its
-line without the Referer. The report pages also send `Referrer-Policy: no-referrer`, so a
-browser should not send one; this covers older browsers and hand-made requests.
+line without the Referer. The report pages also send `Referrer-Policy: strict-origin`, so a
+browser should name only the site, not the page; this covers older browsers and hand-made
+requests.
 """
 
 from __future__ import annotations

@@ -47,15 +47,17 @@ LIMITED = gettext_lazy(
     "is still below.")
 
 
-def no_referrer(view):
-    """`Referrer-Policy: no-referrer` on a report page: the browser then names it neither in
-    the requests for its stylesheet, script and icon nor in the next page's, so no web log
-    line elsewhere can put a visitor's address next to it (core/access_log.py and DEPLOY.md's
-    nginx keep no line for the page itself)."""
+def origin_only(view):
+    """`Referrer-Policy: strict-origin` on a report page: the browser then gives the site's
+    address alone, never the page's, in the requests for its stylesheet, script and icon and
+    in the next page's, so no web log line elsewhere can put a visitor's address next to the
+    report page (core/access_log.py and DEPLOY.md's nginx keep no line for the page itself).
+    Not `no-referrer`: with it browsers post the form with `Origin: null`, which Django's
+    CSRF check refuses, so nobody could send a report."""
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
-        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Referrer-Policy"] = "strict-origin"
         return response
     return wrapped
 
@@ -74,7 +76,7 @@ def _report(form: ReportForm, *, source: str, named=None, req=None,
 # --- the public form
 
 
-@no_referrer
+@origin_only
 @never_cache
 @require_http_methods(["GET", "POST"])
 def report_public(request, group_slug):
@@ -102,7 +104,7 @@ def report_public(request, group_slug):
                   status=status)
 
 
-@no_referrer
+@origin_only
 @never_cache
 @require_GET
 def public_sent(request, group_slug):
@@ -135,7 +137,7 @@ def _linked_resident(request, group, pk: str):
     return live_residents(group.residents).filter(pk=int(pk)).first()
 
 
-@no_referrer
+@origin_only
 @group_view("safeguarding.report")
 def report(request, group):
     reference = (request.POST.get("request") or request.GET.get("request", "")).strip()
@@ -161,7 +163,7 @@ def report(request, group):
                   status=400 if form.is_bound else 200)
 
 
-@no_referrer
+@origin_only
 @group_view("safeguarding.report")
 def reported(request, group):
     return render(request, "safeguarding/reported.html",
