@@ -87,3 +87,19 @@ def test_once_closed_the_usual_rules_apply(client, out, tom, priya, street):
     with pytest.raises(NeedToKnowDenied):
         reveal(tom, "phone", viewer=priya, group=street, reason="alert", grant=grant)
     assert not PersonalDataAccess.objects.filter(viewer=priya).exists()
+
+
+def test_the_address_is_said_once_stacked_for_a_phone(client, out, priya, street):
+    """The address already ending in its postcode is not followed by it again (review m2,
+    S6a), and the block stacks each line (no narrow column on a phone)."""
+    from kith.safety.views import _where
+
+    resident = out.request.resident
+    resident.address, resident.postcode = "14 Golborne Road, London W10 5NW", "W10 5NW"
+    resident.save()
+    _missed(out)
+    page = _page(client, priya, street)
+    assert page.count("W10 5NW") == 1 and '<dl class="reach">' in page
+    assert _where("14 Golborne Road", "W10 5NW") == "14 Golborne Road, W10 5NW"
+    assert _where("", "W10 5NW") == "W10 5NW"
+    assert _where("Flat 2, 14 Golborne Road w105nw", "W10 5NW") == "Flat 2, 14 Golborne Road w105nw"

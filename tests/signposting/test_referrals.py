@@ -247,6 +247,18 @@ def test_the_request_page_leads_to_finding_a_service_for_it(client, street, sam,
     assert "Find a local service to refer them to" not in client.get(page).content.decode()
 
 
+def test_no_way_to_refer_from_a_closed_or_cancelled_request(client, street, sam, ask):
+    from kith.requests.models import HelpRequest
+
+    page = reverse("requests:detail", args=[street.slug, ask.reference])
+    client.force_login(sam)
+    for state in ("closed", "cancelled"):
+        HelpRequest.objects.filter(pk=ask.pk).update(state=state)
+        assert "Find a local service to refer them to" not in client.get(page).content.decode()
+    HelpRequest.objects.filter(pk=ask.pk).update(state="could_not_help")
+    assert "Find a local service to refer them to" in client.get(page).content.decode()
+
+
 def test_opened_for_a_request_the_find_page_starts_from_where_they_live(
         client, street, sam, ask, food_bank, kitchen):
     client.force_login(sam)

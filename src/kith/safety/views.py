@@ -68,7 +68,18 @@ def _reach(request, check_in: CheckIn) -> dict | None:
             opened[name] = (reveal(req.resident, name, viewer=request.user, group=req.group,
                                    reason=reason, request=request, grant=grant) or ""
                             if req.resident_id else "")
+    opened["where"] = _where(opened["address"], opened["postcode"])
     return opened
+
+
+def _where(address: str, postcode: str) -> str:
+    """The address once, with its postcode unless the address already ends in it."""
+    def squeezed(text: str) -> str:
+        return "".join(text.split()).casefold()
+
+    if not postcode or squeezed(postcode) in squeezed(address):
+        return address
+    return f"{address}, {postcode}" if address else postcode
 
 
 @require_http_methods(["GET"])

@@ -23,8 +23,13 @@ def public_services_near_place(context, place):
 @register.inclusion_tag("signposting/_refer_link.html", takes_context=True)
 def refer_link(context, group, req):
     """"Find a local service to refer them to", carrying the request, for those who may both
-    find services and send referrals in this group (nothing for anyone else)."""
+    find services and send referrals in this group (nothing for anyone else), while the
+    request is not closed or cancelled (a referral then is nobody's call to make; after
+    "could not help" it may well be the next step)."""
+    from kith.requests.lifecycle import CANCELLED, CLOSED
+
     access = getattr(context.get("request"), "access", None)
-    show = (req is not None and access is not None and access.group == group
-            and access.can("referrals.send") and access.can("services.view"))
+    show = (req is not None and req.state not in (CLOSED, CANCELLED) and access is not None
+            and access.group == group and access.can("referrals.send")
+            and access.can("services.view"))
     return {"show": show, "group": group, "reference": getattr(req, "reference", "")}
