@@ -235,6 +235,24 @@ def test_the_call_screen_leads_to_finding_a_service_for_the_request(client, stre
     assert "Find a local service to refer them to" in page and find in page
 
 
+def test_finding_and_referring_lead_back_to_the_call_in_hand(client, street, sam, priya,
+                                                             food_bank, ask):
+    """A call handler who left the call screen for the finder can go back to the call; someone
+    who holds no call about the request is offered no such link."""
+    from kith.requests import callbacks
+    from kith.requests.models import Callback
+
+    call = Callback.objects.get(request=ask)
+    callbacks.claim(call, sam)
+    back = reverse("requests:callback", args=[street.slug, call.pk])
+    find = reverse("signposting:find", args=[street.slug]) + f"?request={ask.reference}"
+    for person, shown in ((sam, True), (priya, False)):
+        client.force_login(person)
+        for page in (find, _url(street, food_bank, ask)):
+            body = client.get(page).content.decode()
+            assert (f'href="{back}"' in body) is shown, (person, page)
+
+
 def test_the_request_page_leads_to_finding_a_service_for_it(client, street, sam, tom, priya,
                                                             ask):
     find = reverse("signposting:find", args=[street.slug]) + f"?request={ask.reference}"

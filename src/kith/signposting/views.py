@@ -137,7 +137,21 @@ def find(request, group):
         "group": group, "form": form, "q": text, "need": need, "place": place, "error": error,
         "found": found, "need_labels": NEED_LABELS, "attribution": ATTRIBUTION,
         "for_request": for_request, "can_refer": request.access.can("referrals.send"),
+        "back_to_call": _back_to_call(request, for_request),
     }, status=400 if error else 200)
+
+
+def _back_to_call(request, req) -> str:
+    """The call this person holds about the request, if any: the way back to it from finding
+    and referring (a call handler mid-call), "" otherwise."""
+    if req is None:
+        return ""
+    from kith.requests.models import Callback
+
+    held = Callback.objects.filter(request=req, claimed_by=request.user, closed_at=None,
+                                   claimed_until__gt=timezone.now()).select_related("group")
+    call = held.order_by("-pk").first()
+    return call.get_absolute_url() if call is not None else ""
 
 
 def _their_postcode(request, group, req) -> str:
@@ -232,6 +246,7 @@ def refer(request, group, pk, reference):
         "group": group, "service": service, "req": req, "form": form, "words": words,
         "shown": referrals.words_digest(service, req, words) if words else "",
         "error": error, "version": referrals.CONSENT_VERSION,
+        "back_to_call": _back_to_call(request, req),
     }, status=400 if (form.errors or error) else 200)
 
 
