@@ -110,6 +110,7 @@ def test_it_runs_gunicorn_with_that_logger_in_the_demo_and_the_deploy_guide():
 
 @pytest.mark.parametrize("method, path", [
     ("POST", "/groups/golborne-road/concern/"),
+    ("GET", "/groups/golborne-road/concern"),  # typed from a poster: answered by a redirect
     ("GET", "/groups/golborne-road/concern/sent/"),
     ("POST", "/g/golborne-road/safeguarding/report/"),
     ("GET", "/g/golborne-road/safeguarding/report/sent/"),
@@ -176,7 +177,8 @@ def _nginx_block() -> str:
 
 
 @pytest.mark.parametrize("path", [
-    "/groups/golborne-road/concern/", "/groups/golborne-road/concern/sent/",
+    "/groups/golborne-road/concern/", "/groups/golborne-road/concern",
+    "/groups/golborne-road/concern/sent/",
     "/g/golborne-road/safeguarding/report/", "/g/golborne-road/safeguarding/report/sent/",
 ])
 def test_deploy_guides_nginx_keeps_no_line_for_the_report_pages(path):
@@ -194,6 +196,7 @@ def test_deploy_guides_nginx_keeps_no_line_for_the_report_pages(path):
     assert is_unlogged(path)
     assert any(re.match(pattern, path) for pattern in patterns)
     assert not any(re.match(pattern, "/groups/golborne-road/") for pattern in patterns)
+    assert not any(re.match(pattern, "/groups/golborne-road/concerned/") for pattern in patterns)
     # nginx's error log names the client too: nothing from these pages goes to it.
     quiet = re.search(r"location ~ (\S+) \{([^}]*)\}", block)
     assert quiet and re.match(quiet.group(1), path)

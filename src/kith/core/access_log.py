@@ -22,7 +22,8 @@ from kith.core.logs import ScrubFilter, loggable
 _QUERY_ATOMS = ("q", "{query_string}e")
 # Safeguarding reports (the public form and the members' one, and the thank-you page after):
 # no line at all, since an address and a time could trace an anonymous report to its sender.
-_UNLOGGED = re.compile(r"^/(groups/[^/]+/concern|g/[^/]+/safeguarding/report)/")
+# Without the slash too: a poster's address typed as printed is answered by a redirect.
+_UNLOGGED = re.compile(r"^/(groups/[^/]+/concern|g/[^/]+/safeguarding/report)(/|$)")
 # Every atom that can hold the Referer: gunicorn's own, the header's and the environ's.
 _REFERER_ATOMS = ("f", "{referer}i", "{http_referer}e")
 
