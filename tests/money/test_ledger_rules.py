@@ -50,7 +50,7 @@ def test_a_claim_is_undone_by_rejecting_it(shopping, tom, tess):
     with pytest.raises(MoneyError, match="reject it"):
         services.reverse(claim.entries.get(), actor=tess, reason="Wrong")
     services.record_cash(shopping, volunteer=tom, amount=Decimal("3.00"))
-    with pytest.raises(MoneyError, match="Reverse that first"):
+    with pytest.raises(MoneyError, match="reverse the payment first"):
         services.reject(claim, actor=tess, reason="Not goods")
     claim.refresh_from_db()
     assert claim.state == "submitted"  # the refusal rolled everything back

@@ -72,7 +72,7 @@ def test_a_question_reaches_the_volunteer_and_the_answer_goes_back(
     assert "Is the soup for Albert?" in page and "Send my answer" in page
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(_task_url(shopping), {"action": "answer",
+        response = client.post(_task_url(shopping), {"action": "answer", "claim": claim.pk,
                                                      "answer-answer": "Yes, his usual soup"})
     assert response.status_code == 302
     claim.refresh_from_db()
@@ -268,7 +268,8 @@ def test_a_question_can_still_be_answered_after_giving_the_task_back(client, sho
         services.query(claim, actor=tess, question="Which shop?")
     request_services.hand_back(shopping, actor=tom, note="Ill")
     client.force_login(tom)
-    response = client.post(_task_url(shopping), {"action": "answer", "answer-answer": "Tesco"})
+    response = client.post(_task_url(shopping), {"action": "answer", "claim": claim.pk,
+                                                 "answer-answer": "Tesco"})
     assert response.status_code == 302
     claim.refresh_from_db()
     assert claim.state == Claim.State.SUBMITTED

@@ -182,7 +182,8 @@ REGISTRY: dict[str, dict[str, Rule]] = {
         "bank_reference": text("a payer's reference may hold their name"),
         "reason": text()},
     "money.JournalLine": {"request_id": CODE},
-    "money.Claim": {"shop": text(), "state": CHOICE, "question": text(), "answer": text()},
+    "money.Claim": {"shop": text(), "state": CHOICE, "question": text(), "answer": text(),
+                    "earlier": text("earlier questions and answers, typed freely")},
     "money.ClaimLine": {"item": text()},
     "money.Receipt": {
         "file_name": keep("the photo file is deleted (deleted_at set); the name is random"),

@@ -181,6 +181,9 @@ class Claim(models.Model):
     state = models.CharField(max_length=10, choices=State.choices, default=State.SUBMITTED)
     question = models.CharField(max_length=300, blank=True)
     answer = models.CharField(max_length=300, blank=True)
+    # Earlier questions and their answers, oldest first ({"question", "answer"}): a claim
+    # queried again keeps the whole exchange (services._keep_exchange).
+    earlier = models.JSONField(default=list, blank=True)
     decided_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)

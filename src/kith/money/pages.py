@@ -62,10 +62,13 @@ def cash(request, req, form) -> str:
 
 
 def answer(request, req, form) -> str:
-    claim = Claim.objects.filter(request=req, volunteer=request.user,
-                                 state=Claim.State.QUERIED).first()
+    # Each question has its own box, which names its claim: the answer goes to that one only,
+    # and only if it is this volunteer's and still waiting for them.
+    pk = request.POST.get("claim", "")
+    claim = Claim.objects.filter(pk=pk, request=req, volunteer=request.user,
+                                 state=Claim.State.QUERIED).first() if pk.isdigit() else None
     if claim is None:
-        raise ledger.MoneyError(_("There is no question waiting for you on this task."))
+        raise ledger.MoneyError(_("There is no question waiting for you on this claim."))
     services.answer(claim, actor=request.user, text=form.cleaned_data["answer"])
     return _("Thank you. Your answer has gone to the treasurer.")
 
@@ -144,8 +147,7 @@ def task_context(request, req, bound: dict) -> dict:
             "%Y-%m-%dT%H:%M")) if holds and access.can("money.claim") else None,
         "cash_form": form("cash", f.AmountForm, amount=f"{owed:.2f}" if owed > 0 else "")
         if holds and access.can("money.claim") and owed > 0 else None,
-        "answer_form": form("answer", f.AnswerForm)
-        if any(c.state == Claim.State.QUERIED for c in mine) else None,
+        **_answer_forms(request, mine, bound.get("answer")),
         "can_confirm": access.can("money.confirm"),
         "pay_form": form("pay", f.PaymentForm) if access.can("money.manage") and owed > 0 else None,
         "hardship_form": form("hardship", f.HardshipForm, amount=f"{owed:.2f}")
@@ -155,6 +157,25 @@ def task_context(request, req, bound: dict) -> dict:
         else None,
         "plan": PaymentPlan.objects.filter(request=req).first(),
     }
+
+
+def _answer_forms(request, mine: list[Claim], bound) -> dict:
+    """One answer box per queried claim of theirs (its own ids); a box sent back with an error
+    stays beside its own question, and an error about no claim at all shows above them."""
+    from kith.money import forms as f
+
+    posted = request.POST.get("claim", "")
+    pairs, placed = [], False
+    for claim in mine:
+        if claim.state != Claim.State.QUERIED:
+            continue
+        mine_posted = bound is not None and posted == str(claim.pk)
+        form = bound if mine_posted else f.AnswerForm(prefix="answer")
+        form.auto_id = f"id_%s_{claim.pk}"
+        placed = placed or mine_posted
+        pairs.append((claim, form))
+    return {"answer_forms": pairs, "answer_error": bound if bound is not None and not placed
+            else None}
 
 
 def _paid_back(entry) -> Decimal:
@@ -180,12 +201,27 @@ def back_to_call(request, req) -> str | None:
 
 # --- the treasurer's pages --------------------------------------------------------------------
 
+def volunteer_gone(claim: Claim) -> bool:
+    """A queried claim whose volunteer can no longer open the task's money page to answer
+    (their role in the group ended): the treasurer rings them, then decides."""
+    from django.http import Http404
+
+    if claim.state != Claim.State.QUERIED:
+        return False
+    try:
+        volunteer_grant(claim.volunteer, claim.request)
+    except Http404:
+        return True
+    return False
+
+
 def queue_context(request, group) -> dict:
-    waiting = Claim.objects.filter(group=group, state__in=[
+    waiting = list(Claim.objects.filter(group=group, state__in=[
         Claim.State.SUBMITTED, Claim.State.QUERIED]).select_related(
-        "request__resident", "volunteer").prefetch_related("flags")
+        "request__resident", "volunteer").prefetch_related("flags"))
     return {
         "group": group, "waiting": waiting,
+        "gone": {claim.pk for claim in waiting if volunteer_gone(claim)},
         "flags": Flag.objects.filter(group=group, reviewed_at__isnull=True).select_related(
             "resident", "claim__request"),
         "cash_waiting": CashCheck.objects.filter(

@@ -248,6 +248,7 @@ def query(claim: Claim, *, actor, question: str) -> Claim:
         raise MoneyError(_("Say what you need to know."), "question")
     if claim.state != Claim.State.SUBMITTED:
         raise MoneyError(_("Only a claim waiting for the treasurer can be queried."))
+    _keep_exchange(claim)
     claim.question = question.strip()[:300]
     claim = _decide(claim, Claim.State.QUERIED, actor, "kith.money.claim_queried")
     notify.queried(claim)  # else the question waits for ever, unseen
@@ -284,6 +285,11 @@ def reject(claim: Claim, *, actor, reason: str) -> Claim:
         _reverse(entry, actor=actor, reason=reason)
     except MoneyError:
         raise MoneyError(_why_not_rejected(claim)) from None
+    # The ledger guards the resident's whole account; this task's own figure must not go below
+    # nothing either, or a cover or payment on it would silently pay for another task.
+    if ledger.owed_on_request(claim.request) < 0:
+        raise MoneyError(_why_not_rejected(claim))
+    _keep_exchange(claim)
     claim.question = reason.strip()[:300]
     claim = _decide(claim, Claim.State.REJECTED, actor, "kith.money.claim_rejected")
     notify.rejected(claim)
@@ -296,17 +302,29 @@ def _why_not_rejected(claim: Claim) -> str:
     covered = JournalEntry.objects.filter(request=claim.request, kind=Entry.HARDSHIP,
                                           reversed_by__isnull=True).exists()
     if covered:
-        return _("The hardship fund has covered some of this task. Only a coordinator can "
-                 "undo that: ask a coordinator to reverse the hardship cover on the ledger, "
-                 "then reject the claim.")
-    return _("Some of this has been paid back or reimbursed already. Reverse that first on "
-             "the ledger, then reject the claim.")
+        return _("The hardship fund has covered some of this task, so rejecting this claim "
+                 "would leave the resident owing less than nothing on it. Only a coordinator "
+                 "can undo a cover: ask a coordinator to reverse the hardship cover first (on "
+                 "the ledger), then reject the claim.")
+    return _("Some of this task has been paid back already, so rejecting this claim would "
+             "leave the resident owing less than nothing on it: reverse the payment first on the "
+             "ledger, then reject the claim (and give the resident their money back).")
+
+
+def _keep_exchange(claim: Claim) -> None:
+    """Before a new question (or a rejection's reason) takes its place, the earlier question
+    and its answer move to the claim's history, so the treasurer still reads the whole
+    exchange and an old answer never sits under a new question."""
+    if claim.question:
+        claim.earlier = [*claim.earlier, {"question": claim.question, "answer": claim.answer}]
+    claim.answer = ""
 
 
 def _decide(claim: Claim, state: str, actor, action: str) -> Claim:
     old = claim.state
     claim.state, claim.decided_by, claim.decided_at = state, actor, timezone.now()
-    claim.save(update_fields=["state", "decided_by", "decided_at", "question"])
+    claim.save(update_fields=["state", "decided_by", "decided_at", "question", "answer",
+                              "earlier"])
     log_action(action, actor=actor, group=claim.group, obj=claim, old={"state": old},
                new={"state": state})
     return claim

@@ -129,6 +129,7 @@ def claim(request, group, pk):
                 return redirect("money:queue", group.slug)
     return render(request, "money/claim.html", {
         "group": group, "claim": item, "form": form, "flags": item.flags.all(),
+        "volunteer_gone": pages.volunteer_gone(item),
         "can_decide": request.access.can("money.manage") and item.state in (
             Claim.State.SUBMITTED, Claim.State.QUERIED),
     }, status=400 if form.errors else 200)

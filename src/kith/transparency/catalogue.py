@@ -264,7 +264,7 @@ PARTS: list[Part] = [
     # --- money
     Part("claims", _("Money spent on tasks"), "money.claim",
          ("group", "request", "shop", "spent_at", "amount", "state", "question", "answer",
-          "decided_at", "created_at"),
+          "earlier", "decided_at", "created_at"),
          person=lambda p: _m("money.claim").objects.filter(volunteer=p),
          resident=lambda r: _m("money.claim").objects.filter(request__resident=r)),
     Part("receipts", _("Receipt photos (what is kept about them)"), "money.receipt",
