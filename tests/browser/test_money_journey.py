@@ -225,3 +225,35 @@ def test_big_figures_and_minus_signs_fit_a_phone(
     _fits(page)
     axe_check("a volunteer's balances with cash waiting for its check-up")
     screenshot("money-reimburse-phone")
+
+
+def test_tom_answers_each_of_two_questions_in_its_own_box_on_a_phone(
+        live_server, page, screenshot, axe_check, street, tom, tess, shopping):  # noqa: F811
+    """Two claims queried on one task (review m2, M1a): each question names its shop and
+    amount and has its own box; answering the second leaves the first still asked."""
+    from tests.money.conftest import receipt_upload, spent_at
+
+    claims = [services.record_claim(shopping, volunteer=tom, shop=shop, spent_at=spent_at(),
+                                    lines=[("Peas and bread", Decimal(amount))],
+                                    upload=receipt_upload(colour))
+              for shop, amount, colour in (("Iceland", "2.50", (200, 180, 160)),
+                                           ("Lidl", "4.20", (90, 90, 200)))]
+    for claim, question in zip(claims, ("Which peas?", "Was this for her?"), strict=True):
+        with transaction.atomic():
+            services.query(claim, actor=tess, question=question)
+    page.set_viewport_size(PHONE)
+    _become(page, live_server, tom)
+    page.goto(live_server.url + reverse("money:task", args=[street.slug, shopping.reference]))
+    lidl = page.locator(".question", has_text="at Lidl")
+    assert "Was this for her?" in lidl.inner_text()
+    axe_check("two questions from the treasurer")
+    _fits(page)
+    screenshot("money-two-questions")
+    lidl.get_by_role("textbox").fill("Yes, her usual bread")
+    lidl.get_by_role("button", name="Send my answer").click()
+    page.wait_for_load_state()
+    assert page.locator(".question", has_text="at Lidl").count() == 0
+    assert "Which peas?" in page.locator(".question", has_text="at Iceland").inner_text()
+    claims[1].refresh_from_db()
+    claims[0].refresh_from_db()
+    assert claims[1].answer == "Yes, her usual bread" and claims[0].answer == ""
