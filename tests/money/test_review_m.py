@@ -8,7 +8,7 @@ what is spent is refused (nit)."""
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -200,11 +200,14 @@ def test_a_later_date_is_bounded_and_refused_when_nothing_is_owed(client, shoppi
                                     actor=priya)
 
 
-def test_a_date_in_another_year_shows_its_year(client, shopping, tom, priya):
+def test_a_date_in_another_year_shows_its_year(client, shopping, tom, priya, monkeypatch):
     _claim(shopping, tom)
-    later = timezone.localdate() + timedelta(days=364)
-    if later.year == timezone.localdate().year:  # early January: reach into next year anyway
-        pytest.skip("a year from today is still this year only on 1 January")
+    # Today is pinned to early December: a year on is always in another year then, whatever
+    # day the suite runs (on 1 January no date within a year reaches the next one).
+    real, today = timezone.localdate, date(2026, 12, 4)
+    monkeypatch.setattr(timezone, "localdate",
+                        lambda value=None, tz=None: today if value is None else real(value, tz))
+    later = today + timedelta(days=364)
     with transaction.atomic():
         services.agree_payment_plan(shopping, until=later, actor=priya)
     client.force_login(priya)
