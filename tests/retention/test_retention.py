@@ -181,6 +181,21 @@ def test_a_closed_case_loses_its_details_after_the_groups_years(street, priya):
     assert (case.what_happened, case.outcome, case.kind) == (None, None, Case.Kind.SAFETY_RISK)
 
 
+def test_who_sees_to_the_prevention_goes_with_the_rest(street, priya):
+    """Written freely on the case (a name, often): blanked with the other details, and a case
+    with only it left is still due."""
+    from tests.safeguarding.conftest import report_case
+
+    case = report_case(street)
+    Case.objects.filter(pk=case.pk).update(
+        state=Case.State.CLOSED, closed_at=timezone.now() - timedelta(days=7 * 366),
+        what_happened=None, contact=None, victim=None, prevention_owner="Lena Okafor")
+    services.save_schedule(street, acting_user=priya, safeguarding_years=6)
+    assert apply()["retention_cases_anonymised"] == 1
+    case.refresh_from_db()
+    assert case.prevention_owner is None
+
+
 def test_access_log_lines_past_two_years_are_deleted_and_younger_ones_kept(
         street, priya, mrs_ahmed):
     def line(days_ago):

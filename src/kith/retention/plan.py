@@ -211,7 +211,8 @@ def case_details_left() -> Q:
 
     return (Q(what_happened__isnull=False) | Q(contact__isnull=False) | Q(victim__isnull=False)
             | Q(triage_note__isnull=False) | Q(outcome__isnull=False)
-            | Q(prevention__isnull=False) | ~Q(ico_why_not="")
+            | Q(prevention__isnull=False) | Q(prevention_owner__isnull=False)
+            | ~Q(ico_why_not="")
             | Q(Exists(CaseAction.objects.filter(case=OuterRef("pk"), what__isnull=False)))
             | Q(Exists(CaseTold.objects.filter(case=OuterRef("pk")).exclude(note=""))))
 

@@ -72,10 +72,11 @@ def anonymise_case(pk: int) -> bool:
     if case is None:
         return False
     case.what_happened = case.contact = case.victim = None
-    case.triage_note = case.outcome = case.prevention = None  # sealed: None is empty
+    # Sealed: None is empty. Who sees to the prevention is written freely too (a name).
+    case.triage_note = case.outcome = case.prevention = case.prevention_owner = None
     case.ico_why_not = ""
     case.save(update_fields=["what_happened", "contact", "victim", "triage_note", "outcome",
-                             "prevention", "ico_why_not"])
+                             "prevention", "prevention_owner", "ico_why_not"])
     CaseAction.objects.filter(case=case).update(what=None)
     CaseTold.objects.filter(case=case).update(note="")
     return True
