@@ -160,7 +160,8 @@ def _their_postcode(request, group, req) -> str:
     resident = req.resident
     try:
         postcode = reveal(resident, "postcode", viewer=request.user, group=group,
-                          reason=f"Finding a local service for request {req.reference}",
+                          reason=_("Finding a local service for request %(reference)s")
+                          % {"reference": req.reference},
                           request=request)
     except NeedToKnowDenied:
         postcode = None
