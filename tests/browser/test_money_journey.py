@@ -243,7 +243,13 @@ def test_tom_answers_each_of_two_questions_in_its_own_box_on_a_phone(
             services.query(claim, actor=tess, question=question)
     page.set_viewport_size(PHONE)
     _become(page, live_server, tom)
-    page.goto(live_server.url + reverse("money:task", args=[street.slug, shopping.reference]))
+    page.goto(live_server.url + reverse("volunteers:home"))
+    asked = page.get_by_role("region", name="The treasurer has a question")
+    assert "at Lidl" in asked.inner_text() and "at Iceland" in asked.inner_text()
+    axe_check("a volunteer's home with the treasurer's questions")
+    _fits(page)
+    screenshot("money-questions-on-home")
+    asked.get_by_role("link", name=re.compile("at Lidl")).click()
     lidl = page.locator(".question", has_text="at Lidl")
     assert "Was this for her?" in lidl.inner_text()
     axe_check("two questions from the treasurer")
@@ -257,3 +263,14 @@ def test_tom_answers_each_of_two_questions_in_its_own_box_on_a_phone(
     claims[1].refresh_from_db()
     claims[0].refresh_from_db()
     assert claims[1].answer == "Yes, her usual bread" and claims[0].answer == ""
+
+    # Tess asks again: the claim's page keeps the first exchange under "Earlier questions".
+    with transaction.atomic():
+        services.query(claims[1], actor=tess, question="Which bread?")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _become(page, live_server, tess)
+    page.goto(live_server.url + reverse("money:claim", args=[street.slug, claims[1].pk]))
+    earlier = page.get_by_role("heading", name="Earlier questions")
+    assert earlier.is_visible() and "Yes, her usual bread" in page.content()
+    axe_check("a claim asked about twice")
+    screenshot("money-claim-earlier-questions")
